@@ -1,0 +1,157 @@
+"""One interface to enqueue work; two transports chosen at start.
+
+Without REDIS_URL jobs run on a small thread pool inside the web process (the
+embedded default). With it they go to RQ and run in `flask --app wsgi worker`.
+Jobs are named by dotted path and take only ids, so either transport can run
+them and a job run twice does no harm (each re-reads and checks its work).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from workspace.config import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "deliveries", "email")
+
+
+def resolve(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class InProcessQueue:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="job")
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._timers: set[threading.Timer] = set()
+
+    def enqueue(self, path: str, *args: Any, job_id: str | None = None,
+                queue: str = "default", delay: float = 0) -> None:
+        if delay > 0:
+            timer = threading.Timer(delay, self.enqueue, (path, *args),
+                                    {"job_id": job_id, "queue": queue})
+            timer.daemon = True
+            self._timers.add(timer)
+            timer.start()
+            return
+        with self._lock:
+            if job_id is not None:
+                if job_id in self._pending:
+                    return
+                self._pending.add(job_id)
+        self._pool.submit(self._run, path, args, job_id)
+
+    def _run(self, path: str, args: tuple, job_id: str | None) -> None:
+        if job_id is not None:
+            # Drop the mark before running, so work arriving during the run
+            # schedules another pass instead of being skipped.
+            with self._lock:
+                self._pending.discard(job_id)
+        try:
+            with self.app.app_context():
+                resolve(path)(*args)
+        except Exception:
+            log.exception("job %s%r failed", path, args)
+
+    def depth(self) -> dict[str, int]:
+        return {"in_process": self._pool._work_queue.qsize()}
+
+    def shutdown(self) -> None:
+        for timer in list(self._timers):
+            timer.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+class RedisQueue:
+    def __init__(self, redis_client: Any, namespace: str) -> None:
+        from rq import Queue
+
+        self.redis = redis_client
+        self.queues = {
+            name: Queue(f"{namespace}-{name}", connection=redis_client) for name in QUEUES
+        }
+
+    def enqueue(self, path: str, *args: Any, job_id: str | None = None,
+                queue: str = "default", delay: float = 0) -> None:
+        q = self.queues[queue]
+        options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 600, "failure_ttl": 7 * 86400}
+        if job_id is not None:
+            from rq.exceptions import DuplicateJobError
+
+            options["job_id"] = job_id
+            try:
+                if delay > 0:
+                    q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
+                else:
+                    q.enqueue(path, *args, unique=True, **options)
+            except DuplicateJobError:
+                pass
+            return
+        if delay > 0:
+            q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
+        else:
+            q.enqueue(path, *args, **options)
+
+    def depth(self) -> dict[str, int]:
+        return {name: q.count for name, q in self.queues.items()}
+
+    def shutdown(self) -> None:
+        pass
+
+
+class Jobs:
+    """The app's queue; `jobs.enqueue` never raises into a request: a job that
+    cannot be queued now is picked up by the periodic sweeps."""
+
+    def __init__(self) -> None:
+        self.backend: InProcessQueue | RedisQueue | None = None
+
+    def enqueue(self, path: str, *args: Any, **kwargs: Any) -> bool:
+        if self.backend is None:
+            return False
+        try:
+            self.backend.enqueue(path, *args, **kwargs)
+            return True
+        except Exception:
+            log.warning("could not enqueue %s; the periodic sweep will catch up", path)
+            return False
+
+    def depth(self) -> dict[str, int]:
+        return self.backend.depth() if self.backend else {}
+
+
+jobs = Jobs()
+
+
+def redis_client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10,
+                                health_check_interval=30)
+
+
+def init_jobs(app: Flask, settings: Settings) -> None:
+    from jobs import dispatcher
+    from workspace.events.bus import bus
+
+    bus.reset()
+    if settings.redis_url:
+        client = redis_client(settings.redis_url)
+        jobs.backend = RedisQueue(client, settings.redis_namespace)
+        bus.use_redis(client, f"{settings.redis_namespace}:events")
+        app.extensions["jointlab.redis"] = client
+    else:
+        jobs.backend = InProcessQueue(app)
+    bus.subscribe(dispatcher.on_events)

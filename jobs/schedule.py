@@ -1,0 +1,92 @@
+"""Periodic jobs, listed in one place.
+
+`run_once()` runs each as if its time had come (`flask --app wsgi scheduler
+run-once`). In the embedded default a thread ticks them; with Redis the
+worker command ticks them, and a Redis lock makes sure only one scheduler in
+the whole deployment does, however many workers run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from jobs.queue import jobs, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    path: str
+    every_seconds: int
+
+
+# Capabilities append their periodic jobs here at import time.
+PERIODIC: list[Periodic] = [
+    Periodic("jobs.outbox.process_outbox", 15),
+]
+
+
+def add(path: str, every_seconds: int) -> None:
+    if all(p.path != path for p in PERIODIC):
+        PERIODIC.append(Periodic(path, every_seconds))
+
+
+def run_once() -> dict[str, Any]:
+    """Run every periodic job now, in this process; returns what each said."""
+    results: dict[str, Any] = {}
+    for job in PERIODIC:
+        try:
+            results[job.path] = resolve(job.path)()
+        except Exception as err:
+            log.exception("periodic job %s failed", job.path)
+            results[job.path] = f"failed: {err}"
+    return results
+
+
+class Ticker:
+    """Enqueues each periodic job when it is due."""
+
+    def __init__(self, redis_client: Any = None, namespace: str = "jointlab") -> None:
+        self.redis = redis_client
+        self.LOCK_KEY = f"{namespace}:scheduler:lock"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last: dict[str, float] = {}
+        self._me = f"{socket.gethostname()}:{os.getpid()}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _leader(self) -> bool:
+        if self.redis is None:
+            return True
+        try:
+            if self.redis.set(self.LOCK_KEY, self._me, nx=True, ex=30):
+                return True
+            if self.redis.get(self.LOCK_KEY) == self._me.encode():
+                self.redis.expire(self.LOCK_KEY, 30)
+                return True
+        except Exception:
+            log.warning("scheduler: Redis unavailable; not ticking")
+        return False
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            if not self._leader():
+                continue
+            now = time.monotonic()
+            for job in PERIODIC:
+                if now - self._last.get(job.path, 0) >= job.every_seconds:
+                    self._last[job.path] = now
+                    jobs.enqueue(job.path, job_id=f"periodic:{job.path}")

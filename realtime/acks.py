@@ -1,0 +1,55 @@
+"""Socket.IO handlers answer like the REST API: `{ok: true, ...}` or
+`{ok: false, error: {code, message, fields}}` in the ack, never a crash."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from realtime import socketio
+from workspace.errors import AppError
+
+log = logging.getLogger(__name__)
+
+
+def error_ack(err: AppError) -> dict[str, Any]:
+    return {"ok": False, **err.envelope()}
+
+
+def handler(event: str, schema: Schema | None = None) -> Callable[..., Any]:
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(payload: Any = None, *_: Any) -> Any:
+            try:
+                if schema is not None:
+                    if not isinstance(payload, dict):
+                        return error_ack(AppError("Expected an object.", code="validation_failed"))
+                    try:
+                        payload = schema.load(payload)
+                    except ValidationError as err:
+                        fields = err.messages if isinstance(err.messages, dict) else {}
+                        wrapped = AppError("Some fields are invalid.", fields=fields,
+                                           code="validation_failed")
+                        return error_ack(wrapped)
+                result = func(payload)
+                return {"ok": True} if result is None else {"ok": True, **result}
+            except AppError as err:
+                return error_ack(err)
+            except ValidationError as err:
+                fields = (err.messages if isinstance(err.messages, dict)
+                          else {"_schema": err.messages})
+                return error_ack(AppError("Some fields are invalid.", fields=fields,
+                                          code="validation_failed"))
+            except Exception:
+                log.exception("socket handler %s failed", event)
+                return error_ack(AppError("Something went wrong on our side.",
+                                          code="internal_error"))
+
+        socketio.on_event(event, wrapper)
+        return wrapper
+
+    return decorator

@@ -1,0 +1,62 @@
+// The workspace's live activity: subscribe after the last event the server
+// rendered, prepend what arrives, resume from the last seq after a drop.
+(function () {
+  "use strict";
+  const list = document.getElementById("activity");
+  if (!list || !window.io) return;
+  const workspaceId = Number(list.dataset.workspaceId);
+  let lastSeq = Number(list.dataset.lastSeq || 0);
+  const templates = JSON.parse(document.getElementById("event-templates").textContent);
+  const ui = JSON.parse(document.getElementById("ui-strings").textContent);
+  const conn = document.querySelector('[data-testid="connection"]');
+
+  function setState(state) {
+    if (!conn) return;
+    conn.dataset.state = state;
+    conn.textContent = ui[state] || state;
+  }
+
+  function flatten(env) {
+    const v = { type: env.type, actor: (env.actor && env.actor.name) || templates._someone };
+    const data = env.data || {};
+    for (const [k, val] of Object.entries(data)) {
+      if (val && typeof val === "object" && !Array.isArray(val)) {
+        for (const [ik, iv] of Object.entries(val)) if (!(ik in v)) v[ik] = iv;
+      }
+    }
+    for (const [k, val] of Object.entries(data)) {
+      if (val === null || typeof val !== "object") v[k] = val;
+      else if (Array.isArray(val)) v[k] = val.join(", ");
+    }
+    return v;
+  }
+
+  function render(env) {
+    if (env.workspace_id !== workspaceId || env.seq <= lastSeq) return; // never twice
+    lastSeq = env.seq;
+    list.dataset.lastSeq = String(lastSeq);
+    const li = document.createElement("li");
+    li.dataset.seq = env.seq;
+    li.dataset.type = env.type;
+    li.className = "fresh";
+    const t = document.createElement("time");
+    t.setAttribute("datetime", env.occurred_at);
+    t.textContent = JL.formatTime(env.occurred_at);
+    li.appendChild(t);
+    li.appendChild(document.createTextNode(" " + JL.fill(templates[env.type] || templates._default, flatten(env))));
+    list.insertBefore(li, list.firstChild);
+    document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
+  }
+
+  const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
+  window.JL.socket = socket;
+  socket.on("connect", () => {
+    socket.emit("feed:subscribe", { workspace_id: workspaceId, after: lastSeq }, (ack) => {
+      setState(ack && ack.ok ? "connected" : "reconnecting");
+    });
+  });
+  socket.on("event", render);
+  socket.on("disconnect", () => setState("reconnecting"));
+  socket.io.on("reconnect_attempt", () => setState("reconnecting"));
+  socket.on("connect_error", () => setState("reconnecting"));
+})();

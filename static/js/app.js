@@ -1,0 +1,34 @@
+// Shared page helpers: API calls with the CSRF token, time formatting.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  async function api(method, path, body) {
+    const res = await fetch("/api/v1" + path, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const err = new Error((data && data.error && data.error.message) || res.statusText);
+      err.status = res.status; err.body = data; throw err;
+    }
+    return data;
+  }
+  function formatTime(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? iso : d.toLocaleString(document.documentElement.lang || undefined);
+  }
+  function localiseTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach((t) => {
+      t.textContent = formatTime(t.getAttribute("datetime"));
+    });
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined || values[k] === null ? "…" : String(values[k])));
+  }
+  window.JL = { api, formatTime, localiseTimes, fill, csrf };
+  document.addEventListener("DOMContentLoaded", () => localiseTimes());
+})();

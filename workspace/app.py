@@ -1,0 +1,121 @@
+"""The application factory: builds everything from Settings, connects nothing
+at import time."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from workspace.config import Settings, load_settings
+from workspace.db import db
+
+log = logging.getLogger(__name__)
+
+# One line per capability: its routes register on the /api/v1 blueprint when
+# imported. Order does not matter.
+API_MODULES = (
+    "workspace.auth.api",
+    "workspace.organizations.api",
+    "workspace.workspaces.api",
+    "workspace.events.api",
+    "workspace.health",
+    "workspace.openapi",
+)
+# Capabilities that hook into others (e.g. add a document to each new workspace).
+PLUGINS: tuple[str, ...] = ()
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or load_settings()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, static_folder="../static", static_url_path="/static",
+                instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        # Cookie writes are checked per request in auth.current (bearer calls
+        # need no CSRF token), so CSRFProtect only provides the token machinery.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        TESTING=settings.testing,
+    )
+    app.extensions["jointlab.settings"] = settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.configure(settings.database_url)
+    from workspace.migrations import check_database, upgrade_if_embedded
+
+    check_database(settings)
+    upgrade_if_embedded(settings)
+
+    csrf.init_app(app)
+    _register_api(app)
+    _register_pages(app)
+
+    from workspace.auth.service import throttle
+    from workspace.errors import register_error_handlers
+    from workspace.i18n import init_i18n
+
+    throttle.configure(_limits_storage(settings))
+    register_error_handlers(app)
+    init_i18n(app)
+    from workspace import health
+
+    health.register(app)
+
+    from jobs.queue import init_jobs
+    from realtime import init_realtime
+
+    init_jobs(app, settings)
+    init_realtime(app, settings)
+    return app
+
+
+def _register_api(app: Flask) -> None:
+    from workspace.http import api
+
+    for name in API_MODULES + PLUGINS:
+        importlib.import_module(name)
+    app.register_blueprint(api)
+
+
+def _register_pages(app: Flask) -> None:
+    from workspace.pages import pages
+
+    app.register_blueprint(pages)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/api/"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.teardown_request
+    def _forget_user(_exc: BaseException | None) -> None:
+        g.pop("user", None)
+
+
+def _limits_storage(settings: Settings) -> str:
+    return settings.redis_url or "memory://"
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions["jointlab.settings"]

@@ -1,0 +1,106 @@
+"""Who may read or change what: the one permission check used by REST,
+Socket.IO and pages alike.
+
+Non-readers get 404 (a workspace's existence is itself private); readers who
+lack the right get 403.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspace.auth.models import User
+from workspace.errors import Forbidden, NotFound
+from workspace.workspaces.models import Membership, Workspace
+
+
+class Need(Enum):
+    READ = "read"        # see everything inside
+    COMMENT = "comment"  # viewers may comment
+    EDIT = "edit"        # documents, indicators, trials, measurements, milestones
+    MANAGE = "manage"    # members, webhooks, the workspace itself
+    ADD_MEMBER = "add_member"  # owners, and managers who oversee the workspace
+
+
+def membership_role(session: Session, user: User, workspace_id: int) -> str | None:
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.workspace_id == workspace_id, Membership.user_id == user.id
+        )
+    )
+
+
+def oversees(session: Session, user: User, workspace_id: int) -> bool:
+    """Managers read every workspace of their portfolio (all, if they have none)."""
+    if not user.is_manager:
+        return False
+    ids = overseen_workspace_ids(session, user)
+    return ids is None or workspace_id in ids
+
+
+def overseen_workspace_ids(session: Session, user: User) -> set[int] | None:
+    """None means every workspace. Portfolios narrow this (see portfolios)."""
+    from workspace.auth import portfolio_hook
+
+    return portfolio_hook.restrict(session, user)
+
+
+def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> bool:
+    if is_admin:
+        return True
+    if need is Need.READ:
+        return role is not None or is_overseer
+    if need is Need.COMMENT:
+        return role is not None
+    if need is Need.EDIT:
+        return role in ("owner", "editor")
+    if need is Need.ADD_MEMBER:
+        return role == "owner" or is_overseer
+    return role == "owner"
+
+
+def require_workspace(
+    session: Session, user: User, workspace_id: int, need: Need = Need.READ
+) -> Workspace:
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("Workspace not found.")
+    role = membership_role(session, user, workspace_id)
+    overseer = oversees(session, user, workspace_id)
+    if not allowed(role, user.is_admin, overseer, Need.READ):
+        raise NotFound("Workspace not found.")
+    if not allowed(role, user.is_admin, overseer, need):
+        raise Forbidden(_forbidden_message(need))
+    return workspace
+
+
+def can(session: Session, user: User, workspace_id: int, need: Need) -> bool:
+    role = membership_role(session, user, workspace_id)
+    return allowed(role, user.is_admin, oversees(session, user, workspace_id), need)
+
+
+def readable_workspace_ids(session: Session, user: User) -> list[int] | None:
+    """None: every workspace (admins, managers without a portfolio)."""
+    if user.is_admin:
+        return None
+    member_of = set(
+        session.scalars(select(Membership.workspace_id).where(Membership.user_id == user.id))
+    )
+    if user.is_manager:
+        overseen = overseen_workspace_ids(session, user)
+        if overseen is None:
+            return None
+        member_of |= overseen
+    return sorted(member_of)
+
+
+def _forbidden_message(need: Need) -> str:
+    return {
+        Need.COMMENT: "Only members of this workspace can comment.",
+        Need.EDIT: "Only owners and editors can change this.",
+        Need.MANAGE: "Only the workspace's owners can do this.",
+        Need.ADD_MEMBER: "Only owners and the program managers overseeing it can add members.",
+    }.get(need, "Not allowed.")

@@ -1,0 +1,102 @@
+from flask import request
+from flask import session as cookie
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+
+from workspace.auth import service, tokens
+from workspace.auth.current import require_user, start_session
+from workspace.auth.models import ApiToken
+from workspace.auth.schemas import (
+    LoginSchema,
+    MeSchema,
+    MeUpdateSchema,
+    TokenCreateSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
+from workspace.db import db
+from workspace.errors import Forbidden, NotFound
+from workspace.http import cursor_int, endpoint, page_of
+
+
+def _me(user: object) -> dict:
+    return {**UserSchema().dump(user), "csrf_token": generate_csrf()}
+
+
+@endpoint("/auth/login", "POST", summary="Log in; sets the session cookie", tag="auth",
+          body=LoginSchema(), response=MeSchema(), scope=None,
+          limits="20 attempts a minute per address, 10 per account")
+def login(data: dict) -> object:
+    with db.reading() as s:
+        user = service.authenticate(s, data["email"], data["password"],
+                                    request.remote_addr or "unknown")
+    start_session(user)
+    return _me(user)
+
+
+@endpoint("/auth/logout", "POST", summary="Log out", tag="auth", scope=None)
+def logout() -> object:
+    cookie.clear()
+    return None
+
+
+@endpoint("/me", summary="The current user, with the CSRF token for cookie writes", tag="auth",
+          response=MeSchema())
+def me() -> object:
+    return _me(require_user())
+
+
+@endpoint("/me", "PATCH", summary="Change my name, language or time zone", tag="auth",
+          body=MeUpdateSchema(), response=MeSchema())
+def update_me(data: dict) -> object:
+    with db.transaction() as s:
+        user = service.update_me(s, require_user(), data)
+    return _me(user)
+
+
+@endpoint("/me/tokens", summary="My API tokens", tag="auth", response=TokenSchema(),
+          paginated=True)
+def list_tokens(query: dict) -> object:
+    user = require_user()
+    with db.reading() as s:
+        rows = list(s.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id,
+                                   ApiToken.id > cursor_int(query["cursor"]))
+            .order_by(ApiToken.id).limit(query["limit"] + 1)
+        ))
+    return page_of(rows, query["limit"])
+
+
+@endpoint("/me/tokens", "POST", summary="Create an API token (the secret is shown once)",
+          tag="auth", body=TokenCreateSchema(), response=TokenSchema(), status=201)
+def create_token(data: dict) -> object:
+    user = require_user()
+    with db.transaction() as s:
+        row, secret = tokens.create_token(s, user, data["name"], data["scopes"])
+    return {**TokenSchema().dump(row), "token": secret}, 201
+
+
+@endpoint("/me/tokens/<int:token_id>", "DELETE", summary="Revoke an API token", tag="auth")
+def revoke_token(token_id: int) -> object:
+    with db.transaction() as s:
+        if tokens.revoke_token(s, require_user(), token_id) is None:
+            raise NotFound("Token not found.")
+    return None
+
+
+@endpoint("/users", summary="List users (admins)", tag="users", response=UserSchema(),
+          paginated=True)
+def list_users(query: dict) -> object:
+    if not require_user().is_admin:
+        raise Forbidden("Only admins can list users.")
+    with db.reading() as s:
+        rows = service.list_users(s, cursor_int(query["cursor"]), query["limit"])
+    return page_of(rows, query["limit"])
+
+
+@endpoint("/users", "POST", summary="Create a user (admins)", tag="users",
+          body=UserCreateSchema(), response=UserSchema(), status=201)
+def create_user(data: dict) -> object:
+    with db.transaction() as s:
+        return service.create_user(s, actor=require_user(), **data)

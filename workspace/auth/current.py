@@ -1,0 +1,79 @@
+"""Who is making this request: a session cookie or a bearer token.
+
+Resolved once per request into `g.user` and `g.token_scopes` (None for a
+cookie session, which may do whatever the user may do). Cookie-authenticated
+writes must carry the CSRF token (header `X-CSRF-Token`); bearer requests
+cannot be forged cross-site, so they need none.
+"""
+
+from __future__ import annotations
+
+from flask import g, request, session
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from workspace.auth.models import User
+from workspace.auth.tokens import token_allows, user_for_token
+from workspace.db import db
+from workspace.errors import Forbidden, Unauthorized
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def load_request_user() -> None:
+    g.user = None
+    g.token_scopes = None
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    if token is None and request.method == "GET":
+        # Calendar and Atom readers cannot send headers; SPEC allows ?token=.
+        token = request.args.get("token") or None
+    with db.reading() as s:
+        if token is not None:
+            found = user_for_token(s, token)
+            if found is None:
+                raise Unauthorized("The API token is invalid or revoked.", code="invalid_token")
+            g.user, g.token_scopes = found
+            return
+        user_id = session.get("user_id")
+        if user_id is not None:
+            user = s.get(User, user_id)
+            if user is not None and user.active and session.get("auth_v") == _auth_version(user):
+                g.user = user
+            else:
+                session.clear()
+
+
+def _auth_version(user: User) -> str:
+    # Changing the password logs out every other session of the user.
+    return user.password_hash[-16:]
+
+
+def start_session(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["auth_v"] = _auth_version(user)
+
+
+def require_user() -> User:
+    if g.get("user") is None:
+        raise Unauthorized("Log in or send an API token.")
+    return g.user
+
+
+def require_scope(scope: str) -> None:
+    require_user()
+    if g.token_scopes is not None:
+        if not token_allows(g.token_scopes, scope):
+            raise Forbidden(f"This token lacks the `{scope}` scope.", code="insufficient_scope")
+        return
+    if request.method not in SAFE_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRF-Token"))
+        except CSRFError as err:
+            raise Forbidden(
+                f"Missing or invalid CSRF token ({err.description}); send the X-CSRF-Token "
+                "header from GET /api/v1/me.", code="csrf_failed"
+            ) from None
+        except Exception:
+            raise Forbidden("Missing or invalid CSRF token.", code="csrf_failed") from None

@@ -1,0 +1,57 @@
+from marshmallow import Schema, fields, validate
+
+from workspace.auth.models import LOCALES, PLATFORM_ROLES, TOKEN_SCOPES
+from workspace.fields import StrictInteger, Title, UTCDateTime
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    organization_id = fields.Integer(allow_none=True)
+    locale = fields.String()
+    timezone = fields.String()
+
+
+class MeSchema(UserSchema):
+    csrf_token = fields.String()
+
+
+class UserCreateSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = Title(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    role = fields.String(load_default="member", validate=validate.OneOf(PLATFORM_ROLES))
+    organization_id = StrictInteger(load_default=None, allow_none=True)
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
+
+
+class MeUpdateSchema(Schema):
+    name = Title()
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    timezone = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenCreateSchema(Schema):
+    name = Title(required=True)
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(TOKEN_SCOPES)), required=True,
+        validate=validate.Length(min=1, max=len(TOKEN_SCOPES)),
+    )
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    scopes = fields.List(fields.String())
+    prefix = fields.String()
+    created_at = UTCDateTime()
+    last_used_at = UTCDateTime(allow_none=True)
+    revoked_at = UTCDateTime(allow_none=True)
+    token = fields.String(metadata={"description": "Only in the creation response."})

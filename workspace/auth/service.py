@@ -1,0 +1,110 @@
+"""People: creating users, logging in (rate-limited), tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workspace.auth.models import User
+from workspace.auth.passwords import hash_password, verify_password
+from workspace.errors import Conflict, Forbidden, RateLimited, Unauthorized, ValidationFailed
+from workspace.organizations.models import Organization
+
+# Per address and per account: slows guessing without locking out a user whose
+# colleague behind the same NAT mistypes a password.
+LOGIN_LIMITS = (parse("20/minute"), parse("10/minute"))
+
+
+class LoginThrottle:
+    def __init__(self) -> None:
+        self._limiter: MovingWindowRateLimiter | None = None
+
+    def configure(self, storage_uri: str) -> None:
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def check(self, address: str, email: str) -> None:
+        if self._limiter is None:
+            return
+        by_address, by_account = LOGIN_LIMITS
+        try:
+            ok = self._limiter.hit(by_address, "login-ip", address) and self._limiter.hit(
+                by_account, "login-email", email
+            )
+        except Exception:  # the limiter's store is down: do not lock everyone out
+            return
+        if not ok:
+            raise RateLimited("Too many login attempts; wait a minute and try again.")
+
+
+throttle = LoginThrottle()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(session: Session, email: str, password: str, address: str) -> User:
+    email = normalise_email(email)
+    throttle.check(address, email)
+    user = session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    if not user.active:
+        raise Unauthorized("This account is disabled.", code="account_disabled")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "member",
+    organization_id: int | None = None,
+    locale: str = "zh-CN",
+    actor: User | None = None,
+) -> User:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins can create users.")
+    email = normalise_email(email)
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise Conflict("A user with this email exists.", fields={"email": ["Already taken."]})
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise ValidationFailed(
+            "Unknown organization.", fields={"organization_id": ["No such organization."]}
+        )
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), role=role,
+        organization_id=organization_id, locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_me(session: Session, user: User, changes: dict[str, Any]) -> User:
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                "Unknown time zone.", fields={"timezone": ["Use an IANA name like Asia/Shanghai."]}
+            ) from None
+    row = session.get(User, user.id)
+    assert row is not None
+    for key in ("name", "locale", "timezone"):
+        if key in changes:
+            setattr(row, key, changes[key])
+    return row
+
+
+def list_users(session: Session, after_id: int, limit: int) -> list[User]:
+    stmt = select(User).where(User.id > after_id).order_by(User.id).limit(limit + 1)
+    return list(session.scalars(stmt))

@@ -1,0 +1,78 @@
+"""Operator commands: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+
+def register_cli(app: Flask) -> None:
+    from jobs.worker import worker_command
+
+    app.cli.add_command(create_admin)
+    app.cli.add_command(db_group)
+    app.cli.add_command(scheduler_group)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="Administrator")
+@with_appcontext
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create the first admin (or another one)."""
+    from workspace.auth.service import create_user
+    from workspace.db import db
+    from workspace.errors import AppError
+
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    try:
+        with db.transaction() as s:
+            user = create_user(s, email=email, name=name, password=password, role="admin",
+                               locale="en")
+    except AppError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"admin {user.email} created (id {user.id})")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (the web app does this itself on SQLite)."""
+    from workspace.config import load_settings
+    from workspace.migrations import upgrade
+
+    upgrade(load_settings().database_url)
+    click.echo("database is up to date")
+
+
+@click.group("scheduler")
+def scheduler_group() -> None:
+    """Periodic jobs."""
+
+
+@scheduler_group.command("run-once")
+@with_appcontext
+def scheduler_run_once() -> None:
+    """Run every periodic job once, as if its time had come."""
+    from jobs.schedule import run_once
+
+    for path, result in run_once().items():
+        click.echo(f"{path}: {result}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Fill an empty database with the demo workspace."""
+    from workspace.demo import seed_demo
+
+    click.echo(seed_demo() or "database is not empty; nothing added")

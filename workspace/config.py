@@ -1,0 +1,161 @@
+"""Configuration from the environment, validated once at start.
+
+Every setting SPEC.md names is read here and nowhere else, so a bad value fails
+fast with one readable line instead of a traceback deep inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+DEFAULT_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the product cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    secret_key: str
+    public_url: str
+    webhook_allow_private: bool
+    webhook_retry_schedule: tuple[int, ...]
+    instance_path: Path
+    host: str = "127.0.0.1"
+    port: int = 5000
+    seed_demo: bool = False
+    testing: bool = False
+    # Socket.IO refuses frames above this; a first sync of a large document must fit.
+    max_message_bytes: int = 8 * 1024 * 1024
+    # Prefix of every Redis key and channel, so several deployments (or test
+    # runs) can share one Redis server.
+    redis_namespace: str = "jointlab"
+    # Tick periodic jobs inside this web process (the embedded default).
+    run_scheduler: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.instance_path / "outbox"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **overrides)  # type: ignore[arg-type]
+
+
+def _bool(name: str, raw: str | None) -> bool:
+    if raw is None or raw == "":
+        return False
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(name: str, raw: str, schemes: set[str]) -> str:
+    parsed = urlparse(raw)
+    scheme = parsed.scheme.split("+", 1)[0]
+    if scheme not in schemes:
+        allowed = ", ".join(sorted(schemes))
+        raise ConfigError(f"{name} must be a URL with scheme {allowed}, got {raw!r}")
+    return raw
+
+
+def parse_retry_schedule(raw: str | None) -> tuple[int, ...]:
+    if raw is None or raw.strip() == "":
+        return DEFAULT_RETRY_SCHEDULE
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip() != "")
+    except ValueError:
+        raise ConfigError(
+            f"WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, got {raw!r}"
+        ) from None
+    if any(v < 0 for v in values):
+        raise ConfigError("WEBHOOK_RETRY_SCHEDULE must not contain negative waits")
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    # Operators paste Heroku-style URLs; SQLAlchemy needs an explicit driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'jointlab.db'}"
+    database_url = normalise_database_url(
+        _url("DATABASE_URL", database_url, {"sqlite", "postgresql"})
+    )
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url:
+        _url("REDIS_URL", redis_url, {"redis", "rediss", "unix"})
+    smtp_url = env.get("SMTP_URL") or None
+    if smtp_url:
+        _url("SMTP_URL", smtp_url, {"smtp", "smtps"})
+    port_raw = env.get("PORT", "5000")
+    try:
+        port = int(port_raw)
+        if not 0 < port < 65536:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"PORT must be a number from 1 to 65535, got {port_raw!r}") from None
+    public_url = (env.get("PUBLIC_URL") or f"http://{env.get('HOST', '127.0.0.1')}:{port}").rstrip(
+        "/"
+    )
+    _url("PUBLIC_URL", public_url, {"http", "https"})
+    secret = env.get("SECRET_KEY") or ""
+    if not secret:
+        secret = _instance_secret(instance)
+    elif len(secret) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        smtp_url=smtp_url,
+        secret_key=secret,
+        public_url=public_url,
+        webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", env.get("WEBHOOK_ALLOW_PRIVATE")),
+        webhook_retry_schedule=parse_retry_schedule(env.get("WEBHOOK_RETRY_SCHEDULE")),
+        instance_path=instance,
+        host=env.get("HOST", "127.0.0.1"),
+        redis_namespace=env.get("REDIS_NAMESPACE") or "jointlab",
+        port=port,
+    )
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in instance/, so sessions survive restarts
+    without asking a newcomer to invent a SECRET_KEY."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value

@@ -1,0 +1,97 @@
+"""The after-commit bus: hands committed event envelopes to subscribers.
+
+In-process by default; with REDIS_URL each publish also goes to a Redis
+channel so every web process and worker hears events committed anywhere.
+Redis is only a wake-up call: a publish lost while Redis is down is made good
+by the subscribers, which read the database log (the truth) from a cursor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[list[dict[str, Any]]], None]
+CHANNEL = "jointlab:events"
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self._redis: Any = None
+        self._listener: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.channel = CHANNEL
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        if subscriber not in self._subscribers:
+            self._subscribers.append(subscriber)
+
+    def reset(self) -> None:
+        self.stop()
+        self._subscribers.clear()
+        self._redis = None
+
+    def use_redis(self, redis_client: Any, channel: str = CHANNEL) -> None:
+        self._redis = redis_client
+        self.channel = channel
+
+    def publish(self, envelopes: list[dict[str, Any]]) -> None:
+        """Called after commit; must never raise into the request that committed."""
+        if self._redis is not None:
+            try:
+                self._redis.publish(self.channel, json.dumps(envelopes))
+            except Exception:  # Redis down: subscribers catch up from the log
+                log.warning("event bus: Redis publish failed; relying on log catch-up")
+            # Remote and local subscribers alike hear it from the listener; but
+            # hand it to local ones now too, so this process reacts at once.
+        self._deliver(envelopes)
+
+    def _deliver(self, envelopes: list[dict[str, Any]]) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(envelopes)
+            except Exception:
+                log.exception("event bus subscriber %r failed", subscriber)
+
+    def start_listener(self) -> None:
+        """Listen on Redis for events committed by other processes."""
+        if self._redis is None or self._listener is not None:
+            return
+        self._stop.clear()
+        self._listener = threading.Thread(target=self._listen, name="event-bus", daemon=True)
+        self._listener.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener = None
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            pubsub = None
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.channel)
+                # A (re)subscribe may have missed publishes: tell subscribers
+                # to catch up from the log with an empty batch.
+                self._deliver([])
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message.get("type") == "message":
+                        self._deliver(json.loads(message["data"]))
+            except Exception:
+                log.warning("event bus: Redis listener lost; reconnecting")
+                self._stop.wait(1.0)
+            finally:
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()
+
+
+bus = EventBus()

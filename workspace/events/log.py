@@ -1,0 +1,152 @@
+"""Appending to and reading the event log.
+
+Services call `record_event` while they change rows; nothing is written yet.
+Right before the transaction commits, `_write_pending` takes one lock, numbers
+the events and inserts them, so the events commit atomically with the change.
+
+Why a lock: on PostgreSQL, sequence values are handed out at insert time but
+transactions commit in any order, so a reader could see id 11 before id 10
+commits and then skip 10 for ever. Holding `pg_advisory_xact_lock` from the
+insert of the events to the commit makes ids (and per-workspace seqs) become
+visible strictly in order. The lock is taken at the very end of the
+transaction, so it is held for one insert and one commit. SQLite transactions
+already begin with the write lock (BEGIN IMMEDIATE, see db.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from workspace.db import utcnow
+from workspace.events.models import Event
+from workspace.events.types import ALL_TYPES, matches
+
+EVENT_LOG_LOCK = 72_620_001
+_PENDING = "jointlab_pending_events"
+_COMMITTED = "jointlab_committed_events"
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    name: str
+
+
+def record_event(
+    session: Session,
+    workspace_id: int,
+    type: str,
+    data: dict[str, Any],
+    actor: Actor | Any | None = None,
+) -> None:
+    """Queue an event to be written in the commit of `session`."""
+    if type not in ALL_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    actor_ref = None if actor is None else Actor(actor.id, actor.name)
+    session.info.setdefault(_PENDING, []).append((workspace_id, type, data, actor_ref))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
+    next_seq: dict[int, int] = {}
+    rows = []
+    for workspace_id, type_, data, actor in pending:
+        if workspace_id not in next_seq:
+            last = session.scalar(
+                select(func.max(Event.seq)).where(Event.workspace_id == workspace_id)
+            )
+            next_seq[workspace_id] = (last or 0) + 1
+        row = Event(
+            workspace_id=workspace_id,
+            seq=next_seq[workspace_id],
+            type=type_,
+            data=data,
+            actor_id=None if actor is None else actor.id,
+            actor_name=None if actor is None else actor.name,
+            occurred_at=utcnow(),
+        )
+        next_seq[workspace_id] += 1
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    session.info.setdefault(_COMMITTED, []).extend(row.envelope() for row in rows)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    envelopes = session.info.pop(_COMMITTED, None)
+    if envelopes:
+        from workspace.events.bus import bus
+
+        bus.publish(envelopes)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(_COMMITTED, None)
+
+
+def workspace_events(
+    session: Session, workspace_id: int, after_seq: int, limit: int
+) -> list[Event]:
+    stmt = (
+        select(Event)
+        .where(Event.workspace_id == workspace_id, Event.seq > after_seq)
+        .order_by(Event.seq)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def feed_events(
+    session: Session,
+    workspace_ids: list[int] | None,
+    after_id: int,
+    limit: int,
+    type_patterns: list[str] | None = None,
+) -> list[Event]:
+    """Events after a global cursor, across the given workspaces (None: all)."""
+    stmt = select(Event).where(Event.id > after_id).order_by(Event.id).limit(limit)
+    if workspace_ids is not None:
+        if not workspace_ids:
+            return []
+        stmt = stmt.where(Event.workspace_id.in_(workspace_ids))
+    if type_patterns:
+        stmt = stmt.where(_type_filter(type_patterns))
+    return list(session.scalars(stmt))
+
+
+def _type_filter(patterns: list[str]) -> Any:
+    from sqlalchemy import or_
+
+    clauses = []
+    for pattern in patterns:
+        if pattern == "*":
+            return Event.type.is_not(None)
+        if pattern.endswith(".*"):
+            clauses.append(Event.type.startswith(pattern[:-1]))
+        else:
+            clauses.append(Event.type == pattern)
+    return or_(*clauses)
+
+
+def latest_event_id(session: Session) -> int:
+    return session.scalar(select(func.max(Event.id))) or 0
+
+
+def filter_types(envelopes: list[dict[str, Any]], patterns: list[str] | None) -> list[dict]:
+    if not patterns:
+        return envelopes
+    return [e for e in envelopes if any(matches(p, e["type"]) for p in patterns)]

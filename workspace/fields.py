@@ -1,0 +1,43 @@
+"""Marshmallow fields shared by every resource's schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+TITLE_MAX = 200
+
+
+def iso_utc(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):  # already shaped
+        return value
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO-8601 in UTC with a `Z`; naive input is refused rather than guessed."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return iso_utc(value)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            raise ValidationError("Give a time zone, e.g. 2026-01-31T08:00:00Z.")
+        return result.astimezone(UTC)
+
+
+def Title(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(
+        validate=validate.Length(min=1, max=TITLE_MAX, error="Must be 1 to 200 characters."),
+        **kwargs,
+    )
+
+
+class StrictInteger(fields.Integer):
+    """JSON ids are numbers; a string "3" or true is a client bug worth telling."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)

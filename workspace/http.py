@@ -1,0 +1,179 @@
+"""The `/api/v1` blueprint: one decorator validates, authorises and documents.
+
+`@endpoint(...)` names the input and output schemas of a route once; the same
+declaration parses the request and feeds the OpenAPI document, so the docs
+cannot drift from what the code accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from workspace.errors import BadRequest, PayloadTooLarge, ValidationFailed
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@api.before_request
+def _authenticate() -> None:
+    from workspace.auth.current import load_request_user
+
+    load_request_user()
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    body: Schema | None
+    query: Schema | None
+    response: Schema | None
+    status: int
+    paginated: bool
+    scope: str | None
+    tag: str
+    limits: str | None
+
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+def cursor_int(cursor: str | None) -> int:
+    """Cursors are opaque to clients; ours are the last id of the page."""
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        value = int(cursor)
+    except ValueError:
+        raise ValidationFailed("Invalid cursor.", fields={"cursor": ["Not a valid cursor."]}) \
+            from None
+    if value < 0:
+        raise ValidationFailed("Invalid cursor.", fields={"cursor": ["Not a valid cursor."]})
+    return value
+
+
+def page_of(rows: list[Any], limit: int, key: Callable[[Any], Any] = lambda r: r.id) -> Page:
+    """`rows` was fetched with limit + 1 so we know whether there is more."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, str(key(rows[-1])) if more and rows else None)
+
+
+def load_json_body(max_bytes: int | None = None) -> Any:
+    if max_bytes is not None and (request.content_length or 0) > max_bytes:
+        raise PayloadTooLarge(f"Request body is larger than the limit of {max_bytes} bytes.")
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        import json
+
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Request body is not valid JSON.", code="invalid_json") from None
+
+
+def _load(schema: Schema, data: Any) -> Any:
+    if not isinstance(data, dict) and not getattr(schema, "many", False):
+        raise ValidationFailed(
+            "Expected a JSON object.", fields={"_schema": ["Expected a JSON object."]}
+        )
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        raise ValidationFailed("Some fields are invalid.", fields=messages) from None
+
+
+def endpoint(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    tag: str,
+    body: Schema | None = None,
+    query: Schema | None = None,
+    response: Schema | None = None,
+    status: int = 200,
+    paginated: bool = False,
+    scope: str | None = "default",
+    raw_body: bool = False,
+    limits: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API route.
+
+    scope: "default" means `read` for GET and `write` otherwise; None means no
+    authentication (login, health, docs); or a token scope such as
+    `measurements:write`.
+    """
+    if scope == "default":
+        scope = "read" if method == "GET" else "write"
+    if paginated and query is None:
+        query = PageQuerySchema()
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS.append(
+            Operation(rule, method, summary, body, query, response, status, paginated, scope,
+                      tag, limits)
+        )
+
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Any:
+            from workspace.auth.current import require_scope
+
+            if scope is not None:
+                require_scope(scope)
+            if query is not None:
+                kwargs["query"] = _load(query, request.args.to_dict())
+            if body is not None:
+                kwargs["data"] = _load(body, load_json_body())
+            elif raw_body:
+                kwargs["payload"] = load_json_body()
+            result = view(**kwargs)
+            if isinstance(result, tuple) or hasattr(result, "status_code"):
+                return result
+            return _render(result, response, paginated, status)
+
+        name = f"{view.__module__}.{view.__name__}".replace(".", "_")
+        api.add_url_rule(rule, endpoint=name, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorator
+
+
+def _render(result: Any, schema: Schema | None, paginated: bool, status: int) -> Any:
+    if paginated:
+        assert isinstance(result, Page)
+        items = schema.dump(result.items, many=True) if schema else result.items
+        return jsonify({"items": items, "next_cursor": result.next_cursor}), status
+    if result is None:
+        return "", 204
+    payload = schema.dump(result) if schema is not None else result
+    return jsonify(payload), status
+
+
+def current_user() -> Any:
+    return g.user

@@ -1,0 +1,61 @@
+"""English and Simplified Chinese, chosen per user, else by the browser.
+
+Catalogs live in workspace/translations as .po files; they are compiled to .mo
+at start when missing or older, so no build step stands between a clone and
+`python wsgi.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request
+from flask_babel import Babel
+
+SUPPORTED = ("zh-CN", "en")
+BABEL_CODES = {"zh-CN": "zh_Hans_CN", "en": "en"}
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_locale() -> str:
+    return BABEL_CODES[current_locale()]
+
+
+def current_locale() -> str:
+    user = g.get("page_user") or g.get("user")
+    if user is not None and getattr(user, "locale", None) in SUPPORTED:
+        return user.locale
+    chosen = request.cookies.get("locale") if request else None
+    if chosen in SUPPORTED:
+        return chosen
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"]) if request else None
+    return "en" if best == "en" else "zh-CN" if best else "en"
+
+
+def select_timezone() -> str:
+    user = g.get("page_user") or g.get("user")
+    return getattr(user, "timezone", None) or "Asia/Shanghai"
+
+
+def compile_catalogs() -> None:
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as src:
+            catalog = read_po(src)
+        with mo.open("wb") as dst:
+            write_mo(dst, catalog)
+
+
+def init_i18n(app: Flask) -> None:
+    compile_catalogs()
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone,
+          default_translation_directories=str(TRANSLATIONS))
+
+    @app.context_processor
+    def _locale() -> dict[str, Any]:
+        return {"current_locale": current_locale()}

@@ -1,0 +1,9 @@
+"""Imports every model so the metadata (and Alembic) sees all tables."""
+
+from jobs.outbox import ConsumerCursor
+from workspace.auth.models import ApiToken, User
+from workspace.events.models import Event
+from workspace.organizations.models import Organization
+from workspace.workspaces.models import Membership, Workspace
+
+__all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User", "Workspace"]

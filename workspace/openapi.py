@@ -1,0 +1,116 @@
+"""The OpenAPI 3 document, built from the same `@endpoint` declarations and
+marshmallow schemas that validate requests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify, render_template
+
+from workspace.http import OPERATIONS, api
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object"},
+            },
+        }
+    },
+}
+LIMITS = (
+    "Limits: titles up to 200 characters; document text up to 1 MB of UTF-8; measurement "
+    "batches up to 10,000; list pages up to 200 items. Larger input gets 413 or 422 naming "
+    "the limit."
+)
+
+
+def _schema_name(schema: Any) -> str:
+    name = type(schema).__name__
+    return name[:-6] if name.endswith("Schema") else name
+
+
+def build_spec() -> dict[str, Any]:
+    spec = APISpec(
+        title="JointLab API", version="1.0.0", openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": "Workspaces where an enterprise and a university solve a "
+                             "production problem together. " + LIMITS},
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.schema("Error", ERROR_SCHEMA)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie",
+                                               "name": "session"})
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
+        params = [
+            {"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
+            for n in re.findall(r"{(\w+)}", path)
+        ]
+        operation: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": [op.tag],
+            "parameters": params,
+            "responses": _responses(op),
+        }
+        if op.query is not None:
+            operation["parameters"] = params + [{"in": "query", "schema": op.query}]
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True, "content": {"application/json": {"schema": op.body}}
+            }
+        if op.scope is None:
+            operation["security"] = []
+        else:
+            operation["description"] = f"Token scope: `{op.scope}`."
+        if op.limits:
+            described = operation.get("description", "") + f" Limits: {op.limits}."
+            operation["description"] = described.strip()
+        paths.setdefault(path, {})[op.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}, {"cookie": []}]
+    return document
+
+
+def _responses(op: Any) -> dict[str, Any]:
+    error = {"description": "Error", "content": {"application/json": {"schema": "Error"}}}
+    responses: dict[str, Any] = {"4XX": error}
+    if op.response is None:
+        responses[str(op.status if op.status != 200 else 204)] = {"description": "Done"}
+        return responses
+    if op.paginated:
+        schema = {"type": "object", "properties": {
+            "items": {"type": "array", "items": op.response},
+            "next_cursor": {"type": "string", "nullable": True},
+        }}
+    else:
+        schema = op.response
+    responses[str(op.status)] = {"description": "OK",
+                                 "content": {"application/json": {"schema": schema}}}
+    return responses
+
+
+_cache: dict[str, Any] = {}
+
+
+@api.route("/openapi.json")
+def openapi_json() -> Any:
+    if "doc" not in _cache:
+        _cache["doc"] = build_spec()
+    return jsonify(_cache["doc"])
+
+
+@api.route("/docs")
+def docs_page() -> Any:
+    return render_template("api_docs.html")

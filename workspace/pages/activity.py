@@ -1,0 +1,76 @@
+"""Event envelopes as sentences people read, in their language.
+
+The same templates render the server-side list and, passed to the page as
+JSON, the events that arrive live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+def templates() -> dict[str, str]:
+    return {
+        "workspace.created": _("{actor} created the workspace"),
+        "workspace.updated": _("{actor} updated the workspace"),
+        "member.added": _("{actor} added {name} as {role}"),
+        "member.removed": _("{actor} removed {name}"),
+        "member.role_changed": _("{actor} made {name} {role}"),
+        "document.created": _("{actor} created the document {title}"),
+        "document.edited": _("{editors} edited {title}"),
+        "document.version_created": _("{actor} saved version {label} of {title}"),
+        "document.approved": _("{actor} approved version {label} of {title}"),
+        "statement.agreed": _("Both sides agreed on the problem statement ({label})"),
+        "comment.created": _("{actor} commented on {title}"),
+        "indicator.created": _("{actor} added the indicator {label}"),
+        "indicator.updated": _("{actor} changed the indicator {label}"),
+        "trial.created": _("{actor} planned trial #{number}"),
+        "trial.updated": _("{actor} updated trial #{number}"),
+        "trial.status_changed": _("Trial #{number} is now {status}"),
+        "trial.measurements_recorded": _("{count} measurements recorded for trial #{number}"),
+        "trial.completed": _("Trial #{number} completed: {outcome}"),
+        "trial.alert": _("Out-of-control signal on trial #{number}: {rule}"),
+        "milestone.created": _("{actor} added the milestone {title}"),
+        "milestone.updated": _("{actor} changed the milestone {title}"),
+        "milestone.reached": _("Milestone reached: {title}"),
+        "milestone.missed": _("Milestone missed: {title}"),
+        "milestone.due_soon": _("Milestone due soon: {title}"),
+        "milestone.overdue": _("Milestone overdue: {title}"),
+        "webhook.created": _("{actor} added a webhook"),
+        "webhook.disabled": _("A webhook was disabled after failing: {url}"),
+        "_default": _("{type}"),
+        "_someone": _("Someone"),
+    }
+
+
+def _flatten(envelope: dict[str, Any]) -> dict[str, Any]:
+    data = envelope.get("data") or {}
+    values: dict[str, Any] = {"type": envelope["type"]}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                values.setdefault(inner, inner_value)
+        else:
+            values[key] = value
+    for key, value in data.items():
+        if not isinstance(value, dict | list):
+            values[key] = value
+    return values
+
+
+def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> str:
+    table = table or templates()
+    values = _flatten(envelope)
+    actor = envelope.get("actor") or {}
+    values.setdefault("actor", actor.get("name") or table["_someone"])
+    if isinstance(values.get("editors"), list):
+        values["editors"] = ", ".join(str(v) for v in values["editors"])
+    template = table.get(envelope["type"], table["_default"])
+
+    class Missing(dict):
+        def __missing__(self, key: str) -> str:
+            return "…"
+
+    return template.format_map(Missing(values))

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g, make_response, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from workspace.auth.access import require_workspace
+from workspace.auth.current import start_session
+from workspace.auth.service import authenticate
+from workspace.db import db
+from workspace.errors import AppError
+from workspace.events.log import workspace_events
+from workspace.pages import pages
+from workspace.pages.activity import describe, templates
+from workspace.pages.session import load_page_user, login_required
+from workspace.workspaces import service as workspaces
+
+pages.before_request(load_page_user)
+
+
+def _check_form_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (CSRFError, Exception):
+        abort(400, description="The form expired; reload the page and try again.")
+
+
+@pages.route("/")
+def index() -> Any:
+    return redirect(url_for("pages.workspace_list" if g.page_user else "pages.login"))
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    next_url = request.values.get("next") or url_for("pages.workspace_list")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = url_for("pages.workspace_list")
+    if request.method == "POST":
+        _check_form_csrf()
+        try:
+            with db.reading() as s:
+                user = authenticate(s, request.form.get("email", ""),
+                                    request.form.get("password", ""),
+                                    request.remote_addr or "unknown")
+        except AppError as err:
+            error = err
+        else:
+            start_session(user)
+            return redirect(next_url)
+    status = error.status if error else 200
+    return render_template("login.html", error=error, next_url=next_url), status
+
+
+@pages.route("/logout", methods=["POST"])
+def logout() -> Any:
+    _check_form_csrf()
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@pages.route("/locale", methods=["POST"])
+def set_locale() -> Any:
+    _check_form_csrf()
+    locale = request.form.get("locale")
+    if locale not in ("zh-CN", "en"):
+        abort(400, description="Unknown language.")
+    if g.page_user is not None:
+        from workspace.auth.service import update_me
+
+        with db.transaction() as s:
+            update_me(s, g.page_user, {"locale": locale})
+    target = request.form.get("next") or "/"
+    response = make_response(redirect(target if target.startswith("/") else "/"))
+    response.set_cookie("locale", locale, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@pages.route("/workspaces")
+@login_required
+def workspace_list() -> Any:
+    user = g.page_user
+    with db.reading() as s:
+        rows = workspaces.list_workspaces(s, user, 0, 500)
+        roles = workspaces.roles_of(s, user, [w.id for w in rows])
+    return render_template("workspaces.html", workspaces=rows, roles=roles)
+
+
+@pages.route("/workspaces/<int:workspace_id>")
+@login_required
+def workspace_page(workspace_id: int) -> Any:
+    user = g.page_user
+    with db.reading() as s:
+        ws = require_workspace(s, user, workspace_id)
+        members = workspaces.list_members(s, user, workspace_id)
+        role = workspaces.my_role(s, user, workspace_id)
+        events = workspace_events(s, workspace_id, 0, 100_000)[-50:]
+    table = templates()
+    activity = [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)]
+    last_seq = events[-1].seq if events else 0
+    panels = [panel(ws, user, role) for panel in WORKSPACE_PANELS]
+    return render_template(
+        "workspace.html", ws=ws, members=members, role=role, activity=activity,
+        last_seq=last_seq, event_templates=table, panels=[p for p in panels if p],
+    )
+
+
+# Capabilities add sections to the workspace page: callables returning HTML
+# (Markup) or None.
+WORKSPACE_PANELS: list[Any] = []

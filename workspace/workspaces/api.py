@@ -1,0 +1,83 @@
+from workspace.auth.current import require_user
+from workspace.db import db
+from workspace.http import cursor_int, endpoint, page_of
+from workspace.workspaces import service
+from workspace.workspaces.schemas import (
+    MemberCreateSchema,
+    MemberSchema,
+    WorkspaceCreateSchema,
+    WorkspaceListQuerySchema,
+    WorkspaceSchema,
+    WorkspaceUpdateSchema,
+)
+
+
+def _with_role(s: object, user: object, ws: object) -> dict:
+    return {**WorkspaceSchema().dump(ws), "my_role": service.my_role(s, user, ws.id)}
+
+
+@endpoint("/workspaces", summary="Workspaces I can read", tag="workspaces",
+          query=WorkspaceListQuerySchema(), response=WorkspaceSchema(), paginated=True)
+def list_workspaces(query: dict) -> object:
+    user = require_user()
+    with db.reading() as s:
+        rows = service.list_workspaces(s, user, cursor_int(query["cursor"]), query["limit"],
+                                       query["status"])
+        page = page_of(rows, query["limit"])
+        roles = service.roles_of(s, user, [w.id for w in page.items])
+    page.items = [{**WorkspaceSchema().dump(w), "my_role": roles.get(w.id)} for w in page.items]
+    return page
+
+
+@endpoint("/workspaces", "POST", summary="Create a workspace after a match", tag="workspaces",
+          body=WorkspaceCreateSchema(), response=WorkspaceSchema(), status=201)
+def create_workspace(data: dict) -> object:
+    user = require_user()
+    with db.transaction() as s:
+        ws = service.create_workspace(s, user, **data)
+        return _with_role(s, user, ws)
+
+
+@endpoint("/workspaces/<int:workspace_id>", summary="A workspace", tag="workspaces",
+          response=WorkspaceSchema())
+def get_workspace(workspace_id: int) -> object:
+    from workspace.auth.access import require_workspace
+
+    user = require_user()
+    with db.reading() as s:
+        return _with_role(s, user, require_workspace(s, user, workspace_id))
+
+
+@endpoint("/workspaces/<int:workspace_id>", "PATCH", summary="Change title, summary or status",
+          tag="workspaces", body=WorkspaceUpdateSchema(), response=WorkspaceSchema())
+def update_workspace(workspace_id: int, data: dict) -> object:
+    user = require_user()
+    with db.transaction() as s:
+        return _with_role(s, user, service.update_workspace(s, user, workspace_id, data))
+
+
+@endpoint("/workspaces/<int:workspace_id>/members", summary="Members", tag="members",
+          response=MemberSchema(), paginated=True)
+def list_members(workspace_id: int, query: dict) -> object:
+    from workspace.http import Page
+
+    with db.reading() as s:
+        rows = service.list_members(s, require_user(), workspace_id)
+        return Page([service.member_payload(m) for m in rows], None)
+
+
+@endpoint("/workspaces/<int:workspace_id>/members", "POST", summary="Add a member",
+          tag="members", body=MemberCreateSchema(), response=MemberSchema(), status=201)
+def add_member(workspace_id: int, data: dict) -> object:
+    with db.transaction() as s:
+        member = service.add_member(s, require_user(), workspace_id, data["user_id"],
+                                    data["role"])
+        return service.member_payload(member)
+
+
+@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "DELETE",
+          summary="Remove a member", tag="members")
+def remove_member(workspace_id: int, user_id: int) -> object:
+    with db.transaction() as s:
+        service.remove_member(s, require_user(), workspace_id, user_id)
+    return None

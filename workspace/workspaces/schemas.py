@@ -1,0 +1,59 @@
+from marshmallow import Schema, fields, validate
+
+from workspace.fields import StrictInteger, Title, UTCDateTime
+from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
+
+
+class OrganizationRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class WorkspaceSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    summary = fields.String()
+    status = fields.String()
+    enterprise_id = fields.Integer()
+    university_id = fields.Integer()
+    enterprise = fields.Nested(OrganizationRefSchema)
+    university = fields.Nested(OrganizationRefSchema)
+    my_role = fields.String(allow_none=True)
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+SUMMARY = validate.Length(max=5000, error="At most 5000 characters.")
+
+
+class WorkspaceCreateSchema(Schema):
+    title = Title(required=True)
+    summary = fields.String(load_default="", validate=SUMMARY)
+    enterprise_id = StrictInteger(required=True)
+    university_id = StrictInteger(required=True)
+
+
+class WorkspaceUpdateSchema(Schema):
+    title = Title()
+    summary = fields.String(validate=SUMMARY)
+    status = fields.String(validate=validate.OneOf(WORKSPACE_STATUSES))
+
+
+class MemberSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    side = fields.String()
+
+
+class MemberCreateSchema(Schema):
+    user_id = StrictInteger(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(WORKSPACE_ROLES))
+
+
+class WorkspaceListQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+    status = fields.String(load_default=None, validate=validate.OneOf(WORKSPACE_STATUSES))

@@ -1,0 +1,50 @@
+"""Entry point: `python wsgi.py` serves pages, API and Socket.IO; `flask --app wsgi …`
+runs operator commands; WSGI servers import `app`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from workspace.config import ConfigError
+
+
+def _build():  # noqa: ANN202 - returns the Flask app
+    from workspace.app import create_app
+    from workspace.cli import register_cli
+
+    application = create_app()
+    register_cli(application)
+    return application
+
+
+try:
+    app = _build()
+except ConfigError as err:
+    # A bad setting is an operator's mistake, not a crash: one line, exit 2.
+    print(f"jointlab: {err}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main() -> None:
+    from jobs.schedule import Ticker
+    from realtime import socketio
+    from workspace.app import settings_of
+    from workspace.demo import seed_demo
+
+    settings = settings_of(app)
+    if os.environ.get("JOINTLAB_NO_DEMO") != "1":
+        with app.app_context():
+            message = seed_demo()
+        if message:
+            print(message)
+    if not settings.redis_url:
+        Ticker().start()  # embedded default: periodic jobs run in this process
+    print(f"JointLab on {settings.public_url} (database: {settings.database_url.split(':')[0]}, "
+          f"queue: {'redis' if settings.redis_url else 'in-process'})")
+    socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True,
+                 use_reloader=False, log_output=False)
+
+
+if __name__ == "__main__":
+    main()
