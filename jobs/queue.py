@@ -79,6 +79,7 @@ class RedisQueue:
         from rq import Queue
 
         self.redis = redis_client
+        self.namespace = namespace
         self.queues = {
             name: Queue(f"{namespace}-{name}", connection=redis_client) for name in QUEUES
         }
@@ -90,7 +91,7 @@ class RedisQueue:
         if job_id is not None:
             from rq.exceptions import DuplicateJobError
 
-            options["job_id"] = job_id
+            options["job_id"] = f"{self.namespace}:{job_id}"
             try:
                 if delay > 0:
                     q.enqueue_in(timedelta(seconds=delay), path, *args, **options)

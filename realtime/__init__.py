@@ -10,6 +10,8 @@ benchmarks in bench/ measure.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -18,8 +20,20 @@ from workspace.config import Settings
 
 socketio = SocketIO()
 
-# Modules whose handlers register on `socketio` when imported.
+# Modules whose handlers register (with `on`) when imported.
 HANDLER_MODULES = ["realtime.connection", "realtime.feed"]
+_HANDLERS: list[tuple[str, Callable[..., Any]]] = []
+
+
+def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a Socket.IO handler. Unlike `socketio.on`, the registration is
+    replayed on every `init_realtime`, so each app (tests build many) gets all."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        _HANDLERS.append((event, func))
+        return func
+
+    return decorator
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
@@ -30,7 +44,9 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         async_mode="threading",
         message_queue=settings.redis_url,
         channel=f"{settings.redis_namespace}-socketio",
-        cors_allowed_origins=[settings.public_url],
+        # None: engineio accepts the origin that matches the Host header (same
+        # origin), which is right behind a proxy that forwards Host.
+        cors_allowed_origins=None,
         max_http_buffer_size=settings.max_message_bytes,
         ping_interval=20,
         ping_timeout=20,
@@ -39,4 +55,6 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     )
     for name in HANDLER_MODULES:
         importlib.import_module(name)
+    for event, func in _HANDLERS:
+        socketio.on_event(event, func)
     pump.start(app)

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from realtime import socketio
+from realtime import on
 from workspace.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def handler(event: str, schema: Schema | None = None) -> Callable[..., Any]:
                 return error_ack(AppError("Something went wrong on our side.",
                                           code="internal_error"))
 
-        socketio.on_event(event, wrapper)
+        on(event)(wrapper)
         return wrapper
 
     return decorator

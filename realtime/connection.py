@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request, session
 
-from realtime import clients, socketio
+from realtime import clients, on
 from workspace.auth.models import User
 from workspace.auth.tokens import token_allows, user_for_token
 from workspace.db import db
@@ -30,7 +30,7 @@ def _user_from_handshake(auth: Any) -> User | None:
         return user
 
 
-@socketio.on("connect")
+@on("connect")
 def on_connect(auth: Any = None) -> None:
     user = _user_from_handshake(auth)
     if user is None:
@@ -40,7 +40,7 @@ def on_connect(auth: Any = None) -> None:
     clients.add(clients.Client(sid=request.sid, user_id=user.id, name=user.name))  # type: ignore[attr-defined]
 
 
-@socketio.on("disconnect")
+@on("disconnect")
 def on_disconnect(*_args: Any) -> None:
     from realtime.feed import pump
 

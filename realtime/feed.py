@@ -80,9 +80,16 @@ class FeedPump:
         bus.start_listener()
 
     def stop(self) -> None:
+        from workspace.events.bus import bus
+
         self._stop.set()
         self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         self._thread = None
+        bus.stop()
+        with self.lock:
+            self.subs.clear()
 
     def on_events(self, _envelopes: list[dict[str, Any]]) -> None:
         self.wake.set()

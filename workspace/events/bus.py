@@ -64,30 +64,33 @@ class EventBus:
         """Listen on Redis for events committed by other processes."""
         if self._redis is None or self._listener is not None:
             return
-        self._stop.clear()
-        self._listener = threading.Thread(target=self._listen, name="event-bus", daemon=True)
+        # A fresh stop flag per listener: a stopped one may still be finishing
+        # its last poll and must not be revived by this start.
+        self._stop = stop = threading.Event()
+        self._listener = threading.Thread(target=self._listen, args=(self._redis, stop),
+                                          name="event-bus", daemon=True)
         self._listener.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._listener = None
 
-    def _listen(self) -> None:
-        while not self._stop.is_set():
+    def _listen(self, redis_client: Any, stop: threading.Event) -> None:
+        while not stop.is_set():
             pubsub = None
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
                 # A (re)subscribe may have missed publishes: tell subscribers
                 # to catch up from the log with an empty batch.
                 self._deliver([])
-                while not self._stop.is_set():
+                while not stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message.get("type") == "message":
                         self._deliver(json.loads(message["data"]))
             except Exception:
                 log.warning("event bus: Redis listener lost; reconnecting")
-                self._stop.wait(1.0)
+                stop.wait(1.0)
             finally:
                 if pubsub is not None:
                     with contextlib.suppress(Exception):

@@ -1,0 +1,393 @@
+"""Fixtures that start the real things the tests talk to.
+
+Backends: SQLite by default; `JOINTLAB_TEST_DATABASE=postgres` uses the
+PostgreSQL at `JOINTLAB_TEST_PG` (a database of its own per test run), and
+`JOINTLAB_TEST_REDIS=1` uses the Redis at `JOINTLAB_TEST_REDIS_URL` (keys and
+channels under a namespace of their own per run). `tests/run` sets these.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from workspace.config import load_settings
+
+PG_ADMIN_URL = os.environ.get("JOINTLAB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+USE_PG = os.environ.get("JOINTLAB_TEST_DATABASE", "sqlite") == "postgres"
+USE_REDIS = os.environ.get("JOINTLAB_TEST_REDIS") == "1"
+REDIS_URL = os.environ.get("JOINTLAB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+CHROMIUM = os.environ.get("JOINTLAB_CHROMIUM", "/usr/bin/chromium")
+
+
+# --------------------------------------------------------------------- databases
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database made once per run."""
+    from workspace.migrations import upgrade
+
+    if USE_PG:
+        name = f"jl_test_{RUN_ID}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        upgrade(url)
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.db"
+        upgrade(f"sqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if USE_PG:
+        _truncate_all(database_template)
+        return database_template
+    path = tmp_path / "jointlab.db"
+    shutil.copy(database_template, path)
+    return f"sqlite:///{path}"
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        ))]
+        if tables:
+            conn.execute(text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            ))
+    engine.dispose()
+
+
+# --------------------------------------------------------------------- the app
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Any:
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_RETRY_SCHEDULE": "1,1,1",
+    }
+    if USE_REDIS:
+        env["REDIS_URL"] = REDIS_URL
+        env["REDIS_NAMESPACE"] = f"jltest_{RUN_ID}_{uuid.uuid4().hex[:6]}"
+    return load_settings(env).with_overrides(testing=True)
+
+
+@pytest.fixture
+def app(settings: Any) -> Iterator[Any]:
+    from jobs.queue import jobs
+    from realtime.feed import pump
+    from workspace.app import create_app
+    from workspace.db import db
+
+    application = create_app(settings)
+    yield application
+    pump.stop()
+    if jobs.backend is not None:
+        jobs.backend.shutdown()
+    redis = application.extensions.get("jointlab.redis")
+    if redis is not None:
+        for key in redis.scan_iter(f"*{settings.redis_namespace}*"):
+            redis.delete(key)
+    db.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+# --------------------------------------------------------------------- factories
+class Make:
+    """Builds rows through the services, so events and rules apply as in life."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def org(self, kind: str = "enterprise", name: str | None = None) -> Any:
+        from workspace.db import db
+        from workspace.organizations.models import Organization
+
+        with db.transaction() as s:
+            org = Organization(name=name or f"{kind.title()} {self._next()}", kind=kind)
+            s.add(org)
+            s.flush()
+            return org
+
+    def user(self, role: str = "member", org: Any = None, side: str | None = None,
+             name: str | None = None, locale: str = "en", email: str | None = None,
+             password: str = "correct horse battery") -> Any:
+        from workspace.auth.service import create_user
+        from workspace.db import db
+
+        if org is None and side is not None:
+            org = self.org(side)
+        n = self._next()
+        with db.transaction() as s:
+            user = create_user(
+                s, email=email or f"user{n}_{uuid.uuid4().hex[:4]}@example.test",
+                name=name or f"User {n}", password=password, role=role,
+                organization_id=org.id if org is not None else None, locale=locale,
+            )
+        user.password = password  # for login tests
+        return user
+
+    def admin(self) -> Any:
+        return self.user(role="admin", name="Admin")
+
+    def manager(self, name: str = "Program Manager") -> Any:
+        return self.user(role="manager", name=name)
+
+    def workspace(self, owner: Any = None, title: str | None = None,
+                  members: dict[str, Any] | None = None) -> Any:
+        """A workspace with an enterprise owner (and a university owner).
+
+        Returns the workspace; `.owner`, `.partner` and `.manager` are attached.
+        """
+        from workspace.db import db
+        from workspace.workspaces import service
+
+        manager = self.manager()
+        enterprise = owner.organization if owner is not None and owner.organization and \
+            owner.organization.kind == "enterprise" else self.org("enterprise")
+        university = self.org("university")
+        owner = owner or self.user(org=enterprise, name="Enterprise Lead")
+        partner = self.user(org=university, name="University Lead")
+        with db.transaction() as s:
+            ws = service.create_workspace(
+                s, manager, title=title or f"Workspace {self._next()}", summary="",
+                enterprise_id=enterprise.id, university_id=university.id,
+            )
+            service.add_member(s, manager, ws.id, owner.id, "owner")
+            service.add_member(s, manager, ws.id, partner.id, "owner")
+            for role, user in (members or {}).items():
+                service.add_member(s, manager, ws.id, user.id, role.rstrip("0123456789"))
+        ws.owner, ws.partner, ws.manager = owner, partner, manager
+        return ws
+
+    def add_member(self, ws: Any, user: Any, role: str) -> None:
+        from workspace.db import db
+        from workspace.workspaces import service
+
+        with db.transaction() as s:
+            service.add_member(s, ws.manager, ws.id, user.id, role)
+
+    def token(self, user: Any, scopes: tuple[str, ...] = ("read", "write")) -> str:
+        from workspace.auth.tokens import create_token
+        from workspace.db import db
+
+        with db.transaction() as s:
+            _row, secret = create_token(s, user, "test", list(scopes))
+        return secret
+
+
+@pytest.fixture
+def make(app: Any) -> Make:
+    return Make()
+
+
+class Api:
+    """JSON calls as a given user, with a bearer token (no CSRF needed)."""
+
+    def __init__(self, client: Any, make: Make) -> None:
+        self.client, self.make = client, make
+        self._tokens: dict[int, str] = {}
+        self.headers: dict[str, str] = {}
+
+    def as_(self, user: Any, scopes: tuple[str, ...] = ("read", "write")) -> Api:
+        other = Api(self.client, self.make)
+        key = (user.id, scopes)
+        if key not in self._tokens:
+            self._tokens[key] = self.make.token(user, scopes)
+        other.headers = {"Authorization": f"Bearer {self._tokens[key]}"}
+        other._tokens = self._tokens
+        return other
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self._call("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self._call("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Any:
+        return self._call("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Any:
+        return self._call("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self._call("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(client: Any, make: Make) -> Api:
+    return Api(client, make)
+
+
+# --------------------------------------------------------------------- live server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def login_cookie(base_url: str, user: Any) -> tuple[Any, str]:
+    """A requests session logged in by cookie, and its CSRF token."""
+    import requests
+
+    session = requests.Session()
+    resp = session.post(f"{base_url}/api/v1/auth/login",
+                        json={"email": user.email, "password": user.password}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return session, resp.json()["csrf_token"]
+
+
+class SocketClients:
+    """python-socketio clients against the live server, closed after the test."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.clients: list[Any] = []
+
+    def connect(self, token: str | None = None, cookie: str | None = None,
+                url: str | None = None, wait: bool = True) -> Any:
+        import socketio
+
+        client = socketio.Client(reconnection=False)
+        client.received = []  # type: ignore[attr-defined]
+        client.on("event", lambda env: client.received.append(env))  # type: ignore[attr-defined]
+        headers = {"Cookie": cookie} if cookie else {}
+        client.connect(url or self.base_url, auth={"token": token} if token else None,
+                       headers=headers, transports=["websocket"], wait_timeout=10)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            try:
+                client.disconnect()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def sio(live_server: LiveServer) -> Iterator[SocketClients]:
+    clients = SocketClients(live_server.url)
+    yield clients
+    clients.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy; fail the test with a message if not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}; browser tests need Debian's chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-dev-shm-usage"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    def new(locale: str = "en-US") -> Any:
+        ctx = browser.new_context(locale=locale)
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx
+
+    yield new
+    for ctx in contexts:
+        ctx.close()
+
+
+def browser_login(context: Any, base_url: str, user: Any) -> Any:
+    """Log in through the real form; returns the page on the workspace list."""
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill('input[name="email"]', user.email)
+    page.fill('input[name="password"]', user.password)
+    page.click('button[type="submit"].primary')
+    page.wait_for_url(f"{base_url}/workspaces")
+    return page
