@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -86,20 +88,27 @@ class RedisQueue:
 
     def enqueue(self, path: str, *args: Any, job_id: str | None = None,
                 queue: str = "default", delay: float = 0) -> None:
+        """`job_id` de-duplicates: while a job with that id waits in the queue
+        another is not added. One that already started does not count, so work
+        that arrives during a run gets a run of its own."""
         q = self.queues[queue]
-        options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 600, "failure_ttl": 7 * 86400}
+        options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 300,
+                                   "failure_ttl": 7 * 86400}
         if job_id is not None:
-            from rq.exceptions import DuplicateJobError
+            from rq.job import Job, JobStatus
 
-            options["job_id"] = f"{self.namespace}:{job_id}"
-            try:
-                if delay > 0:
-                    q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
-                else:
-                    q.enqueue(path, *args, unique=True, **options)
-            except DuplicateJobError:
-                pass
-            return
+            marker = f"{self.namespace}:dedupe:{job_id}"
+            current = self.redis.get(marker)
+            if current is not None:
+                try:
+                    status = Job.fetch(current.decode(), connection=self.redis).get_status()
+                except Exception:
+                    status = None
+                if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+                    return
+            rq_id = re.sub(r"[^A-Za-z0-9_-]", "-", f"{self.namespace}-{job_id}")
+            options["job_id"] = f"{rq_id}-{uuid.uuid4().hex[:8]}"
+            self.redis.set(marker, options["job_id"], ex=86400)
         if delay > 0:
             q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
         else:

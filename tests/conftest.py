@@ -176,9 +176,15 @@ class Make:
         from workspace.db import db
         from workspace.workspaces import service
 
+        from workspace.organizations.models import Organization
+
         manager = self.manager()
-        enterprise = owner.organization if owner is not None and owner.organization and \
-            owner.organization.kind == "enterprise" else self.org("enterprise")
+        enterprise = None
+        if owner is not None and owner.organization_id is not None:
+            with db.reading() as s:
+                found = s.get(Organization, owner.organization_id)
+            enterprise = found if found is not None and found.kind == "enterprise" else None
+        enterprise = enterprise or self.org("enterprise")
         university = self.org("university")
         owner = owner or self.user(org=enterprise, name="Enterprise Lead")
         partner = self.user(org=university, name="University Lead")
