@@ -61,3 +61,27 @@ def test_pages_speak_chinese_and_english_and_hide_other_workspaces(live_server, 
     wrong.fill('input[name="password"]', "not the password")
     wrong.click("button.primary")
     assert "Wrong email or password" in wrong.inner_text('[role="alert"]')
+
+
+def test_manager_creates_a_workspace_and_invites_both_leads_in_the_page(
+        live_server, browser_context, make, api):
+    manager = make.manager("PM Zhou")
+    ent, uni = make.org("enterprise", "Huajing Auto Parts"), make.org("university", "ZJUT")
+    lead = make.user(org=ent, name="Wang Lead")
+    page = browser_login(browser_context(), live_server.url, manager)
+    page.fill('#new-workspace input[name="title"]', "Die-casting porosity")
+    page.select_option('#new-workspace select[name="enterprise_id"]', str(ent.id))
+    page.select_option('#new-workspace select[name="university_id"]', str(uni.id))
+    page.click('#new-workspace button.primary')
+    page.wait_for_url(f"{live_server.url}/workspaces/*")
+    assert page.inner_text("h1") == "Die-casting porosity"
+    page.fill('form[data-action="add-member"] input[name="email"]', "nobody@nowhere.test")
+    page.click('form[data-action="add-member"] button')
+    error = page.wait_for_selector('form[data-action="add-member"] .error:not([hidden])')
+    assert "No account has this email" in error.inner_text()
+    page.fill('form[data-action="add-member"] input[name="email"]', lead.email)
+    page.select_option('form[data-action="add-member"] select[name="role"]', "owner")
+    page.click('form[data-action="add-member"] button')
+    page.wait_for_selector('[data-testid="members"] li:has-text("Wang Lead")')
+    ws_id = int(page.url.rsplit("/", 1)[1])
+    assert api.as_(lead).get(f"/workspaces/{ws_id}").get_json()["my_role"] == "owner"

@@ -5,12 +5,13 @@ from typing import Any
 from flask import abort, g, make_response, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from workspace.auth.access import require_workspace
+from workspace.auth.access import Need, can, require_workspace
 from workspace.auth.current import start_session
 from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
 from workspace.events.log import workspace_events
+from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
 from workspace.pages.session import load_page_user, login_required
@@ -84,7 +85,8 @@ def workspace_list() -> Any:
     with db.reading() as s:
         rows = workspaces.list_workspaces(s, user, 0, 500)
         roles = workspaces.roles_of(s, user, [w.id for w in rows])
-    return render_template("workspaces.html", workspaces=rows, roles=roles)
+        orgs = list_organizations(s, 0, 1000) if user.is_manager or user.is_admin else []
+    return render_template("workspaces.html", workspaces=rows, roles=roles, orgs=orgs)
 
 
 @pages.route("/workspaces/<int:workspace_id>")
@@ -95,6 +97,7 @@ def workspace_page(workspace_id: int) -> Any:
         ws = require_workspace(s, user, workspace_id)
         members = workspaces.list_members(s, user, workspace_id)
         role = workspaces.my_role(s, user, workspace_id)
+        can_add = can(s, user, workspace_id, Need.ADD_MEMBER)
         events = workspace_events(s, workspace_id, 0, 100_000)[-50:]
     table = templates()
     activity = [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)]
@@ -103,6 +106,7 @@ def workspace_page(workspace_id: int) -> Any:
     return render_template(
         "workspace.html", ws=ws, members=members, role=role, activity=activity,
         last_seq=last_seq, event_templates=table, panels=[p for p in panels if p],
+        can_add_members=can_add, can_manage=user.is_admin or role == "owner",
     )
 
 

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from workspace.fields import StrictInteger, Title, UTCDateTime
 from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
@@ -49,8 +49,16 @@ class MemberSchema(Schema):
 
 
 class MemberCreateSchema(Schema):
-    user_id = StrictInteger(required=True)
+    user_id = StrictInteger(metadata={"description": "The user to add (or give `email`)."})
+    email = fields.Email(validate=validate.Length(max=254),
+                         metadata={"description": "Alternative to user_id, for people "
+                                                  "who know a colleague's address only."})
     role = fields.String(required=True, validate=validate.OneOf(WORKSPACE_ROLES))
+
+    @validates_schema
+    def _one_person(self, data: dict, **_: object) -> None:
+        if ("user_id" in data) == ("email" in data):
+            raise ValidationError("Give user_id or email.", field_name="user_id")
 
 
 class WorkspaceListQuerySchema(Schema):

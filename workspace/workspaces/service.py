@@ -150,5 +150,13 @@ def _owner_count(session: Session, workspace_id: int) -> int:
     )))
 
 
+def user_id_for_email(session: Session, email: str) -> int:
+    user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+    if user_id is None:
+        raise ValidationFailed("No account has this email.",
+                               fields={"email": ["No account has this email."]})
+    return user_id
+
+
 def my_role(session: Session, actor: User, workspace_id: int) -> str | None:
     return membership_role(session, actor, workspace_id)

@@ -1,0 +1,39 @@
+// Progressive forms: each <form data-action> posts its fields as JSON to the
+// API and shows the API's own error message next to the form.
+(function () {
+  "use strict";
+  const actions = {
+    "create-workspace": async (data) => {
+      data.enterprise_id = Number(data.enterprise_id);
+      data.university_id = Number(data.university_id);
+      const ws = await JL.api("POST", "/workspaces", data);
+      location.href = "/workspaces/" + ws.id;
+    },
+    "create-organization": async (data) => { await JL.api("POST", "/organizations", data); location.reload(); },
+    "add-member": async (data, form) => { await JL.api("POST", form.dataset.path, data); location.reload(); },
+  };
+  function errorText(err) {
+    const fields = err.body && err.body.error && err.body.error.fields;
+    const detail = fields ? Object.values(fields).flat().join(" ") : "";
+    return err.message + (detail && detail !== err.message ? " " + detail : "");
+  }
+  document.addEventListener("submit", async (e) => {
+    const form = e.target.closest("form[data-action]");
+    if (!form || !actions[form.dataset.action]) return;
+    e.preventDefault();
+    const out = form.querySelector(".error");
+    const data = Object.fromEntries(new FormData(form).entries());
+    try {
+      if (out) out.hidden = true;
+      await actions[form.dataset.action](data, form);
+    } catch (err) {
+      if (out) { out.textContent = errorText(err); out.hidden = false; }
+    }
+  });
+  document.addEventListener("click", async (e) => {
+    const button = e.target.closest('button[data-action="remove-member"]');
+    if (!button) return;
+    try { await JL.api("DELETE", button.dataset.path); location.reload(); }
+    catch (err) { alert(errorText(err)); }
+  });
+})();
