@@ -8,6 +8,7 @@ channels under a namespace of their own per run). `tests/run` sets these.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -24,7 +25,9 @@ from werkzeug.serving import make_server
 
 from workspace.config import load_settings
 
-PG_ADMIN_URL = os.environ.get("JOINTLAB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "JOINTLAB_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 USE_PG = os.environ.get("JOINTLAB_TEST_DATABASE", "sqlite") == "postgres"
 USE_REDIS = os.environ.get("JOINTLAB_TEST_REDIS") == "1"
 REDIS_URL = os.environ.get("JOINTLAB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -174,9 +177,8 @@ class Make:
         Returns the workspace; `.owner`, `.partner` and `.manager` are attached.
         """
         from workspace.db import db
-        from workspace.workspaces import service
-
         from workspace.organizations.models import Organization
+        from workspace.workspaces import service
 
         manager = self.manager()
         enterprise = None
@@ -327,10 +329,8 @@ class SocketClients:
 
     def close(self) -> None:
         for client in self.clients:
-            try:
+            with contextlib.suppress(Exception):
                 client.disconnect()
-            except Exception:
-                pass
 
 
 @pytest.fixture

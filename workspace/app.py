@@ -25,6 +25,8 @@ API_MODULES = (
     "workspace.events.api",
     "workspace.health",
     "workspace.openapi",
+    "workspace.trials.api",
+    "workspace.milestones.api",
 )
 # Capabilities that hook into others (e.g. add a document to each new workspace).
 PLUGINS: tuple[str, ...] = ()
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from workspace.errors import register_error_handlers
     from workspace.i18n import init_i18n
 
-    throttle.configure(_limits_storage(settings))
+    throttle.configure(settings.redis_url or "memory://", settings.redis_namespace)
     register_error_handlers(app)
     init_i18n(app)
     from workspace import health
@@ -111,10 +113,6 @@ def _register_pages(app: Flask) -> None:
     @app.teardown_request
     def _forget_user(_exc: BaseException | None) -> None:
         g.pop("user", None)
-
-
-def _limits_storage(settings: Settings) -> str:
-    return settings.redis_url or "memory://"
 
 
 def settings_of(app: Flask) -> Settings:

@@ -30,7 +30,8 @@ def test_login_open_workspace_and_see_api_events_live(live_server, browser_conte
                            timeout=30_000)
     page.wait_for_selector('#activity li[data-type="member.added"]:has-text("Dr. Sun")')
     wait_for(lambda: page.locator('#activity li[data-type="workspace.updated"]').count() == 2)
-    seqs = [int(s) for s in page.eval_on_selector_all("#activity li", "els => els.map(e => e.dataset.seq)")]
+    seqs = [int(s) for s in
+            page.eval_on_selector_all("#activity li", "els => els.map(e => e.dataset.seq)")]
     assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, reverse=True)
 
 

@@ -81,7 +81,8 @@ def test_lists_paginate_with_a_cursor(api, make):
     assert second["items"][0]["id"] > first["items"][-1]["id"]
     ids, cursor = [], None
     while True:
-        page = api.as_(admin).get("/organizations?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        suffix = f"&cursor={cursor}" if cursor else ""
+        page = api.as_(admin).get("/organizations?limit=2" + suffix)
         body = page.get_json()
         ids += [o["id"] for o in body["items"]]
         cursor = body["next_cursor"]

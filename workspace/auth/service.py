@@ -25,8 +25,9 @@ class LoginThrottle:
     def __init__(self) -> None:
         self._limiter: MovingWindowRateLimiter | None = None
 
-    def configure(self, storage_uri: str) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+    def configure(self, storage_uri: str, namespace: str) -> None:
+        options = {"key_prefix": f"{namespace}:limits"} if storage_uri.startswith("redis") else {}
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
 
     def check(self, address: str, email: str) -> None:
         if self._limiter is None:
