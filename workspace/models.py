@@ -3,7 +3,15 @@
 from jobs.outbox import ConsumerCursor
 from workspace.auth.models import ApiToken, User
 from workspace.events.models import Event
+from workspace.milestones.models import Milestone  # noqa: F401
 from workspace.organizations.models import Organization
+from workspace.trials.models import (  # noqa: F401
+    Indicator,
+    Measurement,
+    MeasurementBatch,
+    MetricStats,
+    Trial,
+)
 from workspace.workspaces.models import Membership, Workspace
 
 __all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User", "Workspace"]

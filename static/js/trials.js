@@ -1,0 +1,201 @@
+// Trials, measurements and milestones, live: fragments re-render when the
+// page's socket (activity.js, `jl:event`) reports a matching event; the trial
+// page updates its gauges and measurements straight from the event.
+(function () {
+  "use strict";
+  if (window.JL_TRIALS) return; // the panel and a page may both include us
+  window.JL_TRIALS = true;
+  const stringsEl = document.getElementById("trials-strings");
+  const S = stringsEl ? JSON.parse(stringsEl.textContent) : {};
+  const trialEl = document.getElementById("trial");
+
+  function errorText(err) {
+    const fields = err.body && err.body.error && err.body.error.fields;
+    const detail = fields ? Object.entries(fields).map(([k, v]) => k + ": " + [].concat(v).join(" ")).join("; ") : "";
+    return err.message + (detail && !err.message.includes(detail) ? " (" + detail + ")" : "");
+  }
+
+  // ------------------------------------------------------------ fragments
+  const timers = new WeakMap();
+  function refresh(el) {
+    if (timers.get(el)) return;
+    // Coalesce a burst of events (a line posting many batches) into one fetch.
+    timers.set(el, setTimeout(async () => {
+      timers.delete(el);
+      try {
+        const res = await fetch(el.dataset.src, { credentials: "same-origin" });
+        if (!res.ok) return;
+        el.innerHTML = await res.text();
+        if (window.JL) JL.localiseTimes(el);
+      } catch (e) { /* the next event tries again */ }
+    }, 250));
+  }
+  function matches(el, env) {
+    const types = (el.dataset.liveTypes || "").split(",").filter(Boolean);
+    if (!types.some((t) => env.type === t || (t.endsWith(".") && env.type.startsWith(t)))) return false;
+    const only = el.dataset.trialOnly;
+    const trial = env.data && env.data.trial;
+    return !only || (trial && String(trial.id) === only);
+  }
+
+  // ------------------------------------------------------------ trial page
+  function fmt(v) {
+    if (v === null || v === undefined) return "—";
+    return typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v);
+  }
+  function setBadge(role, value) {
+    if (!trialEl) return;
+    trialEl.querySelectorAll('[data-role="' + role + '"]').forEach((b) => {
+      b.dataset[role] = value;
+      b.className = "badge " + role + "-" + value;
+      b.textContent = S[value] || value;
+    });
+  }
+  function showResults(results) {
+    for (const [key, r] of Object.entries(results || {})) {
+      const g = trialEl.querySelector('[data-gauge="' + key + '"]');
+      if (!g) continue;
+      g.classList.toggle("met", r.met === true);
+      g.classList.toggle("unmet", r.met === false);
+      g.querySelector('[data-role="value"]').textContent = fmt(r.value);
+      g.querySelector('[data-role="met"]').textContent = r.met === true ? S.met : r.met === false ? S.not_met : S.no_data;
+      const target = Number(g.dataset.target);
+      const pct = r.value === null || !target ? 0 : Math.max(0, Math.min(100, Math.round(50 * r.value / target)));
+      g.querySelector('[data-role="bar"]').style.width = pct + "%";
+    }
+  }
+  function prependMeasurements(items) {
+    const body = trialEl.querySelector('[data-testid="measurements"]');
+    if (!body) return;
+    for (const m of items) {
+      const tr = document.createElement("tr");
+      tr.className = "fresh";
+      const cells = [m.recorded_at ? JL.formatTime(m.recorded_at) : "", m.metric, fmt(m.value), m.source || ""];
+      cells.forEach((c, i) => {
+        const td = document.createElement("td");
+        if (i === 1) { const code = document.createElement("code"); code.textContent = c; td.appendChild(code); } else td.textContent = c;
+        tr.appendChild(td);
+      });
+      body.insertBefore(tr, body.firstChild);
+    }
+    while (body.rows.length > 100) body.deleteRow(body.rows.length - 1);
+  }
+  function showStatus(trial) {
+    trialEl.dataset.status = trial.status;
+    if (trial.etag) trialEl.dataset.etag = trial.etag;
+    setBadge("status", trial.status);
+    if (trial.outcome) setBadge("outcome", trial.outcome);
+    const show = { running: trial.status === "planned", completed: trial.status === "running", aborted: trial.status === "running" };
+    trialEl.querySelectorAll("[data-trial-action]").forEach((b) => {
+      if (b.dataset.trialAction in show) b.hidden = !show[b.dataset.trialAction];
+    });
+    const form = trialEl.querySelector('form[data-trials-form="measurement"]');
+    if (form) form.hidden = trial.status !== "running";
+  }
+  async function reloadTrial() {
+    const t = await JL.api("GET", "/trials/" + trialEl.dataset.trialId);
+    showStatus(t);
+    showResults(t.results);
+    const count = trialEl.querySelector('[data-role="count"]');
+    if (count) count.textContent = t.measurement_count;
+  }
+  function onTrialEvent(env) {
+    const trial = env.data && env.data.trial;
+    if (!trialEl || !trial || String(trial.id) !== trialEl.dataset.trialId) return;
+    if (env.type === "trial.measurements_recorded") {
+      showResults(env.data.results);
+      setBadge("outcome", env.data.outcome);
+      const count = trialEl.querySelector('[data-role="count"]');
+      if (count) count.textContent = Number(count.textContent) + env.data.count;
+      prependMeasurements(env.data.latest || []);
+    } else if (["trial.status_changed", "trial.completed", "trial.updated"].includes(env.type)) {
+      reloadTrial().catch(() => {});
+    }
+  }
+
+  document.addEventListener("jl:event", (e) => {
+    const env = e.detail;
+    document.querySelectorAll("[data-live-fragment]").forEach((el) => { if (matches(el, env)) refresh(el); });
+    onTrialEvent(env);
+  });
+
+  // ------------------------------------------------------------ actions
+  async function trialAction(button) {
+    const out = trialEl.querySelector('[data-role="trial-error"]');
+    if (out) out.hidden = true;
+    const id = trialEl.dataset.trialId;
+    const action = button.dataset.trialAction;
+    try {
+      if (action === "next") {
+        const child = await JL.api("POST", "/trials/" + id + "/next", {});
+        location.href = "/trials/" + child.id;
+        return;
+      }
+      if (action === "aborted" && !confirm(S.confirm_abort)) return;
+      const res = await fetch("/api/v1/trials/" + id, {
+        method: "PATCH", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": JL.csrf || "", "If-Match": trialEl.dataset.etag },
+        body: JSON.stringify({ status: action }),
+      });
+      const body = await res.json();
+      if (res.status === 412) { await reloadTrial(); throw new Error(S.stale); }
+      if (!res.ok) { const err = new Error(body.error.message); err.body = body; throw err; }
+      showStatus(body);
+      showResults(body.results);
+    } catch (err) {
+      if (out) { out.textContent = errorText(err); out.hidden = false; }
+    }
+  }
+
+  async function milestoneAction(button) {
+    const id = button.dataset.id;
+    try {
+      if (button.dataset.milestoneAction === "reach") await JL.api("POST", "/milestones/" + id + "/reach");
+      else if (confirm(S.confirm_missed)) await JL.api("PATCH", "/milestones/" + id, { status: "missed" });
+    } catch (err) { alert(errorText(err)); }
+  }
+
+  document.addEventListener("click", (e) => {
+    const t = e.target.closest("[data-trial-action]");
+    if (t && trialEl) { e.preventDefault(); trialAction(t); return; }
+    const m = e.target.closest("[data-milestone-action]");
+    if (m) { e.preventDefault(); milestoneAction(m); }
+  });
+
+  function numberOrNull(v) { return v === "" || v === undefined ? null : Number(v); }
+  function parseParameters(text) {
+    const out = {};
+    for (const line of (text || "").split("\n")) {
+      const i = line.indexOf("=");
+      if (i < 1) continue;
+      const k = line.slice(0, i).trim();
+      const raw = line.slice(i + 1).trim();
+      out[k] = raw !== "" && !isNaN(Number(raw)) ? Number(raw) : raw;
+    }
+    return out;
+  }
+  const builders = {
+    indicator: (d) => ({ key: d.key, label: d.label, unit: d.unit || "", comparator: d.comparator,
+      target: Number(d.target), aggregate: d.aggregate, lower_spec: numberOrNull(d.lower_spec), upper_spec: numberOrNull(d.upper_spec) }),
+    trial: (d) => ({ title: d.title, line: d.line, batch: d.batch, hypothesis: d.hypothesis, parameters: parseParameters(d.parameters) }),
+    milestone: (d) => ({ title: d.title, description: d.description || "", due_date: d.due_date || null,
+      criteria: d.mode === "auto" ? { indicators: "all", consecutive_trials: Number(d.consecutive_trials || 1) } : null }),
+    measurement: (d) => ({ metric: d.metric, value: Number(d.value), source: "web" }),
+  };
+  document.addEventListener("submit", async (e) => {
+    const form = e.target.closest("form[data-trials-form]");
+    if (!form) return;
+    e.preventDefault();
+    const out = form.querySelector(".error");
+    if (out) out.hidden = true;
+    const data = Object.fromEntries(new FormData(form).entries());
+    try {
+      const created = await JL.api("POST", form.dataset.path, builders[form.dataset.trialsForm](data));
+      if (form.dataset.trialsForm === "measurement") { form.elements.value.value = ""; form.elements.value.focus(); return; }
+      form.reset();
+      if (form.dataset.trialsForm === "trial" && created && created.id) location.href = "/trials/" + created.id;
+    } catch (err) {
+      if (out) { out.textContent = errorText(err); out.hidden = false; }
+    }
+  });
+})();

@@ -1,0 +1,157 @@
+"""Routes for indicators, trials and measurements (thin: parse, call, shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request, url_for
+
+from workspace.auth.current import require_user
+from workspace.db import db
+from workspace.http import OPERATIONS, Page, cursor_int, endpoint, load_json_body, page_of
+from workspace.trials import (  # noqa: F401 (control, demo, pages: hooks and routes)
+    control,
+    demo,
+    measurements,
+    pages,
+    service,
+)
+from workspace.trials.schemas import (
+    IndicatorCreateSchema,
+    IndicatorSchema,
+    IndicatorUpdateSchema,
+    MeasurementInputSchema,
+    MeasurementListQuerySchema,
+    MeasurementSchema,
+    MeasurementsRecordedSchema,
+    NextIterationSchema,
+    TrialCreateSchema,
+    TrialListQuerySchema,
+    TrialSchema,
+    TrialUpdateSchema,
+)
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ indicators
+@endpoint("/workspaces/<int:workspace_id>/indicators", summary="Target indicators",
+          tag="indicators", response=IndicatorSchema(), paginated=True)
+def list_indicators(workspace_id: int, query: dict) -> Page:
+    with db.reading() as s:
+        return Page(service.list_indicators(s, require_user(), workspace_id), None)
+
+
+@endpoint("/workspaces/<int:workspace_id>/indicators", "POST", summary="Add an indicator",
+          tag="indicators", body=IndicatorCreateSchema(), response=IndicatorSchema(),
+          status=201)
+def create_indicator(workspace_id: int, data: dict) -> Any:
+    with db.transaction() as s:
+        return service.create_indicator(s, require_user(), workspace_id, data)
+
+
+@endpoint("/indicators/<int:indicator_id>", "PATCH", summary="Change an indicator (not its key)",
+          tag="indicators", body=IndicatorUpdateSchema(), response=IndicatorSchema())
+def update_indicator(indicator_id: int, data: dict) -> Any:
+    with db.transaction() as s:
+        return service.update_indicator(s, require_user(), indicator_id, data)
+
+
+# ------------------------------------------------------------------ trials
+def _trial_response(payload: dict[str, Any], status: int = 200) -> Any:
+    response = jsonify(TrialSchema().dump(payload))
+    response.status_code = status
+    response.headers["ETag"] = payload["etag"]
+    if status == 201:
+        response.headers["Location"] = url_for("api." + _name(get_trial), trial_id=payload["id"])
+    return response
+
+
+def _name(view: Any) -> str:
+    return f"{view.__module__}.{view.__name__}".replace(".", "_")
+
+
+@endpoint("/workspaces/<int:workspace_id>/trials", summary="Trials, oldest first",
+          tag="trials", query=TrialListQuerySchema(), response=TrialSchema(), paginated=True)
+def list_trials(workspace_id: int, query: dict) -> Page:
+    with db.reading() as s:
+        rows = service.list_trials(s, require_user(), workspace_id, cursor_int(query["cursor"]),
+                                   query["limit"], query["status"])
+        page = page_of(rows, query["limit"])
+        page.items = service.trial_payloads(s, page.items)
+    return page
+
+
+@endpoint("/workspaces/<int:workspace_id>/trials", "POST", summary="Plan a trial",
+          tag="trials", body=TrialCreateSchema(), response=TrialSchema(), status=201)
+def create_trial(workspace_id: int, data: dict) -> Any:
+    with db.transaction() as s:
+        trial = service.create_trial(s, require_user(), workspace_id, data)
+        payload = service.trial_payload(s, trial)
+    return _trial_response(payload, 201)
+
+
+@endpoint("/trials/<int:trial_id>", summary="A trial with its live (or fixed) outcome; "
+          "the ETag header is for If-Match", tag="trials", response=TrialSchema())
+def get_trial(trial_id: int) -> Any:
+    with db.reading() as s:
+        payload = service.trial_payload(s, service.get_trial(s, require_user(), trial_id))
+    return _trial_response(payload)
+
+
+@endpoint("/trials/<int:trial_id>", "PATCH",
+          summary="Edit a trial or move its status (planned → running → completed | aborted). "
+                  "Send If-Match with the ETag: a stale one gets 412", tag="trials",
+          body=TrialUpdateSchema(), response=TrialSchema())
+def update_trial(trial_id: int, data: dict) -> Any:
+    with db.transaction() as s:
+        trial = service.update_trial(s, require_user(), trial_id, data,
+                                     request.headers.get("If-Match"))
+        payload = service.trial_payload(s, trial)
+    return _trial_response(payload)
+
+
+@endpoint("/trials/<int:trial_id>/next", "POST",
+          summary="Start the next iteration: a planned child trial with this trial's line and "
+                  "parameters (optionally changed)", tag="trials",
+          body=NextIterationSchema(), response=TrialSchema(), status=201)
+def next_iteration(trial_id: int, data: dict) -> Any:
+    with db.transaction() as s:
+        trial = service.start_next_iteration(s, require_user(), trial_id, data)
+        payload = service.trial_payload(s, trial)
+    return _trial_response(payload, 201)
+
+
+# ------------------------------------------------------------------ measurements
+@endpoint("/trials/<int:trial_id>/measurements", summary="Measurements, oldest first",
+          tag="measurements", query=MeasurementListQuerySchema(), response=MeasurementSchema(),
+          paginated=True)
+def list_measurements(trial_id: int, query: dict) -> Page:
+    with db.reading() as s:
+        rows = measurements.list_measurements(s, require_user(), trial_id,
+                                              cursor_int(query["cursor"]), query["limit"],
+                                              query["metric"])
+        return page_of(rows, query["limit"])
+
+
+@endpoint("/trials/<int:trial_id>/measurements", "POST",
+          summary="Record measurements: one object or a list, only while the trial is running",
+          tag="measurements", response=MeasurementsRecordedSchema(), status=201,
+          scope="measurements:write",
+          limits="up to 10,000 measurements per request (more: 413); values must be finite "
+                 "numbers and metrics indicator keys (else 422); a batch re-sent with the "
+                 "same client_key is stored once and answered as the first time")
+def record_measurements(trial_id: int) -> Any:
+    rows, client_key = measurements.parse_measurements(load_json_body(MAX_BODY_BYTES))
+    with db.transaction() as s:
+        answer, replayed = measurements.record_measurements(s, require_user(), trial_id, rows,
+                                                           client_key)
+    response = jsonify(MeasurementsRecordedSchema().dump(answer))
+    response.status_code = 201
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+# The body is parsed by hand (one object or a list); document one item's shape.
+OPERATIONS[-1].body = MeasurementInputSchema()

@@ -1,0 +1,114 @@
+"""Control charts over the database: baseline limits per indicator, and the
+Western Electric check run on every batch (→ `trial.alert`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspace.auth.models import User
+from workspace.events import record_event
+from workspace.events import types as ev
+from workspace.trials import measurements as ms
+from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
+from workspace.trials.service import trial_ref
+from workspace.trials.spc import Limits, Signal, cpk, limits_from, western_electric
+
+CONTEXT_POINTS = 7  # rule 4 looks back eight points
+# Baselines rarely change while a line streams; cache their limits by the
+# baseline's identity and size so each batch costs one small query.
+_cache: dict[tuple[Any, ...], Limits | None] = {}
+
+
+@dataclass
+class ControlView:
+    indicator: Indicator
+    limits: Limits | None
+    baseline_ids: list[int]
+    values: list[float]
+    signals: list[Signal]
+    cpk: float | None
+
+
+def baseline_trials(session: Session, trial: Trial) -> list[int]:
+    """Trials marked as baseline; else every completed trial except this one."""
+    chosen = list(session.scalars(select(Trial.id).where(
+        Trial.workspace_id == trial.workspace_id, Trial.baseline.is_(True)).order_by(Trial.id)))
+    if chosen:
+        return chosen
+    return list(session.scalars(select(Trial.id).where(
+        Trial.workspace_id == trial.workspace_id, Trial.status == "completed",
+        Trial.id != trial.id).order_by(Trial.id)))
+
+
+def baseline_limits(session: Session, trial_ids: list[int], metric: str) -> Limits | None:
+    if not trial_ids:
+        return None
+    sizes = tuple(session.execute(
+        select(MetricStats.trial_id, MetricStats.count)
+        .where(MetricStats.trial_id.in_(trial_ids), MetricStats.metric == metric)
+        .order_by(MetricStats.trial_id)).all())
+    key = (metric, tuple(trial_ids), sizes, str(session.get_bind().url))
+    if key not in _cache:
+        per_trial = ms.values_by_metric(session, trial_ids, metric)
+        values = [v for tid in trial_ids for v in per_trial[tid]]
+        if len(_cache) > 1000:
+            _cache.clear()
+        _cache[key] = limits_from(values)
+    return _cache[key]
+
+
+def recent_values(session: Session, trial_id: int, metric: str, limit: int) -> list[float]:
+    rows = session.scalars(
+        select(Measurement.value)
+        .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
+        .order_by(Measurement.recorded_at.desc(), Measurement.id.desc()).limit(limit))
+    return list(reversed(list(rows)))
+
+
+def control_views(session: Session, trial: Trial, indicators: list[Indicator],
+                  points: int = 120) -> list[ControlView]:
+    baseline = baseline_trials(session, trial)
+    out = []
+    for ind in indicators:
+        values = recent_values(session, trial.id, ind.key, points)
+        limits = baseline_limits(session, baseline, ind.key)
+        signals = western_electric(values, limits) if limits else []
+        out.append(ControlView(ind, limits, baseline, values, signals,
+                               cpk(values, ind.lower_spec, ind.upper_spec)))
+    return out
+
+
+def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]],
+                actor: User) -> None:
+    """One `trial.alert` per metric whose new points break a rule."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["metric"]] = counts.get(r["metric"], 0) + 1
+    session.flush()
+    baseline: list[int] | None = None
+    for metric, new in sorted(counts.items()):
+        if baseline is None:
+            baseline = baseline_trials(session, trial)
+        limits = baseline_limits(session, baseline, metric)
+        if limits is None:
+            continue
+        values = recent_values(session, trial.id, metric, new + CONTEXT_POINTS)
+        signals = western_electric(values, limits, start=len(values) - new)
+        if not signals:
+            continue
+        rules = sorted({s.rule for s in signals})
+        first = signals[0]
+        record_event(session, trial.workspace_id, ev.TRIAL_ALERT, {
+            "trial": trial_ref(trial), "metric": metric, "rules": rules,
+            "rule": first.description, "value": values[first.index],
+            "points": len(signals), "centre": limits.centre, "ucl": limits.ucl,
+            "lcl": limits.lcl,
+        }, actor)
+
+
+if check_batch not in ms.on_measurements_recorded:
+    ms.on_measurements_recorded.append(check_batch)

@@ -1,0 +1,217 @@
+"""Measurements streaming in from the line: validated, stored in bulk, once.
+
+Parsing is hand-written rather than a marshmallow schema per item: a batch of
+10,000 is the common case for line systems and is checked in one pass, with
+errors naming the index and field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from workspace.auth.access import Need
+from workspace.auth.models import User
+from workspace.db import utcnow
+from workspace.errors import Conflict, PayloadTooLarge, ValidationFailed
+from workspace.events import record_event
+from workspace.events import types as ev
+from workspace.fields import iso_utc
+from workspace.trials.models import Measurement, MeasurementBatch, MetricStats, Trial
+from workspace.trials.results import indicators_of, live_results
+from workspace.trials.schemas import MAX_BATCH
+from workspace.trials.service import get_trial, trial_ref
+
+ALLOWED_KEYS = {"metric", "value", "recorded_at", "source", "client_key"}
+EVENT_SAMPLE = 50
+MAX_ERRORS = 20
+
+# Run inside the recording transaction with the new rows (control-chart rules).
+MeasurementsHook = Callable[[Session, Trial, list[dict[str, Any]], User], None]
+on_measurements_recorded: list[MeasurementsHook] = []
+
+
+def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """One object or a list of them → rows, and the batch's client key."""
+    single = isinstance(payload, dict)
+    items = [payload] if single else payload
+    if not isinstance(items, list):
+        raise ValidationFailed("Send one measurement object or a list of them.",
+                               fields={"_schema": ["Expected an object or a list."]})
+    if len(items) > MAX_BATCH:
+        raise PayloadTooLarge(
+            f"A batch holds at most {MAX_BATCH:,} measurements; this one has {len(items):,}. "
+            "Split it into several requests.", fields={"_schema": [f"At most {MAX_BATCH}."]})
+    if not items:
+        raise ValidationFailed("The batch is empty.", fields={"_schema": ["No measurements."]})
+    errors: dict[str, list[str]] = {}
+    rows: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    now = utcnow()
+    for index, item in enumerate(items):
+        where = "" if single else f"{index}."
+        problems = _parse_one(item, now, rows, keys)
+        for field, message in problems:
+            if len(errors) < MAX_ERRORS:
+                errors[f"{where}{field}"] = [message]
+    if errors:
+        first = next(iter(errors))
+        raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}",
+                               fields=errors)
+    if len(keys) > 1:
+        raise ValidationFailed("All measurements of one batch share one client_key.",
+                               fields={"client_key": ["Differs between items."]})
+    return rows, next(iter(keys), None)
+
+
+def _parse_one(item: Any, now: datetime, rows: list[dict[str, Any]],
+               keys: set[str]) -> list[tuple[str, str]]:
+    if not isinstance(item, dict):
+        return [("_schema", "Expected an object with metric and value.")]
+    problems = [(k, "Unknown field.") for k in item if k not in ALLOWED_KEYS]
+    metric = item.get("metric")
+    if not isinstance(metric, str) or not metric:
+        problems.append(("metric", "Required: an indicator key."))
+    value = item.get("value")
+    if "value" not in item:
+        problems.append(("value", "Required."))
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(("value", "Must be a number."))
+    else:
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            problems.append(("value", "Must be a finite number (not NaN or Infinity)."))
+    recorded_at = now
+    if item.get("recorded_at") is not None:
+        recorded_at = _parse_time(item["recorded_at"])
+        if recorded_at is None:
+            problems.append(("recorded_at", "An ISO-8601 time with a zone, e.g. "
+                                            "2026-01-31T08:00:00Z."))
+    source = item.get("source")
+    if source is not None and (not isinstance(source, str) or len(source) > 200):
+        problems.append(("source", "A string of at most 200 characters."))
+    key = item.get("client_key")
+    if key is not None:
+        if not isinstance(key, str) or not key or len(key) > 200:
+            problems.append(("client_key", "A string of 1 to 200 characters."))
+        else:
+            keys.add(key)
+    if not problems:
+        rows.append({"metric": metric, "value": value, "recorded_at": recorded_at,
+                     "source": source})
+    return problems
+
+
+def _parse_time(raw: Any) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def record_measurements(
+    session: Session, actor: User, trial_id: int, rows: list[dict[str, Any]],
+    client_key: str | None,
+) -> tuple[dict[str, Any], bool]:
+    """Store a batch; returns the answer and whether it is a replay."""
+    trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
+    if client_key is not None:
+        seen = session.scalar(select(MeasurementBatch).where(
+            MeasurementBatch.trial_id == trial.id, MeasurementBatch.client_key == client_key))
+        if seen is not None:
+            return seen.response, True
+    if trial.status != "running":
+        raise Conflict(
+            f"Trial #{trial.number} is {trial.status}; measurements are accepted only while "
+            "it is running.", code="trial_not_running")
+    indicators = indicators_of(session, trial.workspace_id)
+    known = {i.key for i in indicators}
+    unknown = sorted({r["metric"] for r in rows} - known)
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown metric{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Metrics are indicator keys: {', '.join(sorted(known)) or 'none defined yet'}.",
+            fields={"metric": [f"Unknown: {', '.join(unknown)}."]}, code="unknown_metric")
+    batch = MeasurementBatch(trial_id=trial.id, client_key=client_key, count=len(rows),
+                             created_by_id=actor.id)
+    session.add(batch)
+    session.flush()
+    session.execute(insert(Measurement), [{**r, "trial_id": trial.id, "batch_id": batch.id}
+                                          for r in rows])
+    stats = _update_stats(session, trial.id, rows)
+    results, outcome = live_results(indicators, stats)
+    metrics = sorted({r["metric"] for r in rows})
+    response = {"trial_id": trial.id, "count": len(rows), "metrics": metrics,
+                "client_key": client_key, "outcome": outcome, "results": results}
+    batch.response = response
+    sample = [{"metric": r["metric"], "value": r["value"],
+               "recorded_at": iso_utc(r["recorded_at"]), "source": r["source"]}
+              for r in rows[-EVENT_SAMPLE:]]
+    record_event(session, trial.workspace_id, ev.TRIAL_MEASUREMENTS_RECORDED, {
+        "trial": trial_ref(trial), "count": len(rows), "metrics": metrics,
+        "client_key": client_key, "outcome": outcome, "results": results, "latest": sample,
+    }, actor)
+    for hook in on_measurements_recorded:
+        hook(session, trial, rows, actor)
+    return response, False
+
+
+def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
+                  ) -> dict[str, MetricStats]:
+    """Fold the batch into the running aggregates (the trial row is locked, so
+    read-modify-write is safe)."""
+    stats = {s.metric: s for s in session.scalars(
+        select(MetricStats).where(MetricStats.trial_id == trial_id))}
+    for r in rows:
+        s = stats.get(r["metric"])
+        if s is None:
+            s = MetricStats(trial_id=trial_id, metric=r["metric"], count=0, total=0.0,
+                            minimum=r["value"], maximum=r["value"], last_value=r["value"],
+                            last_recorded_at=r["recorded_at"])
+            session.add(s)
+            stats[r["metric"]] = s
+        s.count += 1
+        s.total += r["value"]
+        s.minimum = min(s.minimum, r["value"])
+        s.maximum = max(s.maximum, r["value"])
+        # Later (or equally timed, later sent) readings are the `last` one.
+        if r["recorded_at"] >= s.last_recorded_at:
+            s.last_value, s.last_recorded_at = r["value"], r["recorded_at"]
+    session.flush()
+    return stats
+
+
+def list_measurements(
+    session: Session, actor: User, trial_id: int, after_id: int, limit: int,
+    metric: str | None = None,
+) -> list[Measurement]:
+    trial = get_trial(session, actor, trial_id, Need.READ)
+    stmt = select(Measurement).where(Measurement.trial_id == trial.id, Measurement.id > after_id)
+    if metric:
+        stmt = stmt.where(Measurement.metric == metric)
+    return list(session.scalars(stmt.order_by(Measurement.id).limit(limit + 1)))
+
+
+def values_by_metric(session: Session, trial_ids: list[int], metric: str
+                     ) -> dict[int, list[float]]:
+    """Values in recorded order, per trial (control charts)."""
+    out: dict[int, list[float]] = {tid: [] for tid in trial_ids}
+    if not trial_ids:
+        return out
+    stmt = (select(Measurement.trial_id, Measurement.value)
+            .where(Measurement.trial_id.in_(trial_ids), Measurement.metric == metric)
+            .order_by(Measurement.recorded_at, Measurement.id))
+    for tid, value in session.execute(stmt):
+        out[tid].append(value)
+    return out

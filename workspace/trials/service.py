@@ -1,0 +1,269 @@
+"""Indicators and trials: the rules (numbering, transitions, concurrency)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workspace.auth.access import Need, require_workspace
+from workspace.auth.models import User
+from workspace.db import utcnow
+from workspace.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from workspace.events import record_event
+from workspace.events import types as ev
+from workspace.trials.models import Indicator, Trial
+from workspace.trials.results import indicators_of, live_results, results_of_trials, stats_of
+from workspace.workspaces.models import Workspace
+
+# planned → running → completed | aborted; nothing else.
+TRANSITIONS = {"planned": {"running"}, "running": {"completed", "aborted"}}
+
+# Run inside the completing transaction (milestones evaluate their criteria).
+TrialFinishedHook = Callable[[Session, Trial, User], None]
+on_trial_completed: list[TrialFinishedHook] = []
+
+
+# ------------------------------------------------------------------ indicators
+def indicator_payload(ind: Indicator) -> dict[str, Any]:
+    return {"id": ind.id, "key": ind.key, "label": ind.label, "unit": ind.unit,
+            "comparator": ind.comparator, "target": ind.target, "aggregate": ind.aggregate,
+            "lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec}
+
+
+def list_indicators(session: Session, actor: User, workspace_id: int) -> list[Indicator]:
+    require_workspace(session, actor, workspace_id, Need.READ)
+    return indicators_of(session, workspace_id)
+
+
+def create_indicator(
+    session: Session, actor: User, workspace_id: int, data: dict[str, Any]
+) -> Indicator:
+    ws = require_workspace(session, actor, workspace_id, Need.EDIT)
+    taken = session.scalar(select(Indicator.id).where(
+        Indicator.workspace_id == ws.id, Indicator.key == data["key"]))
+    if taken is not None:
+        raise Conflict(f"This workspace already has an indicator `{data['key']}`.",
+                       fields={"key": ["Already used in this workspace."]})
+    ind = Indicator(workspace_id=ws.id, **data)
+    session.add(ind)
+    session.flush()
+    record_event(session, ws.id, ev.INDICATOR_CREATED, {"indicator": indicator_payload(ind)},
+                 actor)
+    return ind
+
+
+def update_indicator(
+    session: Session, actor: User, indicator_id: int, changes: dict[str, Any]
+) -> Indicator:
+    ind = session.get(Indicator, indicator_id)
+    if ind is None:
+        raise NotFound("Indicator not found.")
+    require_workspace(session, actor, ind.workspace_id, Need.EDIT)
+    merged = {"lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec, **changes}
+    low, high = merged["lower_spec"], merged["upper_spec"]
+    if low is not None and high is not None and low >= high:
+        raise ValidationFailed("The lower specification limit must be below the upper one.",
+                               fields={"lower_spec": ["Must be below upper_spec."]})
+    changed = {}
+    for key, value in changes.items():
+        if getattr(ind, key) != value:
+            changed[key] = {"from": getattr(ind, key), "to": value}
+            setattr(ind, key, value)
+    if changed:
+        session.flush()
+        record_event(session, ind.workspace_id, ev.INDICATOR_UPDATED,
+                     {"indicator": indicator_payload(ind), "changes": changed}, actor)
+    return ind
+
+
+# ------------------------------------------------------------------ trials
+def trial_ref(trial: Trial) -> dict[str, Any]:
+    return {"id": trial.id, "number": trial.number, "title": trial.title,
+            "status": trial.status, "parent_id": trial.parent_id}
+
+
+def trial_payloads(session: Session, trials: list[Trial]) -> list[dict[str, Any]]:
+    computed = results_of_trials(session, trials)
+    out = []
+    for t in trials:
+        results, outcome, count = computed[t.id]
+        out.append({
+            "id": t.id, "workspace_id": t.workspace_id, "number": t.number,
+            "parent_id": t.parent_id, "title": t.title, "line": t.line, "batch": t.batch,
+            "hypothesis": t.hypothesis, "parameters": t.parameters, "status": t.status,
+            "outcome": outcome, "results": results, "baseline": t.baseline,
+            "measurement_count": count, "created_at": t.created_at,
+            "updated_at": t.updated_at, "started_at": t.started_at,
+            "finished_at": t.finished_at, "etag": t.etag,
+        })
+    return out
+
+
+def trial_payload(session: Session, trial: Trial) -> dict[str, Any]:
+    return trial_payloads(session, [trial])[0]
+
+
+def get_trial(session: Session, actor: User, trial_id: int, need: Need = Need.READ,
+              lock: bool = False) -> Trial:
+    stmt = select(Trial).where(Trial.id == trial_id)
+    if lock:
+        # Serialises writers of one trial: status changes, measurements, edits.
+        stmt = stmt.with_for_update()
+    trial = session.scalar(stmt)
+    if trial is None:
+        raise NotFound("Trial not found.")
+    require_workspace(session, actor, trial.workspace_id, need)
+    return trial
+
+
+def list_trials(
+    session: Session, actor: User, workspace_id: int, after_id: int, limit: int,
+    status: str | None = None,
+) -> list[Trial]:
+    require_workspace(session, actor, workspace_id, Need.READ)
+    stmt = select(Trial).where(Trial.workspace_id == workspace_id, Trial.id > after_id)
+    if status:
+        stmt = stmt.where(Trial.status == status)
+    return list(session.scalars(stmt.order_by(Trial.id).limit(limit + 1)))
+
+
+def _check_parent(session: Session, workspace_id: int, parent_id: int | None,
+                  trial_id: int | None = None) -> None:
+    if parent_id is None:
+        return
+    parent = session.get(Trial, parent_id)
+    if parent is None or parent.workspace_id != workspace_id:
+        raise ValidationFailed("Unknown parent trial.",
+                               fields={"parent_id": ["No such trial in this workspace."]})
+    # A trial cannot refine itself or one of its own descendants.
+    seen = set()
+    while parent is not None and parent.id not in seen:
+        if parent.id == trial_id:
+            raise ValidationFailed("A trial cannot refine itself or its descendants.",
+                                   fields={"parent_id": ["Would make a cycle."]})
+        seen.add(parent.id)
+        parent = session.get(Trial, parent.parent_id) if parent.parent_id else None
+
+
+def _next_number(session: Session, workspace_id: int) -> int:
+    # Locking the workspace row makes concurrent creators take turns on
+    # PostgreSQL (SQLite already holds its write lock); the unique constraint
+    # on (workspace_id, number) is the backstop.
+    session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
+    last = session.scalar(select(func.max(Trial.number)).where(Trial.workspace_id == workspace_id))
+    return (last or 0) + 1
+
+
+def create_trial(
+    session: Session, actor: User, workspace_id: int, data: dict[str, Any]
+) -> Trial:
+    ws = require_workspace(session, actor, workspace_id, Need.EDIT)
+    _check_parent(session, ws.id, data.get("parent_id"))
+    trial = Trial(workspace_id=ws.id, number=_next_number(session, ws.id),
+                  created_by_id=actor.id, status="planned", **data)
+    session.add(trial)
+    session.flush()
+    record_event(session, ws.id, ev.TRIAL_CREATED, {"trial": _event_trial(trial)}, actor)
+    return trial
+
+
+def _event_trial(trial: Trial) -> dict[str, Any]:
+    return {**trial_ref(trial), "line": trial.line, "batch": trial.batch,
+            "parameters": trial.parameters}
+
+
+def start_next_iteration(
+    session: Session, actor: User, trial_id: int, data: dict[str, Any]
+) -> Trial:
+    parent = get_trial(session, actor, trial_id, Need.EDIT)
+    parameters = {**(parent.parameters or {}), **data.get("parameters", {})}
+    return create_trial(session, actor, parent.workspace_id, {
+        "title": data.get("title") or "", "parent_id": parent.id, "line": parent.line,
+        "batch": data.get("batch", ""), "hypothesis": data.get("hypothesis", ""),
+        "parameters": parameters,
+    })
+
+
+def check_if_match(trial: Trial, if_match: str | None) -> None:
+    """No header: last write wins (scripts); a stale one: 412."""
+    if if_match is None:
+        return
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" not in tags and trial.etag not in tags:
+        raise PreconditionFailed(
+            f"Trial #{trial.number} was changed by someone else since you loaded it; "
+            "reload it and apply your change again.",
+            fields={"etag": [trial.etag]},
+        )
+
+
+LOCKED_WHEN_FINISHED = ("line", "batch", "parameters", "parent_id")
+
+
+def update_trial(
+    session: Session, actor: User, trial_id: int, changes: dict[str, Any],
+    if_match: str | None = None,
+) -> Trial:
+    trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
+    check_if_match(trial, if_match)
+    finished = trial.status in ("completed", "aborted")
+    if finished:
+        frozen = sorted(k for k in LOCKED_WHEN_FINISHED
+                        if k in changes and changes[k] != getattr(trial, k))
+        if frozen:
+            raise Conflict(f"Trial #{trial.number} is {trial.status}; its "
+                           f"{', '.join(frozen)} can no longer change.",
+                           fields={k: ["Fixed once the trial finished."] for k in frozen})
+    if "parent_id" in changes:
+        _check_parent(session, trial.workspace_id, changes["parent_id"], trial.id)
+    status = changes.pop("status", None)
+    changed = {}
+    for key, value in changes.items():
+        if getattr(trial, key) != value:
+            changed[key] = {"from": getattr(trial, key), "to": value}
+            setattr(trial, key, value)
+    if changed:
+        trial.version += 1
+        session.flush()
+        record_event(session, trial.workspace_id, ev.TRIAL_UPDATED,
+                     {"trial": trial_ref(trial), "changes": changed}, actor)
+    if status is not None and status != trial.status:
+        change_status(session, actor, trial, status)
+    return trial
+
+
+def change_status(session: Session, actor: User, trial: Trial, status: str) -> None:
+    if status not in TRANSITIONS.get(trial.status, set()):
+        allowed = sorted(TRANSITIONS.get(trial.status, set()))
+        hint = f"it can go to {' or '.join(allowed)}" if allowed else "it is finished"
+        raise Conflict(
+            f"Trial #{trial.number} cannot go from {trial.status} to {status}: {hint}.",
+            fields={"status": [f"{trial.status} → {status} is not allowed."]},
+            code="invalid_transition",
+        )
+    previous = trial.status
+    now = utcnow()
+    trial.status = status
+    trial.version += 1
+    if status == "running":
+        trial.started_at = now
+    else:
+        trial.finished_at = now
+        stats = stats_of(session, [trial.id])[trial.id]
+        results, outcome = live_results(indicators_of(session, trial.workspace_id), stats,
+                                        final=True)
+        trial.results = results
+        # An aborted trial proved nothing, whatever it measured.
+        trial.outcome = outcome if status == "completed" else "failed"
+    session.flush()
+    record_event(session, trial.workspace_id, ev.TRIAL_STATUS_CHANGED,
+                 {"trial": trial_ref(trial), "from": previous, "status": status}, actor)
+    if status == "completed":
+        record_event(session, trial.workspace_id, ev.TRIAL_COMPLETED, {
+            "trial": trial_ref(trial), "outcome": trial.outcome, "results": trial.results,
+        }, actor)
+        for hook in on_trial_completed:
+            hook(session, trial, actor)
