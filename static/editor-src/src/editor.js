@@ -55,6 +55,12 @@ const REMOTE = 'remote'
 // re-sent (Yjs updates are idempotent, so a duplicate is harmless); a lost doc:join is retried.
 const ACK_TIMEOUT_MS = 20000
 
+// After the server refused the connection (see onConnectError), wait this long before retrying.
+const REFUSED_RETRY_MS = 30000
+
+// destroy() waits at most this long for the doc:leave ack before closing its own socket.
+const LEAVE_WAIT_MS = 1000
+
 // An update with no structs and an empty delete set encodes to exactly two zero bytes.
 const EMPTY_UPDATE_LENGTH = 2
 
@@ -136,10 +142,12 @@ function mount (element, options = {}) {
 
   // Only sockets we created are ours to close on destroy(); a shared socket stays up.
   const ownSocket = !options.socket
-  const socket = options.socket || io(options.socketUrl || undefined, {
+  const socketOptions = {
     path: '/socket.io',
     withCredentials: true // session cookie auth, also when socketUrl names another origin
-  })
+  }
+  const socket = options.socket ||
+    (options.socketUrl ? io(options.socketUrl, socketOptions) : io(socketOptions)) // default: same origin
 
   const ydoc = new Y.Doc()
   const ytext = ydoc.getText('content')
@@ -158,7 +166,7 @@ function mount (element, options = {}) {
   // connection are recognised and ignored instead of corrupting the current state.
   let epoch = 0
   let joined = false // doc:join acked on the current connection
-  let joinError = null // last {code, message} from the server, cleared on success
+  let serverError = null // last {code, message} refusal from the server, cleared by a successful join
   let destroyed = false
   let firstJoinDone = false
   /** @type {Map<number, Uint8Array>} local updates sent but not yet acked */
@@ -167,11 +175,14 @@ function mount (element, options = {}) {
   /** @type {Uint8Array | null} local updates not yet sent (offline / before join), merged */
   let unsent = null
   let lastStatus = null
+  let refused = false // the server refused the connection itself (e.g. expired session)
+  let refusedRetry = null
 
   function setStatus () {
     let status
-    if (!socket.connected) status = 'offline'
-    else if (joinError) status = 'error'
+    if (refused) status = 'error'
+    else if (!socket.connected) status = 'offline'
+    else if (serverError) status = 'error'
     else if (inflight.size > 0 || unsent !== null || !joined) status = 'saving'
     else status = 'saved'
     if (status !== lastStatus) {
@@ -185,9 +196,9 @@ function mount (element, options = {}) {
   }
 
   function reportError (what, error) {
-    joinError = error || { code: 'unknown', message: 'unknown error' }
+    serverError = error || { code: 'unknown', message: 'unknown error' }
     console.error(`JointLabEditor: ${what} for document ${documentId} failed:`,
-      joinError.code, joinError.message)
+      serverError.code, serverError.message)
     setStatus()
   }
 
@@ -246,7 +257,7 @@ function mount (element, options = {}) {
         reportError('doc:join', ack ? ack.error : { code: 'no_ack', message: 'empty join answer' })
         return
       }
-      joinError = null
+      serverError = null
       const update = toBytes(ack.update)
       if (update && update.length > 0) Y.applyUpdate(ydoc, update, REMOTE)
       joined = true
@@ -294,7 +305,21 @@ function mount (element, options = {}) {
   }
 
   function onConnect () {
+    refused = false
     join() // re-join on every (re)connect so the server re-adds us to the document room
+  }
+
+  // A refusal by the server at connect (bad or expired credentials) is the one case where
+  // socket.io does not reconnect by itself (socket.active becomes false). Network errors
+  // keep the built-in reconnection loop going and just show as 'offline'. After a refusal
+  // we report 'error' and try again slowly, in case the refusal was transient.
+  function onConnectError (err) {
+    if (socket.active) { setStatus(); return }
+    refused = true
+    console.error(`JointLabEditor: connection refused for document ${documentId}:`, err && err.message)
+    setStatus()
+    clearTimeout(refusedRetry)
+    refusedRetry = setTimeout(() => { if (!destroyed && !socket.connected) socket.connect() }, REFUSED_RETRY_MS)
   }
 
   function onDisconnect () {
@@ -312,6 +337,7 @@ function mount (element, options = {}) {
 
   socket.on('connect', onConnect)
   socket.on('disconnect', onDisconnect)
+  socket.on('connect_error', onConnectError)
   socket.on('doc:update', onRemoteUpdate)
   socket.on('doc:awareness', onRemoteAwareness)
 
@@ -393,11 +419,26 @@ function mount (element, options = {}) {
     // Clearing our state makes onAwarenessUpdate send a null state, so peers drop our
     // cursor at once; then leave the document room.
     awareness.setLocalState(null)
-    if (joined && socket.connected) socket.emit('doc:leave', { document_id: documentId }, () => {})
+    let left = false
+    const closeOwnSocket = () => {
+      if (left) return
+      left = true
+      if (ownSocket) socket.disconnect()
+    }
+    if (joined && socket.connected) {
+      // Disconnect only after the server answered doc:leave (or after a short wait): a
+      // server may drop events that were still queued when the disconnect packet arrived,
+      // and then peers would keep seeing our cursor until the awareness timeout.
+      socket.timeout(LEAVE_WAIT_MS).emit('doc:leave', { document_id: documentId }, closeOwnSocket)
+    } else {
+      closeOwnSocket()
+    }
     destroyed = true
     epoch++
     socket.off('connect', onConnect)
     socket.off('disconnect', onDisconnect)
+    socket.off('connect_error', onConnectError)
+    clearTimeout(refusedRetry)
     socket.off('doc:update', onRemoteUpdate)
     socket.off('doc:awareness', onRemoteAwareness)
     ydoc.off('update', onDocUpdate)
@@ -408,7 +449,6 @@ function mount (element, options = {}) {
     undoManager.destroy()
     awareness.destroy()
     ydoc.destroy()
-    if (ownSocket) socket.disconnect()
   }
 
   return {
@@ -416,6 +456,7 @@ function mount (element, options = {}) {
     ytext,
     view,
     awareness,
+    undoManager,
     socket,
     destroy,
     getText: () => ytext.toString()
