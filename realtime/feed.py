@@ -120,12 +120,18 @@ class FeedPump:
     def _dispatch(self, envelope: dict[str, Any]) -> None:
         if envelope["type"] in (ev.MEMBER_ADDED, ev.MEMBER_REMOVED):
             self._refresh_access(envelope["data"].get("user_id"))
+        # One emit for all recipients: the packet is encoded once, not per
+        # client; a client with several matching subscriptions gets it once.
+        targets = []
         for sid, subs in list(self.subs.items()):
-            for sub in subs:
-                if sub.ready and envelope["id"] > sub.cursor and sub.wants(envelope):
-                    if not _send(sid, envelope):
-                        break
+            matching = [sub for sub in subs
+                        if sub.ready and envelope["id"] > sub.cursor and sub.wants(envelope)]
+            if matching and _writable(sid):
+                targets.append(sid)
+                for sub in matching:
                     sub.cursor = envelope["id"]
+        if targets:
+            _emit(targets, envelope)
 
     def _refresh_access(self, user_id: int | None) -> None:
         for subs in self.subs.values():
@@ -168,8 +174,10 @@ class FeedPump:
                     rows = feed_events(s, allowed, cursor, BATCH, sub.types)
             for row in rows:
                 envelope = row.envelope()
-                if sub.wants(envelope) and not _send(sub.sid, envelope):
-                    return last_id
+                if sub.wants(envelope):
+                    if not _writable(sub.sid):
+                        return last_id
+                    _emit([sub.sid], envelope)
                 last_id = row.id
                 cursor = row.seq if by_seq else row.id
             if len(rows) < BATCH:
@@ -183,8 +191,9 @@ class FeedPump:
         return sum(len(v) for v in self.subs.values())
 
 
-def _send(sid: str, envelope: dict[str, Any]) -> bool:
-    """Emit to a local client; drop a client whose backlog has no end in sight."""
+def _writable(sid: str) -> bool:
+    """Is this local client still there and reading? Drop one whose backlog has
+    no end in sight; it resumes from its cursor when it reconnects."""
     try:
         server = socketio.server
         eio_sid = server.manager.eio_sid_from_sid(sid, "/")
@@ -196,11 +205,18 @@ def _send(sid: str, envelope: dict[str, Any]) -> bool:
             pump.unsubscribe_all(sid)
             socketio.server.disconnect(sid, ignore_queue=True)
             return False
-        socketio.emit("event", envelope, to=sid, ignore_queue=True)
         return True
     except Exception:
-        log.exception("feed: emit to %s failed", sid)
+        log.exception("feed: checking client %s failed", sid)
         return False
+
+
+def _emit(sids: list[str], envelope: dict[str, Any]) -> None:
+    try:
+        # Local clients only: the pump of every process serves its own.
+        socketio.emit("event", envelope, to=sids, ignore_queue=True)
+    except Exception:
+        log.exception("feed: emit failed")
 
 
 pump = FeedPump()
