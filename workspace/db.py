@@ -101,6 +101,10 @@ class Database:
         # close() ends the transaction without expiring what was loaded, so
         # the objects stay usable (detached) after the block.
         session = self.session()
+        if self.is_sqlite:
+            # Readers never write: a deferred BEGIN lets them run beside the
+            # writer (WAL) instead of queueing for the write lock.
+            session.connection(execution_options={"jointlab_read_only": True})
         try:
             yield session
         finally:
@@ -128,7 +132,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: two deferred transactions that
         # both read then write would otherwise fail with SQLITE_BUSY_SNAPSHOT.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("jointlab_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 db = Database()
