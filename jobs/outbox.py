@@ -47,11 +47,16 @@ def process_outbox(max_batches: int = 50) -> int:
     """Run every consumer over the events it has not seen; returns events handled."""
     handled = 0
     for name in list(CONSUMERS):
-        for _ in range(max_batches):
-            count = _consume_batch(name)
-            handled += count
-            if count < BATCH:
-                break
+        # One consumer's failure must not stall the others; its batch rolled
+        # back and is retried on the next run.
+        try:
+            for _ in range(max_batches):
+                count = _consume_batch(name)
+                handled += count
+                if count < BATCH:
+                    break
+        except Exception:
+            log.exception("outbox consumer %s failed; retrying on the next run", name)
     return handled
 
 

@@ -27,9 +27,11 @@ API_MODULES = (
     "workspace.openapi",
     "workspace.trials.api",
     "workspace.milestones.api",
+    "workspace.notifications.api",
+    "workspace.webhooks.api",
 )
 # Capabilities that hook into others (e.g. add a document to each new workspace).
-PLUGINS: tuple[str, ...] = ()
+PLUGINS: tuple[str, ...] = ("workspace.notifications.plugin",)
 
 csrf = CSRFProtect()
 

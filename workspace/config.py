@@ -42,6 +42,8 @@ class Settings:
     redis_namespace: str = "jointlab"
     # Tick periodic jobs inside this web process (the embedded default).
     run_scheduler: bool = False
+    # Seconds a webhook receiver has to answer (SPEC: 15 s); tests shorten it.
+    webhook_timeout: float = 15.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -69,6 +71,18 @@ def _bool(name: str, raw: str | None) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 300:
+        raise ConfigError(f"{name} must be between 0 and 300 seconds, got {raw!r}")
+    return value
 
 
 def _url(name: str, raw: str, schemes: set[str]) -> str:
@@ -143,6 +157,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         instance_path=instance,
         host=env.get("HOST", "127.0.0.1"),
         redis_namespace=env.get("REDIS_NAMESPACE") or "jointlab",
+        webhook_timeout=_seconds("WEBHOOK_TIMEOUT", env.get("WEBHOOK_TIMEOUT"), 15.0),
         port=port,
     )
 

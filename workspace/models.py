@@ -4,6 +4,11 @@ from jobs.outbox import ConsumerCursor
 from workspace.auth.models import ApiToken, User
 from workspace.events.models import Event
 from workspace.milestones.models import Milestone  # noqa: F401
+from workspace.notifications.models import (  # noqa: F401
+    DigestItem,
+    NotificationPreference,
+    OutgoingMail,
+)
 from workspace.organizations.models import Organization
 from workspace.trials.models import (  # noqa: F401
     Indicator,
@@ -12,6 +17,7 @@ from workspace.trials.models import (  # noqa: F401
     MetricStats,
     Trial,
 )
+from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint  # noqa: F401
 from workspace.workspaces.models import Membership, Workspace
 
 __all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User", "Workspace"]

@@ -1,0 +1,130 @@
+"""Faults on real processes: Redis stopped while events commit, a worker
+killed with SIGKILL in the middle of a delivery. Delivery state lives in
+the database, so both end with every delivery made, once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port, wait_for
+from tests.webhooks.receiver import Reply, reach_milestone, start_worker, stop_process
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("JOINTLAB_TEST_REDIS") != "1" or shutil.which("redis-server") is None,
+    reason="fault tests start their own redis-server and worker processes; "
+           "run with JOINTLAB_TEST_REDIS=1 (tests/run does)",
+)
+
+
+class OwnRedis:
+    """A private redis-server we may stop and start (never the shared one)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def _pings(client: Any) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Any, own_redis: OwnRedis) -> Any:
+    return settings.with_overrides(redis_url=own_redis.url, webhook_timeout=6.0)
+
+
+def _statuses(api: Any, ws: Any, hook_id: int) -> list[dict]:
+    return api.as_(ws.owner).get(f"/webhooks/{hook_id}/deliveries").get_json()["items"]
+
+
+def test_events_committed_while_redis_is_down_are_delivered_once_it_returns(
+        ready, make, api, receiver, own_redis):
+    ws = make.workspace()
+    hook = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks", json={
+        "url": receiver.url, "events": ["milestone.reached"]}).get_json()
+    own_redis.stop()
+    for n in range(3):
+        reach_milestone(api, ws, f"while down {n}")  # commits succeed without Redis
+    time.sleep(1)
+    assert receiver.requests == []
+    own_redis.start()  # empty: every queued wake-up was lost with it
+    wait_for(lambda: len({r.headers["webhook-id"] for r in receiver.requests}) == 3, timeout=90)
+    wait_for(lambda: all(d["status"] == "succeeded" for d in _statuses(api, ws, hook["id"])),
+             timeout=15)
+    time.sleep(2)
+    assert len(receiver.requests) == 3  # each once
+
+
+def test_a_worker_killed_mid_delivery_leads_to_a_retry_that_completes_once(
+        ready, make, api, receiver, app):
+    """The first request hangs; its worker is SIGKILLed. After the lease
+    expires the sweep queues the delivery again and a new worker sends it."""
+    from jobs.deliver_webhook import sweep
+
+    ws = make.workspace()
+    hook = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks", json={
+        "url": receiver.url, "events": ["milestone.reached"]}).get_json()
+    receiver.replies = [Reply(200, delay=30)]
+    reach_milestone(api, ws)
+    wait_for(lambda: receiver.requests, timeout=30)
+    # `ready` started the first worker; find it among our children and kill it.
+    killed = _kill_workers()
+    assert killed, "no worker process to kill"
+    second = start_worker(app.extensions["jointlab.settings"])
+    try:
+        def done() -> bool:
+            with app.app_context():
+                sweep()
+            items = _statuses(api, ws, hook["id"])
+            return bool(items) and items[0]["status"] == "succeeded"
+        wait_for(done, timeout=90, interval=1.0)
+        items = _statuses(api, ws, hook["id"])
+        assert [a["succeeded"] for a in items[0]["attempts"]] == [True]
+        assert len(receiver.requests) == 2
+        assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+        time.sleep(2)
+        assert len(receiver.requests) == 2
+    finally:
+        stop_process(second)
+
+
+def _kill_workers() -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "flask --app wsgi worker"],
+                         capture_output=True, text=True).stdout.split()
+    for pid in out:
+        os.kill(int(pid), signal.SIGKILL)
+    return [int(p) for p in out]

@@ -1,0 +1,1 @@
+"""Telling people: per-user preferences, immediate mail, daily digests."""

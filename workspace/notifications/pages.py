@@ -1,0 +1,87 @@
+"""Pages: `/settings/notifications` and the one-click unsubscribe link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+
+from workspace.app import settings_of
+from workspace.auth.models import User
+from workspace.db import db
+from workspace.errors import ValidationFailed
+from workspace.notifications import preferences
+from workspace.notifications.unsubscribe import read_token
+from workspace.pages import pages
+from workspace.pages.session import login_required
+
+
+def _labels() -> dict[str, str]:
+    labels = {preferences.MENTION: _("Someone mentions me")}
+    for key in preferences.known_keys()[1:]:
+        labels[key] = key
+    labels.update({
+        "milestone.reached": _("A milestone is reached"),
+        "milestone.overdue": _("A milestone is overdue"),
+        "milestone.due_soon": _("A milestone is due soon"),
+        "statement.agreed": _("Both sides agree on the problem statement"),
+        "trial.completed": _("A trial is completed"),
+        "webhook.disabled": _("A webhook is disabled (owners)"),
+        "comment.created": _("Someone comments"),
+    })
+    return labels
+
+
+@pages.route("/settings/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings() -> Any:
+    user = g.page_user
+    saved, error = False, None
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except Exception:
+            abort(400, description=_("The form expired; reload the page and try again."))
+        data: dict[str, Any] = {
+            "events": {k: request.form.get(f"event:{k}", "off")
+                       for k in preferences.known_keys() if f"event:{k}" in request.form},
+            "timezone": request.form.get("timezone") or None,
+        }
+        try:
+            data["digest_hour"] = int(request.form.get("digest_hour", ""))
+        except ValueError:
+            data["digest_hour"] = -1
+        try:
+            if not 0 <= data["digest_hour"] <= 23:
+                raise ValidationFailed("Some preferences are invalid.",
+                                       fields={"digest_hour": ["An hour from 0 to 23."]})
+            with db.transaction() as s:
+                preferences.update_preferences(s, user, data)
+            saved = True
+        except ValidationFailed as err:
+            error = err
+    with db.reading() as s:
+        prefs = preferences.get_preferences(s, s.get(User, user.id))
+    return render_template("notifications/settings.html", prefs=prefs, labels=_labels(),
+                           saved=saved, error=error), 422 if error else 200
+
+
+@pages.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str) -> Any:
+    settings = settings_of(current_app)
+    found = read_token(settings.secret_key, token)
+    if found is None:
+        return render_template("notifications/unsubscribe.html", invalid=True), 404
+    user_id, key = found
+    labels = _labels()
+    what = _("the daily digest") if key == "digest" else labels.get(key, key)
+    if request.method == "GET":
+        # A GET never changes anything: mail scanners open links.
+        return render_template("notifications/unsubscribe.html", what=what, done=False)
+    with db.transaction() as s:
+        if s.get(User, user_id) is None:
+            return render_template("notifications/unsubscribe.html", invalid=True), 404
+        now = preferences.switch_off(s, user_id, key)
+    return render_template("notifications/unsubscribe.html", what=what, done=True, now=now)

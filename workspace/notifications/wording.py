@@ -1,0 +1,62 @@
+"""What an event says to a person, in their language, with a link back.
+
+Shared by mails, digests and chat-bot messages so one event reads the same
+everywhere (and the same as the activity list on the workspace page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from workspace.i18n import BABEL_CODES
+from workspace.pages.activity import describe
+
+
+@contextmanager
+def in_locale(locale: str | None) -> Iterator[None]:
+    with force_locale(BABEL_CODES.get(locale or "", "zh_Hans_CN")):
+        yield
+
+
+def sentence(envelope: dict[str, Any]) -> str:
+    if envelope.get("type") == "webhook.ping":
+        return _("JointLab test message: this webhook works.")
+    return describe(envelope)
+
+
+def link_for(envelope: dict[str, Any], public_url: str) -> str:
+    """Where the reader should land: the workspace page, at the thing if it
+    has an anchor there."""
+    base = f"{public_url}/workspaces/{envelope['workspace_id']}"
+    data = envelope.get("data") or {}
+    for key in ("milestone", "trial", "document"):
+        inner = data.get(key)
+        if isinstance(inner, dict) and inner.get("id") is not None:
+            return f"{base}#{key}-{inner['id']}"
+    return base
+
+
+def thread_key(envelope: dict[str, Any]) -> str | None:
+    """Mails about one milestone (or trial, document) share a thread."""
+    data = envelope.get("data") or {}
+    for key in ("milestone", "trial", "document"):
+        inner = data.get(key)
+        if isinstance(inner, dict) and inner.get("id") is not None:
+            return f"{key}-{inner['id']}.ws-{envelope['workspace_id']}"
+    return None
+
+
+def thread_subject(envelope: dict[str, Any]) -> str | None:
+    data = envelope.get("data") or {}
+    for key in ("milestone", "trial", "document"):
+        inner = data.get(key)
+        if isinstance(inner, dict):
+            title = inner.get("title") or (f"#{inner['number']}" if inner.get("number") else None)
+            if title:
+                return str(title)
+    return None

@@ -1,0 +1,1 @@
+"""Webhook endpoints of a workspace and the log of every delivery attempt."""
