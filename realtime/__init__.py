@@ -21,7 +21,7 @@ from workspace.config import Settings
 socketio = SocketIO()
 
 # Modules whose handlers register (with `on`) when imported.
-HANDLER_MODULES = ["realtime.connection", "realtime.feed"]
+HANDLER_MODULES = ["realtime.connection", "realtime.feed", "realtime.documents"]
 _HANDLERS: list[tuple[str, Callable[..., Any]]] = []
 
 

@@ -22,6 +22,7 @@ API_MODULES = (
     "workspace.auth.api",
     "workspace.organizations.api",
     "workspace.workspaces.api",
+    "workspace.documents.api",
     "workspace.events.api",
     "workspace.health",
     "workspace.openapi",

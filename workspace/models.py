@@ -2,6 +2,14 @@
 
 from jobs.outbox import ConsumerCursor
 from workspace.auth.models import ApiToken, User
+from workspace.documents.models import (  # noqa: F401
+    Comment,
+    Document,
+    DocumentSnapshot,
+    DocumentUpdate,
+    DocumentVersion,
+    VersionApproval,
+)
 from workspace.events.models import Event
 from workspace.milestones.models import Milestone  # noqa: F401
 from workspace.notifications.models import (  # noqa: F401

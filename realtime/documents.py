@@ -1,0 +1,148 @@
+"""doc:join, doc:update, doc:awareness, doc:leave (SPEC, Socket.IO table).
+
+Every document is a Socket.IO room. Relays go through `socketio.emit(...,
+to=room, skip_sid=sender)`, which with REDIS_URL passes through the message
+queue, so clients joined to other web processes get them too. A join always
+merges the stored state, so a client joining any process gets everything
+committed by all of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import request
+from flask_socketio import join_room, leave_room
+from marshmallow import Schema, ValidationError, fields
+
+from realtime import clients, socketio
+from realtime.acks import handler
+from realtime.connection import DISCONNECT_HOOKS
+from workspace.documents import crdt, sync
+from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
+
+MAX_AWARENESS_BYTES = 64 * 1024
+
+
+class Bytes(fields.Field):
+    """Binary attachments arrive as bytes; accept a list of byte values too."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bytes:
+        if isinstance(value, bytes | bytearray | memoryview):
+            return bytes(value)
+        if isinstance(value, list) and all(isinstance(v, int) and 0 <= v < 256 for v in value):
+            return bytes(value)
+        raise ValidationError("Expected binary data.")
+
+
+class JoinSchema(Schema):
+    document_id = fields.Integer(strict=True, required=True)
+    state_vector = Bytes(load_default=b"")
+
+
+class UpdateSchema(Schema):
+    document_id = fields.Integer(strict=True, required=True)
+    update = Bytes(required=True)
+
+
+class LeaveSchema(Schema):
+    document_id = fields.Integer(strict=True, required=True)
+
+
+def room_of(document_id: int) -> str:
+    return f"doc:{document_id}"
+
+
+# (sid, document id) -> awareness clientID -> last clock, to clear the cursors
+# of a connection the moment it leaves or drops.
+_awareness: dict[tuple[str, int], dict[int, int]] = {}
+_awareness_lock = threading.Lock()
+
+
+def _sid() -> str:
+    return request.sid  # type: ignore[attr-defined]
+
+
+@handler("doc:join", JoinSchema())
+def join(payload: dict[str, Any]) -> dict[str, Any]:
+    client = clients.current()
+    user = clients.current_user()
+    document_id = payload["document_id"]
+    access = sync.authorize_join(user, document_id)
+    # Enter the room before reading the state: an update committed after the
+    # read is then relayed to us, one committed before it is in the answer.
+    join_room(room_of(document_id))
+    client.documents.add(document_id)
+    answer = sync.join(document_id, client.sid, payload["state_vector"])
+    return {**answer, "can_edit": access.can_edit}
+
+
+@handler("doc:update", UpdateSchema())
+def update(payload: dict[str, Any]) -> None:
+    user = clients.current_user()
+    document_id, data = payload["document_id"], payload["update"]
+    sync.accept_update(user, document_id, data)
+    if not crdt.is_empty(data):
+        relay_update(document_id, data, skip_sid=_sid())
+
+
+@handler("doc:awareness", UpdateSchema())
+def awareness(payload: dict[str, Any]) -> None:
+    client = clients.current()
+    document_id, data = payload["document_id"], payload["update"]
+    if document_id not in client.documents:
+        raise NotFound("Join the document first.")
+    if len(data) > MAX_AWARENESS_BYTES:
+        raise PayloadTooLarge(f"Awareness updates are limited to {MAX_AWARENESS_BYTES} bytes.")
+    try:
+        seen = crdt.awareness_clients(data)
+    except crdt.InvalidUpdate:
+        raise ValidationFailed("Not an awareness update.", code="malformed_update",
+                               fields={"update": ["Not a y-protocols awareness update."]}) from None
+    with _awareness_lock:
+        known = _awareness.setdefault((client.sid, document_id), {})
+        for client_id, clock in seen.items():
+            known[client_id] = max(clock, known.get(client_id, 0))
+    socketio.emit("doc:awareness", {"document_id": document_id, "update": data},
+                  to=room_of(document_id), skip_sid=client.sid)
+
+
+@handler("doc:leave", LeaveSchema())
+def leave(payload: dict[str, Any]) -> None:
+    client = clients.current()
+    document_id = payload["document_id"]
+    leave_room(room_of(document_id))
+    _forget(client.sid, document_id)
+    client.documents.discard(document_id)
+
+
+def _forget(sid: str, document_id: int) -> None:
+    with _awareness_lock:
+        gone = _awareness.pop((sid, document_id), None)
+    if gone:
+        socketio.emit("doc:awareness",
+                      {"document_id": document_id, "update": crdt.awareness_removal(gone)},
+                      to=room_of(document_id), skip_sid=sid)
+    sync.leave(document_id, sid)
+
+
+def _on_disconnect(client: clients.Client) -> None:
+    for document_id in list(client.documents):
+        _forget(client.sid, document_id)
+
+
+DISCONNECT_HOOKS.append(_on_disconnect)
+
+
+def relay_update(document_id: int, update: bytes, skip_sid: str | None = None) -> None:
+    socketio.emit("doc:update", {"document_id": document_id, "update": update},
+                  to=room_of(document_id), skip_sid=skip_sid)
+
+
+def publish_server_edit(document_id: int, update: bytes) -> None:
+    """After a server-side edit (PUT text, restore) has committed."""
+    if crdt.is_empty(update):
+        return
+    sync.merge_into_live(document_id, update)
+    relay_update(document_id, update)

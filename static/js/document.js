@@ -1,0 +1,262 @@
+// The document page: mounts the collaborative editor (static/dist/editor.js),
+// shows save status and presence from it, keeps the sanitised preview, the
+// versions with their diff and the comments up to date from the live feed.
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("doc-config").textContent);
+  const S = cfg.strings;
+  const docId = cfg.documentId;
+  const $ = (sel) => document.querySelector(sel);
+  const statusEl = $('[data-testid="save-status"]');
+  const presenceEl = $('[data-testid="presence"]');
+  const previewEl = $("#preview");
+  const errorEl = $('[data-testid="doc-error"]');
+  let currentText = null;
+  let versions = [];
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "dataset") Object.assign(node.dataset, v);
+      else node.setAttribute(k, v);
+    }
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function showError(err) {
+    errorEl.hidden = false;
+    errorEl.textContent = S.failed + " " + (err && err.message ? err.message : String(err));
+  }
+
+  // ---------------------------------------------------------------- editor
+  const socket = window.JointLabEditor.io({ path: "/socket.io", withCredentials: true });
+  const editor = window.JointLabEditor.mount(document.getElementById("editor"), {
+    documentId: docId,
+    socket,
+    user: cfg.user,
+    readOnly: !cfg.canEdit,
+    onStatus(status) {
+      statusEl.dataset.state = status;
+      statusEl.textContent = S[status] || status;
+    },
+    onText(text) {
+      currentText = text;
+      schedulePreview();
+      showMovedOn();
+    },
+    onPeers(peers) {
+      presenceEl.replaceChildren();
+      const me = el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
+        cfg.user.name + " (" + S.you + ")");
+      presenceEl.appendChild(me);
+      const seen = new Set();
+      for (const p of peers) {
+        const key = p.name + "|" + p.color;
+        if (seen.has(key)) continue; // one person with two tabs shows once
+        seen.add(key);
+        presenceEl.appendChild(el("li", { style: "background:" + p.color }, p.name));
+      }
+    },
+  });
+  window.JL.editor = editor; // for the browser tests and the console
+  presenceEl.appendChild(el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
+    cfg.user.name + " (" + S.you + ")"));
+
+  // ---------------------------------------------------------------- preview
+  let previewTimer = null;
+  let previewInFlight = false;
+  function schedulePreview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, 400);
+  }
+  async function renderPreview() {
+    if (previewInFlight) { schedulePreview(); return; }
+    previewInFlight = true;
+    const text = currentText;
+    try {
+      const res = await JL.api("POST", "/documents/" + docId + "/preview", { text });
+      // The server sanitised it (markdown-it without raw HTML, then nh3).
+      previewEl.innerHTML = res.html;
+    } catch (err) {
+      /* keep the last preview; the status badge tells about connectivity */
+    } finally {
+      previewInFlight = false;
+    }
+  }
+
+  function showMovedOn() {
+    const moved = $('[data-testid="moved-on"]');
+    if (!cfg.agreed || currentText === null) { moved.hidden = true; return; }
+    moved.hidden = currentText === cfg.agreed.text;
+  }
+
+  // ---------------------------------------------------------------- versions
+  async function loadVersions() {
+    const page = await JL.api("GET", "/documents/" + docId + "/versions?limit=100");
+    versions = page.items;
+    const list = $("#versions");
+    list.replaceChildren();
+    if (!versions.length) list.appendChild(el("li", { class: "muted" }, S.no_versions));
+    for (const v of versions) list.appendChild(versionItem(v));
+    fillDiffSelects();
+  }
+
+  function versionItem(v) {
+    const li = el("li", { dataset: { versionId: v.id } });
+    const head = el("div");
+    head.appendChild(el("strong", { "data-testid": "version-label" }, v.label));
+    const who = v.author ? v.author.name : S.auto;
+    head.appendChild(document.createTextNode(" · " + who + " · "));
+    head.appendChild(el("time", { datetime: v.created_at }, JL.formatTime(v.created_at)));
+    li.appendChild(head);
+    if (v.approvals.length) {
+      const a = el("div", { class: "muted", "data-testid": "approvals" });
+      a.textContent = S.approved_by + ": " +
+        v.approvals.map((x) => x.name + " (" + (S[x.side] || x.side) + ")").join(", ");
+      li.appendChild(a);
+    }
+    if (cfg.agreed && cfg.agreed.id === v.id) {
+      li.appendChild(el("span", { class: "badge university" }, S.agreed));
+    }
+    const actions = el("div", { class: "actions" });
+    const cmp = el("button", { type: "button", "data-testid": "compare" }, S.compare);
+    cmp.addEventListener("click", () => showDiff(String(v.id), "current"));
+    actions.appendChild(cmp);
+    if (cfg.canEdit) {
+      const restore = el("button", { type: "button", "data-testid": "restore" }, S.restore);
+      restore.addEventListener("click", async () => {
+        if (!window.confirm(S.confirm_restore)) return;
+        try { await JL.api("POST", "/documents/" + docId + "/versions/" + v.id + "/restore"); }
+        catch (err) { showError(err); }
+      });
+      actions.appendChild(restore);
+    }
+    if (cfg.canApprove && !v.approvals.some((x) => x.user_id === cfg.user.id)) {
+      const approve = el("button", { type: "button", "data-testid": "approve" }, S.approve);
+      approve.addEventListener("click", async () => {
+        try {
+          await JL.api("POST", "/documents/" + docId + "/versions/" + v.id + "/approve");
+          await refreshAgreement();
+          await loadVersions();
+        } catch (err) { showError(err); }
+      });
+      actions.appendChild(approve);
+    }
+    li.appendChild(actions);
+    return li;
+  }
+
+  function fillDiffSelects() {
+    for (const sel of [$("#diff-from"), $("#diff-to")]) {
+      const keep = sel.value;
+      sel.replaceChildren(el("option", { value: "current" }, S.current));
+      for (const v of versions) sel.appendChild(el("option", { value: String(v.id) }, v.label));
+      if (keep) sel.value = keep;
+    }
+    if (!$("#diff-from").value || $("#diff-from").value === "current") {
+      if (versions.length) $("#diff-from").value = String(versions[0].id);
+    }
+  }
+
+  async function showDiff(from, to) {
+    $("#diff-from").value = from;
+    $("#diff-to").value = to;
+    try {
+      const d = await JL.api("GET", "/documents/" + docId + "/diff?from=" +
+        encodeURIComponent(from) + "&to=" + encodeURIComponent(to));
+      const box = $("#diff");
+      box.replaceChildren();
+      box.hidden = false;
+      const lines = d.unified ? d.unified.replace(/\n$/, "").split("\n") : [];
+      if (!lines.length) box.appendChild(el("div", { class: "muted" }, S.no_diff));
+      for (const line of lines) {
+        let cls = "";
+        if (line.startsWith("@@")) cls = "hunk";
+        else if (line.startsWith("+") && !line.startsWith("+++")) cls = "add";
+        else if (line.startsWith("-") && !line.startsWith("---")) cls = "del";
+        box.appendChild(el("div", { class: cls }, line || " "));
+      }
+    } catch (err) { showError(err); }
+  }
+  $("#diff-run").addEventListener("click", () => showDiff($("#diff-from").value, $("#diff-to").value));
+
+  const versionForm = document.querySelector('form[data-action="create-version"]');
+  if (versionForm) {
+    versionForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await JL.api("POST", "/documents/" + docId + "/versions",
+          { label: versionForm.label.value.trim() || null });
+        versionForm.label.value = "";
+        await loadVersions();
+      } catch (err) { showError(err); }
+    });
+  }
+
+  async function refreshAgreement() {
+    const d = await JL.api("GET", "/documents/" + docId);
+    if (d.agreed_version_id) {
+      const v = await JL.api("GET", "/documents/" + docId + "/versions/" + d.agreed_version_id);
+      cfg.agreed = { id: v.id, label: v.label, text: v.text };
+      $('[data-testid="agreed"]').hidden = false;
+      $('[data-role="agreed-label"]').textContent = v.label;
+      showMovedOn();
+    }
+  }
+
+  // ---------------------------------------------------------------- comments
+  // Comment anchors are in characters (code points); CodeMirror counts UTF-16 units.
+  function codePoints(text, utf16) { return Array.from(text.slice(0, utf16)).length; }
+
+  async function loadComments() {
+    const page = await JL.api("GET", "/documents/" + docId + "/comments?limit=200");
+    const list = $("#comments");
+    list.replaceChildren();
+    if (!page.items.length) list.appendChild(el("li", { class: "muted" }, S.no_comments));
+    for (const c of page.items) {
+      const li = el("li", { dataset: { commentId: c.id } });
+      const head = el("div");
+      head.appendChild(el("strong", {}, c.author ? c.author.name : "—"));
+      head.appendChild(document.createTextNode(" · "));
+      head.appendChild(el("time", { datetime: c.created_at }, JL.formatTime(c.created_at)));
+      li.appendChild(head);
+      if (c.anchor) li.appendChild(el("blockquote", { "data-testid": "comment-quote" }, c.anchor.quote));
+      li.appendChild(el("div", { "data-testid": "comment-body" }, c.body));
+      list.appendChild(li);
+    }
+  }
+
+  const commentForm = document.querySelector('form[data-action="comment"]');
+  if (commentForm) {
+    commentForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      let anchor = null;
+      if (commentForm.anchored.checked) {
+        const sel = editor.view.state.selection.main;
+        const text = editor.getText();
+        anchor = { from: codePoints(text, sel.from), to: codePoints(text, sel.to) };
+      }
+      try {
+        await JL.api("POST", "/documents/" + docId + "/comments",
+          { body: commentForm.body.value, anchor });
+        commentForm.body.value = "";
+        commentForm.anchored.checked = false;
+        await loadComments();
+      } catch (err) { showError(err); }
+    });
+  }
+
+  // ---------------------------------------------------------------- live lists
+  socket.on("connect", () => socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }));
+  socket.on("event", (env) => {
+    const d = env.data && env.data.document;
+    if (!d || d.id !== docId) return;
+    if (env.type === "document.version_created" || env.type === "document.approved") loadVersions();
+    if (env.type === "statement.agreed") refreshAgreement().then(loadVersions);
+    if (env.type === "comment.created") loadComments();
+  });
+
+  loadVersions().catch(showError);
+  loadComments().catch(showError);
+})();

@@ -1,0 +1,72 @@
+"""Where documents plug into the rest: every new workspace gets its problem
+statement, the workspace page a documents panel, the demo some content, and
+the scheduler the periodic document jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobs import schedule
+from workspace import demo
+from workspace.auth.models import User
+from workspace.documents import crdt, store
+from workspace.documents import pages as _pages  # noqa: F401  (registers the page route)
+from workspace.documents.models import Document
+from workspace.documents.service import (
+    create_problem_statement,
+    documents_of,
+    insert_document,
+    note_edit,
+)
+from workspace.pages.views import WORKSPACE_PANELS
+from workspace.workspaces.models import Workspace
+from workspace.workspaces.service import on_workspace_created
+
+
+def _statement_for_new_workspace(session: Session, workspace: Workspace, actor: User) -> None:
+    create_problem_statement(session, workspace, actor)
+
+
+def documents_panel(ws: Workspace, user: User, role: str | None) -> Markup:
+    from workspace.db import db
+
+    with db.reading() as s:
+        rows = documents_of(s, ws.id)
+    can_edit = user.is_admin or role in ("owner", "editor")
+    return Markup(render_template("documents/panel.html", ws=ws, documents=rows,
+                                  can_edit=can_edit))
+
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+def _demo_documents(session: Session, workspace: Workspace, users: dict[str, User]) -> None:
+    statement = session.scalar(select(Document).where(
+        Document.workspace_id == workspace.id, Document.kind == "problem_statement"))
+    if statement is not None:
+        doc = store.load_doc(session, statement.id)
+        update = crdt.replace_text(doc, (DEMO_DIR / "statement.md").read_text("utf-8"))
+        store.append_update(session, statement.id, update, users["enterprise"].id)
+        note_edit(session, statement, users["enterprise"])
+    insert_document(session, users["university"], workspace.id, "answer", "方案建议 Proposal",
+                    (DEMO_DIR / "answer.md").read_text("utf-8"))
+
+
+def register() -> None:
+    if _statement_for_new_workspace not in on_workspace_created:
+        on_workspace_created.append(_statement_for_new_workspace)
+    if documents_panel not in WORKSPACE_PANELS:
+        WORKSPACE_PANELS.insert(0, documents_panel)
+    if _demo_documents not in demo.DEMO_HOOKS:
+        demo.DEMO_HOOKS.append(_demo_documents)
+    schedule.add("workspace.documents.store.compact_documents", 60)
+    schedule.add("workspace.documents.versions.auto_version_documents", 60)
+    schedule.add("workspace.documents.service.flush_edited_events", 30)
+
+
+register()

@@ -1,0 +1,71 @@
+"""The document page: live editor, preview, presence, versions, comments."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from flask import g, render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from workspace.auth.access import Need, can
+from workspace.db import db
+from workspace.documents import render, service
+from workspace.documents.models import DocumentVersion
+from workspace.pages import pages
+from workspace.pages.session import login_required
+
+# Distinct, readable on white; a person keeps their colour across pages.
+COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51",
+           "#6a994e")
+
+
+def colour_for(user_id: int) -> str:
+    return COLOURS[zlib.crc32(str(user_id).encode()) % len(COLOURS)]
+
+
+def ui_strings() -> dict[str, str]:
+    return {
+        "saving": _("Saving…"), "saved": _("All changes saved"), "offline": _("Offline"),
+        "error": _("Not saved"), "connecting": _("Connecting…"), "you": _("you"),
+        "current": _("Current text"), "restore": _("Restore"), "approve": _("Approve"),
+        "approved_by": _("Approved by"), "compare": _("Compare with current"),
+        "confirm_restore": _("Restore this version? It becomes a new edit; nothing is lost."),
+        "auto": _("automatic"), "no_versions": _("No versions yet."),
+        "no_comments": _("No comments yet."), "no_diff": _("No differences."),
+        "enterprise": _("enterprise"), "university": _("university"),
+        "agreed": _("Agreed"), "failed": _("That did not work:"),
+    }
+
+
+@pages.route("/documents/<int:document_id>")
+@login_required
+def document_page(document_id: int) -> Any:
+    user = g.page_user
+    with db.reading() as s:
+        document = service.require_document(s, user, document_id)
+        ws = document.workspace_id
+        from workspace.workspaces.models import Workspace
+
+        workspace = s.get(Workspace, ws)
+        text = service.current_text(s, document_id)
+        payload = service.document_payload(s, document, text)
+        can_edit = can(s, user, ws, Need.EDIT)
+        can_comment = can(s, user, ws, Need.COMMENT)
+        agreed = s.get(DocumentVersion, document.agreed_version_id) \
+            if document.agreed_version_id else None
+        agreed_info = None if agreed is None else {"id": agreed.id, "label": agreed.label,
+                                                   "text": agreed.text}
+    config = {
+        "documentId": document_id, "workspaceId": ws, "kind": document.kind,
+        "canEdit": can_edit, "canComment": can_comment,
+        "canApprove": can_edit and user.side in ("enterprise", "university"),
+        "user": {"id": user.id, "name": user.name, "color": colour_for(user.id)},
+        "agreed": agreed_info, "strings": ui_strings(),
+    }
+    return render_template(
+        "documents/document.html", document=payload, workspace=workspace, config=config,
+        preview=Markup(render.render_markdown(text)), agreed=agreed_info,
+        can_edit=can_edit, can_comment=can_comment,
+    )

@@ -1,0 +1,122 @@
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from workspace.documents.models import DOCUMENT_KINDS
+from workspace.fields import Title, UTCDateTime
+
+TEXT_LIMIT_NOTE = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413"
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    workspace_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    text = fields.String()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+    agreed_version_id = fields.Integer(allow_none=True)
+    changed_since_agreed = fields.Boolean(
+        allow_none=True, metadata={"description": "The text differs from the agreed version."})
+
+
+class DocumentCreateSchema(Schema):
+    title = Title(required=True)
+    kind = fields.String(load_default="answer", validate=validate.OneOf(DOCUMENT_KINDS))
+    text = fields.String(load_default="")
+
+
+class TextSchema(Schema):
+    text = fields.String(required=True)
+
+
+class PreviewSchema(Schema):
+    html = fields.String()
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ApprovalSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.String()
+    side = fields.String()
+    created_at = UTCDateTime()
+
+
+class VersionSchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer()
+    label = fields.String()
+    author = fields.Nested(PersonSchema, allow_none=True)
+    auto = fields.Boolean()
+    created_at = UTCDateTime()
+    text = fields.String()
+    approvals = fields.List(fields.Nested(ApprovalSchema))
+
+
+class VersionCreateSchema(Schema):
+    label = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(max=200, error="At most 200 characters."))
+
+
+class VersionListQuerySchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class DiffQuerySchema(Schema):
+    from_ = fields.String(required=True, data_key="from", validate=validate.Length(max=32),
+                          metadata={"description": "A version id, or `current`."})
+    to = fields.String(required=True, validate=validate.Length(max=32),
+                       metadata={"description": "A version id, or `current`."})
+
+
+class DiffSchema(Schema):
+    from_ = fields.Raw(data_key="from", attribute="from")
+    to = fields.Raw()
+    from_label = fields.String()
+    to_label = fields.String()
+    unified = fields.String()
+
+
+class ApproveResultSchema(Schema):
+    version = fields.Nested(VersionSchema)
+    agreed = fields.Boolean()
+    agreed_version_id = fields.Integer(allow_none=True)
+
+
+class AnchorSchema(Schema):
+    from_ = fields.Integer(required=True, strict=True, data_key="from",
+                           validate=validate.Range(min=0))
+    to = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    quote = fields.String(dump_only=True)
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        if data["from_"] > data["to"]:
+            raise ValidationError("`from` must not be after `to`.", "to")
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer()
+    author = fields.Nested(PersonSchema, allow_none=True)
+    body = fields.String()
+    anchor = fields.Raw(allow_none=True, metadata={
+        "description": "null or {from, to, quote} in characters (code points)"})
+    created_at = UTCDateTime()
+    mentions = fields.List(fields.Integer())
+
+
+class CommentCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(
+        min=1, max=10000, error="Must be 1 to 10000 characters."))
+    anchor = fields.Nested(AnchorSchema, load_default=None, allow_none=True)
+
+
+class WorkspaceRefQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+

@@ -1,0 +1,196 @@
+"""Documents: creation, reading, replacing the text, and who edited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspace.auth.access import Need, require_workspace
+from workspace.auth.models import User
+from workspace.db import utcnow
+from workspace.documents import crdt, store
+from workspace.documents.models import Document, DocumentVersion
+from workspace.documents.template import STATEMENT_TITLE, statement_template
+from workspace.errors import Conflict, NotFound, PayloadTooLarge
+from workspace.events import record_event
+from workspace.events import types as ev
+from workspace.workspaces.models import Workspace
+
+MAX_TEXT_BYTES = 1024 * 1024  # SPEC: document text up to 1 MB of UTF-8
+EDITED_EVERY = timedelta(seconds=60)  # SPEC: document.edited at most once a minute
+# How often an edit refreshes `updated_at` (each keystroke need not write the row).
+TOUCH_EVERY = timedelta(seconds=2)
+
+
+def require_document(session: Session, user: User, document_id: int,
+                     need: Need = Need.READ) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("Document not found.")
+    try:
+        require_workspace(session, user, document.workspace_id, need)
+    except NotFound:
+        raise NotFound("Document not found.") from None
+    return document
+
+
+def check_text_size(text: str) -> None:
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise PayloadTooLarge(
+            f"The document text is {size} bytes of UTF-8; the limit is {MAX_TEXT_BYTES} "
+            "bytes (1 MB).", fields={"text": [f"At most {MAX_TEXT_BYTES} bytes of UTF-8."]},
+        )
+
+
+def document_ref(document: Document) -> dict[str, Any]:
+    return {"id": document.id, "title": document.title, "kind": document.kind}
+
+
+def document_payload(session: Session, document: Document, text: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": document.id, "workspace_id": document.workspace_id, "kind": document.kind,
+        "title": document.title, "text": text, "created_at": document.created_at,
+        "updated_at": document.updated_at, "agreed_version_id": document.agreed_version_id,
+        "changed_since_agreed": None,
+    }
+    if document.agreed_version_id is not None:
+        agreed_text = session.scalar(
+            select(DocumentVersion.text).where(DocumentVersion.id == document.agreed_version_id))
+        payload["changed_since_agreed"] = agreed_text is not None and agreed_text != text
+    return payload
+
+
+# ------------------------------------------------------------------ creation
+def insert_document(session: Session, actor: User | None, workspace_id: int, kind: str,
+                    title: str, text: str, announce: bool = True) -> Document:
+    check_text_size(text)
+    now = utcnow()
+    document = Document(
+        workspace_id=workspace_id, kind=kind, title=title.strip(), pending_editors=[],
+        created_by_id=actor.id if actor is not None else None, created_at=now, updated_at=now,
+        # The starting text is not an edit worth an automatic version.
+        last_version_at=now,
+    )
+    session.add(document)
+    session.flush()
+    store.create_snapshot(session, document.id, crdt.doc_from_text(text).get_update())
+    if announce:
+        record_event(session, workspace_id, ev.DOCUMENT_CREATED,
+                     {"document": document_ref(document)}, actor)
+    return document
+
+
+def create_problem_statement(session: Session, workspace: Workspace, actor: User) -> Document:
+    """on_workspace_created hook: every workspace starts with its statement.
+    No document.created here: workspace.created already says it, and the
+    workspace's log then starts with exactly one event."""
+    return insert_document(session, actor, workspace.id, "problem_statement", STATEMENT_TITLE,
+                           statement_template(workspace.title), announce=False)
+
+
+def create_document(session: Session, actor: User, workspace_id: int, *, title: str,
+                    kind: str = "answer", text: str = "") -> Document:
+    ws = require_workspace(session, actor, workspace_id, Need.EDIT)
+    if kind == "problem_statement":
+        exists = session.scalar(select(Document.id).where(
+            Document.workspace_id == ws.id, Document.kind == "problem_statement"))
+        if exists is not None:
+            raise Conflict("This workspace already has its problem statement; "
+                           "add an answer document instead.")
+        text = text or statement_template(ws.title)
+    return insert_document(session, actor, ws.id, kind, title, text)
+
+
+def list_documents(session: Session, actor: User, workspace_id: int, after_id: int,
+                   limit: int) -> list[Document]:
+    require_workspace(session, actor, workspace_id, Need.READ)
+    stmt = (select(Document).where(Document.workspace_id == workspace_id, Document.id > after_id)
+            .order_by(Document.id).limit(limit + 1))
+    return list(session.scalars(stmt))
+
+
+def documents_of(session: Session, workspace_id: int) -> list[Document]:
+    """Statement first, then answers in creation order (for pages)."""
+    rows = session.scalars(select(Document).where(Document.workspace_id == workspace_id)
+                           .order_by(Document.id)).all()
+    return sorted(rows, key=lambda d: (d.kind != "problem_statement", d.id))
+
+
+def current_text(session: Session, document_id: int) -> str:
+    return crdt.text_str(store.load_doc(session, document_id))
+
+
+# ------------------------------------------------------------------ edits
+def note_edit(session: Session, document: Document, actor: User,
+              now: datetime | None = None) -> None:
+    """Record document.edited at once for the first edit, then at most once a
+    minute, naming everyone who edited since the last one."""
+    now = now or utcnow()
+    me = {"id": actor.id, "name": actor.name}
+    pending = list(document.pending_editors or [])
+    due = document.edited_event_at is None or now - document.edited_event_at >= EDITED_EVERY
+    if due:
+        editors = [e for e in pending if e["id"] != actor.id] + [me]
+        _record_edited(session, document, editors, actor)
+        document.edited_event_at = now
+        document.pending_editors = []
+        document.updated_at = now
+        return
+    if all(e["id"] != actor.id for e in pending):
+        document.pending_editors = [*pending, me]
+        document.updated_at = now
+    elif now - document.updated_at >= TOUCH_EVERY:
+        document.updated_at = now
+
+
+def _record_edited(session: Session, document: Document, editors: list[dict[str, Any]],
+                   actor: User | None) -> None:
+    record_event(session, document.workspace_id, ev.DOCUMENT_EDITED, {
+        "document": document_ref(document),
+        "editors": [e["name"] for e in editors],
+        "editor_ids": [e["id"] for e in editors],
+    }, actor)
+
+
+def flush_edited_events(now: datetime | None = None) -> int:
+    """Periodic job: the editors of a burst that ended within a minute of the
+    last document.edited still get their event once the minute is over."""
+    from workspace.db import db
+
+    now = now or utcnow()
+    count = 0
+    with db.transaction() as s:
+        rows = s.scalars(select(Document).where(
+            Document.edited_event_at.is_not(None),
+            Document.edited_event_at <= now - EDITED_EVERY,
+            Document.updated_at > Document.edited_event_at,
+        ).with_for_update()).all()
+        for document in rows:
+            if not document.pending_editors:
+                continue
+            _record_edited(session=s, document=document, editors=document.pending_editors,
+                           actor=None)
+            document.edited_event_at = now
+            document.pending_editors = []
+            count += 1
+    return count
+
+
+def replace_text(actor: User, document_id: int, text: str) -> tuple[dict[str, Any], bytes]:
+    """PUT text: the minimal CRDT edit from the stored text to `text`.
+    Returns the document payload and the update to broadcast (maybe empty)."""
+    from workspace.db import db
+
+    check_text_size(text)
+    with db.transaction() as s:
+        document = require_document(s, actor, document_id, Need.EDIT)
+        doc = store.load_doc(s, document_id)
+        update = crdt.replace_text(doc, text)
+        if not crdt.is_empty(update):
+            store.append_update(s, document_id, update, actor.id)
+            note_edit(s, document, actor)
+        return document_payload(s, document, crdt.text_str(doc)), update
