@@ -30,6 +30,11 @@ API_MODULES = (
     "workspace.milestones.api",
     "workspace.notifications.api",
     "workspace.webhooks.api",
+    "workspace.portfolios.api",
+    "workspace.dashboard.api",
+    "workspace.feeds.api",
+    "workspace.evidence.api",
+    "workspace.exports.api",
 )
 # Capabilities that hook into others (e.g. add a document to each new workspace).
 PLUGINS: tuple[str, ...] = ("workspace.notifications.plugin",)

@@ -11,6 +11,8 @@ from workspace.documents.models import (  # noqa: F401
     VersionApproval,
 )
 from workspace.events.models import Event
+from workspace.evidence.models import EvidencePack, MilestoneTranche  # noqa: F401
+from workspace.exports.models import ExportTask  # noqa: F401
 from workspace.milestones.models import Milestone  # noqa: F401
 from workspace.notifications.models import (  # noqa: F401
     DigestItem,
@@ -18,6 +20,12 @@ from workspace.notifications.models import (  # noqa: F401
     OutgoingMail,
 )
 from workspace.organizations.models import Organization
+from workspace.portfolios.models import (  # noqa: F401
+    Portfolio,
+    PortfolioOrganization,
+    PortfolioWorkspace,
+    WeeklySummary,
+)
 from workspace.trials.models import (  # noqa: F401
     Indicator,
     Measurement,

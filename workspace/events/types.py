@@ -25,6 +25,7 @@ MILESTONE_REACHED = "milestone.reached"
 MILESTONE_MISSED = "milestone.missed"
 MILESTONE_DUE_SOON = "milestone.due_soon"
 MILESTONE_OVERDUE = "milestone.overdue"
+MILESTONE_EVIDENCE_READY = "milestone.evidence_ready"
 WEBHOOK_CREATED = "webhook.created"
 WEBHOOK_DISABLED = "webhook.disabled"
 

@@ -38,6 +38,7 @@ def templates() -> dict[str, str]:
         "milestone.missed": _("Milestone missed: {title}"),
         "milestone.due_soon": _("Milestone due soon: {title}"),
         "milestone.overdue": _("Milestone overdue: {title}"),
+        "milestone.evidence_ready": _("Evidence pack ready: {title}"),
         "webhook.created": _("{actor} added a webhook"),
         "webhook.disabled": _("A webhook was disabled after failing: {url}"),
         "_default": _("{type}"),

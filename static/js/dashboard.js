@@ -1,0 +1,126 @@
+// The portfolio dashboard kept current: one feed subscription across every
+// overseen workspace; rows whose workspace changed are re-read from the API.
+// Events are resumed after a drop from the last global id seen, and each id
+// is handled once (the feed panel, dashboard_feed.js, listens to the same).
+(function () {
+  "use strict";
+  const cfgEl = document.getElementById("dashboard-config");
+  if (!cfgEl || !window.io) return;
+  const cfg = JSON.parse(cfgEl.textContent);
+  const L = cfg.labels;
+  const conn = document.querySelector('[data-testid="connection"]');
+  const seen = new Set();
+  let lastId = Number(cfg.lastEventId || 0);
+  const dueFmt = new Intl.DateTimeFormat(cfg.locale, { dateStyle: "medium", timeZone: "UTC" });
+
+  function setState(state) {
+    if (!conn) return;
+    conn.dataset.state = state;
+    conn.textContent = L[state] || state;
+  }
+
+  function filterParams(extra) {
+    const p = new URLSearchParams(cfg.query || {});
+    for (const [k, v] of Object.entries(extra || {})) p.set(k, String(v));
+    return p.toString();
+  }
+
+  function text(el, value) { if (el) el.textContent = value; }
+
+  function fillRow(tr, r) {
+    const f = (name) => tr.querySelector(`[data-field="${name}"]`);
+    text(f("title"), r.title);
+    text(f("status"), L[r.status] || r.status);
+    text(f("statement"), r.statement_agreed === null ? L.none
+      : r.statement_agreed ? "✓ " + L.agreed : L.not_agreed);
+    const t = r.latest_trial;
+    const trial = f("latest_trial");
+    if (trial) {
+      trial.textContent = t ? `#${t.number} · ${L[t.status] || t.status}` : L.none;
+      if (t && t.status === "completed") {
+        const s = document.createElement("span");
+        s.className = "outcome " + t.outcome;
+        s.textContent = L[t.outcome] || t.outcome;
+        trial.append(" · ", s);
+      }
+    }
+    const n = r.next_milestone;
+    const next = f("next_milestone");
+    if (next) {
+      next.textContent = n ? n.title : L.none;
+      if (n && n.due_date) {
+        const tm = document.createElement("time");
+        tm.className = "due";
+        tm.setAttribute("datetime", n.due_date);
+        tm.textContent = dueFmt.format(new Date(n.due_date + "T00:00:00Z"));
+        next.append(" · ", tm);
+      }
+    }
+    text(f("reached"), String(r.milestones.reached));
+    text(f("open"), String(r.milestones.open));
+    text(f("overdue"), String(r.milestones.overdue));
+    text(f("funding"), r.funding.length
+      ? r.funding.map((x) => `${x.released} / ${x.planned} ${x.currency}`).join("; ") : L.none);
+    tr.classList.toggle("has-overdue", r.milestones.overdue > 0);
+    tr.classList.remove("updated");
+    void tr.offsetWidth; // restart the highlight
+    tr.classList.add("updated");
+  }
+
+  async function refreshRow(workspaceId) {
+    const tr = document.querySelector(`tr[data-workspace-id="${workspaceId}"]`);
+    if (!tr) return;
+    const data = await JL.api("GET", "/dashboard?" + filterParams({ workspace_id: workspaceId }));
+    if (!data.items.length) { tr.remove(); return; }
+    fillRow(tr, data.items[0]);
+  }
+
+  async function refreshTotals() {
+    const data = await JL.api("GET", "/dashboard?" + filterParams({ limit: 1 }));
+    const t = data.totals;
+    const set = (k, v) => text(document.querySelector(`[data-total="${k}"]`), String(v));
+    set("workspaces", t.workspaces);
+    set("with_overdue", t.with_overdue);
+    set("reached", t.milestones.reached);
+    set("agreed", t.agreed);
+  }
+
+  // Bursts of events for one workspace cost one request.
+  const pending = new Set();
+  let timer = null;
+  function schedule(workspaceId) {
+    pending.add(workspaceId);
+    if (timer) return;
+    timer = setTimeout(async () => {
+      const ids = [...pending];
+      pending.clear();
+      timer = null;
+      try {
+        await Promise.all(ids.map(refreshRow));
+        await refreshTotals();
+      } catch (err) {
+        schedule(ids[0]); // retried once the connection is back
+      }
+    }, 250);
+  }
+
+  function onEvent(env) {
+    if (seen.has(env.id)) return; // a replay after reconnecting may overlap
+    seen.add(env.id);
+    if (env.id > lastId) lastId = env.id;
+    schedule(env.workspace_id);
+    document.dispatchEvent(new CustomEvent("jl:dashboard-event", { detail: env }));
+  }
+
+  const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
+  window.JL.dashboardSocket = socket;
+  socket.on("connect", () => {
+    socket.emit("feed:subscribe", { after: lastId, types: cfg.liveTypes }, (ack) => {
+      setState(ack && ack.ok ? "connected" : "reconnecting");
+    });
+  });
+  socket.on("event", onEvent);
+  socket.on("disconnect", () => setState("reconnecting"));
+  socket.io.on("reconnect_attempt", () => setState("reconnecting"));
+  socket.on("connect_error", () => setState("reconnecting"));
+})();

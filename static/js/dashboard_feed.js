@@ -1,0 +1,94 @@
+// The live milestone feed: events grouped by day in the reader's time zone,
+// newest first, each linking to the thing. dashboard.js hands over each event
+// once; the id guard here also covers the server-rendered items.
+(function () {
+  "use strict";
+  const cfgEl = document.getElementById("dashboard-config");
+  const list = document.getElementById("milestone-feed");
+  if (!cfgEl || !list) return;
+  const cfg = JSON.parse(cfgEl.textContent);
+  const L = cfg.labels;
+  const dayKey = new Intl.DateTimeFormat("en-CA", {
+    timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit" });
+  const dayLabel = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, dateStyle: "full" });
+  const timeLabel = new Intl.DateTimeFormat("en-GB", {
+    timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+  function wanted(type) {
+    return cfg.feedTypes.some((p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
+  }
+
+  function flatten(env) {
+    const v = { type: env.type, actor: (env.actor && env.actor.name) || L._someone };
+    const data = env.data || {};
+    for (const val of Object.values(data)) {
+      if (val && typeof val === "object" && !Array.isArray(val)) {
+        for (const [ik, iv] of Object.entries(val)) if (!(ik in v)) v[ik] = iv;
+      }
+    }
+    for (const [k, val] of Object.entries(data)) {
+      if (val === null || typeof val !== "object") v[k] = val;
+      else if (Array.isArray(val)) v[k] = val.map((x) => (x && x.name) || x).join(", ");
+    }
+    return v;
+  }
+
+  function link(env) {
+    const data = env.data || {};
+    for (const key of ["milestone", "trial", "document"]) {
+      if (data[key] && data[key].id != null) return `/workspaces/${env.workspace_id}#${key}-${data[key].id}`;
+    }
+    return `/workspaces/${env.workspace_id}`;
+  }
+
+  function dayGroup(key, when) {
+    let group = list.querySelector(`li.day[data-day="${key}"]`);
+    if (group) return group.querySelector("ol");
+    group = document.createElement("li");
+    group.className = "day";
+    group.dataset.day = key;
+    const h = document.createElement("h3");
+    h.textContent = dayLabel.format(when);
+    group.append(h, document.createElement("ol"));
+    // Days are newest first; a late-arriving older day goes in its place.
+    const after = [...list.children].find((el) => el.dataset.day < key);
+    list.insertBefore(group, after || null);
+    return group.querySelector("ol");
+  }
+
+  function render(env) {
+    if (!wanted(env.type) || list.querySelector(`[data-event-id="${env.id}"]`)) return;
+    const when = new Date(env.occurred_at);
+    const ol = dayGroup(dayKey.format(when), when);
+    const li = document.createElement("li");
+    li.dataset.eventId = env.id;
+    li.dataset.type = env.type;
+    li.className = "fresh";
+    const t = document.createElement("time");
+    t.setAttribute("datetime", env.occurred_at);
+    t.textContent = timeLabel.format(when);
+    const a = document.createElement("a");
+    a.href = link(env);
+    a.textContent = JL.fill(L[env.type] || L._default, flatten(env));
+    const title = cfg.workspaceTitles && cfg.workspaceTitles[env.workspace_id];
+    li.append(t, " ");
+    if (title) {
+      const ws = document.createElement("span");
+      ws.className = "muted";
+      ws.textContent = title + " · ";
+      li.append(ws);
+    }
+    li.append(a);
+    if (env.type === "milestone.evidence_ready" && env.data && env.data.milestone) {
+      const pdf = document.createElement("a");
+      pdf.href = `/api/v1/milestones/${env.data.milestone.id}/evidence.pdf`;
+      pdf.textContent = L.evidence;
+      li.append(" · ", pdf);
+    }
+    // Newest first within the day, by id (the global order of events).
+    const before = [...ol.children].find((el) => Number(el.dataset.eventId) < env.id);
+    ol.insertBefore(li, before || null);
+  }
+
+  document.addEventListener("jl:dashboard-event", (e) => render(e.detail));
+})();

@@ -1,0 +1,160 @@
+"""`GET /dashboard`: one row per overseen workspace with its progress, filters,
+sorting and search, in a constant number of queries."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import event
+
+from tests.portfolios.builders import (
+    GOOD,
+    add_indicators,
+    agree_statement,
+    milestone,
+    reach,
+    run_trial,
+    world,
+)
+
+
+def _row(board: dict, title: str) -> dict:
+    return next(r for r in board["items"] if r["title"] == title)
+
+
+def test_rows_show_parties_progress_trial_and_next_milestone(make, api):
+    w = world(make, api)
+    ws = w.by_org
+    late = milestone(api, ws, "Pilot line set up", due_in_days=-3)
+    milestone(api, ws, "Scrap below 1.5%", due_in_days=5)
+    milestone(api, ws, "Report", due_in_days=30)
+    done = milestone(api, ws, "Kick-off", due_in_days=-10)
+    reach(api, ws, done["id"])
+    add_indicators(api, ws)
+    run_trial(api, ws, GOOD)
+
+    board = api.as_(w.manager).get("/dashboard").get_json()
+    row = _row(board, "Acme porosity")
+    assert row["enterprise"]["name"] == "Acme Castings"
+    assert row["university"]["name"] == ws.university.name
+    assert row["status"] == "active"
+    assert row["milestones"] == {"total": 4, "reached": 1, "open": 3, "overdue": 1, "missed": 0}
+    assert row["next_milestone"]["id"] == late["id"]  # the overdue one comes first
+    assert row["latest_trial"]["number"] == 1
+    assert row["latest_trial"]["status"] == "completed"
+    assert row["latest_trial"]["outcome"] == "passed"
+    empty = _row(board, "Weld seams")
+    assert empty["latest_trial"] is None and empty["next_milestone"] is None
+    assert empty["milestones"]["total"] == 0
+    assert board["totals"]["with_overdue"] == 1
+    assert board["totals"]["milestones"]["reached"] == 1
+    assert board["last_event_id"] > 0
+
+
+def test_statement_agreed_shows_once_both_sides_approve(make, api):
+    w = world(make, api)
+    before = _row(api.as_(w.manager).get("/dashboard").get_json(), "Acme porosity")
+    assert before["statement_agreed"] in (False, None)
+    agree_statement(api, w.by_org)
+    after = api.as_(w.manager).get("/dashboard").get_json()
+    assert _row(after, "Acme porosity")["statement_agreed"] is True
+    assert _row(after, "Weld seams")["statement_agreed"] is False
+    assert after["totals"]["agreed"] == 1
+
+
+def test_filters_sort_and_search(make, api):
+    w = world(make, api)
+    milestone(api, w.by_hand, "Late one", due_in_days=-1)
+    api.as_(w.by_org.owner).patch(f"/workspaces/{w.by_org.id}", json={"status": "paused"})
+    pm = api.as_(w.manager)
+
+    def titles(qs: str) -> list[str]:
+        resp = pm.get("/dashboard" + qs)
+        assert resp.status_code == 200, resp.get_json()
+        return [r["title"] for r in resp.get_json()["items"]]
+
+    assert titles("?sort=title") == ["Acme porosity", "Weld seams"]
+    assert titles("?sort=title&order=desc") == ["Weld seams", "Acme porosity"]
+    assert titles(f"?organization_id={w.acme.id}") == ["Acme porosity"]
+    assert titles(f"?organization_id={w.by_hand.university_id}") == ["Weld seams"]
+    assert titles("?status=paused") == ["Acme porosity"]
+    assert titles("?overdue=true") == ["Weld seams"]
+    assert titles("?overdue=false") == ["Acme porosity"]
+    assert titles("?q=weld") == ["Weld seams"]
+    assert titles("?q=ACME%20cast") == ["Acme porosity"]  # organization names too
+    assert titles("?q=secret") == []  # outside the portfolio stays outside
+    assert titles("?sort=overdue&order=desc")[0] == "Weld seams"
+    page = pm.get("/dashboard?limit=1").get_json()
+    assert len(page["items"]) == 1 and page["next_cursor"] == "1"
+    assert page["totals"]["workspaces"] == 2
+    rest = pm.get("/dashboard?limit=1&cursor=1").get_json()
+    assert [r["title"] for r in rest["items"]] == ["Weld seams"] and rest["next_cursor"] is None
+
+
+def test_bad_dashboard_queries_get_a_4xx(make, api):
+    manager = make.manager()
+    for qs in ("?sort=nope", "?status=sleeping", "?limit=0", "?limit=5000",
+               "?organization_id=x", "?overdue=maybe", "?cursor=-1", "?q=" + "x" * 201):
+        resp = api.as_(manager).get("/dashboard" + qs)
+        assert resp.status_code == 422, (qs, resp.get_json())
+        assert resp.get_json()["error"]["code"] == "validation_failed"
+
+
+def test_funding_released_against_planned(make, api):
+    w = world(make, api)
+    a = milestone(api, w.by_org, "Tranche 1")
+    b = milestone(api, w.by_org, "Tranche 2")
+    pm = api.as_(w.manager)
+    assert pm.put(f"/milestones/{a['id']}/funding",
+                  json={"amount": "100000", "currency": "CNY"}).status_code == 200
+    assert pm.put(f"/milestones/{b['id']}/funding",
+                  json={"amount": 250000.5, "currency": "CNY"}).status_code == 200
+    reach(api, w.by_org, a["id"])
+    board = pm.get("/dashboard").get_json()
+    row = _row(board, "Acme porosity")
+    assert row["funding"] == [{"currency": "CNY", "planned": "350000.50",
+                               "released": "100000.00"}]
+    assert board["totals"]["funding"] == row["funding"]
+    # Editors cannot set funding; outsiders cannot see the milestone at all.
+    assert api.as_(w.by_org.owner).put(f"/milestones/{a['id']}/funding", json={
+        "amount": "1", "currency": "CNY"}).status_code == 403
+    stranger = make.manager("Other PM")
+    make_admin_portfolio = api.as_(w.admin).put(f"/managers/{stranger.id}/portfolio", json={})
+    assert make_admin_portfolio.status_code == 200
+    assert api.as_(stranger).get(f"/milestones/{a['id']}/funding").status_code == 404
+    for bad in ({"amount": "-1", "currency": "CNY"}, {"amount": "1", "currency": "yuan"},
+                {"amount": "abc", "currency": "CNY"}, {"currency": "CNY"}):
+        assert pm.put(f"/milestones/{a['id']}/funding", json=bad).status_code == 422, bad
+    assert pm.get(f"/milestones/{a['id']}/funding").get_json()["amount"] == "100000.00"
+
+
+def test_dashboard_cost_does_not_grow_with_the_portfolio(app, make, api):
+    from workspace.db import db
+
+    manager = make.manager()
+    workspaces = [make.workspace() for _ in range(2)]
+    for ws in workspaces:
+        milestone(api, ws, "M")
+    statements: list[str] = []
+
+    me = threading.get_ident()  # background jobs share the engine
+
+    def count(*args: object) -> None:
+        if threading.get_ident() == me:
+            statements.append(str(args[2]))
+
+    pm = api.as_(manager)
+    pm.get("/dashboard")  # warm the token lookup path
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        pm.get("/dashboard")
+        small = len(statements)
+        for _ in range(6):
+            milestone(api, make.workspace(), "M")
+        statements.clear()
+        body = pm.get("/dashboard").get_json()
+        large = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert body["totals"]["workspaces"] >= 8
+    assert large == small <= 8, statements

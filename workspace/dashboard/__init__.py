@@ -1,0 +1,1 @@
+"""The program manager's portfolio dashboard: one row per overseen workspace."""

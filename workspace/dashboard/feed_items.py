@@ -1,0 +1,49 @@
+"""One line of the live milestone feed: its sentence, its day in the reader's
+time zone and the link to the thing. static/js/dashboard_feed.js mirrors it
+for events that arrive live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workspace.pages.activity import describe
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "Asia/Shanghai")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def link(envelope: dict[str, Any]) -> str:
+    """The workspace page at the thing, as notifications link to it."""
+    base = f"/workspaces/{envelope['workspace_id']}"
+    data = envelope.get("data") or {}
+    for key in ("milestone", "trial", "document"):
+        inner = data.get(key)
+        if isinstance(inner, dict) and inner.get("id") is not None:
+            return f"{base}#{key}-{inner['id']}"
+    return base
+
+
+def evidence_link(envelope: dict[str, Any]) -> str | None:
+    if envelope["type"] not in ("milestone.reached", "milestone.evidence_ready"):
+        return None
+    milestone = (envelope.get("data") or {}).get("milestone") or {}
+    if milestone.get("id") is None:
+        return None
+    return f"/api/v1/milestones/{milestone['id']}/evidence.pdf"
+
+
+def feed_item(envelope: dict[str, Any], table: dict[str, str], tz: str | None) -> dict[str, Any]:
+    at = datetime.fromisoformat(str(envelope["occurred_at"]).replace("Z", "+00:00"))
+    local = at.astimezone(zone(tz))
+    return {"id": envelope["id"], "type": envelope["type"],
+            "workspace_id": envelope["workspace_id"], "occurred_at": envelope["occurred_at"],
+            "day": local.date(), "time": local, "text": describe(envelope, table),
+            "href": link(envelope),
+            "evidence_href": evidence_link(envelope)
+            if envelope["type"] == "milestone.evidence_ready" else None}

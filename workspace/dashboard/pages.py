@@ -1,0 +1,81 @@
+"""`/dashboard` and `/dashboard/timeline`: server-rendered, kept live by
+static/js/dashboard.js."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, render_template, request
+from flask_babel import format_date, format_datetime
+from marshmallow import ValidationError
+
+from workspace.dashboard import service, timeline
+from workspace.dashboard.feed_items import feed_item
+from workspace.dashboard.labels import labels
+from workspace.dashboard.query import SORTS
+from workspace.dashboard.schemas import DashboardQuerySchema
+from workspace.db import db
+from workspace.errors import ValidationFailed
+from workspace.organizations.models import Organization
+from workspace.pages import pages
+from workspace.pages.activity import templates
+from workspace.pages.session import login_required
+from workspace.workspaces.models import WORKSPACE_STATUSES
+
+LIVE_TYPES = ["milestone.*", "statement.agreed", "trial.created", "trial.status_changed",
+              "trial.completed", "workspace.updated"]
+
+
+def _query() -> dict[str, Any]:
+    args = {k: v for k, v in request.args.items() if v != ""}
+    try:
+        return DashboardQuerySchema().load(args)
+    except ValidationError as err:
+        raise ValidationFailed("Some filters are invalid.", fields=err.messages) from None
+
+
+def _organizations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        for side in ("enterprise", "university"):
+            seen.setdefault(row[side]["id"], row[side])
+    return sorted(seen.values(), key=lambda o: o["name"].lower())
+
+
+@pages.route("/dashboard")
+@login_required
+def dashboard_page() -> Any:
+    user = g.page_user
+    query = _query()
+    with db.reading() as s:
+        board = service.dashboard(s, user, {**query, "limit": 1000, "cursor": None})
+        everything = service.dashboard(s, user, {"limit": 1000, "cursor": None}) \
+            if any(query.get(k) for k in ("organization_id", "status", "q", "overdue")) \
+            else board
+        events, _last = service.recent_feed(s, user)
+        org_filter = s.get(Organization, query["organization_id"]) \
+            if query.get("organization_id") else None
+    orgs = _organizations(everything["items"])
+    titles = {r["id"]: r["title"] for r in everything["items"]}
+    if org_filter is not None and all(o["id"] != org_filter.id for o in orgs):
+        orgs.append({"id": org_filter.id, "name": org_filter.name})
+    table = {**templates(), **labels()}
+    items = [feed_item(e.envelope(), table, user.timezone) for e in events]
+    config = {"lastEventId": board["last_event_id"], "timezone": user.timezone,
+              "workspaceTitles": titles,
+              "locale": "zh-CN" if user.locale == "zh-CN" else "en",
+              "liveTypes": LIVE_TYPES, "feedTypes": service.FEED_TYPES, "labels": table,
+              "query": {k: v for k, v in request.args.items() if k in query and v != ""}}
+    return render_template(
+        "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
+        statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
+        format_date=format_date, format_datetime=format_datetime)
+
+
+@pages.route("/dashboard/timeline")
+@login_required
+def dashboard_timeline() -> Any:
+    user = g.page_user
+    with db.reading() as s:
+        chart = timeline.build(s, user)
+    return render_template("dashboard/timeline.html", chart=chart, format_date=format_date)

@@ -1,0 +1,211 @@
+"""The dashboard's rows in two queries, whatever the portfolio's size.
+
+One statement joins each overseen workspace to grouped subqueries (milestone
+counts, the next open milestone, the latest trial, the statement) so sorting
+and filtering happen in the database; a second sums funding per currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from workspace.auth.access import readable_workspace_ids
+from workspace.auth.models import User
+from workspace.dashboard.statement import agreed_subquery
+from workspace.evidence.models import MilestoneTranche
+from workspace.milestones.models import Milestone
+from workspace.milestones.service import today
+from workspace.organizations.models import Organization
+from workspace.trials.models import Trial
+from workspace.workspaces.models import Workspace
+
+SORTS = ("title", "status", "enterprise", "university", "next_due", "overdue", "reached",
+         "open", "latest_trial", "agreed")
+
+
+@dataclass
+class Filters:
+    organization_id: int | None = None
+    status: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    workspace_id: int | None = None
+    sort: str = "title"
+    order: str = "asc"
+
+
+def _in(column: Any, ids: list[int] | None) -> Any:
+    return literal(True) if ids is None else column.in_(ids)
+
+
+def _milestone_counts(ids: list[int] | None, day: Any) -> Any:
+    overdue = and_(Milestone.status == "open", Milestone.due_date < day)
+    return (select(
+        Milestone.workspace_id.label("workspace_id"),
+        func.count().label("total"),
+        func.sum(case((Milestone.status == "reached", 1), else_=0)).label("reached"),
+        func.sum(case((Milestone.status == "open", 1), else_=0)).label("open"),
+        func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed"),
+        func.sum(case((overdue, 1), else_=0)).label("overdue"),
+    ).where(_in(Milestone.workspace_id, ids)).group_by(Milestone.workspace_id)
+        .subquery("counts"))
+
+
+def _next_milestone(ids: list[int] | None) -> Any:
+    rank = func.row_number().over(
+        partition_by=Milestone.workspace_id,
+        order_by=(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id))
+    ranked = (select(Milestone.workspace_id, Milestone.id, Milestone.title, Milestone.due_date,
+                     rank.label("rank"))
+              .where(Milestone.status == "open", _in(Milestone.workspace_id, ids))
+              .subquery("open_ranked"))
+    return select(ranked).where(ranked.c.rank == 1).subquery("next_milestone")
+
+
+def _latest_trial(ids: list[int] | None) -> Any:
+    rank = func.row_number().over(partition_by=Trial.workspace_id, order_by=Trial.number.desc())
+    ranked = (select(Trial.workspace_id, Trial.id, Trial.number, Trial.status, Trial.outcome,
+                     Trial.title, rank.label("rank"))
+              .where(_in(Trial.workspace_id, ids)).subquery("trials_ranked"))
+    return select(ranked).where(ranked.c.rank == 1).subquery("latest_trial")
+
+
+def _statement_agreed_expr(stmt_sq: Any) -> Any:
+    if stmt_sq is None:
+        return literal(None).label("agreed")
+    return case((stmt_sq.c.workspace_id.is_(None), None),
+                (stmt_sq.c.agreed_version_id.is_not(None), True), else_=False).label("agreed")
+
+
+def _statement(ids: list[int] | None, day: Any) -> tuple[Select, dict[str, Any]]:
+    ent, uni = aliased(Organization), aliased(Organization)
+    counts, nxt, trial = _milestone_counts(ids, day), _next_milestone(ids), _latest_trial(ids)
+    stmt_sq = agreed_subquery()
+    agreed = _statement_agreed_expr(stmt_sq)
+    stmt = (select(
+        Workspace.id, Workspace.title, Workspace.status, Workspace.updated_at,
+        ent.id.label("enterprise_id"), ent.name.label("enterprise_name"),
+        uni.id.label("university_id"), uni.name.label("university_name"),
+        func.coalesce(counts.c.total, 0).label("m_total"),
+        func.coalesce(counts.c.reached, 0).label("m_reached"),
+        func.coalesce(counts.c.open, 0).label("m_open"),
+        func.coalesce(counts.c.missed, 0).label("m_missed"),
+        func.coalesce(counts.c.overdue, 0).label("m_overdue"),
+        nxt.c.id.label("next_id"), nxt.c.title.label("next_title"),
+        nxt.c.due_date.label("next_due"),
+        trial.c.id.label("trial_id"), trial.c.number.label("trial_number"),
+        trial.c.status.label("trial_status"), trial.c.outcome.label("trial_outcome"),
+        trial.c.title.label("trial_title"), agreed)
+        .join(ent, ent.id == Workspace.enterprise_id)
+        .join(uni, uni.id == Workspace.university_id)
+        .outerjoin(counts, counts.c.workspace_id == Workspace.id)
+        .outerjoin(nxt, nxt.c.workspace_id == Workspace.id)
+        .outerjoin(trial, trial.c.workspace_id == Workspace.id)
+        .where(_in(Workspace.id, ids)))
+    if stmt_sq is not None:
+        stmt = stmt.outerjoin(stmt_sq, stmt_sq.c.workspace_id == Workspace.id)
+    columns = {
+        "title": func.lower(Workspace.title), "status": Workspace.status,
+        "enterprise": func.lower(ent.name), "university": func.lower(uni.name),
+        "next_due": nxt.c.due_date, "overdue": func.coalesce(counts.c.overdue, 0),
+        "reached": func.coalesce(counts.c.reached, 0),
+        "open": func.coalesce(counts.c.open, 0), "latest_trial": trial.c.number,
+        "agreed": literal(None) if stmt_sq is None else stmt_sq.c.agreed_version_id,
+        "_ent": ent, "_uni": uni,
+    }
+    return stmt, columns
+
+
+def _filtered(stmt: Select, cols: dict[str, Any], f: Filters) -> Select:
+    if f.workspace_id is not None:
+        stmt = stmt.where(Workspace.id == f.workspace_id)
+    if f.organization_id is not None:
+        stmt = stmt.where(or_(Workspace.enterprise_id == f.organization_id,
+                              Workspace.university_id == f.organization_id))
+    if f.status:
+        stmt = stmt.where(Workspace.status == f.status)
+    if f.overdue is not None:
+        stmt = stmt.where(cols["overdue"] > 0 if f.overdue else cols["overdue"] == 0)
+    if f.q:
+        like = f"%{f.q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Workspace.title).like(like),
+                              func.lower(cols["_ent"].name).like(like),
+                              func.lower(cols["_uni"].name).like(like)))
+    key = cols[f.sort]
+    ordered = key.desc() if f.order == "desc" else key.asc()
+    return stmt.order_by(key.is_(None), ordered, Workspace.id)
+
+
+def _funding(session: Session, workspace_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not workspace_ids:
+        return {}
+    rows = session.execute(
+        select(Milestone.workspace_id, MilestoneTranche.currency,
+               func.sum(MilestoneTranche.amount),
+               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount),
+                             else_=0)))
+        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
+        .where(Milestone.workspace_id.in_(workspace_ids))
+        .group_by(Milestone.workspace_id, MilestoneTranche.currency)
+        .order_by(MilestoneTranche.currency))
+    out: dict[int, list[dict[str, Any]]] = {}
+    for wid, currency, planned, released in rows:
+        out.setdefault(wid, []).append({"currency": currency, "planned": _money(planned),
+                                        "released": _money(released)})
+    return out
+
+
+def _money(value: Any) -> str:
+    return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+
+def _row(r: Any, funding: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": r.id, "title": r.title, "status": r.status,
+        "enterprise": {"id": r.enterprise_id, "name": r.enterprise_name},
+        "university": {"id": r.university_id, "name": r.university_name},
+        "statement_agreed": None if r.agreed is None else bool(r.agreed),
+        "latest_trial": None if r.trial_id is None else {
+            "id": r.trial_id, "number": r.trial_number, "title": r.trial_title,
+            "status": r.trial_status, "outcome": r.trial_outcome or "pending"},
+        "next_milestone": None if r.next_id is None else {
+            "id": r.next_id, "title": r.next_title, "due_date": r.next_due},
+        "milestones": {"total": int(r.m_total), "reached": int(r.m_reached),
+                       "open": int(r.m_open), "overdue": int(r.m_overdue),
+                       "missed": int(r.m_missed)},
+        "funding": funding,
+    }
+
+
+def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[str, Any]]:
+    """Every workspace the user may read that passes the filters, sorted."""
+    ids = readable_workspace_ids(session, user)
+    if ids is not None and not ids:
+        return []
+    stmt, cols = _statement(ids, today())
+    rows = session.execute(_filtered(stmt, cols, filters)).all()
+    funding = _funding(session, [r.id for r in rows])
+    return [_row(r, funding.get(r.id, [])) for r in rows]
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    money: dict[str, dict[str, Decimal]] = {}
+    for row in rows:
+        for f in row["funding"]:
+            cur = money.setdefault(f["currency"], {"planned": Decimal(0), "released": Decimal(0)})
+            cur["planned"] += Decimal(f["planned"])
+            cur["released"] += Decimal(f["released"])
+    return {
+        "workspaces": len(rows),
+        "with_overdue": sum(1 for r in rows if r["milestones"]["overdue"]),
+        "milestones": {k: sum(r["milestones"][k] for r in rows)
+                       for k in ("total", "reached", "open", "overdue", "missed")},
+        "agreed": sum(1 for r in rows if r["statement_agreed"]),
+        "funding": [{"currency": c, "planned": _money(v["planned"]),
+                     "released": _money(v["released"])} for c, v in sorted(money.items())],
+    }

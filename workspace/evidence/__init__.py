@@ -1,0 +1,1 @@
+"""Funding tranches of milestones and the acceptance evidence pack."""

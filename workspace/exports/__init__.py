@@ -1,0 +1,1 @@
+"""Portfolio exports (CSV, XLSX) made by a background job."""

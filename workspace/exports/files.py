@@ -1,0 +1,69 @@
+"""The dashboard's columns as CSV and XLSX rows (pure: rows in, bytes out)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+COLUMNS = ("workspace_id", "title", "enterprise", "university", "status", "statement_agreed",
+           "latest_trial", "latest_trial_status", "latest_trial_outcome", "next_milestone",
+           "next_due_date", "milestones_reached", "milestones_open", "milestones_overdue",
+           "milestones_missed", "funds_planned", "funds_released")
+
+
+def flatten(row: dict[str, Any]) -> list[Any]:
+    t, n, m = row["latest_trial"], row["next_milestone"], row["milestones"]
+    agreed = row["statement_agreed"]
+    return [
+        row["id"], row["title"], row["enterprise"]["name"], row["university"]["name"],
+        row["status"], "" if agreed is None else ("yes" if agreed else "no"),
+        t["number"] if t else "", t["status"] if t else "", t["outcome"] if t else "",
+        n["title"] if n else "", n["due_date"].isoformat() if n and n["due_date"] else "",
+        m["reached"], m["open"], m["overdue"], m["missed"],
+        "; ".join(f"{f['planned']} {f['currency']}" for f in row["funding"]),
+        "; ".join(f"{f['released']} {f['currency']}" for f in row["funding"]),
+    ]
+
+
+def _safe(value: Any) -> Any:
+    # A cell starting with = + - @ runs as a formula in spreadsheets.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+Progress = Callable[[int], None]
+
+
+def to_csv(rows: list[dict[str, Any]], headers: list[str], progress: Progress) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([_safe(v) for v in flatten(row)])
+        progress(i)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 Chinese
+
+
+def to_xlsx(rows: list[dict[str, Any]], headers: list[str], progress: Progress) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "Portfolio"
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for i, row in enumerate(rows, 1):
+        ws.append([_safe(v) for v in flatten(row)])
+        progress(i)
+    ws.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJKLMNOPQ", (8, 36, 24, 24, 10, 10, 8, 10, 10, 28, 12,
+                                                     8, 8, 8, 8, 18, 18), strict=False):
+        ws.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,48 @@
+"""Export tasks: created by the user, run by a job, read back by the user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from workspace.auth.models import User
+from workspace.errors import NotFound
+from workspace.exports.models import ExportTask
+
+FILTER_KEYS = ("organization_id", "status", "overdue", "q", "sort", "order")
+
+
+def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTask:
+    params = {k: data[k] for k in FILTER_KEYS if data.get(k) is not None}
+    task = ExportTask(id=f"export-{uuid.uuid4().hex}", user_id=actor.id, format=data["format"],
+                      params=params, status="queued")
+    session.add(task)
+    session.flush()
+    return task
+
+
+def get_task(session: Session, actor: User, task_id: str) -> ExportTask:
+    task = session.get(ExportTask, task_id)
+    if task is None or task.user_id != actor.id:
+        raise NotFound("Export not found.")
+    return task
+
+
+def task_payload(task: ExportTask) -> dict[str, Any]:
+    return {"id": task.id, "format": task.format, "status": task.status, "done": task.done,
+            "total": task.total, "filename": task.filename, "error": task.error,
+            "params": task.params, "created_at": task.created_at,
+            "finished_at": task.finished_at,
+            "download_url": f"/api/v1/exports/{task.id}/download"
+            if task.status == "done" else None}
+
+
+def headers() -> list[str]:
+    return [_("Workspace id"), _("Workspace"), _("Enterprise"), _("University"), _("Status"),
+            _("Statement agreed"), _("Latest trial"), _("Latest trial status"),
+            _("Latest trial outcome"), _("Next milestone"), _("Next due date"),
+            _("Reached count"), _("Open count"), _("Overdue count"), _("Missed count"),
+            _("Funds planned"), _("Funds released")]

@@ -1,0 +1,1 @@
+"""Following the portfolio without the screen: Atom, iCalendar, weekly mail."""

@@ -1,0 +1,57 @@
+"""The milestone feed as Atom, for feed readers.
+
+Readers cannot log in, so the URL carries an API token with the `read` scope
+(`?token=`); revoking the token closes the feed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from flask_babel import gettext as _
+
+from workspace.auth.models import User
+from workspace.dashboard.feed_items import link
+from workspace.pages.activity import describe, templates
+
+
+def _tag(public_url: str) -> str:
+    return urlsplit(public_url).hostname or "jointlab"
+
+
+def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str],
+              public_url: str, self_url: str) -> bytes:
+    """`envelopes` newest first."""
+    base = public_url.rstrip("/")
+    table = templates()
+    fg = FeedGenerator()
+    fg.id(f"tag:{_tag(public_url)},2026:feed:manager-{user.id}")
+    fg.title(_("JointLab milestones · %(name)s", name=user.name))
+    fg.subtitle(_("Milestones, agreed statements and completed trials across your workspaces"))
+    fg.author({"name": "JointLab"})
+    fg.link(href=f"{base}/dashboard", rel="alternate")
+    fg.link(href=self_url, rel="self")
+    fg.language("zh-CN" if user.locale == "zh-CN" else "en")
+    updated = envelopes[0]["occurred_at"] if envelopes else None
+    fg.updated(_when(updated) if updated else datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
+    for env in reversed(envelopes):  # feedgen prepends: add oldest first
+        entry = fg.add_entry()
+        entry.id(f"tag:{_tag(public_url)},2026:event-{env['id']}")
+        text = describe(env, table)
+        ws_title = titles.get(env["workspace_id"])
+        entry.title(f"{ws_title} · {text}" if ws_title else text)
+        entry.link(href=base + link(env), rel="alternate")
+        entry.updated(_when(env["occurred_at"]))
+        entry.published(_when(env["occurred_at"]))
+        entry.category(term=env["type"])
+        if env.get("actor"):
+            entry.author({"name": env["actor"]["name"]})
+        entry.content(text, type="text")
+    return fg.atom_str(pretty=True)
+
+
+def _when(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

@@ -1,0 +1,1 @@
+"""Manager portfolios: the subset of workspaces a program manager oversees."""
