@@ -58,7 +58,8 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     assert "Furnace relining" not in feed_text
     assert feed_text.count("Milestone reached: Scrap below 1.5%") == 1
     # The feed links to the thing.
-    href = page.get_attribute('#milestone-feed li:has-text("Scrap below 1.5%") a', "href")
+    href = page.get_attribute(
+        '#milestone-feed li[data-type="milestone.reached"]:has-text("Scrap below 1.5%") a', "href")
     assert href == f"/workspaces/{w.by_org.id}#milestone-{second['id']}"
 
     # Export the table from the page, with progress, then a download link.
