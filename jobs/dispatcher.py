@@ -3,6 +3,10 @@
 Only a wake-up is queued (de-duplicated by job id); the consumers read the log
 from their own cursor, so a wake-up lost with Redis down costs latency, never
 an event: the periodic sweep runs the same job.
+
+Each process wakes the outbox for the events it committed itself (a local-only
+bus subscription): hearing the same events again through Redis, in this or
+another process, used to queue the same wake-up once more per process.
 """
 
 from __future__ import annotations
@@ -14,4 +18,4 @@ from jobs.queue import jobs
 
 def on_events(envelopes: list[dict[str, Any]]) -> None:
     if envelopes:
-        jobs.enqueue("jobs.outbox.process_outbox", job_id="outbox")
+        jobs.wake("jobs.outbox.process_outbox", job_id="outbox")

@@ -46,9 +46,56 @@ def register(name: str) -> Callable[[Consumer], Consumer]:
 def process_outbox(max_batches: int = 50) -> int:
     """Run every consumer over the events it has not seen; returns events handled."""
     handled = 0
+    for _ in range(max_batches):
+        try:
+            count, more = _consume_together()
+        except Exception:
+            # Some consumer failed and the shared batch rolled back: run each
+            # alone, so one consumer's failure does not stall the others.
+            return handled + _consume_each(max_batches)
+        handled += count
+        if not more:
+            break
+    return handled
+
+
+def _consume_together() -> tuple[int, bool]:
+    """One transaction for every consumer (one read of the log, one commit):
+    the outbox runs after almost every commit, and on SQLite each transaction
+    queues for the single write lock. Returns (events handled, more to do)."""
+    with db.transaction() as session:
+        cursors = _cursors(session, list(CONSUMERS))
+        start = min((c.last_event_id for c in cursors.values()), default=None)
+        if start is None:
+            return 0, False
+        events = feed_events(session, None, start, BATCH)
+        handled = 0
+        for name, cursor in cursors.items():
+            mine = [e for e in events if e.id > cursor.last_event_id]
+            if mine:
+                CONSUMERS[name](session, mine)
+                cursor.last_event_id = mine[-1].id
+                handled += len(mine)
+        return handled, len(events) == BATCH
+
+
+def _cursors(session: Session, names: list[str]) -> dict[str, ConsumerCursor]:
+    """The consumers' cursor rows, locked; a new consumer starts at the present
+    rather than replaying history (it is not in the answer this time)."""
+    rows = {c.name: c for c in session.scalars(
+        select(ConsumerCursor).where(ConsumerCursor.name.in_(names)).with_for_update())}
+    missing = [n for n in names if n not in rows]
+    if missing:
+        from workspace.events.log import latest_event_id
+
+        latest = latest_event_id(session)
+        session.add_all(ConsumerCursor(name=n, last_event_id=latest) for n in missing)
+    return rows
+
+
+def _consume_each(max_batches: int) -> int:
+    handled = 0
     for name in list(CONSUMERS):
-        # One consumer's failure must not stall the others; its batch rolled
-        # back and is retried on the next run.
         try:
             for _ in range(max_batches):
                 count = _consume_batch(name)
@@ -62,14 +109,8 @@ def process_outbox(max_batches: int = 50) -> int:
 
 def _consume_batch(name: str) -> int:
     with db.transaction() as session:
-        cursor = session.scalar(
-            select(ConsumerCursor).where(ConsumerCursor.name == name).with_for_update()
-        )
+        cursor = _cursors(session, [name]).get(name)
         if cursor is None:
-            # A new consumer starts at the present rather than replaying history.
-            from workspace.events.log import latest_event_id
-
-            session.add(ConsumerCursor(name=name, last_event_id=latest_event_id(session)))
             return 0
         events = feed_events(session, None, cursor.last_event_id, BATCH)
         if not events:

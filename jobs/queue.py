@@ -8,6 +8,7 @@ them and a job run twice does no harm (each re-reads and checks its work).
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import re
@@ -55,6 +56,9 @@ class InProcessQueue:
                 self._pending.add(job_id)
         self._pool.submit(self._run, path, args, job_id)
 
+    def wake(self, path: str, job_id: str) -> None:
+        self.enqueue(path, job_id=job_id)  # already cheap: a set and a pool
+
     def _run(self, path: str, args: tuple, job_id: str | None) -> None:
         if job_id is not None:
             # Drop the mark before running, so work arriving during the run
@@ -85,6 +89,10 @@ class RedisQueue:
         self.queues = {
             name: Queue(f"{namespace}-{name}", connection=redis_client) for name in QUEUES
         }
+        self._waker = Waker(self.enqueue)
+
+    def wake(self, path: str, job_id: str) -> None:
+        self._waker.request(path, job_id)
 
     def enqueue(self, path: str, *args: Any, job_id: str | None = None,
                 queue: str = "default", delay: float = 0) -> None:
@@ -118,7 +126,66 @@ class RedisQueue:
         return {name: q.count for name, q in self.queues.items()}
 
     def shutdown(self) -> None:
-        pass
+        self._waker.stop()
+
+
+class Waker:
+    """Queues de-duplicated wake-up jobs from a thread of its own.
+
+    An RQ enqueue with de-duplication is several Redis round trips; run inside
+    the committing request it was a fifth of the measurements hot path. Wake-ups
+    asked for while one is being queued are merged into one more. What is still
+    unqueued when the process exits is queued then (short-lived commands).
+    """
+
+    def __init__(self, enqueue: Any) -> None:
+        self._enqueue = enqueue
+        self._cond = threading.Condition()
+        self._wanted: dict[str, str] = {}  # job id -> path
+        self._busy: dict[str, str] = {}
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def request(self, path: str, job_id: str) -> None:
+        with self._cond:
+            if self._stopped:
+                return
+            self._wanted[job_id] = path
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="job-waker", daemon=True)
+                self._thread.start()
+                atexit.register(self.stop)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._wanted and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                self._busy, self._wanted = self._wanted, {}
+            self._send(self._busy)
+            with self._cond:
+                self._busy = {}
+
+    def _send(self, wanted: dict[str, str]) -> None:
+        for job_id, path in wanted.items():
+            try:
+                self._enqueue(path, job_id=job_id)
+            except Exception:
+                log.warning("could not enqueue %s; the periodic sweep will catch up", path)
+
+    def stop(self) -> None:
+        """Queue what is pending, then let the thread end."""
+        with self._cond:
+            if self._stopped:
+                return
+            self._stopped = True
+            left = {**self._busy, **self._wanted}
+            self._wanted = {}
+            self._cond.notify()
+        self._send(left)
 
 
 class Jobs:
@@ -137,6 +204,15 @@ class Jobs:
         except Exception:
             log.warning("could not enqueue %s; the periodic sweep will catch up", path)
             return False
+
+    def wake(self, path: str, job_id: str) -> None:
+        """Like `enqueue` for a de-duplicated, argument-less wake-up job, but it
+        may be queued a moment later from another thread, merged with others."""
+        if self.backend is not None:
+            try:
+                self.backend.wake(path, job_id)
+            except Exception:
+                log.warning("could not wake %s; the periodic sweep will catch up", path)
 
     def depth(self) -> dict[str, int]:
         return self.backend.depth() if self.backend else {}
@@ -164,4 +240,4 @@ def init_jobs(app: Flask, settings: Settings) -> None:
         app.extensions["jointlab.redis"] = client
     else:
         jobs.backend = InProcessQueue(app)
-    bus.subscribe(dispatcher.on_events)
+    bus.subscribe(dispatcher.on_events, remote=False)

@@ -59,7 +59,7 @@ class Database:
         self.engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
         # SQLite has one writer; this serialises our writers inside the single
-        # process the embedded default runs in, instead of failing with "locked".
+        # process the embedded default runs in (see `transaction`).
         self.sqlite_write_lock = threading.RLock()
 
     def configure(self, url: str) -> None:
@@ -86,6 +86,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit on success, roll back on error, always close."""
+        # On SQLite a writer that finds the write lock taken sleeps in SQLite's
+        # busy handler (up to 100 ms a try) long after the lock is free; with
+        # a few concurrent writers that sleeping was most of a request's time.
+        # Queueing on a lock in the process hands the database over at once.
+        lock = self.sqlite_write_lock if self.is_sqlite else None
+        if lock is not None:
+            lock.acquire()
         session = self.session()
         try:
             yield session
@@ -95,6 +102,8 @@ class Database:
             raise
         finally:
             session.close()
+            if lock is not None:
+                lock.release()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

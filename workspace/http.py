@@ -43,6 +43,10 @@ class Operation:
     scope: str | None
     tag: str
     limits: str | None
+    # For bodies and answers a schema cannot describe (one object or a list;
+    # a calendar): OpenAPI fragments used as they are.
+    doc_body: dict[str, Any] | None = None
+    doc_responses: dict[str, Any] | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -122,9 +126,13 @@ def endpoint(
     scope: str | None = "default",
     raw_body: bool = False,
     limits: str | None = None,
+    doc_body: dict[str, Any] | None = None,
+    doc_responses: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route.
 
+    doc_body / doc_responses: OpenAPI fragments for what the schemas cannot say
+    (the request body's schema; responses by status, merged over the others).
     scope: "default" means `read` for GET and `write` otherwise; None means no
     authentication (login, health, docs); or a token scope such as
     `measurements:write`.
@@ -137,7 +145,7 @@ def endpoint(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(
             Operation(rule, method, summary, body, query, response, status, paginated, scope,
-                      tag, limits)
+                      tag, limits, doc_body, doc_responses)
         )
 
         @functools.wraps(view)

@@ -64,9 +64,10 @@ def build_spec() -> dict[str, Any]:
         }
         if op.query is not None:
             operation["parameters"] = params + [{"in": "query", "schema": op.query}]
-        if op.body is not None:
+        body = op.doc_body if op.doc_body is not None else op.body
+        if body is not None:
             operation["requestBody"] = {
-                "required": True, "content": {"application/json": {"schema": op.body}}
+                "required": True, "content": {"application/json": {"schema": body}}
             }
         if op.scope is None:
             operation["security"] = []
@@ -87,8 +88,9 @@ def _responses(op: Any) -> dict[str, Any]:
     error = {"description": "Error", "content": {"application/json": {"schema": "Error"}}}
     responses: dict[str, Any] = {"4XX": error}
     if op.response is None:
-        responses[str(op.status if op.status != 200 else 204)] = {"description": "Done"}
-        return responses
+        if not op.doc_responses:
+            responses[str(op.status if op.status != 200 else 204)] = {"description": "Done"}
+        return {**responses, **(op.doc_responses or {})}
     if op.paginated:
         schema = {"type": "object", "properties": {
             "items": {"type": "array", "items": op.response},
@@ -98,7 +100,7 @@ def _responses(op: Any) -> dict[str, Any]:
         schema = op.response
     responses[str(op.status)] = {"description": "OK",
                                  "content": {"application/json": {"schema": schema}}}
-    return responses
+    return {**responses, **(op.doc_responses or {})}
 
 
 _cache: dict[str, Any] = {}

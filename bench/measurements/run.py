@@ -7,58 +7,143 @@
 For batches of 1 and of 1,000 measurements: measurements ingested per second
 by POST /api/v1/trials/{id}/measurements while N Socket.IO clients watch the
 trial's workspace live, as a ratio to a bare Flask endpoint that only parses
-the same JSON, served the same way in the same run; and the latency from
-sending the POST to each watching client receiving the event (p50/p99).
+the same JSON, served the same way in the same run; the latency from sending
+the POST to each watching client receiving the event (p50/p99); and the CPU
+the server process spent per request (steadier than rates on a shared machine).
+
+The watching clients run in their own process (`--watchers-in-process` puts
+them beside the posters, as the first version of this benchmark did: 50
+Python clients then compete with the posters for the GIL and skew both the
+rate and the latency). `BENCH_DATABASE_URL` is dropped and recreated. With
+`BENCH_REDIS_URL` the server also starts an RQ worker (`flask --app wsgi
+worker`), as a deployment with Redis has. `--profile yappi-cpu` (or
+`yappi-wall`) profiles the server during each JointLab load phase and prints
+where the summaries are.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
+import os
 import platform
+import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
-import socketio
 
 HERE = Path(__file__).resolve().parent
 
 
-def start_servers() -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen([sys.executable, str(HERE / "server.py")], stdout=subprocess.PIPE,
-                            text=True, cwd=HERE.parents[1])
+def start_servers(root: Path, profile: str | None, profile_out: str) -> tuple[subprocess.Popen,
+                                                                                dict]:
+    env = dict(os.environ)
+    if profile:
+        env.update(BENCH_PROFILE=profile, BENCH_PROFILE_OUT=profile_out)
+    proc = subprocess.Popen([sys.executable, str(root / "bench/measurements/server.py")],
+                            stdout=subprocess.PIPE, text=True, cwd=root, env=env)
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("benchmark server failed to start")
     return proc, json.loads(line)
 
 
-def connect_watchers(base: str, token: str, workspace_id: int, n: int) -> tuple[list, dict]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------------ watchers
+def connect_watchers(base: str, token: str, workspace_id: int, n: int
+                     ) -> tuple[list, dict, threading.Lock]:
+    import socketio
+
     received: dict[str, list[float]] = {}
     lock = threading.Lock()
-    clients = []
-    for _ in range(n):
+
+    def one(_i: int) -> Any:
         client = socketio.Client(reconnection=False)
 
         @client.on("event")
-        def on_event(env, _c=client):  # noqa: ANN001, ANN202
+        def on_event(env):  # noqa: ANN001, ANN202
             if env["type"] == "trial.measurements_recorded":
+                now = time.monotonic()
                 key = env["data"].get("client_key")
                 with lock:
-                    received.setdefault(key, []).append(time.perf_counter())
+                    received.setdefault(key, []).append(now)
 
         client.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=20)
         ack = client.call("feed:subscribe", {"workspace_id": workspace_id}, timeout=20)
         assert ack["ok"], ack
-        clients.append(client)
-    return clients, received
+        return client
+
+    with ThreadPoolExecutor(8) as pool:
+        clients = list(pool.map(one, range(n)))
+    return clients, received, lock
 
 
+def disconnect_all(clients: list) -> None:
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda c: c.disconnect(), clients))
+
+
+def watcher_process(base: str, token: str, workspace_id: int, n: int, conn: Any) -> None:
+    """Child process: hold the clients; answer "report" with what arrived."""
+    clients, received, lock = connect_watchers(base, token, workspace_id, n)
+    conn.send("ready")
+    while True:
+        message = conn.recv()
+        if message == "report":
+            with lock:
+                conn.send({k: list(v) for k, v in received.items()})
+        else:
+            break
+    disconnect_all(clients)
+    conn.send("bye")
+
+
+class Watchers:
+    def __init__(self, base: str, token: str, workspace_id: int, n: int,
+                 in_process: bool) -> None:
+        self.in_process = in_process
+        if in_process:
+            self.clients, self._received, self._lock = connect_watchers(
+                base, token, workspace_id, n)
+            return
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=watcher_process,
+                                args=(base, token, workspace_id, n, child), daemon=True)
+        self.proc.start()
+        if not self._conn.poll(120) or self._conn.recv() != "ready":
+            raise SystemExit("watchers failed to connect")
+
+    def received(self) -> dict[str, list[float]]:
+        if self.in_process:
+            with self._lock:
+                return {k: list(v) for k, v in self._received.items()}
+        self._conn.send("report")
+        return self._conn.recv()
+
+    def close(self) -> None:
+        if self.in_process:
+            disconnect_all(self.clients)
+            return
+        self._conn.send("stop")
+        self._conn.poll(60)
+        self.proc.join(10)
+
+
+# ------------------------------------------------------------------ load
 def payload(batch: int, key: str | None) -> list[dict]:
     metrics = ("porosity_scrap_pct", "cycle_time_s", "tensile_mpa")
     items = [{"metric": metrics[i % 3], "value": 50.0 + (i % 17) / 10} for i in range(batch)]
@@ -73,16 +158,16 @@ def load(url: str, headers: dict, batch: int, seconds: float, posters: int,
     """Post for `seconds` from `posters` threads; measurements/s and send times."""
     sent: dict[str, float] = {}
     counts = [0] * posters
-    stop = time.perf_counter() + seconds
+    stop = time.monotonic() + seconds
     bodies = {}
 
     def worker(i: int) -> None:
         session = requests.Session()
-        while time.perf_counter() < stop:
+        while time.monotonic() < stop:
             key = uuid.uuid4().hex if with_keys else None
             body = json.dumps(payload(batch, key)) if with_keys else bodies.setdefault(
                 batch, json.dumps(payload(batch, None)))
-            t0 = time.perf_counter()
+            t0 = time.monotonic()
             if key:
                 sent[key] = t0
             resp = session.post(url, data=body, timeout=60,
@@ -91,13 +176,20 @@ def load(url: str, headers: dict, batch: int, seconds: float, posters: int,
                 raise SystemExit(f"{url}: {resp.status_code} {resp.text[:200]}")
             counts[i] += batch
 
-    start = time.perf_counter()
+    start = time.monotonic()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(posters)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.perf_counter() - start), sent
+    return sum(counts) / (time.monotonic() - start), sent
+
+
+def wait_for_file(path: Path, timeout: float = 120) -> None:
+    """The server writes a profile between phases; let it finish first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -110,71 +202,94 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--posters", type=int, default=4)
+    parser.add_argument("--batches", default="1,1000")
+    parser.add_argument("--watchers-in-process", action="store_true")
+    parser.add_argument("--profile", choices=("yappi-cpu", "yappi-wall"))
+    parser.add_argument("--profile-out", default="/tmp/jl-bench-profile")
+    parser.add_argument("--root", type=Path, default=HERE.parents[1],
+                        help="the JointLab tree to serve (compare two checkouts)")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args()
 
-    proc, info = start_servers()
+    proc, info = start_servers(args.root, args.profile, args.profile_out)
     try:
         app = f"http://127.0.0.1:{info['app_port']}"
         bare = f"http://127.0.0.1:{info['bare_port']}/parse"
-        clients, received = connect_watchers(app, info["read_token"], info["workspace_id"],
-                                             args.watchers)
+        watchers = Watchers(app, info["read_token"], info["workspace_id"], args.watchers,
+                            args.watchers_in_process)
         url = f"{app}/api/v1/trials/{info['trial_id']}/measurements"
         auth = {"Authorization": f"Bearer {info['line_token']}"}
         rows = []
-        for batch in (1, 1000):
+        phase = 0
+        for batch in (int(b) for b in args.batches.split(",")):
             bare_rate, _ = load(bare, {}, batch, args.seconds, args.posters, False)
+            if args.profile:
+                proc.send_signal(signal.SIGUSR1)
+            cpu0 = cpu_seconds(proc.pid)
             rate, sent = load(url, auth, batch, args.seconds, args.posters, True)
-            deadline = time.perf_counter() + 30
-            while time.perf_counter() < deadline and sum(
-                    len(received.get(k, [])) for k in sent) < len(sent) * args.watchers:
+            deadline = time.monotonic() + 30
+            while True:
+                received = watchers.received()
+                got = sum(len(received.get(k, [])) for k in sent)
+                if got >= len(sent) * args.watchers or time.monotonic() > deadline:
+                    break
                 time.sleep(0.2)
+            cpu = cpu_seconds(proc.pid) - cpu0
+            if args.profile:
+                proc.send_signal(signal.SIGUSR2)
+                phase += 1
+                wait_for_file(Path(f"{args.profile_out}.{phase}.txt"))
             lat = [(t - sent[k]) * 1000 for k in sent for t in received.get(k, [])]
             delivered = len(lat) / max(1, len(sent) * args.watchers)
             rows.append({"batch": batch, "requests": len(sent), "rate": rate,
                          "bare_rate": bare_rate, "ratio": rate / bare_rate,
                          "p50": percentile(lat, 50) if lat else float("nan"),
                          "p99": percentile(lat, 99) if lat else float("nan"),
+                         "cpu_ms": cpu * 1000 / max(1, len(sent)),
                          "delivered": delivered})
             print(json.dumps(rows[-1]), flush=True)
-        for client in clients:
-            client.disconnect()
+        watchers.close()
     finally:
         proc.terminate()
-        proc.wait(10)
-    write_results(rows, args)
+        proc.wait(30)
+    if args.profile:
+        print(f"profiles: {args.profile_out}.N.txt (N = phase, in the order of --batches)")
+    if not args.no_write:
+        write_results(rows, args)
 
 
 def write_results(rows: list[dict], args: argparse.Namespace) -> None:
-    import os
-
     backend = "PostgreSQL + Redis" if os.environ.get("BENCH_DATABASE_URL") else \
         "SQLite, in-process bus (embedded defaults)"
+    where = ("beside the load generator, in its process" if args.watchers_in_process
+             else "in a process of their own")
+    worker = (", and an RQ worker (`flask --app wsgi worker`) runs the outbox consumers"
+              if os.environ.get("BENCH_REDIS_URL") else "")
     lines = [
-        "# Measurements ingest benchmark", "",
+        f"## {backend}", "",
         f"`python bench/measurements/run.py --watchers {args.watchers} --seconds "
         f"{args.seconds:g} --posters {args.posters}` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; {backend}. "
-        "Both servers are Werkzeug's threaded server in one process (as `python wsgi.py`); "
-        "the load generator and the watching Socket.IO clients run in another process on "
-        "the same machine.", "",
+        "Both servers are Werkzeug's threaded server in one process (as `python wsgi.py`)"
+        f"{worker}; the load generator runs in another process and the watching Socket.IO "
+        f"clients {where}, all on the same machine.", "",
         f"| batch | requests | measurements/s | bare Flask parse, measurements/s | ratio | "
-        f"latency POST → {args.watchers} watchers p50 | p99 | events delivered |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"latency POST → {args.watchers} watchers p50 | p99 | events delivered | "
+        "server CPU per request |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(f"| {r['batch']:,} | {r['requests']:,} | {r['rate']:,.0f} | "
                      f"{r['bare_rate']:,.0f} | {r['ratio']:.2f} | {r['p50']:.0f} ms | "
-                     f"{r['p99']:.0f} ms | {r['delivered']:.0%} |")
-    lines += ["", "Latency is measured under that same full load (the posters do not wait "
-              "for the watchers), so it includes queueing behind other batches."]
+                     f"{r['p99']:.0f} ms | {r['delivered']:.0%} | {r['cpu_ms']:.1f} ms |")
     out = HERE / "RESULTS.md"
     existing = out.read_text() if out.exists() else ""
-    marker = f"<!-- {backend} -->"
+    marker = f"<!-- latest run: {backend} -->"
     section = marker + "\n" + "\n".join(lines) + "\n"
     if marker in existing:
         before, _, rest = existing.partition(marker)
         after = rest.split("<!-- ", 1)
-        existing = before + section + ("<!-- " + after[1] if len(after) > 1 else "")
+        existing = before + section + ("\n<!-- " + after[1] if len(after) > 1 else "")
     else:
         existing = existing + ("\n" if existing else "") + section
     out.write_text(existing)

@@ -4,12 +4,20 @@ Serves, in one process and the same way (Werkzeug's threaded server, as
 `python wsgi.py` does): the JointLab app with a seeded running trial, and a
 bare Flask app whose only endpoint parses the same JSON. Prints one JSON line
 with the ports and tokens, then serves until killed.
+
+With BENCH_PROFILE=yappi-cpu (CPU time, all threads) or yappi-wall, SIGUSR1
+starts the profiler and SIGUSR2 stops it and writes `<BENCH_PROFILE_OUT>.N.pstat`
+and a text summary `.N.txt` (N counts the phases), so run.py can profile each
+load phase of the real server process. py-spy cannot attach on this machine.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +40,26 @@ def bare_app() -> Flask:
     return app
 
 
+def fresh_database(url: str) -> None:
+    """Drop and recreate a PostgreSQL bench database, migrated to head, so each
+    run starts from the same empty state as the SQLite one."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from workspace.migrations import upgrade
+
+    target = make_url(url)
+    name = target.database
+    if not name or not name.replace("_", "").isalnum():
+        raise SystemExit(f"BENCH_DATABASE_URL: choose a plain database name, not {name!r}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    upgrade(url)
+
+
 def seeded_app():  # noqa: ANN201
     from workspace.app import create_app
     from workspace.auth.service import create_user
@@ -45,8 +73,11 @@ def seeded_app():  # noqa: ANN201
     tmp = Path(tempfile.mkdtemp(prefix="jl-bench-"))
     env = {"SECRET_KEY": "bench-secret-key-0123456789", "INSTANCE_PATH": str(tmp),
            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
+    if os.environ.get("BENCH_DATABASE_URL"):
+        fresh_database(env["DATABASE_URL"])
     if os.environ.get("BENCH_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+        env["REDIS_NAMESPACE"] = os.environ.get("BENCH_REDIS_NAMESPACE", "jl-bench-measurements")
     app = create_app(load_settings(env))
     with db.transaction() as s:
         ent, uni = Organization(name="E", kind="enterprise"), Organization(name="U",
@@ -70,21 +101,79 @@ def seeded_app():  # noqa: ANN201
         _r, read_token = create_token(s, manager, "watch", ["read"])
         info = {"workspace_id": ws.id, "trial_id": trial.id, "line_token": line_token,
                 "read_token": read_token}
-    return app, info
+    return app, info, env
+
+
+def install_profiler(kind: str, out: str) -> None:
+    """Profile phases on SIGUSR1 / SIGUSR2 (see the module docstring)."""
+    import io
+    import pstats
+
+    import yappi
+
+    yappi.set_clock_type("cpu" if kind == "yappi-cpu" else "wall")
+    # Group threads by what they run ("Thread-7 (writer)" -> "Thread (writer)").
+    yappi.set_context_name_callback(
+        lambda: re.sub(r"-\d+", "", threading.current_thread().name))
+    phase = [0]
+
+    def start(*_args: object) -> None:
+        yappi.clear_stats()
+        yappi.start(builtins=False, profile_threads=True)
+
+    def stop(*_args: object) -> None:
+        yappi.stop()
+        phase[0] += 1
+        path = f"{out}.{phase[0]}.pstat"
+        yappi.get_func_stats().save(path, type="pstat")
+        text = io.StringIO()
+        stats = pstats.Stats(path, stream=text).strip_dirs()
+        for order in ("tottime", "cumulative"):
+            text.write(f"==== by {order}\n")
+            stats.sort_stats(order).print_stats(45)
+        text.write("==== threads (CPU or wall seconds)\n")
+        threads = sorted(yappi.get_thread_stats(), key=lambda t: -t.ttot)
+        by_name: dict[str, list[float]] = {}
+        for t in threads:
+            by_name.setdefault(t.name, []).append(t.ttot)
+        for name, times in sorted(by_name.items(), key=lambda kv: -sum(kv[1])):
+            text.write(f"{name:<30} threads={len(times):<5} total={sum(times):.3f}s\n")
+        Path(f"{out}.{phase[0]}.txt").write_text(text.getvalue())
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, stop)
 
 
 def main() -> None:
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log in the timing
-    app, info = seeded_app()
+    app, info, env = seeded_app()
+    worker = start_worker(env) if env.get("REDIS_URL") else None
+    if os.environ.get("BENCH_PROFILE"):
+        install_profiler(os.environ["BENCH_PROFILE"],
+                         os.environ.get("BENCH_PROFILE_OUT", "/tmp/jl-bench-profile"))
     servers = {"app": make_server("127.0.0.1", 0, app, threaded=True),
                "bare": make_server("127.0.0.1", 0, bare_app(), threaded=True)}
     for server in servers.values():
         threading.Thread(target=server.serve_forever, daemon=True).start()
     info.update({f"{name}_port": server.server_port for name, server in servers.items()})
     print(json.dumps(info), flush=True)
-    threading.Event().wait()
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stopped.set())
+    while not stopped.wait(0.5):
+        pass
+    if worker is not None:
+        worker.terminate()
+        worker.wait(20)
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    """With Redis the outbox consumers run in an RQ worker, as deployed."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                             "--no-scheduler"], cwd=root, env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

@@ -92,12 +92,58 @@
     const form = trialEl.querySelector('form[data-trials-form="measurement"]');
     if (form) form.hidden = trial.status !== "running";
   }
-  async function reloadTrial() {
-    const t = await JL.api("GET", "/trials/" + trialEl.dataset.trialId);
+  function formatParameters(params) {
+    return Object.keys(params || {}).sort().map((k) => k + " = " + params[k]).join("\n");
+  }
+  function showDetails(trial, intoForm) {
+    const p = trialEl.querySelector('[data-role="hypothesis"]');
+    if (p) {
+      p.hidden = !trial.hypothesis;
+      p.querySelector('[data-role="hypothesis-text"]').textContent = trial.hypothesis || "";
+    }
+    const box = trialEl.querySelector("[data-trial-baseline]");
+    if (box) box.checked = !!trial.baseline;
+    const form = trialEl.querySelector("form[data-trial-edit]");
+    // Someone's half-typed edit is left alone (its save then meets the 412).
+    if (form && (intoForm || !form.dataset.baseEtag)) {
+      form.elements.hypothesis.value = trial.hypothesis || "";
+      form.elements.parameters.value = formatParameters(trial.parameters);
+      delete form.dataset.baseEtag;
+    }
+  }
+  // The ETag travels in a header (not in the JSON): keep the page's copy
+  // current after every read and write, or the next change would get 412.
+  function keepEtag(res) {
+    const etag = res.headers.get("ETag");
+    if (etag) trialEl.dataset.etag = etag;
+  }
+  async function reloadTrial(intoForm) {
+    const res = await fetch("/api/v1/trials/" + trialEl.dataset.trialId, { credentials: "same-origin" });
+    if (!res.ok) return;
+    keepEtag(res);
+    const t = await res.json();
     showStatus(t);
     showResults(t.results);
+    showDetails(t, intoForm);
     const count = trialEl.querySelector('[data-role="count"]');
     if (count) count.textContent = t.measurement_count;
+  }
+  // PATCH with the ETag the page was drawn from: a change someone else made
+  // in between gets 412, and the page then shows their version.
+  async function patchTrial(changes, etag) {
+    const res = await fetch("/api/v1/trials/" + trialEl.dataset.trialId, {
+      method: "PATCH", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": JL.csrf || "", "If-Match": etag || trialEl.dataset.etag },
+      body: JSON.stringify(changes),
+    });
+    const body = await res.json();
+    if (res.status === 412) { await reloadTrial(true); throw new Error(S.stale); }
+    if (!res.ok) { const err = new Error(body.error.message); err.body = body; throw err; }
+    keepEtag(res);
+    showStatus(body);
+    showResults(body.results);
+    showDetails(body, false);
+    return body;
   }
   function onTrialEvent(env) {
     const trial = env.data && env.data.trial;
@@ -132,16 +178,7 @@
         return;
       }
       if (action === "aborted" && !confirm(S.confirm_abort)) return;
-      const res = await fetch("/api/v1/trials/" + id, {
-        method: "PATCH", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": JL.csrf || "", "If-Match": trialEl.dataset.etag },
-        body: JSON.stringify({ status: action }),
-      });
-      const body = await res.json();
-      if (res.status === 412) { await reloadTrial(); throw new Error(S.stale); }
-      if (!res.ok) { const err = new Error(body.error.message); err.body = body; throw err; }
-      showStatus(body);
-      showResults(body.results);
+      await patchTrial({ status: action });
     } catch (err) {
       if (out) { out.textContent = errorText(err); out.hidden = false; }
     }
@@ -154,6 +191,46 @@
       else if (confirm(S.confirm_missed)) await JL.api("PATCH", "/milestones/" + id, { status: "missed" });
     } catch (err) { alert(errorText(err)); }
   }
+
+  async function saveDetails(form) {
+    const out = form.querySelector(".error");
+    out.hidden = true;
+    const changes = { hypothesis: form.elements.hypothesis.value };
+    if (!form.elements.parameters.disabled) changes.parameters = parseParameters(form.elements.parameters.value);
+    try {
+      // The edit is based on the version shown when typing began.
+      const t = await patchTrial(changes, form.dataset.baseEtag);
+      form.elements.parameters.value = formatParameters(t.parameters);
+      // The parameter table and the changes against the parent are drawn by
+      // the server; redraw them.
+      location.reload();
+    } catch (err) {
+      out.textContent = errorText(err);
+      out.hidden = false;
+    }
+  }
+  async function toggleBaseline(box) {
+    const out = trialEl.querySelector('[data-role="trial-error"]');
+    if (out) out.hidden = true;
+    const wanted = box.checked;
+    box.disabled = true;
+    try {
+      await patchTrial({ baseline: wanted });
+    } catch (err) {
+      if (out) { out.textContent = errorText(err); out.hidden = false; }
+      reloadTrial(false).catch(() => {}); // show what is stored
+    } finally {
+      box.disabled = false;
+    }
+  }
+  document.addEventListener("input", (e) => {
+    const form = e.target.closest("form[data-trial-edit]");
+    if (form && trialEl && !form.dataset.baseEtag) form.dataset.baseEtag = trialEl.dataset.etag;
+  });
+  document.addEventListener("change", (e) => {
+    const box = e.target.closest("[data-trial-baseline]");
+    if (box && trialEl) toggleBaseline(box);
+  });
 
   document.addEventListener("click", (e) => {
     const t = e.target.closest("[data-trial-action]");
@@ -182,6 +259,12 @@
       criteria: d.mode === "auto" ? { indicators: "all", consecutive_trials: Number(d.consecutive_trials || 1) } : null }),
     measurement: (d) => ({ metric: d.metric, value: Number(d.value), source: "web" }),
   };
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-trial-edit]");
+    if (!form || !trialEl) return;
+    e.preventDefault();
+    saveDetails(form);
+  });
   document.addEventListener("submit", async (e) => {
     const form = e.target.closest("form[data-trials-form]");
     if (!form) return;

@@ -26,3 +26,11 @@ def test_demo_has_trials_and_milestones(app, api):
     assert len(ms) == 2 and any(m["criteria"] for m in ms)
     auto = next(m for m in ms if m["criteria"])
     assert auto["status"] == "open" and auto["progress"]["streak"] == 1
+    # A history a line would have: the running iteration is held to the last
+    # passed one, is in control, and the activity raises no alarm.
+    assert [t["baseline"] for t in trials] == [False, False, True, False]
+    events = api.as_(lead).get(f"/workspaces/{ws_id}/events?limit=200").get_json()["items"]
+    assert not [e for e in events if e["type"] == "trial.alert"]
+    recorded = [e for e in events if e["type"] == "trial.measurements_recorded"]
+    assert {m for e in recorded for m in e["data"]["metrics"]} == set(keys)
+    assert all(len(e["data"]["metrics"]) > 1 for e in recorded)  # shots, not one metric at a time

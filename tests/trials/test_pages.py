@@ -60,6 +60,7 @@ def test_pages_speak_chinese(client, make, api, ws_with_trials):
     assert "目标指标" in board and "里程碑" in board
     page = client.get(f"/trials/{ws.child['id']}").get_data(as_text=True)
     assert "开始下一轮迭代" in page
+    assert "编辑假设与参数" in page and "作为控制图基准" in page
 
 
 def test_outsiders_get_404_pages(client, make, ws_with_trials):

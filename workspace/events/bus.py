@@ -4,6 +4,12 @@ In-process by default; with REDIS_URL each publish also goes to a Redis
 channel so every web process and worker hears events committed anywhere.
 Redis is only a wake-up call: a publish lost while Redis is down is made good
 by the subscribers, which read the database log (the truth) from a cursor.
+
+The committing process hands its events to its own subscribers at once, so its
+listener skips its own messages coming back from Redis (each message names its
+origin). A subscriber that reacts only to this process's commits (the outbox
+wake-up: every process wakes it for its own commits) subscribes with
+`remote=False`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import contextlib
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,15 +30,17 @@ CHANNEL = "jointlab:events"
 
 class EventBus:
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: list[tuple[Subscriber, bool]] = []
         self._redis: Any = None
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
         self.channel = CHANNEL
+        self.origin = uuid.uuid4().hex
 
-    def subscribe(self, subscriber: Subscriber) -> None:
-        if subscriber not in self._subscribers:
-            self._subscribers.append(subscriber)
+    def subscribe(self, subscriber: Subscriber, remote: bool = True) -> None:
+        """`remote`: also hear events committed by other processes."""
+        if all(s is not subscriber for s, _remote in self._subscribers):
+            self._subscribers.append((subscriber, remote))
 
     def reset(self) -> None:
         self.stop()
@@ -46,15 +55,16 @@ class EventBus:
         """Called after commit; must never raise into the request that committed."""
         if self._redis is not None:
             try:
-                self._redis.publish(self.channel, json.dumps(envelopes))
+                self._redis.publish(self.channel, json.dumps(
+                    {"origin": self.origin, "events": envelopes}))
             except Exception:  # Redis down: subscribers catch up from the log
                 log.warning("event bus: Redis publish failed; relying on log catch-up")
-            # Remote and local subscribers alike hear it from the listener; but
-            # hand it to local ones now too, so this process reacts at once.
-        self._deliver(envelopes)
+        self._deliver(envelopes, remote=False)
 
-    def _deliver(self, envelopes: list[dict[str, Any]]) -> None:
-        for subscriber in list(self._subscribers):
+    def _deliver(self, envelopes: list[dict[str, Any]], remote: bool) -> None:
+        for subscriber, wants_remote in list(self._subscribers):
+            if remote and not wants_remote:
+                continue
             try:
                 subscriber(envelopes)
             except Exception:
@@ -83,11 +93,11 @@ class EventBus:
                 pubsub.subscribe(self.channel)
                 # A (re)subscribe may have missed publishes: tell subscribers
                 # to catch up from the log with an empty batch.
-                self._deliver([])
+                self._deliver([], remote=True)
                 while not stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message.get("type") == "message":
-                        self._deliver(json.loads(message["data"]))
+                        self._on_message(json.loads(message["data"]))
             except Exception:
                 log.warning("event bus: Redis listener lost; reconnecting")
                 stop.wait(1.0)
@@ -95,6 +105,14 @@ class EventBus:
                 if pubsub is not None:
                     with contextlib.suppress(Exception):
                         pubsub.close()
+
+
+    def _on_message(self, data: Any) -> None:
+        if isinstance(data, dict):
+            if data.get("origin") == self.origin:
+                return  # delivered here when it was committed
+            data = data.get("events") or []
+        self._deliver(data, remote=True)
 
 
 bus = EventBus()

@@ -59,7 +59,14 @@ def reach_milestone(milestone_id: int) -> Any:
 
 @endpoint("/workspaces/<int:workspace_id>/milestones.ics",
           summary="Milestones as iCalendar (subscribe with ?token= holding a read token)",
-          tag="milestones")
+          tag="milestones",
+          doc_responses={"200": {
+              "description": "An iCalendar (RFC 5545) feed: one all-day event per milestone "
+                             "with a due date",
+              "headers": {"Cache-Control": {"schema": {"type": "string"},
+                                            "description": "private, max-age=300"}},
+              "content": {"text/calendar": {"schema": {"type": "string"}}},
+          }})
 def milestones_calendar(workspace_id: int) -> Any:
     user = require_user()
     with db.reading() as s:

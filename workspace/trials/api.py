@@ -8,7 +8,7 @@ from flask import jsonify, request, url_for
 
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.http import OPERATIONS, Page, cursor_int, endpoint, load_json_body, page_of
+from workspace.http import Page, cursor_int, endpoint, load_json_body, page_of
 from workspace.trials import (  # noqa: F401 (control, demo, pages: hooks and routes)
     control,
     demo,
@@ -17,6 +17,7 @@ from workspace.trials import (  # noqa: F401 (control, demo, pages: hooks and ro
     service,
 )
 from workspace.trials.schemas import (
+    MAX_BATCH,
     IndicatorCreateSchema,
     IndicatorSchema,
     IndicatorUpdateSchema,
@@ -134,24 +135,39 @@ def list_measurements(trial_id: int, query: dict) -> Page:
         return page_of(rows, query["limit"])
 
 
+# Built once: constructing a schema (and its nested one) cost more per request
+# than dumping the answer with it.
+RECORDED = MeasurementsRecordedSchema()
+
+
 @endpoint("/trials/<int:trial_id>/measurements", "POST",
           summary="Record measurements: one object or a list, only while the trial is running",
-          tag="measurements", response=MeasurementsRecordedSchema(), status=201,
+          tag="measurements", response=RECORDED, status=201,
           scope="measurements:write",
           limits="up to 10,000 measurements per request (more: 413); values must be finite "
                  "numbers and metrics indicator keys (else 422); a batch re-sent with the "
-                 "same client_key is stored once and answered as the first time")
+                 "same client_key is stored once and answered as the first time",
+          doc_body={"oneOf": [
+              MeasurementInputSchema(),
+              {"type": "array", "items": MeasurementInputSchema(), "minItems": 1,
+               "maxItems": MAX_BATCH,
+               "description": f"A batch of up to {MAX_BATCH:,} measurements, sharing one "
+                              "client_key if any."},
+          ]},
+          doc_responses={
+              "413": {"description": f"More than {MAX_BATCH:,} measurements in one request",
+                      "content": {"application/json": {"schema": "Error"}}},
+              "409": {"description": "The trial is not running",
+                      "content": {"application/json": {"schema": "Error"}}},
+          })
 def record_measurements(trial_id: int) -> Any:
     rows, client_key = measurements.parse_measurements(load_json_body(MAX_BODY_BYTES))
     with db.transaction() as s:
         answer, replayed = measurements.record_measurements(s, require_user(), trial_id, rows,
                                                            client_key)
-    response = jsonify(MeasurementsRecordedSchema().dump(answer))
+    response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
 
-
-# The body is parsed by hand (one object or a list); document one item's shape.
-OPERATIONS[-1].body = MeasurementInputSchema()

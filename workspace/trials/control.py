@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
@@ -35,13 +35,13 @@ class ControlView:
 
 def baseline_trials(session: Session, trial: Trial) -> list[int]:
     """Trials marked as baseline; else every completed trial except this one."""
-    chosen = list(session.scalars(select(Trial.id).where(
-        Trial.workspace_id == trial.workspace_id, Trial.baseline.is_(True)).order_by(Trial.id)))
-    if chosen:
-        return chosen
-    return list(session.scalars(select(Trial.id).where(
-        Trial.workspace_id == trial.workspace_id, Trial.status == "completed",
-        Trial.id != trial.id).order_by(Trial.id)))
+    # One query for both cases: it runs on every batch a line posts.
+    rows = session.execute(select(Trial.id, Trial.baseline).where(
+        Trial.workspace_id == trial.workspace_id,
+        or_(Trial.baseline.is_(True), and_(Trial.status == "completed", Trial.id != trial.id)),
+    ).order_by(Trial.id)).all()
+    chosen = [tid for tid, marked in rows if marked]
+    return chosen or [tid for tid, _marked in rows]
 
 
 def baseline_limits(session: Session, trial_ids: list[int], metric: str) -> Limits | None:
