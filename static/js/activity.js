@@ -28,6 +28,10 @@
       if (val === null || typeof val !== "object") v[k] = val;
       else if (Array.isArray(val)) v[k] = val.join(", ");
     }
+    for (const key of ["status", "outcome", "role"]) {
+      const word = templates["_value." + v[key]];
+      if (typeof v[key] === "string" && word) v[key] = word;
+    }
     return v;
   }
 

@@ -42,6 +42,17 @@ def templates() -> dict[str, str]:
         "webhook.created": _("{actor} added a webhook"),
         "webhook.disabled": _("A webhook was disabled after failing: {url}"),
         "_default": _("{type}"),
+        # Status and outcome words inside sentences, in the reader's language.
+        "_value.planned": _("planned"),
+        "_value.running": _("running"),
+        "_value.completed": _("completed"),
+        "_value.aborted": _("aborted"),
+        "_value.pending": _("pending"),
+        "_value.passed": _("passed"),
+        "_value.failed": _("failed"),
+        "_value.owner": _("owner"),
+        "_value.editor": _("editor"),
+        "_value.viewer": _("viewer"),
         "_someone": _("Someone"),
     }
 
@@ -68,6 +79,10 @@ def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> s
     values.setdefault("actor", actor.get("name") or table["_someone"])
     if isinstance(values.get("editors"), list):
         values["editors"] = ", ".join(str(v) for v in values["editors"])
+    for key in ("status", "outcome", "role"):
+        word = values.get(key)
+        if isinstance(word, str) and f"_value.{word}" in table:
+            values[key] = table[f"_value.{word}"]
     template = table.get(envelope["type"], table["_default"])
 
     class Missing(dict):
