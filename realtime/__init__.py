@@ -54,7 +54,13 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         engineio_logger=False,
     )
     for name in HANDLER_MODULES:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        # Per-process connection state starts empty with each app: a previous
+        # app in this process (tests build many) may have been torn down
+        # without its clients' disconnect handlers ever running.
+        reset = getattr(module, "reset_state", None)
+        if reset is not None:
+            reset()
     for event, func in _HANDLERS:
         socketio.on_event(event, func)
     pump.start(app)

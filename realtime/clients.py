@@ -42,6 +42,11 @@ def count() -> int:
     return len(_clients)
 
 
+def reset_state() -> None:
+    with _lock:
+        _clients.clear()
+
+
 def current() -> Client:
     client = _clients.get(request.sid)  # type: ignore[attr-defined]
     if client is None:

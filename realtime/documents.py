@@ -146,3 +146,10 @@ def publish_server_edit(document_id: int, update: bytes) -> None:
         return
     sync.merge_into_live(document_id, update)
     relay_update(document_id, update)
+
+
+def reset_state() -> None:
+    """A new app starts with no open documents (see realtime.init_realtime)."""
+    from workspace.documents.live import registry
+
+    registry.reset()
