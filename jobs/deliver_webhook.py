@@ -1,22 +1,30 @@
-"""Webhook delivery jobs: one delivery by id, and the sweep that re-queues
-whatever is due (lost enqueues, dead workers, retries whose timer was lost)."""
+"""Webhook delivery jobs: `drain` sends whatever is due, and the sweep wakes
+drains for what is due with nobody on it (lost enqueues, dead workers,
+retries whose timer was lost)."""
 
 from __future__ import annotations
 
 from flask import current_app
 
-from jobs.queue import jobs
 from workspace.app import settings_of
 from workspace.webhooks import delivery
+from workspace.webhooks.dispatch import wake_drains
+from workspace.webhooks.leases import due_count
 
 
-def deliver(delivery_id: int) -> str:
-    return delivery.deliver(delivery_id, settings_of(current_app))
+def drain() -> str:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return str(delivery.drain(app, settings_of(app)))
+
+
+def deliver(delivery_id: int | None = None) -> str:
+    """The per-delivery job of earlier versions: jobs still queued from
+    before an upgrade drain instead."""
+    return drain()
 
 
 def sweep() -> int:
-    ids = delivery.due_delivery_ids()
-    for delivery_id in ids:
-        jobs.enqueue("jobs.deliver_webhook.deliver", delivery_id,
-                     job_id=f"delivery:{delivery_id}", queue="deliveries")
-    return len(ids)
+    count = due_count()
+    if count:
+        wake_drains(count)
+    return count

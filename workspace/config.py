@@ -44,6 +44,8 @@ class Settings:
     run_scheduler: bool = False
     # Seconds a webhook receiver has to answer (SPEC: 15 s); tests shorten it.
     webhook_timeout: float = 15.0
+    # Requests one delivery job has in flight at once (threads; they wait on I/O).
+    webhook_concurrency: int = 16
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,6 +73,18 @@ def _bool(name: str, raw: str | None) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _count(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+        if not 1 <= value <= 256:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from 1 to 256, got {raw!r}") from None
+    return value
 
 
 def _seconds(name: str, raw: str | None, default: float) -> float:
@@ -158,6 +172,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         host=env.get("HOST", "127.0.0.1"),
         redis_namespace=env.get("REDIS_NAMESPACE") or "jointlab",
         webhook_timeout=_seconds("WEBHOOK_TIMEOUT", env.get("WEBHOOK_TIMEOUT"), 15.0),
+        webhook_concurrency=_count("WEBHOOK_CONCURRENCY", env.get("WEBHOOK_CONCURRENCY"), 16),
         port=port,
     )
 

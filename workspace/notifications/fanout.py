@@ -21,7 +21,7 @@ from workspace.events.models import Event
 from workspace.events.types import matches
 from workspace.notifications.models import DigestItem, NotificationPreference, OutgoingMail
 from workspace.notifications.preferences import MENTION, choice
-from workspace.webhooks.dispatch import deliver_after_commit, enqueue_after_commit
+from workspace.webhooks.dispatch import enqueue_after_commit, wake_after_commit
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 from workspace.workspaces.models import Membership
 
@@ -55,8 +55,7 @@ def plan_deliveries(session: Session, events: list[Event]) -> list[int]:
         return []
     session.add_all(rows)
     session.flush()
-    for row in rows:
-        deliver_after_commit(session, row.id)
+    wake_after_commit(session, count=len(rows))
     return [row.id for row in rows]
 
 

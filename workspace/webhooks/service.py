@@ -16,7 +16,7 @@ from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.webhooks import lifecycle, ssrf
-from workspace.webhooks.dispatch import deliver_after_commit
+from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from workspace.webhooks.signing import new_secret
 
@@ -120,7 +120,7 @@ def ping(session: Session, actor: User, webhook_id: int) -> Delivery:
     session.add(delivery)
     session.flush()
     delivery.message_id = f"msg_ping_{delivery.id}"
-    deliver_after_commit(session, delivery.id)
+    wake_after_commit(session)
     return delivery
 
 
@@ -165,5 +165,5 @@ def redeliver(session: Session, actor: User, delivery_id: int) -> Delivery:
     delivery.attempts_in_round = 0
     delivery.next_attempt_at = utcnow()
     delivery.completed_at = None
-    deliver_after_commit(session, delivery.id)
+    wake_after_commit(session)
     return delivery

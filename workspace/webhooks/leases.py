@@ -1,0 +1,50 @@
+"""What is due, and how long a claim keeps other workers away.
+
+A delivery is due when it is pending, its time has come, and nobody holds an
+unexpired lease on it. Claiming sets `leased_until` and `lease_token` in one
+statement; a worker that dies only delays its deliveries until the lease runs
+out, then the sweep wakes a job that claims them again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from workspace.config import Settings
+from workspace.db import db, utcnow
+from workspace.webhooks.models import Delivery, WebhookEndpoint
+
+# A job may run a moment before its timer says; treat that as due.
+EARLY = timedelta(seconds=0.5)
+
+
+def lease_seconds(settings: Settings) -> float:
+    # A claimed delivery starts at once on a free thread, may wait up to one
+    # timeout for a connection to its host (delivery.PER_HOST), then takes its
+    # own timeout; the rest is room for recording the result.
+    return 2 * settings.webhook_timeout + 10
+
+
+def due(now: datetime) -> Any:
+    return (Delivery.status == "pending") & (Delivery.next_attempt_at <= now + EARLY) & or_(
+        Delivery.leased_until.is_(None), Delivery.leased_until < now)
+
+
+def due_count(limit: int = 100_000) -> int:
+    """Deliveries waiting for a worker (endpoints that are on)."""
+    now = utcnow()
+    with db.reading() as s:
+        ids = select(Delivery.id).join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)\
+            .where(due(now), WebhookEndpoint.active.is_(True)).limit(limit).subquery()
+        return s.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def next_due_at() -> datetime | None:
+    """When the next pending delivery that is not due yet comes due."""
+    now = utcnow()
+    with db.reading() as s:
+        return s.scalar(select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.status == "pending", Delivery.next_attempt_at > now + EARLY))
