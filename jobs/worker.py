@@ -31,6 +31,9 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
     # SimpleWorker runs jobs in this process (no fork per job): our jobs are
     # short and I/O-bound, and a fork per webhook would dominate their cost.
     worker = SimpleWorker(list(jobs.backend.queues.values()), connection=redis)
+    # RQ backs off up to 60 s between reconnects; after a Redis outage that
+    # would leave due work waiting a minute for no reason.
+    worker.max_connection_wait_time = 5.0
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:
