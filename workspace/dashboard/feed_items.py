@@ -19,14 +19,10 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def link(envelope: dict[str, Any]) -> str:
-    """The workspace page at the thing, as notifications link to it."""
-    base = f"/workspaces/{envelope['workspace_id']}"
-    data = envelope.get("data") or {}
-    for key in ("milestone", "trial", "document"):
-        inner = data.get(key)
-        if isinstance(inner, dict) and inner.get("id") is not None:
-            return f"{base}#{key}-{inner['id']}"
-    return base
+    """The workspace page at the thing, the same place notifications link to."""
+    from workspace.notifications.wording import link_for
+
+    return link_for(envelope, "")
 
 
 def evidence_link(envelope: dict[str, Any]) -> str | None:
