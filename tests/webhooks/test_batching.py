@@ -106,10 +106,13 @@ def test_a_job_leases_no_more_deliveries_than_it_asked_for(app, make, settings):
     with app.app_context():
         got_first = batch.claim(5, first, settings)
         got_second = batch.claim(5, second, settings)
-    assert len(got_first) == len(got_second) == 5
+    # The app's own drain (woken when the rows were committed) may be claiming
+    # too; whatever each claim got, it never leased more than it asked for.
+    assert len(got_first) <= 5 and len(got_second) <= 5
     assert not {c.delivery_id for c in got_first} & {c.delivery_id for c in got_second}
     with db.reading() as s:
         leased = dict(s.execute(select(Delivery.lease_token, func.count())
-                                .where(Delivery.lease_token.is_not(None))
+                                .where(Delivery.lease_token.in_([first, second]))
                                 .group_by(Delivery.lease_token)).all())
-    assert leased == {first: 5, second: 5}
+    assert leased.get(first, 0) == len(got_first)
+    assert leased.get(second, 0) == len(got_second)
