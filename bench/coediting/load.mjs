@@ -1,79 +1,149 @@
-// Fan-out load: N clients join one document; one writer sends R updates/s for
-// S seconds; every other client records when each update arrives.
-// Usage: node load.mjs URL DOCUMENT_ID N RATE SECONDS [TOKEN]
+// Fan-out load: N clients join one document; one writer sends RATE updates/s
+// for SECONDS seconds; every other client records when each update arrives.
+// Usage: node load.mjs PROTO URL DOCUMENT_ID N RATE SECONDS [TOKEN]
+//   PROTO sio: the SPEC's doc:* events over socket.io-client 4.8 (JointLab and
+//              the minimal Node socket.io server);
+//   PROTO yws: y-websocket's own WebsocketProvider (stock @y/websocket-server).
+// Every client keeps a Y.Doc and applies what it receives, as an editor does,
+// so the client side costs the same for every server.
+// Env SERVER_PID: also report the server's CPU use during the run.
 // Prints one JSON line: latency p50/p99 (send -> receipt by each other client),
-// ack p50/p99 (send -> stored and acknowledged), delivered/expected, rate.
+// ack p50/p99 (send -> stored and acknowledged; sio only), delivered/expected,
+// updates/s (total / time to the last receipt), lag (last receipt - last send),
+// CPU of the load generator and of the server, load average.
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
 import * as Y from 'yjs'
 import { io } from 'socket.io-client'
+import { WebsocketProvider } from 'y-websocket'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import WebSocket from 'ws'
 
-const [url, documentId, n, rate, seconds, token] = process.argv.slice(2)
+const [proto, url, documentId, n, rate, seconds, token] = process.argv.slice(2)
 const docId = Number(documentId)
 const N = Number(n)
+const RATE = Number(rate)
 const sent = new Map() // seq -> send time
 const latencies = []
 const acks = []
-const MARK = 0xa7 // '§' is c2 a7 in UTF-8; the seq follows as 6 ASCII digits
+let lastReceipt = 0
 
+// '§' is c2 a7 in UTF-8; the seq follows as 6 ASCII digits.
 function seqOf (buf) {
-  const b = Buffer.from(buf)
-  const at = b.indexOf(MARK)
-  return at === -1 ? null : Number(b.subarray(at + 1, at + 7).toString())
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  let at = b.indexOf(0xc2)
+  while (at !== -1) {
+    if (b[at + 1] === 0xa7) {
+      const digits = b.subarray(at + 2, at + 8).toString('latin1')
+      if (/^\d{6}$/.test(digits)) return Number(digits)
+    }
+    at = b.indexOf(0xc2, at + 1)
+  }
+  return null
 }
 
-async function client (i) {
+function received (update) {
+  const seq = seqOf(update)
+  if (seq !== null && sent.has(seq)) {
+    lastReceipt = performance.now()
+    latencies.push(lastReceipt - sent.get(seq))
+  }
+}
+
+async function sioClient (i) {
   const socket = io(url, { auth: token ? { token } : undefined, transports: ['websocket'], reconnection: false, forceNew: true })
   await new Promise((resolve, reject) => { socket.on('connect', resolve); socket.on('connect_error', reject) })
-  const ack = await socket.timeout(60000).emitWithAck('doc:join', { document_id: docId, state_vector: new Uint8Array([0]) })
+  const ack = await socket.timeout(120000).emitWithAck('doc:join', { document_id: docId, state_vector: new Uint8Array([0]) })
   if (!ack.ok) throw new Error('join refused ' + JSON.stringify(ack))
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, new Uint8Array(ack.update))
   if (i > 0) {
     socket.on('doc:update', (msg) => {
-      const seq = seqOf(msg.update)
-      if (seq !== null && sent.has(seq)) latencies.push(performance.now() - sent.get(seq))
+      received(msg.update)
+      Y.applyUpdate(doc, new Uint8Array(msg.update), 'remote')
     })
   }
-  return { socket, ack }
+  return {
+    doc,
+    close: () => socket.close(),
+    send: (update, seq) => {
+      writerPending++
+      socket.timeout(120000).emit('doc:update', { document_id: docId, update }, (err) => {
+        if (!err) acks.push(performance.now() - sent.get(seq))
+        writerPending--
+      })
+    }
+  }
 }
 
+async function ywsClient (i) {
+  const doc = new Y.Doc()
+  const awareness = new awarenessProtocol.Awareness(doc)
+  // No presence: the sio clients send none either, and y-websocket would
+  // otherwise fan every client's awareness out to all N (N^2 messages).
+  awareness.setLocalState(null)
+  const provider = new WebsocketProvider(url, `doc-${docId}`, doc,
+    { WebSocketPolyfill: WebSocket, awareness, disableBc: true, maxBackoffTime: 60000 })
+  await new Promise((resolve) => provider.on('sync', (synced) => { if (synced) resolve() }))
+  if (i > 0) doc.on('update', (update, origin) => { if (origin === provider) received(update) })
+  return { doc, close: () => { provider.destroy(); awareness.destroy() }, send: () => {} }
+}
+
+function serverCpu () {
+  const pid = process.env.SERVER_PID
+  if (!pid) return null
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime + stime, clock ticks of 10 ms
+}
+
+let writerPending = 0
+const connectStarted = performance.now()
 const clients = []
-for (let i = 0; i < N; i++) clients.push(await client(i)) // sequential: no connect storm
+for (let i = 0; i < N; i++) clients.push(await (proto === 'yws' ? ywsClient(i) : sioClient(i))) // sequential: no connect storm
+const connectSeconds = (performance.now() - connectStarted) / 1000
+await new Promise((resolve) => setTimeout(resolve, 1000)) // let join traffic settle
 const writer = clients[0]
-const ydoc = new Y.Doc()
-Y.applyUpdate(ydoc, new Uint8Array(writer.ack.update))
-const ytext = ydoc.getText('content')
+const ytext = writer.doc.getText('content')
 let seq = 0
-let pending = 0
-ydoc.on('update', (update) => {
+writer.doc.on('update', (update, origin) => {
+  if (origin !== null) return // only local edits
   const s = seqOf(update)
   sent.set(s, performance.now())
-  pending++
-  writer.socket.timeout(60000).emit('doc:update', { document_id: docId, update }, (err) => {
-    if (!err) acks.push(performance.now() - sent.get(s))
-    pending--
-  })
+  writer.send(update, s)
 })
-const total = Number(rate) * Number(seconds)
+const total = RATE * Number(seconds)
+const cpu0 = process.cpuUsage()
+const srv0 = serverCpu()
 const started = performance.now()
 await new Promise((resolve) => {
   const timer = setInterval(() => {
-    const due = Math.min(total, Math.floor((performance.now() - started) / 1000 * Number(rate)))
+    const due = Math.min(total, Math.floor((performance.now() - started) / 1000 * RATE))
     while (seq < due) { seq++; ytext.insert(0, '§' + String(seq).padStart(6, '0')) }
     if (seq >= total) { clearInterval(timer); resolve() }
-  }, 5)
+  }, 2)
 })
-const sendSeconds = (performance.now() - started) / 1000
+const lastSend = performance.now()
 const expected = total * (N - 1)
 const deadline = performance.now() + 30000
-while ((latencies.length < expected || pending > 0) && performance.now() < deadline) {
-  await new Promise((resolve) => setTimeout(resolve, 50))
+while ((latencies.length < expected || writerPending > 0) && performance.now() < deadline) {
+  await new Promise((resolve) => setTimeout(resolve, 20))
 }
-const drainSeconds = (performance.now() - started) / 1000
-const pct = (xs, p) => { if (!xs.length) return null; const s = [...xs].sort((a, b) => a - b); return +s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2) }
+const wall = (performance.now() - started) / 1000
+const cpu = process.cpuUsage(cpu0)
+const srv1 = serverCpu()
+const pct = (xs, p) => { if (!xs.length) return null; const s = Float64Array.from(xs).sort(); return +s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2) }
+const busyUntil = Math.max(lastReceipt, lastSend)
 console.log(JSON.stringify({
-  clients: N, rate: Number(rate), seconds: Number(seconds),
-  p50_ms: pct(latencies, 0.5), p99_ms: pct(latencies, 0.99),
+  proto, clients: N, rate: RATE, seconds: Number(seconds),
+  p50_ms: pct(latencies, 0.5), p99_ms: pct(latencies, 0.99), max_ms: pct(latencies, 1),
   ack_p50_ms: pct(acks, 0.5), ack_p99_ms: pct(acks, 0.99),
-  delivered: latencies.length, expected, updates_per_s: +(total / drainSeconds).toFixed(1),
-  send_seconds: +sendSeconds.toFixed(2)
+  delivered: latencies.length, expected,
+  updates_per_s: +(total / ((busyUntil - started) / 1000)).toFixed(1),
+  lag_ms: +(Math.max(0, lastReceipt - lastSend)).toFixed(0),
+  client_cpu: +((cpu.user + cpu.system) / 1e6 / wall).toFixed(2),
+  server_cpu: srv0 === null ? null : +((srv1 - srv0) / wall).toFixed(2),
+  connect_s: +connectSeconds.toFixed(1),
+  loadavg: os.loadavg().map((x) => +x.toFixed(2))
 }))
-for (const c of clients) c.socket.close()
+for (const c of clients) c.close()
 process.exit(0)

@@ -1,11 +1,14 @@
 """Time to open a document with 100,000 stored updates: before compaction
 (snapshot + 100k rows), the compaction itself, and after it.
-Usage: python bench/coediting/open_100k.py  (fresh SQLite in a temp dir)"""
+Usage: python bench/coediting/open_100k.py        (fresh SQLite in a temp dir)
+       python bench/coediting/open_100k.py --pg   (fresh PostgreSQL database
+       jl_bench_coedit_open on 127.0.0.1:5432, recreated on every run)"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 
@@ -16,8 +19,11 @@ N = 100_000
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="jl-open-")
-    os.environ.update({"INSTANCE_PATH": tmp, "DATABASE_URL": f"sqlite:///{tmp}/b.db",
-                       "JOINTLAB_NO_DEMO": "1"})
+    url = f"sqlite:///{tmp}/b.db"
+    if "--pg" in sys.argv:
+        url = _fresh_pg()
+    os.environ.update({"INSTANCE_PATH": tmp, "DATABASE_URL": url, "JOINTLAB_NO_DEMO": "1"})
+    os.environ.pop("REDIS_URL", None)
     from workspace.app import create_app
     from workspace.db import db
     from workspace.documents import crdt, store
@@ -61,11 +67,30 @@ def main() -> None:
         snapshot = len(store.load_states(s, doc_id)[0])
     after = time.perf_counter() - t0
     assert opened == expected
-    print(json.dumps({"updates": len(updates), "folded": folded,
+    print(json.dumps({"database": url.split(":")[0], "updates": len(updates), "folded": folded,
                       "open_before_compaction_s": round(before, 3),
                       "compaction_s": round(compaction, 3),
                       "open_after_compaction_s": round(after, 4),
                       "snapshot_bytes": snapshot, "text_chars": len(expected)}))
+
+
+PG_DB = "jl_bench_coedit_open"
+
+
+def _fresh_pg() -> str:
+    from sqlalchemy import create_engine, text
+
+    from workspace.migrations import upgrade
+
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
+    engine.dispose()
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+    upgrade(url)
+    return url
 
 
 def _capture(func) -> str:  # noqa: ANN001

@@ -1,10 +1,12 @@
 """Make a fresh JointLab database with one workspace and print, as JSON, a
-token and the problem statement's id for the load generator.
-Usage: INSTANCE_PATH=... DATABASE_URL=... python bench/coediting/setup_python.py"""
+token, the problem statement's id and the ids of EXTRA answer documents (each
+holding the statement template's text), for the load and memory generators.
+Usage: INSTANCE_PATH=... DATABASE_URL=... python bench/coediting/setup_python.py [EXTRA]"""
 
 from __future__ import annotations
 
 import json
+import sys
 
 from sqlalchemy import select
 
@@ -13,11 +15,14 @@ from workspace.auth.service import create_user
 from workspace.auth.tokens import create_token
 from workspace.db import db
 from workspace.documents.models import Document
+from workspace.documents.service import insert_document
+from workspace.documents.template import statement_template
 from workspace.organizations.models import Organization
 from workspace.workspaces import service
 
 
 def main() -> None:
+    extra = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
     create_app()
     with db.transaction() as s:
         ent = Organization(name="Bench Enterprise", kind="enterprise")
@@ -33,7 +38,11 @@ def main() -> None:
         service.add_member(s, manager, ws.id, owner.id, "owner")
         _row, token = create_token(s, owner, "bench", ["read", "write"])
         doc_id = s.scalar(select(Document.id).where(Document.workspace_id == ws.id))
-    print(json.dumps({"token": token, "document_id": doc_id}))
+        text = statement_template(ws.title)
+        extra_ids = [insert_document(s, owner, ws.id, "answer", f"Bench {i}", text,
+                                     announce=False).id for i in range(extra)]
+    print(json.dumps({"token": token, "document_id": doc_id, "documents": extra_ids,
+                      "text": text}))
 
 
 if __name__ == "__main__":
