@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+
+log = logging.getLogger(__name__)
+
+# RQ backs off up to 60 s between reconnects; after a Redis outage that would
+# leave due work waiting a minute for no reason.
+RECONNECT_WAIT_MAX = 5.0
 
 
 @click.command("worker")
@@ -12,9 +22,8 @@ from flask.cli import with_appcontext
 @click.option("--no-scheduler", is_flag=True, help="Do not tick periodic jobs here.")
 @with_appcontext
 def worker_command(burst: bool, no_scheduler: bool) -> None:
-    from rq import SimpleWorker
+    import redis as redis_lib
 
-    from jobs.queue import jobs
     from jobs.schedule import Ticker
     from workspace.app import settings_of
 
@@ -28,14 +37,57 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
     if not no_scheduler and not burst:
         ticker = Ticker(redis, settings_of(app).redis_namespace)
         ticker.start()
-    # SimpleWorker runs jobs in this process (no fork per job): our jobs are
-    # short and I/O-bound, and a fork per webhook would dominate their cost.
-    worker = SimpleWorker(list(jobs.backend.queues.values()), connection=redis)
-    # RQ backs off up to 60 s between reconnects; after a Redis outage that
-    # would leave due work waiting a minute for no reason.
-    worker.max_connection_wait_time = 5.0
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        while True:
+            wait_for_redis(redis)
+            worker = _new_worker(redis)
+            try:
+                worker.work(burst=burst, with_scheduler=True)
+            except (redis_lib.exceptions.ConnectionError, redis_lib.exceptions.TimeoutError):
+                # Lost while registering itself, before RQ's loop began.
+                continue
+            # RQ's loop retries a lost connection only while it waits for a
+            # job; one lost anywhere else (a heartbeat, finishing a job, or at
+            # start-up) makes it return as if asked to stop. A worker is
+            # asked to stop by a signal, never by an outage: start it again.
+            if burst or worker._shutdown_requested_date is not None:  # SIGTERM or SIGINT
+                break
+            log.warning("worker: RQ's loop ended without a stop request; starting it again")
+            time.sleep(1.0)
     finally:
         if ticker:
             ticker.stop()
+
+
+def _new_worker(redis: Any) -> Any:
+    from rq import SimpleWorker
+
+    from jobs.queue import jobs
+
+    # SimpleWorker runs jobs in this process (no fork per job): our jobs are
+    # short and I/O-bound, and a fork per webhook would dominate their cost.
+    worker = SimpleWorker(list(jobs.backend.queues.values()), connection=redis)
+    worker.max_connection_wait_time = RECONNECT_WAIT_MAX
+    return worker
+
+
+def wait_for_redis(redis: Any) -> None:
+    """Block until Redis answers, saying so once: a worker started (or
+    restarted) during an outage waits for it instead of exiting."""
+    import redis as redis_lib
+
+    wait, said = 0.5, False
+    while True:
+        try:
+            redis.ping()
+            if said:
+                click.echo("worker: Redis is back", err=True)
+            return
+        except (redis_lib.exceptions.ConnectionError, redis_lib.exceptions.TimeoutError) as err:
+            if not said:
+                kwargs = redis.connection_pool.connection_kwargs
+                where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+                click.echo(f"worker: waiting for Redis at {where} ({err})", err=True)
+                said = True
+            time.sleep(wait)
+            wait = min(wait * 2, RECONNECT_WAIT_MAX)

@@ -49,7 +49,8 @@ def test_a_node_yjs_peer_and_a_python_peer_converge(make, api, live_server):
         rng = random.Random(7)
         for i in range(8):
             text = py.text()
-            starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"]
+            # Never the very end, so the template's last line stays last.
+            starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n" and k + 1 < len(text)]
             py.insert(rng.choice(starts), f"蟒蛇 Python 🐍 {i}\n")
             time.sleep(0.01)
 

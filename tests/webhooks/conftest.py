@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import USE_REDIS
-from tests.webhooks.receiver import Receiver, start_worker, stop_process
+from tests.webhooks.receiver import Receiver, start_worker, stop_process, worker_log
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def ready(app: Any) -> Any:
     proc = start_worker(app.extensions["jointlab.settings"]) if USE_REDIS else None
     yield app
     if proc is not None:
+        print(worker_log(proc))  # pytest shows it only when the test failed
         stop_process(proc)
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -115,10 +116,32 @@ def worker_env(settings: Any, **extra: str) -> dict[str, str]:
 
 
 def start_worker(settings: Any, **extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
-        env=worker_env(settings, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    """A real `flask --app wsgi worker`. Its log goes to a file, never to a
+    pipe nobody reads: a worker logging through an outage would fill the
+    pipe's 64 KiB and block on its next log line, mid-job."""
+    with tempfile.NamedTemporaryFile(prefix="jl-worker-", suffix=".log", delete=False) as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
+            env={**worker_env(settings, **extra), "PYTHONUNBUFFERED": "1"},
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    proc.log_path = Path(log.name)  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_listening(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until the worker has registered with Redis and waits for jobs."""
+    from tests.conftest import wait_for
+
+    wait_for(lambda: "Listening on" in worker_log(proc, tail=10**6) or proc.poll() is not None,
+             timeout=timeout)
+    assert proc.poll() is None, worker_log(proc)
+
+
+def worker_log(proc: subprocess.Popen, tail: int = 4000) -> str:
+    """The end of a worker's log, for a failing assertion's message."""
+    path = getattr(proc, "log_path", None)
+    return path.read_text(errors="replace")[-tail:] if path and path.exists() else ""
 
 
 def stop_process(proc: subprocess.Popen) -> None:
@@ -129,6 +152,9 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+    path = getattr(proc, "log_path", None)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 def reach_milestone(api: Any, ws: Any, title: str = "Yield ≥ 92%") -> dict[str, Any]:

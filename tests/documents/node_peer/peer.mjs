@@ -34,10 +34,13 @@ socket.on('connect', () => {
     if (err || !ack || !ack.ok) fail('join refused: ' + JSON.stringify(err || ack))
     Y.applyUpdate(ydoc, new Uint8Array(ack.update), 'remote')
     for (let i = 0; i < Number(count); i++) {
-      // Line starts only, so concurrent insertions never split each other.
+      // Line starts only, so concurrent insertions never split each other;
+      // never the very end, so the template's last line stays last.
       const s = ytext.toString()
       const starts = [0]
-      for (let at = s.indexOf('\n'); at !== -1; at = s.indexOf('\n', at + 1)) starts.push(at + 1)
+      for (let at = s.indexOf('\n'); at !== -1; at = s.indexOf('\n', at + 1)) {
+        if (at + 1 < s.length) starts.push(at + 1)
+      }
       ytext.insert(starts[Math.floor(Math.random() * starts.length)], `${marker}${i}\n`)
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
