@@ -2,25 +2,32 @@
 dashboard API and page, then feed delivery latency to 200 connected managers
 while 50 events a second are committed.
 
+    (cd bench/dashboard && npm ci)
     python bench/dashboard/run.py postgresql+psycopg://postgres@127.0.0.1/jl_bench_dashboard
 
 Starts `python wsgi.py` (the embedded server) against that database and
-REDIS_URL, and drives it from this process.
+REDIS_URL on core 0, and drives it from core 1. The feed part alternates
+rounds with the peer, a minimal Node socket.io server (node_feed_server.mjs)
+fanning the same envelopes out to the same Node clients (feed_clients.mjs).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
-import socketio
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -43,7 +50,7 @@ def start_server(url: str) -> subprocess.Popen:
            "INSTANCE_PATH": instance, "JOINTLAB_NO_DEMO": "1"}
     # The server's log goes to a file: with DEVNULL we saw it stall mid-run.
     log = open(Path(instance) / "server.log", "w")  # noqa: SIM115 - lives with the process
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log,
+    proc = subprocess.Popen([*_pin(0), sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     for _ in range(100):
         try:
@@ -85,7 +92,48 @@ def http_latency(n: int = 100) -> dict[str, list[float]]:
     return out
 
 
-def feed_latency(url: str, clients: int = 200, rate: int = 50, seconds: int = 20) -> list[float]:
+HERE = Path(__file__).resolve().parent
+
+
+def _pin(core: int) -> list[str]:
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") else []
+
+
+def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int, seconds: int,
+               produce: Callable[[], None]) -> dict[str, Any]:
+    """One round: N Node feed clients connect and subscribe, `produce`
+    makes RATE events a second for SECONDS, the clients time each arrival."""
+    ready = Path(tempfile.mkstemp(prefix="jl-feed-ready-")[1])
+    ready.unlink()
+    expected = rate * seconds * clients
+    proc = subprocess.Popen(
+        [*_pin(1), "node", str(HERE / "feed_clients.mjs"), url, cookies_file, str(clients),
+         str(ready), str(expected)], stdout=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not ready.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    if not ready.exists():
+        proc.kill()
+        raise SystemExit(f"{label}: feed clients did not connect")
+    time.sleep(1)
+    load = os.getloadavg()[0]
+    produce()
+    produced_at = time.time()
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(server=label, expected=expected, rate=rate, seconds=seconds, load_before=load,
+                  lag_ms=round(result["last_receipt"] - produced_at * 1000))
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def jointlab_producer(url: str, rate: int, seconds: int) -> Callable[[], None]:
+    """Events committed through the service layer's event log, as a
+    milestone update in any web process or job would commit them."""
     from jobs.queue import redis_client
     from workspace.db import db
     from workspace.events import record_event
@@ -93,59 +141,78 @@ def feed_latency(url: str, clients: int = 200, rate: int = 50, seconds: int = 20
 
     db.configure(url)
     bus.use_redis(redis_client(REDIS), f"{NAMESPACE}:events")
-    latencies: list[float] = []
-    lock = threading.Lock()
-    conns = []
-    for i in range(2, 2 + clients):
-        session = login(f"pm{i}@bench.test")
-        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-        c = socketio.Client(reconnection=False)
 
-        def on_event(env: dict, _c: socketio.Client = c) -> None:
-            sent = (env.get("data") or {}).get("sent")
-            if sent:
-                with lock:
-                    latencies.append((time.time() - sent) * 1000)
-
-        c.on("event", on_event)
-        c.connect(BASE, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=20)
-        assert c.call("feed:subscribe", {}, timeout=20)["ok"]
-        conns.append(c)
-    print(f"{len(conns)} managers connected")
-    total = rate * seconds
-    start = time.perf_counter()
-    for k in range(total):
-        target = start + k / rate
-        delay = target - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        with db.transaction() as s:
-            record_event(s, 1 + k % 500, "milestone.updated",
-                         {"milestone": {"id": 1, "title": "Bench"}, "sent": time.time()})
-    expected = total * clients
-    deadline = time.time() + 60
-    while len(latencies) < expected and time.time() < deadline:
-        time.sleep(0.5)
-    print(f"delivered {len(latencies)} of {expected}")
-    for c in conns:
-        c.disconnect()
-    return latencies
+    def produce() -> None:
+        start = time.perf_counter()
+        for k in range(rate * seconds):
+            delay = start + k / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            with db.transaction() as s:
+                record_event(s, 1 + k % 500, "milestone.updated",
+                             {"milestone": {"id": 1, "title": "Bench"}, "sent": time.time()})
+    return produce
 
 
-def main(url: str) -> None:
-    proc = start_server(url)
+def feed_latency(url: str, clients: int, rate: int, seconds: int, rounds: int) -> list[dict]:
+    cookies_file = tempfile.mkstemp(prefix="jl-feed-cookies-")[1]
+    with open(cookies_file, "w") as f:
+        for i in range(2, 2 + clients):
+            session = login(f"pm{i}@bench.test")
+            f.write("; ".join(f"{k}={v}" for k, v in session.cookies.items()) + "\n")
+    node_port = PORT - 1
+    node = subprocess.Popen([*_pin(0), "node", str(HERE / "node_feed_server.mjs"), str(node_port)])
+    results = []
     try:
-        for name, times in http_latency().items():
-            print(f"{name}: p50 {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms, "
-                  f"p99 {pct(times, 99):.1f} ms (n={len(times)})")
-        lat = feed_latency(url)
-        if lat:
-            print(f"feed delivery: p50 {pct(lat, 50):.0f} ms, p95 {pct(lat, 95):.0f} ms, "
-                  f"p99 {pct(lat, 99):.0f} ms, max {max(lat):.0f} ms (n={len(lat)})")
+        time.sleep(1)
+        produce_jl = jointlab_producer(url, rate, seconds)
+
+        def produce_node() -> None:
+            requests.post(f"http://127.0.0.1:{node_port}/emit?rate={rate}&seconds={seconds}",
+                          timeout=10)
+            time.sleep(seconds)
+        for _ in range(rounds):
+            results.append(feed_round("JointLab", BASE, cookies_file, clients, rate, seconds,
+                                      produce_jl))
+            results.append(feed_round("Node socket.io", f"http://127.0.0.1:{node_port}",
+                                      cookies_file, clients, rate, seconds, produce_node))
+    finally:
+        node.terminate()
+        node.wait(timeout=10)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", help="the seeded PostgreSQL database (seed.py)")
+    parser.add_argument("--skip-http", action="store_true", help="only the feed benchmark")
+    parser.add_argument("--skip-feed", action="store_true", help="only the HTTP benchmark")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rate", type=int, default=50, help="events a second")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    # This process produces the events and shares core 1 with the clients;
+    # each server under test has core 0 to itself.
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
+        os.sched_setaffinity(0, {1})
+    proc = start_server(args.url)
+    try:
+        if not args.skip_http:
+            for name, times in http_latency().items():
+                print(f"{name}: p50 {statistics.median(times):.1f} ms, "
+                      f"p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms "
+                      f"(n={len(times)})")
+        if not args.skip_feed:
+            results = feed_latency(args.url, args.clients, args.rate, args.seconds, args.rounds)
+            for r in results:
+                print(f"{r['server']}: {r['received']}/{r['expected']} delivered, "
+                      f"p50 {r['p50']} ms, p95 {r['p95']} ms, p99 {r['p99']} ms, "
+                      f"max {r['max']} ms, lag {r['lag_ms']} ms, load {r['load_before']:.1f}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -15,6 +15,7 @@ from workspace.webhooks.schemas import (
     WebhookCreateSchema,
     WebhookSchema,
     WebhookUpdateSchema,
+    WebhookWithSecretSchema,
 )
 
 FIELDS = ("id", "endpoint_id", "event_id", "event_type", "message_id", "status",
@@ -28,7 +29,7 @@ def delivery_payloads(s: object, rows: list) -> list[dict]:
 
 
 @endpoint("/workspaces/<int:workspace_id>/webhooks", summary="Webhooks of a workspace",
-          tag="webhooks", response=WebhookSchema(exclude=("secret",)), paginated=True)
+          tag="webhooks", response=WebhookSchema(), paginated=True)
 def list_webhooks(workspace_id: int, query: dict) -> object:
     with db.reading() as s:
         rows = [w for w in service.list_webhooks(s, require_user(), workspace_id)
@@ -37,17 +38,18 @@ def list_webhooks(workspace_id: int, query: dict) -> object:
 
 
 @endpoint("/workspaces/<int:workspace_id>/webhooks", "POST", summary="Add a webhook",
-          tag="webhooks", body=WebhookCreateSchema(), response=WebhookSchema(), status=201,
+          tag="webhooks", body=WebhookCreateSchema(), response=WebhookWithSecretSchema(),
+          status=201,
           limits="url up to 2048 characters; 1 to 50 event types")
 def create_webhook(workspace_id: int, data: dict) -> object:
     settings = settings_of(current_app)
     with db.transaction() as s:
         hook, secret = service.create_webhook(s, require_user(), workspace_id, data, settings)
-        return {**WebhookSchema(exclude=("secret",)).dump(hook), "secret": secret}
+        return {**WebhookSchema().dump(hook), "secret": secret}
 
 
 @endpoint("/webhooks/<int:webhook_id>", summary="A webhook", tag="webhooks",
-          response=WebhookSchema(exclude=("secret",)))
+          response=WebhookSchema())
 def get_webhook(webhook_id: int) -> object:
     with db.reading() as s:
         return service.get_webhook(s, require_user(), webhook_id)
@@ -55,7 +57,7 @@ def get_webhook(webhook_id: int) -> object:
 
 @endpoint("/webhooks/<int:webhook_id>", "PATCH", summary="Turn a webhook on or off, or "
           "change its events", tag="webhooks", body=WebhookUpdateSchema(),
-          response=WebhookSchema(exclude=("secret",)))
+          response=WebhookSchema())
 def update_webhook(webhook_id: int, data: dict) -> object:
     with db.transaction() as s:
         return service.update_webhook(s, require_user(), webhook_id, data)
@@ -69,11 +71,12 @@ def delete_webhook(webhook_id: int) -> object:
 
 
 @endpoint("/webhooks/<int:webhook_id>/rotate-secret", "POST", summary="Rotate the secret; "
-          "the old one keeps signing for 24 hours", tag="webhooks", response=WebhookSchema())
+          "the old one keeps signing for 24 hours", tag="webhooks",
+          response=WebhookWithSecretSchema())
 def rotate_secret(webhook_id: int) -> object:
     with db.transaction() as s:
         hook, secret = service.rotate_secret(s, require_user(), webhook_id)
-        return {**WebhookSchema(exclude=("secret",)).dump(hook), "secret": secret}
+        return {**WebhookSchema().dump(hook), "secret": secret}
 
 
 @endpoint("/webhooks/<int:webhook_id>/ping", "POST", summary="Send a test delivery",

@@ -17,7 +17,11 @@ class WebhookSchema(Schema):
     last_success_at = UTCDateTime(allow_none=True)
     previous_secret_expires_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime()
-    # Only in the creation and rotation responses.
+
+
+class WebhookWithSecretSchema(WebhookSchema):
+    """The creation and rotation responses: the only time the secret is shown."""
+
     secret = fields.String(allow_none=True)
 
 
