@@ -26,7 +26,7 @@ def _me(user: object) -> dict:
 
 @endpoint("/auth/login", "POST", summary="Log in; sets the session cookie", tag="auth",
           body=LoginSchema(), response=MeSchema(), scope=None,
-          limits="20 attempts a minute per address, 10 per account")
+          limits="20 failed attempts a minute per address, 10 per account")
 def login(data: dict) -> object:
     with db.reading() as s:
         user = service.authenticate(s, data["email"], data["password"],

@@ -16,8 +16,9 @@ from workspace.auth.passwords import hash_password, verify_password
 from workspace.errors import Conflict, Forbidden, RateLimited, Unauthorized, ValidationFailed
 from workspace.organizations.models import Organization
 
-# Per address and per account: slows guessing without locking out a user whose
-# colleague behind the same NAT mistypes a password.
+# Failed attempts per address and per account. Only failures count: a lab of
+# thirty behind one NAT logging in at nine must not lock itself out, while a
+# guesser gets 10 tries a minute per account and 20 per address.
 LOGIN_LIMITS = (parse("20/minute"), parse("10/minute"))
 
 
@@ -29,18 +30,29 @@ class LoginThrottle:
         options = {"key_prefix": f"{namespace}:limits"} if storage_uri.startswith("redis") else {}
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
 
+    def _keys(self, address: str, email: str) -> tuple[tuple, tuple]:
+        by_address, by_account = LOGIN_LIMITS
+        return (by_address, "login-ip", address), (by_account, "login-email", email)
+
     def check(self, address: str, email: str) -> None:
+        """Refuse (even the right password) while too many attempts failed."""
         if self._limiter is None:
             return
-        by_address, by_account = LOGIN_LIMITS
         try:
-            ok = self._limiter.hit(by_address, "login-ip", address) and self._limiter.hit(
-                by_account, "login-email", email
-            )
+            ok = all(self._limiter.test(*key) for key in self._keys(address, email))
         except Exception:  # the limiter's store is down: do not lock everyone out
             return
         if not ok:
             raise RateLimited("Too many login attempts; wait a minute and try again.")
+
+    def failed(self, address: str, email: str) -> None:
+        if self._limiter is None:
+            return
+        try:
+            for key in self._keys(address, email):
+                self._limiter.hit(*key)
+        except Exception:
+            return
 
 
 throttle = LoginThrottle()
@@ -55,6 +67,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
     throttle.check(address, email)
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password) or user is None:
+        throttle.failed(address, email)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     if not user.active:
         raise Unauthorized("This account is disabled.", code="account_disabled")
