@@ -53,6 +53,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         logger=False,
         engineio_logger=False,
     )
+    app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
     for name in HANDLER_MODULES:
         module = importlib.import_module(name)
         # Per-process connection state starts empty with each app: a previous
@@ -64,3 +65,21 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     for event, func in _HANDLERS:
         socketio.on_event(event, func)
     pump.start(app)
+
+
+def _without_websocket_compression(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """Decline permessage-deflate by hiding the client's offer.
+
+    simple-websocket (the threading mode's WebSocket server) accepts the
+    extension whenever a client offers it, and has no switch. Compressing each
+    small frame once per client was a third of the feed's fan-out CPU
+    (bench/dashboard). Node's ws and socket.io leave it off by default for the
+    same reason; our frames are small JSON events and Yjs updates.
+    """
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+

@@ -134,6 +134,7 @@ def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int,
 def jointlab_producer(url: str, rate: int, seconds: int) -> Callable[[], None]:
     """Events committed through the service layer's event log, as a
     milestone update in any web process or job would commit them."""
+    import workspace.models  # noqa: F401 - every table, for the event's foreign keys
     from jobs.queue import redis_client
     from workspace.db import db
     from workspace.events import record_event
