@@ -96,7 +96,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def _pin(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") else []
+    """BENCH_PIN=0 lets the server use both cores (and share them with PostgreSQL)."""
+    if os.environ.get("BENCH_PIN", "1") == "0" or not shutil.which("taskset"):
+        return []
+    return ["taskset", "-c", str(core)]
 
 
 def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int, seconds: int,
@@ -195,7 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     # This process produces the events and shares core 1 with the clients;
     # each server under test has core 0 to itself.
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
+    if _pin(1) and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
     proc = start_server(args.url)
     try:
