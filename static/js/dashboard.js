@@ -75,14 +75,26 @@
     fillRow(tr, data.items[0]);
   }
 
+  const FILTERS = ["organization_id", "status", "overdue", "q"];
   async function refreshTotals() {
-    const data = await JL.api("GET", "/dashboard?" + filterParams({ limit: 1 }));
-    const t = data.totals;
+    const p = new URLSearchParams();
+    for (const k of FILTERS) if (cfg.query && cfg.query[k]) p.set(k, cfg.query[k]);
+    const t = await JL.api("GET", "/dashboard/totals?" + p.toString());
     const set = (k, v) => text(document.querySelector(`[data-total="${k}"]`), String(v));
     set("workspaces", t.workspaces);
     set("with_overdue", t.with_overdue);
     set("reached", t.milestones.reached);
     set("agreed", t.agreed);
+    const funds = document.querySelector("[data-total-funding]");
+    if (funds) {
+      funds.replaceChildren();
+      t.funding.forEach((f, i) => {
+        const b = document.createElement("b");
+        b.textContent = f.released;
+        funds.append(i ? "; " : "", b, ` / ${f.planned} ${f.currency}`);
+      });
+      if (!t.funding.length) funds.textContent = L.none;
+    }
   }
 
   // Bursts of events for one workspace cost one request.

@@ -158,3 +158,41 @@ def test_dashboard_cost_does_not_grow_with_the_portfolio(app, make, api):
         event.remove(db.engine, "before_cursor_execute", count)
     assert body["totals"]["workspaces"] >= 8
     assert large == small <= 8, statements
+
+
+def test_totals_alone_match_the_boards_totals(make, api):
+    """What a live page refreshes after each event: the same numbers as the
+    board's own totals, for every filter, and nothing outside the portfolio."""
+    w = world(make, api)
+    pm = api.as_(w.manager)
+    funded = milestone(api, w.by_org, "Tranche 1", due_in_days=3)
+    assert pm.put(f"/milestones/{funded['id']}/funding",
+                  json={"amount": "1200.5", "currency": "CNY"}).status_code == 200
+    reach(api, w.by_org, funded["id"])
+    milestone(api, w.by_hand, "Late one", due_in_days=-2)
+    milestone(api, w.by_hand, "Later", due_in_days=20)
+    agree_statement(api, w.by_org)
+    outside = milestone(api, w.outside, "Furnace relining", due_in_days=-1)
+    assert outside["id"]
+    for qs in ("", f"?organization_id={w.acme.id}", "?status=active", "?status=paused",
+               "?overdue=true", "?overdue=false", "?q=weld", "?q=nothing-matches"):
+        board = pm.get("/dashboard" + qs).get_json()["totals"]
+        alone = pm.get("/dashboard/totals" + qs)
+        assert alone.status_code == 200, (qs, alone.get_json())
+        assert alone.get_json() == board, qs
+    everything = pm.get("/dashboard/totals").get_json()
+    assert everything["workspaces"] == 2 and everything["with_overdue"] == 1
+    assert everything["milestones"] == {"total": 3, "reached": 1, "open": 2, "overdue": 1,
+                                        "missed": 0}
+    assert everything["agreed"] == 1
+    assert everything["funding"] == [{"currency": "CNY", "planned": "1200.50",
+                                      "released": "1200.50"}]
+    assert pm.get("/dashboard/totals?status=sleeping").status_code == 422
+    # One row (what a live page refetches) is computed for that workspace alone.
+    one = pm.get(f"/dashboard?workspace_id={w.by_hand.id}").get_json()
+    assert [r["title"] for r in one["items"]] == ["Weld seams"]
+    assert one["items"][0]["milestones"]["overdue"] == 1
+    hidden = pm.get(f"/dashboard?workspace_id={w.outside.id}").get_json()
+    assert hidden["items"] == [] and hidden["totals"]["workspaces"] == 0
+    assert pm.get(f"/dashboard/totals?workspace_id={w.outside.id}").get_json()["workspaces"] == 0
+

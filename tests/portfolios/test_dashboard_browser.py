@@ -16,6 +16,8 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     w = world(make, api)
     first = milestone(api, w.by_org, "Pilot casting", due_in_days=2)
     second = milestone(api, w.by_org, "Scrap below 1.5%", due_in_days=9)
+    assert api.as_(w.manager).put(f"/milestones/{first['id']}/funding", json={
+        "amount": "5000", "currency": "CNY"}).status_code == 200
     page = browser_login(browser_context(), live_server.url, w.manager)
     page.click('[data-testid="nav-dashboard"]')
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
@@ -24,6 +26,7 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     assert "Secret furnace" not in table
     reached = ROW.format(w.by_org.id, "reached")
     assert page.inner_text(reached) == "0"
+    assert page.inner_text("[data-total-funding]") == "0.00 / 5000.00 CNY"
 
     # Reached through the API: the row's counts and the feed change at once.
     reach(api, w.by_org, first["id"])
@@ -33,6 +36,8 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     page.wait_for_selector('#milestone-feed li[data-type="milestone.reached"]'
                            ':has-text("Pilot casting")')
     page.wait_for_selector('[data-total="reached"]:text-is("1")')
+    page.wait_for_function("document.querySelector('[data-total-funding]').innerText"
+                           " === '5000.00 / 5000.00 CNY'")  # funds released, live
     # Events of workspaces outside the portfolio never arrive.
     hidden = milestone(api, w.outside, "Furnace relining")
     reach(api, w.outside, hidden["id"])

@@ -7,7 +7,12 @@ from typing import Any
 from workspace.auth.current import require_user
 from workspace.dashboard import pages as _pages  # noqa: F401  (registers the pages)
 from workspace.dashboard import service
-from workspace.dashboard.schemas import DashboardQuerySchema, DashboardSchema
+from workspace.dashboard.schemas import (
+    DashboardFiltersSchema,
+    DashboardQuerySchema,
+    DashboardSchema,
+    TotalsSchema,
+)
 from workspace.db import db
 from workspace.http import endpoint
 
@@ -19,3 +24,13 @@ def get_dashboard(query: dict) -> Any:
     user = require_user()
     with db.reading() as s:
         return service.dashboard(s, user, query)
+
+
+@endpoint("/dashboard/totals", summary="The dashboard's totals alone (what a live page "
+          "refreshes after each event)", tag="dashboard", query=DashboardFiltersSchema(),
+          response=TotalsSchema())
+def get_dashboard_totals(query: dict) -> Any:
+    user = require_user()
+    with db.reading() as s:
+        return service.dashboard_totals_only(s, user, query)
+

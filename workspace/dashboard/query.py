@@ -188,15 +188,76 @@ def _row(r: Any, funding: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _narrowed(ids: list[int] | None, f: Filters) -> list[int] | None:
+    """One workspace's row (a live page refreshing it) computes its
+    subqueries for that workspace only, not for the whole portfolio."""
+    if f.workspace_id is None:
+        return ids
+    return [f.workspace_id] if ids is None or f.workspace_id in ids else []
+
+
 def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[str, Any]]:
     """Every workspace the user may read that passes the filters, sorted."""
-    ids = readable_workspace_ids(session, user)
+    ids = _narrowed(readable_workspace_ids(session, user), filters)
     if ids is not None and not ids:
         return []
     stmt, cols = _statement(ids, today())
     rows = [r for r in session.execute(_filtered(stmt, cols, filters)) if _matches(r, filters)]
     funding = _funding(session, [r.id for r in rows])
     return [_row(r, funding.get(r.id, [])) for r in rows]
+
+
+def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str, Any]:
+    """What `totals(dashboard_rows(...))` gives, from aggregates alone.
+
+    Every open dashboard refreshes its totals after each event it sees; with
+    hundreds of managers watching, building every row each time would make
+    the server's work grow with managers × events × portfolio size."""
+    if filters.q or filters.overdue is not None:  # row-level filters: need the rows
+        return totals(dashboard_rows(session, user, filters))
+    ids = _narrowed(readable_workspace_ids(session, user), filters)
+    if ids is not None and not ids:
+        return totals([])
+    chosen = select(Workspace.id).where(_in(Workspace.id, ids))
+    if filters.workspace_id is not None:
+        chosen = chosen.where(Workspace.id == filters.workspace_id)
+    if filters.organization_id is not None:
+        chosen = chosen.where(or_(Workspace.enterprise_id == filters.organization_id,
+                                  Workspace.university_id == filters.organization_id))
+    if filters.status:
+        chosen = chosen.where(Workspace.status == filters.status)
+    wids = list(session.scalars(chosen))
+    overdue = and_(Milestone.status == "open", Milestone.due_date < today())
+    m = session.execute(select(
+        func.count(Milestone.id),
+        func.sum(case((Milestone.status == "reached", 1), else_=0)),
+        func.sum(case((Milestone.status == "open", 1), else_=0)),
+        func.sum(case((overdue, 1), else_=0)),
+        func.sum(case((Milestone.status == "missed", 1), else_=0)),
+        func.count(func.distinct(case((overdue, Milestone.workspace_id)))),
+    ).where(Milestone.workspace_id.in_(wids))).one() if wids else (0,) * 6
+    statements = agreed_subquery()
+    agreed = session.scalar(
+        select(func.count()).select_from(statements)
+        .where(statements.c.workspace_id.in_(wids),
+               statements.c.agreed_version_id.is_not(None))) if wids and statements is not None \
+        else 0
+    money = session.execute(
+        select(MilestoneTranche.currency, func.sum(MilestoneTranche.amount),
+               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)))
+        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
+        .where(Milestone.workspace_id.in_(wids))
+        .group_by(MilestoneTranche.currency).order_by(MilestoneTranche.currency)).all() \
+        if wids else []
+    keys = ("total", "reached", "open", "overdue", "missed")
+    return {
+        "workspaces": len(wids),
+        "with_overdue": int(m[5] or 0),
+        "milestones": {k: int(v or 0) for k, v in zip(keys, m[:5], strict=True)},
+        "agreed": int(agreed or 0),
+        "funding": [{"currency": c, "planned": _money(p), "released": _money(r)}
+                    for c, p, r in money],
+    }
 
 
 def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from workspace.workspaces.models import WORKSPACE_STATUSES
 MAX_ROWS = 1000
 
 
-class DashboardQuerySchema(Schema):
+class DashboardFiltersSchema(Schema):
     organization_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     status = fields.String(load_default=None, validate=validate.OneOf(WORKSPACE_STATUSES))
     overdue = fields.Boolean(load_default=None, metadata={
@@ -16,6 +16,9 @@ class DashboardQuerySchema(Schema):
                       metadata={"description": "Search in titles and organization names"})
     workspace_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
                                   metadata={"description": "Just this workspace's row"})
+
+
+class DashboardQuerySchema(DashboardFiltersSchema):
     sort = fields.String(load_default="title", validate=validate.OneOf(SORTS))
     order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=MAX_ROWS))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import readable_workspace_ids
 from workspace.auth.models import User
-from workspace.dashboard.query import Filters, dashboard_rows, totals
+from workspace.dashboard.query import Filters, dashboard_rows, dashboard_totals, totals
 from workspace.events.log import latest_event_id
 from workspace.events.models import Event
 from workspace.http import cursor_int
@@ -36,6 +36,10 @@ def dashboard(session: Session, user: User, query: dict[str, Any]) -> dict[str, 
     more = offset + limit < len(rows)
     return {"items": page, "next_cursor": str(offset + limit) if more else None,
             "totals": totals(rows), "last_event_id": last_id}
+
+
+def dashboard_totals_only(session: Session, user: User, query: dict[str, Any]) -> dict[str, Any]:
+    return dashboard_totals(session, user, filters_from(query))
 
 
 def recent_feed(session: Session, user: User, limit: int = 50) -> tuple[list[Event], int]:
