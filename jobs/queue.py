@@ -39,6 +39,7 @@ class InProcessQueue:
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
+        self._closed = False
 
     def enqueue(self, path: str, *args: Any, job_id: str | None = None,
                 queue: str = "default", delay: float = 0) -> None:
@@ -50,11 +51,16 @@ class InProcessQueue:
             timer.start()
             return
         with self._lock:
+            if self._closed:
+                # Shutting down (a delayed job's timer fired late): what it
+                # would do is in the database, and the sweeps pick it up on
+                # the next start.
+                return
             if job_id is not None:
                 if job_id in self._pending:
                     return
                 self._pending.add(job_id)
-        self._pool.submit(self._run, path, args, job_id)
+            self._pool.submit(self._run, path, args, job_id)
 
     def wake(self, path: str, job_id: str) -> None:
         self.enqueue(path, job_id=job_id)  # already cheap: a set and a pool
@@ -75,6 +81,8 @@ class InProcessQueue:
         return {"in_process": self._pool._work_queue.qsize()}
 
     def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
         for timer in list(self._timers):
             timer.cancel()
         self._pool.shutdown(wait=True, cancel_futures=False)
