@@ -82,4 +82,3 @@ def _without_websocket_compression(wsgi_app: Callable[..., Any]) -> Callable[...
         return wsgi_app(environ, start_response)
 
     return app
-

@@ -195,4 +195,3 @@ def test_totals_alone_match_the_boards_totals(make, api):
     hidden = pm.get(f"/dashboard?workspace_id={w.outside.id}").get_json()
     assert hidden["items"] == [] and hidden["totals"]["workspaces"] == 0
     assert pm.get(f"/dashboard/totals?workspace_id={w.outside.id}").get_json()["workspaces"] == 0
-

@@ -33,4 +33,3 @@ def get_dashboard_totals(query: dict) -> Any:
     user = require_user()
     with db.reading() as s:
         return service.dashboard_totals_only(s, user, query)
-
