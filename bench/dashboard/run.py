@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAMESPACE = f"jlbench{os.getpid()}"
@@ -41,6 +42,13 @@ PASSWORD = "bench-password-1"
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _pin(core: int) -> list[str]:
+    """BENCH_PIN=0 lets the server use both cores (and share them with PostgreSQL)."""
+    if os.environ.get("BENCH_PIN", "1") == "0" or not shutil.which("taskset"):
+        return []
+    return ["taskset", "-c", str(core)]
 
 
 def start_server(url: str) -> subprocess.Popen:
@@ -90,16 +98,6 @@ def http_latency(n: int = 100) -> dict[str, list[float]]:
     rows = s.get(f"{BASE}/api/v1/dashboard", timeout=30).json()["totals"]["workspaces"]
     print(f"dashboard rows: {rows}")
     return out
-
-
-HERE = Path(__file__).resolve().parent
-
-
-def _pin(core: int) -> list[str]:
-    """BENCH_PIN=0 lets the server use both cores (and share them with PostgreSQL)."""
-    if os.environ.get("BENCH_PIN", "1") == "0" or not shutil.which("taskset"):
-        return []
-    return ["taskset", "-c", str(core)]
 
 
 def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int, seconds: int,
