@@ -80,7 +80,10 @@ def login(email: str) -> requests.Session:
 def http_latency(n: int = 100) -> dict[str, list[float]]:
     s = login("pm@bench.test")
     out: dict[str, list[float]] = {}
-    for name, path in (("GET /api/v1/dashboard", "/api/v1/dashboard"),
+    for name, path in (("GET /api/v1/dashboard (first 100 rows, totals over 500)",
+                        "/api/v1/dashboard"),
+                       ("GET /api/v1/dashboard?limit=500", "/api/v1/dashboard?limit=500"),
+                       ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
                        ("GET /dashboard (page)", "/dashboard"),
                        ("GET /api/v1/dashboard?q=…&overdue=true",
                         "/api/v1/dashboard?q=collab&overdue=true&sort=next_due")):

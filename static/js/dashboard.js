@@ -19,8 +19,12 @@
     conn.textContent = L[state] || state;
   }
 
+  // The filters of this page, without its sort or page: a row or the totals
+  // are re-read under the same filters wherever the row sits.
+  const FILTERS = ["organization_id", "status", "overdue", "q"];
   function filterParams(extra) {
-    const p = new URLSearchParams(cfg.query || {});
+    const p = new URLSearchParams();
+    for (const k of FILTERS) if (cfg.query && cfg.query[k]) p.set(k, cfg.query[k]);
     for (const [k, v] of Object.entries(extra || {})) p.set(k, String(v));
     return p.toString();
   }
@@ -75,11 +79,8 @@
     fillRow(tr, data.items[0]);
   }
 
-  const FILTERS = ["organization_id", "status", "overdue", "q"];
   async function refreshTotals() {
-    const p = new URLSearchParams();
-    for (const k of FILTERS) if (cfg.query && cfg.query[k]) p.set(k, cfg.query[k]);
-    const t = await JL.api("GET", "/dashboard/totals?" + p.toString());
+    const t = await JL.api("GET", "/dashboard/totals?" + filterParams({}));
     const set = (k, v) => text(document.querySelector(`[data-total="${k}"]`), String(v));
     set("workspaces", t.workspaces);
     set("with_overdue", t.with_overdue);

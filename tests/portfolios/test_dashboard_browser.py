@@ -101,6 +101,19 @@ def test_dashboard_filters_timeline_and_chinese(live_server, browser_context, ma
     page.click('th a[data-sort="overdue"]')
     page.wait_for_url("**sort=overdue**")
 
+    # Pages of rows (100 by default; one here): totals cover every row.
+    page.goto(f"{live_server.url}/dashboard?limit=1&sort=title")
+    assert page.inner_text('[data-testid="pager"] span') == "第 1–1 个，共 2 个"
+    assert page.inner_text('[data-total="workspaces"]') == "2"
+    assert "Acme porosity" in page.inner_text('[data-testid="dashboard"] tbody')
+    page.click('[data-testid="pager"] a[rel="next"]')
+    page.wait_for_url("**cursor=1**")
+    body = page.inner_text('[data-testid="dashboard"] tbody')
+    assert "Weld seams" in body and "Acme porosity" not in body
+    assert page.inner_text('[data-testid="pager"] span') == "第 2–2 个，共 2 个"
+    page.click('[data-testid="pager"] a[rel="prev"]')
+    page.wait_for_selector('[data-testid="dashboard"] tbody:has-text("Acme porosity")')
+
     page.click("text=时间轴")
     page.wait_for_selector('[data-testid="timeline"]')
     assert page.locator('g.mark[data-kind="overdue"]').count() == 1

@@ -16,6 +16,7 @@ from workspace.dashboard.query import SORTS
 from workspace.dashboard.schemas import DashboardQuerySchema
 from workspace.db import db
 from workspace.errors import ValidationFailed
+from workspace.http import cursor_int
 from workspace.organizations.models import Organization
 from workspace.pages import pages
 from workspace.pages.activity import templates
@@ -34,41 +35,37 @@ def _query() -> dict[str, Any]:
         raise ValidationFailed("Some filters are invalid.", fields=err.messages) from None
 
 
-def _organizations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        for side in ("enterprise", "university"):
-            seen.setdefault(row[side]["id"], row[side])
-    return sorted(seen.values(), key=lambda o: o["name"].lower())
-
-
 @pages.route("/dashboard")
 @login_required
 def dashboard_page() -> Any:
     user = g.page_user
     query = _query()
     with db.reading() as s:
-        board = service.dashboard(s, user, {**query, "limit": 1000, "cursor": None})
-        everything = service.dashboard(s, user, {"limit": 1000, "cursor": None}) \
-            if any(query.get(k) for k in ("organization_id", "status", "q", "overdue")) \
-            else board
+        board = service.dashboard(s, user, query)
+        titles, orgs = service.workspace_index(s, user)
         events, _last = service.recent_feed(s, user)
         org_filter = s.get(Organization, query["organization_id"]) \
             if query.get("organization_id") else None
-    orgs = _organizations(everything["items"])
-    titles = {r["id"]: r["title"] for r in everything["items"]}
     if org_filter is not None and all(o["id"] != org_filter.id for o in orgs):
         orgs.append({"id": org_filter.id, "name": org_filter.name})
+    offset = cursor_int(query["cursor"])
+    args = {k: v for k, v in request.args.items() if k in query and v != ""}
+    pager = {"first": offset + 1 if board["items"] else 0, "last": offset + len(board["items"]),
+             "total": board["totals"]["workspaces"],
+             "next": {**args, "cursor": board["next_cursor"]} if board["next_cursor"] else None,
+             "previous": {**args, "cursor": str(max(0, offset - query["limit"]))}
+             if offset > 0 else None}
     table = {**templates(), **labels()}
     items = [feed_item(e.envelope(), table, user.timezone) for e in events]
     config = {"lastEventId": board["last_event_id"], "timezone": user.timezone,
               "workspaceTitles": titles,
               "locale": "zh-CN" if user.locale == "zh-CN" else "en",
               "liveTypes": LIVE_TYPES, "feedTypes": service.FEED_TYPES, "labels": table,
-              "query": {k: v for k, v in request.args.items() if k in query and v != ""}}
+              "query": args}
     return render_template(
         "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
         statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
+        pager=pager,
         format_date=format_date, format_datetime=format_datetime)
 
 

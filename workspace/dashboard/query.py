@@ -24,6 +24,8 @@ from workspace.organizations.models import Organization
 from workspace.trials.models import Trial
 from workspace.workspaces.models import Workspace
 
+# Rows per page, as lists in GitLab or Linear page; the totals cover every row.
+DEFAULT_ROWS = 100
 SORTS = ("title", "status", "enterprise", "university", "next_due", "overdue", "reached",
          "open", "latest_trial", "agreed")
 
@@ -196,31 +198,71 @@ def _narrowed(ids: list[int] | None, f: Filters) -> list[int] | None:
     return [f.workspace_id] if ids is None or f.workspace_id in ids else []
 
 
-def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[str, Any]]:
-    """Every workspace the user may read that passes the filters, sorted."""
+def _raw_rows(session: Session, user: User, filters: Filters) -> list[Any]:
+    """The SQL rows (not yet shaped) the user may read that pass the filters, sorted."""
     ids = _narrowed(readable_workspace_ids(session, user), filters)
     if ids is not None and not ids:
         return []
     stmt, cols = _statement(ids, today())
-    rows = [r for r in session.execute(_filtered(stmt, cols, filters)) if _matches(r, filters)]
-    funding = _funding(session, [r.id for r in rows])
-    return [_row(r, funding.get(r.id, [])) for r in rows]
+    return [r for r in session.execute(_filtered(stmt, cols, filters)) if _matches(r, filters)]
+
+
+def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[str, Any]]:
+    """Every row, shaped (exports)."""
+    raw = _raw_rows(session, user, filters)
+    funding = _funding(session, [r.id for r in raw])
+    return [_row(r, funding.get(r.id, [])) for r in raw]
+
+
+def dashboard_page(session: Session, user: User, filters: Filters, offset: int,
+                   limit: int) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+    """One page of shaped rows, the totals over every matching row, and
+    whether more follow. Only the page's rows are shaped and carry funding."""
+    raw = _raw_rows(session, user, filters)
+    page = raw[offset:offset + limit]
+    funding = _funding(session, [r.id for r in page])
+    rows = [_row(r, funding.get(r.id, [])) for r in page]
+    return rows, _totals_of(session, raw), offset + limit < len(raw)
+
+
+def _totals_of(session: Session, raw: list[Any]) -> dict[str, Any]:
+    return {
+        "workspaces": len(raw),
+        "with_overdue": sum(1 for r in raw if r.m_overdue),
+        "milestones": {"total": sum(int(r.m_total) for r in raw),
+                       "reached": sum(int(r.m_reached) for r in raw),
+                       "open": sum(int(r.m_open) for r in raw),
+                       "overdue": sum(int(r.m_overdue) for r in raw),
+                       "missed": sum(int(r.m_missed) for r in raw)},
+        "agreed": sum(1 for r in raw if r.agreed),
+        "funding": _funding_totals(session, [r.id for r in raw]),
+    }
+
+
+def _funding_totals(session: Session, workspace_ids: list[int]) -> list[dict[str, str]]:
+    if not workspace_ids:
+        return []
+    money = session.execute(
+        select(MilestoneTranche.currency, func.sum(MilestoneTranche.amount),
+               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)))
+        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
+        .where(Milestone.workspace_id.in_(workspace_ids))
+        .group_by(MilestoneTranche.currency).order_by(MilestoneTranche.currency))
+    return [{"currency": c, "planned": _money(p), "released": _money(r)} for c, p, r in money]
 
 
 def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str, Any]:
-    """What `totals(dashboard_rows(...))` gives, from aggregates alone.
+    """The totals of `dashboard_page`, from aggregates alone.
 
     Every open dashboard refreshes its totals after each event it sees; with
-    hundreds of managers watching, building every row each time would make
+    hundreds of managers watching, reading every row each time would make
     the server's work grow with managers × events × portfolio size."""
     if filters.q or filters.overdue is not None:  # row-level filters: need the rows
-        return totals(dashboard_rows(session, user, filters))
+        return _totals_of(session, _raw_rows(session, user, filters))
     ids = _narrowed(readable_workspace_ids(session, user), filters)
     if ids is not None and not ids:
-        return totals([])
+        return _totals_of(session, [])
     chosen = select(Workspace.id).where(_in(Workspace.id, ids))
-    if filters.workspace_id is not None:
-        chosen = chosen.where(Workspace.id == filters.workspace_id)
     if filters.organization_id is not None:
         chosen = chosen.where(or_(Workspace.enterprise_id == filters.organization_id,
                                   Workspace.university_id == filters.organization_id))
@@ -242,37 +284,11 @@ def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str
         .where(statements.c.workspace_id.in_(wids),
                statements.c.agreed_version_id.is_not(None))) if wids and statements is not None \
         else 0
-    money = session.execute(
-        select(MilestoneTranche.currency, func.sum(MilestoneTranche.amount),
-               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)))
-        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
-        .where(Milestone.workspace_id.in_(wids))
-        .group_by(MilestoneTranche.currency).order_by(MilestoneTranche.currency)).all() \
-        if wids else []
     keys = ("total", "reached", "open", "overdue", "missed")
     return {
         "workspaces": len(wids),
         "with_overdue": int(m[5] or 0),
         "milestones": {k: int(v or 0) for k, v in zip(keys, m[:5], strict=True)},
         "agreed": int(agreed or 0),
-        "funding": [{"currency": c, "planned": _money(p), "released": _money(r)}
-                    for c, p, r in money],
-    }
-
-
-def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    money: dict[str, dict[str, Decimal]] = {}
-    for row in rows:
-        for f in row["funding"]:
-            cur = money.setdefault(f["currency"], {"planned": Decimal(0), "released": Decimal(0)})
-            cur["planned"] += Decimal(f["planned"])
-            cur["released"] += Decimal(f["released"])
-    return {
-        "workspaces": len(rows),
-        "with_overdue": sum(1 for r in rows if r["milestones"]["overdue"]),
-        "milestones": {k: sum(r["milestones"][k] for r in rows)
-                       for k in ("total", "reached", "open", "overdue", "missed")},
-        "agreed": sum(1 for r in rows if r["statement_agreed"]),
-        "funding": [{"currency": c, "planned": _money(v["planned"]),
-                     "released": _money(v["released"])} for c, v in sorted(money.items())],
+        "funding": _funding_totals(session, wids),
     }

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from workspace.dashboard.query import SORTS
+from workspace.dashboard.query import DEFAULT_ROWS, SORTS
 from workspace.events.schemas import EventSchema
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
@@ -21,7 +21,7 @@ class DashboardFiltersSchema(Schema):
 class DashboardQuerySchema(DashboardFiltersSchema):
     sort = fields.String(load_default="title", validate=validate.OneOf(SORTS))
     order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=MAX_ROWS))
+    limit = fields.Integer(load_default=DEFAULT_ROWS, validate=validate.Range(min=1, max=MAX_ROWS))
     cursor = fields.String(load_default=None, validate=validate.Length(max=32))
 
 

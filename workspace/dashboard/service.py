@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workspace.auth.access import readable_workspace_ids
 from workspace.auth.models import User
-from workspace.dashboard.query import Filters, dashboard_rows, dashboard_totals, totals
+from workspace.dashboard.query import DEFAULT_ROWS, Filters, dashboard_page, dashboard_totals
 from workspace.events.log import latest_event_id
 from workspace.events.models import Event
 from workspace.http import cursor_int
+from workspace.organizations.models import Organization
+from workspace.workspaces.models import Workspace
 
 # What the live milestone feed shows (SPEC: milestone.*, statement.agreed,
 # trial.completed).
@@ -29,17 +31,36 @@ def dashboard(session: Session, user: User, query: dict[str, Any]) -> dict[str, 
     # Read the cursor first: a change committed while we query is then either
     # in the rows or replayed to the subscriber, never lost between the two.
     last_id = latest_event_id(session)
-    rows = dashboard_rows(session, user, filters_from(query))
     offset = cursor_int(query.get("cursor"))
-    limit = query.get("limit", 500)
-    page = rows[offset:offset + limit]
-    more = offset + limit < len(rows)
+    limit = query.get("limit", DEFAULT_ROWS)
+    page, sums, more = dashboard_page(session, user, filters_from(query), offset, limit)
     return {"items": page, "next_cursor": str(offset + limit) if more else None,
-            "totals": totals(rows), "last_event_id": last_id}
+            "totals": sums, "last_event_id": last_id}
 
 
 def dashboard_totals_only(session: Session, user: User, query: dict[str, Any]) -> dict[str, Any]:
     return dashboard_totals(session, user, filters_from(query))
+
+
+def workspace_index(session: Session, user: User) -> tuple[dict[int, str], list[dict[str, Any]]]:
+    """Titles of every readable workspace (the feed names them) and the
+    organizations among them (the filter's choices), without their rows."""
+    ids = readable_workspace_ids(session, user)
+    if ids is not None and not ids:
+        return {}, []
+    ent, uni = aliased(Organization), aliased(Organization)
+    stmt = (select(Workspace.id, Workspace.title, ent.id, ent.name, uni.id, uni.name)
+            .join(ent, ent.id == Workspace.enterprise_id)
+            .join(uni, uni.id == Workspace.university_id))
+    if ids is not None:
+        stmt = stmt.where(Workspace.id.in_(ids))
+    titles: dict[int, str] = {}
+    orgs: dict[int, dict[str, Any]] = {}
+    for wid, title, eid, ename, uid, uname in session.execute(stmt):
+        titles[wid] = title
+        orgs.setdefault(eid, {"id": eid, "name": ename})
+        orgs.setdefault(uid, {"id": uid, "name": uname})
+    return titles, sorted(orgs.values(), key=lambda o: o["name"].lower())
 
 
 def recent_feed(session: Session, user: User, limit: int = 50) -> tuple[list[Event], int]:
