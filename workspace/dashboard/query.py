@@ -45,17 +45,26 @@ def _in(column: Any, ids: list[int] | None) -> Any:
     return literal(True) if ids is None else column.in_(ids)
 
 
+COUNTS = ("total", "reached", "open", "overdue", "missed")
+
+
+def _overdue(day: Any) -> Any:
+    return and_(Milestone.status == "open", Milestone.due_date < day)
+
+
+def _count_columns(day: Any) -> list[Any]:
+    """The milestone counts, labelled as COUNTS: per workspace or in total."""
+    return [func.count(Milestone.id).label("total"),
+            *(func.sum(case((Milestone.status == s, 1), else_=0)).label(s)
+              for s in ("reached", "open")),
+            func.sum(case((_overdue(day), 1), else_=0)).label("overdue"),
+            func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed")]
+
+
 def _milestone_counts(ids: list[int] | None, day: Any) -> Any:
-    overdue = and_(Milestone.status == "open", Milestone.due_date < day)
-    return (select(
-        Milestone.workspace_id.label("workspace_id"),
-        func.count().label("total"),
-        func.sum(case((Milestone.status == "reached", 1), else_=0)).label("reached"),
-        func.sum(case((Milestone.status == "open", 1), else_=0)).label("open"),
-        func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed"),
-        func.sum(case((overdue, 1), else_=0)).label("overdue"),
-    ).where(_in(Milestone.workspace_id, ids)).group_by(Milestone.workspace_id)
-        .subquery("counts"))
+    return (select(Milestone.workspace_id.label("workspace_id"), *_count_columns(day))
+            .where(_in(Milestone.workspace_id, ids)).group_by(Milestone.workspace_id)
+            .subquery("counts"))
 
 
 def _next_milestone(ids: list[int] | None) -> Any:
@@ -93,11 +102,7 @@ def _statement(ids: list[int] | None, day: Any) -> tuple[Select, dict[str, Any]]
         Workspace.id, Workspace.title, Workspace.status, Workspace.updated_at,
         ent.id.label("enterprise_id"), ent.name.label("enterprise_name"),
         uni.id.label("university_id"), uni.name.label("university_name"),
-        func.coalesce(counts.c.total, 0).label("m_total"),
-        func.coalesce(counts.c.reached, 0).label("m_reached"),
-        func.coalesce(counts.c.open, 0).label("m_open"),
-        func.coalesce(counts.c.missed, 0).label("m_missed"),
-        func.coalesce(counts.c.overdue, 0).label("m_overdue"),
+        *(func.coalesce(counts.c[k], 0).label(f"m_{k}") for k in COUNTS),
         nxt.c.id.label("next_id"), nxt.c.title.label("next_title"),
         nxt.c.due_date.label("next_due"),
         trial.c.id.label("trial_id"), trial.c.number.label("trial_number"),
@@ -122,14 +127,18 @@ def _statement(ids: list[int] | None, day: Any) -> tuple[Select, dict[str, Any]]
     return stmt, columns
 
 
-def _filtered(stmt: Select, cols: dict[str, Any], f: Filters) -> Select:
-    if f.workspace_id is not None:
-        stmt = stmt.where(Workspace.id == f.workspace_id)
+def _workspace_filters(stmt: Select, f: Filters) -> Select:
+    """The filters on the workspace itself (`workspace_id` narrows the ids instead)."""
     if f.organization_id is not None:
         stmt = stmt.where(or_(Workspace.enterprise_id == f.organization_id,
                               Workspace.university_id == f.organization_id))
     if f.status:
         stmt = stmt.where(Workspace.status == f.status)
+    return stmt
+
+
+def _filtered(stmt: Select, cols: dict[str, Any], f: Filters) -> Select:
+    stmt = _workspace_filters(stmt, f)
     # `q` and `overdue` are applied to the rows afterwards (`_matches`): in
     # SQL the planner guesses a handful of rows for a substring or aggregate
     # filter, picks nested loops over the grouped subqueries and took 0.5 to
@@ -183,9 +192,7 @@ def _row(r: Any, funding: list[dict[str, Any]]) -> dict[str, Any]:
             "status": r.trial_status, "outcome": r.trial_outcome or "pending"},
         "next_milestone": None if r.next_id is None else {
             "id": r.next_id, "title": r.next_title, "due_date": r.next_due},
-        "milestones": {"total": int(r.m_total), "reached": int(r.m_reached),
-                       "open": int(r.m_open), "overdue": int(r.m_overdue),
-                       "missed": int(r.m_missed)},
+        "milestones": {k: int(getattr(r, f"m_{k}")) for k in COUNTS},
         "funding": funding,
     }
 
@@ -229,11 +236,7 @@ def _totals_of(session: Session, raw: list[Any]) -> dict[str, Any]:
     return {
         "workspaces": len(raw),
         "with_overdue": sum(1 for r in raw if r.m_overdue),
-        "milestones": {"total": sum(int(r.m_total) for r in raw),
-                       "reached": sum(int(r.m_reached) for r in raw),
-                       "open": sum(int(r.m_open) for r in raw),
-                       "overdue": sum(int(r.m_overdue) for r in raw),
-                       "missed": sum(int(r.m_missed) for r in raw)},
+        "milestones": {k: sum(int(getattr(r, f"m_{k}")) for r in raw) for k in COUNTS},
         "agreed": sum(1 for r in raw if r.agreed),
         "funding": _funding_totals(session, [r.id for r in raw]),
     }
@@ -262,21 +265,12 @@ def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str
     ids = _narrowed(readable_workspace_ids(session, user), filters)
     if ids is not None and not ids:
         return _totals_of(session, [])
-    chosen = select(Workspace.id).where(_in(Workspace.id, ids))
-    if filters.organization_id is not None:
-        chosen = chosen.where(or_(Workspace.enterprise_id == filters.organization_id,
-                                  Workspace.university_id == filters.organization_id))
-    if filters.status:
-        chosen = chosen.where(Workspace.status == filters.status)
+    chosen = _workspace_filters(select(Workspace.id).where(_in(Workspace.id, ids)), filters)
     wids = list(session.scalars(chosen))
-    overdue = and_(Milestone.status == "open", Milestone.due_date < today())
+    day = today()
     m = session.execute(select(
-        func.count(Milestone.id),
-        func.sum(case((Milestone.status == "reached", 1), else_=0)),
-        func.sum(case((Milestone.status == "open", 1), else_=0)),
-        func.sum(case((overdue, 1), else_=0)),
-        func.sum(case((Milestone.status == "missed", 1), else_=0)),
-        func.count(func.distinct(case((overdue, Milestone.workspace_id)))),
+        *_count_columns(day),
+        func.count(func.distinct(case((_overdue(day), Milestone.workspace_id)))),
     ).where(Milestone.workspace_id.in_(wids))).one() if wids else (0,) * 6
     statements = agreed_subquery()
     agreed = session.scalar(
@@ -284,11 +278,10 @@ def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str
         .where(statements.c.workspace_id.in_(wids),
                statements.c.agreed_version_id.is_not(None))) if wids and statements is not None \
         else 0
-    keys = ("total", "reached", "open", "overdue", "missed")
     return {
         "workspaces": len(wids),
         "with_overdue": int(m[5] or 0),
-        "milestones": {k: int(v or 0) for k, v in zip(keys, m[:5], strict=True)},
+        "milestones": {k: int(v or 0) for k, v in zip(COUNTS, m[:5], strict=True)},
         "agreed": int(agreed or 0),
         "funding": _funding_totals(session, wids),
     }
