@@ -77,27 +77,58 @@ def login(email: str) -> requests.Session:
     return s
 
 
-def http_latency(n: int = 100) -> dict[str, list[float]]:
+ROUTES = (("GET /api/v1/dashboard (first 100 rows, totals over 500)", "/api/v1/dashboard"),
+          ("GET /api/v1/dashboard?limit=500", "/api/v1/dashboard?limit=500"),
+          ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
+          ("GET /dashboard (page)", "/dashboard"),
+          ("GET /api/v1/dashboard?q=…&overdue=true",
+           "/api/v1/dashboard?q=collab&overdue=true&sort=next_due"))
+
+
+def start_peer(cookies: Any) -> tuple[subprocess.Popen, int]:
+    """The bare Flask peer, answering each route with JointLab's recorded answer."""
+    recorded = Path(tempfile.mkdtemp(prefix="jl-dash-peer-"))
+    for k, (_, path) in enumerate(ROUTES):
+        r = requests.get(BASE + path, cookies=cookies, timeout=30)
+        r.raise_for_status()
+        suffix = ".json" if r.headers["Content-Type"].startswith("application/json") else ".html"
+        (recorded / f"{k}{suffix}").write_bytes(r.content)
+    port = PORT + 2
+    proc = subprocess.Popen([*_pin(0), sys.executable, str(HERE / "bare_flask.py"), str(port),
+                             str(recorded)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc, port
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit("peer did not start")
+
+
+def http_latency(n: int = 100) -> dict[str, tuple[list[float], list[float]]]:
+    """Per route: JointLab's and the bare Flask peer's latencies, requests
+    alternating between the two so both see the same machine."""
     s = login("pm@bench.test")
-    out: dict[str, list[float]] = {}
-    for name, path in (("GET /api/v1/dashboard (first 100 rows, totals over 500)",
-                        "/api/v1/dashboard"),
-                       ("GET /api/v1/dashboard?limit=500", "/api/v1/dashboard?limit=500"),
-                       ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
-                       ("GET /dashboard (page)", "/dashboard"),
-                       ("GET /api/v1/dashboard?q=…&overdue=true",
-                        "/api/v1/dashboard?q=collab&overdue=true&sort=next_due")):
-        # A new connection per request, as browsers spread over many users
-        # would; the embedded server's keep-alive handling is not measured.
-        for _ in range(5):
-            requests.get(BASE + path, cookies=s.cookies, timeout=30).raise_for_status()
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            r = requests.get(BASE + path, cookies=s.cookies, timeout=30)
-            times.append((time.perf_counter() - t0) * 1000)
-            r.raise_for_status()
-        out[name] = times
+    peer, peer_port = start_peer(s.cookies)
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    try:
+        for k, (name, path) in enumerate(ROUTES):
+            # A new connection per request, as browsers spread over many users
+            # would; the embedded server's keep-alive handling is not measured.
+            targets = ((BASE + path, s.cookies), (f"http://127.0.0.1:{peer_port}/r/{k}", None))
+            times: tuple[list[float], list[float]] = ([], [])
+            for i in range(n + 5):
+                for (url, cookies), sink in zip(targets, times, strict=True):
+                    t0 = time.perf_counter()
+                    r = requests.get(url, cookies=cookies, timeout=30)
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    r.raise_for_status()
+                    if i >= 5:  # warm-up
+                        sink.append(elapsed)
+            out[name] = times
+    finally:
+        peer.terminate()
+        peer.wait(timeout=10)
     rows = s.get(f"{BASE}/api/v1/dashboard", timeout=30).json()["totals"]["workspaces"]
     print(f"dashboard rows: {rows}")
     return out
@@ -204,10 +235,12 @@ def main() -> None:
     proc = start_server(args.url)
     try:
         if not args.skip_http:
-            for name, times in http_latency().items():
+            for name, (times, peer) in http_latency().items():
                 print(f"{name}: p50 {statistics.median(times):.1f} ms, "
                       f"p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms "
-                      f"(n={len(times)})")
+                      f"(n={len(times)}); bare Flask peer p50 {statistics.median(peer):.1f}, "
+                      f"p95 {pct(peer, 95):.1f} ms; p95 ratio "
+                      f"{pct(times, 95) / pct(peer, 95):.1f}x")
         if not args.skip_feed:
             results = feed_latency(args.url, args.clients, args.rate, args.seconds, args.rounds)
             for r in results:

@@ -98,23 +98,36 @@
     }
   }
 
-  // Bursts of events for one workspace cost one request.
+  // A burst of events costs one refresh. Refreshes never overlap, and the
+  // pause before the next one grows with how long the last one took (and
+  // doubles after a failure), so when many dashboards are open and the server
+  // is busy each page refreshes less often instead of queueing requests.
   const pending = new Set();
   let timer = null;
+  let running = false;
+  let gap = 250;
   function schedule(workspaceId) {
-    pending.add(workspaceId);
-    if (timer) return;
-    timer = setTimeout(async () => {
-      const ids = [...pending];
-      pending.clear();
-      timer = null;
-      try {
-        await Promise.all(ids.map(refreshRow));
-        await refreshTotals();
-      } catch (err) {
-        schedule(ids[0]); // retried once the connection is back
-      }
-    }, 250);
+    if (workspaceId != null) pending.add(workspaceId);
+    if (timer || running || !pending.size) return;
+    timer = setTimeout(refresh, gap);
+  }
+  async function refresh() {
+    timer = null;
+    running = true;
+    const ids = [...pending];
+    pending.clear();
+    const started = performance.now();
+    try {
+      await Promise.all(ids.map(refreshRow));
+      await refreshTotals();
+      gap = Math.min(5000, Math.max(250, 3 * (performance.now() - started)));
+    } catch (err) {
+      ids.forEach((id) => pending.add(id)); // retried once the connection is back
+      gap = Math.min(5000, gap * 2);
+    } finally {
+      running = false;
+      schedule();
+    }
   }
 
   function onEvent(env) {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from workspace.auth.access import readable_workspace_ids
+from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.dashboard.query import DEFAULT_ROWS, Filters, dashboard_page, dashboard_totals
 from workspace.events.log import latest_event_id
@@ -45,15 +45,13 @@ def dashboard_totals_only(session: Session, user: User, query: dict[str, Any]) -
 def workspace_index(session: Session, user: User) -> tuple[dict[int, str], list[dict[str, Any]]]:
     """Titles of every readable workspace (the feed names them) and the
     organizations among them (the filter's choices), without their rows."""
-    ids = readable_workspace_ids(session, user)
-    if ids is not None and not ids:
-        return {}, []
+    readable = readable_workspaces(session, user)
     ent, uni = aliased(Organization), aliased(Organization)
     stmt = (select(Workspace.id, Workspace.title, ent.id, ent.name, uni.id, uni.name)
             .join(ent, ent.id == Workspace.enterprise_id)
             .join(uni, uni.id == Workspace.university_id))
-    if ids is not None:
-        stmt = stmt.where(Workspace.id.in_(ids))
+    if readable is not None:
+        stmt = stmt.where(Workspace.id.in_(readable))
     titles: dict[int, str] = {}
     orgs: dict[int, dict[str, Any]] = {}
     for wid, title, eid, ename, uid, uname in session.execute(stmt):
@@ -66,18 +64,17 @@ def workspace_index(session: Session, user: User) -> tuple[dict[int, str], list[
 def recent_feed(session: Session, user: User, limit: int = 50) -> tuple[list[Event], int]:
     """The newest feed events (oldest first) and the id to resume after."""
     last_id = latest_event_id(session)
-    ids = readable_workspace_ids(session, user)
-    rows = newest_feed_events(session, ids, limit)
+    rows = newest_feed_events(session, readable_workspaces(session, user), limit)
     return rows, last_id
 
 
-def newest_feed_events(session: Session, ids: list[int] | None, limit: int) -> list[Event]:
+def newest_feed_events(session: Session, readable: Select | None, limit: int) -> list[Event]:
+    """The newest feed events (oldest first) in the workspaces `readable`
+    selects (None: every workspace)."""
     wanted = or_(Event.type.startswith("milestone."),
                  Event.type.in_(("statement.agreed", "trial.completed")))
     stmt = select(Event).where(wanted).order_by(Event.id.desc()).limit(limit)
-    if ids is not None:
-        if not ids:
-            return []
-        stmt = stmt.where(Event.workspace_id.in_(ids))
+    if readable is not None:
+        stmt = stmt.where(Event.workspace_id.in_(readable))
     return list(reversed(list(session.scalars(stmt))))
 

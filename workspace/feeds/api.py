@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jobs import schedule
-from workspace.auth.access import readable_workspace_ids
+from workspace.auth.access import readable_workspaces
 from workspace.auth.current import require_user
 from workspace.dashboard.service import newest_feed_events
 from workspace.db import db
@@ -24,8 +24,8 @@ ATOM_ENTRIES = 100
 schedule.add("workspace.feeds.weekly.send_weekly_summaries", 3600)
 
 
-def _newest(session: Any, ids: list[int] | None) -> list[Event]:
-    return list(reversed(newest_feed_events(session, ids, ATOM_ENTRIES)))
+def _newest(session: Any, readable: Any) -> list[Event]:
+    return list(reversed(newest_feed_events(session, readable, ATOM_ENTRIES)))
 
 
 @endpoint("/feed.atom", summary="The milestone feed (milestone.*, statement.agreed, "
@@ -33,8 +33,7 @@ def _newest(session: Any, ids: list[int] | None) -> list[Event]:
 def feed_atom() -> Any:
     user = require_user()
     with db.reading() as s:
-        ids = readable_workspace_ids(s, user)
-        rows = _newest(s, ids)
+        rows = _newest(s, readable_workspaces(s, user))
         wanted = {r.workspace_id for r in rows}
         titles = dict(s.execute(select(Workspace.id, Workspace.title)
                                 .where(Workspace.id.in_(wanted))).all()) if wanted else {}

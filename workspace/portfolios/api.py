@@ -12,7 +12,7 @@ from workspace.http import endpoint
 from workspace.portfolios import service
 from workspace.portfolios.schemas import PortfolioSchema, PortfolioUpdateSchema
 
-portfolio_hook.install(service.overseen_ids)
+portfolio_hook.install(service.overseen_query)
 
 
 def _refresh_live_feeds(manager_id: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
@@ -22,19 +22,25 @@ from workspace.workspaces.models import Workspace
 MAX_ITEMS = 5000
 
 
-def overseen_ids(session: Session, user: User) -> set[int] | None:
-    """The access hook: None (every workspace) unless the manager has a portfolio."""
+def overseen_query(session: Session, user: User) -> Select | None:
+    """The access hook: None (every workspace) unless the manager has a
+    portfolio, else a SELECT of the ids it covers."""
     if not user.is_manager:
         return None
     if session.get(Portfolio, user.id) is None:
         return None
     orgs = select(PortfolioOrganization.organization_id).where(
-        PortfolioOrganization.manager_id == user.id).scalar_subquery()
-    by_org = select(Workspace.id).where(
-        or_(Workspace.enterprise_id.in_(orgs), Workspace.university_id.in_(orgs)))
+        PortfolioOrganization.manager_id == user.id)
     by_hand = select(PortfolioWorkspace.workspace_id).where(
         PortfolioWorkspace.manager_id == user.id)
-    return set(session.scalars(by_org.union(by_hand)))
+    return select(Workspace.id).where(or_(
+        Workspace.enterprise_id.in_(orgs), Workspace.university_id.in_(orgs),
+        Workspace.id.in_(by_hand)))
+
+
+def overseen_ids(session: Session, user: User) -> set[int] | None:
+    query = overseen_query(session, user)
+    return None if query is None else set(session.scalars(query))
 
 
 def _manager(session: Session, actor: User, manager_id: int, write: bool) -> User:
