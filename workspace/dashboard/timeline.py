@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import readable_workspace_ids
+from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.dashboard.feed_items import zone
 from workspace.milestones.models import Milestone
@@ -61,12 +61,12 @@ def _kind(m: Milestone, reached: date | None, now: date) -> str:
 
 
 def build(session: Session, user: User) -> dict[str, Any]:
-    ids = readable_workspace_ids(session, user)
+    readable = readable_workspaces(session, user)
     stmt = (select(Workspace.id, Workspace.title, Milestone)
             .join(Milestone, Milestone.workspace_id == Workspace.id)
             .order_by(Workspace.title, Workspace.id, Milestone.due_date, Milestone.id))
-    if ids is not None:
-        stmt = stmt.where(Workspace.id.in_(ids or [-1]))
+    if readable is not None:
+        stmt = stmt.where(Workspace.id.in_(readable))
     records = session.execute(stmt).all()
     tz, now = zone(user.timezone), today()
     reached_on = {m.id: m.reached_at.astimezone(tz).date() for _w, _t, m in records

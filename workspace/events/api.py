@@ -1,4 +1,4 @@
-from workspace.auth.access import readable_workspace_ids, require_workspace
+from workspace.auth.access import readable_workspaces, require_workspace
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.events.log import feed_events, workspace_events
@@ -34,8 +34,8 @@ def list_workspace_events(workspace_id: int, query: dict) -> object:
 def feed(query: dict) -> object:
     user = require_user()
     with db.reading() as s:
-        ids = readable_workspace_ids(s, user)
-        rows = feed_events(s, ids, _after(query), query["limit"] + 1, parse_types(query["types"]))
+        rows = feed_events(s, readable_workspaces(s, user), _after(query), query["limit"] + 1,
+                           parse_types(query["types"]))
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]
     return Page([r.envelope() for r in rows], str(rows[-1].id) if more else None)

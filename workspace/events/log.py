@@ -15,11 +15,12 @@ already begin with the write lock (BEGIN IMMEDIATE, see db.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, func, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from workspace.db import utcnow
@@ -112,17 +113,18 @@ def workspace_events(
 
 def feed_events(
     session: Session,
-    workspace_ids: list[int] | None,
+    workspaces: Collection[int] | Select | None,
     after_id: int,
     limit: int,
     type_patterns: list[str] | None = None,
 ) -> list[Event]:
-    """Events after a global cursor, across the given workspaces (None: all)."""
+    """Events after a global cursor, across the given workspaces: ids, a
+    SELECT of ids, or None (every workspace)."""
     stmt = select(Event).where(Event.id > after_id).order_by(Event.id).limit(limit)
-    if workspace_ids is not None:
-        if not workspace_ids:
+    if workspaces is not None:
+        if not isinstance(workspaces, Select) and not workspaces:
             return []
-        stmt = stmt.where(Event.workspace_id.in_(workspace_ids))
+        stmt = stmt.where(Event.workspace_id.in_(workspaces))
     if type_patterns:
         stmt = stmt.where(_type_filter(type_patterns))
     return list(session.scalars(stmt))

@@ -9,7 +9,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import readable_workspace_ids
+from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.milestones.models import Milestone
@@ -19,12 +19,12 @@ STATUS_MARK = {"open": "", "reached": "✓ ", "missed": "✗ "}
 
 
 def portfolio_milestones(session: Session, user: User) -> list[tuple[str, Milestone]]:
-    ids = readable_workspace_ids(session, user)
+    readable = readable_workspaces(session, user)
     stmt = (select(Workspace.title, Milestone).join(Workspace, Workspace.id ==
                                                     Milestone.workspace_id)
             .where(Milestone.due_date.is_not(None)).order_by(Milestone.due_date, Milestone.id))
-    if ids is not None:
-        stmt = stmt.where(Milestone.workspace_id.in_(ids or [-1]))
+    if readable is not None:
+        stmt = stmt.where(Milestone.workspace_id.in_(readable))
     return [(title, m) for title, m in session.execute(stmt).all()]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import readable_workspace_ids
+from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.dashboard.feed_items import zone
 from workspace.db import db, utcnow
@@ -40,11 +40,11 @@ def week_of(user: User, now: datetime) -> str:
 
 
 def summarise(session: Session, user: User, now: datetime) -> dict[str, Any]:
-    ids = readable_workspace_ids(session, user)
+    readable = readable_workspaces(session, user)
     since = now - timedelta(days=7)
 
     def scoped(stmt: Any, column: Any) -> Any:
-        return stmt if ids is None else stmt.where(column.in_(ids or [-1]))
+        return stmt if readable is None else stmt.where(column.in_(readable))
 
     events = session.execute(scoped(
         select(Event, Workspace.title).join(Workspace, Workspace.id == Event.workspace_id)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, membership_role, readable_workspace_ids, require_workspace
+from workspace.auth.access import Need, membership_role, readable_workspaces, require_workspace
 from workspace.auth.models import User
 from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workspace.events import record_event
@@ -79,10 +79,10 @@ def update_workspace(
 def list_workspaces(
     session: Session, actor: User, after_id: int, limit: int, status: str | None = None
 ) -> list[Workspace]:
-    ids = readable_workspace_ids(session, actor)
+    readable = readable_workspaces(session, actor)
     stmt = select(Workspace).where(Workspace.id > after_id).order_by(Workspace.id)
-    if ids is not None:
-        stmt = stmt.where(Workspace.id.in_(ids))
+    if readable is not None:
+        stmt = stmt.where(Workspace.id.in_(readable))
     if status:
         stmt = stmt.where(Workspace.status == status)
     return list(session.scalars(stmt.limit(limit + 1)))
