@@ -9,11 +9,18 @@ import sys
 from workspace.config import ConfigError
 
 
+def _migrating() -> bool:
+    """`flask --app wsgi db …`: every other process refuses a database whose
+    schema is behind, and this is the command that brings it up to date."""
+    args = sys.argv[1:]
+    return os.path.basename(sys.argv[0]) in ("flask", "__main__.py") and "db" in args
+
+
 def _build():  # noqa: ANN202 - returns the Flask app
     from workspace.app import create_app
     from workspace.cli import register_cli
 
-    application = create_app()
+    application = create_app(migrating=_migrating())
     register_cli(application)
     return application
 

@@ -42,7 +42,8 @@ PLUGINS: tuple[str, ...] = ("workspace.notifications.plugin",)
 csrf = CSRFProtect()
 
 
-def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+def create_app(settings: Settings | None = None, *, migrating: bool = False,
+               **overrides: Any) -> Flask:
     settings = settings or load_settings()
     if overrides:
         settings = settings.with_overrides(**overrides)
@@ -72,7 +73,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from workspace.migrations import check_database, upgrade_if_embedded
 
     check_database(settings)
-    upgrade_if_embedded(settings)
+    from workspace.webhooks import secret_box
+
+    secret_box.use_key(settings.secret_key)
+    # On PostgreSQL `flask db upgrade` is what brings the schema up to date,
+    # so that one command cannot require it to be.
+    if settings.is_sqlite or not migrating:
+        upgrade_if_embedded(settings)
+        with db.transaction() as s:
+            secret_box.seal_legacy(s)
 
     csrf.init_app(app)
     _register_api(app)

@@ -65,6 +65,34 @@ def test_bad_configuration_is_one_clear_line(app, settings):
     assert bad_port.returncode == 2 and "PORT" in bad_port.stderr
 
 
+@pytest.mark.skipif(not USE_PG, reason="SQLite is migrated by the app itself")
+def test_db_upgrade_brings_a_database_that_is_behind_up_to_date(settings):
+    """Every other process refuses a schema that is behind, so the upgrade
+    command itself must run against one (each release with a migration)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import PG_ADMIN_URL, RUN_ID
+    from workspace.migrations import upgrade
+
+    name = f"jl_behind_{RUN_ID}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        upgrade(url, "0005")
+        refused = _flask(settings, "routes", DATABASE_URL=url)
+        assert refused.returncode == 2 and "db upgrade" in refused.stderr
+        done = _flask(settings, "db", "upgrade", DATABASE_URL=url)
+        assert done.returncode == 0, done.stderr
+        assert "up to date" in done.stdout
+        assert _flask(settings, "routes", DATABASE_URL=url).returncode == 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _serve(settings, port):
     proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
                             env=_env(settings, PORT=str(port)),

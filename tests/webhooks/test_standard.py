@@ -57,6 +57,39 @@ def test_signed_delivery_verifies_and_secret_is_shown_once(ready, make, api, rec
     assert len(receiver.requests) == 1
 
 
+def test_secrets_are_stored_encrypted_and_clear_ones_are_sealed_at_start(
+        ready, make, api, receiver):
+    """A copy of the database alone does not reveal a secret that signs
+    deliveries; a secret stored in clear by an earlier version keeps
+    signing after it is sealed."""
+    from sqlalchemy import String, cast, select, type_coerce, update
+
+    from workspace.db import db
+    from workspace.webhooks import secret_box
+    from workspace.webhooks.models import WebhookEndpoint
+
+    table = WebhookEndpoint.__table__
+    ws = make.workspace()
+    hook = _create(api, ws, receiver.url + "/hooks")
+    with db.reading() as s:
+        stored = s.scalar(select(cast(table.c.secret, String)).where(table.c.id == hook["id"]))
+    assert stored.startswith("enc1:") and hook["secret"] not in stored
+
+    legacy = "whsec_" + "QkVGT1JFLVRIRS1DSEFOR0UtMTIzNDU2Nzg5MA=="
+    with db.transaction() as s:  # as an earlier version stored it
+        s.execute(update(table).where(table.c.id == hook["id"])
+                  .values(secret=type_coerce(legacy, String)))
+    with db.transaction() as s:
+        assert secret_box.seal_legacy(s) == 1
+    with db.reading() as s:
+        stored = s.scalar(select(cast(table.c.secret, String)).where(table.c.id == hook["id"]))
+    assert stored.startswith("enc1:") and legacy not in stored
+    reach_milestone(api, ws)
+    wait_for(lambda: receiver.requests, timeout=15)
+    got = receiver.requests[0]
+    assert Webhook(legacy).verify(got.body, got.headers)["type"] == "milestone.reached"
+
+
 def test_500s_then_success_retries_with_the_same_id_and_stops(ready, make, api, receiver):
     ws = make.workspace()
     hook = _create(api, ws, receiver.url)

@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.db import Base, utcnow
+from workspace.webhooks.secret_box import SealedText
 
 FORMATS = ("standard", "dingtalk", "feishu", "wecom")
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
@@ -30,9 +31,10 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list[Any]] = mapped_column(default=list)
     format: Mapped[str] = mapped_column(String(16), default="standard")
-    secret: Mapped[str | None] = mapped_column(String(200))
+    # Encrypted at rest (secret_box): deliveries must be signed with them.
+    secret: Mapped[str | None] = mapped_column(SealedText)
     # During a rotation the old secret still signs, so receivers can switch.
-    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(SealedText)
     previous_secret_expires_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
