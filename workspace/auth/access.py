@@ -37,16 +37,16 @@ def oversees(session: Session, user: User, workspace_id: int) -> bool:
     """Managers read every workspace of their portfolio (all, if they have none)."""
     if not user.is_manager:
         return False
-    ids = overseen_workspace_ids(session, user)
-    return ids is None or workspace_id in ids
-
-
-def overseen_workspace_ids(session: Session, user: User) -> set[int] | None:
-    """None means every workspace. Portfolios narrow this (see portfolios)."""
     from workspace.auth import portfolio_hook
 
     query = portfolio_hook.restrict(session, user)
-    return None if query is None else set(session.scalars(query))
+    if query is None:
+        return True
+    # One id asked in SQL: every workspace request would otherwise load the
+    # whole portfolio (hundreds of ids) to test one.
+    found = session.scalar(
+        select(Workspace.id).where(Workspace.id == workspace_id, Workspace.id.in_(query)))
+    return found is not None
 
 
 def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> bool:
