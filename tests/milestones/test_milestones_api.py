@@ -122,8 +122,8 @@ def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(make, api):
 
 def test_calendar_feed_parses_and_accepts_a_read_token(make, api, client):
     ws = make.workspace()
-    milestone(api, ws, title="试产验收 Pilot acceptance", due_date="2026-06-30",
-              description="Three good batches in a row")
+    dated = milestone(api, ws, title="试产验收 Pilot acceptance", due_date="2026-06-30",
+                      description="Three good batches in a row")
     milestone(api, ws, title="No date yet")
     token = make.token(ws.partner, ("read",))
     resp = client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics?token={token}")
@@ -134,6 +134,8 @@ def test_calendar_feed_parses_and_accepts_a_read_token(make, api, client):
     assert len(vevents) == 1
     assert str(vevents[0]["SUMMARY"]) == "试产验收 Pilot acceptance"
     assert vevents[0].decoded("DTSTART") == date(2026, 6, 30)
+    # The event opens the workspace page at the milestone, like the feed and mails.
+    assert str(vevents[0]["URL"]).endswith(f"/workspaces/{ws.id}#milestone-{dated['id']}")
     assert client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics").status_code == 401
     outsider = make.token(make.user(), ("read",))
     assert client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics?token={outsider}"

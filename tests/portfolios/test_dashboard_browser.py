@@ -66,6 +66,12 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     href = page.get_attribute(
         '#milestone-feed li[data-type="milestone.reached"]:has-text("Scrap below 1.5%") a', "href")
     assert href == f"/workspaces/{w.by_org.id}#milestone-{second['id']}"
+    feed_page = page.context.new_page()
+    feed_page.goto(live_server.url + href)
+    target = feed_page.wait_for_selector(":target")
+    assert "Scrap below 1.5%" in target.inner_text()
+    assert target.is_visible()
+    feed_page.close()
 
     # Export the table from the page, with progress, then a download link.
     page.click('button[data-export="csv"]')

@@ -51,7 +51,7 @@ def portfolio_calendar() -> Any:
     with db.reading() as s:
         rows = portfolio_milestones(s, user)
     public_url = current_app.extensions["jointlab.settings"].public_url
-    body = portfolio_ics(user, rows, public_url, _("JointLab · milestones"))
+    body = portfolio_ics(rows, public_url, _("JointLab · milestones"))
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="jointlab-milestones.ics"',
         "Cache-Control": "private, max-age=300"})
