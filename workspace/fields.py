@@ -41,3 +41,23 @@ class StrictInteger(fields.Integer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+
+
+class IdList(fields.String):
+    """Query-string ids, comma-separated ("3" or "3,8,21"): loaded as a
+    sorted tuple without repeats; at most `most` of them."""
+
+    def __init__(self, most: int, **kwargs: Any) -> None:
+        self.most = most
+        kwargs.setdefault("metadata", {}).setdefault("pattern", r"^\d+(,\d+)*$")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, ...]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        parts = [p.strip() for p in text.split(",")]
+        if not all(p.isascii() and p.isdigit() and int(p) >= 1 for p in parts):
+            raise ValidationError("Give ids as positive whole numbers, comma-separated.")
+        ids = tuple(sorted({int(p) for p in parts}))
+        if len(ids) > self.most:
+            raise ValidationError(f"At most {self.most} ids.")
+        return ids

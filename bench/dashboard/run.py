@@ -82,7 +82,11 @@ ROUTES = (("GET /api/v1/dashboard (first 100 rows, totals over 500)", "/api/v1/d
           ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
           ("GET /dashboard (page)", "/dashboard"),
           ("GET /api/v1/dashboard?q=…&overdue=true",
-           "/api/v1/dashboard?q=collab&overdue=true&sort=next_due"))
+           "/api/v1/dashboard?q=collab&overdue=true&sort=next_due"),
+          # What a live page re-reads after a burst of events.
+          ("GET /api/v1/dashboard?workspace_id=… (1 row)", "/api/v1/dashboard?workspace_id=7"),
+          ("GET /api/v1/dashboard?workspace_id=… (10 rows)",
+           "/api/v1/dashboard?workspace_id=" + ",".join(str(i) for i in range(7, 107, 10))))
 
 
 def start_peer(cookies: Any) -> tuple[subprocess.Popen, int]:

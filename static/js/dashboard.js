@@ -71,12 +71,21 @@
     tr.classList.add("updated");
   }
 
-  async function refreshRow(workspaceId) {
-    const tr = document.querySelector(`tr[data-workspace-id="${workspaceId}"]`);
-    if (!tr) return;
-    const data = await JL.api("GET", "/dashboard?" + filterParams({ workspace_id: workspaceId }));
-    if (!data.items.length) { tr.remove(); return; }
-    fillRow(tr, data.items[0]);
+  // The rows on this page that events touched, in one request; a row that
+  // no longer passes the page's filters leaves the table.
+  async function refreshRows(workspaceIds) {
+    const rows = new Map();
+    for (const id of workspaceIds) {
+      const tr = document.querySelector(`tr[data-workspace-id="${id}"]`);
+      if (tr) rows.set(Number(id), tr);
+    }
+    if (!rows.size) return;
+    const data = await JL.api("GET", "/dashboard?" + filterParams({
+      workspace_id: [...rows.keys()].join(","), limit: rows.size }));
+    const fresh = new Map(data.items.map((r) => [r.id, r]));
+    for (const [id, tr] of rows) {
+      if (fresh.has(id)) fillRow(tr, fresh.get(id)); else tr.remove();
+    }
   }
 
   async function refreshTotals() {
@@ -118,7 +127,7 @@
     pending.clear();
     const started = performance.now();
     try {
-      await Promise.all(ids.map(refreshRow));
+      await refreshRows(ids);
       await refreshTotals();
       gap = Math.min(5000, Math.max(250, 3 * (performance.now() - started)));
     } catch (err) {

@@ -194,6 +194,15 @@ def test_totals_alone_match_the_boards_totals(make, api):
     one = pm.get(f"/dashboard?workspace_id={w.by_hand.id}").get_json()
     assert [r["title"] for r in one["items"]] == ["Weld seams"]
     assert one["items"][0]["milestones"]["overdue"] == 1
+    # Several rows at once (a burst that touched several workspaces); one outside
+    # the portfolio among them is simply not there.
+    several = pm.get(f"/dashboard?workspace_id={w.by_hand.id},{w.outside.id},{w.by_org.id}"
+                     ).get_json()
+    assert sorted(r["id"] for r in several["items"]) == sorted([w.by_hand.id, w.by_org.id])
+    for bad in ("0", "1,,2", "a", "1;2", ",".join(["1"] * 2) + ",-3", "١"):
+        refused = pm.get(f"/dashboard?workspace_id={bad}")
+        assert refused.status_code == 422, bad
+        assert "workspace_id" in refused.get_json()["error"]["fields"], bad
     hidden = pm.get(f"/dashboard?workspace_id={w.outside.id}").get_json()
     assert hidden["items"] == [] and hidden["totals"]["workspaces"] == 0
     assert pm.get(f"/dashboard/totals?workspace_id={w.outside.id}").get_json()["workspaces"] == 0

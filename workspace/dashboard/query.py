@@ -38,7 +38,7 @@ class Filters:
     status: str | None = None
     overdue: bool | None = None
     q: str | None = None
-    workspace_id: int | None = None
+    workspace_id: tuple[int, ...] | None = None  # a live page re-reading its rows
     sort: str = "title"
     order: str = "asc"
 
@@ -69,8 +69,8 @@ def _conditions(session: Session, user: User, f: Filters) -> list[Any]:
     readable = readable_workspaces(session, user)
     if readable is not None:
         conditions.append(Workspace.id.in_(readable))
-    if f.workspace_id is not None:  # a live page refreshing one row
-        conditions.append(Workspace.id == f.workspace_id)
+    if f.workspace_id is not None:
+        conditions.append(Workspace.id.in_(f.workspace_id))
     if f.organization_id is not None:
         conditions.append(or_(Workspace.enterprise_id == f.organization_id,
                               Workspace.university_id == f.organization_id))

@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from workspace.dashboard.query import DEFAULT_ROWS, SORTS
 from workspace.events.schemas import EventSchema
+from workspace.fields import IdList
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
 MAX_ROWS = 1000
@@ -14,8 +15,9 @@ class DashboardFiltersSchema(Schema):
         "description": "true: only workspaces with an overdue milestone; false: only without"})
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "Search in titles and organization names"})
-    workspace_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                                  metadata={"description": "Just this workspace's row"})
+    workspace_id = IdList(most=MAX_ROWS, load_default=None, metadata={
+        "description": "Just these workspaces' rows: one id or several, comma-separated "
+                       "(what a live page re-reads after a burst of events)"})
 
 
 class DashboardQuerySchema(DashboardFiltersSchema):
