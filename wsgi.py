@@ -3,6 +3,7 @@ runs operator commands; WSGI servers import `app`."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -31,6 +32,11 @@ except ConfigError as err:
     # A bad setting is an operator's mistake, not a crash: one line, exit 2.
     print(f"jointlab: {err}", file=sys.stderr)
     sys.exit(2)
+# The ~180,000 objects built at start-up (models, SQL constructs, templates)
+# live as long as the process: moved out of the collector's reach, a full
+# collection no longer walks them in the middle of a request (measured:
+# dashboard requests with 300 ms stalls every few dozen; none after).
+gc.freeze()
 
 
 def main() -> None:

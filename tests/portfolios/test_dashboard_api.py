@@ -40,6 +40,8 @@ def test_rows_show_parties_progress_trial_and_next_milestone(make, api):
     assert row["status"] == "active"
     assert row["milestones"] == {"total": 4, "reached": 1, "open": 3, "overdue": 1, "missed": 0}
     assert row["next_milestone"]["id"] == late["id"]  # the overdue one comes first
+    assert row["next_milestone"]["title"] == "Pilot line set up"
+    assert row["next_milestone"]["due_date"] == late["due_date"]
     assert row["latest_trial"]["number"] == 1
     assert row["latest_trial"]["status"] == "completed"
     assert row["latest_trial"]["outcome"] == "passed"
@@ -49,6 +51,11 @@ def test_rows_show_parties_progress_trial_and_next_milestone(make, api):
     assert board["totals"]["with_overdue"] == 1
     assert board["totals"]["milestones"]["reached"] == 1
     assert board["last_event_id"] > 0
+    # Sorting by the next due date or the latest trial: those without one last, either way.
+    for order in ("asc", "desc"):
+        for key in ("next_due", "latest_trial"):
+            rows = api.as_(w.manager).get(f"/dashboard?sort={key}&order={order}").get_json()
+            assert [r["title"] for r in rows["items"]] == ["Acme porosity", "Weld seams"]
 
 
 def test_statement_agreed_shows_once_both_sides_approve(make, api):
@@ -84,6 +91,7 @@ def test_filters_sort_and_search(make, api):
     assert titles("?q=ACME%20cast") == ["Acme porosity"]  # organization names too
     assert titles("?q=secret") == []  # outside the portfolio stays outside
     assert titles("?sort=overdue&order=desc")[0] == "Weld seams"
+    assert titles("?sort=next_due") == ["Weld seams", "Acme porosity"]  # no due date: last
     page = pm.get("/dashboard?limit=1").get_json()
     assert len(page["items"]) == 1 and page["next_cursor"] == "1"
     assert page["totals"]["workspaces"] == 2
@@ -158,8 +166,9 @@ def test_dashboard_cost_does_not_grow_with_the_portfolio(app, make, api):
         event.remove(db.engine, "before_cursor_execute", count)
     assert body["totals"]["workspaces"] >= 8
     # Constant: BEGIN, token, user, cursor, portfolio, the rows (the readable
-    # set is inside them, not a list of ids), the page's funding, funding totals.
-    assert large == small <= 8, statements
+    # set is inside them, not a list of ids), the page's funding, next
+    # milestones and latest trials (none here), funding totals.
+    assert large == small <= 9, statements
 
 
 def test_totals_alone_match_the_boards_totals(make, api):
