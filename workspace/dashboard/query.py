@@ -131,11 +131,11 @@ def _statement(conditions: list[Any], day: Any, sort: str) -> tuple[Select, dict
     # by id, one index lookup each (two more when sorting by them). OFFSET 0
     # keeps PostgreSQL from merging it into the outer query, where it
     # evaluated those lookups again per join.
-    extra = {"next_due": _next_due(), "latest_trial": _latest_trial_number()}
+    sort_key = {"next_due": _next_due, "latest_trial": _latest_trial_number}.get(sort)
     ws = (select(Workspace.id, Workspace.title, Workspace.status, Workspace.updated_at,
                  Workspace.enterprise_id, Workspace.university_id,
                  _next_milestone_id().label("next_id"), _latest_trial_id().label("trial_id"),
-                 *(expr.label(key) for key, expr in extra.items() if key == sort))
+                 *([sort_key().label(sort)] if sort_key else []))
           .where(*conditions).offset(0).subquery("ws"))
     ent, uni = aliased(Organization), aliased(Organization)
     counts = _milestone_counts(conditions, day)
@@ -161,7 +161,7 @@ def _statement(conditions: list[Any], day: Any, sort: str) -> tuple[Select, dict
         "open": func.coalesce(counts.c.open, 0),
         "agreed": literal(None) if stmt_sq is None else stmt_sq.c.agreed_version_id,
         "id": ws.c.id,
-        **{key: ws.c[key] for key in extra if key == sort},
+        **({sort: ws.c[sort]} if sort_key else {}),
     }
     return stmt, columns
 
