@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from realtime import on
-from workspace.errors import AppError
+from workspace.errors import AppError, is_out_of_range, out_of_range
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ def handler(event: str, schema: Schema | None = None) -> Callable[..., Any]:
                           else {"_schema": err.messages})
                 return error_ack(AppError("Some fields are invalid.", fields=fields,
                                           code="validation_failed"))
-            except Exception:
+            except Exception as err:
+                if is_out_of_range(err):
+                    return error_ack(out_of_range())
                 log.exception("socket handler %s failed", event)
                 return error_ack(AppError("Something went wrong on our side.",
                                           code="internal_error"))

@@ -21,6 +21,7 @@ from realtime.acks import handler
 from realtime.connection import DISCONNECT_HOOKS
 from workspace.documents import crdt, sync
 from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
+from workspace.fields import id_range
 
 MAX_AWARENESS_BYTES = 64 * 1024
 
@@ -37,17 +38,17 @@ class Bytes(fields.Field):
 
 
 class JoinSchema(Schema):
-    document_id = fields.Integer(strict=True, required=True)
+    document_id = fields.Integer(strict=True, required=True, validate=id_range())
     state_vector = Bytes(load_default=b"")
 
 
 class UpdateSchema(Schema):
-    document_id = fields.Integer(strict=True, required=True)
+    document_id = fields.Integer(strict=True, required=True, validate=id_range())
     update = Bytes(required=True)
 
 
 class LeaveSchema(Schema):
-    document_id = fields.Integer(strict=True, required=True)
+    document_id = fields.Integer(strict=True, required=True, validate=id_range())
 
 
 def room_of(document_id: int) -> str:

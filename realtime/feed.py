@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from realtime import clients, socketio
 from realtime.acks import handler
@@ -29,6 +29,7 @@ from workspace.db import db
 from workspace.events import types as ev
 from workspace.events.log import feed_events, latest_event_id, workspace_events
 from workspace.events.schemas import FeedQuerySchema, parse_types
+from workspace.fields import MAX_EVENT_ID, id_range
 
 log = logging.getLogger(__name__)
 
@@ -223,9 +224,10 @@ pump = FeedPump()
 
 
 class SubscribeSchema(Schema):
-    workspace_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    workspace_id = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                  validate=id_range())
     after = fields.Integer(strict=True, load_default=None, allow_none=True,
-                           validate=validate.Range(min=0))
+                           validate=id_range(0, MAX_EVENT_ID))
     types = fields.Raw(load_default=None)
 
 

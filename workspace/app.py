@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from workspace.config import Settings, load_settings
 from workspace.db import db
+from workspace.http import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
             secret_box.seal_legacy(s)
 
     csrf.init_app(app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_api(app)
     _register_pages(app)
 

@@ -62,8 +62,23 @@ class RateLimited(AppError):
     status, code = 429, "rate_limited"
 
 
+def out_of_range() -> ValidationFailed:
+    """For a number or text the validators let through that the database
+    cannot store (an id past 2^31 on PostgreSQL, past 2^63 on SQLite): the
+    request was bad, not the server, and its transaction has been rolled back."""
+    return ValidationFailed(
+        "A value in the request is out of range: too large a number or too long a text.")
+
+
+def is_out_of_range(err: Exception) -> bool:
+    from sqlalchemy.exc import DataError
+
+    return isinstance(err, OverflowError | DataError)
+
+
 def register_error_handlers(app: Any) -> None:
     from flask import jsonify, render_template, request
+    from sqlalchemy.exc import DataError
     from werkzeug.exceptions import HTTPException
 
     def wants_json() -> bool:
@@ -84,6 +99,13 @@ def register_error_handlers(app: Any) -> None:
         wrapped = AppError(err.description or err.name, code=code)
         wrapped.status = err.code or 500
         return render(wrapped)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(err: Exception) -> Any:
+        app.logger.warning("value out of range on %s %s: %s", request.method, request.path,
+                           str(err).splitlines()[0])
+        return render(out_of_range())
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Any:

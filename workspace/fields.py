@@ -8,6 +8,13 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 TITLE_MAX = 200
+MAX_ID = 2**31 - 1  # rows are keyed by PostgreSQL `integer`
+MAX_EVENT_ID = 2**63 - 1  # events are keyed by `bigint`
+
+
+def id_range(min: int = 1, max: int = MAX_ID) -> validate.Range:  # noqa: A002
+    """Ids a client sends: past what the column holds is a 422, not an overflow."""
+    return validate.Range(min=min, max=max)
 
 
 def iso_utc(value: datetime | str | None) -> str | None:

@@ -14,10 +14,20 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from workspace.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from workspace.fields import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id no row can have is a 404 at routing,
+    not an overflow in the database."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - Werkzeug's name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 @api.before_request

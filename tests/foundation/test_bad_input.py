@@ -12,6 +12,7 @@ import pytest
 
 from workspace.http import OPERATIONS
 
+BIG = "99999999999999999999"
 BODIES = [
     b"{not json",
     b"[]",
@@ -21,8 +22,14 @@ BODIES = [
     b'{"title": "' + b"x" * 5000 + b'"}',
     b'{"text": 12, "events": "x", "url": 3, "value": "NaN", "metric": null}',
     b"\xff\xfe\x00",
+    # Numbers no column can hold (PostgreSQL integer ends at 2^31, SQLite at 2^63).
+    b'{"user_id": %(big)s, "enterprise_id": %(big)s, "university_id": %(big)s, '
+    b'"parent_id": %(big)s, "indicator_id": %(big)s, "workspace_ids": [%(big)s], '
+    b'"organization_ids": [%(big)s], "version_id": %(big)s, "limit": %(big)s}'
+    % {b"big": BIG.encode()},
 ]
-QUERIES = ["", "?limit=0", "?limit=abc&cursor=-1", "?after=-5&types=nope.*", "?cursor=zz"]
+QUERIES = ["", "?limit=0", "?limit=abc&cursor=-1", "?after=-5&types=nope.*", "?cursor=zz",
+           f"?after={BIG}&cursor={BIG}&organization_id={BIG}&workspace_id={BIG}"]
 
 
 def _snapshot(client, make, ws):
@@ -30,13 +37,13 @@ def _snapshot(client, make, ws):
     return client.get(f"/api/v1/workspaces/{ws.id}/events", headers=headers).get_json()
 
 
-@pytest.mark.parametrize("ids", [("own",), ("missing",)])
+@pytest.mark.parametrize("ids", [("own",), ("missing",), ("huge",)])
 def test_every_route_answers_garbage_with_4xx_envelope(client, make, ids):
     ws = make.workspace()
     token = make.token(ws.owner, ("read", "write"))
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     before = _snapshot(client, make, ws)
-    the_id = ws.id if ids == ("own",) else 987654
+    the_id = {("own",): ws.id, ("missing",): 987654, ("huge",): BIG}[ids]
     # Routes without a body do their thing whatever the body says (a DELETE
     # deletes); only routes that parse a body must refuse all of these.
     for op in [o for o in OPERATIONS if o.body is not None or o.method == "GET"]:
@@ -75,3 +82,21 @@ def test_openapi_lists_every_route_and_the_limits(client):
     title = doc["components"]["schemas"]["WorkspaceCreate"]["properties"]["title"]
     assert title["maxLength"] == 200
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_numbers_no_column_can_hold_get_a_4xx(api, make):
+    """Every query field and path id set to 10^20, one at a time: a 404 or 422
+    envelope (or the answer, where a field cannot matter), never an overflow
+    surfacing as a 500 (PostgreSQL and SQLite alike)."""
+    ws = make.workspace()
+    owner = api.as_(ws.owner)
+    for op in [o for o in OPERATIONS if o.method == "GET"]:
+        own = re.sub(r"<(?:\w+:)?\w+>", str(ws.id), op.rule)
+        huge = re.sub(r"<(?:\w+:)?\w+>", BIG, op.rule)
+        tries = [huge] if huge != op.rule else []
+        tries += [f"{own}?{name}={BIG}" for name in (op.query.fields if op.query else ())]
+        for path in tries:
+            res = owner.get(path)
+            assert res.status_code < 500, (path, res.data[:200])
+            if res.status_code >= 400:
+                assert res.get_json()["error"]["message"], path

@@ -60,3 +60,17 @@ def test_subscribing_to_a_workspace_i_cannot_read_is_not_found(make, sio):
     assert ack["ok"] is False and ack["error"]["code"] == "not_found"
     ack = client.call("feed:subscribe", {"workspace_id": "x"}, timeout=10)
     assert ack["ok"] is False and ack["error"]["code"] == "validation_failed"
+
+
+def test_ids_past_what_the_database_holds_are_refused_in_the_ack(make, sio):
+    ws = make.workspace()
+    client = sio.connect(token=make.token(ws.owner, ("read", "write")))
+    big = 10**20
+    for event, payload in (("feed:subscribe", {"workspace_id": big}),
+                           ("feed:subscribe", {"workspace_id": ws.id, "after": big}),
+                           ("doc:join", {"document_id": big})):
+        ack = client.call(event, payload, timeout=10)
+        assert ack["ok"] is False, (event, payload, ack)
+        assert ack["error"]["code"] in ("validation_failed", "not_found"), (event, ack)
+    # The connection is still good for a real subscription.
+    assert client.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"] is True

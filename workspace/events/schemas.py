@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from workspace.events.types import is_valid_pattern
+from workspace.fields import MAX_EVENT_ID, id_range
 
 
 class ActorSchema(Schema):
@@ -19,7 +20,7 @@ class EventSchema(Schema):
 
 
 class WorkspaceEventsQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=id_range(0, MAX_EVENT_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     cursor = fields.String(load_default=None, validate=validate.Length(max=32))
 
