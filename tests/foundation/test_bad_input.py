@@ -100,3 +100,29 @@ def test_numbers_no_column_can_hold_get_a_4xx(api, make):
             assert res.status_code < 500, (path, res.data[:200])
             if res.status_code >= 400:
                 assert res.get_json()["error"]["message"], path
+
+
+PAGE_QUERIES = [
+    "?sort=nope&order=sideways&limit=abc&cursor=-1&ids=a,b&from=2026-13-45&to=yesterday"
+    "&q=%00&status=zz&organization_id=x&overdue=maybe&workspace_id=0&metric=%ff",
+    f"?limit={BIG}&cursor={BIG}&organization_id={BIG}&workspace_id={BIG}&ids={BIG}"
+    "&from=99999-01-01",
+]
+
+
+def test_every_page_answers_garbage_queries_without_a_500(live_server, make, api):
+    """The HTML pages a manager can open, with nonsense and huge query values."""
+    from tests.conftest import login_cookie
+    from tests.portfolios.builders import world
+
+    w = world(make, api)
+    session, _csrf = login_cookie(live_server.url, w.manager)
+    rules = [r.rule for r in live_server.app.url_map.iter_rules()
+             if "GET" in (r.methods or ()) and not r.rule.startswith(("/api/", "/static/"))]
+    assert len(rules) > 10
+    for rule in rules:
+        path = re.sub(r"<int:\w+>", str(w.by_org.id), rule)
+        path = re.sub(r"<(?:\w+:)?\w+>", "x", path)
+        for query in PAGE_QUERIES:
+            res = session.get(live_server.url + path + query, timeout=30)
+            assert res.status_code < 500, (path, query, res.text[:300])
