@@ -101,8 +101,16 @@ def test_exports_and_pages_stay_inside_the_portfolio(make, api, live_server, wor
     assert "Acme porosity" in page.text and "Secret furnace" not in page.text
     timeline = session.get(f"{live_server.url}/dashboard/timeline", timeout=10).text
     assert "Secret furnace" not in timeline
-    assert session.get(f"{live_server.url}/workspaces/{w.outside.id}",
-                       timeout=10).status_code == 404
+    outside = session.get(f"{live_server.url}/workspaces/{w.outside.id}", timeout=10)
+    assert outside.status_code == 404
+    assert "Not found, or not yours to see." in outside.text
+    assert "Secret furnace" not in outside.text
+    # The error page speaks the reader's language.
+    assert session.patch(f"{live_server.url}/api/v1/me", json={"locale": "zh-CN"},
+                         headers={"X-CSRF-Token": _csrf}, timeout=10).status_code == 200
+    outside = session.get(f"{live_server.url}/workspaces/{w.outside.id}", timeout=10)
+    assert outside.status_code == 404 and "未找到，或您无权查看。" in outside.text
+    assert session.get(f"{live_server.url}/workspaces/{2**40}", timeout=10).status_code == 404
     listing = session.get(f"{live_server.url}/workspaces", timeout=10).text
     assert "Weld seams" in listing and "Secret furnace" not in listing
     # Someone else's export is not theirs to read.
