@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, request
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from realtime import clients, socketio
 from realtime.acks import handler
@@ -29,7 +29,7 @@ from workspace.db import db
 from workspace.events import types as ev
 from workspace.events.log import feed_events, latest_event_id, workspace_events
 from workspace.events.schemas import FeedQuerySchema, parse_types
-from workspace.fields import MAX_EVENT_ID, id_range
+from workspace.fields import MAX_EVENT_ID, MAX_ID, id_range
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +153,19 @@ class FeedPump:
 
         def replay() -> None:
             handler_thread.join(timeout=5)  # the ack goes out first
-            with self.lock:
-                if sub not in self.subs.get(sub.sid, []):
-                    return
-                last = self._replay(sub, after, by_seq)
-                sub.cursor = max(last, self.high_water)
-                sub.ready = True
+            try:
+                with self.lock:
+                    if sub not in self.subs.get(sub.sid, []):
+                        return
+                    last = self._replay(sub, after, by_seq)
+                    sub.cursor = max(last, self.high_water)
+                    sub.ready = True
+            except Exception:
+                # Left subscribed, the client would wait for events that never
+                # come; disconnected, it reconnects and asks again from its cursor.
+                log.exception("feed: replay for %s failed", sub.sid)
+                self.unsubscribe_all(sub.sid)
+                socketio.server.disconnect(sub.sid, ignore_queue=True)
 
         socketio.start_background_task(replay)
 
@@ -229,6 +236,12 @@ class SubscribeSchema(Schema):
     after = fields.Integer(strict=True, load_default=None, allow_none=True,
                            validate=id_range(0, MAX_EVENT_ID))
     types = fields.Raw(load_default=None)
+
+    @validates_schema
+    def _seq_in_range(self, data: dict[str, Any], **_: Any) -> None:
+        # With a workspace, `after` is a seq, an `integer` column.
+        if data.get("workspace_id") is not None and (data.get("after") or 0) > MAX_ID:
+            raise ValidationError(f"Must be at most {MAX_ID}.", field_name="after")
 
 
 @handler("feed:subscribe", SubscribeSchema())

@@ -62,7 +62,7 @@ class IdList(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, ...]:
         text = super()._deserialize(value, attr, data, **kwargs)
         parts = [p.strip() for p in text.split(",")]
-        if not all(p.isascii() and p.isdigit() and int(p) >= 1 for p in parts):
+        if not all(p.isascii() and p.isdigit() and 1 <= int(p) <= MAX_ID for p in parts):
             raise ValidationError("Give ids as positive whole numbers, comma-separated.")
         ids = tuple(sorted({int(p) for p in parts}))
         if len(ids) > self.most:

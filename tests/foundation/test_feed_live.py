@@ -68,6 +68,8 @@ def test_ids_past_what_the_database_holds_are_refused_in_the_ack(make, sio):
     big = 10**20
     for event, payload in (("feed:subscribe", {"workspace_id": big}),
                            ("feed:subscribe", {"workspace_id": ws.id, "after": big}),
+                           ("feed:subscribe", {"workspace_id": ws.id, "after": 2**40}),
+                           ("feed:subscribe", {"after": big}),
                            ("doc:join", {"document_id": big})):
         ack = client.call(event, payload, timeout=10)
         assert ack["ok"] is False, (event, payload, ack)

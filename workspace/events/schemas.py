@@ -20,12 +20,13 @@ class EventSchema(Schema):
 
 
 class WorkspaceEventsQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=id_range(0, MAX_EVENT_ID))
+    after = fields.Integer(load_default=0, validate=id_range(0))  # a seq
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     cursor = fields.String(load_default=None, validate=validate.Length(max=32))
 
 
 class FeedQuerySchema(WorkspaceEventsQuerySchema):
+    after = fields.Integer(load_default=0, validate=id_range(0, MAX_EVENT_ID))  # an event id
     types = fields.String(load_default=None, validate=validate.Length(max=500),
                           metadata={"description": "Comma-separated, e.g. milestone.*"})
 
