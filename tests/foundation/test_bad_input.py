@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from tests.conftest import login_cookie
+from tests.portfolios.builders import world
 from workspace.http import OPERATIONS
 
 BIG = "99999999999999999999"
@@ -112,9 +114,6 @@ PAGE_QUERIES = [
 
 def test_every_page_answers_garbage_queries_without_a_500(live_server, make, api):
     """The HTML pages a manager can open, with nonsense and huge query values."""
-    from tests.conftest import login_cookie
-    from tests.portfolios.builders import world
-
     w = world(make, api)
     session, _csrf = login_cookie(live_server.url, w.manager)
     rules = [r.rule for r in live_server.app.url_map.iter_rules()
