@@ -61,10 +61,11 @@ class IdList(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, ...]:
         text = super()._deserialize(value, attr, data, **kwargs)
-        parts = [p.strip() for p in text.split(",")]
-        if not all(p.isascii() and p.isdigit() and 1 <= int(p) <= MAX_ID for p in parts):
+        if not all(p.isascii() and p.isdigit() for p in text.split(",")):
             raise ValidationError("Give ids as positive whole numbers, comma-separated.")
-        ids = tuple(sorted({int(p) for p in parts}))
+        ids = tuple(sorted({int(p) for p in text.split(",")}))
+        if not all(1 <= i <= MAX_ID for i in ids):
+            raise ValidationError(f"Ids run from 1 to {MAX_ID}.")
         if len(ids) > self.most:
             raise ValidationError(f"At most {self.most} ids.")
         return ids
