@@ -14,6 +14,7 @@ from workspace.events.log import workspace_events
 from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
+from workspace.pages.safe_url import safe_next
 from workspace.pages.session import load_page_user, login_required
 from workspace.workspaces import service as workspaces
 
@@ -35,9 +36,7 @@ def index() -> Any:
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     error = None
-    next_url = request.values.get("next") or url_for("pages.workspace_list")
-    if not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = url_for("pages.workspace_list")
+    next_url = safe_next(request.values.get("next"), url_for("pages.workspace_list"))
     if request.method == "POST":
         _check_form_csrf()
         try:
@@ -72,8 +71,7 @@ def set_locale() -> Any:
 
         with db.transaction() as s:
             update_me(s, g.page_user, {"locale": locale})
-    target = request.form.get("next") or "/"
-    response = make_response(redirect(target if target.startswith("/") else "/"))
+    response = make_response(redirect(safe_next(request.form.get("next"), "/")))
     response.set_cookie("locale", locale, max_age=365 * 86400, samesite="Lax")
     return response
 
