@@ -105,6 +105,15 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
 
     init_jobs(app, settings)
     init_realtime(app, settings)
+
+    from workspace.auth import stateless
+    from workspace.security import logs, proxies
+
+    logs.install(app.logger)
+    # Last: it wraps whatever session interface the app ended up with, and
+    # the proxy fix must see each request before Socket.IO's middleware does.
+    stateless.install(app)
+    proxies.install(app, settings.trusted_proxies)
     return app
 
 

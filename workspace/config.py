@@ -46,6 +46,9 @@ class Settings:
     webhook_timeout: float = 15.0
     # Requests one delivery job has in flight at once (threads; they wait on I/O).
     webhook_concurrency: int = 16
+    # Reverse proxies in front of the web processes whose X-Forwarded-* headers
+    # are believed (0: none, the headers are ignored).
+    trusted_proxies: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -84,6 +87,20 @@ def _count(name: str, raw: str | None, default: int) -> int:
             raise ValueError
     except ValueError:
         raise ConfigError(f"{name} must be a whole number from 1 to 256, got {raw!r}") from None
+    return value
+
+
+def _proxies(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return 0
+    try:
+        value = int(raw)
+        if not 0 <= value <= 10:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"TRUSTED_PROXIES must be the number of proxies in front, 0 to 10, got {raw!r}"
+        ) from None
     return value
 
 
@@ -173,6 +190,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_namespace=env.get("REDIS_NAMESPACE") or "jointlab",
         webhook_timeout=_seconds("WEBHOOK_TIMEOUT", env.get("WEBHOOK_TIMEOUT"), 15.0),
         webhook_concurrency=_count("WEBHOOK_CONCURRENCY", env.get("WEBHOOK_CONCURRENCY"), 16),
+        trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         port=port,
     )
 

@@ -57,9 +57,13 @@ class Operation:
     # a calendar): OpenAPI fragments used as they are.
     doc_body: dict[str, Any] | None = None
     doc_responses: dict[str, Any] | None = None
+    query_token: bool = False
 
 
 OPERATIONS: list[Operation] = []
+# Endpoint names of the feeds a calendar or Atom reader subscribes to: the only
+# routes that take an API token from `?token=` (readers cannot send headers).
+QUERY_TOKEN_ENDPOINTS: set[str] = set()
 
 
 @dataclass
@@ -138,6 +142,7 @@ def endpoint(
     limits: str | None = None,
     doc_body: dict[str, Any] | None = None,
     doc_responses: dict[str, Any] | None = None,
+    query_token: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route.
 
@@ -146,6 +151,8 @@ def endpoint(
     scope: "default" means `read` for GET and `write` otherwise; None means no
     authentication (login, health, docs); or a token scope such as
     `measurements:write`.
+    query_token: a feed for calendar and Atom readers, which may pass the
+    token as `?token=` (every other route refuses it there).
     """
     if scope == "default":
         scope = "read" if method == "GET" else "write"
@@ -155,7 +162,7 @@ def endpoint(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(
             Operation(rule, method, summary, body, query, response, status, paginated, scope,
-                      tag, limits, doc_body, doc_responses)
+                      tag, limits, doc_body, doc_responses, query_token)
         )
 
         @functools.wraps(view)
@@ -176,6 +183,8 @@ def endpoint(
             return _render(result, response, paginated, status)
 
         name = f"{view.__module__}.{view.__name__}".replace(".", "_")
+        if query_token:
+            QUERY_TOKEN_ENDPOINTS.add(f"{api.name}.{name}")
         api.add_url_rule(rule, endpoint=name, view_func=wrapper, methods=[method])
         return wrapper
 

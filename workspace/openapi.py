@@ -25,6 +25,12 @@ ERROR_SCHEMA = {
         }
     },
 }
+# Only the feeds take a token in the URL; every other route answers 400.
+QUERY_TOKEN = {
+    "name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+    "description": "An API token with the `read` scope, for calendar and feed readers that "
+                   "cannot send an Authorization header.",
+}
 LIMITS = (
     "Limits: titles up to 200 characters; document text up to 1 MB of UTF-8; measurement "
     "batches up to 10,000; list pages up to 200 items. Larger input gets 413 or 422 naming "
@@ -64,6 +70,8 @@ def build_spec() -> dict[str, Any]:
         }
         if op.query is not None:
             operation["parameters"] = params + [{"in": "query", "schema": op.query}]
+        if op.query_token:
+            operation["parameters"] = operation["parameters"] + [QUERY_TOKEN]
         body = op.doc_body if op.doc_body is not None else op.body
         if body is not None:
             operation["requestBody"] = {

@@ -1,4 +1,4 @@
-from flask import request
+from flask import g, request
 from flask import session as cookie
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from workspace.http import cursor_int, endpoint, page_of
 
 
 def _me(user: object) -> dict:
+    if g.get("token_scopes") is not None:
+        return UserSchema().dump(user)  # bearer calls need no CSRF token and keep no session
     return {**UserSchema().dump(user), "csrf_token": generate_csrf()}
 
 

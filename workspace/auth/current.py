@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from workspace.auth.models import User
 from workspace.auth.tokens import token_allows, user_for_token
 from workspace.db import db
-from workspace.errors import Forbidden, Unauthorized
+from workspace.errors import BadRequest, Forbidden, Unauthorized
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -23,10 +23,10 @@ def load_request_user() -> None:
     g.user = None
     g.token_scopes = None
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    if token is None and request.method == "GET":
-        # Calendar and Atom readers cannot send headers; SPEC allows ?token=.
-        token = request.args.get("token") or None
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    query_token = _query_token()
+    if token is None:
+        token = query_token
     with db.reading() as s:
         if token is not None:
             found = user_for_token(s, token)
@@ -41,6 +41,23 @@ def load_request_user() -> None:
                 g.user = user
             else:
                 session.clear()
+
+
+def _query_token() -> str | None:
+    """`?token=`, where a calendar or Atom reader needs it; refused elsewhere.
+
+    A token in a URL ends up in browser history, proxy logs and Referer
+    headers, so only the feeds that cannot do otherwise take one (SPEC)."""
+    if "token" not in request.args:
+        return None
+    from workspace.http import QUERY_TOKEN_ENDPOINTS
+
+    if request.endpoint not in QUERY_TOKEN_ENDPOINTS or request.method not in ("GET", "HEAD"):
+        raise BadRequest(
+            "API tokens are not accepted in the URL here (only the calendar and Atom feeds "
+            "take ?token=); send it in the Authorization header: `Authorization: Bearer "
+            "<token>`.", code="token_in_query")
+    return request.args.get("token") or None
 
 
 def _auth_version(user: User) -> str:

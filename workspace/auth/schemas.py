@@ -15,7 +15,9 @@ class UserSchema(Schema):
 
 
 class MeSchema(UserSchema):
-    csrf_token = fields.String()
+    csrf_token = fields.String(metadata={
+        "description": "For cookie sessions only: send it as X-CSRF-Token on writes. "
+                       "Absent for bearer calls, which need none."})
 
 
 class UserCreateSchema(Schema):

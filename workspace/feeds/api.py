@@ -29,7 +29,8 @@ def _newest(session: Any, readable: Any) -> list[Event]:
 
 
 @endpoint("/feed.atom", summary="The milestone feed (milestone.*, statement.agreed, "
-          "trial.completed) as Atom; readers pass ?token= with a read token", tag="events")
+          "trial.completed) as Atom; readers pass ?token= with a read token", tag="events",
+          query_token=True)
 def feed_atom() -> Any:
     user = require_user()
     with db.reading() as s:
@@ -45,7 +46,8 @@ def feed_atom() -> Any:
 
 
 @endpoint("/milestones.ics", summary="Every milestone of the workspaces I oversee as "
-          "iCalendar (subscribe with ?token= holding a read token)", tag="milestones")
+          "iCalendar (subscribe with ?token= holding a read token)", tag="milestones",
+          query_token=True)
 def portfolio_calendar() -> Any:
     user = require_user()
     with db.reading() as s:
