@@ -167,10 +167,12 @@ def endpoint(
 
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            from workspace.auth.current import require_scope
+            from workspace.auth.current import protect_anonymous_write, require_scope
 
             if scope is not None:
                 require_scope(scope)
+            else:
+                protect_anonymous_write()
             if query is not None:
                 kwargs["query"] = _load(query, request.args.to_dict())
             if body is not None:

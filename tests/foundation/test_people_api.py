@@ -25,7 +25,7 @@ def test_login_me_logout_with_cookie_and_csrf(client, make):
     assert client.get("/api/v1/me").get_json()["locale"] == "en"
     done = client.patch("/api/v1/me", json={"locale": "zh-CN"}, headers={"X-CSRF-Token": csrf})
     assert done.status_code == 200 and done.get_json()["locale"] == "zh-CN"
-    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
 
 

@@ -9,14 +9,12 @@ cannot be forged cross-site, so they need none.
 from __future__ import annotations
 
 from flask import g, request, session
-from flask_wtf.csrf import CSRFError, validate_csrf
 
+from workspace.auth.csrf import SAFE_METHODS, protect_api_write
 from workspace.auth.models import User
 from workspace.auth.tokens import token_allows, user_for_token
 from workspace.db import db
 from workspace.errors import BadRequest, Forbidden, Unauthorized
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def load_request_user() -> None:
@@ -85,12 +83,11 @@ def require_scope(scope: str) -> None:
             raise Forbidden(f"This token lacks the `{scope}` scope.", code="insufficient_scope")
         return
     if request.method not in SAFE_METHODS:
-        try:
-            validate_csrf(request.headers.get("X-CSRF-Token"))
-        except CSRFError as err:
-            raise Forbidden(
-                f"Missing or invalid CSRF token ({err.description}); send the X-CSRF-Token "
-                "header from GET /api/v1/me.", code="csrf_failed"
-            ) from None
-        except Exception:
-            raise Forbidden("Missing or invalid CSRF token.", code="csrf_failed") from None
+        protect_api_write(needs_token=True)
+
+
+def protect_anonymous_write() -> None:
+    """Writes of routes open to everyone (login, logout): bearer calls cannot
+    be forged; anything else must not come from another site's page."""
+    if request.method not in SAFE_METHODS and g.get("token_scopes") is None:
+        protect_api_write(needs_token=False)

@@ -6,6 +6,7 @@ from flask import abort, g, make_response, redirect, render_template, request, s
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from workspace.auth.access import Need, can, require_workspace
+from workspace.auth.csrf import SAFE_METHODS, refuse_cross_site
 from workspace.auth.current import start_session
 from workspace.auth.service import authenticate
 from workspace.db import db
@@ -19,6 +20,14 @@ from workspace.pages.session import load_page_user, login_required
 from workspace.workspaces import service as workspaces
 
 pages.before_request(load_page_user)
+
+
+@pages.before_request
+def _refuse_cross_site_forms() -> None:
+    # The one-click unsubscribe is POSTed by mail providers (RFC 8058), from
+    # anywhere; its signed link is its authority and it only turns mail off.
+    if request.method not in SAFE_METHODS and request.endpoint != "pages.unsubscribe":
+        refuse_cross_site()
 
 
 def _check_form_csrf() -> None:
