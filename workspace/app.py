@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     _register_api(app)
     _register_pages(app)
 
-    from workspace.auth.service import throttle
+    from workspace.auth.throttle import throttle
     from workspace.errors import register_error_handlers
     from workspace.i18n import init_i18n
 

@@ -61,6 +61,10 @@ class ValidationFailed(AppError):
 class RateLimited(AppError):
     status, code = 429, "rate_limited"
 
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 def out_of_range() -> ValidationFailed:
     """For a number or text the validators let through that the database
@@ -85,9 +89,12 @@ def register_error_handlers(app: Any) -> None:
         return request.path.startswith("/api/") or request.path == "/healthz"
 
     def render(err: AppError) -> Any:
+        headers = {}
+        if getattr(err, "retry_after", None):
+            headers["Retry-After"] = str(err.retry_after)
         if wants_json():
-            return jsonify(err.envelope()), err.status
-        return render_template("error.html", error=err), err.status
+            return jsonify(err.envelope()), err.status, headers
+        return render_template("error.html", error=err), err.status, headers
 
     @app.errorhandler(AppError)
     def _app_error(err: AppError) -> Any:

@@ -28,7 +28,8 @@ def _me(user: object) -> dict:
 
 @endpoint("/auth/login", "POST", summary="Log in; sets the session cookie", tag="auth",
           body=LoginSchema(), response=MeSchema(), scope=None,
-          limits="20 failed attempts a minute per address, 10 per account")
+          limits="20 failed attempts a minute per address; after 3 failures on one account "
+                 "from one address, that address waits 1 s, 2 s, 4 s… (429 with Retry-After)")
 def login(data: dict) -> object:
     with db.reading() as s:
         user = service.authenticate(s, data["email"], data["password"],

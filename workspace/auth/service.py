@@ -5,57 +5,14 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.auth.passwords import hash_password, verify_password
-from workspace.errors import Conflict, Forbidden, RateLimited, Unauthorized, ValidationFailed
+from workspace.auth.throttle import throttle
+from workspace.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from workspace.organizations.models import Organization
-
-# Failed attempts per address and per account. Only failures count: a lab of
-# thirty behind one NAT logging in at nine must not lock itself out, while a
-# guesser gets 10 tries a minute per account and 20 per address.
-LOGIN_LIMITS = (parse("20/minute"), parse("10/minute"))
-
-
-class LoginThrottle:
-    def __init__(self) -> None:
-        self._limiter: MovingWindowRateLimiter | None = None
-
-    def configure(self, storage_uri: str, namespace: str) -> None:
-        options = {"key_prefix": f"{namespace}:limits"} if storage_uri.startswith("redis") else {}
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
-
-    def _keys(self, address: str, email: str) -> tuple[tuple, tuple]:
-        by_address, by_account = LOGIN_LIMITS
-        return (by_address, "login-ip", address), (by_account, "login-email", email)
-
-    def check(self, address: str, email: str) -> None:
-        """Refuse (even the right password) while too many attempts failed."""
-        if self._limiter is None:
-            return
-        try:
-            ok = all(self._limiter.test(*key) for key in self._keys(address, email))
-        except Exception:  # the limiter's store is down: do not lock everyone out
-            return
-        if not ok:
-            raise RateLimited("Too many login attempts; wait a minute and try again.")
-
-    def failed(self, address: str, email: str) -> None:
-        if self._limiter is None:
-            return
-        try:
-            for key in self._keys(address, email):
-                self._limiter.hit(*key)
-        except Exception:
-            return
-
-
-throttle = LoginThrottle()
 
 
 def normalise_email(email: str) -> str:
@@ -71,6 +28,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     if not user.active:
         raise Unauthorized("This account is disabled.", code="account_disabled")
+    throttle.succeeded(address, email)
     return user
 
 

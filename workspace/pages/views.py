@@ -59,7 +59,9 @@ def login() -> Any:
             start_session(user)
             return redirect(next_url)
     status = error.status if error else 200
-    return render_template("login.html", error=error, next_url=next_url), status
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template("login.html", error=error, next_url=next_url), status, headers
 
 
 @pages.route("/logout", methods=["POST"])
