@@ -24,12 +24,14 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def create_admin(email: str, password: str, name: str) -> None:
     """Create the first admin (or another one)."""
+    from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
     from workspace.auth.service import create_user
     from workspace.db import db
     from workspace.errors import AppError
 
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise click.BadParameter(f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+                                 param_hint="--password")
     try:
         with db.transaction() as s:
             user = create_user(s, email=email, name=name, password=password, role="admin",

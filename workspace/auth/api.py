@@ -3,6 +3,7 @@ from flask import session as cookie
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from workspace.auth import pages as _pages  # noqa: F401  (registers /settings/password)
 from workspace.auth import service, tokens
 from workspace.auth.current import require_user, start_session
 from workspace.auth.models import ApiToken
@@ -10,6 +11,7 @@ from workspace.auth.schemas import (
     LoginSchema,
     MeSchema,
     MeUpdateSchema,
+    PasswordChangeSchema,
     TokenCreateSchema,
     TokenSchema,
     UserCreateSchema,
@@ -56,6 +58,23 @@ def update_me(data: dict) -> object:
     with db.transaction() as s:
         user = service.update_me(s, require_user(), data)
     return _me(user)
+
+
+@endpoint("/me/password", "POST", summary="Change my password (the current one is required); "
+          "my other sessions end, this one stays signed in with a new CSRF token",
+          tag="auth", body=PasswordChangeSchema(), response=MeSchema(),
+          limits="wrong current passwords are throttled like logins (429 with Retry-After)")
+def change_password(data: dict) -> object:
+    user = require_user()
+    if g.token_scopes is not None:
+        # As on GitHub and GitLab: a leaked token must not be able to take the account.
+        raise Forbidden("Change your password from a signed-in browser session; API tokens "
+                        "cannot.", code="session_required")
+    with db.transaction() as s:
+        row = service.change_password(s, user, data["current_password"],
+                                      data["new_password"], request.remote_addr or "unknown")
+        start_session(row)  # re-issued under the new password: this session stays
+        return _me(row)
 
 
 @endpoint("/me/tokens", summary="My API tokens", tag="auth", response=TokenSchema(),

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from workspace.auth.models import LOCALES, PLATFORM_ROLES, TOKEN_SCOPES
+from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from workspace.fields import StrictInteger, Title, UTCDateTime
 
 
@@ -23,7 +24,8 @@ class MeSchema(UserSchema):
 class UserCreateSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Title(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(required=True,
+                             validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
     role = fields.String(load_default="member", validate=validate.OneOf(PLATFORM_ROLES))
     organization_id = StrictInteger(load_default=None, allow_none=True)
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
@@ -38,6 +40,13 @@ class MeUpdateSchema(Schema):
 class LoginSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True,
+                                     validate=validate.Length(min=1, max=PASSWORD_MAX))
+    new_password = fields.String(required=True,
+                                 validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
 
 
 class TokenCreateSchema(Schema):
