@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from workspace.config import Settings, load_settings
@@ -130,13 +130,9 @@ def _register_pages(app: Flask) -> None:
 
     app.register_blueprint(pages)
 
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    from workspace.security import headers
+
+    headers.install(app, settings_of(app).public_url)
 
     @app.teardown_request
     def _forget_user(_exc: BaseException | None) -> None:

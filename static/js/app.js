@@ -29,6 +29,13 @@
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined || values[k] === null ? "…" : String(values[k])));
   }
-  window.JL = { api, formatTime, localiseTimes, fill, csrf };
-  document.addEventListener("DOMContentLoaded", () => localiseTimes());
+  // Bars carry their width as data-width (percent): the CSP refuses style
+  // attributes, and a width set from script is allowed.
+  function applyWidths(root) {
+    (root || document).querySelectorAll("[data-width]").forEach((el) => {
+      el.style.width = Math.max(0, Math.min(100, Number(el.dataset.width) || 0)) + "%";
+    });
+  }
+  window.JL = { api, formatTime, localiseTimes, fill, csrf, applyWidths };
+  document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
 })();

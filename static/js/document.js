@@ -18,6 +18,7 @@
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k === "style") node.style.cssText = v; // the CSP refuses style attributes
       else node.setAttribute(k, v);
     }
     if (text !== undefined) node.textContent = text;
@@ -36,6 +37,7 @@
     socket,
     user: cfg.user,
     readOnly: !cfg.canEdit,
+    cspNonce: cfg.cspNonce,
     onStatus(status) {
       statusEl.dataset.state = status;
       statusEl.textContent = S[status] || status;

@@ -11,6 +11,11 @@
     },
     "create-organization": async (data) => { await JL.api("POST", "/organizations", data); location.reload(); },
     "add-member": async (data, form) => { await JL.api("POST", form.dataset.path, data); location.reload(); },
+    "create-answer": async (data, form) => {
+      const doc = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/documents",
+                               { title: data.title, kind: "answer" });
+      location.href = "/documents/" + doc.id;
+    },
   };
   function errorText(err) {
     const fields = err.body && err.body.error && err.body.error.fields;

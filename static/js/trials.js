@@ -26,7 +26,7 @@
         const res = await fetch(el.dataset.src, { credentials: "same-origin" });
         if (!res.ok) return;
         el.innerHTML = await res.text();
-        if (window.JL) JL.localiseTimes(el);
+        if (window.JL) { JL.localiseTimes(el); JL.applyWidths(el); }
       } catch (e) { /* the next event tries again */ }
     }, 250));
   }

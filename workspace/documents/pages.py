@@ -15,10 +15,14 @@ from workspace.documents import render, service
 from workspace.documents.models import DocumentVersion
 from workspace.pages import pages
 from workspace.pages.session import login_required
+from workspace.security.headers import allow_style_attributes, csp_nonce
 
 # Distinct, readable on white; a person keeps their colour across pages.
 COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51",
            "#6a994e")
+# y-codemirror.next draws a remote cursor with a style attribute of exactly this
+# text (lib0's setAttribute, which the CSP refuses unless allowed by hash).
+allow_style_attributes(f"background-color: {c}; border-color: {c}" for c in COLOURS)
 
 
 def colour_for(user_id: int) -> str:
@@ -63,6 +67,8 @@ def document_page(document_id: int) -> Any:
         "canApprove": can_edit and user.side in ("enterprise", "university"),
         "user": {"id": user.id, "name": user.name, "color": colour_for(user.id)},
         "agreed": agreed_info, "strings": ui_strings(),
+        # CodeMirror's styles go in a <style> element: allowed by this nonce only.
+        "cspNonce": csp_nonce(),
     }
     return render_template(
         "documents/document.html", document=payload, workspace=workspace, config=config,

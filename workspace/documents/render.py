@@ -8,6 +8,8 @@ URL schemes.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -22,15 +24,16 @@ TAGS = {
 ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
-    "td": {"style"},  # column alignment; only text-align survives (below)
-    "th": {"style"},
     "ol": {"start"},
 }
+# Table column alignment as classes: the pages' CSP refuses style attributes.
+ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
+_ALIGN = re.compile(r'<(td|th) style="text-align:(left|center|right)">')
 
 
 def render_markdown(text: str) -> str:
-    html = _md.render(text)
+    html = _ALIGN.sub(r'<\1 class="align-\2">', _md.render(text))
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES,
+                     allowed_classes={"td": ALIGN_CLASSES, "th": ALIGN_CLASSES},
                      url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow",
-                     filter_style_properties={"text-align"})
+                     link_rel="noopener noreferrer nofollow")

@@ -123,6 +123,8 @@ const baseTheme = EditorView.theme({
  * @param {string} [options.socketUrl]  where to connect when no socket is given (default: same origin)
  * @param {{id?: any, name?: string, color?: string}} [options.user]
  * @param {boolean} [options.readOnly]
+ * @param {string} [options.cspNonce]  the page's CSP nonce: CodeMirror puts its styles in a
+ *   <style> element, which a Content-Security-Policy without 'unsafe-inline' refuses otherwise
  * @param {(status: 'saving'|'saved'|'offline'|'error') => void} [options.onStatus]
  * @param {(text: string) => void} [options.onText]
  * @param {(peers: Array<{clientId: number, name: string, color: string}>) => void} [options.onPeers]
@@ -403,6 +405,9 @@ function mount (element, options = {}) {
   ]
   if (readOnly) {
     extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false))
+  }
+  if (options.cspNonce) {
+    extensions.push(EditorView.cspNonce.of(String(options.cspNonce)))
   }
 
   const view = new EditorView({
