@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     from workspace.auth import stateless
     from workspace.security import logs, proxies
 
-    logs.install(app.logger)
+    logs.install()
     # Last: it wraps whatever session interface the app ended up with, and
     # the proxy fix must see each request before Socket.IO's middleware does.
     stateless.install(app)

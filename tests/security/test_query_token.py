@@ -120,6 +120,8 @@ def test_the_apps_own_log_lines_are_redacted(app, caplog):
     secret = "jl_" + "x" * 43
     with caplog.at_level(logging.INFO):
         app.logger.warning("slow request %s", f"/api/v1/feed.atom?token={secret}&x=1")
+        logging.getLogger("workspace.webhooks.transport").warning(
+            "POST %s failed", "https://oapi.dingtalk.example/robot/send?access_token=abc123")
         logging.getLogger("gunicorn.access").info(
             '%(h)s "%(r)s" %(s)s', {"h": "10.0.0.1", "r": f"GET /feed?access_token={secret}",
                                     "s": "200"})
@@ -128,3 +130,4 @@ def test_the_apps_own_log_lines_are_redacted(app, caplog):
     assert secret not in text and "x" * 43 not in text
     assert "token=[redacted]&x=1" in text and "access_token=[redacted]" in text
     assert "/x/jl_[redacted]" in text
+    assert "abc123" not in text and "robot/send?access_token=[redacted]" in text

@@ -2,14 +2,17 @@
 
 Feed readers put an API token in the URL (`?token=`), and request logs write
 URLs out whole: Werkzeug's (`python wsgi.py`), gunicorn's access log when an
-operator turns it on, and our own. A filter on those loggers rewrites each
-line before any handler sees it.
+operator turns it on, and our own modules' loggers. Every log record made in
+the process is rewritten when it is created, before any logger, filter or
+handler (ours, gunicorn's or an operator's) sees it: a filter on some loggers
+would miss records that other loggers propagate.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import unquote_plus
 
 REDACTED = "[redacted]"
@@ -19,11 +22,14 @@ _SECRET_KEYS = ("token", "password", "secret")
 _PARAM = re.compile(r"(?P<key>[?&;][^=&;\s#\"']{1,64}=)(?P<value>[^&;\s#\"']*)")
 # Our API tokens wherever else they might appear (a path, a header dump).
 _API_TOKEN = re.compile(r"\bjl_[A-Za-z0-9_-]{16,}")
-LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "engineio.server",
-           "socketio.server")
+_HINTS = ("token", "password", "secret", "jl_", "%")
 
 
 def redact(text: str) -> str:
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS):
+        return text
+
     def param(match: re.Match[str]) -> str:
         key = unquote_plus(match.group("key")[1:-1]).lower()
         if match.group("value") and any(word in key for word in _SECRET_KEYS):
@@ -33,23 +39,24 @@ def redact(text: str) -> str:
     return _API_TOKEN.sub("jl_" + REDACTED, _PARAM.sub(param, text))
 
 
-class RedactSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+def _redacting(factory: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
         try:
             message = record.getMessage()
         except Exception:  # a broken record is the handler's to report
-            return True
+            return record
         clean = redact(message)
         if clean != message:
             record.msg, record.args = clean, ()
-        return True
+        return record
+
+    make.jointlab_redacts = True  # type: ignore[attr-defined]
+    return make
 
 
-_FILTER = RedactSecrets()
-
-
-def install(*extra: logging.Logger) -> None:
+def install() -> None:
     """Idempotent: tests build many apps in one process."""
-    for logger in [logging.getLogger(name) for name in LOGGERS] + list(extra):
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "jointlab_redacts", False):
+        logging.setLogRecordFactory(_redacting(current))
