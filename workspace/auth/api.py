@@ -61,7 +61,8 @@ def update_me(data: dict) -> object:
 
 
 @endpoint("/me/password", "POST", summary="Change my password (the current one is required); "
-          "my other sessions end, this one stays signed in with a new CSRF token",
+          "my other sessions end, this one stays signed in with a new CSRF token. Cookie "
+          "sessions only: API tokens get 403 session_required",
           tag="auth", body=PasswordChangeSchema(), response=MeSchema(),
           limits="wrong current passwords are throttled like logins (429 with Retry-After)")
 def change_password(data: dict) -> object:
