@@ -125,6 +125,7 @@ def test_chromium_stays_on_our_origin_after_login(live_server, browser_context, 
         page.fill('input[name="email"]', user.email)
         page.fill('input[name="password"]', user.password)
         page.click('button[type="submit"].primary')
+        page.wait_for_url(lambda url: not url.startswith(f"{base}/login"))
         page.wait_for_load_state()
         assert page.url == f"{base}/workspaces", (target, page.url)
         context.clear_cookies()
