@@ -2,7 +2,8 @@
 Socket.IO and pages alike.
 
 Non-readers get 404 (a workspace's existence is itself private); readers who
-lack the right get 403.
+lack the right get 403. A row inside a workspace (a trial, a milestone...)
+answers a non-reader exactly as a row that does not exist: `missing` names it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Need(Enum):
     EDIT = "edit"        # documents, indicators, trials, measurements, milestones
     MANAGE = "manage"    # members, webhooks, the workspace itself
     ADD_MEMBER = "add_member"  # owners, and managers who oversee the workspace
+    SET_STATUS = "set_status"  # a milestone missed or open again: owners and overseers
 
 
 def membership_role(session: Session, user: User, workspace_id: int) -> str | None:
@@ -58,21 +60,24 @@ def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> 
         return role is not None
     if need is Need.EDIT:
         return role in ("owner", "editor")
-    if need is Need.ADD_MEMBER:
+    if need in (Need.ADD_MEMBER, Need.SET_STATUS):
         return role == "owner" or is_overseer
     return role == "owner"
 
 
 def require_workspace(
-    session: Session, user: User, workspace_id: int, need: Need = Need.READ
+    session: Session, user: User, workspace_id: int, need: Need = Need.READ,
+    missing: str = "Workspace not found.",
 ) -> Workspace:
+    """`missing`: the message for a non-reader, the one the caller gives for
+    a row that does not exist (else a trial's id would tell that it exists)."""
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
-        raise NotFound("Workspace not found.")
+        raise NotFound(missing)
     role = membership_role(session, user, workspace_id)
     overseer = oversees(session, user, workspace_id)
     if not allowed(role, user.is_admin, overseer, Need.READ):
-        raise NotFound("Workspace not found.")
+        raise NotFound(missing)
     if not allowed(role, user.is_admin, overseer, need):
         raise Forbidden(_forbidden_message(need))
     return workspace
@@ -116,4 +121,6 @@ def _forbidden_message(need: Need) -> str:
         Need.EDIT: "Only owners and editors can change this.",
         Need.MANAGE: "Only the workspace's owners can do this.",
         Need.ADD_MEMBER: "Only owners and the program managers overseeing it can add members.",
+        Need.SET_STATUS: "Only the workspace's owners and program managers may mark a "
+                         "milestone missed or reopen it.",
     }.get(need, "Not allowed.")

@@ -24,7 +24,7 @@ def _milestone(session: Session, actor: User, milestone_id: int) -> Milestone:
     m = session.get(Milestone, milestone_id)
     if m is None:
         raise NotFound("Milestone not found.")
-    require_workspace(session, actor, m.workspace_id, Need.READ)
+    require_workspace(session, actor, m.workspace_id, Need.READ, missing="Milestone not found.")
     return m
 
 

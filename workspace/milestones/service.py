@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, membership_role, oversees, require_workspace
+from workspace.auth.access import Need, can, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
-from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.milestones.criteria import Finished, Progress, progress
@@ -105,7 +105,7 @@ def get_milestone(session: Session, actor: User, milestone_id: int, need: Need =
     m = session.scalar(stmt)
     if m is None:
         raise NotFound("Milestone not found.")
-    require_workspace(session, actor, m.workspace_id, need)
+    require_workspace(session, actor, m.workspace_id, need, missing="Milestone not found.")
     return m
 
 
@@ -122,23 +122,23 @@ def create_milestone(session: Session, actor: User, workspace_id: int,
 
 
 def _may_set_status(session: Session, actor: User, workspace_id: int) -> bool:
-    if actor.is_admin or oversees(session, actor, workspace_id):
-        return True
-    return membership_role(session, actor, workspace_id) == "owner"
+    return can(session, actor, workspace_id, Need.SET_STATUS)
 
 
 def update_milestone(session: Session, actor: User, milestone_id: int,
                      changes: dict[str, Any]) -> Milestone:
     status = changes.pop("status", None)
-    m = get_milestone(session, actor, milestone_id, Need.EDIT if changes else Need.READ,
-                      lock=True)
-    if status is not None and status != m.status:
-        if not _may_set_status(session, actor, m.workspace_id):
-            raise Forbidden("Only the workspace's owners and program managers may mark a "
-                            "milestone missed or reopen it.")
-        if m.status == "reached":
-            raise Conflict("This milestone was reached; its status no longer changes.",
-                           code="milestone_reached")
+    # Each part of the change asks its own right, even one that changes
+    # nothing: a viewer sending the status a milestone has is refused, not
+    # answered as if they could have changed it.
+    needs = [Need.EDIT] if changes or status is None else []
+    needs += [Need.SET_STATUS] if status is not None else []
+    m = get_milestone(session, actor, milestone_id, needs[0], lock=True)
+    for need in needs[1:]:
+        require_workspace(session, actor, m.workspace_id, need, missing="Milestone not found.")
+    if status is not None and status != m.status and m.status == "reached":
+        raise Conflict("This milestone was reached; its status no longer changes.",
+                       code="milestone_reached")
     if "criteria" in changes:
         _check_criteria(session, m.workspace_id, changes["criteria"])
     changed: dict[str, Any] = {}

@@ -61,7 +61,8 @@ def update_indicator(
     ind = session.get(Indicator, indicator_id)
     if ind is None:
         raise NotFound("Indicator not found.")
-    require_workspace(session, actor, ind.workspace_id, Need.EDIT)
+    require_workspace(session, actor, ind.workspace_id, Need.EDIT,
+                      missing="Indicator not found.")
     merged = {"lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec, **changes}
     low, high = merged["lower_spec"], merged["upper_spec"]
     if low is not None and high is not None and low >= high:
@@ -115,7 +116,7 @@ def get_trial(session: Session, actor: User, trial_id: int, need: Need = Need.RE
     trial = session.scalar(stmt)
     if trial is None:
         raise NotFound("Trial not found.")
-    require_workspace(session, actor, trial.workspace_id, need)
+    require_workspace(session, actor, trial.workspace_id, need, missing="Trial not found.")
     return trial
 
 

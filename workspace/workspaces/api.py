@@ -70,9 +70,8 @@ def list_members(workspace_id: int, query: dict) -> object:
           tag="members", body=MemberCreateSchema(), response=MemberSchema(), status=201)
 def add_member(workspace_id: int, data: dict) -> object:
     with db.transaction() as s:
-        user = require_user()
-        user_id = data.get("user_id") or service.user_id_for_email(s, data["email"])
-        member = service.add_member(s, user, workspace_id, user_id, data["role"])
+        member = service.add_member(s, require_user(), workspace_id, data.get("user_id"),
+                                    data["role"], email=data.get("email"))
         return service.member_payload(member)
 
 

@@ -109,9 +109,15 @@ def list_members(session: Session, actor: User, workspace_id: int) -> list[Membe
 
 
 def add_member(
-    session: Session, actor: User, workspace_id: int, user_id: int, role: str
+    session: Session, actor: User, workspace_id: int, user_id: int | None, role: str,
+    email: str | None = None,
 ) -> Membership:
+    """The person by id or, for those who know only an address, by email:
+    looked up only once access is decided, or anyone could ask of any
+    workspace id whether an address has an account."""
     ws = require_workspace(session, actor, workspace_id, Need.ADD_MEMBER)
+    if user_id is None:
+        user_id = user_id_for_email(session, email or "")
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise ValidationFailed("Unknown user.", fields={"user_id": ["No such user."]})

@@ -1,0 +1,315 @@
+"""Who may call what: the declared expectation for every route of the app.
+
+One entry per method and rule of `app.url_map` (SPEC, "Permissions"). The
+matrix test runs every entry against every caller and fails when a route of
+the app has no entry here, so a new route cannot ship without someone saying
+who may call it. To declare a new route, add a line to ROUTES: the right it
+needs (RIGHTS below), the status an allowed caller gets, and a valid body.
+
+Outcomes, computed by `expect()` for a caller on the seeded workspace W:
+- a holder of the right: one of the case's `ok` statuses;
+- anonymous: 401 on the API, a redirect to the login page on pages;
+- a reader of W without the right: 403; anyone else: 404 (existence never
+  leaks), unless the right names its own answer (`others`);
+- a token: acts as the owner of W, limited by its scope (else 403
+  `insufficient_scope`); pages never take tokens, so there it is anonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+HUMANS = ("anonymous", "non_member", "viewer", "editor", "owner", "manager_in", "manager_out",
+          "admin")
+TOKENS = {"token_read": ("read",), "token_write": ("write",),
+          "token_measurements": ("measurements:write",)}
+CALLERS = HUMANS + tuple(TOKENS)
+READERS = frozenset({"viewer", "editor", "owner", "manager_in", "admin"})
+
+
+@dataclass(frozen=True)
+class Right:
+    holders: frozenset[str]
+    # Status for callers without the right; None: 403 for readers of W, 404
+    # for everyone else. `overrides` pins single callers.
+    others: int | None = None
+    overrides: dict[str, int] = field(default_factory=dict)
+
+
+def _right(*holders: str, others: int | None = None, **overrides: int) -> Right:
+    return Right(frozenset(holders), others, overrides)
+
+
+EVERYONE = frozenset(CALLERS)
+RIGHTS = {
+    "public": Right(EVERYONE),
+    "user": _right(*(c for c in HUMANS if c != "anonymous")),
+    "read": Right(READERS),
+    # SPEC: viewers read and comment; managers read and change nothing.
+    "comment": _right("viewer", "editor", "owner", "admin"),
+    "edit": _right("editor", "owner", "admin"),
+    "manage": _right("owner", "admin"),
+    # SPEC: managers create workspaces and add members (to those they oversee).
+    "add_member": _right("owner", "manager_in", "admin"),
+    # SPEC: owners and managers may set a milestone missed.
+    "set_status": _right("owner", "manager_in", "admin"),
+    "fund": _right("manager_in", "admin"),
+    "evidence": _right("owner", "manager_in", "admin"),
+    # Approval is per side; the admin belongs to no organization, so has none.
+    "approve": _right("editor", "owner"),
+    "admin": _right("admin", others=403),
+    "create": _right("manager_in", "manager_out", "admin", others=403),
+    # A person's own tokens and exports: nobody else learns they exist.
+    "own": _right("owner", others=404),
+    "own_portfolio": _right("manager_in", "admin", others=404),
+    "set_portfolio": _right("admin", others=404, manager_in=403),
+    "delete_portfolio": _right("admin", others=404),
+}
+
+Builder = Callable[[Any, str], Any]  # (world, caller) -> value
+
+
+@dataclass(frozen=True)
+class Case:
+    right: str
+    ok: tuple[int, ...]
+    body: Builder | None = None      # JSON (API) or form fields (pages)
+    query: Builder | None = None
+    params: Builder | None = None    # path values beyond the world's defaults
+    # Allowed callers act on a fresh object: the action consumes it.
+    fresh: Builder | None = None
+    # "copy": run in a copy of the caller's session (login replaces the one it
+    # runs in); "own": in a session of its own (logout ends it).
+    session: str = "shared"
+    label: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.body is not None or self.fresh is not None
+
+
+def c(right: str, *ok: int, **kw: Any) -> Case:
+    return Case(right, ok or (200,), **kw)
+
+
+def _soon(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+A = "/api/v1"
+ROUTES: dict[str, tuple[Case, ...] | Case] = {
+    # -------------------------------------------------- public
+    f"POST {A}/auth/login": c("public", body=lambda w, who: w.login_body(),
+                              session="copy"),
+    f"POST {A}/auth/logout": c("public", 204, session="own", body=lambda w, who: {}),
+    f"GET {A}/docs": c("public"),
+    f"GET {A}/openapi.json": c("public"),
+    f"GET {A}/healthz": c("public"),
+    "GET /healthz": c("public"),
+    # -------------------------------------------------- the caller's own account
+    f"GET {A}/me": c("user"),
+    f"PATCH {A}/me": c("user", body=lambda w, who: {"locale": "en"}),
+    f"GET {A}/me/notification-preferences": c("user"),
+    f"PUT {A}/me/notification-preferences": c("user", body=lambda w, who: {"digest_hour": 8}),
+    f"GET {A}/me/tokens": c("user"),
+    f"POST {A}/me/tokens": c("user", 201,
+                             body=lambda w, who: {"name": "matrix", "scopes": ["read"]}),
+    f"DELETE {A}/me/tokens/<int:token_id>": c(
+        "own", 204, fresh=lambda w, who: {"token_id": w.fresh_token()}),
+    f"POST {A}/exports": c("user", 202, body=lambda w, who: {"format": "csv"}),
+    f"GET {A}/exports/<string:task_id>": c("own"),
+    f"GET {A}/exports/<string:task_id>/download": c("own"),
+    # -------------------------------------------------- platform-wide
+    f"GET {A}/organizations": c("user"),
+    f"POST {A}/organizations": c("create", 201, body=lambda w, who: {
+        "name": w.unique("Matrix institute"), "kind": "institute"}),
+    f"GET {A}/users": c("admin"),
+    f"POST {A}/users": c("admin", 201, body=lambda w, who: {
+        "email": w.unique("made") + "@example.test", "name": "Made by matrix",
+        "password": "correct horse battery"}),
+    f"GET {A}/workspaces": c("user"),
+    f"POST {A}/workspaces": c("create", 201, body=lambda w, who: w.workspace_body()),
+    f"GET {A}/dashboard": c("user"),
+    f"GET {A}/dashboard/totals": c("user"),
+    f"GET {A}/feed": c("user"),
+    f"GET {A}/feed.atom": c("user"),
+    f"GET {A}/milestones.ics": c("user"),
+    f"GET {A}/managers/<int:user_id>/portfolio": c(
+        "own_portfolio", params=lambda w, who: {"user_id": w.ids["manager_in"]}),
+    f"PUT {A}/managers/<int:user_id>/portfolio": c(
+        "set_portfolio", params=lambda w, who: {"user_id": w.ids["manager_in"]},
+        body=lambda w, who: {"workspace_ids": [w.ids["workspace"]]}),
+    f"DELETE {A}/managers/<int:user_id>/portfolio": c(
+        "delete_portfolio", params=lambda w, who: {"user_id": w.ids["spare_manager"]},
+        fresh=lambda w, who: {"user_id": w.fresh_manager()}),
+    # -------------------------------------------------- a workspace
+    f"GET {A}/workspaces/<int:workspace_id>": c("read"),
+    f"PATCH {A}/workspaces/<int:workspace_id>": c(
+        "manage", body=lambda w, who: {"summary": w.summary}),
+    f"GET {A}/workspaces/<int:workspace_id>/events": c("read"),
+    f"GET {A}/workspaces/<int:workspace_id>/members": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/members": (
+        c("add_member", 201, label="by id",
+          body=lambda w, who: {"user_id": w.ids["outsider"], "role": "viewer"},
+          fresh=lambda w, who: {"_body": {"user_id": w.fresh_user(), "role": "viewer"}}),
+        # An unknown email is the domain's 422, and only for those who may add.
+        c("add_member", 422, label="unknown email",
+          body=lambda w, who: {"email": "nobody-here@example.test", "role": "viewer"}),
+    ),
+    f"DELETE {A}/workspaces/<int:workspace_id>/members/<int:user_id>": c(
+        "manage", 204, params=lambda w, who: {"user_id": w.ids["spare_member"]},
+        fresh=lambda w, who: {"user_id": w.fresh_member()}),
+    # -------------------------------------------------- documents
+    f"GET {A}/workspaces/<int:workspace_id>/documents": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/documents": c(
+        "edit", 201, body=lambda w, who: {"title": "Matrix answer", "text": "matrix"}),
+    f"GET {A}/documents/<int:document_id>": c("read"),
+    f"PUT {A}/documents/<int:document_id>/text": c(
+        "edit", body=lambda w, who: {"text": w.answer_text}),
+    f"POST {A}/documents/<int:document_id>/preview": c(
+        "read", body=lambda w, who: {"text": "# Preview"}),
+    f"GET {A}/documents/<int:document_id>/comments": c("read"),
+    f"POST {A}/documents/<int:document_id>/comments": c(
+        "comment", 201, body=lambda w, who: {"body": "A matrix comment"}),
+    f"GET {A}/documents/<int:document_id>/versions": c("read"),
+    f"POST {A}/documents/<int:document_id>/versions": c(
+        "edit", 201, body=lambda w, who: {"label": "matrix"}),
+    f"GET {A}/documents/<int:document_id>/versions/<int:version_id>": c("read"),
+    f"GET {A}/documents/<int:document_id>/diff": c(
+        "read", query=lambda w, who: {"from": w.ids["version"], "to": "current"}),
+    f"POST {A}/documents/<int:document_id>/versions/<int:version_id>/restore": c(
+        "edit", body=lambda w, who: {}),
+    f"POST {A}/documents/<int:document_id>/versions/<int:version_id>/approve": c(
+        "approve", body=lambda w, who: {}),
+    # -------------------------------------------------- indicators, trials, measurements
+    f"GET {A}/workspaces/<int:workspace_id>/indicators": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/indicators": c(
+        "edit", 201, body=lambda w, who: {
+            "key": w.unique("k").replace("-", "_"), "label": "Matrix indicator",
+            "comparator": ">=", "target": 1}),
+    f"PATCH {A}/indicators/<int:indicator_id>": c(
+        "edit", body=lambda w, who: {"label": w.indicator_label}),
+    f"GET {A}/workspaces/<int:workspace_id>/trials": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/trials": c(
+        "edit", 201, body=lambda w, who: {"title": "Matrix trial"}),
+    f"GET {A}/trials/<int:trial_id>": c("read"),
+    f"PATCH {A}/trials/<int:trial_id>": c(
+        "edit", body=lambda w, who: {"title": w.trial_title}),
+    f"POST {A}/trials/<int:trial_id>/next": c(
+        "edit", 201, params=lambda w, who: {"trial_id": w.ids["completed_trial"]},
+        body=lambda w, who: {"title": "Matrix next"}),
+    f"GET {A}/trials/<int:trial_id>/measurements": c("read"),
+    f"POST {A}/trials/<int:trial_id>/measurements": c(
+        "edit", 201, body=lambda w, who: [{"metric": w.indicator_key, "value": 93.5}]),
+    # -------------------------------------------------- milestones, funding, evidence
+    f"GET {A}/workspaces/<int:workspace_id>/milestones": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/milestones": c(
+        "edit", 201, body=lambda w, who: {"title": "Matrix milestone", "due_date": _soon(60)}),
+    f"GET {A}/workspaces/<int:workspace_id>/milestones.ics": c("read"),
+    f"PATCH {A}/milestones/<int:milestone_id>": (
+        c("edit", label="title", body=lambda w, who: {"title": w.milestone_title}),
+        c("set_status", label="missed", body=lambda w, who: {"status": "missed"},
+          fresh=lambda w, who: {"milestone_id": w.fresh_milestone()}),
+        # Setting the status it already has changes nothing, but is still the
+        # status right: a viewer is refused, not answered 200.
+        c("set_status", label="status unchanged", body=lambda w, who: {"status": "open"}),
+    ),
+    f"POST {A}/milestones/<int:milestone_id>/reach": c(
+        "edit", body=lambda w, who: {},
+        fresh=lambda w, who: {"milestone_id": w.fresh_milestone()}),
+    f"GET {A}/milestones/<int:milestone_id>/funding": c("read"),
+    f"PUT {A}/milestones/<int:milestone_id>/funding": c(
+        "fund", body=lambda w, who: {"amount": "1000.00", "currency": "CNY"}),
+    f"DELETE {A}/milestones/<int:milestone_id>/funding": c(
+        "fund", 204, fresh=lambda w, who: {"milestone_id": w.fresh_milestone(funded=True)}),
+    f"GET {A}/milestones/<int:milestone_id>/evidence": c(
+        "evidence", params=lambda w, who: {"milestone_id": w.ids["reached_milestone"]}),
+    f"GET {A}/milestones/<int:milestone_id>/evidence.pdf": c(
+        "evidence", params=lambda w, who: {"milestone_id": w.ids["reached_milestone"]}),
+    # -------------------------------------------------- webhooks
+    f"GET {A}/workspaces/<int:workspace_id>/webhooks": c("manage"),
+    f"POST {A}/workspaces/<int:workspace_id>/webhooks": c(
+        "manage", 201, body=lambda w, who: w.webhook_body()),
+    f"GET {A}/webhooks/<int:webhook_id>": c("manage"),
+    f"PATCH {A}/webhooks/<int:webhook_id>": c(
+        "manage", body=lambda w, who: {"events": ["webhook.disabled"]}),
+    f"DELETE {A}/webhooks/<int:webhook_id>": c(
+        "manage", 204, fresh=lambda w, who: {"webhook_id": w.fresh_webhook()}),
+    f"POST {A}/webhooks/<int:webhook_id>/rotate-secret": c(
+        "manage", body=lambda w, who: {},
+        fresh=lambda w, who: {"webhook_id": w.fresh_webhook()}),
+    f"POST {A}/webhooks/<int:webhook_id>/ping": c("manage", 202, body=lambda w, who: {}),
+    f"GET {A}/webhooks/<int:webhook_id>/deliveries": c("manage"),
+    f"GET {A}/deliveries/<int:delivery_id>": c("manage"),
+    f"POST {A}/deliveries/<int:delivery_id>/redeliver": c(
+        "manage", 202, body=lambda w, who: {},
+        fresh=lambda w, who: {"delivery_id": w.fresh_delivery()}),
+    # -------------------------------------------------- pages (cookie sessions only)
+    "GET /": c("public", 302),
+    "GET /login": c("public"),
+    "POST /login": c("public", 302, session="copy", body=lambda w, who: w.login_body()),
+    "POST /logout": c("public", 302, session="own", body=lambda w, who: {}),
+    "POST /locale": c("public", 302, body=lambda w, who: {"locale": "en", "next": "/workspaces"}),
+    "GET /static/<path:filename>": c("public", params=lambda w, who: {"filename": "css/app.css"}),
+    "GET /unsubscribe/<token>": c("public"),
+    "POST /unsubscribe/<token>": c("public", body=lambda w, who: {}),
+    "GET /settings/notifications": c("user"),
+    "POST /settings/notifications": c("user", body=lambda w, who: {
+        "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),
+    "GET /workspaces": c("user"),
+    "GET /dashboard": c("user"),
+    "GET /dashboard/timeline": c("user"),
+    "GET /workspaces/<int:workspace_id>": c("read"),
+    "GET /workspaces/<int:workspace_id>/trials": c("read"),
+    "GET /workspaces/<int:workspace_id>/trials/compare": c(
+        "read", query=lambda w, who: {"ids": str(w.ids["trial"])}),
+    "GET /workspaces/<int:workspace_id>/trials/fragment/<part>": c(
+        "read", params=lambda w, who: {"part": "board"}),
+    "GET /workspaces/<int:workspace_id>/webhooks": c("manage"),
+    "GET /documents/<int:document_id>": c("read"),
+    "GET /trials/<int:trial_id>": c("read"),
+    "GET /trials/<int:trial_id>/fragment/control": c("read"),
+}
+
+
+def cases() -> list[tuple[str, Case]]:
+    out = []
+    for key, entry in ROUTES.items():
+        for case in entry if isinstance(entry, tuple) else (entry,):
+            out.append((key, case))
+    return out
+
+
+def is_page(key: str) -> bool:
+    return not key.split(" ", 1)[1].startswith("/api/")
+
+
+def expect(key: str, case: Case, caller: str, scope: str | None) -> int | str:
+    """"ok", "login" (a redirect to the login page) or the status expected.
+
+    `scope` is what the route asks of a token (None: it takes no credentials)."""
+    right = RIGHTS[case.right]
+    page = is_page(key)
+    if caller in TOKENS:
+        if page:
+            caller = "anonymous"  # pages never take tokens
+        elif scope is not None:
+            from workspace.auth.tokens import token_allows
+
+            if not token_allows(set(TOKENS[caller]), scope):
+                return "insufficient_scope"
+            caller = "owner"
+        else:
+            caller = "owner"
+    if caller in right.holders:
+        return "ok"
+    if caller == "anonymous":
+        return "login" if page else 401
+    if caller in right.overrides:
+        return right.overrides[caller]
+    if right.others is not None:
+        return right.others
+    return 403 if caller in READERS else 404

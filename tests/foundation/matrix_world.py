@@ -1,0 +1,389 @@
+"""One seeded world for the access matrix: a workspace W holding one of every
+kind of object, a second workspace X with a distinctive title, and the people
+of the matrix around them.
+
+Built once per test module (the app of `tests/conftest.py` is per test): the
+reads share it; writes by callers who may not write must leave it as it was
+(`fingerprint`), and writes by callers who may act on fresh objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import cast, func, select
+from sqlalchemy.types import JSON, LargeBinary, String
+
+from tests.conftest import REDIS_URL, RUN_ID, USE_PG, USE_REDIS, Make, _truncate_all
+from tests.foundation.access_matrix import TOKENS
+
+PASSWORD = "correct horse battery"
+W_TITLE = "Alpha foundry W-17"
+X_TITLE = "Secret furnace ZX-9"
+X_MILESTONE = "ZX-9 hidden milestone"
+W_MILESTONE = "Alpha milestone Q7"
+
+# Written by background consumers and jobs, not by the request under test.
+BACKGROUND_TABLES = {"consumer_cursors", "outgoing_mails", "digest_items", "evidence_packs",
+                     "webhook_delivery_attempts", "document_snapshots", "trial_metric_stats",
+                     "weekly_summaries", "events", "alembic_version"}
+BACKGROUND_COLUMNS = {
+    "webhook_endpoints": {"failing_since", "last_success_at", "active", "disabled_reason",
+                          "disabled_at"},
+    "webhook_deliveries": {"status", "attempts_in_round", "next_attempt_at", "leased_until",
+                           "lease_token", "completed_at"},
+    "export_tasks": {"status", "done", "total", "content", "filename", "error", "finished_at"},
+    "api_tokens": {"last_used_at"},
+    "milestones": {"due_soon_emitted_at", "overdue_emitted_at"},
+}
+
+
+def start_app(database_template: str, tmp: Path) -> Any:
+    """The app of tests/conftest.py's `app` fixture, for a whole module."""
+    from workspace.app import create_app
+    from workspace.config import load_settings
+
+    if USE_PG:
+        _truncate_all(database_template)
+        url = database_template
+    else:
+        shutil.copy(database_template, tmp / "matrix.db")
+        url = f"sqlite:///{tmp / 'matrix.db'}"
+    env = {"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-0123456789",
+           "INSTANCE_PATH": str(tmp / "instance"), "WEBHOOK_ALLOW_PRIVATE": "1",
+           "WEBHOOK_RETRY_SCHEDULE": "1,1,1"}
+    if USE_REDIS:
+        env["REDIS_URL"] = REDIS_URL
+        env["REDIS_NAMESPACE"] = f"jltest_{RUN_ID}_{uuid.uuid4().hex[:6]}"
+    return create_app(load_settings(env).with_overrides(testing=True))
+
+
+def stop_app(app: Any) -> None:
+    from jobs.queue import jobs
+    from realtime.feed import pump
+    from workspace.db import db
+
+    pump.stop()
+    if jobs.backend is not None:
+        jobs.backend.shutdown()
+    redis = app.extensions.get("jointlab.redis")
+    if redis is not None:
+        namespace = app.extensions["jointlab.settings"].redis_namespace
+        for key in redis.scan_iter(f"*{namespace}*"):
+            redis.delete(key)
+    db.dispose()
+
+
+def _soon(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+class World:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.settings = app.extensions["jointlab.settings"]
+        self.client = app.test_client()
+        self.make = Make()
+        self._n = itertools.count(1)
+        self.ids: dict[str, Any] = {}
+        self.users: dict[str, Any] = {}
+        self.tokens: dict[str, str] = {}
+        self._hash: str | None = None
+
+    # ------------------------------------------------------------ helpers
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}-{next(self._n)}-{uuid.uuid4().hex[:4]}"
+
+    def call(self, token: str, method: str, path: str, status: int = 200, **kw: Any) -> Any:
+        resp = self.client.open("/api/v1" + path, method=method,
+                                headers={"Authorization": f"Bearer {token}"}, **kw)
+        assert resp.status_code == status, (method, path, resp.status_code, resp.get_data(True))
+        return resp.get_json()
+
+    def owner(self, method: str, path: str, status: int = 200, **kw: Any) -> Any:
+        return self.call(self.owner_token, method, path, status, **kw)
+
+    def admin(self, method: str, path: str, status: int = 200, **kw: Any) -> Any:
+        return self.call(self.admin_token, method, path, status, **kw)
+
+    def person(self, name: str, org: Any = None, role: str = "member") -> Any:
+        """A user row; one Argon2 hash serves all (each costs ~0.1-0.5 s)."""
+        from workspace.auth.models import User
+        from workspace.auth.passwords import hash_password
+        from workspace.db import db
+
+        if self._hash is None:
+            self._hash = hash_password(PASSWORD)
+        with db.transaction() as s:
+            user = User(email=f"{self.unique('person')}@example.test", name=name,
+                        password_hash=self._hash, role=role, locale="en",
+                        organization_id=None if org is None else org.id)
+            s.add(user)
+            s.flush()
+        user.password = PASSWORD
+        return user
+
+    def token_for(self, user: Any, scopes: tuple[str, ...]) -> tuple[int, str]:
+        from workspace.auth.tokens import create_token
+        from workspace.db import db
+
+        with db.transaction() as s:
+            row, secret = create_token(s, user, "matrix", list(scopes))
+        return row.id, secret
+
+    # ------------------------------------------------------------ the seed
+    def seed(self) -> World:
+        from jobs.outbox import process_outbox
+
+        with self.app.app_context():
+            process_outbox()  # the consumers follow the log from here on
+        m, p = self.make, self.person
+        ent, uni = m.org("enterprise", "Alpha Castings"), m.org("university", "Alpha Tech")
+        ent_x, uni_x = m.org("enterprise", "Zeta Metals"), m.org("university", "Zeta Institute")
+        self.orgs = {"enterprise": ent.id, "university": uni.id}
+        u = self.users
+        u["owner"] = p("Olga Owner", ent)
+        u["editor"] = p("Ed Editor", uni)
+        u["viewer"] = p("Vic Viewer", ent)
+        u["non_member"] = p("Nora Outsider", ent_x)
+        u["manager_in"] = p("Mia Manager", role="manager")
+        u["manager_out"] = p("Max Manager", role="manager")
+        u["admin"] = p("Ada Admin", role="admin")
+        x_partner = p("Zed Partner", uni_x)
+        self.login_user = p("Lena Login")
+        for key in ("outsider", "spare_member"):
+            self.ids[key] = p(key.title()).id
+        self.admin_token = self.token_for(u["admin"], ("read", "write"))[1]
+        self.owner_token = self.token_for(u["owner"], ("read", "write"))[1]
+        for caller, scopes in TOKENS.items():
+            self.tokens[caller] = self.token_for(u["owner"], scopes)[1]
+        self.ids.update({k: v.id for k, v in u.items()})
+
+        self.summary = "Porosity in the W-17 line"
+        ws = self.admin("POST", "/workspaces", 201, json={
+            "title": W_TITLE, "summary": self.summary, "enterprise_id": ent.id,
+            "university_id": uni.id})
+        wid = self.ids["workspace"] = ws["id"]
+        for who, role in (("owner", "owner"), ("editor", "editor"), ("viewer", "viewer")):
+            self.admin("POST", f"/workspaces/{wid}/members", 201,
+                       json={"user_id": u[who].id, "role": role})
+        self.admin("POST", f"/workspaces/{wid}/members", 201,
+                   json={"user_id": self.ids["spare_member"], "role": "viewer"})
+        self._seed_documents(wid)
+        self._seed_trials(wid)
+        self._seed_milestones(wid)
+        self._seed_webhooks(wid)
+        self._seed_other_workspace(ent_x, uni_x, x_partner)
+        self.admin("PUT", f"/managers/{u['manager_in'].id}/portfolio",
+                   json={"workspace_ids": [wid]})
+        self.admin("PUT", f"/managers/{u['manager_out'].id}/portfolio",
+                   json={"workspace_ids": [self.ids["other_workspace"]]})
+        self.ids["spare_manager"] = self.fresh_manager()
+        self.ids["token"] = self.token_for(u["owner"], ("read",))[0]
+        self.ids["task"] = self.finished_export(self.owner_token)
+        from workspace.notifications.unsubscribe import make_token
+
+        self.ids["token_unsubscribe"] = make_token(self.settings.secret_key,
+                                                   self.login_user.id, "mention")
+        return self
+
+    def _seed_documents(self, wid: int) -> None:
+        self.answer_text = "# Alpha answer\n\nLower the pouring temperature."
+        doc = self.owner("POST", f"/workspaces/{wid}/documents", 201,
+                         json={"title": "Alpha answer", "text": self.answer_text})
+        self.ids["document"] = doc["id"]
+        version = self.owner("POST", f"/documents/{doc['id']}/versions", 201,
+                             json={"label": "v1"})
+        self.ids["version"] = version["id"]
+        self.owner("POST", f"/documents/{doc['id']}/comments", 201,
+                   json={"body": "Seeded comment"})
+
+    def _seed_trials(self, wid: int) -> None:
+        self.indicator_key, self.indicator_label = "yield_pct", "Yield"
+        ind = self.owner("POST", f"/workspaces/{wid}/indicators", 201, json={
+            "key": self.indicator_key, "label": self.indicator_label, "unit": "%",
+            "comparator": ">=", "target": 90})
+        self.ids["indicator"] = ind["id"]
+        self.trial_title = "Alpha trial one"
+        done = self.owner("POST", f"/workspaces/{wid}/trials", 201, json={"title": "Baseline"})
+        self.owner("PATCH", f"/trials/{done['id']}", json={"status": "running"})
+        self.owner("POST", f"/trials/{done['id']}/measurements", 201,
+                   json=[{"metric": self.indicator_key, "value": 95}])
+        self.owner("PATCH", f"/trials/{done['id']}", json={"status": "completed"})
+        self.ids["completed_trial"] = done["id"]
+        trial = self.owner("POST", f"/workspaces/{wid}/trials", 201,
+                           json={"title": self.trial_title, "parent_id": done["id"]})
+        self.owner("PATCH", f"/trials/{trial['id']}", json={"status": "running"})
+        self.ids["trial"] = trial["id"]
+
+    def _seed_milestones(self, wid: int) -> None:
+        self.milestone_title = "Alpha open milestone"
+        self.ids["milestone"] = self.fresh_milestone(title=self.milestone_title, funded=True)
+        reached = self.fresh_milestone(title=W_MILESTONE, funded=True)
+        self.owner("POST", f"/milestones/{reached}/reach")
+        self.ids["reached_milestone"] = reached
+        self.owner("POST", f"/workspaces/{wid}/milestones", 201, json={
+            "title": "Alpha overdue milestone", "due_date": _soon(-2)})
+        self.build_evidence(reached)
+
+    def _seed_webhooks(self, wid: int) -> None:
+        self.ids["webhook"] = self.fresh_webhook()
+        self.ids["delivery"] = self.fresh_delivery()
+
+    def _seed_other_workspace(self, ent: Any, uni: Any, partner: Any) -> None:
+        ws = self.admin("POST", "/workspaces", 201, json={
+            "title": X_TITLE, "summary": "", "enterprise_id": ent.id, "university_id": uni.id})
+        xid = self.ids["other_workspace"] = ws["id"]
+        for user in (self.users["non_member"], partner):
+            self.admin("POST", f"/workspaces/{xid}/members", 201,
+                       json={"user_id": user.id, "role": "owner"})
+        token = self.token_for(self.users["non_member"], ("read", "write"))[1]
+        milestone = self.call(token, "POST", f"/workspaces/{xid}/milestones", 201, json={
+            "title": X_MILESTONE, "due_date": _soon(5)})
+        self.call(token, "POST", f"/milestones/{milestone['id']}/reach")
+        self.call(token, "POST", f"/workspaces/{xid}/milestones", 201, json={
+            "title": "ZX-9 overdue milestone", "due_date": _soon(-3)})
+        trial = self.call(token, "POST", f"/workspaces/{xid}/trials", 201,
+                          json={"title": "ZX-9 trial"})
+        self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "running"})
+        self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "completed"})
+        self.ids["other_milestone"] = milestone["id"]
+
+    # ------------------------------------------------------------ jobs, run here
+    def build_evidence(self, milestone_id: int) -> None:
+        """Plan and build the pack in this process (on Redis no worker runs)."""
+        from jobs.outbox import process_outbox
+        from workspace.db import db
+        from workspace.evidence.jobs import build_pack
+        from workspace.evidence.models import EvidencePack
+
+        with self.app.app_context():
+            process_outbox()
+            with db.reading() as s:
+                pack = s.scalar(select(EvidencePack).where(
+                    EvidencePack.milestone_id == milestone_id))
+            build_pack(pack.id)
+        self._until(lambda: self.owner("GET", f"/milestones/{milestone_id}/evidence")
+                    ["status"] == "ready")
+
+    def finished_export(self, token: str, fmt: str = "csv") -> str:
+        from workspace.exports.jobs import run_export
+
+        task = self.call(token, "POST", "/exports", 202, json={"format": fmt})
+        with self.app.app_context():
+            run_export(task["id"])
+        self._until(lambda: self.call(token, "GET", f"/exports/{task['id']}")["status"]
+                    == "done")
+        return task["id"]
+
+    @staticmethod
+    def _until(predicate: Any, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "background work did not finish"
+            time.sleep(0.05)
+
+    # ------------------------------------------------------------ fresh objects
+    def fresh_token(self) -> int:
+        return self.token_for(self.users["owner"], ("read",))[0]
+
+    def fresh_user(self) -> int:
+        return self.person("Fresh Person").id
+
+    def fresh_member(self) -> int:
+        user_id = self.fresh_user()
+        self.admin("POST", f"/workspaces/{self.ids['workspace']}/members", 201,
+                   json={"user_id": user_id, "role": "viewer"})
+        return user_id
+
+    def fresh_manager(self) -> int:
+        manager = self.person("Spare Manager", role="manager")
+        self.admin("PUT", f"/managers/{manager.id}/portfolio",
+                   json={"workspace_ids": [self.ids["workspace"]]})
+        return manager.id
+
+    def fresh_milestone(self, title: str = "Fresh milestone", funded: bool = False) -> int:
+        m = self.owner("POST", f"/workspaces/{self.ids['workspace']}/milestones", 201,
+                       json={"title": title, "due_date": _soon(30)})
+        if funded:
+            self.admin("PUT", f"/milestones/{m['id']}/funding",
+                       json={"amount": "1000.00", "currency": "CNY"})
+        return m["id"]
+
+    def fresh_webhook(self) -> int:
+        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201,
+                          json=self.webhook_body())["id"]
+
+    def fresh_delivery(self) -> int:
+        """A finished (failed) delivery, so a redelivery is allowed; no job runs it."""
+        from workspace.db import db, utcnow
+        from workspace.webhooks.models import Delivery
+
+        with db.transaction() as s:
+            row = Delivery(endpoint_id=self.ids["webhook"], event_id=None, event_type="ping",
+                           message_id=f"msg_{uuid.uuid4().hex}", payload={"ping": True},
+                           status="failed", next_attempt_at=None, completed_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    # ------------------------------------------------------------ bodies
+    def login_body(self) -> dict[str, str]:
+        return {"email": self.login_user.email, "password": self.login_user.password}
+
+    def workspace_body(self) -> dict[str, Any]:
+        return {"title": self.unique("Matrix made"), "enterprise_id": self.orgs["enterprise"],
+                "university_id": self.orgs["university"]}
+
+    @staticmethod
+    def webhook_body() -> dict[str, Any]:
+        # Nothing the matrix does emits webhook.disabled: no delivery is made
+        # behind its back. Port 9 refuses at once where a ping does try.
+        return {"url": "http://127.0.0.1:9/matrix", "events": ["webhook.disabled"]}
+
+    # ------------------------------------------------------------ what changed
+    def fingerprint(self) -> dict[str, list[tuple]]:
+        """Every row a request could change, background work left out."""
+        from workspace import models  # noqa: F401  (every table in the metadata)
+        from workspace.db import Base, db
+
+        out: dict[str, list[tuple]] = {}
+        with db.reading() as s:
+            for table in Base.metadata.sorted_tables:
+                if table.name in BACKGROUND_TABLES:
+                    continue
+                skip = BACKGROUND_COLUMNS.get(table.name, set())
+                cols = [_comparable(c) for c in table.columns if c.name not in skip]
+                rows = s.execute(select(*cols).order_by(*table.primary_key.columns)).all()
+                out[table.name] = [tuple(r) for r in rows]
+        return out
+
+    def last_event_id(self) -> int:
+        from workspace.db import db
+        from workspace.events.models import Event
+
+        with db.reading() as s:
+            return s.scalar(select(func.max(Event.id))) or 0
+
+    def events_by_people_after(self, event_id: int) -> list[tuple[str, int]]:
+        """Events someone caused (background work acts as nobody)."""
+        from workspace.db import db
+        from workspace.events.models import Event
+
+        with db.reading() as s:
+            return [tuple(r) for r in s.execute(select(Event.type, Event.actor_id).where(
+                Event.id > event_id, Event.actor_id.is_not(None)))]
+
+
+def _comparable(column: Any) -> Any:
+    if isinstance(column.type, LargeBinary):
+        return func.length(column)
+    if isinstance(column.type, JSON):
+        return cast(column, String)
+    return column

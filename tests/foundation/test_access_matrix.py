@@ -1,0 +1,186 @@
+"""The authorization matrix: every route of the app (REST, pages, feeds,
+exports) × every kind of caller, each answered exactly as access_matrix.py
+declares, and a refused write changes nothing.
+
+A route the app serves without an entry in access_matrix.ROUTES fails
+`test_every_route_has_a_declared_expectation`: a new route cannot be missed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.foundation.access_matrix import (
+    CALLERS,
+    HUMANS,
+    ROUTES,
+    TOKENS,
+    Case,
+    cases,
+    expect,
+    is_page,
+)
+from tests.foundation.matrix_world import W_TITLE, World, start_app, stop_app
+from workspace.fields import MAX_ID
+
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
+                  "version_id": "version", "trial_id": "trial", "indicator_id": "indicator",
+                  "milestone_id": "milestone", "webhook_id": "webhook",
+                  "delivery_id": "delivery", "token_id": "token", "task_id": "task",
+                  "token": "token_unsubscribe"}
+GHOST_TASK = "export-" + "0" * 32
+
+
+@dataclass
+class Session:
+    client: Any
+    csrf: str
+    headers: dict[str, str]
+
+
+def open_session(world: World, caller: str) -> Session:
+    """A browser-like client for the caller: logged in by cookie (people) or
+    anonymous with a bearer header (tokens); both hold a CSRF token."""
+    client = world.app.test_client()
+    if caller in HUMANS and caller != "anonymous":
+        user = world.users[caller]
+        resp = client.post("/api/v1/auth/login",
+                           json={"email": user.email, "password": user.password})
+        assert resp.status_code == 200, resp.get_json()
+        return Session(client, resp.get_json()["csrf_token"], {})
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    headers = {"Authorization": f"Bearer {world.tokens[caller]}"} if caller in TOKENS else {}
+    return Session(client, csrf, headers)
+
+
+def copy_session(world: World, session: Session) -> Session:
+    client = world.app.test_client()
+    cookie = session.client.get_cookie("session")
+    if cookie is not None:
+        client.set_cookie("session", cookie.value)
+    return Session(client, session.csrf, dict(session.headers))
+
+
+@pytest.fixture(scope="module")
+def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[World]:
+    app = start_app(database_template, tmp_path_factory.mktemp("matrix"))
+    try:
+        w = World(app).seed()
+        w.sessions = {caller: open_session(w, caller) for caller in CALLERS}
+        yield w
+    finally:
+        stop_app(app)
+
+
+def _scopes() -> dict[str, str | None]:
+    from workspace.http import OPERATIONS
+
+    return {f"{op.method} /api/v1{op.rule}": op.scope for op in OPERATIONS}
+
+
+def fill(rule: str, params: dict[str, Any], ghost: bool = False) -> str:
+    def value(match: re.Match) -> str:
+        converter, name = match.group(1), match.group(2)
+        if ghost and converter == "int":
+            return str(MAX_ID)
+        if ghost and name == "task_id":
+            return GHOST_TASK
+        return str(params[name])
+
+    return PARAM.sub(value, rule)
+
+
+def send(world: World, key: str, case: Case, caller: str, allowed: bool,
+         ghost: bool = False) -> Any:
+    method, rule = key.split(" ", 1)
+    params = {k: world.ids[v] for k, v in DEFAULT_PARAMS.items()}
+    if case.params:
+        params.update(case.params(world, caller))
+    body = case.body(world, caller) if case.body else None
+    if case.fresh and allowed and not ghost:
+        fresh = case.fresh(world, caller)
+        body = fresh.pop("_body", body)
+        params.update(fresh)
+    session = world.sessions[caller]
+    if case.session == "own":
+        session = open_session(world, caller)
+    elif case.session == "copy":
+        session = copy_session(world, session)
+    headers = dict(session.headers)
+    kwargs: dict[str, Any] = {"query_string": case.query(world, caller) if case.query else None}
+    if is_page(key):
+        if method == "POST":
+            kwargs["data"] = {**(body or {}), "csrf_token": session.csrf}
+    else:
+        if method != "GET":
+            headers["X-CSRF-Token"] = session.csrf
+            kwargs["json"] = body
+    return session.client.open(fill(rule, params, ghost), method=method, headers=headers,
+                               **kwargs)
+
+
+def _label(key: str, case: Case, caller: str) -> str:
+    return f"{key}{f' [{case.label}]' if case.label else ''} × {caller}"
+
+
+MATRIX = [(key, case, caller) for key, case in cases() for caller in CALLERS]
+
+
+def test_every_route_has_a_declared_expectation(world: World) -> None:
+    served = {f"{method} {rule.rule}" for rule in world.app.url_map.iter_rules()
+              for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    missing = sorted(served - set(ROUTES))
+    assert not missing, ("routes without a declared expectation: add them to "
+                         f"tests/foundation/access_matrix.py ROUTES: {missing}")
+    stale = sorted(set(ROUTES) - served)
+    assert not stale, f"expectations for routes the app no longer serves: {stale}"
+
+
+@pytest.mark.parametrize(("key", "case", "caller"), MATRIX,
+                         ids=[_label(*m) for m in MATRIX])
+def test_route_answers_each_caller_as_declared(world: World, key: str, case: Case,
+                                               caller: str) -> None:
+    expected = expect(key, case, caller, _scopes().get(key))
+    allowed = expected == "ok"
+    check_unchanged = not allowed and (case.writes or not key.startswith("GET "))
+    if check_unchanged:
+        before, last_event = world.fingerprint(), world.last_event_id()
+    resp = send(world, key, case, caller, allowed)
+    status = resp.status_code
+    text = resp.get_data().decode("utf-8", "replace")
+    what = f"{_label(key, case, caller)}: {status} {text[:300]}"
+    error = (resp.get_json(silent=True) or {}).get("error") or {} if not is_page(key) else {}
+
+    if allowed:
+        assert status in case.ok, f"expected {case.ok}; {what}"
+    elif expected == "login":
+        assert status == 302 and urlsplit(resp.headers["Location"]).path == "/login", what
+    elif expected == "insufficient_scope":
+        assert status == 403 and error.get("code") == "insufficient_scope", what
+    else:
+        assert status == expected, f"expected {expected}; {what}"
+        if not is_page(key):
+            assert error.get("code") not in (None, "csrf_failed", "insufficient_scope"), what
+    if status == 404:
+        # Existence never leaks: the answer for a real row the caller may not
+        # see is the answer for a row that does not exist.
+        ghost = send(world, key, case, caller, allowed, ghost=True)
+        assert ghost.status_code == 404, what
+        if is_page(key):
+            assert W_TITLE not in text, what
+        else:
+            assert resp.get_json() == ghost.get_json(), what
+    if check_unchanged:
+        assert world.events_by_people_after(last_event) == [], f"an event was recorded; {what}"
+        after = world.fingerprint()
+        changed = sorted(t for t in before if before[t] != after[t])
+        assert not changed, f"refused, yet {changed} changed; {what}"
