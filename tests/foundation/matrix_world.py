@@ -10,9 +10,12 @@ reads share it; writes by callers who may not write must leave it as it was
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from sqlalchemy import cast, func, select
 from sqlalchemy.types import JSON, LargeBinary, String
 
 from tests.conftest import REDIS_URL, RUN_ID, USE_PG, USE_REDIS, Make, _truncate_all
-from tests.foundation.access_matrix import TOKENS
+from tests.foundation.access_matrix import CALLERS, HUMANS, TOKENS
 
 PASSWORD = "correct horse battery"
 W_TITLE = "Alpha foundry W-17"
@@ -379,6 +382,48 @@ class World:
         with db.reading() as s:
             return [tuple(r) for r in s.execute(select(Event.type, Event.actor_id).where(
                 Event.id > event_id, Event.actor_id.is_not(None)))]
+
+
+@dataclass
+class Session:
+    client: Any
+    csrf: str
+    headers: dict[str, str]
+
+
+def open_session(world: World, caller: str) -> Session:
+    """A browser-like client for the caller: logged in by cookie (people) or
+    anonymous with a bearer header (tokens); both hold a CSRF token."""
+    client = world.app.test_client()
+    if caller in HUMANS and caller != "anonymous":
+        user = world.users[caller]
+        resp = client.post("/api/v1/auth/login",
+                           json={"email": user.email, "password": user.password})
+        assert resp.status_code == 200, resp.get_json()
+        return Session(client, resp.get_json()["csrf_token"], {})
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    headers = {"Authorization": f"Bearer {world.tokens[caller]}"} if caller in TOKENS else {}
+    return Session(client, csrf, headers)
+
+
+def copy_session(world: World, session: Session) -> Session:
+    client = world.app.test_client()
+    cookie = session.client.get_cookie("session")
+    if cookie is not None:
+        client.set_cookie("session", cookie.value)
+    return Session(client, session.csrf, dict(session.headers))
+
+
+def module_world(database_template: str, tmp: Path) -> Iterator[World]:
+    """The body of each test module's `world` fixture (scope="module")."""
+    app = start_app(database_template, tmp)
+    try:
+        w = World(app).seed()
+        w.sessions = {caller: open_session(w, caller) for caller in CALLERS}
+        yield w
+    finally:
+        stop_app(app)
 
 
 def _comparable(column: Any) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,15 +17,19 @@ import pytest
 
 from tests.foundation.access_matrix import (
     CALLERS,
-    HUMANS,
     ROUTES,
-    TOKENS,
     Case,
     cases,
     expect,
     is_page,
 )
-from tests.foundation.matrix_world import W_TITLE, World, start_app, stop_app
+from tests.foundation.matrix_world import (
+    W_TITLE,
+    World,
+    copy_session,
+    module_world,
+    open_session,
+)
 from workspace.fields import MAX_ID
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -38,47 +41,10 @@ DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
 GHOST_TASK = "export-" + "0" * 32
 
 
-@dataclass
-class Session:
-    client: Any
-    csrf: str
-    headers: dict[str, str]
-
-
-def open_session(world: World, caller: str) -> Session:
-    """A browser-like client for the caller: logged in by cookie (people) or
-    anonymous with a bearer header (tokens); both hold a CSRF token."""
-    client = world.app.test_client()
-    if caller in HUMANS and caller != "anonymous":
-        user = world.users[caller]
-        resp = client.post("/api/v1/auth/login",
-                           json={"email": user.email, "password": user.password})
-        assert resp.status_code == 200, resp.get_json()
-        return Session(client, resp.get_json()["csrf_token"], {})
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    headers = {"Authorization": f"Bearer {world.tokens[caller]}"} if caller in TOKENS else {}
-    return Session(client, csrf, headers)
-
-
-def copy_session(world: World, session: Session) -> Session:
-    client = world.app.test_client()
-    cookie = session.client.get_cookie("session")
-    if cookie is not None:
-        client.set_cookie("session", cookie.value)
-    return Session(client, session.csrf, dict(session.headers))
-
-
 @pytest.fixture(scope="module")
 def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    app = start_app(database_template, tmp_path_factory.mktemp("matrix"))
-    try:
-        w = World(app).seed()
-        w.sessions = {caller: open_session(w, caller) for caller in CALLERS}
-        yield w
-    finally:
-        stop_app(app)
+    yield from module_world(database_template, tmp_path_factory.mktemp("matrix"))
 
 
 def _scopes() -> dict[str, str | None]:

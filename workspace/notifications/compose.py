@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspace.auth.access import readable_workspace_ids
 from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
@@ -35,6 +36,7 @@ def mail_domain(settings: Settings) -> str:
 
 
 def compose(s: Session, mail: OutgoingMail, settings: Settings) -> EmailMessage | None:
+    """None: nothing to send (the person is gone, or may no longer read any of it)."""
     user = s.get(User, mail.user_id)
     if user is None or not user.active:
         return None
@@ -42,6 +44,13 @@ def compose(s: Session, mail: OutgoingMail, settings: Settings) -> EmailMessage 
         if mail.kind == "digest":
             return _digest(s, mail, user, settings)
         return _immediate(s, mail, user, settings)
+
+
+def _still_readable(s: Session, user: User, workspace_ids: set[int]) -> set[int]:
+    """A mail waits (for the digest hour, for a retry): access is asked again
+    when it is composed, so someone removed meanwhile is told nothing more."""
+    readable = readable_workspace_ids(s, user)
+    return workspace_ids if readable is None else workspace_ids & set(readable)
 
 
 def _base(mail: OutgoingMail, user: User, settings: Settings, unsubscribe_key: str) -> EmailMessage:
@@ -60,6 +69,8 @@ def _base(mail: OutgoingMail, user: User, settings: Settings, unsubscribe_key: s
 
 def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> EmailMessage:
     event = s.get(Event, mail.event_id)
+    if event is not None and not _still_readable(s, user, {event.workspace_id}):
+        return None
     envelope = event.envelope() if event else {}
     ws = s.get(Workspace, event.workspace_id) if event else None
     msg = _base(mail, user, settings, mail.reason)
@@ -90,6 +101,10 @@ def _digest(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> E
         select(DigestItem, Event).join(Event, Event.id == DigestItem.event_id)
         .where(DigestItem.mail_id == mail.id).order_by(Event.id)
     ).all()
+    readable = _still_readable(s, user, {e.workspace_id for _i, e in rows})
+    rows = [(item, e) for item, e in rows if e.workspace_id in readable]
+    if not rows:
+        return None
     titles = {w.id: w.title for w in s.scalars(select(Workspace).where(
         Workspace.id.in_({e.workspace_id for _i, e in rows})))} if rows else {}
     groups: dict[int, list[dict[str, Any]]] = {}

@@ -49,7 +49,8 @@ def send_mail(mail_id: int, settings: Settings) -> str:
         mail.leased_until = None
         mail.attempts += 1
         if message is None:
-            mail.status, mail.error = "failed", "recipient is gone or inactive"
+            mail.status, mail.error = "failed", ("recipient is gone, inactive or may no "
+                                                 "longer read what it was about")
         elif error is None:
             mail.status, mail.sent_at, mail.error = "sent", utcnow(), None
         elif mail.attempts > len(RETRY_WAITS):
