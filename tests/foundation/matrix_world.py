@@ -37,8 +37,7 @@ BACKGROUND_TABLES = {"consumer_cursors", "outgoing_mails", "digest_items", "evid
                      "webhook_delivery_attempts", "document_snapshots", "trial_metric_stats",
                      "weekly_summaries", "events", "alembic_version"}
 BACKGROUND_COLUMNS = {
-    "webhook_endpoints": {"failing_since", "last_success_at", "active", "disabled_reason",
-                          "disabled_at"},
+    "webhook_endpoints": {"failing_since", "last_success_at"},
     "webhook_deliveries": {"status", "attempts_in_round", "next_attempt_at", "leased_until",
                            "lease_token", "completed_at"},
     "export_tasks": {"status", "done", "total", "content", "filename", "error", "finished_at"},
@@ -98,6 +97,7 @@ class World:
         self.users: dict[str, Any] = {}
         self.tokens: dict[str, str] = {}
         self._hash: str | None = None
+        self.sessions: dict[str, Session] = {}
 
     # ------------------------------------------------------------ helpers
     def unique(self, prefix: str) -> str:
@@ -149,7 +149,7 @@ class World:
         m, p = self.make, self.person
         ent, uni = m.org("enterprise", "Alpha Castings"), m.org("university", "Alpha Tech")
         ent_x, uni_x = m.org("enterprise", "Zeta Metals"), m.org("university", "Zeta Institute")
-        self.orgs = {"enterprise": ent.id, "university": uni.id}
+        self.orgs = {"enterprise": ent.id, "university": uni.id, "other": ent_x.id}
         u = self.users
         u["owner"] = p("Olga Owner", ent)
         u["editor"] = p("Ed Editor", uni)
@@ -256,7 +256,16 @@ class World:
                           json={"title": "ZX-9 trial"})
         self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "running"})
         self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "completed"})
-        self.ids["other_milestone"] = milestone["id"]
+        indicator = self.call(token, "POST", f"/workspaces/{xid}/indicators", 201, json={
+            "key": "zx9_secret_rate", "label": "ZX-9 secret rate", "comparator": "<=",
+            "target": 3})
+        doc = self.call(token, "POST", f"/workspaces/{xid}/documents", 201,
+                        json={"title": "ZX-9 answer", "text": "ZX-9 secret recipe"})
+        version = self.call(token, "POST", f"/documents/{doc['id']}/versions", 201,
+                            json={"label": "ZX-9 v1"})
+        self.ids.update(other_milestone=milestone["id"], other_trial=trial["id"],
+                        other_indicator=indicator["id"], other_document=doc["id"],
+                        other_version=version["id"])
 
     # ------------------------------------------------------------ jobs, run here
     def build_evidence(self, milestone_id: int) -> None:
@@ -365,6 +374,11 @@ class World:
                 cols = [_comparable(c) for c in table.columns if c.name not in skip]
                 rows = s.execute(select(*cols).order_by(*table.primary_key.columns)).all()
                 out[table.name] = [tuple(r) for r in rows]
+            # The seeded delivery is finished and no job touches it: only a
+            # redelivery would.
+            delivery = Base.metadata.tables["webhook_deliveries"]
+            out["the seeded delivery"] = [tuple(s.execute(select(delivery).where(
+                delivery.c.id == self.ids["delivery"])).one())]
         return out
 
     def last_event_id(self) -> int:

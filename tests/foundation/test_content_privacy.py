@@ -207,3 +207,70 @@ def test_mail_leaves_out_a_workspace_the_reader_was_removed_from(world: World) -
             assert "Alpha digest milestone" not in text and W_TITLE not in text, kind
             with db.reading() as s:
                 assert s.get(OutgoingMail, mail_id).status == "failed"
+
+
+# The owner of W names a row of X through a route of W: refused like a row
+# that does not exist, nothing of X in the answer, nothing changed.
+CROSS = {
+    "version of another document": ("GET", "/documents/{document}/versions/{other_version}",
+                                    None, 404),
+    "diff against it": ("GET", "/documents/{document}/diff?from={other_version}&to=current",
+                        None, 404),
+    "restore it": ("POST", "/documents/{document}/versions/{other_version}/restore", {}, 404),
+    "approve it": ("POST", "/documents/{document}/versions/{other_version}/approve", {}, 404),
+    "a parent trial": ("POST", "/workspaces/{workspace}/trials",
+                       {"title": "Cross", "parent_id": "{other_trial}"}, 422),
+    "re-parent a trial": ("PATCH", "/trials/{trial}", {"parent_id": "{other_trial}"}, 422),
+    "criteria": ("POST", "/workspaces/{workspace}/milestones", {"title": "Cross", "criteria": {
+        "indicators": ["{other_indicator}"], "consecutive_trials": 1}}, 422),
+    "change criteria": ("PATCH", "/milestones/{milestone}", {"criteria": {
+        "indicators": ["{other_indicator}"], "consecutive_trials": 1}}, 422),
+    "its metric": ("POST", "/trials/{trial}/measurements",
+                   [{"metric": "zx9_secret_rate", "value": 1}], 422),
+    "remove its member": ("DELETE", "/workspaces/{workspace}/members/{non_member}", None, 404),
+}
+
+
+def _fill(value: Any, ids: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") \
+            and value[1:-1] in ids:
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value.format(**ids) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("name", list(CROSS))
+def test_a_row_of_another_workspace_named_through_ours_is_refused(world: World,
+                                                                   name: str) -> None:
+    method, path, body, status = CROSS[name]
+    before, last_event = world.fingerprint(), world.last_event_id()
+    resp = world.client.open("/api/v1" + _fill(path, world.ids), method=method,
+                             json=_fill(body, world.ids),
+                             headers={"Authorization": f"Bearer {world.owner_token}"})
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert "ZX-9" not in resp.get_data(as_text=True)
+    assert world.events_by_people_after(last_event) == []
+    assert world.fingerprint() == before
+
+
+def test_filters_naming_another_workspace_show_nothing_of_it(world: World) -> None:
+    from workspace.exports.jobs import run_export
+
+    ids, org = world.ids, world.orgs["other"]
+    for path in (f"/workspaces/{ids['workspace']}/trials/compare?ids={ids['other_trial']}",
+                 f"/dashboard?organization_id={org}",
+                 f"/api/v1/dashboard?workspace_id={ids['other_workspace']}",
+                 f"/api/v1/dashboard?organization_id={org}",
+                 "/api/v1/feed?limit=200&after=0&types=milestone.*"):
+        text = get(world, "owner", path).get_data(as_text=True)
+        assert not [m for m in (*X_MARKS, "ZX-9") if m in text], path
+    task = world.owner("POST", "/exports", 202, json={"format": "csv", "organization_id": org})
+    with world.app.app_context():
+        run_export(task["id"])
+    world._until(lambda: world.owner("GET", f"/exports/{task['id']}")["status"] == "done")
+    content = world.client.get(f"/api/v1/exports/{task['id']}/download", headers={
+        "Authorization": f"Bearer {world.owner_token}"}).data.decode("utf-8-sig")
+    assert "ZX-9" not in content and len(content.splitlines()) == 1  # the header alone
