@@ -56,7 +56,9 @@ RIGHTS = {
     "add_member": _right("owner", "manager_in", "admin"),
     # SPEC: owners and managers may set a milestone missed.
     "set_status": _right("owner", "manager_in", "admin"),
+    # The program's money: set by those who oversee the workspace.
     "fund": _right("manager_in", "admin"),
+    # Evidence packs go to the two leads (owners) and the overseeing managers.
     "evidence": _right("owner", "manager_in", "admin"),
     # Approval is per side; the admin belongs to no organization, so has none.
     "approve": _right("editor", "owner"),
@@ -81,8 +83,8 @@ class Case:
     params: Builder | None = None    # path values beyond the world's defaults
     # Allowed callers act on a fresh object: the action consumes it.
     fresh: Builder | None = None
-    # "copy": run in a copy of the caller's session (login replaces the one it
-    # runs in); "own": in a session of its own (logout ends it).
+    # "own": in a session of the caller's own, not the one the other cases
+    # share (logout ends the session it runs in, login replaces it).
     session: str = "shared"
     label: str = ""
 
@@ -103,7 +105,7 @@ A = "/api/v1"
 ROUTES: dict[str, tuple[Case, ...] | Case] = {
     # -------------------------------------------------- public
     f"POST {A}/auth/login": c("public", body=lambda w, who: w.login_body(),
-                              session="copy"),
+                              session="own"),
     f"POST {A}/auth/logout": c("public", 204, session="own", body=lambda w, who: {}),
     f"GET {A}/docs": c("public"),
     f"GET {A}/openapi.json": c("public"),
@@ -250,7 +252,7 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     # -------------------------------------------------- pages (cookie sessions only)
     "GET /": c("public", 302),
     "GET /login": c("public"),
-    "POST /login": c("public", 302, session="copy", body=lambda w, who: w.login_body()),
+    "POST /login": c("public", 302, session="own", body=lambda w, who: w.login_body()),
     "POST /logout": c("public", 302, session="own", body=lambda w, who: {}),
     "POST /locale": c("public", 302, body=lambda w, who: {"locale": "en", "next": "/workspaces"}),
     "GET /static/<path:filename>": c("public", params=lambda w, who: {"filename": "css/app.css"}),

@@ -421,14 +421,6 @@ def open_session(world: World, caller: str) -> Session:
     return Session(client, csrf, headers)
 
 
-def copy_session(world: World, session: Session) -> Session:
-    client = world.app.test_client()
-    cookie = session.client.get_cookie("session")
-    if cookie is not None:
-        client.set_cookie("session", cookie.value)
-    return Session(client, session.csrf, dict(session.headers))
-
-
 def module_world(database_template: str, tmp: Path) -> Iterator[World]:
     """The body of each test module's `world` fixture (scope="module")."""
     app = start_app(database_template, tmp)

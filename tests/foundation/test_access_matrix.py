@@ -8,6 +8,7 @@ A route the app serves without an entry in access_matrix.ROUTES fails
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +27,6 @@ from tests.foundation.access_matrix import (
 from tests.foundation.matrix_world import (
     W_TITLE,
     World,
-    copy_session,
     module_world,
     open_session,
 )
@@ -47,7 +47,9 @@ def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
     yield from module_world(database_template, tmp_path_factory.mktemp("matrix"))
 
 
+@functools.cache
 def _scopes() -> dict[str, str | None]:
+    """What each API route asks of a token (None: it takes no credentials)."""
     from workspace.http import OPERATIONS
 
     return {f"{op.method} /api/v1{op.rule}": op.scope for op in OPERATIONS}
@@ -76,11 +78,8 @@ def send(world: World, key: str, case: Case, caller: str, allowed: bool,
         fresh = case.fresh(world, caller)
         body = fresh.pop("_body", body)
         params.update(fresh)
-    session = world.sessions[caller]
-    if case.session == "own":
-        session = open_session(world, caller)
-    elif case.session == "copy":
-        session = copy_session(world, session)
+    session = open_session(world, caller) if case.session == "own" \
+        else world.sessions[caller]
     headers = dict(session.headers)
     kwargs: dict[str, Any] = {"query_string": case.query(world, caller) if case.query else None}
     if is_page(key):
@@ -124,7 +123,7 @@ def test_route_answers_each_caller_as_declared(world: World, key: str, case: Cas
     status = resp.status_code
     text = resp.get_data().decode("utf-8", "replace")
     what = f"{_label(key, case, caller)}: {status} {text[:300]}"
-    error = (resp.get_json(silent=True) or {}).get("error") or {} if not is_page(key) else {}
+    error = {} if is_page(key) else (resp.get_json(silent=True) or {}).get("error") or {}
 
     if allowed:
         assert status in case.ok, f"expected {case.ok}; {what}"
