@@ -274,3 +274,21 @@ def test_filters_naming_another_workspace_show_nothing_of_it(world: World) -> No
     content = world.client.get(f"/api/v1/exports/{task['id']}/download", headers={
         "Authorization": f"Bearer {world.owner_token}"}).data.decode("utf-8-sig")
     assert "ZX-9" not in content and len(content.splitlines()) == 1  # the header alone
+
+
+@pytest.mark.parametrize("caller", ["viewer", "editor", "manager_in"])
+def test_webhook_addresses_stay_with_the_owners(world: World, caller: str) -> None:
+    """Webhooks are the owners'; a receiver's path is often its only secret
+    (a topic name, a key): the event log every reader sees names the host."""
+    secret = f"topic-{caller}-s3cr3t"
+    url = f"http://127.0.0.1:9/t/{secret}"
+    world.owner("POST", f"/workspaces/{world.ids['workspace']}/webhooks", 201,
+                json={"url": url, "events": ["webhook.disabled"]})
+    wid = world.ids["workspace"]
+    for path in (f"/api/v1/workspaces/{wid}/events?limit=200", "/api/v1/feed?limit=200",
+                 f"/workspaces/{wid}"):
+        text = get(world, caller, path).get_data(as_text=True)
+        assert "webhook.created" in text or "added a webhook" in text, path
+        assert secret not in text, path
+    listed = get(world, "owner", f"/api/v1/workspaces/{wid}/webhooks?limit=200").get_json()
+    assert url in [w["url"] for w in listed["items"]]

@@ -21,10 +21,22 @@ FAILING_DAYS_BEFORE_DISABLE = 5
 
 
 def masked_url(url: str) -> str:
-    """Bot URLs carry their access token; events and mails show only the host."""
+    """Bot URLs carry their access token, and a receiver's path is often its
+    only secret however short (a topic, a key): events, which every reader of
+    the workspace sees, and mails show only the host. Owners see the URL in
+    the webhook list."""
     parts = urlsplit(url)
-    path = parts.path if len(parts.path) <= 24 else parts.path[:20] + "…"
-    return f"{parts.scheme}://{parts.netloc}{path}" + ("?…" if parts.query else "")
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None:
+        host += f":{port}"
+    hidden = parts.path not in ("", "/") or parts.query
+    return f"{parts.scheme}://{host}" + ("/…" if hidden else "")
 
 
 def endpoint_summary(endpoint: WebhookEndpoint) -> dict[str, Any]:
