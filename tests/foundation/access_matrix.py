@@ -12,7 +12,9 @@ Outcomes, computed by `expect()` for a caller on the seeded workspace W:
 - a reader of W without the right: 403; anyone else: 404 (existence never
   leaks), unless the right names its own answer (`others`);
 - a token: acts as the owner of W, limited by its scope (else 403
-  `insufficient_scope`); pages never take tokens, so there it is anonymous.
+  `insufficient_scope`); pages never take tokens, so there it is anonymous,
+  and a bearer call is stateless, so it has no session to carry a form's
+  CSRF token (400 where a form needs one).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ EVERYONE = frozenset(CALLERS)
 RIGHTS = {
     "public": Right(EVERYONE),
     "user": _right(*(c for c in HUMANS if c != "anonymous")),
+    # A leaked token must not take the account: a signed-in browser only.
+    "session_user": _right(*(c for c in HUMANS if c != "anonymous"), token_write=403),
     "read": Right(READERS),
     # SPEC: viewers read and comment; managers read and change nothing.
     "comment": _right("viewer", "editor", "owner", "admin"),
@@ -86,6 +90,10 @@ class Case:
     # "own": in a session of the caller's own, not the one the other cases
     # share (logout ends the session it runs in, login replaces it).
     session: str = "shared"
+    # A page form checking its CSRF token (a bearer call has no session).
+    form_csrf: bool = False
+    # After an allowed call: put back what the rest of the matrix relies on.
+    restore: Builder | None = None
     label: str = ""
 
     @property
@@ -102,6 +110,7 @@ def _soon(days: int) -> str:
 
 
 A = "/api/v1"
+NEW_PASSWORD = "a brand new battery staple"
 ROUTES: dict[str, tuple[Case, ...] | Case] = {
     # -------------------------------------------------- public
     f"POST {A}/auth/login": c("public", body=lambda w, who: w.login_body(),
@@ -114,6 +123,9 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     # -------------------------------------------------- the caller's own account
     f"GET {A}/me": c("user"),
     f"PATCH {A}/me": c("user", body=lambda w, who: {"locale": "en"}),
+    f"POST {A}/me/password": c("session_user", session="own",
+                               body=lambda w, who: w.password_body(),
+                               restore=lambda w, who: w.restore_password(who)),
     f"GET {A}/me/notification-preferences": c("user"),
     f"PUT {A}/me/notification-preferences": c("user", body=lambda w, who: {"digest_hour": 8}),
     f"GET {A}/me/tokens": c("user"),
@@ -252,12 +264,21 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     # -------------------------------------------------- pages (cookie sessions only)
     "GET /": c("public", 302),
     "GET /login": c("public"),
-    "POST /login": c("public", 302, session="own", body=lambda w, who: w.login_body()),
-    "POST /logout": c("public", 302, session="own", body=lambda w, who: {}),
-    "POST /locale": c("public", 302, body=lambda w, who: {"locale": "en", "next": "/workspaces"}),
+    "POST /login": c("public", 302, session="own", form_csrf=True,
+                     body=lambda w, who: w.login_body()),
+    "POST /logout": c("public", 302, session="own", form_csrf=True, body=lambda w, who: {}),
+    "POST /locale": c("public", 302, form_csrf=True,
+                      body=lambda w, who: {"locale": "en", "next": "/workspaces"}),
     "GET /static/<path:filename>": c("public", params=lambda w, who: {"filename": "css/app.css"}),
     "GET /unsubscribe/<token>": c("public"),
     "POST /unsubscribe/<token>": c("public", body=lambda w, who: {}),
+    "GET /settings/password": c("user"),
+    # Changing it ends the caller's other sessions: run in one of its own,
+    # then the old password is put back (the matrix's sessions live again).
+    "POST /settings/password": c("user", session="own", form_csrf=True,
+                                 body=lambda w, who: {**w.password_body(),
+                                                      "confirm_password": NEW_PASSWORD},
+                                 restore=lambda w, who: w.restore_password(who)),
     "GET /settings/notifications": c("user"),
     "POST /settings/notifications": c("user", body=lambda w, who: {
         "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),
@@ -295,17 +316,18 @@ def expect(key: str, case: Case, caller: str, scope: str | None) -> int | str:
     `scope` is what the route asks of a token (None: it takes no credentials)."""
     right = RIGHTS[case.right]
     page = is_page(key)
-    if caller in TOKENS:
-        if page:
-            caller = "anonymous"  # pages never take tokens
-        elif scope is not None:
-            from workspace.auth.tokens import token_allows
+    if caller in TOKENS and page:
+        if case.form_csrf and "anonymous" in right.holders:
+            return 400
+        caller = "anonymous"  # pages never take tokens
+    elif caller in TOKENS:
+        from workspace.auth.tokens import token_allows
 
-            if not token_allows(set(TOKENS[caller]), scope):
-                return "insufficient_scope"
-            caller = "owner"
-        else:
-            caller = "owner"
+        if scope is not None and not token_allows(set(TOKENS[caller]), scope):
+            return "insufficient_scope"
+        if caller in right.overrides:
+            return right.overrides[caller]
+        caller = "owner"
     if caller in right.holders:
         return "ok"
     if caller == "anonymous":

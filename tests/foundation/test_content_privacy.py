@@ -68,15 +68,13 @@ def get(world: World, caller: str, path: str, status: int = 200) -> Any:
 @pytest.mark.parametrize("caller", PEOPLE)
 def test_dashboard_export_holds_only_readable_workspaces(world: World, caller: str,
                                                          fmt: str) -> None:
-    from workspace.exports.jobs import run_export
 
     session = world.sessions[caller]
     created = session.client.post("/api/v1/exports", json={"format": fmt},
                                   headers={"X-CSRF-Token": session.csrf})
     assert created.status_code == 202, created.get_json()
     task = created.get_json()["id"]
-    with world.app.app_context():
-        run_export(task)
+    world.run_export(task)
     world._until(lambda: get(world, caller, f"/api/v1/exports/{task}").get_json()["status"]
                  == "done")
     content = get(world, caller, f"/api/v1/exports/{task}/download").data
@@ -257,7 +255,6 @@ def test_a_row_of_another_workspace_named_through_ours_is_refused(world: World,
 
 
 def test_filters_naming_another_workspace_show_nothing_of_it(world: World) -> None:
-    from workspace.exports.jobs import run_export
 
     ids, org = world.ids, world.orgs["other"]
     for path in (f"/workspaces/{ids['workspace']}/trials/compare?ids={ids['other_trial']}",
@@ -268,8 +265,7 @@ def test_filters_naming_another_workspace_show_nothing_of_it(world: World) -> No
         text = get(world, "owner", path).get_data(as_text=True)
         assert not [m for m in (*X_MARKS, "ZX-9") if m in text], path
     task = world.owner("POST", "/exports", 202, json={"format": "csv", "organization_id": org})
-    with world.app.app_context():
-        run_export(task["id"])
+    world.run_export(task["id"])
     world._until(lambda: world.owner("GET", f"/exports/{task['id']}")["status"] == "done")
     content = world.client.get(f"/api/v1/exports/{task['id']}/download", headers={
         "Authorization": f"Bearer {world.owner_token}"}).data.decode("utf-8-sig")
