@@ -2,29 +2,24 @@
 kind of object, a second workspace X with a distinctive title, and the people
 of the matrix around them.
 
-Built once per test module (the app of `tests/conftest.py` is per test): the
-reads share it; writes by callers who may not write must leave it as it was
-(`fingerprint`), and writes by callers who may act on fresh objects.
+Built once per test module (matrix_app.py): the reads share it; writes by
+callers who may not write must leave it as it was (`fingerprint`), and
+callers who may write act on fresh objects where the action consumes one.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import cast, func, select
 from sqlalchemy.types import JSON, LargeBinary, String
 
-from tests.conftest import REDIS_URL, RUN_ID, USE_PG, USE_REDIS, Make, _truncate_all
-from tests.foundation.access_matrix import CALLERS, HUMANS, TOKENS
+from tests.conftest import USE_REDIS, Make
+from tests.foundation.access_matrix import TOKENS
 
 PASSWORD = "correct horse battery"
 W_TITLE = "Alpha foundry W-17"
@@ -46,42 +41,6 @@ BACKGROUND_COLUMNS = {
 }
 
 
-def start_app(database_template: str, tmp: Path) -> Any:
-    """The app of tests/conftest.py's `app` fixture, for a whole module."""
-    from workspace.app import create_app
-    from workspace.config import load_settings
-
-    if USE_PG:
-        _truncate_all(database_template)
-        url = database_template
-    else:
-        shutil.copy(database_template, tmp / "matrix.db")
-        url = f"sqlite:///{tmp / 'matrix.db'}"
-    env = {"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-0123456789",
-           "INSTANCE_PATH": str(tmp / "instance"), "WEBHOOK_ALLOW_PRIVATE": "1",
-           "WEBHOOK_RETRY_SCHEDULE": "1,1,1"}
-    if USE_REDIS:
-        env["REDIS_URL"] = REDIS_URL
-        env["REDIS_NAMESPACE"] = f"jltest_{RUN_ID}_{uuid.uuid4().hex[:6]}"
-    return create_app(load_settings(env).with_overrides(testing=True))
-
-
-def stop_app(app: Any) -> None:
-    from jobs.queue import jobs
-    from realtime.feed import pump
-    from workspace.db import db
-
-    pump.stop()
-    if jobs.backend is not None:
-        jobs.backend.shutdown()
-    redis = app.extensions.get("jointlab.redis")
-    if redis is not None:
-        namespace = app.extensions["jointlab.settings"].redis_namespace
-        for key in redis.scan_iter(f"*{namespace}*"):
-            redis.delete(key)
-    db.dispose()
-
-
 def _soon(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
@@ -97,7 +56,7 @@ class World:
         self.users: dict[str, Any] = {}
         self.tokens: dict[str, str] = {}
         self._hash: str | None = None
-        self.sessions: dict[str, Session] = {}
+        self.sessions: dict[str, Any] = {}  # caller -> matrix_app.Session
 
     # ------------------------------------------------------------ helpers
     def unique(self, prefix: str) -> str:
@@ -416,41 +375,6 @@ class World:
         with db.reading() as s:
             return [tuple(r) for r in s.execute(select(Event.type, Event.actor_id).where(
                 Event.id > event_id, Event.actor_id.is_not(None)))]
-
-
-@dataclass
-class Session:
-    client: Any
-    csrf: str
-    headers: dict[str, str]
-
-
-def open_session(world: World, caller: str) -> Session:
-    """A browser-like client for the caller: logged in by cookie (people) or
-    anonymous with a bearer header (tokens); both hold a CSRF token."""
-    client = world.app.test_client()
-    if caller in HUMANS and caller != "anonymous":
-        user = world.users[caller]
-        resp = client.post("/api/v1/auth/login",
-                           json={"email": user.email, "password": user.password})
-        assert resp.status_code == 200, resp.get_json()
-        return Session(client, resp.get_json()["csrf_token"], {})
-    if caller in TOKENS:  # stateless: no session, so no CSRF token either
-        return Session(client, "", {"Authorization": f"Bearer {world.tokens[caller]}"})
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return Session(client, csrf, {})
-
-
-def module_world(database_template: str, tmp: Path) -> Iterator[World]:
-    """The body of each test module's `world` fixture (scope="module")."""
-    app = start_app(database_template, tmp)
-    try:
-        w = World(app).seed()
-        w.sessions = {caller: open_session(w, caller) for caller in CALLERS}
-        yield w
-    finally:
-        stop_app(app)
 
 
 def _comparable(column: Any) -> Any:

@@ -24,12 +24,8 @@ from tests.foundation.access_matrix import (
     expect,
     is_page,
 )
-from tests.foundation.matrix_world import (
-    W_TITLE,
-    World,
-    module_world,
-    open_session,
-)
+from tests.foundation.matrix_app import module_world, open_session
+from tests.foundation.matrix_world import W_TITLE, World
 from workspace.fields import MAX_ID
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -23,13 +23,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.foundation.access_matrix import READERS
+from tests.foundation.matrix_app import module_world
 from tests.foundation.matrix_world import (
     W_MILESTONE,
     W_TITLE,
     X_MILESTONE,
     X_TITLE,
     World,
-    module_world,
 )
 
 PEOPLE = ("non_member", "viewer", "editor", "owner", "manager_in", "manager_out", "admin")
