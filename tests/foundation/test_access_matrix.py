@@ -90,7 +90,7 @@ def send(world: World, key: str, case: Case, caller: str, allowed: bool,
 
 
 def _label(key: str, case: Case, caller: str) -> str:
-    return f"{key}{f' [{case.label}]' if case.label else ''} × {caller}"
+    return f"{key}{f' [{case.label}]' if case.label else ''} as {caller}"
 
 
 MATRIX = [(key, case, caller) for key, case in cases() for caller in CALLERS]
