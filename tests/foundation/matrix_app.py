@@ -61,19 +61,37 @@ class Session:
 
 
 def open_session(world: World, caller: str) -> Session:
-    """A browser-like client for the caller: logged in by cookie (people) or
-    anonymous with a bearer header (tokens); both hold a CSRF token."""
+    """A browser-like client for the caller: signed in by cookie (people),
+    anonymous, or a bearer header (tokens: stateless, so without a session)."""
     client = world.app.test_client()
     if caller in HUMANS and caller != "anonymous":
-        user = world.users[caller]
-        resp = client.post("/api/v1/auth/login",
-                           json={"email": user.email, "password": user.password})
-        assert resp.status_code == 200, resp.get_json()
-        return Session(client, resp.get_json()["csrf_token"], {})
+        return _signed_in(world, client, world.users[caller])
     if caller in TOKENS:  # stateless: no session, so no CSRF token either
         return Session(client, "", {"Authorization": f"Bearer {world.tokens[caller]}"})
     page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return Session(client, csrf, {})
+
+
+def _signed_in(world: World, client: Any, user: Any) -> Session:
+    """The session a login starts, started by the same code the login route
+    runs (`start_session`) minus the password check: an Argon2 verification
+    costs 0.1-0.5 s and the matrix opens ~60 sessions. Logging in itself is
+    a row of the matrix."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from workspace.auth.current import start_session
+
+    with world.app.test_request_context("/api/v1/auth/login", method="POST"):
+        start_session(user)
+        csrf = generate_csrf()
+        started = dict(session)
+    with client.session_transaction() as jar:
+        jar.update(started)
+        jar.permanent = True
+    resp = client.get("/api/v1/me")
+    assert resp.status_code == 200 and resp.get_json()["id"] == user.id, resp.get_json()
     return Session(client, csrf, {})
 
 

@@ -9,6 +9,7 @@ callers who may write act on fresh objects where the action consumes one.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 import uuid
@@ -341,24 +342,29 @@ class World:
     # ------------------------------------------------------------ what changed
     def fingerprint(self) -> dict[str, list[tuple]]:
         """Every row a request could change, background work left out."""
-        from workspace import models  # noqa: F401  (every table in the metadata)
-        from workspace.db import Base, db
+        from workspace.db import db
 
-        out: dict[str, list[tuple]] = {}
         with db.reading() as s:
-            for table in Base.metadata.sorted_tables:
-                if table.name in BACKGROUND_TABLES:
-                    continue
+            return {name: [tuple(r) for r in s.execute(stmt)]
+                    for name, stmt in self._fingerprint_queries().items()}
+
+    @functools.cache  # noqa: B019  (one world per module; built once, run ~700 times)
+    def _fingerprint_queries(self) -> dict[str, Any]:
+        from workspace import models  # noqa: F401  (every table in the metadata)
+        from workspace.db import Base
+
+        queries = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name not in BACKGROUND_TABLES:
                 skip = BACKGROUND_COLUMNS.get(table.name, set())
                 cols = [_comparable(c) for c in table.columns if c.name not in skip]
-                rows = s.execute(select(*cols).order_by(*table.primary_key.columns)).all()
-                out[table.name] = [tuple(r) for r in rows]
-            # The seeded delivery is finished and no job touches it: only a
-            # redelivery would.
-            delivery = Base.metadata.tables["webhook_deliveries"]
-            out["the seeded delivery"] = [tuple(s.execute(select(delivery).where(
-                delivery.c.id == self.ids["delivery"])).one())]
-        return out
+                queries[table.name] = select(*cols).order_by(*table.primary_key.columns)
+        # The seeded delivery is finished and no job touches it: only a
+        # redelivery would.
+        delivery = Base.metadata.tables["webhook_deliveries"]
+        queries["the seeded delivery"] = select(delivery).where(
+            delivery.c.id == self.ids["delivery"])
+        return queries
 
     def last_event_id(self) -> int:
         from workspace.db import db
