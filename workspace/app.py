@@ -36,6 +36,7 @@ API_MODULES = (
     "workspace.feeds.api",
     "workspace.evidence.api",
     "workspace.exports.api",
+    "workspace.files.api",
 )
 # Capabilities that hook into others (e.g. add a document to each new workspace).
 PLUGINS: tuple[str, ...] = ("workspace.notifications.plugin",)

@@ -49,11 +49,22 @@ class Settings:
     # Reverse proxies in front of the web processes whose X-Forwarded-* headers
     # are believed (0: none, the headers are ignored).
     trusted_proxies: int = 0
+    # Where file bytes live: "" is a folder under instance/ (files/), or
+    # `s3://bucket/prefix` with `S3_ENDPOINT_URL` (S3-compatible servers).
+    storage_url: str = ""
+    s3_endpoint_url: str | None = None
+    file_max_bytes: int = 200 * 1024 * 1024
+    # Sum of the sizes of a workspace's files; 0 means no quota.
+    workspace_file_quota_bytes: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
     def outbox_path(self) -> Path:
         return self.instance_path / "outbox"
+
+    @property
+    def storage_path(self) -> Path:
+        return self.instance_path / "files"
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +125,29 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
     if not 0 < value <= 300:
         raise ConfigError(f"{name} must be between 0 and 300 seconds, got {raw!r}")
     return value
+
+
+def _bytes(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+        if value < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of bytes (0 or more), got {raw!r}") from None
+    return value
+
+
+def _storage_url(raw: str | None) -> str:
+    if raw is None or raw.strip() == "":
+        return ""
+    parsed = urlparse(raw)
+    if parsed.scheme == "s3" and parsed.netloc:
+        return raw
+    if parsed.scheme == "file" and parsed.path:
+        return raw
+    raise ConfigError(f"STORAGE_URL must be s3://bucket/prefix or file:///folder, got {raw!r}")
 
 
 def _url(name: str, raw: str, schemes: set[str]) -> str:
@@ -192,6 +226,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         webhook_concurrency=_count("WEBHOOK_CONCURRENCY", env.get("WEBHOOK_CONCURRENCY"), 16),
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         port=port,
+        storage_url=_storage_url(env.get("STORAGE_URL")),
+        s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+        file_max_bytes=_bytes("FILE_MAX_BYTES", env.get("FILE_MAX_BYTES"), 200 * 1024 * 1024)
+        or 200 * 1024 * 1024,
+        workspace_file_quota_bytes=_bytes("WORKSPACE_FILE_QUOTA_BYTES",
+                                          env.get("WORKSPACE_FILE_QUOTA_BYTES"), 0),
     )
 
 

@@ -13,6 +13,7 @@ from workspace.documents.models import (  # noqa: F401
 from workspace.events.models import Event
 from workspace.evidence.models import EvidencePack, MilestoneTranche  # noqa: F401
 from workspace.exports.models import ExportTask  # noqa: F401
+from workspace.files.models import StoredFile  # noqa: F401
 from workspace.milestones.models import Milestone  # noqa: F401
 from workspace.notifications.models import (  # noqa: F401
     DigestItem,

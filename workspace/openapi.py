@@ -73,7 +73,10 @@ def build_spec() -> dict[str, Any]:
         if op.query_token:
             operation["parameters"] = operation["parameters"] + [QUERY_TOKEN]
         body = op.doc_body if op.doc_body is not None else op.body
-        if body is not None:
+        if isinstance(body, dict) and "content" in body:
+            # A body that is not JSON (multipart uploads): given whole.
+            operation["requestBody"] = {"required": True, **body}
+        elif body is not None:
             operation["requestBody"] = {
                 "required": True, "content": {"application/json": {"schema": body}}
             }

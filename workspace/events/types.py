@@ -26,6 +26,8 @@ MILESTONE_MISSED = "milestone.missed"
 MILESTONE_DUE_SOON = "milestone.due_soon"
 MILESTONE_OVERDUE = "milestone.overdue"
 MILESTONE_EVIDENCE_READY = "milestone.evidence_ready"
+FILE_ADDED = "file.added"
+FILE_DELETED = "file.deleted"
 WEBHOOK_CREATED = "webhook.created"
 WEBHOOK_DISABLED = "webhook.disabled"
 

@@ -30,6 +30,8 @@ def _labels() -> dict[str, str]:
         "trial.completed": _("A trial is completed"),
         "webhook.disabled": _("A webhook is disabled (owners)"),
         "comment.created": _("Someone comments"),
+        "file.added": _("A file is added"),
+        "file.deleted": _("A file is deleted"),
     })
     return labels
 

@@ -40,6 +40,8 @@ def templates() -> dict[str, str]:
         "milestone.overdue": _("Milestone overdue: {title}"),
         "milestone.evidence_ready": _("Evidence pack ready: {title}"),
         "webhook.created": _("{actor} added a webhook"),
+        "file.added": _("{actor} added the file {name}"),
+        "file.deleted": _("{actor} deleted the file {name}"),
         "webhook.disabled": _("A webhook was disabled after failing: {url}"),
         "_default": _("{type}"),
         # Status and outcome words inside sentences, in the reader's language.
