@@ -12,6 +12,7 @@ from workspace.http import Page, cursor_int, endpoint, load_json_body, page_of
 from workspace.trials import (  # noqa: F401 (control, demo, pages: hooks and routes)
     control,
     demo,
+    import_api,
     measurements,
     pages,
     service,
