@@ -1,0 +1,63 @@
+"""The journey in Chromium: upload with progress on a trial, another member
+sees it arrive live, the thumbnail appears, a CSV with a bad row is refused
+row by row, fixed and imported; the milestone's evidence pack lists the file."""
+
+from __future__ import annotations
+
+import io
+
+from tests.conftest import browser_login
+from tests.trials.factory import add_indicators, trial
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_files_and_import_journey(make, api, live_server, browser_context):
+    ws = make.workspace()
+    add_indicators(api, ws)
+    t = trial(api, ws, "running", title="Vacuum on")
+    owner = browser_login(browser_context(), live_server.url, ws.owner)
+    other = browser_login(browser_context("zh-CN"), live_server.url, ws.partner)
+    other.goto(f"{live_server.url}/workspaces/{ws.id}/files")
+    other.wait_for_selector('[data-testid="connection"][data-state="connected"]')
+
+    owner.goto(f"{live_server.url}/trials/{t['id']}")
+    owner.wait_for_selector('[data-testid="connection"][data-state="connected"]')
+    panel = owner.locator('[data-testid="files-panel"]')
+    panel.locator('[data-testid="file-input"]').set_input_files(
+        files=[{"name": "气孔 X光.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    progress = panel.locator('[data-testid="uploads"] li[data-state="done"] progress')
+    progress.wait_for()
+    assert progress.get_attribute("value") == "100"
+    panel.locator('[data-testid="file-link"]', has_text="气孔 X光.png").wait_for()
+
+    # The other member's Files view shows it without a reload, with what it is on.
+    row = other.locator('[data-testid="files-view"] tr', has_text="气孔 X光.png")
+    row.wait_for()
+    assert "Vacuum on" in row.locator('[data-testid="attached-to"]').inner_text()
+
+    # Import: a bad row is listed by its line and nothing is stored.
+    imp = owner.locator('[data-testid="import-panel"]')
+    bad = (b"metric,value,recorded_at,source\n"
+           b"porosity_scrap_pct,1.2,2026-03-01T08:00:00Z,PLC-3\n"
+           b"tensile_mpa,abc,2026-03-01T08:00:00Z,PLC-3\n")
+    imp.locator('[data-testid="import-input"]').set_input_files(
+        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": bad}])
+    imp.locator('[data-testid="import-errors"] li[data-row="row 3"]').wait_for()
+    assert "abc" in imp.locator('[data-testid="import-errors"]').inner_text()
+    assert imp.locator('[data-testid="import-go"]').is_hidden()
+    assert owner.locator('[data-testid="measurement-count"]').inner_text() == "0"
+    good = bad.replace(b"abc", b"251")
+    imp.locator('[data-testid="import-input"]').set_input_files(
+        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": good}])
+    imp.locator('[data-testid="import-preview"] tbody tr').nth(1).wait_for()
+    assert imp.locator('[data-testid="import-errors"] li').count() == 0
+    imp.locator('[data-testid="import-go"]').click()
+    imp.locator('[data-testid="import-done"]', has_text="2").wait_for()
+    owner.locator('[data-testid="measurement-count"]', has_text="2").wait_for()
