@@ -75,6 +75,7 @@
   function choose(file) {
     chosen = file;
     done.hidden = true;
+    box.hidden = true;
     showError("");
     send(file, true).then(({ res, body }) => {
       if (res.ok) return preview(body);
