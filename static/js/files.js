@@ -82,7 +82,7 @@
     // Thumbnails are made in the background: look again shortly after.
     Promise.all(Array.from(files).map((f) => uploadOne(panel, f)))
       .then(() => refresh(panel))
-      .then(() => setTimeout(() => refresh(panel), 1500));
+      .then(() => [1500, 4000, 9000].forEach((ms) => setTimeout(() => refresh(panel), ms)));
   }
 
   document.querySelectorAll("[data-files-panel]").forEach((panel) => {

@@ -108,3 +108,6 @@ def upload(api: Any, user: Any, ws_id: int, data: bytes, name: str = "x-ray.png"
     form = {"file": (io.BytesIO(data), name), **{k: str(v) for k, v in fields.items()}}
     return api.as_(user).post(f"/workspaces/{ws_id}/files", data=form,
                               content_type="multipart/form-data")
+
+
+from tests.portfolios.conftest import worker  # noqa: E402,F401  (background jobs fixture)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 
-from tests.conftest import browser_login
+import pypdf
+
+from tests.conftest import browser_login, wait_for
 from tests.trials.factory import add_indicators, trial
 
 
@@ -18,9 +20,12 @@ def png_bytes() -> bytes:
     return buf.getvalue()
 
 
-def test_files_and_import_journey(make, api, live_server, browser_context):
+def test_files_and_import_journey(make, api, live_server, browser_context, worker):
     ws = make.workspace()
     add_indicators(api, ws)
+    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
+        "title": "Porosity on target", "criteria": {"indicators": "all",
+                                                    "consecutive_trials": 1}}).get_json()
     t = trial(api, ws, "running", title="Vacuum on")
     owner = browser_login(browser_context(), live_server.url, ws.owner)
     other = browser_login(browser_context("zh-CN"), live_server.url, ws.partner)
@@ -36,6 +41,7 @@ def test_files_and_import_journey(make, api, live_server, browser_context):
     progress.wait_for()
     assert progress.get_attribute("value") == "100"
     panel.locator('[data-testid="file-link"]', has_text="气孔 X光.png").wait_for()
+    panel.locator('[data-testid="thumbnail"]').wait_for(timeout=30_000)
 
     # The other member's Files view shows it without a reload, with what it is on.
     row = other.locator('[data-testid="files-view"] tr', has_text="气孔 X光.png")
@@ -61,3 +67,19 @@ def test_files_and_import_journey(make, api, live_server, browser_context):
     imp.locator('[data-testid="import-go"]').click()
     imp.locator('[data-testid="import-done"]', has_text="2").wait_for()
     owner.locator('[data-testid="measurement-count"]', has_text="2").wait_for()
+
+    # Completing the trial reaches the milestone; its evidence pack lists the file.
+    owner.locator('[data-trial-action="completed"]').click()
+    owner.locator('[data-role="outcome"][data-outcome="passed"]').first.wait_for()
+
+    def pack():
+        resp = owner.request.get(f"{live_server.url}/api/v1/milestones/{m['id']}/evidence")
+        return resp.ok and resp.json()["status"] == "ready"
+
+    wait_for(pack, timeout=60)
+    pdf = owner.request.get(f"{live_server.url}/api/v1/milestones/{m['id']}/evidence.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf.body()))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+    sha = api.as_(ws.owner).get(f"/workspaces/{ws.id}/files").get_json()["items"][0]["sha256"]
+    assert sha in text and "X光" in text
+    assert sum(len(p.images) for p in reader.pages) == 1

@@ -115,6 +115,22 @@ def _decisions(session: Session, m: Milestone, trial_ids: list[int]) -> list[dic
     return out
 
 
+def _files(session: Session, m: Milestone, trials: list[Trial]) -> list[dict[str, Any]]:
+    """Files attached to the milestone and to the trials it stands on."""
+    from workspace.files.service import files_attached
+
+    numbers = {t.id: t.number for t in trials}
+    rows = files_attached(session, "milestone", [m.id]) + \
+        files_attached(session, "trial", list(numbers))
+    names = dict(session.execute(select(User.id, User.name).where(
+        User.id.in_({f.uploaded_by_id for f in rows} - {None}))).all()) if rows else {}
+    return [{"id": f.id, "name": f.name, "size": f.size, "content_type": f.content_type,
+             "sha256": f.sha256, "uploaded_by": names.get(f.uploaded_by_id),
+             "created_at": _iso(f.created_at),
+             "attached_to": "milestone" if f.milestone_id else f"trial #{numbers[f.trial_id]}"}
+            for f in rows]
+
+
 def collect(session: Session, milestone_id: int) -> dict[str, Any] | None:
     m = session.get(Milestone, milestone_id)
     if m is None:
@@ -139,4 +155,5 @@ def collect(session: Session, milestone_id: int) -> dict[str, Any] | None:
                         "aggregate": i.aggregate} for i in indicators],
         "trials": _trial_data(session, trials),
         "decisions": _decisions(session, m, [t.id for t in trials]),
+        "files": _files(session, m, trials),
     }

@@ -70,7 +70,7 @@ def build_pack(pack_id: int) -> str:
         return "milestone gone"
     digest = content_hash(data)
     try:
-        pdf = render_pdf(data, digest)
+        pdf = render_pdf(data, digest, _images(data))
     except Exception as err:
         log.exception("evidence pack %s failed", pack_id)
         with db.transaction() as s:
@@ -91,6 +91,25 @@ def build_pack(pack_id: int) -> str:
                      "url": f"/api/v1/milestones/{row.milestone_id}/evidence.pdf"},
         })
     return "ready"
+
+
+def _images(data: dict) -> dict[str, bytes]:
+    """Thumbnails (bounded in size, decoded safely) of the pack's pictures;
+    one not made yet is made now."""
+    from workspace.files.service import IMAGE_TYPES
+    from workspace.files.storage import storage, thumb_key
+    from workspace.files.thumbs import make_thumbnail
+
+    out: dict[str, bytes] = {}
+    for f in data.get("files") or []:
+        if f["content_type"] not in IMAGE_TYPES or f["sha256"] in out or len(out) >= 12:
+            continue
+        if make_thumbnail(f["id"]) in ("ready", "nothing to do"):
+            try:
+                out[f["sha256"]] = b"".join(storage().read(thumb_key(f["sha256"])))
+            except Exception:  # no thumbnail (not decodable): listed, not shown
+                continue
+    return out
 
 
 def build_pending_packs() -> int:

@@ -143,7 +143,37 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def render_pdf(data: dict[str, Any], digest: str) -> bytes:
+MAX_IMAGES = 12
+
+
+def _files(files: list[dict[str, Any]], images: dict[str, bytes]) -> list[Any]:
+    """The files table (with SHA-256, so a reader can check a copy) and the
+    pictures among them, from their bounded thumbnails."""
+    from reportlab.platypus import Image
+
+    if not files:
+        return []
+    out: list[Any] = [_p("Files · 文件", H2)]
+    rows = [["Name 文件名", "Attached to 关联", "Size 大小", "SHA-256"]]
+    rows += [[f["name"], f["attached_to"], f"{f['size']:,}", _p(f["sha256"], MONO)]
+             for f in files]
+    out.append(_table(rows, [50 * mm, 25 * mm, 20 * mm, 75 * mm]))
+    shown = 0
+    for f in files:
+        png = images.get(f["sha256"])
+        if png is None or shown >= MAX_IMAGES:
+            continue
+        picture = Image(io.BytesIO(png))
+        scale = min(80 * mm / picture.imageWidth, 80 * mm / picture.imageHeight, 1.0)
+        picture.drawWidth, picture.drawHeight = (picture.imageWidth * scale,
+                                                 picture.imageHeight * scale)
+        out += [Spacer(0, 4), picture, _p(f"{f['name']} · {f['sha256'][:16]}…", SMALL)]
+        shown += 1
+    return out
+
+
+def render_pdf(data: dict[str, Any], digest: str,
+               images: dict[str, bytes] | None = None) -> bytes:
     buffer = io.BytesIO()
     m, ws = data["milestone"], data["workspace"]
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
@@ -175,5 +205,6 @@ def render_pdf(data: dict[str, Any], digest: str) -> bytes:
     rows = [["What 事项", "By 执行人", "At 时间"]]
     rows += [[f"{d['type']}: {d['what']}", d["by"] or "—", d["at"]] for d in data["decisions"]]
     story.append(_table(rows, [80 * mm, 40 * mm, 50 * mm]))
+    story += _files(data.get("files") or [], images or {})
     doc.build(story)
     return buffer.getvalue()

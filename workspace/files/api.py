@@ -9,7 +9,13 @@ from flask import Response, current_app, jsonify, request
 from workspace.app import settings_of
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.files import download, pages, service  # noqa: F401 (pages: routes)
+from workspace.files import (  # noqa: F401 (pages: routes; sweep, thumbs: jobs)
+    download,
+    pages,
+    service,
+    sweep,
+    thumbs,
+)
 from workspace.files.schemas import UPLOAD_BODY, FileListQuerySchema, FileSchema
 from workspace.files.storage import blob_key, storage
 from workspace.files.upload import receive
@@ -53,9 +59,12 @@ def upload_file(workspace_id: int) -> Any:
         with db.reading() as s:  # the cheap refusals before the bytes are moved
             service.check_attachment_and_quota(s, user, workspace_id, upload,
                                                settings.workspace_file_quota_bytes)
-        store.put(blob_key(upload.sha256), upload.path)
-        upload.path = None
         with db.transaction() as s:
+            # The bytes are stored and the row added under the blob's guard,
+            # so the orphan sweep never deletes a blob a new row refers to.
+            service.guard_blob(s, upload.sha256)
+            store.put(blob_key(upload.sha256), upload.path)
+            upload.path = None
             f = service.add_file(s, user, workspace_id, upload,
                                  settings.workspace_file_quota_bytes)
             answer = service.payload(s, f)

@@ -116,6 +116,16 @@ def _attachment(session: Session, workspace_id: int, fields: dict[str, str]
     return kind, target_id
 
 
+def guard_blob(session: Session, sha256: str) -> None:
+    """Serialise, per blob, "store the bytes and add the row" against the
+    orphan sweep's "no row refers to it, delete": held until the transaction
+    ends (PostgreSQL: an advisory lock on the hash; SQLite: the write lock,
+    which every write transaction takes)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (int(sha256[:15], 16),))
+
+
 def used_bytes(session: Session, workspace_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(StoredFile.size), 0))
                               .where(StoredFile.workspace_id == workspace_id)) or 0)
