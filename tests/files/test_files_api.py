@@ -194,3 +194,59 @@ def test_openapi_documents_the_upload(client):
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert "413" in post["responses"]
     assert "/files/{file_id}/content" in doc["paths"]
+
+
+def test_bytes_that_look_like_the_boundary_survive(make, api):
+    ws = make.workspace()
+    tricky = b"\r\n--XyZx" + b"--XyZ" + b"\n--XyZ-" + b"\r\n--XyZ!"
+    content = (b"\x00\r\n" * 400_000 + tricky) * 2 + b"tail\r\n"
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"trial_id\"\r\n\r\n\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.bin\"\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n" + content +
+            b"\r\n--XyZ--\r\n")
+    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=body,
+                                  content_type="multipart/form-data; boundary=XyZ")
+    assert resp.status_code == 201, resp.get_json()
+    f = resp.get_json()
+    assert f["size"] == len(content) and f["sha256"] == hashlib.sha256(content).hexdigest()
+    assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == content
+    empty = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e\"\r\n\r\n"
+             b"\r\n--XyZ--\r\n")
+    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=empty,
+                                  content_type="multipart/form-data; boundary=XyZ")
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "empty_file"
+
+
+def test_a_large_upload_does_not_sit_in_memory(make, live_server):
+    import http.client
+    import tracemalloc
+
+    ws = make.workspace()
+    token = make.token(ws.owner)
+    size = 48 * 1024 * 1024
+    head = (b"--B0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\""
+            b"\r\n\r\n")
+    tail = b"\r\n--B0und--\r\n"
+    block = bytes(range(256)) * 4096  # 1 MiB, made once
+
+    def body():
+        yield head
+        for _ in range(size // len(block)):
+            yield block
+        yield tail
+
+    tracemalloc.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=60)
+        conn.request("POST", f"/api/v1/workspaces/{ws.id}/files", body=body(), headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "multipart/form-data; boundary=B0und",
+            "Content-Length": str(len(head) + size + len(tail))})
+        resp = conn.getresponse()
+        answer = resp.read()
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert resp.status == 201, answer
+    # Server and client share this process: a few 1 MiB chunks, not 48 MiB.
+    assert peak < 16 * 1024 * 1024, peak
