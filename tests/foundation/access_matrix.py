@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from tests.foundation.matrix_files import fresh_file, import_body, upload_body
+
 HUMANS = ("anonymous", "non_member", "viewer", "editor", "owner", "manager_in", "manager_out",
           "admin")
 TOKENS = {"token_read": ("read",), "token_write": ("write",),
@@ -216,6 +218,8 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         "edit", 201, params=lambda w, who: {"trial_id": w.ids["completed_trial"]},
         body=lambda w, who: {"title": "Matrix next"}),
     f"GET {A}/trials/<int:trial_id>/measurements": c("read"),
+    f"POST {A}/trials/<int:trial_id>/measurements/import": c(
+        "edit", 201, body=import_body),
     f"POST {A}/trials/<int:trial_id>/measurements": c(
         "edit", 201, body=lambda w, who: [{"metric": w.indicator_key, "value": 93.5}]),
     # -------------------------------------------------- milestones, funding, evidence
@@ -243,6 +247,15 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         "evidence", params=lambda w, who: {"milestone_id": w.ids["reached_milestone"]}),
     f"GET {A}/milestones/<int:milestone_id>/evidence.pdf": c(
         "evidence", params=lambda w, who: {"milestone_id": w.ids["reached_milestone"]}),
+    # -------------------------------------------------- files
+    f"GET {A}/workspaces/<int:workspace_id>/files": c("read"),
+    f"POST {A}/workspaces/<int:workspace_id>/files": c("edit", 201, body=upload_body),
+    f"GET {A}/files/<int:file_id>": c("read"),
+    f"GET {A}/files/<int:file_id>/content": c("read"),
+    # Its uploader (an editor, for their own files) or an owner: here the
+    # owner's file, so editors are refused.
+    f"DELETE {A}/files/<int:file_id>": c(
+        "manage", 204, fresh=lambda w, who: {"file_id": fresh_file(w)}),
     # -------------------------------------------------- webhooks
     f"GET {A}/workspaces/<int:workspace_id>/webhooks": c("manage"),
     f"POST {A}/workspaces/<int:workspace_id>/webhooks": c(
@@ -295,6 +308,10 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     "GET /documents/<int:document_id>": c("read"),
     "GET /trials/<int:trial_id>": c("read"),
     "GET /trials/<int:trial_id>/fragment/control": c("read"),
+    "GET /workspaces/<int:workspace_id>/files": c("read"),
+    "GET /workspaces/<int:workspace_id>/files/fragment": c("read"),
+    "GET /milestones/<int:milestone_id>": c("read"),
+    "GET /files/<int:file_id>/thumbnail": c("read"),
 }
 
 

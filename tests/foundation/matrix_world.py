@@ -21,6 +21,7 @@ from sqlalchemy.types import JSON, LargeBinary, String
 
 from tests.conftest import USE_REDIS, Make
 from tests.foundation.access_matrix import TOKENS
+from tests.foundation.matrix_files import seed_files
 
 PASSWORD = "correct horse battery"
 W_TITLE = "Alpha foundry W-17"
@@ -39,6 +40,7 @@ BACKGROUND_COLUMNS = {
     "export_tasks": {"status", "done", "total", "content", "filename", "error", "finished_at"},
     "api_tokens": {"last_used_at"},
     "milestones": {"due_soon_emitted_at", "overdue_emitted_at"},
+    "files": {"thumbnail"},
 }
 
 
@@ -142,6 +144,7 @@ class World:
         self._seed_trials(wid)
         self._seed_milestones(wid)
         self._seed_webhooks(wid)
+        seed_files(self)
         self._seed_other_workspace(ent_x, uni_x, x_partner)
         self.admin("PUT", f"/managers/{u['manager_in'].id}/portfolio",
                    json={"workspace_ids": [wid]})

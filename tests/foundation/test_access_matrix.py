@@ -33,7 +33,7 @@ DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
                   "version_id": "version", "trial_id": "trial", "indicator_id": "indicator",
                   "milestone_id": "milestone", "webhook_id": "webhook",
                   "delivery_id": "delivery", "token_id": "token", "task_id": "task",
-                  "token": "token_unsubscribe"}
+                  "token": "token_unsubscribe", "file_id": "file"}
 GHOST_TASK = "export-" + "0" * 32
 
 
@@ -84,7 +84,10 @@ def send(world: World, key: str, case: Case, caller: str, allowed: bool,
     else:
         if method != "GET":
             headers["X-CSRF-Token"] = session.csrf
-            kwargs["json"] = body
+            if isinstance(body, dict) and "_multipart" in body:  # uploads
+                kwargs.update(data=body["_multipart"], content_type="multipart/form-data")
+            else:
+                kwargs["json"] = body
     return session.client.open(fill(rule, params, ghost), method=method, headers=headers,
                                **kwargs)
 
