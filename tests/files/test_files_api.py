@@ -250,3 +250,22 @@ def test_a_large_upload_does_not_sit_in_memory(make, live_server):
     assert resp.status == 201, answer
     # Server and client share this process: a few 1 MiB chunks, not 48 MiB.
     assert peak < 16 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"])
+def test_s3_multipart_upload_and_ranged_reads(app, make, api, storage_backend):
+    ws = make.workspace()
+    data = bytes(range(256)) * (17 * 4096) + b"!"  # past boto3's 16 MiB multipart threshold
+    f = upload(api, ws.owner, ws.id, data, name="scan.bin").get_json()
+    assert f["size"] == len(data)
+    from workspace.files.storage import blob_key, storage
+
+    with app.app_context():
+        st = storage()
+        head = st.client.head_object(Bucket=st.bucket, Key=st.prefix + blob_key(f["sha256"]))
+    assert head["ETag"].strip('"').endswith("-2")  # stored in two parts
+    edge = 16 * 1024 * 1024
+    part = api.as_(ws.owner).get(f"/files/{f['id']}/content",
+                                 headers={"Range": f"bytes={edge - 10}-{edge + 9}"})
+    assert part.status_code == 206 and part.data == data[edge - 10:edge + 10]
+    assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == data
