@@ -83,3 +83,32 @@ def test_files_and_import_journey(make, api, live_server, browser_context, worke
     sha = api.as_(ws.owner).get(f"/workspaces/{ws.id}/files").get_json()["items"][0]["sha256"]
     assert sha in text and "X光" in text
     assert sum(len(p.images) for p in reader.pages) == 1
+
+
+def test_a_pdf_opens_in_the_viewer_and_html_downloads(make, api, live_server, browser_context):
+    from reportlab.pdfgen import canvas
+
+    from tests.files.conftest import upload
+
+    ws = make.workspace()
+    buf = io.BytesIO()
+    doc = canvas.Canvas(buf)
+    doc.drawString(100, 700, "Tensile report")
+    doc.save()
+    pdf = upload(api, ws.owner, ws.id, buf.getvalue(), name="报告.pdf").get_json()
+    html = upload(api, ws.owner, ws.id, b"<script>document.title='ran'</script>",
+                  name="page.html").get_json()
+    page = browser_login(browser_context(), live_server.url, ws.owner)
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    resp = page.goto(f"{live_server.url}/api/v1/files/{pdf['id']}/content")
+    assert resp.status == 200 and resp.headers["content-type"] == "application/pdf"
+    page.wait_for_timeout(500)
+    assert downloads == [] and page.url.endswith(f"/files/{pdf['id']}/content")
+    with page.expect_download() as got:
+        page.goto(f"{live_server.url}/workspaces/{ws.id}/files")
+        page.evaluate("id => { const a = document.createElement('a');"
+                      " a.href = '/api/v1/files/' + id + '/content'; document.body.append(a);"
+                      " a.click(); }", html["id"])
+    assert got.value.suggested_filename == "page.html"
+    assert page.title() != "ran"
