@@ -1,5 +1,11 @@
 """Socket.IO handlers answer like the REST API: `{ok: true, ...}` or
-`{ok: false, error: {code, message, fields}}` in the ack, never a crash."""
+`{ok: false, error: {code, message, fields}}` in the ack, never a crash.
+
+Like `@endpoint` for REST, `@handler` authorises before anything else: the
+connection's credential is re-checked (realtime/guard.py) and the token scope
+the event needs is required, so no handler can forget to. `EVENTS` lists
+every client event with the scope it needs; the authorization matrix test
+is generated from it."""
 
 from __future__ import annotations
 
@@ -20,11 +26,21 @@ def error_ack(err: AppError) -> dict[str, Any]:
     return {"ok": False, **err.envelope()}
 
 
-def handler(event: str, schema: Schema | None = None) -> Callable[..., Any]:
+# event -> the token scope it needs (as REST: `read` to look, `write` to change).
+EVENTS: dict[str, str] = {}
+
+
+def handler(event: str, schema: Schema | None = None, scope: str = "read") -> Callable[..., Any]:
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        EVENTS[event] = scope
+
         @functools.wraps(func)
         def wrapper(payload: Any = None, *_: Any) -> Any:
+            from realtime import clients
+            from realtime.guard import authorize
+
             try:
+                authorize(clients.current(), scope)
                 if schema is not None:
                     if not isinstance(payload, dict):
                         return error_ack(AppError("Expected an object.", code="validation_failed"))

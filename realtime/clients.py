@@ -1,14 +1,15 @@
-"""Who is behind each Socket.IO connection of this process."""
+"""Who is behind each Socket.IO connection of this process, and with what
+credential it connected (re-checked at every call, see realtime/guard.py)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
 
-from flask import request
+from flask import g, request
 
+from workspace.auth.credentials import Credential
 from workspace.auth.models import User
-from workspace.db import db
 from workspace.errors import Unauthorized
 
 
@@ -17,7 +18,13 @@ class Client:
     sid: str
     user_id: int
     name: str
-    documents: set[int] = field(default_factory=set)
+    credential: Credential
+    # Joined documents -> whether this connection was told it may edit.
+    documents: dict[int, bool] = field(default_factory=dict)
+    # Held while a join enters a room and while a re-check takes rooms away,
+    # so a join racing a revocation cannot leave the client in the room.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    ended: bool = False
 
 
 _clients: dict[str, Client] = {}
@@ -42,6 +49,16 @@ def count() -> int:
     return len(_clients)
 
 
+def of_user(user_id: int) -> list[Client]:
+    with _lock:
+        return [c for c in _clients.values() if c.user_id == user_id]
+
+
+def every() -> list[Client]:
+    with _lock:
+        return list(_clients.values())
+
+
 def reset_state() -> None:
     with _lock:
         _clients.clear()
@@ -49,16 +66,16 @@ def reset_state() -> None:
 
 def current() -> Client:
     client = _clients.get(request.sid)  # type: ignore[attr-defined]
-    if client is None:
+    if client is None or client.ended:
         raise Unauthorized("Not connected.")
     return client
 
 
 def current_user() -> User:
-    """The connection's user, re-read so that role changes apply at once."""
-    client = current()
-    with db.reading() as s:
-        user = s.get(User, client.user_id)
-    if user is None or not user.active:
-        raise Unauthorized("This account no longer exists.")
+    """The connection's user as re-checked for this call (realtime.acks)."""
+    user = g.get("socket_user")
+    if user is None:
+        from realtime.guard import authorize
+
+        user = authorize(current(), None)
     return user

@@ -1,43 +1,51 @@
-"""Connect and disconnect: refused without a session cookie or a valid token."""
+"""Connect and disconnect: refused without a session cookie or a valid token.
+
+A connection keeps the credential it was opened with (the session row or
+the token row, its scopes, the password it was opened under) so that every
+later call can ask whether it still stands (realtime/guard.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import request
 
 from realtime import clients, on
+from workspace.auth.credentials import Credential
+from workspace.auth.current import cookie_credential, cookie_session
 from workspace.auth.models import User
-from workspace.auth.tokens import token_allows, user_for_token
+from workspace.auth.tokens import token_allows, token_row
 from workspace.db import db
 
 
-def _user_from_handshake(auth: Any) -> User | None:
+def _handshake(auth: Any) -> tuple[User, Credential] | None:
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is None:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
     with db.reading() as s:
         if isinstance(token, str) and token:
-            found = user_for_token(s, token)
-            if found is None or not token_allows(found[1], "read"):
+            row = token_row(s, token)
+            if row is None or not token_allows(set(row.scopes), "read"):
                 return None
-            return found[0]
-        user_id = session.get("user_id")
-        user = s.get(User, user_id) if user_id is not None else None
-        if user is None or not user.active or session.get("auth_v") != user.password_hash[-16:]:
-            return None
-        return user
+            return row.user, Credential("token", row.id, row.user_id, frozenset(row.scopes))
+        found = cookie_session(s)
+    if found is None:
+        return None
+    return found[1], cookie_credential(*found)
 
 
 @on("connect")
 def on_connect(auth: Any = None) -> None:
-    user = _user_from_handshake(auth)
-    if user is None:
+    found = _handshake(auth)
+    if found is None:
         raise ConnectionRefusedError(
             {"code": "unauthorized", "message": "Log in or pass auth: {token}."}
         )
-    clients.add(clients.Client(sid=request.sid, user_id=user.id, name=user.name))  # type: ignore[attr-defined]
+    user, credential = found
+    clients.add(clients.Client(sid=request.sid, user_id=user.id, name=user.name,  # type: ignore[attr-defined]
+                               credential=credential))
 
 
 @on("disconnect")

@@ -70,16 +70,22 @@ def join(payload: dict[str, Any]) -> dict[str, Any]:
     client = clients.current()
     user = clients.current_user()
     document_id = payload["document_id"]
-    access = sync.authorize_join(user, document_id)
-    # Enter the room before reading the state: an update committed after the
-    # read is then relayed to us, one committed before it is in the answer.
-    join_room(room_of(document_id))
-    client.documents.add(document_id)
+    # Held from the access check to entering the room: a revocation that
+    # commits meanwhile re-checks this client after we are in, and takes the
+    # room away again (realtime/guard.py).
+    with client.lock:
+        access = sync.authorize_join(user, document_id)
+        # A `read` token reads along but may not edit, as over REST.
+        can_edit = access.can_edit and client.credential.allows("write")
+        # Enter the room before reading the state: an update committed after
+        # the read is then relayed to us, one committed before it is in the answer.
+        join_room(room_of(document_id))
+        client.documents[document_id] = can_edit
     answer = sync.join(document_id, client.sid, payload["state_vector"])
-    return {**answer, "can_edit": access.can_edit}
+    return {**answer, "can_edit": can_edit}
 
 
-@handler("doc:update", UpdateSchema())
+@handler("doc:update", UpdateSchema(), scope="write")
 def update(payload: dict[str, Any]) -> None:
     user = clients.current_user()
     document_id, data = payload["document_id"], payload["update"]
@@ -94,6 +100,7 @@ def awareness(payload: dict[str, Any]) -> None:
     document_id, data = payload["document_id"], payload["update"]
     if document_id not in client.documents:
         raise NotFound("Join the document first.")
+    sync.authorize_join(clients.current_user(), document_id)  # still a reader?
     if len(data) > MAX_AWARENESS_BYTES:
         raise PayloadTooLarge(f"Awareness updates are limited to {MAX_AWARENESS_BYTES} bytes.")
     try:
@@ -115,7 +122,15 @@ def leave(payload: dict[str, Any]) -> None:
     document_id = payload["document_id"]
     leave_room(room_of(document_id))
     _forget(client.sid, document_id)
-    client.documents.discard(document_id)
+    client.documents.pop(document_id, None)
+
+
+def leave_document(client: clients.Client, document_id: int) -> None:
+    """Take a local connection out of a document (its rights to it ended);
+    callable from any thread."""
+    socketio.server.leave_room(client.sid, "/", room_of(document_id))
+    _forget(client.sid, document_id)
+    client.documents.pop(document_id, None)
 
 
 def _forget(sid: str, document_id: int) -> None:

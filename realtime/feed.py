@@ -8,7 +8,14 @@ event ids become visible in commit order (events/log.py), reading `id > mark`
 never skips an event, and a subscription's cursor makes repeats impossible.
 
 Replay waits until the subscribe handler's thread has sent its ack, so a
-client always sees the ack first, then the replay, then live events.
+client always sees the ack first, then the replay, then live events. History
+is replayed outside the pump's lock, at the client's pace; only the tail
+(what arrived meanwhile) is sent under the lock, right before the
+subscription goes live. Caps on subscriptions and replays: feed_limits.py.
+
+Access is the caller's current access: a subscription's readable workspaces
+are re-read whenever the user's rights change (realtime/guard.py), before the
+pump hands out any event committed after that change.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from typing import Any
 
 from flask import Flask, request
 from marshmallow import Schema, ValidationError, fields, validates_schema
+from sqlalchemy import select
 
-from realtime import clients, socketio
+from realtime import clients, feed_limits, socketio
 from realtime.acks import handler
+from realtime.feed_limits import budget
 from workspace.auth.access import Need, readable_workspace_ids, require_workspace
 from workspace.auth.models import User
 from workspace.db import db
@@ -30,6 +39,7 @@ from workspace.events import types as ev
 from workspace.events.log import feed_events, latest_event_id, workspace_events
 from workspace.events.schemas import FeedQuerySchema, parse_types
 from workspace.fields import MAX_EVENT_ID, MAX_ID, id_range
+from workspace.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,7 @@ class Subscription:
     types: list[str] | None
     cursor: int = 0  # last event id given to the client
     ready: bool = False
+    active: bool = True  # False once replaced, or its access is gone
 
     def wants(self, event: dict[str, Any]) -> bool:
         wid = event["workspace_id"]
@@ -69,11 +80,13 @@ class FeedPump:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def start(self, app: Flask) -> None:
+        from realtime.guard import on_notices
         from workspace.events.bus import bus
 
         with db.reading() as s:
             self.high_water = latest_event_id(s)
         bus.subscribe(self.on_events)
+        bus.subscribe_notices(on_notices)
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="feed-pump", daemon=True)
@@ -119,8 +132,13 @@ class FeedPump:
                     return
 
     def _dispatch(self, envelope: dict[str, Any]) -> None:
-        if envelope["type"] in (ev.MEMBER_ADDED, ev.MEMBER_REMOVED):
-            self._refresh_access(envelope["data"].get("user_id"))
+        if envelope["type"] in (ev.MEMBER_ADDED, ev.MEMBER_REMOVED, ev.MEMBER_ROLE_CHANGED):
+            user_id = envelope["data"].get("user_id")
+            if isinstance(user_id, int):
+                from realtime.guard import recheck_user
+
+                # Before this event (and any later one) goes to anyone.
+                recheck_user(user_id, "membership_changed")
         # One emit for all recipients: the packet is encoded once, not per
         # client; a client with several matching subscriptions gets it once.
         targets = []
@@ -134,19 +152,67 @@ class FeedPump:
         if targets:
             _emit(targets, envelope)
 
-    def _refresh_access(self, user_id: int | None) -> None:
-        for subs in self.subs.values():
-            for sub in subs:
-                if sub.user_id == user_id and sub.workspace_id is None:
-                    with db.reading() as s:
-                        user = s.get(User, user_id)
-                        ids = readable_workspace_ids(s, user) if user else []
-                    sub.allowed = None if ids is None else set(ids)
-
-    def subscribe(self, sub: Subscription, after: int | None, by_seq: bool,
-                  handler_thread: threading.Thread) -> None:
+    def recheck(self, user: User, sids: list[str]) -> dict[str, list[int]]:
+        """Re-read what `user` may read for their subscriptions on `sids`;
+        drop those scoped to a workspace they lost. Returns, per sid, the
+        workspaces whose events it will no longer be given."""
+        lost: dict[str, set[int]] = {}
         with self.lock:
-            self.subs.setdefault(sub.sid, []).append(sub)
+            subs = [(sid, sub) for sid in sids for sub in self.subs.get(sid, [])]
+            if not subs:
+                return {}
+            with db.reading() as s:
+                ids = readable_workspace_ids(s, user)
+                readable = None if ids is None else set(ids)
+                everything: set[int] | None = None
+                for sid, sub in subs:
+                    if readable is None:
+                        sub.allowed = None if sub.workspace_id is None else sub.allowed
+                        continue
+                    if sub.workspace_id is not None:
+                        if sub.workspace_id not in readable:
+                            sub.active = False
+                            self.subs[sid].remove(sub)
+                            lost.setdefault(sid, set()).add(sub.workspace_id)
+                        continue
+                    before = sub.allowed
+                    if before is None:  # it could read every workspace until now
+                        if everything is None:
+                            everything = set(s.scalars(select(Workspace.id)))
+                        before = everything
+                    if before - readable:
+                        lost.setdefault(sid, set()).update(before - readable)
+                    sub.allowed = readable
+            for sid in sids:
+                if sid in self.subs and not self.subs[sid]:
+                    del self.subs[sid]
+        return {sid: sorted(ids) for sid, ids in lost.items()}
+
+    def subscribe(self, sub: Subscription, user: User, after: int | None, by_seq: bool,
+                  handler_thread: threading.Thread) -> None:
+        """Add (or replace) a subscription, within the caps; raises with
+        nothing changed when over one or when the workspace is not readable."""
+        with self.lock:
+            mine = self.subs.get(sub.sid, [])
+            replaced = [s for s in mine if s.workspace_id == sub.workspace_id]
+            kept = [s for s in mine if s.workspace_id != sub.workspace_id]
+            of_user = sum(1 for subs in self.subs.values() for s in subs
+                          if s.user_id == sub.user_id)
+            feed_limits.check_subscriptions(len(kept), of_user - len(replaced))
+            if after is not None:
+                budget.acquire(sub.user_id)
+            try:
+                # Read under the lock: a membership change committed after this
+                # read is dispatched after this subscription exists, and
+                # re-checks it (guard.recheck_user).
+                sub.allowed = _readable(user, sub.workspace_id)
+            except Exception:
+                if after is not None:
+                    budget.release(sub.user_id)
+                raise
+            for old in replaced:
+                old.active = False
+            self.subs[sub.sid] = [*kept, sub]
             if after is None:
                 sub.cursor, sub.ready = self.high_water, True
                 return
@@ -154,61 +220,89 @@ class FeedPump:
         def replay() -> None:
             handler_thread.join(timeout=5)  # the ack goes out first
             try:
-                with self.lock:
-                    if sub not in self.subs.get(sub.sid, []):
-                        return
-                    last = self._replay(sub, after, by_seq)
-                    sub.cursor = max(last, self.high_water)
-                    sub.ready = True
+                with budget.slots:
+                    self._replay(sub, after, by_seq)
             except Exception:
                 # Left subscribed, the client would wait for events that never
                 # come; disconnected, it reconnects and asks again from its cursor.
                 log.exception("feed: replay for %s failed", sub.sid)
                 self.unsubscribe_all(sub.sid)
                 socketio.server.disconnect(sub.sid, ignore_queue=True)
+            finally:
+                budget.release(sub.user_id)
 
         socketio.start_background_task(replay)
 
-    def _replay(self, sub: Subscription, after: int, by_seq: bool) -> int:
-        last_id = 0
-        cursor = after
-        while True:
-            with db.reading() as s:
-                if by_seq:
-                    assert sub.workspace_id is not None
-                    rows = workspace_events(s, sub.workspace_id, cursor, BATCH)
-                else:
-                    allowed = None if sub.allowed is None else sorted(sub.allowed)
-                    rows = feed_events(s, allowed, cursor, BATCH, sub.types)
-            for row in rows:
-                envelope = row.envelope()
-                if sub.wants(envelope):
-                    if not _writable(sub.sid):
-                        return last_id
-                    _emit([sub.sid], envelope)
-                last_id = row.id
-                cursor = row.seq if by_seq else row.id
+    def _replay(self, sub: Subscription, after: int, by_seq: bool) -> None:
+        at: tuple[int, int] | None = (after, 0)  # (cursor, last event id sent)
+        # History, outside the lock, at the client's pace: full batches only;
+        # the last, partial one is read again under the lock.
+        while at is not None and sub.active:
+            rows = _read(sub, at[0], by_seq)
             if len(rows) < BATCH:
-                return last_id
+                break
+            at = _send(sub, rows, by_seq, at, paced=True)
+        with self.lock:
+            while at is not None and sub.active:
+                rows = _read(sub, at[0], by_seq)
+                at = _send(sub, rows, by_seq, at, paced=False)
+                if at is not None and len(rows) < BATCH:
+                    sub.cursor = max(at[1], self.high_water)
+                    sub.ready = True
+                    return
 
     def unsubscribe_all(self, sid: str) -> None:
         with self.lock:
-            self.subs.pop(sid, None)
+            for sub in self.subs.pop(sid, []):
+                sub.active = False
 
     def subscriber_count(self) -> int:
         return sum(len(v) for v in self.subs.values())
+
+
+def _readable(user: User, workspace_id: int | None) -> set[int] | None:
+    with db.reading() as s:
+        if workspace_id is not None:
+            require_workspace(s, user, workspace_id, Need.READ)
+            return {workspace_id}
+        ids = readable_workspace_ids(s, user)
+    return None if ids is None else set(ids)
+
+
+def _read(sub: Subscription, cursor: int, by_seq: bool) -> list[Any]:
+    with db.reading() as s:
+        if by_seq:
+            assert sub.workspace_id is not None
+            return workspace_events(s, sub.workspace_id, cursor, BATCH)
+        allowed = None if sub.allowed is None else sorted(sub.allowed)
+        return feed_events(s, allowed, cursor, BATCH, sub.types)
+
+
+def _send(sub: Subscription, rows: list[Any], by_seq: bool, at: tuple[int, int],
+          paced: bool) -> tuple[int, int] | None:
+    """Emit the rows the subscription wants; (cursor, last id) after them,
+    or None when the subscription or its client is gone."""
+    cursor, last = at
+    for row in rows:
+        envelope = row.envelope()
+        if sub.wants(envelope):
+            ready = feed_limits.paced(sub.sid) if paced else _writable(sub.sid)
+            if not (sub.active and ready):
+                return None
+            _emit([sub.sid], envelope)
+        last = row.id
+        cursor = row.seq if by_seq else row.id
+    return cursor, last
 
 
 def _writable(sid: str) -> bool:
     """Is this local client still there and reading? Drop one whose backlog has
     no end in sight; it resumes from its cursor when it reconnects."""
     try:
-        server = socketio.server
-        eio_sid = server.manager.eio_sid_from_sid(sid, "/")
-        eio_socket = server.eio.sockets.get(eio_sid) if eio_sid else None
-        if eio_socket is None:
+        waiting = feed_limits.backlog(sid)
+        if waiting is None:
             return False
-        if eio_socket.queue.qsize() > MAX_BACKLOG_PACKETS:
+        if waiting > MAX_BACKLOG_PACKETS:
             log.warning("feed: dropping stalled client %s", sid)
             pump.unsubscribe_all(sid)
             socketio.server.disconnect(sid, ignore_queue=True)
@@ -253,19 +347,18 @@ def subscribe(payload: dict[str, Any]) -> dict[str, Any]:
         types = ",".join(str(t) for t in types)
     types = FeedQuerySchema().load({"types": types})["types"] if types else None
     workspace_id = payload["workspace_id"]
-    with db.reading() as s:
-        if workspace_id is not None:
-            require_workspace(s, user, workspace_id, Need.READ)
-            allowed = {workspace_id}
-        else:
-            ids = readable_workspace_ids(s, user)
-            allowed = None if ids is None else set(ids)
     sub = Subscription(sid=client.sid, user_id=user.id, workspace_id=workspace_id,
-                       allowed=allowed, types=parse_types(types))
-    pump.subscribe(sub, payload["after"], workspace_id is not None, threading.current_thread())
+                       allowed=set(), types=parse_types(types))
+    pump.subscribe(sub, user, payload["after"], workspace_id is not None,
+                   threading.current_thread())
     return {"high_water": pump.high_water}
 
 
 @handler("feed:unsubscribe")
 def unsubscribe(_payload: Any) -> None:
     pump.unsubscribe_all(request.sid)  # type: ignore[attr-defined]
+
+
+def reset_state() -> None:
+    """A new app starts with no replays counted (see realtime.init_realtime)."""
+    budget.reset()

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 # imported. Order does not matter.
 API_MODULES = (
     "workspace.auth.api",
+    "workspace.auth.sessions_api",
     "workspace.organizations.api",
     "workspace.workspaces.api",
     "workspace.documents.api",

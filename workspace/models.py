@@ -1,7 +1,7 @@
 """Imports every model so the metadata (and Alembic) sees all tables."""
 
 from jobs.outbox import ConsumerCursor
-from workspace.auth.models import ApiToken, User
+from workspace.auth.models import ApiToken, User, UserSession
 from workspace.documents.models import (  # noqa: F401
     Comment,
     Document,
@@ -37,4 +37,5 @@ from workspace.trials.models import (  # noqa: F401
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint  # noqa: F401
 from workspace.workspaces.models import Membership, Workspace
 
-__all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User", "Workspace"]
+__all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User",
+           "UserSession", "Workspace"]

@@ -54,6 +54,7 @@
 
   const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
   window.JL.socket = socket;
+  JL.watchAccess(socket);
   socket.on("connect", () => {
     socket.emit("feed:subscribe", { workspace_id: workspaceId, after: lastSeq }, (ack) => {
       setState(ack && ack.ok ? "connected" : "reconnecting");

@@ -36,6 +36,23 @@
       el.style.width = Math.max(0, Math.min(100, Number(el.dataset.width) || 0)) + "%";
     });
   }
-  window.JL = { api, formatTime, localiseTimes, fill, csrf, applyWidths };
+  // Live connections are told when the server takes access away
+  // (realtime/guard.py): `session:ended` (then the server disconnects; no
+  // reconnect can succeed) and `access:changed` (rooms or feeds taken away).
+  function show(testid) {
+    const banner = document.querySelector('[data-testid="' + testid + '"]');
+    if (banner) banner.hidden = false;
+  }
+  function watchAccess(socket, onChange) {
+    socket.on("session:ended", (msg) => {
+      document.documentElement.dataset.signedOut = (msg && msg.reason) || "ended";
+      show("signed-out");
+    });
+    socket.on("access:changed", (msg) => {
+      if (onChange && onChange(msg) === false) return; // the page dealt with it
+      show("access-changed");
+    });
+  }
+  window.JL = { api, formatTime, localiseTimes, fill, csrf, applyWidths, watchAccess };
   document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
 })();

@@ -149,6 +149,7 @@
 
   const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
   window.JL.dashboardSocket = socket;
+  JL.watchAccess(socket);
   socket.on("connect", () => {
     socket.emit("feed:subscribe", { after: lastId, types: cfg.liveTypes }, (ack) => {
       setState(ack && ack.ok ? "connected" : "reconnecting");

@@ -39,6 +39,7 @@
     readOnly: !cfg.canEdit,
     cspNonce: cfg.cspNonce,
     onStatus(status) {
+      if (statusEl.dataset.state === "signed-out") return; // final: see watchAccess below
       statusEl.dataset.state = status;
       statusEl.textContent = S[status] || status;
     },
@@ -248,6 +249,19 @@
       } catch (err) { showError(err); }
     });
   }
+
+  // ---------------------------------------------------------------- access
+  // Signed out elsewhere, or this document taken away: the server already
+  // closed what we may no longer have; stop editing and say so.
+  JL.watchAccess(socket, (msg) => {
+    const mine = (msg.documents || []).find((d) => d.document_id === docId);
+    if (mine && !mine.can_read) editor.destroy();
+    return mine ? undefined : false;
+  });
+  socket.on("session:ended", () => {
+    statusEl.dataset.state = "signed-out";
+    statusEl.textContent = S.signed_out;
+  });
 
   // ---------------------------------------------------------------- live lists
   socket.on("connect", () => socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }));

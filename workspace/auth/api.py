@@ -1,11 +1,16 @@
 from flask import g, request
-from flask import session as cookie
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from workspace.auth import pages as _pages  # noqa: F401  (registers /settings/password)
 from workspace.auth import service, tokens
-from workspace.auth.current import require_user, start_session
+from workspace.auth.current import (
+    current_session_id,
+    end_current_session,
+    renew_session,
+    require_user,
+    start_session,
+)
 from workspace.auth.models import ApiToken
 from workspace.auth.schemas import (
     LoginSchema,
@@ -42,7 +47,7 @@ def login(data: dict) -> object:
 
 @endpoint("/auth/logout", "POST", summary="Log out", tag="auth", scope=None)
 def logout() -> object:
-    cookie.clear()
+    end_current_session()
     return None
 
 
@@ -73,8 +78,9 @@ def change_password(data: dict) -> object:
                         "cannot.", code="session_required")
     with db.transaction() as s:
         row = service.change_password(s, user, data["current_password"],
-                                      data["new_password"], request.remote_addr or "unknown")
-        start_session(row)  # re-issued under the new password: this session stays
+                                      data["new_password"], request.remote_addr or "unknown",
+                                      keep_session_id=current_session_id())
+        renew_session(s, row)  # re-issued under the new password: this session stays
         return _me(row)
 
 

@@ -4,14 +4,23 @@ Resolved once per request into `g.user` and `g.token_scopes` (None for a
 cookie session, which may do whatever the user may do). Cookie-authenticated
 writes must carry the CSRF token (header `X-CSRF-Token`); bearer requests
 cannot be forged cross-site, so they need none.
+
+The cookie (signed by Flask) carries `user_id`, `auth_v` (the password it was
+opened under) and `sid`, the secret naming a server-side session row
+(auth/sessions.py): a saved copy of the cookie stops working the moment that
+row ends (logout, password change, an admin disabling the user).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request, session
 
+from workspace.auth import sessions
+from workspace.auth.credentials import Credential, password_version
 from workspace.auth.csrf import SAFE_METHODS, protect_api_write
-from workspace.auth.models import User
+from workspace.auth.models import User, UserSession
 from workspace.auth.tokens import token_allows, user_for_token
 from workspace.db import db
 from workspace.errors import BadRequest, Forbidden, Unauthorized
@@ -32,13 +41,9 @@ def load_request_user() -> None:
                 raise Unauthorized("The API token is invalid or revoked.", code="invalid_token")
             g.user, g.token_scopes = found
             return
-        user_id = session.get("user_id")
-        if user_id is not None:
-            user = s.get(User, user_id)
-            if user is not None and user.active and session.get("auth_v") == _auth_version(user):
-                g.user = user
-            else:
-                session.clear()
+        found = cookie_session(s)
+    if found is not None:
+        g.user = found[1]
 
 
 def _query_token() -> str | None:
@@ -58,16 +63,82 @@ def _query_token() -> str | None:
     return request.args.get("token") or None
 
 
-def _auth_version(user: User) -> str:
-    # Changing the password logs out every other session of the user.
-    return user.password_hash[-16:]
+def cookie_session(s: Any) -> tuple[UserSession, User] | None:
+    """The standing session and user this request's cookie names, else None
+    (and a cookie that names none is cleared). Records `g.session_id` and
+    touches `last_seen_at` at most every few minutes."""
+    if session.get("user_id") is None and session.get("sid") is None:
+        return None
+    found = sessions.find(s, session.get("sid"))
+    if found is not None:
+        row, user = found
+        if (row.user_id == session.get("user_id") and user.active
+                and session.get("auth_v") == password_version(user)):
+            g.session_id = row.id
+            if sessions.due_for_touch(row):
+                with db.transaction() as w:
+                    sessions.touch(w, row.id, request.remote_addr or "")
+            return row, user
+    session.clear()
+    return None
+
+
+def cookie_credential(row: UserSession, user: User) -> Credential:
+    """What a Socket.IO connection opened with this cookie keeps (realtime)."""
+    return Credential("session", row.id, user.id, None, password_version(user))
+
+
+def current_session_id() -> int | None:
+    """The session row behind this request's cookie (None for bearer calls):
+    the `except_id` a password change passes to `sessions.end_sessions`."""
+    return g.get("session_id")
 
 
 def start_session(user: User) -> None:
+    """Log in: a new session row and a cookie naming it. A session the
+    browser held before (another login on the same browser) ends."""
+    previous = session.get("sid")
+    with db.transaction() as s:
+        if previous:
+            sessions.end_by_secret(s, previous, "replaced")
+        row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
+                                     ip=request.remote_addr or "")
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
-    session["auth_v"] = _auth_version(user)
+    session["auth_v"] = password_version(user)
+    session["sid"] = secret
+    g.session_id = row.id
+
+
+def renew_session(s: Any, user: User) -> None:
+    """After a password change, in its transaction: this browser stays signed
+    in (same row, a fresh secret, the new password version) while the user's
+    other sessions end (`sessions.end_sessions`, called by the service)."""
+    found = sessions.find(s, session.get("sid"))
+    if found is None or found[0].user_id != user.id:
+        row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
+                                     ip=request.remote_addr or "")
+    else:
+        row, secret = found[0], sessions.rotate(found[0])
+    session.clear()  # a new CSRF token too
+    g.pop("csrf_token", None)
+    session.permanent = True
+    session["user_id"] = user.id
+    session["auth_v"] = password_version(user)
+    session["sid"] = secret
+    g.session_id = row.id
+
+
+def end_current_session(reason: str = "logout") -> None:
+    """Log out: the row ends (a saved copy of the cookie no longer works) and
+    the cookie is cleared; the session's open sockets are told and dropped."""
+    secret = session.get("sid")
+    if secret:
+        with db.transaction() as s:
+            sessions.end_by_secret(s, secret, reason)
+    session.clear()
+    g.pop("session_id", None)
 
 
 def require_user() -> User:

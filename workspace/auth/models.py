@@ -63,3 +63,23 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random secret; only its
+    SHA-256 is stored, so a database read does not hand out live sessions.
+    Ending a row (logout, password change, an admin disabling the user, the
+    user ending it from another device) ends the cookie everywhere at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None]
+    # logout, ended_by_user, password_changed, user_disabled, replaced
+    end_reason: Mapped[str | None] = mapped_column(String(32))

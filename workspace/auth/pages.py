@@ -10,7 +10,7 @@ from flask import abort, g, render_template, request
 from flask_babel import gettext as _
 
 from workspace.auth.csrf import has_valid_token
-from workspace.auth.current import start_session
+from workspace.auth.current import current_session_id, renew_session
 from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from workspace.auth.service import change_password
 from workspace.db import db
@@ -48,8 +48,9 @@ def password_settings() -> Any:
     try:
         with db.transaction() as s:
             row = change_password(s, g.page_user, current, new,
-                                  request.remote_addr or "unknown")
-            start_session(row)  # this browser stays signed in; the others are not
+                                  request.remote_addr or "unknown",
+                                  keep_session_id=current_session_id())
+            renew_session(s, row)  # this browser stays signed in; the others are not
     except AppError as err:
         field = next(iter(err.fields), None)
         headers = {"Retry-After": str(err.retry_after)} if getattr(err, "retry_after", None) \

@@ -13,6 +13,21 @@ class UserSchema(Schema):
     organization_id = fields.Integer(allow_none=True)
     locale = fields.String()
     timezone = fields.String()
+    active = fields.Boolean()
+
+
+class UserActiveSchema(Schema):
+    active = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class SessionSchema(Schema):
+    id = fields.Integer()
+    created_at = UTCDateTime()
+    last_seen_at = UTCDateTime()
+    user_agent = fields.String()
+    device = fields.String(metadata={"description": "Browser and system, from the user agent."})
+    ip = fields.String()
+    current = fields.Boolean(metadata={"description": "The session making this request."})
 
 
 class MeSchema(UserSchema):

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.auth.passwords import check_policy, hash_password, verify_password
+from workspace.auth.sessions import end_sessions
 from workspace.auth.throttle import throttle
-from workspace.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from workspace.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from workspace.organizations.models import Organization
 
 
@@ -33,7 +34,7 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
 
 
 def change_password(session: Session, user: User, current: str, new: str,
-                    address: str) -> User:
+                    address: str, keep_session_id: int | None = None) -> User:
     """The old password proves it is the person, not someone at their
     unlocked screen; wrong guesses are throttled like logins."""
     row = session.get(User, user.id)
@@ -50,14 +51,12 @@ def change_password(session: Session, user: User, current: str, new: str,
         raise ValidationFailed(
             "The new password must differ from the current one.",
             fields={"new_password": ["Same as the current password."]}, code="same_password")
-    # A new hash changes the session version (`auth_v`, workspace/auth/current.py):
-    # every cookie session of this user but the caller's, which the route
-    # re-issues, is logged out at its next request.
+    # A new hash changes the session version (`auth_v`, workspace/auth/current.py),
+    # and every session of this user but the caller's (`keep_session_id`, which
+    # the route re-issues) ends; once this commits, the sockets opened under
+    # the old password are told and closed (realtime/guard.py).
     row.password_hash = hash_password(new)
-    # INTEGRATION POINT (issue 12, item 6, server-side sessions): end the
-    # user's other sessions here, keeping the caller's, e.g.
-    #   end_other_sessions(session, row.id, keep=<the caller's session id>)
-    # and, for item 3, close the sockets they opened.
+    end_sessions(session, row.id, except_id=keep_session_id, reason="password_changed")
     return row
 
 
@@ -105,6 +104,24 @@ def update_me(session: Session, user: User, changes: dict[str, Any]) -> User:
         if key in changes:
             setattr(row, key, changes[key])
     return row
+
+
+def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:
+    """Admins disable (or re-enable) an account. Disabling ends its sessions
+    and drops its open connections at once; its tokens stop working while it
+    stays disabled."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can change users.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot disable your own account; ask another admin.")
+    if user.active != active:
+        user.active = active
+        if not active:
+            end_sessions(session, user.id, reason="user_disabled")
+    return user
 
 
 def list_users(session: Session, after_id: int, limit: int) -> list[User]:

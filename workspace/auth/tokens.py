@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import TOKEN_SCOPES, ApiToken, User
+from workspace.auth.notices import note_access_change
 from workspace.db import utcnow
 from workspace.errors import ValidationFailed
 
@@ -39,13 +40,19 @@ def create_token(
     return row, secret
 
 
-def user_for_token(session: Session, token: str) -> tuple[User, set[str]] | None:
+def token_row(session: Session, token: str) -> ApiToken | None:
+    """The standing token row (with its user) for a secret, else None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    return row.user, set(row.scopes)
+    return row
+
+
+def user_for_token(session: Session, token: str) -> tuple[User, set[str]] | None:
+    row = token_row(session, token)
+    return None if row is None else (row.user, set(row.scopes))
 
 
 def token_allows(scopes: set[str], needed: str) -> bool:
@@ -65,6 +72,8 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None
         return None
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        # Sockets opened with it are dropped once this commits.
+        note_access_change(session, user.id, "token_revoked")
     return row
 
 

@@ -40,6 +40,7 @@ def ui_strings() -> dict[str, str]:
         "no_comments": _("No comments yet."), "no_diff": _("No differences."),
         "enterprise": _("enterprise"), "university": _("university"),
         "agreed": _("Agreed"), "failed": _("That did not work:"),
+        "signed_out": _("Signed out"),
     }
 
 

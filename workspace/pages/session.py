@@ -5,22 +5,18 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import g, redirect, request, session, url_for
+from flask import g, redirect, request, url_for
 
-from workspace.auth.models import User
+from workspace.auth.current import cookie_session
 from workspace.db import db
 
 
 def load_page_user() -> None:
     g.page_user = None
-    user_id = session.get("user_id")
-    if user_id is None:
-        return
     with db.reading() as s:
-        user = s.get(User, user_id)
-    if user is not None and user.active and session.get("auth_v") == user.password_hash[-16:]:
-        g.page_user = user
-        g.user = user
+        found = cookie_session(s)
+    if found is not None:
+        g.page_user = g.user = found[1]
 
 
 def login_required(view: Any) -> Any:

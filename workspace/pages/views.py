@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from workspace.auth.access import Need, can, require_workspace
 from workspace.auth.csrf import SAFE_METHODS, refuse_cross_site
-from workspace.auth.current import start_session
+from workspace.auth.current import end_current_session, start_session
 from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
@@ -67,7 +67,7 @@ def login() -> Any:
 @pages.route("/logout", methods=["POST"])
 def logout() -> Any:
     _check_form_csrf()
-    session.clear()
+    end_current_session()
     return redirect(url_for("pages.login"))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
+from workspace.auth.notices import note_access_change
 from workspace.db import utcnow
 from workspace.errors import Forbidden, NotFound, ValidationFailed
 from workspace.organizations.models import Organization
@@ -107,6 +108,7 @@ def set_portfolio(session: Session, actor: User, manager_id: int, organization_i
                      for i in org_ids])
     session.add_all([PortfolioWorkspace(manager_id=manager.id, workspace_id=i) for i in ws_ids])
     session.flush()
+    note_access_change(session, manager.id, "portfolio_changed")
     return portfolio_payload(session, manager)
 
 
@@ -118,4 +120,5 @@ def clear_portfolio(session: Session, actor: User, manager_id: int) -> dict[str,
     session.execute(delete(PortfolioWorkspace).where(PortfolioWorkspace.manager_id == manager.id))
     session.execute(delete(Portfolio).where(Portfolio.manager_id == manager.id))
     session.flush()
+    note_access_change(session, manager.id, "portfolio_changed")
     return portfolio_payload(session, manager)

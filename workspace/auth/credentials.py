@@ -1,0 +1,61 @@
+"""What a long-lived connection was opened with, and whether it still stands.
+
+A Socket.IO connection authenticates once, at connect, but lives for hours;
+it keeps its `Credential` and asks `recheck` at every call, so it has exactly
+the rights a REST request made now with the same cookie or token would have.
+Each check is one primary-key read (the credential's row joined to its user).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspace.auth import sessions
+from workspace.auth.models import ApiToken, User, UserSession
+from workspace.auth.tokens import token_allows
+
+
+@dataclass(frozen=True)
+class Credential:
+    kind: str  # "session" (a login cookie) or "token"
+    id: int  # the UserSession or ApiToken row
+    user_id: int
+    scopes: frozenset[str] | None = None  # None: a cookie, everything the user may do
+    auth_v: str | None = None  # sessions: the password it was opened under
+
+    def allows(self, scope: str) -> bool:
+        return self.scopes is None or token_allows(set(self.scopes), scope)
+
+
+def password_version(user: User) -> str:
+    # A password change invalidates what was opened under the old one.
+    return user.password_hash[-16:]
+
+
+def recheck(session: Session, credential: Credential) -> tuple[User | None, str | None]:
+    """The user if the credential still stands, else None and the reason:
+    `token_revoked`, `user_disabled`, `password_changed`, or why the session
+    ended (`logout`, `ended_by_user`, `session_expired`...)."""
+    if credential.kind == "token":
+        found = session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id == credential.id)).first()
+        if found is None or found[0].revoked_at is not None:
+            return None, "token_revoked"
+        user = found[1]
+        return (user, None) if user.active else (None, "user_disabled")
+    found = session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == credential.id)).first()
+    if found is None:
+        return None, "logout"
+    row, user = found
+    if not user.active:
+        return None, "user_disabled"
+    if credential.auth_v != password_version(user):
+        return None, "password_changed"
+    why = sessions.end_reason(row)
+    return (None, why) if why else (user, None)
