@@ -128,7 +128,7 @@ def leave(payload: dict[str, Any]) -> None:
 def leave_document(client: clients.Client, document_id: int) -> None:
     """Take a local connection out of a document (its rights to it ended);
     callable from any thread."""
-    socketio.server.leave_room(client.sid, "/", room_of(document_id))
+    socketio.server.leave_room(client.sid, room_of(document_id), namespace="/")
     _forget(client.sid, document_id)
     client.documents.pop(document_id, None)
 
