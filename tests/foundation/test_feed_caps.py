@@ -3,6 +3,7 @@ holds a bounded amount of memory (realtime/feed_limits.py)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -122,7 +123,8 @@ def test_a_replay_waits_for_a_slow_reader_instead_of_buffering(make, live_server
     _history(ws, 1200, size=8000)  # ~10 MB: more than the socket buffers hold
     token = make.token(ws.partner, ("read",))
     stalled = _stalled_client(live_server.url, token, ws.id)
-    stalled.send("422" + '["feed:subscribe",{"workspace_id":%d,"after":0}]' % ws.id)
+    # It subscribed live; this replaces that with a replay of everything.
+    stalled.send("422" + json.dumps(["feed:subscribe", {"workspace_id": ws.id, "after": 0}]))
     sid = next(iter(feed.pump.subs))
     peak = 0
     deadline = time.monotonic() + 2
