@@ -24,7 +24,7 @@ class Client:
     # Held while a join enters a room and while a re-check takes rooms away,
     # so a join racing a revocation cannot leave the client in the room.
     lock: threading.RLock = field(default_factory=threading.RLock)
-    ended: bool = False
+    ended: str | None = None  # why its credential no longer stands, once known
 
 
 _clients: dict[str, Client] = {}
@@ -66,7 +66,7 @@ def reset_state() -> None:
 
 def current() -> Client:
     client = _clients.get(request.sid)  # type: ignore[attr-defined]
-    if client is None or client.ended:
+    if client is None:
         raise Unauthorized("Not connected.")
     return client
 

@@ -71,7 +71,7 @@ def authorize(client: clients.Client, scope: str | None) -> User:
     """The connection's user, as of now; raises (and drops the connection
     once the ack is out) when its credential no longer stands."""
     if client.ended:
-        raise CredentialEnded("logout", client.credential.kind == "token")
+        raise CredentialEnded(client.ended, client.credential.kind == "token")
     with db.reading() as s:
         user, why = recheck(s, client.credential)
     if user is None:
@@ -85,7 +85,7 @@ def authorize(client: clients.Client, scope: str | None) -> User:
 
 
 def _drop_after_ack(client: clients.Client, reason: str) -> None:
-    client.ended = True
+    client.ended = reason
     handler_thread = threading.current_thread()
 
     def later() -> None:
@@ -100,7 +100,7 @@ def end_connection(client: clients.Client, reason: str) -> None:
     from realtime.documents import leave_document
     from realtime.feed import pump
 
-    client.ended = True
+    client.ended = reason
     pump.unsubscribe_all(client.sid)
     with client.lock:
         for document_id in list(client.documents):

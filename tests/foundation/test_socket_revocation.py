@@ -159,6 +159,28 @@ def test_role_lowered(mode, make, api, live_server):
     assert conn.call("doc:join", {"document_id": world.doc["id"]})["can_edit"] is False
 
 
+def test_workspace_taken_out_of_a_managers_portfolio(make, api, live_server):
+    world = _world(make, api, live_server)
+    admin, manager = make.admin(), make.manager("Overseer")
+    other = make.workspace()
+    portfolio = f"/managers/{manager.id}/portfolio"
+    assert api.as_(admin).put(portfolio, json={"organization_ids": [],
+                                               "workspace_ids": [world.ws.id]}).status_code == 200
+    conn = Conn(live_server.url, token=make.token(manager))
+    assert conn.call("doc:join", {"document_id": world.doc["id"]})["can_edit"] is False
+    assert conn.call("feed:subscribe", {"workspace_id": world.ws.id})["ok"]
+    _still_receives(world, api, conn)
+    res = api.as_(admin).put(portfolio, json={"organization_ids": [], "workspace_ids": [other.id]})
+    assert res.status_code == 200
+    wait_for(lambda: conn.changed)
+    assert conn.changed[-1]["reason"] == "portfolio_changed"
+    assert conn.changed[-1]["workspaces"] == [world.ws.id]
+    assert conn.changed[-1]["documents"][0]["can_read"] is False
+    _receives_nothing_more(world, api, conn)
+    assert conn.call("doc:join", {"document_id": world.doc["id"]})["error"]["code"] \
+        == "not_found"
+
+
 # ------------------------------------------------------------------ credentials
 def _ended(world: World, api, conn: Conn, mode: str, reason: str, code: str) -> None:
     """After the change: told why, dropped, and nothing more reaches it."""
