@@ -22,6 +22,7 @@ def test_ending_the_other_session_signs_that_browser_out(make, api, live_server,
     expect(status).to_have_attribute("data-state", "saved")
     expect(there.locator('[data-testid="signed-out"]')).to_be_hidden()
 
+    here.click('[data-testid="current-user"]')  # the user menu
     here.click('[data-testid="nav-sessions"]')
     rows = here.locator('[data-testid="sessions"] tbody tr')
     expect(rows).to_have_count(2)

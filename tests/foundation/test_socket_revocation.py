@@ -23,7 +23,6 @@ from sqlalchemy import delete, update
 from tests.conftest import wait_for
 from tests.documents.test_documents_api import statement_of
 from tests.foundation.live_access import Conn, cookie_of, insert_update
-from workspace.auth import sessions
 from workspace.auth.models import ApiToken, User, UserSession
 from workspace.auth.passwords import hash_password
 from workspace.db import db
@@ -227,10 +226,16 @@ def test_token_revoked(mode, make, api, live_server):
 def test_password_changed(mode, make, api, live_server):
     world = _world(make, api, live_server)
     conn, _http, _csrf, cookie = _session_conn(world, live_server)
-    with db.transaction() as s:
-        s.get(User, world.subject.id).password_hash = hash_password("a brand new password")
-        if mode == "pushed":  # what the password-change endpoint does
-            sessions.end_sessions(s, world.subject.id, reason="password_changed")
+    if mode == "pushed":  # changed from another browser, as users do
+        _cookie, laptop, laptop_csrf = cookie_of(live_server.url, world.subject)
+        res = laptop.post(f"{live_server.url}/api/v1/me/password", timeout=10,
+                          headers={"X-CSRF-Token": laptop_csrf},
+                          json={"current_password": world.subject.password,
+                                "new_password": "a brand new password"})
+        assert res.status_code == 200, res.text
+    else:
+        with db.transaction() as s:
+            s.get(User, world.subject.id).password_hash = hash_password("a brand new password")
     _ended(world, api, conn, mode, "password_changed", "unauthorized")
     _refused_again(live_server, cookie=cookie)
 

@@ -83,7 +83,8 @@ def test_every_main_page_runs_under_the_csp(live_server, browser_context, make, 
 
     for path in (f"/workspaces/{ws.id}/trials", f"/trials/{running['id']}",
                  f"/workspaces/{ws.id}/webhooks", "/settings/notifications",
-                 "/settings/password", "/workspaces", "/workspaces/999999"):
+                 "/settings/password", "/account/sessions", "/workspaces",
+                 "/workspaces/999999"):
         watch.visit(page, base + path)
         if path.startswith("/trials/"):
             gauge = page.locator('[data-testid="gauge-porosity_scrap_pct"] [data-role="bar"]')
