@@ -19,6 +19,17 @@ class Conn:
 
     def __init__(self, url: str, token: str | None = None, cookie: str | None = None) -> None:
         self.client = socketio.Client(reconnection=False)
+        # engineio hands every message to a thread of its own, so a binary
+        # attachment (doc:update) can be decoded before its header, and
+        # events can be recorded out of order; in order, on the read thread:
+        trigger = self.client.eio._trigger_event
+
+        def in_order(event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "message":
+                kwargs["run_async"] = False
+            return trigger(event, *args, **kwargs)
+
+        self.client.eio._trigger_event = in_order
         self.events: list[dict] = []
         self.updates: list[dict] = []
         self.ended: list[dict] = []
