@@ -23,6 +23,7 @@ from sqlalchemy import delete, update
 from tests.conftest import wait_for
 from tests.documents.test_documents_api import statement_of
 from tests.foundation.live_access import Conn, cookie_of, insert_update
+from workspace.auth import sessions
 from workspace.auth.models import ApiToken, User, UserSession
 from workspace.auth.passwords import hash_password
 from workspace.db import db
@@ -305,3 +306,25 @@ def _end_rows(user_id: int, reason: str, only: int | None = None) -> None:
         stmt = stmt.where(UserSession.id == only)
     with db.transaction() as s:
         s.execute(stmt.values(ended_at=db_now(), end_reason=reason))
+
+
+def test_a_rolled_back_revocation_revokes_nothing(make, api, live_server):
+    """Notices go out after commit: a change that rolls back is never pushed."""
+    world = _world(make, api, live_server)
+    conn, _http, _csrf, _cookie = _session_conn(world, live_server)
+    token = make.token(world.subject)
+    by_token = _open(world, Conn(live_server.url, token=token))
+    try:
+        with db.transaction() as s:
+            sessions.end_sessions(s, world.subject.id, reason="user_disabled")
+            s.get(User, world.subject.id).active = False
+            s.execute(update(ApiToken).where(ApiToken.prefix == token[:10])
+                      .values(revoked_at=db_now()))
+            raise RuntimeError("the request failed after revoking")
+    except RuntimeError:
+        pass
+    for c in (conn, by_token):
+        _still_receives(world, api, c)
+        assert c.call("doc:update", {"document_id": world.doc["id"],
+                                     "update": insert_update("kept ")})["ok"]
+        assert c.ended == [] and c.changed == [] and c.client.connected
