@@ -135,6 +135,10 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
                              body=lambda w, who: {"name": "matrix", "scopes": ["read"]}),
     f"DELETE {A}/me/tokens/<int:token_id>": c(
         "own", 204, fresh=lambda w, who: {"token_id": w.fresh_token()}),
+    f"GET {A}/me/sessions": c("user"),
+    # Someone else's session is as missing as one that never was.
+    f"DELETE {A}/me/sessions/<int:session_id>": c(
+        "own", 204, fresh=lambda w, who: {"session_id": w.fresh_session()}),
     f"POST {A}/exports": c("user", 202, body=lambda w, who: {"format": "csv"}),
     f"GET {A}/exports/<string:task_id>": c("own"),
     f"GET {A}/exports/<string:task_id>/download": c("own"),
@@ -143,6 +147,9 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     f"POST {A}/organizations": c("create", 201, body=lambda w, who: {
         "name": w.unique("Matrix institute"), "kind": "institute"}),
     f"GET {A}/users": c("admin"),
+    # Re-enabling an enabled account: allowed, and changes nothing.
+    f"PATCH {A}/users/<int:user_id>": c("admin", body=lambda w, who: {"active": True},
+                                        params=lambda w, who: {"user_id": w.users["viewer"].id}),
     f"POST {A}/users": c("admin", 201, body=lambda w, who: {
         "email": w.unique("made") + "@example.test", "name": "Made by matrix",
         "password": "correct horse battery"}),
@@ -292,6 +299,10 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
                                  body=lambda w, who: {**w.password_body(),
                                                       "confirm_password": NEW_PASSWORD},
                                  restore=lambda w, who: w.restore_password(who)),
+    "GET /account/sessions": c("user"),
+    "POST /account/sessions/<int:session_id>/end": c(
+        "own", 302, form_csrf=True, body=lambda w, who: {},
+        fresh=lambda w, who: {"session_id": w.fresh_session()}),
     "GET /settings/notifications": c("user"),
     "POST /settings/notifications": c("user", body=lambda w, who: {
         "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),

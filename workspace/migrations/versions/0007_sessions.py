@@ -2,7 +2,7 @@
 or an admin can end
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0011
 
 Cookies issued before this revision carry no session id; they stop working
 and their holders log in again.
@@ -13,7 +13,7 @@ from alembic import op
 import workspace.db
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
