@@ -111,6 +111,12 @@ def _soon(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
+def _fresh_session(w: Any, who: str) -> dict[str, int]:
+    from tests.foundation.matrix_app import fresh_session  # it imports this module
+
+    return {"session_id": fresh_session(w)}
+
+
 A = "/api/v1"
 NEW_PASSWORD = "a brand new battery staple"
 ROUTES: dict[str, tuple[Case, ...] | Case] = {
@@ -138,7 +144,7 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     f"GET {A}/me/sessions": c("user"),
     # Someone else's session is as missing as one that never was.
     f"DELETE {A}/me/sessions/<int:session_id>": c(
-        "own", 204, fresh=lambda w, who: {"session_id": w.fresh_session()}),
+        "own", 204, fresh=_fresh_session),
     f"POST {A}/exports": c("user", 202, body=lambda w, who: {"format": "csv"}),
     f"GET {A}/exports/<string:task_id>": c("own"),
     f"GET {A}/exports/<string:task_id>/download": c("own"),
@@ -302,7 +308,7 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     "GET /account/sessions": c("user"),
     "POST /account/sessions/<int:session_id>/end": c(
         "own", 302, form_csrf=True, body=lambda w, who: {},
-        fresh=lambda w, who: {"session_id": w.fresh_session()}),
+        fresh=_fresh_session),
     "GET /settings/notifications": c("user"),
     "POST /settings/notifications": c("user", body=lambda w, who: {
         "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),

@@ -95,11 +95,21 @@ def _signed_in(world: World, client: Any, user: Any) -> Session:
     return Session(client, csrf, {})
 
 
+def fresh_session(world: World) -> int:
+    """A signed-in browser of the owner's, for a caller to end."""
+    from workspace.auth.sessions import start
+    from workspace.db import db
+
+    with db.transaction() as s:
+        return start(s, world.users["owner"], user_agent="matrix", ip="")[0].id
+
+
 def module_world(database_template: str, tmp: Path) -> Iterator[World]:
     """The body of each test module's `world` fixture (scope="module")."""
     app = start_app(database_template, tmp)
     try:
         w = World(app).seed()
+        w.ids["session"] = fresh_session(w)
         w.sessions = {caller: open_session(w, caller) for caller in CALLERS}
         yield w
     finally:

@@ -152,7 +152,6 @@ class World:
                    json={"workspace_ids": [self.ids["other_workspace"]]})
         self.ids["spare_manager"] = self.fresh_manager()
         self.ids["token"] = self.token_for(u["owner"], ("read",))[0]
-        self.ids["session"] = self.fresh_session()
         self.ids["task"] = self.finished_export(self.owner_token)
         from workspace.notifications.unsubscribe import make_token
 
@@ -276,15 +275,6 @@ class World:
     def fresh_token(self) -> int:
         return self.token_for(self.users["owner"], ("read",))[0]
 
-    def fresh_session(self) -> int:
-        """A signed-in browser of the owner's, for a caller to end."""
-        from workspace.auth import sessions
-        from workspace.db import db
-
-        with db.transaction() as s:
-            row, _secret = sessions.start(s, self.users["owner"], user_agent="matrix", ip="")
-            return row.id
-
     def fresh_user(self) -> int:
         return self.person("Fresh Person").id
 
@@ -340,7 +330,6 @@ class World:
             s.get(User, self.users[caller].id).password_hash = self._hash
         # The change ended the caller's other sessions, the shared one too.
         from tests.foundation.matrix_app import open_session
-
         self.sessions[caller] = open_session(self, caller)
 
     def login_body(self) -> dict[str, str]:
