@@ -50,6 +50,12 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
 
+def Id(**kwargs: Any) -> StrictInteger:  # noqa: N802 - reads like a field class
+    """An id a client sends in a body: a JSON number from 1 to what the column
+    holds. 0 is an id no row has, not "not given" (that is a missing key)."""
+    return StrictInteger(validate=id_range(), **kwargs)
+
+
 class IdList(fields.String):
     """Query-string ids, comma-separated ("3" or "3,8,21"): loaded as a
     sorted tuple without repeats; at most `most` of them."""

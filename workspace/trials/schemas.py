@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import StrictInteger, Title, UTCDateTime
+from workspace.fields import Id, Title, UTCDateTime
 from workspace.trials.models import AGGREGATES, COMPARATORS, TRIAL_STATUSES
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -148,7 +148,7 @@ HYPOTHESIS = validate.Length(max=20_000, error="At most 20000 characters.")
 
 class TrialCreateSchema(Schema):
     title = fields.String(load_default="", validate=TEXT_200)
-    parent_id = StrictInteger(load_default=None, allow_none=True)
+    parent_id = Id(load_default=None, allow_none=True)
     line = fields.String(load_default="", validate=TEXT_200)
     batch = fields.String(load_default="", validate=TEXT_200)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
@@ -158,7 +158,7 @@ class TrialCreateSchema(Schema):
 
 class TrialUpdateSchema(Schema):
     title = fields.String(validate=TEXT_200)
-    parent_id = StrictInteger(allow_none=True)
+    parent_id = Id(allow_none=True)
     line = fields.String(validate=TEXT_200)
     batch = fields.String(validate=TEXT_200)
     hypothesis = fields.String(validate=HYPOTHESIS)
