@@ -29,6 +29,7 @@ from workspace.events.models import Event
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.portfolios.models import WeeklySummary
+from workspace.safe_text import for_mail_body
 from workspace.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,8 @@ def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
     msg["From"] = sender(settings)
     msg["To"] = user.email
     msg["Message-ID"] = make_msgid("weekly")
-    msg.set_content(render_template("dashboard/weekly_email.txt", **context))
-    msg.add_alternative(render_template("dashboard/weekly_email.html", **context),
+    msg.set_content(for_mail_body(render_template("dashboard/weekly_email.txt", **context)))
+    msg.add_alternative(for_mail_body(render_template("dashboard/weekly_email.html", **context)),
                         subtype="html")
     return msg
 
