@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
@@ -36,6 +37,14 @@ def get_task(session: Session, actor: User, task_id: str) -> ExportTask:
     if task is None or task.user_id != actor.id:
         raise NotFound("Export not found.")
     return task
+
+
+def recent_tasks(session: Session, actor: User, limit: int = 5) -> list[dict[str, Any]]:
+    """The user's latest exports, for the page: one that failed while the page
+    was closed is still seen, with its reason."""
+    rows = session.scalars(select(ExportTask).where(ExportTask.user_id == actor.id)
+                           .order_by(ExportTask.created_at.desc()).limit(limit))
+    return [task_payload(t) for t in rows]
 
 
 def task_payload(task: ExportTask) -> dict[str, Any]:

@@ -31,15 +31,20 @@ def notifications_health(s: Session) -> dict[str, Any]:
     oldest = s.scalar(select(func.min(Delivery.created_at)).where(Delivery.status == "pending"))
     mails = s.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.status == "pending")) or 0
+    # Ended for good (their `error` says why); a number that grows wants a look.
+    failed_mails = s.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.status == "failed")) or 0
+    failed_deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.status == "failed")) or 0
     from workspace.db import utcnow
 
     return {
         "webhooks": {
             "failing_endpoints": failing, "disabled_endpoints": disabled,
-            "pending_deliveries": pending,
+            "pending_deliveries": pending, "failed_deliveries": failed_deliveries,
             "oldest_pending_seconds": int((utcnow() - oldest).total_seconds()) if oldest else 0,
         },
-        "mail": {"pending": mails},
+        "mail": {"pending": mails, "failed": failed_mails},
     }
 
 
