@@ -73,10 +73,16 @@ def scheduler_group() -> None:
 @with_appcontext
 def scheduler_run_once() -> None:
     """Run every periodic job once, as if its time had come."""
+    from jobs.queue import jobs
     from jobs.schedule import run_once
 
     for path, result in run_once().items():
         click.echo(f"{path}: {result}")
+    # The mails, deliveries and builds they queued: run here before exiting
+    # (in-process queue) or handed to the workers (Redis).
+    if not jobs.wait_idle(timeout=300):
+        click.echo("some queued work is still running; the periodic sweeps will finish it",
+                   err=True)
 
 
 @click.command("seed-demo")

@@ -18,7 +18,7 @@ from workspace.webhooks.models import Delivery, WebhookEndpoint
 
 schedule.add("jobs.deliver_webhook.sweep", 10)
 schedule.add("jobs.send_email.sweep", 30)
-schedule.add("jobs.digest.run", 300)
+schedule.add("jobs.digest.run", 300, now_path="jobs.digest.run_now")
 
 
 def notifications_health(s: Session) -> dict[str, Any]:
