@@ -126,3 +126,39 @@ def test_first_deployment_on_an_empty_database_then_serving(settings, empty_data
             client.disconnect()
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_any_wsgi_server_starts_the_live_machinery_with_its_first_request(settings):
+    """gunicorn's `wsgi:app`, `flask run`: nothing starts when the app is
+    built, everything when it serves its first request."""
+    import threading
+
+    from jobs.queue import jobs
+    from tests.conftest import LiveServer, Make, SocketClients
+    from workspace import serving
+    from workspace.app import create_app
+    from workspace.db import db
+
+    app = create_app(settings)
+    server = clients = None
+    try:
+        assert not serving.is_serving(app)
+        assert "feed-pump" not in {t.name for t in threading.enumerate()}
+        make = Make()
+        ws = make.workspace()
+        server = LiveServer(app).start()
+        assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+        assert serving.is_serving(app)
+        clients = SocketClients(server.url)
+        watcher = clients.connect(token=make.token(ws.partner, ("read",)))
+        assert watcher.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
+        make.add_member(ws, make.user(name="Later"), "viewer")
+        wait_for(lambda: any(e["type"] == "member.added" for e in watcher.received), timeout=15)
+    finally:
+        if clients is not None:
+            clients.close()
+        if server is not None:
+            server.stop()
+        serving.stop(app)
+        jobs.backend.shutdown()
+        db.dispose()
