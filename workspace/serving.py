@@ -7,14 +7,14 @@ and leaves nothing running when it ends. A serving process starts, once:
 
 - the live feed pump (with the Redis bus listener through which it hears what
   other processes commit): it reads the event log;
-- the periodic-job ticker, when jobs run in this process (no `REDIS_URL`;
-  with Redis the workers tick);
-- the sealing of webhook secrets that earlier versions stored in clear.
+- the sealing of webhook secrets that earlier versions stored in clear;
+- with `python wsgi.py` and no `REDIS_URL` (the embedded default), the
+  periodic-job ticker (with Redis the workers tick).
 
 `python wsgi.py` and the test fixtures call `start` before serving. Any other
-server of `wsgi:app` (gunicorn, `flask run`) starts it with the first request
-it hands over: that request runs in the serving process itself, after any
-fork, where threads must live.
+server of `wsgi:app` (gunicorn, `flask run`) starts the live feed with the
+first request it hands over: that request runs in the serving process itself,
+after any fork, where threads must live.
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def start_with_first_request(app: Flask) -> None:
     def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not state.started and time.monotonic() - state.last_try >= RETRY_SECONDS:
             try:
-                start(app)
+                # Periodic jobs belong to `python wsgi.py` or the workers; a
+                # second ticker here would run them twice.
+                start(app, ticker=False)
             except Exception:
                 # The request is still answered (a health check says what is
                 # wrong); a later one tries again.
