@@ -2,7 +2,7 @@
 export's last sign of life
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0011
 
 A job counts an attempt when it claims its row, so one that keeps failing
 or crashing ends `failed` after a few instead of being retried for ever.
@@ -13,7 +13,7 @@ from alembic import op
 import workspace.db
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
