@@ -1,5 +1,10 @@
 """Entry point: `python wsgi.py` serves pages, API and Socket.IO; `flask --app wsgi …`
-runs operator commands; WSGI servers import `app`."""
+runs operator commands; WSGI servers import `app`.
+
+Importing this module builds the app and starts nothing: operator commands
+run against an empty database. Serving starts the live machinery
+(workspace/serving.py): `main()` below before it listens, any other WSGI
+server with the first request it hands over."""
 
 from __future__ import annotations
 
@@ -40,8 +45,8 @@ gc.freeze()
 
 
 def main() -> None:
-    from jobs.schedule import Ticker
     from realtime import socketio
+    from workspace import serving
     from workspace.app import settings_of
     from workspace.demo import seed_demo
 
@@ -51,8 +56,8 @@ def main() -> None:
             message = seed_demo()
         if message:
             print(message)
-    if not settings.redis_url:
-        Ticker().start()  # embedded default: periodic jobs run in this process
+    # The feed pump, and without Redis the periodic jobs, run in this process.
+    serving.start(app)
     print(f"JointLab on {settings.public_url} (database: {settings.database_url.split(':')[0]}, "
           f"queue: {'redis' if settings.redis_url else 'in-process'})")
     socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True,

@@ -7,3 +7,8 @@ from workspace.notifications.digest import send_due_digests
 
 def run() -> int:
     return send_due_digests()
+
+
+def run_now() -> int:
+    """`scheduler run-once`: every digest that is waiting, whatever its hour."""
+    return send_due_digests(every_waiting=True)

@@ -13,6 +13,7 @@ import importlib
 import logging
 import re
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -38,6 +39,8 @@ class InProcessQueue:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="job")
         self._pending: set[str] = set()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._running = 0  # submitted and not finished
         self._timers: set[threading.Timer] = set()
         self._closed = False
 
@@ -60,6 +63,7 @@ class InProcessQueue:
                 if job_id in self._pending:
                     return
                 self._pending.add(job_id)
+            self._running += 1
             self._pool.submit(self._run, path, args, job_id)
 
     def wake(self, path: str, job_id: str) -> None:
@@ -76,6 +80,22 @@ class InProcessQueue:
                 resolve(path)(*args)
         except Exception:
             log.exception("job %s%r failed", path, args)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until every job queued so far, and the jobs those queued, has run
+        (delayed retries excepted); False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
 
     def depth(self) -> dict[str, int]:
         return {"in_process": self._pool._work_queue.qsize()}
@@ -133,6 +153,12 @@ class RedisQueue:
     def depth(self) -> dict[str, int]:
         return {name: q.count for name, q in self.queues.items()}
 
+    def wait_idle(self, timeout: float) -> bool:
+        """The workers run the jobs; what matters here is that the wake-ups
+        merged in this process are in Redis before it exits."""
+        self._waker.flush()
+        return True
+
     def shutdown(self) -> None:
         self._waker.stop()
 
@@ -184,6 +210,12 @@ class Waker:
             except Exception:
                 log.warning("could not enqueue %s; the periodic sweep will catch up", path)
 
+    def flush(self) -> None:
+        """Queue what is pending now, from the caller's thread."""
+        with self._cond:
+            left, self._wanted = self._wanted, {}
+        self._send(left)
+
     def stop(self) -> None:
         """Queue what is pending, then let the thread end."""
         with self._cond:
@@ -224,6 +256,11 @@ class Jobs:
 
     def depth(self) -> dict[str, int]:
         return self.backend.depth() if self.backend else {}
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """For short-lived commands: the work they queued is done (in-process)
+        or handed to Redis before they exit."""
+        return self.backend.wait_idle(timeout) if self.backend else True
 
 
 jobs = Jobs()

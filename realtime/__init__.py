@@ -37,8 +37,8 @@ def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
-    from realtime.feed import pump
-
+    """Socket.IO on the app; the feed pump is started by workspace.serving,
+    only in processes that serve."""
     socketio.init_app(
         app,
         async_mode="threading",
@@ -64,7 +64,6 @@ def init_realtime(app: Flask, settings: Settings) -> None:
             reset()
     for event, func in _HANDLERS:
         socketio.on_event(event, func)
-    pump.start(app)
 
 
 def _without_websocket_compression(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:

@@ -104,13 +104,16 @@ def settings(database_url: str, tmp_path: Path) -> Any:
 @pytest.fixture
 def app(settings: Any) -> Iterator[Any]:
     from jobs.queue import jobs
-    from realtime.feed import pump
+    from workspace import serving
     from workspace.app import create_app
     from workspace.db import db
 
     application = create_app(settings)
+    # As a serving process: the live feed pump runs (periodic jobs do not:
+    # tests run them when they mean to).
+    serving.start(application, ticker=False)
     yield application
-    pump.stop()
+    serving.stop(application)
     if jobs.backend is not None:
         jobs.backend.shutdown()
     redis = application.extensions.get("jointlab.redis")

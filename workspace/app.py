@@ -83,8 +83,6 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     # so that one command cannot require it to be.
     if settings.is_sqlite or not migrating:
         upgrade_if_embedded(settings)
-        with db.transaction() as s:
-            secret_box.seal_legacy(s)
 
     csrf.init_app(app)
     app.url_map.converters["int"] = IdConverter  # before any route is added
@@ -104,6 +102,7 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
 
     from jobs.queue import init_jobs
     from realtime import init_realtime
+    from workspace import serving
 
     init_jobs(app, settings)
     init_realtime(app, settings)
@@ -116,6 +115,10 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     # the proxy fix must see each request before Socket.IO's middleware does.
     stateless.install(app)
     proxies.install(app, settings.trusted_proxies)
+
+    # Nothing above reads a table or starts a thread: operator commands run
+    # against an empty database. What serving needs starts in one place.
+    serving.start_with_first_request(app)
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 
@@ -47,12 +47,20 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Apply every migration (the web app does this itself on SQLite)."""
-    from workspace.config import load_settings
+    from workspace.app import settings_of
+    from workspace.db import db
     from workspace.migrations import upgrade
+    from workspace.webhooks import secret_box
 
-    upgrade(load_settings().database_url)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade(settings_of(app).database_url)
+    # Webhook secrets stored in clear by earlier versions: sealed now that the
+    # column can hold them (serving processes do it too, at start).
+    with db.transaction() as s:
+        secret_box.seal_legacy(s)
     click.echo("database is up to date")
 
 
@@ -65,10 +73,16 @@ def scheduler_group() -> None:
 @with_appcontext
 def scheduler_run_once() -> None:
     """Run every periodic job once, as if its time had come."""
+    from jobs.queue import jobs
     from jobs.schedule import run_once
 
     for path, result in run_once().items():
         click.echo(f"{path}: {result}")
+    # The mails, deliveries and builds they queued: run here before exiting
+    # (in-process queue) or handed to the workers (Redis).
+    if not jobs.wait_idle(timeout=300):
+        click.echo("some queued work is still running; the periodic sweeps will finish it",
+                   err=True)
 
 
 @click.command("seed-demo")

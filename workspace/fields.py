@@ -7,6 +7,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from workspace.safe_text import one_line
+
 TITLE_MAX = 200
 MAX_ID = 2**31 - 1  # rows are keyed by PostgreSQL `integer`
 MAX_EVENT_ID = 2**63 - 1  # events are keyed by `bigint`
@@ -36,8 +38,17 @@ class UTCDateTime(fields.DateTime):
         return result.astimezone(UTC)
 
 
+class SingleLine(fields.String):
+    """Text that is one line wherever it goes (a title in a mail subject, a
+    name in a header, a calendar summary): control characters removed and
+    line breaks, tabs and runs of spaces made one space, before validation."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return one_line(super()._deserialize(value, attr, data, **kwargs))
+
+
 def Title(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(
+    return SingleLine(
         validate=validate.Length(min=1, max=TITLE_MAX, error="Must be 1 to 200 characters."),
         **kwargs,
     )
@@ -48,6 +59,12 @@ class StrictInteger(fields.Integer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+
+
+def Id(**kwargs: Any) -> StrictInteger:  # noqa: N802 - reads like a field class
+    """An id a client sends in a body: a JSON number from 1 to what the column
+    holds. 0 is an id no row has, not "not given" (that is a missing key)."""
+    return StrictInteger(validate=id_range(), **kwargs)
 
 
 class IdList(fields.String):

@@ -35,14 +35,15 @@ def _pings(client) -> bool:
 
 def test_events_committed_while_redis_is_down_still_reach_live_clients(settings):
     from jobs.queue import jobs
-    from realtime.feed import pump
     from tests.conftest import Make
+    from workspace import serving
     from workspace.app import create_app
     from workspace.db import db
 
     port = free_port()
     redis_proc = _redis(port)
     app = create_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{port}/0"))
+    serving.start(app)
     server = LiveServer(app).start()
     clients = SocketClients(server.url)
     try:
@@ -81,7 +82,7 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
     finally:
         clients.close()
         server.stop()
-        pump.stop()
+        serving.stop(app)
         jobs.backend.shutdown()
         db.dispose()
         redis_proc.kill()

@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from workspace.auth.models import LOCALES, PLATFORM_ROLES, TOKEN_SCOPES
 from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
-from workspace.fields import StrictInteger, Title, UTCDateTime
+from workspace.fields import Id, Title, UTCDateTime
 
 
 class UserSchema(Schema):
@@ -42,7 +42,7 @@ class UserCreateSchema(Schema):
     password = fields.String(required=True,
                              validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
     role = fields.String(load_default="member", validate=validate.OneOf(PLATFORM_ROLES))
-    organization_id = StrictInteger(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
 
 

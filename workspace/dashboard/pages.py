@@ -16,6 +16,7 @@ from workspace.dashboard.query import SORTS
 from workspace.dashboard.schemas import DashboardQuerySchema
 from workspace.db import db
 from workspace.errors import ValidationFailed
+from workspace.exports.service import recent_tasks
 from workspace.http import cursor_int
 from workspace.organizations.models import Organization
 from workspace.pages import pages
@@ -44,6 +45,7 @@ def dashboard_page() -> Any:
         board = service.dashboard(s, user, query)
         titles, orgs = service.workspace_index(s, user)
         events, _last = service.recent_feed(s, user)
+        exports = recent_tasks(s, user)
         org_filter = s.get(Organization, query["organization_id"]) \
             if query.get("organization_id") else None
     if org_filter is not None and all(o["id"] != org_filter.id for o in orgs):
@@ -65,7 +67,7 @@ def dashboard_page() -> Any:
     return render_template(
         "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
         statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
-        pager=pager,
+        pager=pager, exports=exports,
         format_date=format_date, format_datetime=format_datetime)
 
 

@@ -2,14 +2,14 @@ from marshmallow import Schema, fields, validate
 
 from workspace.dashboard.query import DEFAULT_ROWS, SORTS
 from workspace.events.schemas import EventSchema
-from workspace.fields import IdList
+from workspace.fields import IdList, id_range
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
 MAX_ROWS = 1000
 
 
 class DashboardFiltersSchema(Schema):
-    organization_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    organization_id = fields.Integer(load_default=None, validate=id_range())
     status = fields.String(load_default=None, validate=validate.OneOf(WORKSPACE_STATUSES))
     overdue = fields.Boolean(load_default=None, metadata={
         "description": "true: only workspaces with an overdue milestone; false: only without"})

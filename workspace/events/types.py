@@ -28,6 +28,7 @@ MILESTONE_OVERDUE = "milestone.overdue"
 MILESTONE_EVIDENCE_READY = "milestone.evidence_ready"
 FILE_ADDED = "file.added"
 FILE_DELETED = "file.deleted"
+MILESTONE_EVIDENCE_FAILED = "milestone.evidence_failed"
 WEBHOOK_CREATED = "webhook.created"
 WEBHOOK_DISABLED = "webhook.disabled"
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 
 from jobs import schedule
+from workspace import health
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
@@ -17,6 +18,8 @@ from workspace.evidence.schemas import EvidencePackSchema, TrancheSchema, Tranch
 from workspace.http import endpoint
 
 schedule.add("workspace.evidence.jobs.build_pending_packs", 300)
+if _jobs.health not in health.HEALTH_SECTIONS:
+    health.HEALTH_SECTIONS.append(_jobs.health)
 
 
 @endpoint("/milestones/<int:milestone_id>/funding", summary="A milestone's funding tranche",

@@ -39,7 +39,7 @@ class EvidencePack(Base):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     # SHA-256 of the canonical evidence (printed in the PDF) and of the file.
     content_hash: Mapped[str | None] = mapped_column(String(64))
     file_hash: Mapped[str | None] = mapped_column(String(64))
@@ -47,3 +47,4 @@ class EvidencePack(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # builds begun

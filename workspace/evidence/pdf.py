@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -24,6 +23,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from workspace.safe_text import for_pdf, for_pdf_plain
+
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
@@ -35,13 +36,14 @@ MONO = ParagraphStyle("hash", parent=BODY, fontName="Courier", fontSize=8.5)
 SERIES = [colors.HexColor(c) for c in ("#0b6bcb", "#b35c00", "#2e7d32", "#8e24aa")]
 
 
-def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "—")).replace("\n", "<br/>"),
-                     style)
+def _p(text: Any, style: ParagraphStyle = BODY, multiline: bool = True) -> Paragraph:
+    return Paragraph(for_pdf(text if text is not None else "—", multiline=multiline), style)
 
 
 def _table(rows: list[list[Any]], widths: list[float] | None = None) -> Table:
-    cells = [[c if isinstance(c, Paragraph) else _p(c, SMALL) for c in row] for row in rows]
+    # Cells hold titles, names and values: one line each.
+    cells = [[c if isinstance(c, Paragraph) else _p(c, SMALL, multiline=False) for c in row]
+             for row in rows]
     t = Table(cells, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#c9d1db")),
@@ -72,7 +74,8 @@ def _chart(indicator: dict[str, Any], trials: list[dict[str, Any]]) -> Drawing |
     chart.lines[0].strokeColor, chart.lines[0].strokeWidth = SERIES[0], 1.6
     chart.lines[1].strokeColor, chart.lines[1].strokeDashArray = colors.HexColor("#c62828"), (3, 2)
     drawing.add(chart)
-    drawing.add(String(15 * mm, 51 * mm, f"{indicator['label']} ({key}) {indicator['unit']}",
+    drawing.add(String(15 * mm, 51 * mm,
+                       for_pdf_plain(f"{indicator['label']} ({key}) {indicator['unit']}"),
                        fontName=FONT, fontSize=9))
     legend = Legend()
     legend.x, legend.y, legend.fontName, legend.fontSize = 120 * mm, 54 * mm, FONT, 7
@@ -91,7 +94,7 @@ def _statement(statement: dict[str, Any] | None) -> list[Any]:
         return out + [_p("No agreed version of the problem statement was found. "
                          "未找到双方确认的问题陈述版本。")]
     out.append(_p(f"{statement['title']} — version 版本 “{statement['label']}” "
-                  f"({statement['created_at']})", SMALL))
+                  f"({statement['created_at']})", SMALL, multiline=False))
     rows = [["Approved by 批准人", "Side 方", "At 时间"]]
     rows += [[a["name"], a["side"], a["at"]] for a in statement["approvals"]]
     out += [Spacer(0, 3), _table(rows, [60 * mm, 40 * mm, 70 * mm]), Spacer(0, 6)]
@@ -178,7 +181,8 @@ def render_pdf(data: dict[str, Any], digest: str,
     m, ws = data["milestone"], data["workspace"]
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm,
-                            title=f"Acceptance evidence · {m['title']}", author="JointLab")
+                            title=for_pdf_plain(f"Acceptance evidence · {m['title']}"),
+                            author="JointLab")
     funding = data["funding"]
     story: list[Any] = [
         _p("Acceptance evidence pack · 验收证据包", H1),

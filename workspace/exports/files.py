@@ -7,6 +7,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from workspace.safe_text import for_sheet
+
 COLUMNS = ("workspace_id", "title", "enterprise", "university", "status", "statement_agreed",
            "latest_trial", "latest_trial_status", "latest_trial_outcome", "next_milestone",
            "next_due_date", "milestones_reached", "milestones_open", "milestones_overdue",
@@ -27,11 +29,6 @@ def flatten(row: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _safe(value: Any) -> Any:
-    # A cell starting with = + - @ runs as a formula in spreadsheets.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 Progress = Callable[[int], None]
@@ -42,7 +39,7 @@ def to_csv(rows: list[dict[str, Any]], headers: list[str], progress: Progress) -
     writer = csv.writer(out)
     writer.writerow(headers)
     for i, row in enumerate(rows, 1):
-        writer.writerow([_safe(v) for v in flatten(row)])
+        writer.writerow([for_sheet(v) for v in flatten(row)])
         progress(i)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 Chinese
 
@@ -58,7 +55,7 @@ def to_xlsx(rows: list[dict[str, Any]], headers: list[str], progress: Progress) 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for i, row in enumerate(rows, 1):
-        ws.append([_safe(v) for v in flatten(row)])
+        ws.append([for_sheet(v) for v in flatten(row)])
         progress(i)
     ws.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJKLMNOPQ", (8, 36, 24, 24, 10, 10, 8, 10, 10, 28, 12,

@@ -22,7 +22,7 @@ class ExportTask(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     filename: Mapped[str | None] = mapped_column(String(200))
@@ -30,3 +30,7 @@ class ExportTask(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # Counted when a job claims the task; the last sign of life of its job
+    # (claimed, progress), so the sweep tells a lost job from a slow one.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column()

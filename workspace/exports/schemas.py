@@ -2,13 +2,13 @@ from marshmallow import Schema, fields, validate
 
 from workspace.dashboard.query import SORTS
 from workspace.exports.models import EXPORT_FORMATS
-from workspace.fields import StrictInteger, UTCDateTime
+from workspace.fields import Id, UTCDateTime
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
 
 class ExportCreateSchema(Schema):
     format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
-    organization_id = StrictInteger(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(WORKSPACE_STATUSES))
     overdue = fields.Boolean(load_default=None, allow_none=True)

@@ -6,17 +6,25 @@ import uuid
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
-from workspace.errors import NotFound
+from workspace.errors import NotFound, ValidationFailed
 from workspace.exports.models import ExportTask
+from workspace.organizations.models import Organization
 
 FILTER_KEYS = ("organization_id", "status", "overdue", "q", "sort", "order")
 
 
 def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTask:
+    """Everything the job will read is checked here, before the 202: a task
+    that could only fail is refused instead of queued."""
     params = {k: data[k] for k in FILTER_KEYS if data.get(k) is not None}
+    org_id = params.get("organization_id")
+    if org_id is not None and session.get(Organization, org_id) is None:
+        raise ValidationFailed("Unknown organization.",
+                               fields={"organization_id": ["No such organization."]})
     task = ExportTask(id=f"export-{uuid.uuid4().hex}", user_id=actor.id, format=data["format"],
                       params=params, status="queued")
     session.add(task)
@@ -29,6 +37,14 @@ def get_task(session: Session, actor: User, task_id: str) -> ExportTask:
     if task is None or task.user_id != actor.id:
         raise NotFound("Export not found.")
     return task
+
+
+def recent_tasks(session: Session, actor: User, limit: int = 5) -> list[dict[str, Any]]:
+    """The user's latest exports, for the page: one that failed while the page
+    was closed is still seen, with its reason."""
+    rows = session.scalars(select(ExportTask).where(ExportTask.user_id == actor.id)
+                           .order_by(ExportTask.created_at.desc()).limit(limit))
+    return [task_payload(t) for t in rows]
 
 
 def task_payload(task: ExportTask) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from workspace.auth.models import User
 from workspace.dashboard.feed_items import link
 from workspace.pages.activity import describe, templates
+from workspace.safe_text import for_xml, one_line
 
 
 def _tag(public_url: str) -> str:
@@ -29,7 +30,7 @@ def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str
     table = templates()
     fg = FeedGenerator()
     fg.id(f"tag:{_tag(public_url)},2026:feed:manager-{user.id}")
-    fg.title(_("JointLab milestones · %(name)s", name=user.name))
+    fg.title(for_xml(_("JointLab milestones · %(name)s", name=one_line(user.name))))
     fg.subtitle(_("Milestones, agreed statements and completed trials across your workspaces"))
     fg.author({"name": "JointLab"})
     fg.link(href=f"{base}/dashboard", rel="alternate")
@@ -40,16 +41,17 @@ def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str
     for env in reversed(envelopes):  # feedgen prepends: add oldest first
         entry = fg.add_entry()
         entry.id(f"tag:{_tag(public_url)},2026:event-{env['id']}")
-        text = describe(env, table)
-        ws_title = titles.get(env["workspace_id"])
-        entry.title(f"{ws_title} · {text}" if ws_title else text)
+        # Titles and names are people's text: only what XML can carry goes in.
+        text = one_line(describe(env, table))
+        ws_title = one_line(titles.get(env["workspace_id"]) or "")
+        entry.title(for_xml(f"{ws_title} · {text}" if ws_title else text))
         entry.link(href=base + link(env), rel="alternate")
         entry.updated(_when(env["occurred_at"]))
         entry.published(_when(env["occurred_at"]))
-        entry.category(term=env["type"])
+        entry.category(term=for_xml(env["type"]))
         if env.get("actor"):
-            entry.author({"name": env["actor"]["name"]})
-        entry.content(text, type="text")
+            entry.author({"name": one_line(env["actor"].get("name")) or "—"})
+        entry.content(for_xml(text), type="text")
     return fg.atom_str(pretty=True)
 
 

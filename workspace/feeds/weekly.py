@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from jobs import failures
 from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.dashboard.feed_items import zone
@@ -29,6 +30,7 @@ from workspace.events.models import Event
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.portfolios.models import WeeklySummary
+from workspace.safe_text import for_mail_body
 from workspace.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,8 @@ def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
     msg["From"] = sender(settings)
     msg["To"] = user.email
     msg["Message-ID"] = make_msgid("weekly")
-    msg.set_content(render_template("dashboard/weekly_email.txt", **context))
-    msg.add_alternative(render_template("dashboard/weekly_email.html", **context),
+    msg.set_content(for_mail_body(render_template("dashboard/weekly_email.txt", **context)))
+    msg.add_alternative(for_mail_body(render_template("dashboard/weekly_email.html", **context)),
                         subtype="html")
     return msg
 
@@ -107,7 +109,13 @@ def send_weekly_summary(manager_id: int, now: datetime | None = None) -> bool:
     try:
         with in_locale(user.locale):
             send(_message(user, summary, week), settings, f"weekly-{user.id}-{week}")
-    except Exception:
+    except Exception as err:
+        if not failures.is_transient(err):
+            # Composing it, or the server's final refusal: the next run would
+            # fail the same way, every hour of the week. The week stays taken.
+            log.error("weekly summary to manager %s failed for good: %s", manager_id,
+                      failures.describe(err))
+            return False
         log.exception("weekly summary to manager %s failed; retrying next run", manager_id)
         with db.transaction() as s:  # give the week back so the next run retries
             s.execute(delete(WeeklySummary).where(WeeklySummary.manager_id == manager_id,

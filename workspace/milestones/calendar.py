@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from workspace.db import utcnow
 from workspace.milestones.models import Milestone
+from workspace.safe_text import for_ical
 from workspace.workspaces.models import Workspace
 
 STATUS_MARK = {"open": "", "reached": "✓ ", "missed": "✗ "}
@@ -25,7 +26,7 @@ def calendar_ics(prodid: str, name: str, public_url: str,
     cal.add("prodid", prodid)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", for_ical(name))
     host = urlsplit(public_url).hostname or "jointlab"
     base = public_url.rstrip("/")
     stamp = utcnow()
@@ -44,9 +45,9 @@ def _event(m: Milestone, ws_title: str | None, host: str, base: str, stamp: date
     event.add("dtstart", m.due_date)
     event.add("dtend", m.due_date + timedelta(days=1))
     prefix = f"{ws_title}: " if ws_title else ""
-    event.add("summary", f"{STATUS_MARK.get(m.status, '')}{prefix}{m.title}")
+    event.add("summary", for_ical(f"{STATUS_MARK.get(m.status, '')}{prefix}{m.title}"))
     if m.description:
-        event.add("description", m.description)
+        event.add("description", for_ical(m.description, multiline=True))
     event.add("categories", [m.status])
     event.add("status", "CANCELLED" if m.status == "missed" else "CONFIRMED")
     event.add("transp", "TRANSPARENT")

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from workspace.fields import Title, UTCDateTime
+from workspace.fields import MAX_ID, Title, UTCDateTime
 from workspace.milestones.models import MILESTONE_STATUSES
 
 MAX_STREAK = 100
@@ -25,7 +25,8 @@ class Criteria(fields.Field):
         chosen = value.get("indicators", "all")
         if chosen != "all":
             if (not isinstance(chosen, list) or not chosen
-                    or not all(isinstance(i, int) and not isinstance(i, bool) for i in chosen)):
+                    or not all(isinstance(i, int) and not isinstance(i, bool)
+                               and 1 <= i <= MAX_ID for i in chosen)):
                 raise ValidationError('indicators: "all" or a non-empty list of indicator ids.')
             chosen = sorted(set(chosen))
         n = value.get("consecutive_trials")

@@ -3,6 +3,7 @@ a link back, threading headers and a one-click unsubscribe."""
 
 from __future__ import annotations
 
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -24,10 +25,12 @@ from workspace.notifications.unsubscribe import unsubscribe_url
 from workspace.notifications.wording import (
     in_locale,
     link_for,
+    quoted_text,
     sentence,
     thread_key,
     thread_subject,
 )
+from workspace.safe_text import for_header, for_mail_body, one_line
 from workspace.workspaces.models import Workspace
 
 
@@ -56,7 +59,9 @@ def _still_readable(s: Session, user: User, workspace_ids: set[int]) -> set[int]
 def _base(mail: OutgoingMail, user: User, settings: Settings, unsubscribe_key: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mailer.sender(settings)
-    msg["To"] = f"{user.name} <{user.email}>"
+    # An Address quotes the name: a comma or `<` in it cannot make a second
+    # recipient, and a line break cannot start a header.
+    msg["To"] = Address(display_name=for_header(user.name), addr_spec=user.email)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = mail.message_id or make_msgid(f"jl{mail.id}", mail_domain(settings))
     link = unsubscribe_url(settings.public_url, settings.secret_key, user.id, unsubscribe_key)
@@ -76,23 +81,28 @@ def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -
     msg = _base(mail, user, settings, mail.reason)
     text = sentence(envelope) if envelope else ""
     title = ws.title if ws else "JointLab"
-    msg["Subject"] = f"[{title}] {text}"
+    msg["Subject"] = for_header(f"[{title}] {text}")
     key = thread_key(envelope) if envelope else None
     if key:
         root = f"<{key}@{mail_domain(settings)}>"
         msg["In-Reply-To"] = root
         msg["References"] = root
-    msg["List-Id"] = f"{title} <ws-{envelope.get('workspace_id')}.{mail_domain(settings)}>"
+    label = for_header(title).replace("\\", "").replace('"', "'")
+    msg["List-Id"] = f'"{label}" <ws-{envelope.get("workspace_id")}.{mail_domain(settings)}>'
     context = {
-        "user": user, "workspace_title": title, "sentence": text,
+        "user": user, "workspace_title": one_line(title), "sentence": text,
         "link": link_for(envelope, settings.public_url) if envelope else settings.public_url,
         "about": thread_subject(envelope) if envelope else None,
+        # What was said, as GitHub and Linear mails carry it (escaped in HTML
+        # by the template, like every value).
+        "quote": quoted_text(envelope) if envelope else None,
         "reason": _reason(mail.reason),
         "settings_link": f"{settings.public_url}/settings/notifications",
         "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"),
     }
-    msg.set_content(render_template("email/notification.txt", **context))
-    msg.add_alternative(render_template("email/notification.html", **context), subtype="html")
+    msg.set_content(for_mail_body(render_template("email/notification.txt", **context)))
+    msg.add_alternative(for_mail_body(render_template("email/notification.html", **context)),
+                        subtype="html")
     return msg
 
 
@@ -112,16 +122,18 @@ def _digest(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> E
         env = event.envelope()
         groups.setdefault(event.workspace_id, []).append(
             {"sentence": sentence(env), "link": link_for(env, settings.public_url),
-             "at": env["occurred_at"]})
+             "at": env["occurred_at"], "quote": quoted_text(env)})
     msg = _base(mail, user, settings, "digest")
     msg["Subject"] = _("JointLab daily digest: %(count)d updates", count=len(rows))
     context = {
-        "user": user, "groups": [(titles.get(wid, ""), items) for wid, items in groups.items()],
+        "user": user,
+        "groups": [(one_line(titles.get(wid, "")), items) for wid, items in groups.items()],
         "count": len(rows), "settings_link": f"{settings.public_url}/settings/notifications",
         "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"), "public_url": settings.public_url,
     }
-    msg.set_content(render_template("email/digest.txt", **context))
-    msg.add_alternative(render_template("email/digest.html", **context), subtype="html")
+    msg.set_content(for_mail_body(render_template("email/digest.txt", **context)))
+    msg.add_alternative(for_mail_body(render_template("email/digest.html", **context)),
+                        subtype="html")
     return msg
 
 

@@ -20,7 +20,10 @@ from workspace.notifications.preferences import DEFAULT_DIGEST_HOUR, zone
 from workspace.webhooks.dispatch import enqueue_after_commit
 
 
-def send_due_digests(now: datetime | None = None) -> int:
+def send_due_digests(now: datetime | None = None, *, every_waiting: bool = False) -> int:
+    """Make the digests that are due. `every_waiting`: as if everyone's hour
+    had come (`scheduler run-once`): each person with waiting items gets
+    today's digest now, unless they already had it today."""
     now = now or utcnow()
     with db.reading() as s:
         waiting = s.execute(
@@ -39,7 +42,7 @@ def send_due_digests(now: datetime | None = None) -> int:
         local = now.astimezone(zone(user.timezone))
         hour = hours.get(user_id, DEFAULT_DIGEST_HOUR)
         slot = datetime.combine(local.date(), time(hour), tzinfo=local.tzinfo)
-        if not (local.hour == hour or (local >= slot and oldest < slot)):
+        if not every_waiting and not (local.hour == hour or (local >= slot and oldest < slot)):
             continue
         if _make_digest(user_id, local.date(), now):
             made += 1

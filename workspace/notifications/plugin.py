@@ -18,7 +18,7 @@ from workspace.webhooks.models import Delivery, WebhookEndpoint
 
 schedule.add("jobs.deliver_webhook.sweep", 10)
 schedule.add("jobs.send_email.sweep", 30)
-schedule.add("jobs.digest.run", 300)
+schedule.add("jobs.digest.run", 300, now_path="jobs.digest.run_now")
 
 
 def notifications_health(s: Session) -> dict[str, Any]:
@@ -31,15 +31,20 @@ def notifications_health(s: Session) -> dict[str, Any]:
     oldest = s.scalar(select(func.min(Delivery.created_at)).where(Delivery.status == "pending"))
     mails = s.scalar(select(func.count()).select_from(OutgoingMail).where(
         OutgoingMail.status == "pending")) or 0
+    # Ended for good (their `error` says why); a number that grows wants a look.
+    failed_mails = s.scalar(select(func.count()).select_from(OutgoingMail).where(
+        OutgoingMail.status == "failed")) or 0
+    failed_deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.status == "failed")) or 0
     from workspace.db import utcnow
 
     return {
         "webhooks": {
             "failing_endpoints": failing, "disabled_endpoints": disabled,
-            "pending_deliveries": pending,
+            "pending_deliveries": pending, "failed_deliveries": failed_deliveries,
             "oldest_pending_seconds": int((utcnow() - oldest).total_seconds()) if oldest else 0,
         },
-        "mail": {"pending": mails},
+        "mail": {"pending": mails, "failed": failed_mails},
     }
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from workspace.i18n import BABEL_CODES
 from workspace.pages.activity import describe
+from workspace.safe_text import one_line, printable
 
 
 @contextmanager
@@ -26,7 +27,8 @@ def in_locale(locale: str | None) -> Iterator[None]:
 def sentence(envelope: dict[str, Any]) -> str:
     if envelope.get("type") == "webhook.ping":
         return _("JointLab test message: this webhook works.")
-    return describe(envelope)
+    # One line, whatever the titles inside it held.
+    return one_line(describe(envelope))
 
 
 def link_for(envelope: dict[str, Any], public_url: str) -> str:
@@ -60,3 +62,14 @@ def thread_subject(envelope: dict[str, Any]) -> str | None:
             if title:
                 return str(title)
     return None
+
+
+def quoted_text(envelope: dict[str, Any]) -> str | None:
+    """What a person wrote, for the mail to carry (a comment's body); None
+    when the event carries no one's words."""
+    data = envelope.get("data") or {}
+    comment = data.get("comment")
+    body = comment.get("body") if isinstance(comment, dict) else None
+    if not isinstance(body, str):
+        return None
+    return printable(body).strip() or None

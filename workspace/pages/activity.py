@@ -39,6 +39,7 @@ def templates() -> dict[str, str]:
         "milestone.due_soon": _("Milestone due soon: {title}"),
         "milestone.overdue": _("Milestone overdue: {title}"),
         "milestone.evidence_ready": _("Evidence pack ready: {title}"),
+        "milestone.evidence_failed": _("The evidence pack could not be made: {title}"),
         "webhook.created": _("{actor} added a webhook"),
         "file.added": _("{actor} added the file {name}"),
         "file.deleted": _("{actor} deleted the file {name}"),

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from workspace.fields import StrictInteger, UTCDateTime
+from workspace.fields import Id, UTCDateTime
 from workspace.portfolios.service import MAX_ITEMS
 
 IDS = validate.Length(max=MAX_ITEMS, error=f"At most {MAX_ITEMS} ids.")
@@ -17,8 +17,8 @@ class PortfolioSchema(Schema):
 
 
 class PortfolioUpdateSchema(Schema):
-    organization_ids = fields.List(StrictInteger(), load_default=list, validate=IDS, metadata={
+    organization_ids = fields.List(Id(), load_default=list, validate=IDS, metadata={
         "description": "Every workspace whose enterprise or university is one of these, "
                        "including workspaces created later."})
-    workspace_ids = fields.List(StrictInteger(), load_default=list, validate=IDS, metadata={
+    workspace_ids = fields.List(Id(), load_default=list, validate=IDS, metadata={
         "description": "Workspaces chosen by hand."})

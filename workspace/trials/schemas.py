@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import StrictInteger, Title, UTCDateTime
+from workspace.fields import Id, SingleLine, Title, UTCDateTime
 from workspace.trials.models import AGGREGATES, COMPARATORS, TRIAL_STATUSES
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -147,20 +147,20 @@ HYPOTHESIS = validate.Length(max=20_000, error="At most 20000 characters.")
 
 
 class TrialCreateSchema(Schema):
-    title = fields.String(load_default="", validate=TEXT_200)
-    parent_id = StrictInteger(load_default=None, allow_none=True)
-    line = fields.String(load_default="", validate=TEXT_200)
-    batch = fields.String(load_default="", validate=TEXT_200)
+    title = SingleLine(load_default="", validate=TEXT_200)
+    parent_id = Id(load_default=None, allow_none=True)
+    line = SingleLine(load_default="", validate=TEXT_200)
+    batch = SingleLine(load_default="", validate=TEXT_200)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
     parameters = Parameters(load_default=dict)
     baseline = fields.Boolean(load_default=False)
 
 
 class TrialUpdateSchema(Schema):
-    title = fields.String(validate=TEXT_200)
-    parent_id = StrictInteger(allow_none=True)
-    line = fields.String(validate=TEXT_200)
-    batch = fields.String(validate=TEXT_200)
+    title = SingleLine(validate=TEXT_200)
+    parent_id = Id(allow_none=True)
+    line = SingleLine(validate=TEXT_200)
+    batch = SingleLine(validate=TEXT_200)
     hypothesis = fields.String(validate=HYPOTHESIS)
     parameters = Parameters()
     baseline = fields.Boolean()
@@ -168,9 +168,9 @@ class TrialUpdateSchema(Schema):
 
 
 class NextIterationSchema(Schema):
-    title = fields.String(load_default=None, allow_none=True, validate=TEXT_200)
+    title = SingleLine(load_default=None, allow_none=True, validate=TEXT_200)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
-    batch = fields.String(load_default="", validate=TEXT_200)
+    batch = SingleLine(load_default="", validate=TEXT_200)
     parameters = Parameters(load_default=dict, metadata={
         "description": "Changes merged over the parent's parameters."})
 
@@ -197,7 +197,7 @@ class MeasurementInputSchema(Schema):
     metric = fields.String(required=True, metadata={"description": "An indicator key."})
     value = fields.Float(required=True, metadata={"description": "A finite number."})
     recorded_at = UTCDateTime(metadata={"description": "Default: when received."})
-    source = fields.String(validate=TEXT_200)
+    source = SingleLine(validate=TEXT_200)
     client_key = fields.String(validate=TEXT_200, metadata={
         "description": "Re-sending a batch with the same key stores it once."})
 

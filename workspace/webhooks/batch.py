@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from jobs import failures
 from workspace.config import Settings
 from workspace.db import db, utcnow
 from workspace.events.models import Event
@@ -104,8 +105,17 @@ def _envelopes(s: Session, event_ids: set[int | None]) -> dict[int, dict[str, An
 
 
 def send(sender: transport.Sender, item: Claimed) -> Sent:
-    """Sign at the moment of sending, so `webhook-timestamp` is fresh."""
-    request = formats.standard_request(item.url, item.message_id, item.envelope, item.secrets)
+    """Sign at the moment of sending, so `webhook-timestamp` is fresh. A
+    request that cannot be made is an answer too (failed for good), recorded
+    like any other, never an exception that would leave it leased and retried
+    without end."""
+    try:
+        request = formats.standard_request(item.url, item.message_id, item.envelope,
+                                           item.secrets)
+    except Exception as err:
+        return Sent(item, formats.Request(item.url, b"", {}),
+                    transport.Result(None, "", 0, "could not compose the request: "
+                                     + failures.describe(err), permanent=True))
     return Sent(item, request, sender.post(request.url, request.body, request.headers))
 
 
@@ -131,7 +141,8 @@ def record(sent: list[Sent], token: str, settings: Settings) -> None:
         if won:
             s.execute(update(DELIVERIES).where(DELIVERIES.c.id.in_(won), mine).values(
                 status="succeeded", completed_at=now, leased_until=None, lease_token=None))
-        retries = [_retry(s, x.claimed, settings, now) for x, ok, _ in judged if not ok]
+        retries = [_retry(s, x.claimed, settings, now, x.result.permanent)
+                   for x, ok, _ in judged if not ok]
         if retries:
             s.execute(update(DELIVERIES).where(DELIVERIES.c.id == bindparam("b_id"), mine)
                       .values(status=bindparam("b_status"),
@@ -155,8 +166,11 @@ def _attempt(x: Sent, succeeded: bool, error: str | None, now: datetime) -> dict
     }
 
 
-def _retry(s: Session, item: Claimed, settings: Settings, now: datetime) -> dict[str, Any]:
+def _retry(s: Session, item: Claimed, settings: Settings, now: datetime,
+           permanent: bool = False) -> dict[str, Any]:
     attempts, at, wait = next_try(item.attempts_in_round, settings, now)
+    if permanent:
+        at = wait = None
     if at is not None:
         wake_after_commit(s, delay=wait)
     return {"b_id": item.delivery_id, "b_attempts": attempts,

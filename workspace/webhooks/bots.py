@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from jobs import failures
 from workspace.config import Settings
 from workspace.db import db, utcnow
 from workspace.events.models import Event
@@ -88,10 +89,29 @@ def _claim(endpoint_id: int, settings: Settings) -> Claim | str:
                               .order_by(Delivery.id)))
         envelopes = [_envelope(s, d) for d in rows]
         workspace = s.get(Workspace, endpoint.workspace_id)
-        request = formats.bot_request(endpoint.format, endpoint.url, endpoint.secret, envelopes,
-                                      workspace.title if workspace else "",
-                                      workspace_locale(s, workspace), settings.public_url)
+        locale = workspace_locale(s, workspace)
+        try:
+            request = formats.bot_request(endpoint.format, endpoint.url, endpoint.secret,
+                                          envelopes, workspace.title if workspace else "",
+                                          locale, settings.public_url)
+        except Exception as err:
+            # Trying again would fail the same way: recorded and ended now,
+            # rather than left leased and retried without end.
+            return _fail_uncomposable(s, endpoint, rows, failures.describe(err), now)
         return Claim(token, endpoint.id, endpoint.format, [d.id for d in rows], request)
+
+
+def _fail_uncomposable(s: Session, endpoint: WebhookEndpoint, rows: list[Delivery],
+                       error: str, now: datetime) -> str:
+    error = f"could not compose the message: {error}"[:500]
+    nothing = formats.Request(endpoint.url, b"", {})
+    result = transport.Result(None, "", 0, error, permanent=True)
+    for delivery in rows:
+        # batch_size 0: nothing went out, so the rate limit does not count it.
+        s.add(attempt_row(delivery, nothing, result, error, False, now, batch_size=0))
+        delivery.status, delivery.completed_at = "failed", now
+        delivery.leased_until = delivery.lease_token = None
+    return f"failed: {error}"
 
 
 def _rate_limited(s: Session, endpoint: WebhookEndpoint, now: datetime) -> datetime | None:
@@ -114,6 +134,8 @@ def _rate_limited(s: Session, endpoint: WebhookEndpoint, now: datetime) -> datet
 def _envelope(s: Session, delivery: Delivery) -> dict[str, Any]:
     if delivery.payload is not None:
         return delivery.payload
+    if delivery.event_id is None:
+        return {}
     event = s.get(Event, delivery.event_id)
     return event.envelope() if event is not None else {}
 

@@ -24,6 +24,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from workspace.notifications.wording import in_locale, link_for, sentence
+from workspace.safe_text import for_markdown, one_line
 from workspace.webhooks.signing import dingtalk_query, feishu_sign, standard_headers
 
 BOT_FORMATS = ("dingtalk", "feishu", "wecom")
@@ -44,18 +45,23 @@ def standard_request(url: str, message_id: str, envelope: dict[str, Any],
     payload = {"type": envelope["type"],
                "timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
                "data": envelope}
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = _json(payload, separators=(",", ":"))
     return Request(url, body.encode(), standard_headers(message_id, body, secrets_, now))
 
 
 def bot_request(fmt: str, url: str, secret: str | None, envelopes: list[dict[str, Any]],
                 workspace_title: str, locale: str, public_url: str) -> Request:
     with in_locale(locale):
-        title = f"{workspace_title} · JointLab"
-        lines = [(sentence(e), link_for(e, public_url)) for e in envelopes]
+        title = one_line(f"{workspace_title} · JointLab")
+        lines = [(one_line(sentence(e)), link_for(e, public_url)) for e in envelopes]
         open_label = _("Open in JointLab")
+    # People's text goes into Markdown escaped and on one line: a title cannot
+    # become a link, a heading or a quote in the group chat.
+    md_title = for_markdown(title)
+    md_lines = [(for_markdown(s), u) for s, u in lines]
     if fmt == "dingtalk":
-        text = f"#### {title}\n\n" + "\n\n".join(f"- {s} [{open_label}]({u})" for s, u in lines)
+        text = f"#### {md_title}\n\n" + "\n\n".join(
+            f"- {s} [{open_label}]({u})" for s, u in md_lines)
         body: dict[str, Any] = {"msgtype": "markdown",
                                 "markdown": {"title": lines[0][0][:64], "text": text}}
         if secret:
@@ -70,11 +76,22 @@ def bot_request(fmt: str, url: str, secret: str | None, envelopes: list[dict[str
             ts = int(time.time())
             body = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **body}
     elif fmt == "wecom":
-        text = f"**{title}**\n" + "\n".join(f"> {s} [{open_label}]({u})" for s, u in lines)
+        text = f"**{md_title}**\n" + "\n".join(f"> {s} [{open_label}]({u})" for s, u in md_lines)
         body = {"msgtype": "markdown", "markdown": {"content": text}}
     else:  # pragma: no cover - formats are validated at creation
         raise ValueError(f"unknown format {fmt}")
-    return Request(url, json.dumps(body, ensure_ascii=False).encode(), {})
+    return Request(url, _json(body).encode(), {})
+
+
+def _json(payload: Any, **options: Any) -> str:
+    """Readable UTF-8 JSON; text that is not valid Unicode (a lone surrogate
+    stored by an older version) is sent \\u-escaped instead of failing."""
+    text = json.dumps(payload, ensure_ascii=False, **options)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = json.dumps(payload, ensure_ascii=True, **options)
+    return text
 
 
 def bot_error(fmt: str, response_body: str) -> str | None:

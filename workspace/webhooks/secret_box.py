@@ -88,3 +88,19 @@ def seal_legacy(session: Session) -> int:
                 update(table).where(table.c.id == endpoint_id, raw == clear)
                 .values({name: clear})).rowcount
     return sealed
+
+
+def is_unreadable(session: Session, endpoint_id: int) -> bool:
+    """Is a stored secret of this endpoint sealed under another SECRET_KEY?"""
+    from workspace.webhooks.models import WebhookEndpoint
+
+    table = WebhookEndpoint.__table__
+    stored = session.execute(select(cast(table.c.secret, String)).where(
+        table.c.id == endpoint_id)).scalar()
+    if stored is None or not stored.startswith(PREFIX):
+        return False
+    try:
+        _box().decrypt(stored[len(PREFIX):].encode("ascii"))
+    except (InvalidToken, ValueError):
+        return True
+    return False

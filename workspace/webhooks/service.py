@@ -15,7 +15,7 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
-from workspace.webhooks import lifecycle, ssrf
+from workspace.webhooks import lifecycle, secret_box, ssrf
 from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from workspace.webhooks.signing import new_secret
@@ -106,10 +106,20 @@ def rotate_secret(session: Session, actor: User, webhook_id: int) -> tuple[Webho
     return endpoint, endpoint.secret
 
 
+def _require_readable_secret(session: Session, endpoint: WebhookEndpoint) -> None:
+    """A delivery job signs with the secret: refuse to queue one that could
+    only go out unsigned (SECRET_KEY changed since the secret was stored)."""
+    if secret_box.is_unreadable(session, endpoint.id):
+        raise Conflict("This webhook's secret can no longer be read (SECRET_KEY has changed); "
+                       "rotate the secret, or add the chat bot again, then try again.",
+                       code="webhook_secret_unreadable")
+
+
 def ping(session: Session, actor: User, webhook_id: int) -> Delivery:
     endpoint = get_webhook(session, actor, webhook_id)
     if not endpoint.active:
         raise Conflict("This webhook is disabled; turn it on again before pinging it.")
+    _require_readable_secret(session, endpoint)
     now = utcnow()
     envelope = {"id": None, "seq": None, "type": "webhook.ping", "workspace_id":
                 endpoint.workspace_id, "actor": {"id": actor.id, "name": actor.name},
@@ -161,6 +171,7 @@ def redeliver(session: Session, actor: User, delivery_id: int) -> Delivery:
         raise Conflict("This webhook is disabled; turn it on again before redelivering.")
     if delivery.status == "pending":
         raise Conflict("This delivery is still being attempted.")
+    _require_readable_secret(session, endpoint)
     delivery.status = "pending"
     delivery.attempts_in_round = 0
     delivery.next_attempt_at = utcnow()

@@ -15,7 +15,12 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 host
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local-use translators
+# RFC 4291's deprecated IPv4-compatible form `::a.b.c.d` (and `::`, `::1`): no
+# public host has one, and some stacks route it to the IPv4 address inside.
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 (SIIT)
 
 
 class UnsafeURL(ValueError):
@@ -32,16 +37,31 @@ class Target:
 
 
 def is_forbidden(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    """Is this address (as getaddrinfo gives it) anything but a public unicast
+    host? An IPv6 address that carries an IPv4 one is judged by the IPv4
+    address it reaches."""
+    if "%" in address:
+        return True  # a zone id: scoped to a local link
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return True  # not an address we can judge
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and ip in NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_forbidden(str(embedded))
-    # not is_global covers private, loopback, link-local (cloud metadata at
-    # 169.254.169.254), CGNAT (Alibaba's 100.100.100.200), unspecified, reserved.
-    return not ip.is_global or ip.is_multicast
+        if ip in IPV4_COMPATIBLE or ip in IPV4_TRANSLATED or ip in NAT64_LOCAL:
+            return True
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if ip in NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        inside = [v4 for v4 in embedded if v4 is not None]
+        if inside:
+            return any(is_forbidden(str(v4)) for v4 in inside)
+    # `is_global` alone is not enough on every Python: 3.11 calls site-local
+    # fec0::/10 and the IETF-reserved ranges global. Private, loopback,
+    # link-local (cloud metadata at 169.254.169.254), CGNAT (Alibaba's
+    # 100.100.100.200), unspecified, multicast and reserved are all refused.
+    return (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local
+            or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+            or getattr(ip, "is_site_local", False))
 
 
 def parse(url: str) -> tuple[str, str, int, str]:

@@ -33,6 +33,9 @@ class Result:
     body: str
     duration_ms: int
     error: str | None
+    # Nothing was sent because the request could not be made (composing it
+    # raised): a retry would fail the same way.
+    permanent: bool = False
 
     @property
     def ok(self) -> bool:

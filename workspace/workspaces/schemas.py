@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import StrictInteger, Title, UTCDateTime
+from workspace.fields import Id, Title, UTCDateTime
 from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
 
 
@@ -30,8 +30,8 @@ SUMMARY = validate.Length(max=5000, error="At most 5000 characters.")
 class WorkspaceCreateSchema(Schema):
     title = Title(required=True)
     summary = fields.String(load_default="", validate=SUMMARY)
-    enterprise_id = StrictInteger(required=True)
-    university_id = StrictInteger(required=True)
+    enterprise_id = Id(required=True)
+    university_id = Id(required=True)
 
 
 class WorkspaceUpdateSchema(Schema):
@@ -49,7 +49,7 @@ class MemberSchema(Schema):
 
 
 class MemberCreateSchema(Schema):
-    user_id = StrictInteger(metadata={"description": "The user to add (or give `email`)."})
+    user_id = Id(metadata={"description": "The user to add (or give `email`)."})
     email = fields.Email(validate=validate.Length(max=254),
                          metadata={"description": "Alternative to user_id, for people "
                                                   "who know a colleague's address only."})
