@@ -62,3 +62,10 @@ def on_disconnect(*_args: Any) -> None:
 
 # Other realtime modules (document presence) clean up here.
 DISCONNECT_HOOKS: list[Any] = []
+
+
+def reset_state() -> None:
+    """A new app starts with no connections (see realtime.init_realtime): a
+    stale one would be re-checked, and told, whenever its user id's rights
+    change."""
+    clients.reset_state()
