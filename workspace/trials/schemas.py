@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import Id, SingleLine, Title, UTCDateTime
+from workspace.fields import Id, OptionalTitle, SingleLine, Title, UTCDateTime
 from workspace.trials.models import AGGREGATES, COMPARATORS, TRIAL_STATUSES
 from workspace.trials.parameter_text import parse_lines
 
@@ -156,7 +156,7 @@ HYPOTHESIS = validate.Length(max=20_000, error="At most 20000 characters.")
 
 
 class TrialCreateSchema(Schema):
-    title = SingleLine(load_default="", validate=TEXT_200)
+    title = OptionalTitle(load_default="")
     parent_id = Id(load_default=None, allow_none=True)
     line = SingleLine(load_default="", validate=TEXT_200)
     batch = SingleLine(load_default="", validate=TEXT_200)
@@ -169,7 +169,7 @@ class TrialCreateSchema(Schema):
 
 
 class TrialUpdateSchema(Schema):
-    title = SingleLine(validate=TEXT_200)
+    title = OptionalTitle()
     parent_id = Id(allow_none=True)
     line = SingleLine(validate=TEXT_200)
     batch = SingleLine(validate=TEXT_200)
@@ -180,7 +180,7 @@ class TrialUpdateSchema(Schema):
 
 
 class NextIterationSchema(Schema):
-    title = SingleLine(load_default=None, allow_none=True, validate=TEXT_200)
+    title = OptionalTitle(load_default=None, allow_none=True)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
     batch = SingleLine(load_default="", validate=TEXT_200)
     parameters = Parameters(load_default=dict, metadata={
