@@ -241,6 +241,15 @@
     if (m) { e.preventDefault(); milestoneAction(m); }
   });
 
+  // A due date before today (in the writer's own calendar) is most likely a typo
+  // (1999 for 2029): ask before recording a milestone that is overdue at birth.
+  function isPast(isoDate) {
+    if (!isoDate) return false;
+    const now = new Date();
+    const today = [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"),
+      String(now.getDate()).padStart(2, "0")].join("-");
+    return isoDate < today;
+  }
   function numberOrNull(v) { return v === "" || v === undefined ? null : Number(v); }
   // The same rules as the server (workspace/trials/parameter_text.py): every line
   // that cannot be read is reported by number, nothing is silently dropped.
@@ -333,6 +342,8 @@
     if (out) out.hidden = true;
     const data = Object.fromEntries(new FormData(form).entries());
     if (form.dataset.trialsForm === "trial" && !checkParameters(form)) return;
+    if (form.dataset.trialsForm === "milestone" && isPast(data.due_date) &&
+        !confirm(S.confirm_past_due.replace("{date}", data.due_date))) return;
     try {
       const created = await JL.api("POST", form.dataset.path, builders[form.dataset.trialsForm](data));
       if (form.dataset.trialsForm === "measurement") { form.elements.value.value = ""; form.elements.value.focus(); return; }
