@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,11 +48,46 @@ class SingleLine(fields.String):
         return one_line(super()._deserialize(value, attr, data, **kwargs))
 
 
+def _visible(text: str) -> str:
+    """The text without surrounding blanks; "" when nothing in it would show
+    (spaces of any script, zero-width and other format characters)."""
+    stripped = text.strip()
+    if all(unicodedata.category(ch) in ("Zs", "Cf", "Cc", "Zl", "Zp") for ch in stripped):
+        return ""
+    return stripped
+
+
+class TrimmedString(SingleLine):
+    """A name people see as a link or heading: surrounding blanks are dropped, and
+    unless `allow_blank`, a value with nothing visible is refused (an invisible
+    link cannot be clicked or told apart)."""
+
+    def __init__(self, *, allow_blank: bool = False, **kwargs: Any) -> None:
+        self.allow_blank = allow_blank
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = _visible(super()._deserialize(value, attr, data, **kwargs))
+        if not text and not self.allow_blank:
+            raise ValidationError("Must not be blank: give at least one visible character.")
+        return text
+
+
 def Title(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return SingleLine(
+    """Titles, labels and names: trimmed, required to show something, at most 200."""
+    return TrimmedString(
         validate=validate.Length(min=1, max=TITLE_MAX, error="Must be 1 to 200 characters."),
         **kwargs,
     )
+
+
+def OptionalTitle(**kwargs: Any) -> fields.String:  # noqa: N802
+    """A title that may be left out ("" shows the object by its number): trimmed,
+    so blanks alone mean no title rather than an invisible one."""
+    return TrimmedString(allow_blank=True,
+                         validate=validate.Length(max=TITLE_MAX,
+                                                  error="At most 200 characters."),
+                         **kwargs)
 
 
 class StrictInteger(fields.Integer):

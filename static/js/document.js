@@ -32,37 +32,59 @@
 
   // ---------------------------------------------------------------- editor
   const socket = window.JointLabEditor.io({ path: "/socket.io", withCredentials: true });
-  const editor = window.JointLabEditor.mount(document.getElementById("editor"), {
-    documentId: docId,
-    socket,
-    user: cfg.user,
-    readOnly: !cfg.canEdit,
-    cspNonce: cfg.cspNonce,
-    onStatus(status) {
-      if (statusEl.dataset.state === "signed-out") return; // final: see watchAccess below
-      statusEl.dataset.state = status;
-      statusEl.textContent = S[status] || status;
-    },
-    onText(text) {
-      currentText = text;
-      schedulePreview();
-      showMovedOn();
-    },
-    onPeers(peers) {
-      presenceEl.replaceChildren();
-      const me = el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
-        cfg.user.name + " (" + S.you + ")");
-      presenceEl.appendChild(me);
-      const seen = new Set();
-      for (const p of peers) {
-        const key = p.name + "|" + p.color;
-        if (seen.has(key)) continue; // one person with two tabs shows once
-        seen.add(key);
-        presenceEl.appendChild(el("li", { style: "background:" + p.color }, p.name));
-      }
-    },
-  });
-  window.JL.editor = editor; // for the browser tests and the console
+  const noticeEl = $('[data-testid="editor-notice"]');
+  let editor = null;
+  const REFUSED_FOR_SIZE = ["document_too_large", "payload_too_large"];
+  function mountEditor() {
+    editor = window.JointLabEditor.mount(document.getElementById("editor"), {
+      documentId: docId,
+      socket,
+      user: cfg.user,
+      readOnly: !cfg.canEdit,
+      cspNonce: cfg.cspNonce,
+      onStatus(status) {
+        if (statusEl.dataset.state === "signed-out") return; // final: see watchAccess below
+        statusEl.dataset.state = status;
+        statusEl.textContent = S[status] || status;
+      },
+      onText(text) {
+        currentText = text;
+        schedulePreview();
+        showMovedOn();
+      },
+      onPeers,
+      onError(what, error) {
+        if (what !== "doc:update") return;
+        // A refused change can never be saved, and later local edits build on it, so
+        // they would be refused too: say what happened, then start again from the
+        // server's saved state (a fresh Yjs document) without reloading the page.
+        noticeEl.textContent = REFUSED_FOR_SIZE.includes(error.code) ? S.too_large : S.refused;
+        noticeEl.hidden = false;
+        setTimeout(remountEditor, 0);
+      },
+    });
+    window.JL.editor = editor; // for the browser tests and the console
+  }
+  function remountEditor() {
+    const hadFocus = document.getElementById("editor").contains(document.activeElement);
+    editor.destroy();
+    mountEditor();
+    if (hadFocus) editor.view.focus();
+  }
+  function onPeers(peers) {
+    presenceEl.replaceChildren();
+    const me = el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
+      cfg.user.name + " (" + S.you + ")");
+    presenceEl.appendChild(me);
+    const seen = new Set();
+    for (const p of peers) {
+      const key = p.name + "|" + p.color;
+      if (seen.has(key)) continue; // one person with two tabs shows once
+      seen.add(key);
+      presenceEl.appendChild(el("li", { style: "background:" + p.color }, p.name));
+    }
+  }
+  mountEditor();
   presenceEl.appendChild(el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
     cfg.user.name + " (" + S.you + ")"));
 

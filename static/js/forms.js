@@ -10,7 +10,17 @@
       location.href = "/workspaces/" + ws.id;
     },
     "create-organization": async (data) => { await JL.api("POST", "/organizations", data); location.reload(); },
-    "add-member": async (data, form) => { await JL.api("POST", form.dataset.path, data); location.reload(); },
+    "add-member": async (data, form) => {
+      try { await JL.api("POST", form.dataset.path, data); }
+      catch (err) {
+        // The API's message is English; the page speaks the reader's language.
+        if (err.body && err.body.error && err.body.error.code === "already_member") {
+          const e = new Error(form.dataset.msgAlreadyMember); e.body = null; throw e;
+        }
+        throw err;
+      }
+      location.reload();
+    },
     "create-answer": async (data, form) => {
       const doc = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/documents",
                                { title: data.title, kind: "answer" });
@@ -34,6 +44,18 @@
     } catch (err) {
       if (out) { out.textContent = errorText(err); out.hidden = false; }
     }
+  });
+  // A role change is its own, confirmed action; cancelling puts the selector back.
+  document.addEventListener("change", async (e) => {
+    const select = e.target.closest('select[data-action="change-role"]');
+    if (!select) return;
+    const label = select.options[select.selectedIndex].textContent;
+    if (!window.confirm(select.dataset.confirm.replace("{role}", label))) {
+      select.value = select.dataset.current;
+      return;
+    }
+    try { await JL.api("PATCH", select.dataset.path, { role: select.value }); location.reload(); }
+    catch (err) { select.value = select.dataset.current; alert(errorText(err)); }
   });
   document.addEventListener("click", async (e) => {
     const button = e.target.closest('button[data-action="remove-member"]');

@@ -196,7 +196,8 @@
     const out = form.querySelector(".error");
     out.hidden = true;
     const changes = { hypothesis: form.elements.hypothesis.value };
-    if (!form.elements.parameters.disabled) changes.parameters = parseParameters(form.elements.parameters.value);
+    if (!checkParameters(form)) return;
+    if (!form.elements.parameters.disabled) changes.parameters = form.elements.parameters.value;
     try {
       // The edit is based on the version shown when typing began.
       const t = await patchTrial(changes, form.dataset.baseEtag);
@@ -205,6 +206,7 @@
       // the server; redraw them.
       location.reload();
     } catch (err) {
+      if (serverParameterProblems(form, err)) return;
       out.textContent = errorText(err);
       out.hidden = false;
     }
@@ -239,22 +241,89 @@
     if (m) { e.preventDefault(); milestoneAction(m); }
   });
 
+  // A due date before today (in the writer's own calendar) is most likely a typo
+  // (1999 for 2029): ask before recording a milestone that is overdue at birth.
+  function isPast(isoDate) {
+    if (!isoDate) return false;
+    const now = new Date();
+    const today = [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"),
+      String(now.getDate()).padStart(2, "0")].join("-");
+    return isoDate < today;
+  }
   function numberOrNull(v) { return v === "" || v === undefined ? null : Number(v); }
-  function parseParameters(text) {
-    const out = {};
-    for (const line of (text || "").split("\n")) {
-      const i = line.indexOf("=");
-      if (i < 1) continue;
-      const k = line.slice(0, i).trim();
-      const raw = line.slice(i + 1).trim();
-      out[k] = raw !== "" && !isNaN(Number(raw)) ? Number(raw) : raw;
+  // The same rules as the server (workspace/trials/parameter_text.py): every line
+  // that cannot be read is reported by number, nothing is silently dropped.
+  function parameterProblems(text) {
+    const problems = [];
+    const seen = new Set();
+    const say = (key, n, name) => (S[key] || key).replace("{line}", n).replace("{name}", name || "");
+    (text || "").split(/\r\n|\r|\n/).forEach((line, i) => {
+      const n = i + 1;
+      if (!line.trim()) return;
+      const at = line.indexOf("=");
+      const name = at < 0 ? "" : line.slice(0, at).trim();
+      const raw = at < 0 ? "" : line.slice(at + 1).trim();
+      if (at < 0) problems.push(say("param_no_equals", n));
+      else if (!name) problems.push(say("param_no_name", n));
+      else if (name.length > 64) problems.push(say("param_long_name", n, name));
+      else if (!raw) problems.push(say("param_no_value", n, name));
+      else if (raw.length > 500) problems.push(say("param_long_value", n, name));
+      else if (seen.has(name)) problems.push(say("param_twice", n, name));
+      else seen.add(name);
+    });
+    return problems;
+  }
+  function parametersError(form) {
+    const box = form.elements.parameters;
+    let out = form.querySelector('[data-role="parameters-error"]');
+    if (!out) {
+      out = document.createElement("p");
+      out.className = "error";
+      out.setAttribute("role", "alert");
+      out.dataset.role = "parameters-error";
+      out.setAttribute("data-testid", "parameters-error");
+      box.closest("label").insertAdjacentElement("afterend", out);
     }
     return out;
   }
+  function showParameterProblems(form, problems) {
+    const out = parametersError(form);
+    out.textContent = problems.join(" ");
+    out.hidden = problems.length === 0;
+    form.elements.parameters.setAttribute("aria-invalid", problems.length ? "true" : "false");
+    return problems.length === 0;
+  }
+  // Checked before sending; the server reads the same text and answers 422 naming
+  // the lines if the two ever disagree.
+  function checkParameters(form) {
+    const box = form.elements.parameters;
+    if (!box || box.disabled) return true;
+    return showParameterProblems(form, parameterProblems(box.value));
+  }
+  function serverParameterProblems(form, err) {
+    const fields = err.body && err.body.error && err.body.error.fields;
+    if (!fields || !fields.parameters || !form.elements.parameters) return false;
+    showParameterProblems(form, [].concat(fields.parameters));
+    return true;
+  }
+  // Problems show when leaving the field and, once shown, follow the typing;
+  // leaving a correct field changes nothing (no layout shift under the Save click).
+  function recheckParameters(e, onlyIfShown) {
+    if (e.target.name !== "parameters") return;
+    const form = e.target.closest("form[data-trials-form], form[data-trial-edit]");
+    if (!form) return;
+    const out = form.querySelector('[data-role="parameters-error"]');
+    const shown = out && !out.hidden;
+    if (onlyIfShown && !shown) return;
+    const problems = parameterProblems(e.target.value);
+    if (problems.length || shown) showParameterProblems(form, problems);
+  }
+  document.addEventListener("focusout", (e) => recheckParameters(e, false));
+  document.addEventListener("input", (e) => recheckParameters(e, true));
   const builders = {
     indicator: (d) => ({ key: d.key, label: d.label, unit: d.unit || "", comparator: d.comparator,
       target: Number(d.target), aggregate: d.aggregate, lower_spec: numberOrNull(d.lower_spec), upper_spec: numberOrNull(d.upper_spec) }),
-    trial: (d) => ({ title: d.title, line: d.line, batch: d.batch, hypothesis: d.hypothesis, parameters: parseParameters(d.parameters) }),
+    trial: (d) => ({ title: d.title, line: d.line, batch: d.batch, hypothesis: d.hypothesis, parameters: d.parameters || "" }),
     milestone: (d) => ({ title: d.title, description: d.description || "", due_date: d.due_date || null,
       criteria: d.mode === "auto" ? { indicators: "all", consecutive_trials: Number(d.consecutive_trials || 1) } : null }),
     measurement: (d) => ({ metric: d.metric, value: Number(d.value), source: "web" }),
@@ -272,12 +341,16 @@
     const out = form.querySelector(".error");
     if (out) out.hidden = true;
     const data = Object.fromEntries(new FormData(form).entries());
+    if (form.dataset.trialsForm === "trial" && !checkParameters(form)) return;
+    if (form.dataset.trialsForm === "milestone" && isPast(data.due_date) &&
+        !confirm(S.confirm_past_due.replace("{date}", data.due_date))) return;
     try {
       const created = await JL.api("POST", form.dataset.path, builders[form.dataset.trialsForm](data));
       if (form.dataset.trialsForm === "measurement") { form.elements.value.value = ""; form.elements.value.focus(); return; }
       form.reset();
       if (form.dataset.trialsForm === "trial" && created && created.id) location.href = "/trials/" + created.id;
     } catch (err) {
+      if (serverParameterProblems(form, err)) return;
       if (out) { out.textContent = errorText(err); out.hidden = false; }
     }
   });

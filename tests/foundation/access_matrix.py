@@ -188,6 +188,11 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         c("add_member", 422, label="unknown email",
           body=lambda w, who: {"email": "nobody-here@example.test", "role": "viewer"}),
     ),
+    # SPEC: owners manage members; a manager adds people but changes no role.
+    f"PATCH {A}/workspaces/<int:workspace_id>/members/<int:user_id>": c(
+        "manage", params=lambda w, who: {"user_id": w.ids["spare_member"]},
+        fresh=lambda w, who: {"user_id": w.fresh_member()},
+        body=lambda w, who: {"role": "editor"}),
     f"DELETE {A}/workspaces/<int:workspace_id>/members/<int:user_id>": c(
         "manage", 204, params=lambda w, who: {"user_id": w.ids["spare_member"]},
         fresh=lambda w, who: {"user_id": w.fresh_member()}),

@@ -41,6 +41,12 @@ def ui_strings() -> dict[str, str]:
         "enterprise": _("enterprise"), "university": _("university"),
         "agreed": _("Agreed"), "failed": _("That did not work:"),
         "signed_out": _("Signed out"),
+        "too_large": _("That change was not saved: it would make the document larger than "
+                       "1 MB, the limit. It has been taken out, and the editor shows the "
+                       "last saved text, with everything saved before it. Split long "
+                       "material into another document, or attach it as a file."),
+        "refused": _("The server refused that change, so it was taken out; the editor "
+                     "shows the last saved text."),
     }
 
 

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from workspace.documents.models import DOCUMENT_KINDS
-from workspace.fields import Title, UTCDateTime
+from workspace.fields import OptionalTitle, Title, UTCDateTime
 
 TEXT_LIMIT_NOTE = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413"
 
@@ -57,8 +57,8 @@ class VersionSchema(Schema):
 
 
 class VersionCreateSchema(Schema):
-    label = fields.String(load_default=None, allow_none=True,
-                          validate=validate.Length(max=200, error="At most 200 characters."))
+    label = OptionalTitle(load_default=None, allow_none=True, metadata={
+        "description": "Left out or blank: the next number, `vN`."})
 
 
 class VersionListQuerySchema(Schema):

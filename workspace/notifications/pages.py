@@ -32,6 +32,9 @@ def _labels() -> dict[str, str]:
         "comment.created": _("Someone comments"),
         "file.added": _("A file is added"),
         "file.deleted": _("A file is deleted"),
+        "member.added": _("Someone is added to a workspace"),
+        "member.removed": _("Someone is removed from a workspace"),
+        "member.role_changed": _("A member's role changes"),
     })
     return labels
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import Id, SingleLine, Title, UTCDateTime
+from workspace.fields import Id, OptionalTitle, SingleLine, Title, UTCDateTime
 from workspace.trials.models import AGGREGATES, COMPARATORS, TRIAL_STATUSES
+from workspace.trials.parameter_text import parse_lines
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_PARAMETERS = 100
@@ -38,18 +39,26 @@ class FiniteNumber(fields.Field):
 
 
 class Parameters(fields.Dict):
-    """Trial parameters: key → number or short string."""
+    """Trial parameters: key → number or non-empty short string; or the same as text,
+    one `name = value` per line (what people type), every unreadable line an error."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            value, problems = parse_lines(value)
+            if problems:
+                raise ValidationError(problems)
         if not isinstance(value, dict):
-            raise ValidationError("Must be an object of key → number or string.")
+            raise ValidationError("Must be an object of key → number or string, or "
+                                  "lines of name = value.")
         if len(value) > MAX_PARAMETERS:
             raise ValidationError(f"At most {MAX_PARAMETERS} parameters.")
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if not key or len(key) > 64:
+            if not key.strip() or len(key) > 64:
                 raise ValidationError("Parameter names are 1 to 64 characters.")
             if isinstance(item, str):
+                if not item.strip():
+                    raise ValidationError(f"{key}: the value is empty.")
                 if len(item) > 500:
                     raise ValidationError(f"{key}: at most 500 characters.")
                 out[key] = item
@@ -147,17 +156,20 @@ HYPOTHESIS = validate.Length(max=20_000, error="At most 20000 characters.")
 
 
 class TrialCreateSchema(Schema):
-    title = SingleLine(load_default="", validate=TEXT_200)
+    title = OptionalTitle(load_default="")
     parent_id = Id(load_default=None, allow_none=True)
     line = SingleLine(load_default="", validate=TEXT_200)
     batch = SingleLine(load_default="", validate=TEXT_200)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
-    parameters = Parameters(load_default=dict)
+    parameters = Parameters(load_default=dict, metadata={
+        "description": "An object of name → number or non-empty string, or the same as "
+                       "text, one `name = value` per line: every unreadable line is a 422 "
+                       "naming it (`line N: …`), and nothing is stored."})
     baseline = fields.Boolean(load_default=False)
 
 
 class TrialUpdateSchema(Schema):
-    title = SingleLine(validate=TEXT_200)
+    title = OptionalTitle()
     parent_id = Id(allow_none=True)
     line = SingleLine(validate=TEXT_200)
     batch = SingleLine(validate=TEXT_200)
@@ -168,7 +180,7 @@ class TrialUpdateSchema(Schema):
 
 
 class NextIterationSchema(Schema):
-    title = SingleLine(load_default=None, allow_none=True, validate=TEXT_200)
+    title = OptionalTitle(load_default=None, allow_none=True)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
     batch = SingleLine(load_default="", validate=TEXT_200)
     parameters = Parameters(load_default=dict, metadata={

@@ -4,6 +4,7 @@ from workspace.http import cursor_int, endpoint, page_of
 from workspace.workspaces import service
 from workspace.workspaces.schemas import (
     MemberCreateSchema,
+    MemberRoleSchema,
     MemberSchema,
     WorkspaceCreateSchema,
     WorkspaceListQuerySchema,
@@ -67,11 +68,26 @@ def list_members(workspace_id: int, query: dict) -> object:
 
 
 @endpoint("/workspaces/<int:workspace_id>/members", "POST", summary="Add a member",
-          tag="members", body=MemberCreateSchema(), response=MemberSchema(), status=201)
+          tag="members", body=MemberCreateSchema(), response=MemberSchema(), status=201,
+          doc_responses={"409": {"description": "`already_member`: the person is already a "
+                                                "member; nothing changes (use PATCH to change "
+                                                "a role)"}})
 def add_member(workspace_id: int, data: dict) -> object:
     with db.transaction() as s:
         member = service.add_member(s, require_user(), workspace_id, data.get("user_id"),
                                     data["role"], email=data.get("email"))
+        return service.member_payload(member)
+
+
+@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "PATCH",
+          summary="Change a member's role (owners)", tag="members", body=MemberRoleSchema(),
+          response=MemberSchema(),
+          doc_responses={"409": {"description": "`last_owner`: the only owner cannot be "
+                                                "demoted"}})
+def change_member_role(workspace_id: int, user_id: int, data: dict) -> object:
+    with db.transaction() as s:
+        member = service.change_member_role(s, require_user(), workspace_id, user_id,
+                                            data["role"])
         return service.member_payload(member)
 
 

@@ -48,6 +48,12 @@ class MemberSchema(Schema):
     side = fields.String()
 
 
+class MemberRoleSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(WORKSPACE_ROLES),
+                         metadata={"description": "The new workspace role. The last owner "
+                                                  "cannot be demoted (409 `last_owner`)."})
+
+
 class MemberCreateSchema(Schema):
     user_id = Id(metadata={"description": "The user to add (or give `email`)."})
     email = fields.Email(validate=validate.Length(max=254),

@@ -123,17 +123,35 @@ def add_member(
         raise ValidationFailed("Unknown user.", fields={"user_id": ["No such user."]})
     existing = session.get(Membership, (ws.id, user.id))
     if existing is not None:
-        if existing.role == role:
-            raise Conflict("This person is already a member with that role.")
-        if existing.role == "owner" and _owner_count(session, ws.id) == 1:
-            raise Conflict("A workspace needs at least one owner.")
-        existing.role = role
-        record_event(session, ws.id, ev.MEMBER_ROLE_CHANGED, member_payload(existing), actor)
-        return existing
+        # Adding must never change a role behind the adder's back (an owner was once
+        # demoted this way): a role change is its own action, change_member_role.
+        raise Conflict(f"{user.name} is already a member of this workspace as {existing.role}; "
+                       "change their role in the member list instead.",
+                       code="already_member",
+                       fields={"user_id": [f"Already a member ({existing.role})."]})
     member = Membership(workspace_id=ws.id, user_id=user.id, role=role, user=user)
     session.add(member)
     session.flush()
     record_event(session, ws.id, ev.MEMBER_ADDED, member_payload(member), actor)
+    return member
+
+
+def change_member_role(
+    session: Session, actor: User, workspace_id: int, user_id: int, role: str,
+) -> Membership:
+    ws = require_workspace(session, actor, workspace_id, Need.MANAGE)
+    member = session.get(Membership, (ws.id, user_id))
+    if member is None:
+        raise NotFound("This person is not a member.")
+    if member.role == role:
+        return member
+    if member.role == "owner" and _owner_count(session, ws.id) == 1:
+        raise Conflict("A workspace needs at least one owner; make someone else an owner first.",
+                       code="last_owner")
+    before = member.role
+    member.role = role
+    record_event(session, ws.id, ev.MEMBER_ROLE_CHANGED,
+                 {**member_payload(member), "previous_role": before}, actor)
     return member
 
 

@@ -128,6 +128,9 @@ const baseTheme = EditorView.theme({
  * @param {(status: 'saving'|'saved'|'offline'|'error') => void} [options.onStatus]
  * @param {(text: string) => void} [options.onText]
  * @param {(peers: Array<{clientId: number, name: string, color: string}>) => void} [options.onPeers]
+ * @param {(what: string, error: {code: string, message: string}) => void} [options.onError]
+ *   the server refused something (e.g. 'doc:update' with `document_too_large`): the page
+ *   tells the writer in words and may remount the editor on the saved state
  */
 function mount (element, options = {}) {
   const container = typeof element === 'string' ? document.querySelector(element) : element
@@ -141,6 +144,7 @@ function mount (element, options = {}) {
   const onStatus = typeof options.onStatus === 'function' ? options.onStatus : () => {}
   const onText = typeof options.onText === 'function' ? options.onText : () => {}
   const onPeers = typeof options.onPeers === 'function' ? options.onPeers : () => {}
+  const onError = typeof options.onError === 'function' ? options.onError : () => {}
 
   // Only sockets we created are ours to close on destroy(); a shared socket stays up.
   const ownSocket = !options.socket
@@ -202,6 +206,7 @@ function mount (element, options = {}) {
     console.error(`JointLabEditor: ${what} for document ${documentId} failed:`,
       serverError.code, serverError.message)
     setStatus()
+    try { onError(what, serverError) } catch (e) { console.error('JointLabEditor onError handler failed', e) }
   }
 
   /** Send one local update and track its ack. Only called while joined. */
