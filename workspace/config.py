@@ -56,6 +56,13 @@ class Settings:
     file_max_bytes: int = 200 * 1024 * 1024
     # Sum of the sizes of a workspace's files; 0 means no quota.
     workspace_file_quota_bytes: int = 0
+    # What one document may store (snapshot + updates), in bytes; past it an
+    # update is refused even after compaction. DOCUMENT_MAX_STORED_BYTES.
+    document_max_stored_bytes: int = 16 * 1024 * 1024
+    # Bytes of stored state the documents open in one web process may hold
+    # in memory (memory is 1-8x that), and how many. DOCUMENT_CACHE_MAX_BYTES.
+    document_cache_max_bytes: int = 64 * 1024 * 1024
+    document_cache_max_docs: int = 1000
     extra: dict = field(default_factory=dict)
 
     @property
@@ -127,7 +134,7 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
     return value
 
 
-def _bytes(name: str, raw: str | None, default: int) -> int:
+def _bytes(name: str, raw: str | None, default: int, minimum: int = 0) -> int:
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -136,6 +143,8 @@ def _bytes(name: str, raw: str | None, default: int) -> int:
             raise ValueError
     except ValueError:
         raise ConfigError(f"{name} must be a number of bytes (0 or more), got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} bytes, got {raw!r}")
     return value
 
 
@@ -225,6 +234,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         webhook_timeout=_seconds("WEBHOOK_TIMEOUT", env.get("WEBHOOK_TIMEOUT"), 15.0),
         webhook_concurrency=_count("WEBHOOK_CONCURRENCY", env.get("WEBHOOK_CONCURRENCY"), 16),
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
+        # At least one update of the largest size (4 MiB) must fit.
+        document_max_stored_bytes=_bytes("DOCUMENT_MAX_STORED_BYTES",
+                                         env.get("DOCUMENT_MAX_STORED_BYTES"),
+                                         16 * 1024 * 1024, 4 * 1024 * 1024),
+        document_cache_max_bytes=_bytes("DOCUMENT_CACHE_MAX_BYTES",
+                                        env.get("DOCUMENT_CACHE_MAX_BYTES"),
+                                        64 * 1024 * 1024, 1024 * 1024),
         port=port,
         storage_url=_storage_url(env.get("STORAGE_URL")),
         s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Decoder, Doc, Text, write_var_uint
+from pycrdt import Decoder, Doc, Text, get_state, get_update, merge_updates, write_var_uint
 
+from workspace.documents import update_format
 from workspace.documents.diff import Edit, minimal_edits
 
 TEXT_NAME = "content"  # SPEC: the document's content is the Yjs text `content`
@@ -65,14 +66,26 @@ def utf16_to_cp(text: str, offset: int) -> int:
 
 
 # ------------------------------------------------------------------ updates
-def validate_update(update: bytes) -> None:
-    """Decode the update on a scratch document; a live one is never touched by
-    bytes that fail to decode. Missing dependencies are not an error: Yjs keeps
-    such structs pending until what they refer to arrives."""
+def validate_update(update: bytes) -> update_format.Shape:
+    """Refuse bytes that are not exactly one text update of a document, before
+    any document (or the database) sees them: first the framing as Yjs reads
+    it (update_format), then Yrs must read the same bytes. A decoder that
+    stops early also decodes the update minus its last byte, so Yrs has to
+    decode all of it and fail on one byte less. Missing dependencies are not
+    an error: Yjs keeps such structs pending until what they refer to arrives."""
     try:
-        Doc().apply_update(update)
-    except Exception as err:  # pycrdt raises ValueError; be safe with natives
-        raise InvalidUpdate(str(err)) from None
+        shape = update_format.check_v1_update(update, TEXT_NAME)
+    except update_format.MalformedUpdate as err:
+        raise InvalidUpdate(f"{err.reason} (byte {err.offset})") from None
+    try:
+        get_state(update)
+    except Exception:  # pycrdt raises ValueError; be safe with natives
+        raise InvalidUpdate("Yrs cannot decode it") from None
+    try:
+        get_state(update[:-1])
+    except Exception:
+        return shape
+    raise InvalidUpdate("Yrs reads fewer bytes of it than Yjs")
 
 
 def is_empty(update: bytes) -> bool:
@@ -89,6 +102,21 @@ def capture(doc: Doc, change: Any) -> bytes:
     finally:
         doc.unobserve(subscription)
     return updates[0] if updates else EMPTY_UPDATE
+
+
+def compact_states(states: list[bytes]) -> bytes:
+    """One update holding everything in `states` (a snapshot and the updates
+    stored since), as compact as Yrs makes it: deleted text keeps only its
+    length. Yrs leaves out of a document's encoding the structs and deletions
+    still waiting for something they refer to (an update committed out of
+    order), so those are merged back in from the raw updates: compaction never
+    drops what someone wrote."""
+    present = [state for state in states if state]
+    doc = new_doc(*present)
+    if not present:
+        return doc.get_update()
+    waiting = get_update(merge_updates(*present), doc.get_state())
+    return merge_updates(doc.get_update(), waiting)
 
 
 def apply_edits(doc: Doc, current: str, edits: list[Edit]) -> None:

@@ -1,44 +1,115 @@
 """The documents open in this process: one pycrdt Doc each, shared by the
 connections of this process that joined it, dropped when the last one leaves.
 
-It is a cache, never the truth: every join merges the stored state into it
-(another process may have accepted edits meanwhile), and when a change to it
-cannot be committed it is rebuilt from the database.
+It is a cache, never the truth: every join merges what was stored since it
+last looked (another process may have accepted edits meanwhile), and when a
+change to it cannot be committed it is rebuilt from the database.
+
+It is bounded: by the number of documents and by the bytes of stored state
+they were built from (memory is one to eight times that: Yrs keeps a run of
+typed text as one item, but a character typed here and there as an item of
+~150 bytes). Past either bound the least recently used documents are
+dropped, open or not; one that is still being edited is rebuilt by its next
+join, and its updates are checked against the stored state meanwhile.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pycrdt import Doc
 
 from workspace.documents import crdt
 
+DEFAULT_MAX_DOCS = 1000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # DOCUMENT_CACHE_MAX_BYTES
 
-@dataclass
+
+@dataclass(eq=False)
 class LiveDoc:
     document_id: int
     doc: Doc
     lock: threading.RLock = field(default_factory=threading.RLock)
     sids: set[str] = field(default_factory=set)
+    # The snapshot generation it was built from (None: not loaded yet) and
+    # the update rows it has applied since: a join then reads only new rows.
+    mark: int | None = None
+    applied: set[int] = field(default_factory=set)
+    weight: int = 0  # bytes of stored state it holds
+    counted: int = 0  # of which the registry has counted
+
+    def absorb(self, mark: int, states: Iterable[bytes], seqs: Iterable[int],
+               full: bool) -> None:
+        """Apply stored state read by store.load_for (hold `lock`)."""
+        size = 0
+        for state in states:
+            if state:
+                self.doc.apply_update(state)
+                size += len(state)
+        if full:
+            self.applied = set(seqs)
+            self.weight = size
+        else:
+            self.applied.update(seqs)
+            self.weight += size
+        self.mark = mark
+
+    def reset(self) -> None:
+        """Forget everything: the next absorb must be a full load (hold `lock`)."""
+        self.doc = crdt.new_doc()
+        self.mark = None
+        self.applied = set()
+        self.weight = 0
 
 
 class Registry:
-    def __init__(self) -> None:
-        self._docs: dict[int, LiveDoc] = {}
+    def __init__(self, max_docs: int = DEFAULT_MAX_DOCS,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._docs: OrderedDict[int, LiveDoc] = OrderedDict()
         self._lock = threading.Lock()
+        self._bytes = 0
+        self.max_docs = max_docs
+        self.max_bytes = max_bytes
+
+    def _configure(self) -> None:
+        """Take the bounds from the app's settings (each app may have its own)."""
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            settings = current_app.extensions["jointlab.settings"]
+            self.max_docs = settings.document_cache_max_docs
+            self.max_bytes = settings.document_cache_max_bytes
 
     def get(self, document_id: int) -> LiveDoc | None:
-        return self._docs.get(document_id)
+        with self._lock:
+            live = self._docs.get(document_id)
+            if live is not None:
+                self._docs.move_to_end(document_id)
+            return live
 
     def open(self, document_id: int, sid: str) -> LiveDoc:
+        self._configure()
         with self._lock:
             live = self._docs.get(document_id)
             if live is None:
                 live = self._docs[document_id] = LiveDoc(document_id, crdt.new_doc())
+            else:
+                self._docs.move_to_end(document_id)
             live.sids.add(sid)
+            self._trim(live)
             return live
+
+    def weigh(self, live: LiveDoc) -> None:
+        """Count what `live` holds now, dropping others past the bounds."""
+        with self._lock:
+            if self._docs.get(live.document_id) is not live:
+                return  # dropped meanwhile
+            self._bytes += live.weight - live.counted
+            live.counted = live.weight
+            self._trim(live)
 
     def close(self, document_id: int, sid: str) -> None:
         with self._lock:
@@ -47,7 +118,21 @@ class Registry:
                 return
             live.sids.discard(sid)
             if not live.sids:
-                del self._docs[document_id]
+                self._drop(document_id)
+
+    def _drop(self, document_id: int) -> None:
+        live = self._docs.pop(document_id)
+        self._bytes -= live.counted
+        live.counted = 0
+
+    def _trim(self, keep: LiveDoc | None) -> None:
+        """Drop the least recently used documents past the bounds, never `keep`
+        (the one a caller is about to use)."""
+        while len(self._docs) > self.max_docs or self._bytes > self.max_bytes:
+            victim = next((d for d in self._docs if self._docs[d] is not keep), None)
+            if victim is None:
+                return
+            self._drop(victim)
 
     def sids(self, document_id: int) -> set[str]:
         live = self._docs.get(document_id)
@@ -56,10 +141,14 @@ class Registry:
     def open_count(self) -> int:
         return len(self._docs)
 
+    def held_bytes(self) -> int:
+        return self._bytes
+
     def reset(self) -> None:
         """Forget everything, as a restarted process would."""
         with self._lock:
             self._docs.clear()
+            self._bytes = 0
 
 
 registry = Registry()

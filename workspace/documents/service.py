@@ -183,14 +183,25 @@ def flush_edited_events(now: datetime | None = None) -> int:
 def replace_text(actor: User, document_id: int, text: str) -> tuple[dict[str, Any], bytes]:
     """PUT text: the minimal CRDT edit from the stored text to `text`.
     Returns the document payload and the update to broadcast (maybe empty)."""
+    check_text_size(text)
+    payload, update, used = store.with_room(
+        document_id, lambda: _replace_text(actor, document_id, text))
+    if used is not None:
+        store.note_usage(document_id, used)
+    return payload, update
+
+
+def _replace_text(actor: User, document_id: int,
+                  text: str) -> tuple[dict[str, Any], bytes, store.Usage | None]:
     from workspace.db import db
 
-    check_text_size(text)
     with db.transaction() as s:
         document = require_document(s, actor, document_id, Need.EDIT)
+        store.lock_document(s, document_id)
         doc = store.load_doc(s, document_id)
         update = crdt.replace_text(doc, text)
+        used = None
         if not crdt.is_empty(update):
-            store.append_update(s, document_id, update, actor.id)
+            _, used = store.append_update(s, document_id, update, actor.id)
             note_edit(s, document, actor)
-        return document_payload(s, document, crdt.text_str(doc)), update
+        return document_payload(s, document, crdt.text_str(doc)), update, used

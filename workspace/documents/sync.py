@@ -1,10 +1,12 @@
 """The server side of the doc:* protocol, without Socket.IO: what a join
 answers and how an update is checked, stored and merged.
 
-An update is acknowledged only after it is committed. It is decoded on a
-scratch document first, so bytes that are not a Yjs update never reach the
-live document or the database; then applied to the live document (to check
-the size limit on the merged text) and stored in one transaction; if that
+An update is acknowledged only after it is committed. Its bytes are checked
+first (crdt.validate_update: exactly one Yjs update of the document's text,
+nothing after it), so bytes that are not one never reach the live document or
+the database; then it is stored if the document has room for it (store.
+append_update, compacting first if needed), applied to the live document (to
+check the size limit on the merged text), all in one transaction; if that
 transaction fails, the live document is rebuilt from the database.
 """
 
@@ -41,14 +43,13 @@ def authorize_join(user: User, document_id: int) -> Access:
 
 
 def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes]:
-    """Merge the stored state into this process's live doc (another process
-    may have accepted edits) and answer what the client lacks."""
-    with db.reading() as s:
-        states = store.load_states(s, document_id)
+    """Merge what was stored since this process's live doc last looked
+    (another process may have accepted edits) and answer what the client lacks."""
     live = registry.open(document_id, sid)
     with live.lock:
-        for state in states:
-            live.doc.apply_update(state)
+        with db.reading() as s:
+            loaded = store.load_for(s, document_id, live.mark, live.applied)
+        live.absorb(loaded.mark, loaded.states, loaded.seqs, loaded.full)
         try:
             update = live.doc.get_update(state_vector or None)
         except Exception:
@@ -56,11 +57,11 @@ def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes]:
                                    fields={"state_vector": ["Not a Yjs state vector."]},
                                    code="malformed_state_vector") from None
         server_vector = live.doc.get_state()
-    if len(states) - 1 >= store.COMPACT_AFTER:
-        from jobs.queue import jobs
-
-        jobs.enqueue("workspace.documents.store.compact_document", document_id,
-                     job_id=f"compact-document:{document_id}")
+    registry.weigh(live)
+    if loaded.full and loaded.states:
+        tail = loaded.states[1:]
+        store.note_usage(document_id, store.Usage(len(loaded.states[0]), len(tail),
+                                                  sum(map(len, tail))))
     return {"update": update, "state_vector": server_vector}
 
 
@@ -75,10 +76,12 @@ def check_update(update: bytes) -> None:
             code="update_too_large")
     try:
         crdt.validate_update(update)
-    except crdt.InvalidUpdate:
-        raise ValidationFailed("The update is not a valid Yjs update; it was not stored.",
-                               fields={"update": ["Not a Yjs update (v1 encoding)."]},
-                               code="malformed_update") from None
+    except crdt.InvalidUpdate as err:
+        raise ValidationFailed(
+            f"The update is not exactly one Yjs update of this document's text ({err}); "
+            "it was not stored.",
+            fields={"update": [f"Not exactly one Yjs update (v1 encoding): {err}."]},
+            code="malformed_update") from None
 
 
 def accept_update(user: User, document_id: int, update: bytes) -> None:
@@ -88,25 +91,33 @@ def accept_update(user: User, document_id: int, update: bytes) -> None:
         with db.reading() as s:
             require_document(s, user, document_id, Need.EDIT)
         return
+    used = store.with_room(document_id, lambda: _store(user, document_id, update))
+    store.note_usage(document_id, used)
+
+
+def _store(user: User, document_id: int, update: bytes) -> store.Usage:
     live = registry.get(document_id)
     if live is None:
-        _store_without_live(user, document_id, update)
-        return
+        return _store_without_live(user, document_id, update)
     with live.lock:
         applied = False
         try:
             with db.transaction() as s:
                 document = require_document(s, user, document_id, Need.EDIT)
+                seq, used = store.append_update(s, document_id, update, user.id)
                 live.doc.apply_update(update)
                 applied = True
                 if crdt.text_bytes(live.doc) > MAX_TEXT_BYTES:
                     _recheck_size(s, live, update)
-                store.append_update(s, document_id, update, user.id)
                 note_edit(s, document, user)
         except Exception:
             if applied:
                 _rebuild(live)
             raise
+        live.applied.add(seq)
+        live.weight += len(update)
+    registry.weigh(live)
+    return used
 
 
 def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
@@ -122,13 +133,17 @@ def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
 
 
 def _rebuild(live: LiveDoc) -> None:
+    live.reset()
     with db.reading() as s:
-        live.doc = store.load_doc(s, live.document_id)
+        loaded = store.load_for(s, live.document_id, None, set())
+    live.absorb(loaded.mark, loaded.states, loaded.seqs, loaded.full)
+    registry.weigh(live)
 
 
-def _store_without_live(user: User, document_id: int, update: bytes) -> None:
+def _store_without_live(user: User, document_id: int, update: bytes) -> store.Usage:
     with db.transaction() as s:
         document = require_document(s, user, document_id, Need.EDIT)
+        store.lock_document(s, document_id)
         doc = store.load_doc(s, document_id)
         doc.apply_update(update)
         size = crdt.text_bytes(doc)
@@ -136,8 +151,9 @@ def _store_without_live(user: User, document_id: int, update: bytes) -> None:
             raise PayloadTooLarge(
                 f"With this update the text would be {size} bytes of UTF-8; the limit is "
                 f"{MAX_TEXT_BYTES} bytes (1 MB).", code="document_too_large")
-        store.append_update(s, document_id, update, user.id)
+        _, used = store.append_update(s, document_id, update, user.id)
         note_edit(s, document, user)
+        return used
 
 
 def merge_into_live(document_id: int, update: bytes) -> None:

@@ -121,15 +121,26 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
 def restore(actor: User, document_id: int, version_id: int) -> tuple[dict[str, Any], bytes]:
     """The minimal edit from the current text to the version's, as a new
     update that live editors merge like any other."""
+    payload, update, used = store.with_room(
+        document_id, lambda: _restore(actor, document_id, version_id))
+    if used is not None:
+        store.note_usage(document_id, used)
+    return payload, update
+
+
+def _restore(actor: User, document_id: int,
+             version_id: int) -> tuple[dict[str, Any], bytes, store.Usage | None]:
     with db.transaction() as s:
         document = require_document(s, actor, document_id, Need.EDIT)
         version = _version_of(s, document_id, version_id)
+        store.lock_document(s, document_id)
         doc = store.load_doc(s, document_id)
         update = crdt.replace_text(doc, version.text)
+        used = None
         if not crdt.is_empty(update):
-            store.append_update(s, document_id, update, actor.id)
+            _, used = store.append_update(s, document_id, update, actor.id)
             note_edit(s, document, actor)
-        return document_payload(s, document, crdt.text_str(doc)), update
+        return document_payload(s, document, crdt.text_str(doc)), update, used
 
 
 def approve(session: Session, actor: User, document_id: int,
