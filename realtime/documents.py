@@ -166,6 +166,8 @@ def publish_server_edit(document_id: int, update: bytes) -> None:
 
 def reset_state() -> None:
     """A new app starts with no open documents (see realtime.init_realtime)."""
+    from workspace.documents import store
     from workspace.documents.live import registry
 
     registry.reset()
+    store.forget_requests()

@@ -245,6 +245,12 @@ def note_usage(document_id: int, used: Usage) -> None:
                  job_id=f"compact-document:{document_id}")
 
 
+def forget_requests() -> None:
+    """A new app starts without remembered requests (tests build many)."""
+    with _asked_lock:
+        _asked.clear()
+
+
 # ------------------------------------------------------------------ compaction
 def compact(document_id: int, only_if_due: bool = False) -> int:
     """Fold the stored updates into the snapshot; returns how many were folded."""
