@@ -15,6 +15,7 @@ from tests.conftest import USE_REDIS, wait_for
 from tests.documents.peer import Peer
 from tests.documents.test_documents_api import statement_of
 from tests.documents.test_sync import stored_text, update_rows
+from workspace.config import ConfigError, load_settings
 from workspace.db import db
 from workspace.documents import crdt, store
 from workspace.documents.live import registry
@@ -247,3 +248,18 @@ def test_the_open_documents_stay_within_their_bounds_and_evicted_ones_still_work
         peer.disconnect()
     wait_for(lambda: registry.open_count() == 0)
     assert registry.cached_count() <= 4 and registry.held_bytes() <= 700_000
+
+
+def test_the_limits_come_from_the_environment_and_bad_values_fail_at_start(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 20}
+    defaults = load_settings(env)
+    assert defaults.document_max_stored_bytes == store.DEFAULT_MAX_STORED_BYTES == 16 << 20
+    assert defaults.document_cache_max_bytes == 64 << 20
+    chosen = load_settings({**env, "DOCUMENT_MAX_STORED_BYTES": str(32 << 20),
+                            "DOCUMENT_CACHE_MAX_BYTES": str(256 << 20)})
+    assert (chosen.document_max_stored_bytes, chosen.document_cache_max_bytes) == \
+        (32 << 20, 256 << 20)
+    with pytest.raises(ConfigError, match="DOCUMENT_MAX_STORED_BYTES must be at least 4194304"):
+        load_settings({**env, "DOCUMENT_MAX_STORED_BYTES": "65536"})
+    with pytest.raises(ConfigError, match="DOCUMENT_CACHE_MAX_BYTES must be a whole number"):
+        load_settings({**env, "DOCUMENT_CACHE_MAX_BYTES": "lots"})
