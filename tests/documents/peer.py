@@ -21,6 +21,10 @@ class Peer:
         self.pending_acks = 0
         self.errors: list[Any] = []
         self.awareness: list[bytes] = []
+        # Relays can come out of order (two updates of one client handled by
+        # two server threads); pycrdt applies them one by one correctly only in
+        # causal order, so remote updates go through crdt.integrate.
+        self.waiting: crdt.Waiting = []
         self._acked = threading.Condition()
 
     # ------------------------------------------------------------ connection
@@ -46,7 +50,7 @@ class Peer:
         if not ack.get("ok"):
             return ack
         with self.lock:
-            self.doc.apply_update(ack["update"])
+            self._apply(ack["update"])
             # Whatever the server lacks: offline edits, unacknowledged ones.
             missing = self.doc.get_update(ack["state_vector"])
             self.unsent.clear()
@@ -69,7 +73,11 @@ class Peer:
     def _on_remote(self, msg: dict[str, Any]) -> None:
         if msg.get("document_id") == self.document_id:
             with self.lock:
-                self.doc.apply_update(msg["update"])
+                self._apply(msg["update"])
+
+    def _apply(self, update: bytes) -> None:
+        self.waiting, _ = crdt.integrate(self.doc, [(update, crdt.requirements_of(update))],
+                                         self.waiting)
 
     # ------------------------------------------------------------ editing
     def text(self) -> str:

@@ -11,9 +11,10 @@ browser and the server may count differently without harm.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from pycrdt import Decoder, Doc, Text, get_state, get_update, merge_updates, write_var_uint
+from pycrdt import Decoder, Doc, Text, get_state, merge_updates, write_var_uint
 
 from workspace.documents import update_format
 from workspace.documents.diff import Edit, minimal_edits
@@ -27,11 +28,15 @@ class InvalidUpdate(ValueError):
 
 
 def new_doc(*states: bytes) -> Doc:
+    """A document holding `states`, merged into one update first: Yrs applies
+    updates one by one correctly only in causal order (one that arrives
+    before an update it builds on can stay hidden for good, where Yjs shows
+    it), and stored rows are in commit order, not causal order."""
     doc = Doc(allow_multithreading=True)
     doc.get(TEXT_NAME, type=Text)
-    for state in states:
-        if state:
-            doc.apply_update(state)
+    present = [state for state in states if state]
+    if present:
+        doc.apply_update(present[0] if len(present) == 1 else merge_updates(*present))
     return doc
 
 
@@ -104,19 +109,75 @@ def capture(doc: Doc, change: Any) -> bytes:
     return updates[0] if updates else EMPTY_UPDATE
 
 
-def compact_states(states: list[bytes]) -> bytes:
-    """One update holding everything in `states` (a snapshot and the updates
-    stored since), as compact as Yrs makes it: deleted text keeps only its
-    length. Yrs leaves out of a document's encoding the structs and deletions
-    still waiting for something they refer to (an update committed out of
-    order), so those are merged back in from the raw updates: compaction never
-    drops what someone wrote."""
-    present = [state for state in states if state]
-    doc = new_doc(*present)
-    if not present:
-        return doc.get_update()
-    waiting = get_update(merge_updates(*present), doc.get_state())
-    return merge_updates(doc.get_update(), waiting)
+# ------------------------------------------------------------------ out of order
+# Yrs integrates an update whose dependencies it lacks by keeping part of it
+# pending, and later updates applied one by one to a document with pending
+# parts can come out wrong for good (text missing or misplaced; Yjs gets every
+# order right). Updates do come out of order: two updates of one client are
+# handled by two threads, rows commit out of order on PostgreSQL. So nothing
+# goes into a document before what it builds on: stored state is merged into
+# one update first (new_doc), and a document kept open takes an update only
+# when it holds everything the update requires (update_format.Shape.requires);
+# until then the update waits beside it.
+
+Waiting = list[tuple[bytes, dict[int, int], float]]  # update, requires, since
+# An update still waiting after this long, or past this many, is given up on
+# (its dependency was refused, or lost): a document kept open then reloads.
+WAIT_SECONDS = 120.0
+WAIT_MAX = 5000
+
+
+def requirements_of(update: bytes) -> dict[int, int] | None:
+    """update_format.Shape.requires, or None for bytes the walk refuses (a row
+    stored before the check): those are applied as they are."""
+    try:
+        return update_format.check_v1_update(update, TEXT_NAME, exact=False).requires
+    except update_format.MalformedUpdate:
+        return None
+
+
+def state_vector(doc: Doc) -> dict[int, int]:
+    return update_format.read_state_vector(doc.get_state())
+
+
+def integrate(doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]],
+              waiting: Waiting) -> tuple[Waiting, int]:
+    """Apply each update (with its requirements) once `doc` holds what it
+    requires, earlier waiting ones included, in as many passes as that takes.
+    Returns what still waits and how many were given up on."""
+    now = time.monotonic()
+    queue = [*waiting, *((u, req, now) for u, req in updates if u)]
+    if not queue:
+        return waiting, 0
+    have: dict[int, int] | None = None
+    progress = True
+    while progress and queue:
+        progress = False
+        later: Waiting = []
+        for update, requires, since in queue:
+            if requires and have is None:
+                have = state_vector(doc)
+            if not requires or all(have.get(c, 0) >= k  # type: ignore[union-attr]
+                                   for c, k in requires.items()):
+                doc.apply_update(update)
+                have = None
+                progress = True
+            else:
+                later.append((update, requires, since))
+        queue = later
+    still = [entry for entry in queue if now - entry[2] < WAIT_SECONDS][-WAIT_MAX:]
+    return still, len(queue) - len(still)
+
+
+def compact_state(snapshot: bytes, rows: list[bytes]) -> tuple[bytes, list[int]]:
+    """The snapshot with every row it can take folded in (deleted text keeps
+    only its length), and the indexes of the rows that still wait for an
+    update they build on: those stay stored as they are."""
+    doc = new_doc(snapshot)
+    queue = [(row, requirements_of(row)) for row in rows]
+    waiting, _ = integrate(doc, queue, [])
+    left = {id(update) for update, _, _ in waiting}
+    return doc.get_update(), [i for i, row in enumerate(rows) if id(row) in left]
 
 
 def apply_edits(doc: Doc, current: str, edits: list[Edit]) -> None:

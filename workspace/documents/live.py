@@ -49,15 +49,24 @@ class LiveDoc:
     weight: int = 0  # bytes of stored state it holds
     counted: int = 0  # of which the registry has counted
     idle_since: float | None = None  # when the last connection left
+    waiting: crdt.Waiting = field(default_factory=list)  # see crdt.integrate
 
-    def absorb(self, mark: int, states: Iterable[bytes], seqs: Iterable[int],
+    def apply(self, update: bytes, requires: dict[int, int] | None) -> None:
+        """Apply one update once the document holds what it builds on
+        (crdt.integrate; hold `lock`)."""
+        self._integrate([(update, requires)])
+
+    def absorb(self, mark: int, states: list[bytes], seqs: Iterable[int],
                full: bool) -> None:
-        """Apply stored state read by store.load_for (hold `lock`)."""
-        size = 0
-        for state in states:
-            if state:
-                self.doc.apply_update(state)
-                size += len(state)
+        """Apply stored state read by store.load_for (hold `lock`); after a
+        full load the first of `states` is the snapshot, and the document is
+        built again from it (a compaction may have folded rows it lacks)."""
+        rows = states[1:] if full else states
+        if full:
+            self.doc = crdt.new_doc(states[0] if states else b"")
+            self.waiting = []
+        self._integrate([(row, crdt.requirements_of(row)) for row in rows])
+        size = sum(map(len, states))
         if full:
             self.applied = set(seqs)
             self.weight = size
@@ -66,12 +75,18 @@ class LiveDoc:
             self.weight += size
         self.mark = mark
 
+    def _integrate(self, updates: list[tuple[bytes, dict[int, int] | None]]) -> None:
+        self.waiting, gave_up = crdt.integrate(self.doc, updates, self.waiting)
+        if gave_up:  # what it lacks may be stored: the next join loads it all again
+            self.mark = None
+
     def reset(self) -> None:
         """Forget everything: the next absorb must be a full load (hold `lock`)."""
         self.doc = crdt.new_doc()
         self.mark = None
         self.applied = set()
         self.weight = 0
+        self.waiting = []
 
 
 class Registry:

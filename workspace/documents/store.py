@@ -4,9 +4,11 @@ Reading takes a share lock on the snapshot row and compaction an exclusive
 one, so a reader never sees the new snapshot without the updates it merged
 nor the old snapshot without the updates it deleted. Compaction applies the
 stored updates to a fresh document and stores its full state in the same
-transaction that deletes exactly the rows it applied; it never rebuilds from
-plain text (a client reconnecting with the old history would then see every
-character twice).
+transaction that deletes exactly the rows it applied; rows still waiting for
+an update they build on (committed out of order, or never: it was refused)
+stay rows, since Yrs would drop them from the full state. It never rebuilds
+from plain text (a client reconnecting with the old history would then see
+every character twice).
 
 What one document stores is bounded in bytes, not only in text: an update
 that deletes what it inserts leaves the text as it was and still has to be
@@ -285,16 +287,18 @@ def compact(document_id: int, only_if_due: bool = False) -> int:
             .where(DocumentUpdate.document_id == document_id)
             .order_by(DocumentUpdate.seq)
         ).all()
-        if not rows:
+        state, left = crdt.compact_state(snapshot.state, [row.data for row in rows])
+        waiting = {rows[i].seq for i in left}
+        seqs = [row.seq for row in rows if row.seq not in waiting]
+        if not seqs:
             return 0
-        snapshot.state = crdt.compact_states([snapshot.state, *(row.data for row in rows)])
-        snapshot.merged_updates += len(rows)
+        snapshot.state = state
+        snapshot.merged_updates += len(seqs)
         snapshot.compacted_at = utcnow()
-        seqs = [row.seq for row in rows]
         for i in range(0, len(seqs), _DELETE_CHUNK):
             s.execute(delete(DocumentUpdate).where(
                 DocumentUpdate.seq.in_(seqs[i:i + _DELETE_CHUNK])))
-        return len(rows)
+        return len(seqs)
 
 
 def documents_to_compact(limit: int = 100) -> list[int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from workspace.auth.access import Need, can
 from workspace.auth.models import User
 from workspace.db import db
-from workspace.documents import crdt, store
+from workspace.documents import crdt, store, update_format
 from workspace.documents.live import LiveDoc, registry
 from workspace.documents.service import MAX_TEXT_BYTES, note_edit, require_document
 from workspace.errors import PayloadTooLarge, ValidationFailed
@@ -69,13 +69,13 @@ def leave(document_id: int, sid: str) -> None:
     registry.close(document_id, sid)
 
 
-def check_update(update: bytes) -> None:
+def check_update(update: bytes) -> update_format.Shape:
     if len(update) > MAX_UPDATE_BYTES:
         raise PayloadTooLarge(
             f"The update is {len(update)} bytes; the limit is {MAX_UPDATE_BYTES} bytes.",
             code="update_too_large")
     try:
-        crdt.validate_update(update)
+        return crdt.validate_update(update)
     except crdt.InvalidUpdate as err:
         raise ValidationFailed(
             f"The update is not exactly one Yjs update of this document's text ({err}); "
@@ -86,16 +86,17 @@ def check_update(update: bytes) -> None:
 
 def accept_update(user: User, document_id: int, update: bytes) -> None:
     """Check, store and merge one client update; raises with nothing stored."""
-    check_update(update)
+    shape = check_update(update)
     if crdt.is_empty(update):
         with db.reading() as s:
             require_document(s, user, document_id, Need.EDIT)
         return
-    used = store.with_room(document_id, lambda: _store(user, document_id, update))
+    used = store.with_room(document_id, lambda: _store(user, document_id, update, shape))
     store.note_usage(document_id, used)
 
 
-def _store(user: User, document_id: int, update: bytes) -> store.Usage:
+def _store(user: User, document_id: int, update: bytes,
+           shape: update_format.Shape) -> store.Usage:
     live = registry.get(document_id)
     if live is None:
         return _store_without_live(user, document_id, update)
@@ -105,8 +106,8 @@ def _store(user: User, document_id: int, update: bytes) -> store.Usage:
             with db.transaction() as s:
                 document = require_document(s, user, document_id, Need.EDIT)
                 seq, used = store.append_update(s, document_id, update, user.id)
-                live.doc.apply_update(update)
                 applied = True
+                live.apply(update, shape.requires)
                 if crdt.text_bytes(live.doc) > MAX_TEXT_BYTES:
                     _recheck_size(s, live, update)
                 note_edit(s, document, user)
@@ -161,4 +162,4 @@ def merge_into_live(document_id: int, update: bytes) -> None:
     live = registry.get(document_id)
     if live is not None and not crdt.is_empty(update):
         with live.lock:
-            live.doc.apply_update(update)
+            live.apply(update, crdt.requirements_of(update))

@@ -58,6 +58,11 @@ class Shape(NamedTuple):
     clients: int
     structs: int
     delete_ranges: int
+    # client -> the clock up to which a document must already hold that
+    # client's structs for this update to go in whole: where its own structs
+    # start (or a gap in them ends), the items it builds on, the ranges it
+    # deletes. A document holding less would keep part of it pending.
+    requires: dict[int, int]
 
     @property
     def is_empty(self) -> bool:
@@ -116,9 +121,8 @@ class _Reader:
         except UnicodeDecodeError:
             raise MalformedUpdate("a string is not UTF-8", pos) from None
 
-    def id(self) -> None:
-        self.uint()
-        self.uint(MAX_CLOCK)
+    def id(self) -> tuple[int, int]:
+        return self.uint(), self.uint(MAX_CLOCK)
 
 
 def utf16_length(text: str) -> int:
@@ -128,13 +132,16 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def check_v1_update(data: bytes, root: str) -> Shape:
-    """The update's shape, or MalformedUpdate saying what is wrong and where."""
+def check_v1_update(data: bytes, root: str, exact: bool = True) -> Shape:
+    """The update's shape, or MalformedUpdate saying what is wrong and where.
+    `exact=False` lets bytes follow the update (rows stored before the check)."""
     r = _Reader(data)
     clients = r.uint()
     if clients > r.left():
         raise MalformedUpdate("more clients than bytes", 0)
-    seen: set[int] = set()
+    blocks: dict[int, tuple[int, int]] = {}  # client -> (start, end) of its structs
+    refs: list[tuple[int, int]] = []  # (client, clock) of items built on
+    requires: dict[int, int] = {}
     structs = 0
     for _ in range(clients):
         count = r.uint()
@@ -142,23 +149,40 @@ def check_v1_update(data: bytes, root: str) -> Shape:
             raise MalformedUpdate("more structs than bytes", r.pos)
         at = r.pos
         client = r.uint()
-        if client in seen:
+        if client in blocks:
             raise MalformedUpdate("two blocks for one client", at)
-        seen.add(client)
-        clock = r.uint(MAX_CLOCK)
+        start = clock = r.uint(MAX_CLOCK)
+        after_gap = start
         for _ in range(count):
-            clock += _struct(r, root)
+            skip = r.pos < r.end and r.data[r.pos] == SKIP
+            clock += _struct(r, root, refs)
             if clock > MAX_CLOCK + 1:
                 raise MalformedUpdate("a clock is too large", r.pos)
+            if skip:  # what follows a gap needs the gap filled first
+                after_gap = clock
+        blocks[client] = (start, clock)
+        requires[client] = after_gap
         structs += count
-    ranges = _delete_set(r)
-    if r.pos != r.end:
+    ranges = _delete_set(r, refs)
+    if exact and r.pos != r.end:
         raise MalformedUpdate(f"{r.end - r.pos} bytes follow the end of the update", r.pos)
-    return Shape(clients, structs, ranges)
+    for client, clock in refs:
+        block = blocks.get(client)
+        if block is not None and clock < block[1]:
+            continue  # its own, or before its start (required already)
+        if clock + 1 > requires.get(client, 0):
+            requires[client] = clock + 1
+    return Shape(clients, structs, ranges, requires)
 
 
-def _struct(r: _Reader, root: str) -> int:
-    """Read one struct; returns its clock length."""
+def read_state_vector(data: bytes) -> dict[int, int]:
+    """client -> clock, from a Yjs state vector (as Yrs encodes a document's)."""
+    r = _Reader(data)
+    return {r.uint(): r.uint() for _ in range(r.uint())}
+
+
+def _struct(r: _Reader, root: str, refs: list[tuple[int, int]]) -> int:
+    """Read one struct, noting the items it builds on; returns its length."""
     at = r.pos
     info = r.byte()
     if info in (GC, SKIP):
@@ -169,9 +193,9 @@ def _struct(r: _Reader, root: str) -> int:
     if info & HAS_PARENT_SUB:
         raise MalformedUpdate("map entries are not text", at)
     if info & HAS_ORIGIN:
-        r.id()
+        refs.append(r.id())
     if info & HAS_RIGHT_ORIGIN:
-        r.id()
+        refs.append(r.id())
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
         if r.uint() != ROOT_PARENT:
             raise MalformedUpdate("nested types are not text", at)
@@ -188,19 +212,23 @@ def _struct(r: _Reader, root: str) -> int:
     return 1
 
 
-def _delete_set(r: _Reader) -> int:
+def _delete_set(r: _Reader, refs: list[tuple[int, int]]) -> int:
+    """Read the delete set, noting the last item of each range (it must exist)."""
     clients = r.uint()
     if clients > r.left():
         raise MalformedUpdate("more clients than bytes", r.pos)
     ranges = 0
     for _ in range(clients):
-        r.uint()
+        client = r.uint()
         count = r.uint()
         if count > r.left():
             raise MalformedUpdate("more deleted ranges than bytes", r.pos)
         for _ in range(count):
             at = r.pos
-            if r.uint(MAX_CLOCK) + r.uint(MAX_CLOCK) > MAX_CLOCK + 1:
+            first, length = r.uint(MAX_CLOCK), r.uint(MAX_CLOCK)
+            if first + length > MAX_CLOCK + 1:
                 raise MalformedUpdate("a deleted range is too large", at)
+            if length:
+                refs.append((client, first + length - 1))
         ranges += count
     return ranges
