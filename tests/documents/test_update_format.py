@@ -17,8 +17,8 @@ from pycrdt import write_var_uint as v
 
 from tests.documents.peer import Peer
 from tests.documents.test_node_peer import HERE, node_or_skip
-from tests.documents.test_sync import update_rows
-from workspace.documents import crdt
+from tests.documents.test_sync import stored_text, update_rows
+from workspace.documents import crdt, store
 from workspace.documents.update_format import MAX_CLOCK, MAX_NUMBER
 
 # JOINTLAB_FUZZ_EXAMPLES=3000 for a longer run by hand.
@@ -239,15 +239,44 @@ def test_updates_in_any_order_make_the_same_text_in_a_document_kept_open(script,
     assert crdt.text_str(crdt.new_doc(state, *rest)) == expected
 
 
+HIDING_ORDER = ([(1, True, 6, "ab\n", 1), (1, False, 5, "ab\n", 7),
+                 (0, False, 9, "x", 1), (1, False, 6, "世", 4)], (0, 2, 3, 1))
+
+
 def test_the_order_that_hid_an_edit_from_pycrdt():
     """Found by a search like the test above: applied one by one in this
     order, pycrdt 0.14 (Yrs 0.28) shows "aab\nb\n世", the "x" gone for good,
     where Yjs shows "aaxb\nb\n世" in every order."""
-    made = three_writers([(1, True, 6, "ab\n", 1), (1, False, 5, "ab\n", 7),
-                          (0, False, 9, "x", 1), (1, False, 6, "世", 4)])
+    script, order = HIDING_ORDER
+    made = three_writers(script)
     assert crdt.text_str(crdt.new_doc(*made)) == "aaxb\nb\n世"
     doc = crdt.new_doc()
     waiting: crdt.Waiting = []
-    for i in (0, 2, 3, 1):
+    for i in order:
         waiting, _ = crdt.integrate(doc, [(made[i], crdt.requirements_of(made[i]))], waiting)
     assert waiting == [] and crdt.text_str(doc) == "aaxb\nb\n世"
+
+
+def test_updates_that_arrive_out_of_order_are_all_in_what_everyone_reads(make, api,
+                                                                         live_server):
+    """The same updates reach the server in that order (as when two updates of
+    one client are handled by two threads): the live document, the stored
+    text and the compacted snapshot all hold the "x"."""
+    script, order = HIDING_ORDER
+    made = three_writers(script)
+    ws = make.workspace()
+    answer = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
+                                    json={"title": "Order"}).get_json()
+    sender = Peer(make.token(ws.owner), answer["id"], "sender")
+    sender.connect(live_server.url)
+    for i in order:
+        assert sender.send_raw(made[i]) == {"ok": True}
+    late = Peer(make.token(ws.partner), answer["id"], "late")
+    late.connect(live_server.url)
+    assert late.text() == "aaxb\nb\n世"
+    assert api.as_(ws.owner).get(f"/documents/{answer['id']}").get_json()["text"] == \
+        "aaxb\nb\n世"
+    assert store.compact(answer["id"]) == 4
+    assert stored_text(answer["id"]) == "aaxb\nb\n世"
+    for peer in (sender, late):
+        peer.disconnect()

@@ -62,18 +62,17 @@ class LiveDoc:
         full load the first of `states` is the snapshot, and the document is
         built again from it (a compaction may have folded rows it lacks)."""
         rows = states[1:] if full else states
+        size = sum(map(len, states))
         if full:
             self.doc = crdt.new_doc(states[0] if states else b"")
             self.waiting = []
-        self._integrate([(row, crdt.requirements_of(row)) for row in rows])
-        size = sum(map(len, states))
-        if full:
             self.applied = set(seqs)
             self.weight = size
         else:
             self.applied.update(seqs)
             self.weight += size
-        self.mark = mark
+        self.mark = mark  # before integrating: giving up on one clears it
+        self._integrate([(row, crdt.requirements_of(row)) for row in rows])
 
     def _integrate(self, updates: list[tuple[bytes, dict[int, int] | None]]) -> None:
         self.waiting, gave_up = crdt.integrate(self.doc, updates, self.waiting)
