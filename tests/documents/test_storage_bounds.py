@@ -261,5 +261,5 @@ def test_the_limits_come_from_the_environment_and_bad_values_fail_at_start(tmp_p
         (32 << 20, 256 << 20)
     with pytest.raises(ConfigError, match="DOCUMENT_MAX_STORED_BYTES must be at least 4194304"):
         load_settings({**env, "DOCUMENT_MAX_STORED_BYTES": "65536"})
-    with pytest.raises(ConfigError, match="DOCUMENT_CACHE_MAX_BYTES must be a whole number"):
+    with pytest.raises(ConfigError, match="DOCUMENT_CACHE_MAX_BYTES must be a number of bytes"):
         load_settings({**env, "DOCUMENT_CACHE_MAX_BYTES": "lots"})
