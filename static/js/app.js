@@ -54,5 +54,22 @@
     });
   }
   window.JL = { api, formatTime, localiseTimes, fill, csrf, applyWidths, watchAccess };
+  // A form that destroys something asks first (`data-confirm` holds the
+  // question in the reader's language); without script it simply submits.
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  }, true);
+  // "Copy" next to a value shown once (a new API token).
+  document.addEventListener("click", async (e) => {
+    const button = e.target.closest('button[data-action="copy"]');
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copyFrom);
+    if (!field) return;
+    field.select();
+    try { await navigator.clipboard.writeText(field.value); }
+    catch (_) { document.execCommand("copy"); } // clipboard API needs https or localhost
+    button.textContent = button.dataset.done || button.textContent;
+  });
   document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
 })();

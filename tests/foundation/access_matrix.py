@@ -314,6 +314,12 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     "POST /account/sessions/<int:session_id>/end": c(
         "own", 302, form_csrf=True, body=lambda w, who: {},
         fresh=_fresh_session),
+    "GET /account/tokens": c("user"),
+    "POST /account/tokens": c("user", 201, form_csrf=True,
+                              body=lambda w, who: {"name": "matrix", "scopes": "read"}),
+    "POST /account/tokens/<int:token_id>/revoke": c(
+        "own", 302, form_csrf=True, body=lambda w, who: {},
+        fresh=lambda w, who: {"token_id": w.fresh_token()}),
     "GET /settings/notifications": c("user"),
     "POST /settings/notifications": c("user", body=lambda w, who: {
         "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),

@@ -17,11 +17,11 @@ from typing import Any
 
 from flask import g, request, session
 
-from workspace.auth import sessions
+from workspace.auth import sessions, tokens
 from workspace.auth.credentials import Credential, password_version
 from workspace.auth.csrf import SAFE_METHODS, protect_api_write
 from workspace.auth.models import User, UserSession
-from workspace.auth.tokens import token_allows, user_for_token
+from workspace.auth.tokens import token_allows
 from workspace.db import db
 from workspace.errors import BadRequest, Forbidden, Unauthorized
 
@@ -36,10 +36,13 @@ def load_request_user() -> None:
         token = query_token
     with db.reading() as s:
         if token is not None:
-            found = user_for_token(s, token)
-            if found is None:
+            row = tokens.token_row(s, token)
+            if row is None:
                 raise Unauthorized("The API token is invalid or revoked.", code="invalid_token")
-            g.user, g.token_scopes = found
+            g.user, g.token_scopes = row.user, set(row.scopes)
+            if tokens.due_for_touch(row):
+                with db.transaction() as w:
+                    tokens.touch(w, row.id)
             return
         found = cookie_session(s)
     if found is not None:

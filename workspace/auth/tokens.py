@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import TOKEN_SCOPES, ApiToken, User
@@ -50,9 +51,19 @@ def token_row(session: Session, token: str) -> ApiToken | None:
     return row
 
 
-def user_for_token(session: Session, token: str) -> tuple[User, set[str]] | None:
-    row = token_row(session, token)
-    return None if row is None else (row.user, set(row.scopes))
+# "Last used" is for a person deciding whether a token is stale (as on GitHub,
+# where it is shown to the week): minutes of precision are plenty, and a write
+# on every bearer call would double the cost of a read.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def due_for_touch(row: ApiToken, now: datetime | None = None) -> bool:
+    return row.last_used_at is None or row.last_used_at < (now or utcnow()) - TOUCH_EVERY
+
+
+def touch(session: Session, token_id: int) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                    .values(last_used_at=utcnow()))
 
 
 def token_allows(scopes: set[str], needed: str) -> bool:
