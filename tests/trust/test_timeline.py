@@ -73,7 +73,7 @@ def test_an_outlier_is_pinned_and_the_rest_stays_readable(make, api, live_server
     assert {b[4] for b in labels} >= {"Pilot casting", "Scrap below 1.5%", "Line 2 rollout"}
     assert not _overlapping(labels + ticks)
     # A marker leads to its milestone on the workspace page.
-    page.locator(f'g.mark[data-milestone-id="{near[0]["id"]}"]').click()
+    page.locator(f'g.mark[data-milestone-id="{near[0]["id"]}"] text.mark-label').click()
     page.wait_for_url(f"**/workspaces/{ws.id}#milestone-{near[0]['id']}")
 
 
