@@ -390,8 +390,8 @@ def browser() -> Iterator[Any]:
 def browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    def new(locale: str = "en-US") -> Any:
-        ctx = browser.new_context(locale=locale)
+    def new(locale: str = "en-US", timezone_id: str | None = None) -> Any:
+        ctx = browser.new_context(locale=locale, timezone_id=timezone_id)
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
         return ctx

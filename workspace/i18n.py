@@ -13,7 +13,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, request
-from flask_babel import Babel
+from flask_babel import Babel, format_date, format_datetime
 
 SUPPORTED = ("zh-CN", "en")
 BABEL_CODES = {"zh-CN": "zh_Hans_CN", "en": "en"}
@@ -58,4 +58,7 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
-        return {"current_locale": current_locale()}
+        # Pages format every time in one place (static/js/app.js), in the
+        # reader's zone as the server renders it, whatever the browser's is.
+        return {"current_locale": current_locale(), "current_timezone": select_timezone(),
+                "format_date": format_date, "format_datetime": format_datetime}

@@ -17,13 +17,41 @@
     }
     return data;
   }
-  function formatTime(iso) {
-    const d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleString(document.documentElement.lang || undefined);
+  // The one formatter of times for every page, server-rendered or live: the
+  // reader's language and the reader's time zone (the server's setting for
+  // them, on <html data-timezone>, not the browser's), so a heading, an item
+  // and a live item never disagree. A date without a time (a due date) is a
+  // calendar day: shown as that day wherever the reader is.
+  const LANG = document.documentElement.lang || undefined;
+  const ZONE = document.documentElement.dataset.timezone || undefined;
+  const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+  const STYLES = {
+    datetime: { dateStyle: "medium", timeStyle: "short" },
+    date: { dateStyle: "medium" },
+    day: { dateStyle: "full" },
+    time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+    key: { year: "numeric", month: "2-digit", day: "2-digit" }, // YYYY-MM-DD, for grouping
+  };
+  const formatters = {};
+  function formatter(style, zone) {
+    const id = style + "|" + zone;
+    if (!formatters[id]) {
+      const lang = style === "key" ? "en-CA" : LANG;
+      try { formatters[id] = new Intl.DateTimeFormat(lang, { ...STYLES[style], timeZone: zone }); }
+      catch (_) { formatters[id] = new Intl.DateTimeFormat(lang, STYLES[style]); } // unknown zone
+    }
+    return formatters[id];
+  }
+  function formatTime(iso, style) {
+    if (!iso) return "";
+    const dateOnly = DATE_ONLY.test(iso);
+    const d = new Date(dateOnly ? iso + "T00:00:00Z" : iso);
+    if (isNaN(d)) return iso;
+    return formatter(style || (dateOnly ? "date" : "datetime"), dateOnly ? "UTC" : ZONE).format(d);
   }
   function localiseTimes(root) {
     (root || document).querySelectorAll("time[datetime]").forEach((t) => {
-      t.textContent = formatTime(t.getAttribute("datetime"));
+      t.textContent = formatTime(t.getAttribute("datetime"), t.dataset.format);
     });
   }
   function fill(template, values) {

@@ -11,7 +11,6 @@
   const conn = document.querySelector('[data-testid="connection"]');
   const seen = new Set();
   let lastId = Number(cfg.lastEventId || 0);
-  const dueFmt = new Intl.DateTimeFormat(cfg.locale, { dateStyle: "medium", timeZone: "UTC" });
 
   function setState(state) {
     if (!conn) return;
@@ -56,7 +55,7 @@
         const tm = document.createElement("time");
         tm.className = "due";
         tm.setAttribute("datetime", n.due_date);
-        tm.textContent = dueFmt.format(new Date(n.due_date + "T00:00:00Z"));
+        tm.textContent = JL.formatTime(n.due_date);
         next.append(" · ", tm);
       }
     }

@@ -8,11 +8,6 @@
   if (!cfgEl || !list) return;
   const cfg = JSON.parse(cfgEl.textContent);
   const L = cfg.labels;
-  const dayKey = new Intl.DateTimeFormat("en-CA", {
-    timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit" });
-  const dayLabel = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, dateStyle: "full" });
-  const timeLabel = new Intl.DateTimeFormat("en-GB", {
-    timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
   function wanted(type) {
     return cfg.feedTypes.some((p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
@@ -41,14 +36,18 @@
     return `/workspaces/${env.workspace_id}`;
   }
 
-  function dayGroup(key, when) {
+  function dayGroup(key) {
     let group = list.querySelector(`li.day[data-day="${key}"]`);
     if (group) return group.querySelector("ol");
     group = document.createElement("li");
     group.className = "day";
     group.dataset.day = key;
     const h = document.createElement("h3");
-    h.textContent = dayLabel.format(when);
+    const day = document.createElement("time");
+    day.setAttribute("datetime", key);
+    day.dataset.format = "day";
+    day.textContent = JL.formatTime(key, "day");
+    h.append(day);
     group.append(h, document.createElement("ol"));
     // Days are newest first; a late-arriving older day goes in its place.
     const after = [...list.children].find((el) => el.dataset.day < key);
@@ -58,15 +57,15 @@
 
   function render(env) {
     if (!wanted(env.type) || list.querySelector(`[data-event-id="${env.id}"]`)) return;
-    const when = new Date(env.occurred_at);
-    const ol = dayGroup(dayKey.format(when), when);
+    const ol = dayGroup(JL.formatTime(env.occurred_at, "key"));
     const li = document.createElement("li");
     li.dataset.eventId = env.id;
     li.dataset.type = env.type;
     li.className = "fresh";
     const t = document.createElement("time");
     t.setAttribute("datetime", env.occurred_at);
-    t.textContent = timeLabel.format(when);
+    t.dataset.format = "time";
+    t.textContent = JL.formatTime(env.occurred_at, "time");
     const a = document.createElement("a");
     a.href = link(env);
     a.textContent = JL.fill(L[env.type] || L._default, flatten(env));

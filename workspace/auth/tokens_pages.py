@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -46,8 +45,7 @@ def _listed() -> list[ApiToken]:
 def _page(status: int = 200, **extra: Any) -> Any:
     context = {"tokens": _listed(), "scopes": [(s, SCOPE_WORDS[s]) for s in TOKEN_SCOPES],
                "created": None, "secret": None, "errors": {}, "form": {},
-               "revoked": request.args.get("revoked") == "1",
-               "format_datetime": format_datetime, **extra}
+               "revoked": request.args.get("revoked") == "1", **extra}
     headers = {"Cache-Control": "no-store"} if context["secret"] else {}
     return render_template("account/tokens.html", **context), status, headers
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, render_template, request
-from flask_babel import format_date, format_datetime
 from marshmallow import ValidationError
 
 from workspace.dashboard import service, timeline
@@ -59,16 +58,13 @@ def dashboard_page() -> Any:
              if offset > 0 else None}
     table = {**templates(), **labels()}
     items = [feed_item(e.envelope(), table, user.timezone) for e in events]
-    config = {"lastEventId": board["last_event_id"], "timezone": user.timezone,
-              "workspaceTitles": titles,
-              "locale": "zh-CN" if user.locale == "zh-CN" else "en",
+    config = {"lastEventId": board["last_event_id"], "workspaceTitles": titles,
               "liveTypes": LIVE_TYPES, "feedTypes": service.FEED_TYPES, "labels": table,
               "query": args}
     return render_template(
         "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
         statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
-        pager=pager, exports=exports,
-        format_date=format_date, format_datetime=format_datetime)
+        pager=pager, exports=exports)
 
 
 @pages.route("/dashboard/timeline")
@@ -77,4 +73,4 @@ def dashboard_timeline() -> Any:
     user = g.page_user
     with db.reading() as s:
         chart = timeline.build(s, user)
-    return render_template("dashboard/timeline.html", chart=chart, format_date=format_date)
+    return render_template("dashboard/timeline.html", chart=chart)
