@@ -8,7 +8,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import jsonify, render_template
+from flask import g, jsonify, render_template
 
 from workspace.http import OPERATIONS, api
 
@@ -126,4 +126,6 @@ def openapi_json() -> Any:
 
 @api.route("/docs")
 def docs_page() -> Any:
+    # A page: the signed-in person of this browser (a page never takes tokens).
+    g.page_user = g.get("user") if g.get("token_scopes") is None else None
     return render_template("api_docs.html")

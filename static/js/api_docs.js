@@ -1,16 +1,27 @@
-// /api/v1/docs: the operations of the OpenAPI document, one card each.
+// /api/v1/docs: the OpenAPI document in Swagger UI (bundled in static/vendor,
+// no CDN). "Try it out" runs as the reader: same-origin calls carry the
+// session cookie, and writes the page's CSRF token; a token pasted under
+// "Authorize" is sent as a bearer token instead (the server then ignores the
+// cookie: bearer calls are stateless).
 (function () {
   "use strict";
-  const root = document.getElementById("ops");
-  fetch(root.dataset.src).then((r) => r.json()).then((doc) => {
-    root.textContent = "";
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(ops)) {
-        const div = document.createElement("section"); div.className = "card";
-        const h = document.createElement("h3"); h.textContent = method.toUpperCase() + " " + path; div.appendChild(h);
-        const p = document.createElement("p"); p.textContent = (op.summary || "") + " " + (op.description || ""); div.appendChild(p);
-        root.appendChild(div);
-      }
-    }
+  const root = document.getElementById("swagger");
+  if (!root || !window.SwaggerUIBundle) return;
+  window.SwaggerUIBundle({
+    url: root.dataset.src,
+    domNode: root,
+    deepLinking: true,
+    validatorUrl: null, // no call to swagger.io
+    filter: true,
+    docExpansion: "list",
+    defaultModelsExpandDepth: 0,
+    displayRequestDuration: true,
+    showCommonExtensions: true,
+    withCredentials: true,
+    requestInterceptor: (req) => {
+      const bearer = req.headers && (req.headers.Authorization || req.headers.authorization);
+      if (!bearer && window.JL && JL.csrf) req.headers["X-CSRF-Token"] = JL.csrf;
+      return req;
+    },
   });
 })();

@@ -42,7 +42,7 @@ def test_dashboard_times_follow_the_readers_zone_on_load_and_live(make, api, liv
     # A live event: the row is re-read and the feed gains an item.
     later = milestone(api, w.by_org, "Line 2 rollout", due_in_days=30)
     reach(api, w.by_org, later["id"])
-    page.wait_for_selector(f'#milestone-feed li[data-event-id]:has-text("Line 2 rollout")')
+    page.wait_for_selector('#milestone-feed li[data-event-id]:has-text("Line 2 rollout")')
     expect(next_due).to_have_text(expected_due)  # the same words after the live refresh
 
     today_there = datetime.now(SHANGHAI).date()
