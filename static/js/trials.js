@@ -172,12 +172,8 @@
     const id = trialEl.dataset.trialId;
     const action = button.dataset.trialAction;
     try {
-      if (action === "next") {
-        const child = await JL.api("POST", "/trials/" + id + "/next", {});
-        location.href = "/trials/" + child.id;
-        return;
-      }
       if (action === "aborted" && !confirm(S.confirm_abort)) return;
+      if (action === "completed" && !confirm(S.confirm_complete)) return;
       await patchTrial({ status: action });
     } catch (err) {
       if (out) { out.textContent = errorText(err); out.hidden = false; }
@@ -225,6 +221,30 @@
       box.disabled = false;
     }
   }
+  // The next iteration is planned with exactly what its form shows (a
+  // parameter deleted there is not carried over from the parent).
+  async function planNext(form) {
+    const out = form.querySelector(".error");
+    out.hidden = true;
+    if (!checkParameters(form)) return;
+    const f = form.elements;
+    try {
+      const child = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/trials", {
+        parent_id: Number(form.dataset.parentId), title: f.title.value, line: f.line.value,
+        batch: f.batch.value, hypothesis: f.hypothesis.value, parameters: f.parameters.value });
+      location.href = "/trials/" + child.id;
+    } catch (err) {
+      if (serverParameterProblems(form, err)) return;
+      out.textContent = errorText(err);
+      out.hidden = false;
+    }
+  }
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-trial-next]");
+    if (!form) return;
+    e.preventDefault();
+    planNext(form);
+  });
   document.addEventListener("input", (e) => {
     const form = e.target.closest("form[data-trial-edit]");
     if (form && trialEl && !form.dataset.baseEtag) form.dataset.baseEtag = trialEl.dataset.etag;
@@ -310,7 +330,7 @@
   // leaving a correct field changes nothing (no layout shift under the Save click).
   function recheckParameters(e, onlyIfShown) {
     if (e.target.name !== "parameters") return;
-    const form = e.target.closest("form[data-trials-form], form[data-trial-edit]");
+    const form = e.target.closest("form[data-trials-form], form[data-trial-edit], form[data-trial-next]");
     if (!form) return;
     const out = form.querySelector('[data-role="parameters-error"]');
     const shown = out && !out.hidden;

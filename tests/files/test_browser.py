@@ -69,6 +69,7 @@ def test_files_and_import_journey(make, api, live_server, browser_context, worke
     owner.locator('[data-testid="measurement-count"]', has_text="2").wait_for()
 
     # Completing the trial reaches the milestone; its evidence pack lists the file.
+    owner.once("dialog", lambda d: d.accept())  # "Complete this trial?"
     owner.locator('[data-trial-action="completed"]').click()
     owner.locator('[data-role="outcome"][data-outcome="passed"]').first.wait_for()
 

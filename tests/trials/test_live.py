@@ -96,9 +96,11 @@ def test_journey_indicator_trial_measure_complete_next(make, live_server, browse
     rec.locator('[name="value"]').fill("60.5")
     rec.locator('button[type="submit"]').click()
     page.locator('[data-testid="gauge-cycle_time_s"].met').wait_for()
+    page.once("dialog", lambda d: d.accept())  # "Complete this trial?"
     page.click('[data-trial-action="completed"]')
     page.locator('[data-role="outcome"][data-outcome="passed"]').first.wait_for()
 
-    page.click('[data-trial-action="next"]')
+    page.click('[data-testid="next-iteration"] summary')
+    page.click('[data-testid="plan-next"]')
     page.locator("text=Changed against #1").wait_for()
     assert page.locator('[data-role="status"]').first.get_attribute("data-status") == "planned"
