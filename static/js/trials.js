@@ -19,6 +19,9 @@
   const timers = new WeakMap();
   function refresh(el) {
     if (timers.get(el)) return;
+    // Someone typing in an edit form inside the fragment keeps their text:
+    // the fragment catches up once they save or close it.
+    if (el.querySelector("details[open] form[data-dirty]")) { el.dataset.stale = "1"; return; }
     // Coalesce a burst of events (a line posting many batches) into one fetch.
     timers.set(el, setTimeout(async () => {
       timers.delete(el);
@@ -239,12 +242,56 @@
       out.hidden = false;
     }
   }
+  // Edit a milestone or an indicator in place (PATCH); the fragment then
+  // re-renders from the event, for everyone.
+  async function saveEdit(form, path, changes) {
+    const out = form.querySelector(".error");
+    out.hidden = true;
+    try {
+      await JL.api("PATCH", path, changes);
+      delete form.dataset.dirty;
+      form.closest("details").open = false;
+    } catch (err) {
+      out.textContent = errorText(err);
+      out.hidden = false;
+    }
+  }
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest("form[data-milestone-edit], form[data-indicator-edit]");
+    if (!form) return;
+    e.preventDefault();
+    const f = form.elements;
+    if (form.matches("[data-milestone-edit]")) {
+      const due = f.due_date.value || null;
+      if (due && due !== form.dataset.due && isPast(due) &&
+          !confirm(S.confirm_past_due.replace("{date}", due))) return;
+      saveEdit(form, "/milestones/" + form.dataset.id,
+               { title: f.title.value, description: f.description.value, due_date: due });
+    } else {
+      saveEdit(form, "/indicators/" + form.dataset.id, {
+        label: f.label.value, unit: f.unit.value, comparator: f.comparator.value,
+        target: Number(f.target.value), aggregate: f.aggregate.value,
+        lower_spec: numberOrNull(f.lower_spec.value), upper_spec: numberOrNull(f.upper_spec.value) });
+    }
+  });
   document.addEventListener("submit", (e) => {
     const form = e.target.closest("form[data-trial-next]");
     if (!form) return;
     e.preventDefault();
     planNext(form);
   });
+  document.addEventListener("input", (e) => {
+    const edit = e.target.closest("form[data-milestone-edit], form[data-indicator-edit]");
+    if (edit) edit.dataset.dirty = "1";
+  });
+  document.addEventListener("toggle", (e) => {
+    const details = e.target;
+    if (details.open || !details.querySelector) return;
+    const form = details.querySelector("form[data-dirty]");
+    if (form) delete form.dataset.dirty; // closed unsaved: the stored version wins
+    const el = details.closest("[data-live-fragment][data-stale]");
+    if (el) { delete el.dataset.stale; refresh(el); }
+  }, true);
   document.addEventListener("input", (e) => {
     const form = e.target.closest("form[data-trial-edit]");
     if (form && trialEl && !form.dataset.baseEtag) form.dataset.baseEtag = trialEl.dataset.etag;
