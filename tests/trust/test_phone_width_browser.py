@@ -17,14 +17,18 @@ OVERFLOW = """() => {
   if (over <= 1) return null;
   // Name the widest culprits: elements poking out of the viewport that are not
   // inside a box that scrolls sideways.
-  const inScroller = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-      const s = getComputedStyle(p).overflowX; if (s === 'auto' || s === 'scroll' || s === 'hidden') return true; }
-    return false; };
-  const out = [...document.querySelectorAll('body *')].filter((el) => {
-    const r = el.getBoundingClientRect(); return r.right > doc.clientWidth + 1 && !inScroller(el); })
-    .slice(0, 5).map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : '')
-      + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '') + ' ' + Math.round(el.getBoundingClientRect().right));
-  return {over, out};
+  const scrolls = (p) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX);
+  const inScroller = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) if (scrolls(p)) return true;
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase()
+    + (el.className ? '.' + String(el.className).split(' ')[0] : '')
+    + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '')
+    + ' ' + Math.round(el.getBoundingClientRect().right);
+  const out = [...document.querySelectorAll('body *')].filter((el) =>
+    el.getBoundingClientRect().right > doc.clientWidth + 1 && !inScroller(el));
+  return {over, out: out.slice(0, 5).map(name)};
 }"""
 
 
