@@ -16,25 +16,6 @@
     conn.textContent = ui[state] || state;
   }
 
-  function flatten(env) {
-    const v = { type: env.type, actor: (env.actor && env.actor.name) || templates._someone };
-    const data = env.data || {};
-    for (const [k, val] of Object.entries(data)) {
-      if (val && typeof val === "object" && !Array.isArray(val)) {
-        for (const [ik, iv] of Object.entries(val)) if (!(ik in v)) v[ik] = iv;
-      }
-    }
-    for (const [k, val] of Object.entries(data)) {
-      if (val === null || typeof val !== "object") v[k] = val;
-      else if (Array.isArray(val)) v[k] = val.join(", ");
-    }
-    for (const key of ["status", "outcome", "role"]) {
-      const word = templates["_value." + v[key]];
-      if (typeof v[key] === "string" && word) v[key] = word;
-    }
-    return v;
-  }
-
   function render(env) {
     if (env.workspace_id !== workspaceId || env.seq <= lastSeq) return; // never twice
     lastSeq = env.seq;
@@ -47,7 +28,7 @@
     t.setAttribute("datetime", env.occurred_at);
     t.textContent = JL.formatTime(env.occurred_at);
     li.appendChild(t);
-    li.appendChild(document.createTextNode(" " + JL.fill(templates[env.type] || templates._default, flatten(env))));
+    li.appendChild(document.createTextNode(" " + JL.describe(env, templates)));
     list.insertBefore(li, list.firstChild);
     document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
   }

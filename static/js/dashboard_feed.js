@@ -13,21 +13,6 @@
     return cfg.feedTypes.some((p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
   }
 
-  function flatten(env) {
-    const v = { type: env.type, actor: (env.actor && env.actor.name) || L._someone };
-    const data = env.data || {};
-    for (const val of Object.values(data)) {
-      if (val && typeof val === "object" && !Array.isArray(val)) {
-        for (const [ik, iv] of Object.entries(val)) if (!(ik in v)) v[ik] = iv;
-      }
-    }
-    for (const [k, val] of Object.entries(data)) {
-      if (val === null || typeof val !== "object") v[k] = val;
-      else if (Array.isArray(val)) v[k] = val.map((x) => (x && x.name) || x).join(", ");
-    }
-    return v;
-  }
-
   function link(env) {
     const data = env.data || {};
     for (const key of ["milestone", "trial", "document"]) {
@@ -68,7 +53,7 @@
     t.textContent = JL.formatTime(env.occurred_at, "time");
     const a = document.createElement("a");
     a.href = link(env);
-    a.textContent = JL.fill(L[env.type] || L._default, flatten(env));
+    a.textContent = JL.describe(env, L);
     const title = cfg.workspaceTitles && cfg.workspaceTitles[env.workspace_id];
     li.append(t, " ");
     if (title) {

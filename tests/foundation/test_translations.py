@@ -3,6 +3,7 @@ a string added without its translation would show English to a Chinese user."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -35,3 +36,61 @@ def test_every_message_has_a_chinese_translation():
     untranslated = {msgid: where for msgid, where in extracted.items()
                     if msgid not in translated}
     assert not untranslated, untranslated
+
+
+# ----------------------------------------------------------------- words for values
+# Issue 15: a value shown to people (a status, an outcome, a role, an event type
+# in the notification settings, a control-chart rule) always comes with words,
+# in both languages; a new value without them fails here instead of reaching
+# a page as a raw key such as `trial.alert`.
+
+def test_every_notification_choice_is_named_in_words(app):
+    from workspace.notifications import preferences
+    from workspace.notifications.pages import labels
+
+    with app.test_request_context():
+        words = labels()
+    missing = [k for k in preferences.known_keys() if k not in words or words[k] == k]
+    assert not missing, missing
+
+
+def test_values_shown_in_sentences_and_badges_have_words(app):
+    from workspace.dashboard.labels import labels as dashboard_words
+    from workspace.milestones.models import MILESTONE_STATUSES
+    from workspace.pages.activity import templates
+    from workspace.trials.models import OUTCOMES, TRIAL_STATUSES
+    from workspace.trials.spc import RULES
+    from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
+
+    with app.test_request_context():
+        sentences, dashboard = templates(), dashboard_words()
+    in_sentences = {f"_value.{v}" for v in (*TRIAL_STATUSES, *OUTCOMES, *WORKSPACE_ROLES)}
+    in_sentences |= {f"_rule.{r}" for r in RULES.values()}
+    assert in_sentences <= set(sentences), in_sentences - set(sentences)
+    on_dashboard = {*WORKSPACE_STATUSES, *TRIAL_STATUSES, *OUTCOMES, *MILESTONE_STATUSES}
+    assert on_dashboard <= set(dashboard), on_dashboard - set(dashboard)
+    trial_strings = (ROOT / "workspace/templates/trials/_strings.html").read_text()
+    for value in (*TRIAL_STATUSES, *OUTCOMES):
+        assert f'"{value}": _("' in trial_strings, value
+
+
+# Where script puts text on the page. A literal of words there would show
+# English to a Chinese reader: pages hand their words to script as JSON.
+VISIBLE_SINK = re.compile(
+    r"""(?:\.(?:textContent|innerText|placeholder|title)\s*=|\b(?:alert|confirm|createTextNode)\()"""
+    r"""\s*(["'`])([^"'`]*?[A-Za-z]{2,}[^"'`]*)\1""")
+# `append` also adds form fields (`form.append("file", …)`): there, only words with a space.
+APPENDED = re.compile(
+    r"""\.(?:append|prepend)\(\s*(["'`])([^"'`]*?[A-Za-z]{2,} [A-Za-z][^"'`]*)\1""")
+
+
+def test_scripts_build_no_sentences_of_their_own():
+    found = []
+    for path in [*sorted((ROOT / "static/js").glob("*.js")),
+                 *sorted((ROOT / "static/editor-src/src").glob("*.js"))]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("//"):
+                continue
+            found += [f"{path.relative_to(ROOT)}:{number}: {m.group(2)!r}"
+                      for sink in (VISIBLE_SINK, APPENDED) for m in sink.finditer(line)]
+    assert not found, found

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from tests.trials.control_test_helpers import CYCLE
 from tests.trials.factory import add_indicators, measure, set_status, trial
-
-CYCLE = ({"key": "cycle_time_s", "label": "Cycle", "unit": "s", "comparator": "<=",
-          "target": 62, "upper_spec": 64, "lower_spec": 58},)
 
 
 def alerts(api, ws):

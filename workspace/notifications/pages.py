@@ -18,25 +18,43 @@ from workspace.pages import pages
 from workspace.pages.session import login_required
 
 
-def _labels() -> dict[str, str]:
-    labels = {preferences.MENTION: _("Someone mentions me")}
-    for key in preferences.known_keys()[1:]:
-        labels[key] = key
-    labels.update({
-        "milestone.reached": _("A milestone is reached"),
-        "milestone.overdue": _("A milestone is overdue"),
-        "milestone.due_soon": _("A milestone is due soon"),
-        "statement.agreed": _("Both sides agree on the problem statement"),
-        "trial.completed": _("A trial is completed"),
-        "webhook.disabled": _("A webhook is disabled (owners)"),
+def labels() -> dict[str, str]:
+    """Every notification choice in words: a type without words here fails
+    tests/foundation/test_translations.py, so a raw key never reaches a person."""
+    return {
+        preferences.MENTION: _("Someone mentions me"),
         "comment.created": _("Someone comments"),
+        "document.approved": _("A side approves a version of a document"),
+        "document.created": _("A document is created"),
+        "document.edited": _("A document is edited"),
+        "document.version_created": _("A version of a document is saved"),
         "file.added": _("A file is added"),
         "file.deleted": _("A file is deleted"),
+        "indicator.created": _("A target indicator is added"),
+        "indicator.updated": _("A target indicator is changed"),
         "member.added": _("Someone is added to a workspace"),
         "member.removed": _("Someone is removed from a workspace"),
         "member.role_changed": _("A member's role changes"),
-    })
-    return labels
+        "milestone.created": _("A milestone is added"),
+        "milestone.due_soon": _("A milestone is due soon"),
+        "milestone.evidence_failed": _("An evidence pack could not be made"),
+        "milestone.evidence_ready": _("An evidence pack is ready"),
+        "milestone.missed": _("A milestone is missed"),
+        "milestone.overdue": _("A milestone is overdue"),
+        "milestone.reached": _("A milestone is reached"),
+        "milestone.updated": _("A milestone is changed"),
+        "statement.agreed": _("Both sides agree on the problem statement"),
+        "trial.alert": _("A control chart signals a process out of control"),
+        "trial.completed": _("A trial is completed"),
+        "trial.created": _("A trial is planned"),
+        "trial.measurements_recorded": _("Measurements are recorded"),
+        "trial.status_changed": _("A trial starts, completes or is aborted"),
+        "trial.updated": _("A trial's hypothesis or parameters change"),
+        "webhook.created": _("A webhook is added (owners)"),
+        "webhook.disabled": _("A webhook is disabled (owners)"),
+        "workspace.created": _("A workspace is created"),
+        "workspace.updated": _("A workspace's details change"),
+    }
 
 
 @pages.route("/settings/notifications", methods=["GET", "POST"])
@@ -69,7 +87,7 @@ def notification_settings() -> Any:
             error = err
     with db.reading() as s:
         prefs = preferences.get_preferences(s, s.get(User, user.id))
-    return render_template("notifications/settings.html", prefs=prefs, labels=_labels(),
+    return render_template("notifications/settings.html", prefs=prefs, labels=labels(),
                            saved=saved, error=error), 422 if error else 200
 
 
@@ -80,8 +98,7 @@ def unsubscribe(token: str) -> Any:
     if found is None:
         return render_template("notifications/unsubscribe.html", invalid=True), 404
     user_id, key = found
-    labels = _labels()
-    what = _("the daily digest") if key == "digest" else labels.get(key, key)
+    what = _("the daily digest") if key == "digest" else labels().get(key, key)
     if request.method == "GET":
         # A GET never changes anything: mail scanners open links.
         return render_template("notifications/unsubscribe.html", what=what, done=False)

@@ -57,6 +57,13 @@ def templates() -> dict[str, str]:
         "_value.editor": _("editor"),
         "_value.viewer": _("viewer"),
         "_someone": _("Someone"),
+        # Control-chart rules (workspace/trials/spc.py RULES), keyed by the
+        # English words an alert event carries.
+        "_rule.one point beyond 3σ": _("one point beyond 3σ"),
+        "_rule.two of three beyond 2σ on one side": _("two of three beyond 2σ on one side"),
+        "_rule.four of five beyond 1σ on one side": _("four of five beyond 1σ on one side"),
+        "_rule.eight in a row on one side of the centre":
+            _("eight in a row on one side of the centre"),
     }
 
 
@@ -80,12 +87,17 @@ def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> s
     values = _flatten(envelope)
     actor = envelope.get("actor") or {}
     values.setdefault("actor", actor.get("name") or table["_someone"])
-    if isinstance(values.get("editors"), list):
-        values["editors"] = ", ".join(str(v) for v in values["editors"])
+    for key, value in values.items():
+        if isinstance(value, list):  # people (by name) or plain values, as a list in words
+            values[key] = ", ".join(str(v.get("name")) if isinstance(v, dict) else str(v)
+                                    for v in value)
     for key in ("status", "outcome", "role"):
         word = values.get(key)
         if isinstance(word, str) and f"_value.{word}" in table:
             values[key] = table[f"_value.{word}"]
+    rule = values.get("rule")
+    if isinstance(rule, str) and f"_rule.{rule}" in table:
+        values["rule"] = table[f"_rule.{rule}"]
     template = table.get(envelope["type"], table["_default"])
 
     class Missing(dict):
