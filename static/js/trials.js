@@ -28,8 +28,13 @@
       try {
         const res = await fetch(el.dataset.src, { credentials: "same-origin" });
         if (!res.ok) return;
-        el.innerHTML = await res.text();
-        if (window.JL) { JL.localiseTimes(el); JL.applyWidths(el); }
+        const html = await res.text();
+        const charts = window.JL && JL.detachCharts ? JL.detachCharts(el) : null;
+        el.innerHTML = html;
+        if (window.JL) {
+          JL.localiseTimes(el); JL.applyWidths(el);
+          if (JL.mountCharts) JL.mountCharts(el, charts); // the same charts, new numbers
+        }
       } catch (e) { /* the next event tries again */ }
     }, 250));
   }
