@@ -103,9 +103,21 @@
     }
     const rule = table["_rule." + v.rule];
     if (typeof v.rule === "string" && rule) v.rule = rule;
-    return fill(table[env.type] || table._default, v);
+    const counted = typeof v.count === "number" && table[env.type + ".other"];
+    const text = counted ? table[env.type + "." + plurals.select(v.count)] || counted
+      : table[env.type] || table._default;
+    return fill(text, v);
   }
-  window.JL = { api, formatTime, localiseTimes, fill, csrf, applyWidths, watchAccess, describe };
+  // A sentence with a count, in the form the reader's language wants for it:
+  // pages hand over "key.one" and "key.other" (gettext's plural forms for 1 and 2;
+  // Chinese has one form, which both carry).
+  const plurals = new Intl.PluralRules(LANG);
+  function plural(table, key, n, values) {
+    const text = table[key + "." + plurals.select(n)] || table[key + ".other"];
+    return fill(text, values);
+  }
+  window.JL = { api, formatTime, localiseTimes, fill, plural, csrf, applyWidths, watchAccess,
+                describe };
   // A form that destroys something asks first (`data-confirm` holds the
   // question in the reader's language); without script it simply submits.
   document.addEventListener("submit", (e) => {

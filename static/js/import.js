@@ -64,7 +64,7 @@
       r.forEach((v) => tr.appendChild(cell("td", v)));
       rows.appendChild(tr);
     });
-    panel.querySelector("[data-import-summary]").textContent = JL.fill(t.summary, {
+    panel.querySelector("[data-import-summary]").textContent = JL.plural(t, "summary", p.count, {
       count: p.count, layout: t[p.layout] || p.layout, bad: p.bad_rows });
     showErrors(p.errors);
     go.hidden = p.bad_rows > 0 || p.count === 0;
@@ -104,7 +104,7 @@
       }
       box.hidden = true;
       const replayed = res.headers.get("Idempotent-Replayed") === "true";
-      done.textContent = replayed ? t.replayed : JL.fill(t.done, { count: body.count });
+      done.textContent = replayed ? t.replayed : JL.plural(t, "done", body.count, { count: body.count });
       done.hidden = false;
     }).catch((err) => { go.disabled = false; showError(err.message); });
   });

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 
@@ -29,7 +30,14 @@ def templates() -> dict[str, str]:
         "trial.created": _("{actor} planned trial #{number}"),
         "trial.updated": _("{actor} updated trial #{number}"),
         "trial.status_changed": _("Trial #{number} is now {status}"),
-        "trial.measurements_recorded": _("{count} measurements recorded for trial #{number}"),
+        # A sentence with a count comes in the plural forms of the reader's
+        # language ("one", "other"), chosen by `describe` (and JL.describe).
+        "trial.measurements_recorded.one": ngettext(
+            "{count} measurement recorded for trial #{number}",
+            "{count} measurements recorded for trial #{number}", 1),
+        "trial.measurements_recorded.other": ngettext(
+            "{count} measurement recorded for trial #{number}",
+            "{count} measurements recorded for trial #{number}", 2),
         "trial.completed": _("Trial #{number} completed: {outcome}"),
         "trial.alert": _("Out-of-control signal on trial #{number}: {rule}"),
         "milestone.created": _("{actor} added the milestone {title}"),
@@ -99,6 +107,11 @@ def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> s
     if isinstance(rule, str) and f"_rule.{rule}" in table:
         values["rule"] = table[f"_rule.{rule}"]
     template = table.get(envelope["type"], table["_default"])
+    count = values.get("count")
+    if isinstance(count, int) and f"{envelope['type']}.other" in table:
+        locale = get_locale()
+        form = locale.plural_form(count) if locale is not None else "other"
+        template = table.get(f"{envelope['type']}.{form}") or table[f"{envelope['type']}.other"]
 
     class Missing(dict):
         def __missing__(self, key: str) -> str:
