@@ -82,6 +82,9 @@ def test_xlsx_export_has_the_dashboard_columns_in_the_users_language(make, api, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "工作空间" and "逾期数" in rows[0]
     assert rows[1][1] == "Acme porosity" and rows[1][13] == 1
+    # Values people read are in their language too (issue 15), not raw keys.
+    assert rows[1][4] == "进行中" and rows[1][5] in ("是", "否", "")
+    assert sheet.title == "项目组合"
     assert len(rows) == 2
 
 

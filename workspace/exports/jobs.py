@@ -27,7 +27,7 @@ from workspace.dashboard.query import Filters, dashboard_rows
 from workspace.db import db, utcnow
 from workspace.exports import files
 from workspace.exports.models import ExportTask
-from workspace.exports.service import headers
+from workspace.exports.service import headers, value_words
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50
@@ -99,9 +99,9 @@ def run_export(task_id: str) -> str:
                 _set(task_id, done=i, updated_at=utcnow())
 
         with in_locale(locale):
-            names = headers()
+            names, words = headers(), value_words()
         build = files.to_xlsx if task.format == "xlsx" else files.to_csv
-        content = build(rows, names, progress)
+        content = build(rows, names, progress, words)
     except Exception as err:
         log.exception("export %s failed", task_id)
         return _failed(task, err)

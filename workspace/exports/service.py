@@ -56,6 +56,14 @@ def task_payload(task: ExportTask) -> dict[str, Any]:
             if task.status == "done" else None}
 
 
+def value_words() -> dict[str, str]:
+    """The words for the values in the rows (statuses, outcomes, yes/no), in
+    the current language: a sheet is read by people, like the dashboard."""
+    from workspace.dashboard.labels import labels
+
+    return {**labels(), "yes": _("yes"), "no": _("no"), "_sheet": _("Portfolio")}
+
+
 def headers() -> list[str]:
     return [_("Workspace id"), _("Workspace"), _("Enterprise"), _("University"), _("Status"),
             _("Statement agreed"), _("Latest trial"), _("Latest trial status"),
