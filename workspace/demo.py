@@ -42,7 +42,9 @@ def seed_demo() -> str | None:
         users = {
             email.split("@")[0]: create_user(
                 s, email=email, name=name, password=DEMO_PASSWORD, role=role,
-                organization_id=orgs.get(side) if side else None, locale=locale,
+                # A shared demo login follows each browser's language (locale
+                # only names the mail language until someone chooses).
+                organization_id=orgs.get(side) if side else None, locale=locale, chosen=False,
             )
             for email, name, role, side, locale in DEMO_USERS
         }

@@ -25,14 +25,27 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    user = g.get("page_user") or g.get("user")
-    if user is not None and getattr(user, "locale", None) in SUPPORTED:
-        return user.locale
+    """This browser's switch (the `locale` cookie) first: on a login shared by
+    several people (the demo), switching changes only that browser. Then the
+    language the person chose for their account; then the browser's own."""
     chosen = request.cookies.get("locale") if request else None
     if chosen in SUPPORTED:
         return chosen
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"]) if request else None
-    return "en" if best == "en" else "zh-CN" if best else "en"
+    user = g.get("page_user") or g.get("user")
+    if user is not None and getattr(user, "locale_chosen", False) and user.locale in SUPPORTED:
+        return user.locale
+    browser = browser_locale()
+    if browser is not None:
+        return browser
+    return user.locale if user is not None and user.locale in SUPPORTED else "en"
+
+
+def browser_locale() -> str | None:
+    """The language the browser asks for (Accept-Language), if we speak it."""
+    if not request:
+        return None
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return None if best is None else "en" if best == "en" else "zh-CN"
 
 
 def select_timezone() -> str:

@@ -21,9 +21,11 @@ from workspace.auth import sessions, tokens
 from workspace.auth.credentials import Credential, password_version
 from workspace.auth.csrf import SAFE_METHODS, protect_api_write
 from workspace.auth.models import User, UserSession
+from workspace.auth.service import follow_browser_locale
 from workspace.auth.tokens import token_allows
 from workspace.db import db
 from workspace.errors import BadRequest, Forbidden, Unauthorized
+from workspace.i18n import SUPPORTED, browser_locale
 
 
 def load_request_user() -> None:
@@ -106,6 +108,10 @@ def start_session(user: User) -> None:
             sessions.end_by_secret(s, previous, "replaced")
         row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
                                      ip=request.remote_addr or "")
+        spoken = request.cookies.get("locale")
+        spoken = spoken if spoken in SUPPORTED else browser_locale()
+        if spoken is not None:
+            follow_browser_locale(s, user, spoken)
     session.clear()
     session.permanent = True
     session["user_id"] = user.id
@@ -122,6 +128,10 @@ def renew_session(s: Any, user: User) -> None:
     if found is None or found[0].user_id != user.id:
         row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
                                      ip=request.remote_addr or "")
+        spoken = request.cookies.get("locale")
+        spoken = spoken if spoken in SUPPORTED else browser_locale()
+        if spoken is not None:
+            follow_browser_locale(s, user, spoken)
     else:
         row, secret = found[0], sessions.rotate(found[0])
     session.clear()  # a new CSRF token too

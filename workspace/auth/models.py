@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.db import Base, utcnow
@@ -26,6 +26,10 @@ class User(Base):
         ForeignKey("organizations.id", ondelete="SET NULL")
     )
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    # False until the person (or an admin creating the account) picks a
+    # language: meanwhile pages follow each browser and `locale` tracks the
+    # browser they last signed in with (for mails).
+    locale_chosen: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

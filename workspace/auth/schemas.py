@@ -43,7 +43,9 @@ class UserCreateSchema(Schema):
                              validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
     role = fields.String(load_default="member", validate=validate.OneOf(PLATFORM_ROLES))
     organization_id = Id(load_default=None, allow_none=True)
-    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(LOCALES))
+    locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES), metadata={
+        "description": "The account's language; left out, pages follow each browser's "
+                       "language until the person chooses one."})
 
 
 class MeUpdateSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
@@ -68,9 +68,13 @@ def create_user(
     password: str,
     role: str = "member",
     organization_id: int | None = None,
-    locale: str = "zh-CN",
+    locale: str | None = None,
     actor: User | None = None,
+    chosen: bool | None = None,
 ) -> User:
+    """`locale`: the account's language. Given, it is a choice (pages use it
+    in every browser); left out, pages follow each browser's language and
+    mails the one of the browser the person last signed in with."""
     if actor is not None and not actor.is_admin:
         raise Forbidden("Only admins can create users.")
     check_policy(password)
@@ -83,7 +87,8 @@ def create_user(
         )
     user = User(
         email=email, name=name.strip(), password_hash=hash_password(password), role=role,
-        organization_id=organization_id, locale=locale,
+        organization_id=organization_id, locale=locale or "zh-CN",
+        locale_chosen=(locale is not None) if chosen is None else chosen,
     )
     session.add(user)
     session.flush()
@@ -103,7 +108,29 @@ def update_me(session: Session, user: User, changes: dict[str, Any]) -> User:
     for key in ("name", "locale", "timezone"):
         if key in changes:
             setattr(row, key, changes[key])
+    if "locale" in changes:
+        row.locale_chosen = True
     return row
+
+
+def set_account_locale(session: Session, user: User, locale: str | None) -> User:
+    """The account's language, or None: follow each browser's."""
+    row = session.get(User, user.id)
+    assert row is not None
+    if locale is None:
+        row.locale_chosen = False
+    else:
+        row.locale, row.locale_chosen = locale, True
+    return row
+
+
+def follow_browser_locale(session: Session, user: User, browser_locale: str) -> None:
+    """At sign-in, someone who never chose a language gets their mails in the
+    language of the browser they use (pages already follow it)."""
+    if user.locale_chosen or user.locale == browser_locale:
+        return
+    session.execute(update(User).where(User.id == user.id, User.locale_chosen.is_(False))
+                    .values(locale=browser_locale))
 
 
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:

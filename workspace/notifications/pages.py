@@ -10,8 +10,10 @@ from flask_wtf.csrf import validate_csrf
 
 from workspace.app import settings_of
 from workspace.auth.models import User
+from workspace.auth.service import set_account_locale
 from workspace.db import db
 from workspace.errors import ValidationFailed
+from workspace.i18n import SUPPORTED
 from workspace.notifications import preferences
 from workspace.notifications.unsubscribe import read_token
 from workspace.pages import pages
@@ -76,19 +78,27 @@ def notification_settings() -> Any:
             data["digest_hour"] = int(request.form.get("digest_hour", ""))
         except ValueError:
             data["digest_hour"] = -1
+        language = request.form.get("language")  # absent: unchanged
         try:
             if not 0 <= data["digest_hour"] <= 23:
                 raise ValidationFailed("Some preferences are invalid.",
                                        fields={"digest_hour": ["An hour from 0 to 23."]})
+            if language not in (None, "browser", *SUPPORTED):
+                raise ValidationFailed("Some preferences are invalid.",
+                                       fields={"language": ["zh-CN, en or browser."]})
             with db.transaction() as s:
                 preferences.update_preferences(s, user, data)
+                if language is not None:
+                    set_account_locale(s, user, None if language == "browser" else language)
             saved = True
         except ValidationFailed as err:
             error = err
     with db.reading() as s:
-        prefs = preferences.get_preferences(s, s.get(User, user.id))
+        account = s.get(User, user.id)
+        prefs = preferences.get_preferences(s, account)
+        language = account.locale if account.locale_chosen else "browser"
     return render_template("notifications/settings.html", prefs=prefs, labels=labels(),
-                           saved=saved, error=error), 422 if error else 200
+                           language=language, saved=saved, error=error), 422 if error else 200
 
 
 @pages.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -77,11 +77,8 @@ def set_locale() -> Any:
     locale = request.form.get("locale")
     if locale not in ("zh-CN", "en"):
         abort(400, description="Unknown language.")
-    if g.page_user is not None:
-        from workspace.auth.service import update_me
-
-        with db.transaction() as s:
-            update_me(s, g.page_user, {"locale": locale})
+    # This browser only: on a login several people share (the demo), each keeps
+    # their own language. The account's language is chosen in the settings.
     response = make_response(redirect(safe_next(request.form.get("next"), "/")))
     response.set_cookie("locale", locale, max_age=365 * 86400, samesite="Lax")
     return response
