@@ -20,6 +20,12 @@ from jobs.queue import jobs, resolve
 
 log = logging.getLogger(__name__)
 
+# The leader renews its lock every second; a leader that dies (SIGKILL) holds
+# the periodic jobs back until the lock expires, so keep it short. A leader
+# stalled past it lets a second one tick meanwhile, which is harmless: each
+# periodic job is enqueued under a fixed job id and is idempotent.
+LOCK_SECONDS = 5
+
 
 @dataclass(frozen=True)
 class Periodic:
@@ -78,10 +84,10 @@ class Ticker:
         if self.redis is None:
             return True
         try:
-            if self.redis.set(self.LOCK_KEY, self._me, nx=True, ex=30):
+            if self.redis.set(self.LOCK_KEY, self._me, nx=True, ex=LOCK_SECONDS):
                 return True
             if self.redis.get(self.LOCK_KEY) == self._me.encode():
-                self.redis.expire(self.LOCK_KEY, 30)
+                self.redis.expire(self.LOCK_KEY, LOCK_SECONDS)
                 return True
         except Exception:
             log.warning("scheduler: Redis unavailable; not ticking")

@@ -39,11 +39,24 @@ def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def init_realtime(app: Flask, settings: Settings) -> None:
     """Socket.IO on the app; the feed pump is started by workspace.serving,
     only in processes that serve."""
+    from realtime.message_queue import ResyncingRedisManager, serialise_binary_sends
+
+    manager = None
+    if settings.redis_url:
+        # Our own Redis manager: after Redis comes back it re-sends each local
+        # document room what was stored meanwhile (realtime/message_queue.py).
+        from realtime.documents import resync_rooms
+
+        manager = ResyncingRedisManager(settings.redis_url,
+                                        channel=f"{settings.redis_namespace}-socketio",
+                                        on_subscribed=lambda: resync_rooms(app))
     socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=settings.redis_url,
-        channel=f"{settings.redis_namespace}-socketio",
+        # Always given (None: in-process): the SocketIO object is shared by
+        # every app a test process builds, and keeps the options it was given.
+        client_manager=manager,
+        message_queue=None,
         # None: engineio accepts the origin that matches the Host header (same
         # origin), which is right behind a proxy that forwards Host.
         cors_allowed_origins=None,
@@ -53,6 +66,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         logger=False,
         engineio_logger=False,
     )
+    serialise_binary_sends(socketio.server)
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
     for name in HANDLER_MODULES:
         module = importlib.import_module(name)

@@ -17,7 +17,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from realtime import on
-from workspace.errors import AppError, is_out_of_range, out_of_range
+from workspace.errors import AppError, is_out_of_range, is_unavailable, out_of_range, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,9 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read") -> Ca
             except Exception as err:
                 if is_out_of_range(err):
                     return error_ack(out_of_range())
+                if is_unavailable(err):  # as REST: 503 service_unavailable; try again
+                    log.warning("socket handler %s: database unavailable", event)
+                    return error_ack(unavailable())
                 log.exception("socket handler %s failed", event)
                 return error_ack(AppError("Something went wrong on our side.",
                                           code="internal_error"))

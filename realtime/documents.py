@@ -9,6 +9,7 @@ committed by all of them.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -24,6 +25,7 @@ from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
 from workspace.fields import id_range
 
 MAX_AWARENESS_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
 
 
 class Bytes(fields.Field):
@@ -82,6 +84,9 @@ def join(payload: dict[str, Any]) -> dict[str, Any]:
         join_room(room_of(document_id))
         client.documents[document_id] = can_edit
     answer = sync.join(document_id, client.sid, payload["state_vector"])
+    news = answer.pop("news")
+    if news is not None and not crdt.is_empty(news):
+        relay_update(document_id, news, skip_sid=client.sid)  # see sync.join
     return {**answer, "can_edit": can_edit}
 
 
@@ -171,3 +176,24 @@ def reset_state() -> None:
 
     registry.reset()
     store.forget_requests()
+
+
+def resync_rooms(app: Any) -> None:
+    """After the message queue (re)subscribed to Redis: relays published
+    while this process was not listening are lost, so each document open
+    here gets what is stored, merged, sent to its local room only (the
+    other processes do the same for theirs). Clients that had it all apply
+    it as a no-op (Yjs updates are idempotent)."""
+    from workspace.documents.live import registry
+
+    with app.app_context():
+        for document_id in registry.open_ids():
+            try:
+                update = sync.catch_up(document_id)
+            except Exception:
+                log.exception("resync of document %s failed", document_id)
+                continue
+            if update is not None:
+                socketio.server.emit("doc:update",
+                                     {"document_id": document_id, "update": update},
+                                     to=room_of(document_id), namespace="/", ignore_queue=True)

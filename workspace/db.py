@@ -52,6 +52,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# How long a request may wait for the database before it is answered 503
+# (workspace/errors.py) instead of hanging: to open a connection (a partition
+# answers nothing, and libpq waits forever by default), and for a free
+# connection in the pool.
+CONNECT_TIMEOUT_SECONDS = 3
+POOL_TIMEOUT_SECONDS = 10
+
+
+def postgres_connect_args() -> dict[str, Any]:
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        # A connection whose peer vanished (a partition, a failover) is found
+        # dead by the kernel within ~25 s instead of hours, so a request
+        # blocked on it ends and the pool drops it.
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
+
+
 class Database:
     """Owns the engine and the session factory of one app."""
 
@@ -70,7 +89,9 @@ class Database:
             )
             _configure_sqlite(engine)
         else:
-            engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+            engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True,
+                                   pool_timeout=POOL_TIMEOUT_SECONDS,
+                                   connect_args=postgres_connect_args())
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
 

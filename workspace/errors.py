@@ -66,6 +66,39 @@ class RateLimited(AppError):
         self.retry_after = retry_after  # seconds, sent as Retry-After
 
 
+class ServiceUnavailable(AppError):
+    status, code = 503, "service_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 5, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
+# Seconds a client is told to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def unavailable() -> ServiceUnavailable:
+    """For a request the database could not serve (unreachable, restarting,
+    connection lost mid-request; see workspace/db.py for the time limits):
+    nothing was changed, and the same request later will work, so 503 with
+    Retry-After rather than a 500 that says our code is broken."""
+    return ServiceUnavailable(
+        "The service is briefly unavailable (the database cannot be reached); nothing was "
+        "changed. Try again in a few seconds.", retry_after=UNAVAILABLE_RETRY_AFTER)
+
+
+def is_unavailable(err: BaseException) -> bool:
+    """The database could not be reached or the connection broke: an
+    OperationalError (psycopg raises that for refused, timed-out and reset
+    connections; SQLite for "database is locked"), an InterfaceError (a
+    connection already closed) or the pool's own timeout."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(err, OperationalError | InterfaceError | PoolTimeout)
+
+
 def out_of_range() -> ValidationFailed:
     """For a number or text the validators let through that the database
     cannot store (an id past 2^31 on PostgreSQL, past 2^63 on SQLite): the
@@ -116,6 +149,11 @@ def register_error_handlers(app: Any) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Any:
+        if is_unavailable(err):
+            # One line, not a traceback per request while the database is away.
+            app.logger.warning("database unavailable on %s %s: %s", request.method,
+                               request.path, str(err).splitlines()[0] if str(err) else err)
+            return render(unavailable())
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         wrapped = AppError("Something went wrong on our side; it has been logged.",
                            code="internal_error")

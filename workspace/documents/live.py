@@ -169,6 +169,11 @@ class Registry:
         live = self._docs.get(document_id)
         return set(live.sids) if live else set()
 
+    def open_ids(self) -> list[int]:
+        """Documents someone in this process has open."""
+        with self._lock:
+            return [d for d, live in self._docs.items() if live.sids]
+
     def open_count(self) -> int:
         """Documents someone in this process has open."""
         return sum(1 for live in self._docs.values() if live.sids)

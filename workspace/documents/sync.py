@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pycrdt import merge_updates
+
 from workspace.auth.access import Need, can
 from workspace.auth.models import User
 from workspace.db import db
@@ -42,14 +44,28 @@ def authorize_join(user: User, document_id: int) -> Access:
                       can(s, user, document.workspace_id, Need.EDIT))
 
 
-def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes]:
+def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes | None]:
     """Merge what was stored since this process's live doc last looked
-    (another process may have accepted edits) and answer what the client lacks."""
+    (another process may have accepted edits) and answer what the client lacks.
+
+    The answer carries `news` too (or None): what this join found stored that
+    the live doc lacked, for the clients already in the room. Normally they
+    had it by relay; but a process killed between committing an update and
+    relaying it leaves it stored and relayed to no one, and its editor, on
+    reconnecting here, finds it already stored and does not send it again
+    (tests/faults/test_web_kill.py). Sending it twice is harmless (Yjs
+    updates are idempotent)."""
     live = registry.open(document_id, sid)
     with live.lock:
+        others = bool(live.sids - {sid})
         with db.reading() as s:
             loaded = store.load_for(s, document_id, live.mark, live.applied)
         live.absorb(loaded.mark, loaded.states, loaded.seqs, loaded.full)
+        news = None
+        if others and loaded.states:
+            # After a compaction (a full load) the snapshot may hold rows the
+            # room lacks, and only the whole state says which: rare.
+            news = live.doc.get_update() if loaded.full else merge_updates(*loaded.states)
         try:
             update = live.doc.get_update(state_vector or None)
         except Exception:
@@ -62,7 +78,7 @@ def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes]:
         tail = loaded.states[1:]
         store.note_usage(document_id, store.Usage(len(loaded.states[0]), len(tail),
                                                   sum(map(len, tail))))
-    return {"update": update, "state_vector": server_vector}
+    return {"update": update, "state_vector": server_vector, "news": news}
 
 
 def leave(document_id: int, sid: str) -> None:
@@ -163,3 +179,19 @@ def merge_into_live(document_id: int, update: bytes) -> None:
     if live is not None and not crdt.is_empty(update):
         with live.lock:
             live.apply(update, crdt.requirements_of(update))
+
+
+def catch_up(document_id: int) -> bytes | None:
+    """Merge into this process's live document what was stored since it last
+    looked, and return its whole state (None: nobody has it open here). For
+    a resync after relays may have been lost (realtime/message_queue.py)."""
+    live = registry.get(document_id)
+    if live is None or not live.sids:
+        return None
+    with live.lock:
+        with db.reading() as s:
+            loaded = store.load_for(s, document_id, live.mark, live.applied)
+        live.absorb(loaded.mark, loaded.states, loaded.seqs, loaded.full)
+        update = live.doc.get_update()
+    registry.weigh(live)
+    return update

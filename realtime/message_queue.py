@@ -1,0 +1,124 @@
+"""The Socket.IO message queue (Redis) between web processes, made to
+survive a Redis restart without losing document edits, and binary frames
+made to leave in one piece.
+
+Relays of `doc:update` between processes ride Redis pub/sub, which keeps
+nothing: what is published while Redis restarts, or while a process is not
+subscribed, is gone. python-socketio's RedisManager also resubscribes
+silently (redis-py reconnects a pub/sub connection on its own) or after a
+backoff of up to 60 s, so a process can miss relays without ever knowing.
+Measured with tests/faults/test_redis_restart.py: after a 2 s restart,
+editors on one process never again saw the edits made on the other.
+
+`ResyncingRedisManager` listens on a connection that does not reconnect on
+its own, retries within a second or two, and after every (re)subscribe
+calls `on_subscribed`: realtime/documents.py then sends each local document
+room the state stored meanwhile (Yjs updates are idempotent, so clients
+that had it lose nothing; those that missed a relay catch up).
+
+Binary events (a Yjs update, a join answer) are several Engine.IO packets:
+a header, then one per attachment. Two threads sending binary to the same
+client (a relay from the queue's thread and an ack from the client's own
+handler, or the resync above) could interleave them, and the client then
+decodes the wrong attachment or none. `serialise_binary_sends` puts each
+multi-packet send under one lock; a send only queues packets, so the lock is
+held for microseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import socketio
+
+log = logging.getLogger(__name__)
+
+BINARY_SEND_LOCK = threading.RLock()
+# Waits between attempts to resubscribe after Redis went away.
+RETRY_FIRST, RETRY_MAX = 0.2, 2.0
+
+
+class ResyncingRedisManager(socketio.RedisManager):
+    def __init__(self, url: str, channel: str,
+                 on_subscribed: Callable[[], None] | None = None) -> None:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # No silent reconnect: a lost connection must reach our loop below,
+        # which knows that a resubscribe needs a resync.
+        super().__init__(url, channel=channel,
+                         redis_options={"retry": Retry(NoBackoff(), 0),
+                                        "health_check_interval": 5})
+        self.on_subscribed = on_subscribed
+
+    def _redis_listen_with_retries(self) -> Iterator[dict[str, Any]]:  # pragma: no cover - I/O
+        wait, said = RETRY_FIRST, False
+        while True:
+            pubsub = None
+            try:
+                self._redis_connect()
+                pubsub = self.pubsub
+                pubsub.subscribe(self.channel)
+                if said:
+                    log.warning("Socket.IO message queue: Redis is back; resyncing documents")
+                wait, said = RETRY_FIRST, False
+                if self.on_subscribed is not None:
+                    threading.Thread(target=self._resync, name="socketio-resync",
+                                     daemon=True).start()
+                while True:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        yield message
+            except Exception as err:
+                if not said:  # once per outage, not once per retry
+                    log.warning("Socket.IO message queue: Redis lost (%s); resubscribing",
+                                str(err).splitlines()[0] if str(err) else type(err).__name__)
+                    said = True
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_MAX)
+            finally:
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):  # already broken
+                        pubsub.close()
+
+    def _resync(self) -> None:
+        try:
+            self.on_subscribed()  # type: ignore[misc]
+        except Exception:
+            log.exception("Socket.IO message queue: resync after resubscribe failed")
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("binary"):
+            with BINARY_SEND_LOCK:
+                return super()._handle_emit(message)
+        return super()._handle_emit(message)
+
+
+def serialise_binary_sends(server: socketio.Server) -> None:
+    """Make each multi-packet (binary) send to a client atomic; see above."""
+    send_packet = server._send_packet
+
+    def locked_send_packet(eio_sid: str, pkt: Any) -> None:
+        if pkt.packet_type in (socketio.packet.BINARY_EVENT, socketio.packet.BINARY_ACK):
+            with BINARY_SEND_LOCK:
+                return send_packet(eio_sid, pkt)
+        return send_packet(eio_sid, pkt)
+
+    server._send_packet = locked_send_packet  # type: ignore[method-assign]
+    manager = server.manager
+    if not isinstance(manager, ResyncingRedisManager):
+        # The in-process manager emits locally in `emit` itself.
+        emit = manager.emit
+
+        def locked_emit(event: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+            if socketio.packet.Packet.data_is_binary(data):
+                with BINARY_SEND_LOCK:
+                    return emit(event, data, *args, **kwargs)
+            return emit(event, data, *args, **kwargs)
+
+        manager.emit = locked_emit  # type: ignore[method-assign]
