@@ -8,11 +8,19 @@ server with the first request it hands over."""
 
 from __future__ import annotations
 
-import gc
-import os
-import sys
+if __name__ == "__main__":
+    # Serving: one greenlet per connection. The standard library is patched
+    # for gevent here, before anything else is imported (psycopg chooses how
+    # to wait when it is imported); see workspace/cooperative.py.
+    from workspace import cooperative
 
-from workspace.config import ConfigError
+    cooperative.patch()
+
+import gc  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from workspace.config import ConfigError  # noqa: E402
 
 
 def _migrating() -> bool:
@@ -23,10 +31,13 @@ def _migrating() -> bool:
 
 
 def _build():  # noqa: ANN202 - returns the Flask app
+    from workspace import cooperative
     from workspace.app import create_app
     from workspace.cli import register_cli
 
-    application = create_app(migrating=_migrating())
+    # gevent where the entry point patched first (`python wsgi.py`, gunicorn's
+    # workspace.gunicorn_worker), threading everywhere else.
+    application = create_app(migrating=_migrating(), async_mode=cooperative.mode())
     register_cli(application)
     return application
 
@@ -45,8 +56,7 @@ gc.freeze()
 
 
 def main() -> None:
-    from realtime import socketio
-    from workspace import serving
+    from workspace import server, serving
     from workspace.app import settings_of
     from workspace.demo import seed_demo
 
@@ -59,9 +69,12 @@ def main() -> None:
     # The feed pump, and without Redis the periodic jobs, run in this process.
     serving.start(app)
     print(f"JointLab on {settings.public_url} (database: {settings.database_url.split(':')[0]}, "
-          f"queue: {'redis' if settings.redis_url else 'in-process'})")
-    socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True,
-                 use_reloader=False, log_output=False)
+          f"queue: {'redis' if settings.redis_url else 'in-process'}, "
+          f"serving: {settings.async_mode})")
+    # gevent's WSGI server (WebSocket, TCP_NODELAY); SIGTERM closes every
+    # connection so clients reconnect elsewhere, stops the feed, and exits.
+    server.serve(app, settings.host, settings.port, settings.max_message_bytes,
+                 on_stop=lambda: serving.stop(app))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,17 @@
 """Socket.IO: connection auth, the live feed, document sync.
 
-Async mode is `threading`, chosen on purpose: the service layer uses blocking
-SQLAlchemy/psycopg and pycrdt (a native extension), which run as they are in
-threads; gevent would need monkey-patching of every driver, and eventlet is
-deprecated. Each connection costs a thread per transport, which the
-benchmarks in bench/ measure.
+The async mode is `Settings.async_mode`, set by the entry point: a serving
+process (`python wsgi.py`, gunicorn with workspace.gunicorn_worker) patches
+the standard library for gevent first and runs one greenlet per connection
+(workspace/cooperative.py, workspace/server.py); operator commands, workers
+and the tests' in-process servers run `threading`. The service layer is the
+same blocking code in both: under gevent its socket waits (psycopg, redis-py,
+SMTP, webhooks) yield to the hub.
+
+Under gevent, WebSocket frames are read and written by gevent-websocket
+(python-engineio uses it whenever it is installed; the server must then be
+gevent's WSGI server with its handler, which workspace/server.py provides);
+under threading by simple-websocket.
 """
 
 from __future__ import annotations
@@ -40,7 +47,9 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     """Socket.IO on the app; the feed pump is started by workspace.serving,
     only in processes that serve."""
     from realtime.message_queue import ResyncingRedisManager, serialise_binary_sends
+    from workspace import cooperative
 
+    cooperative.check(settings.async_mode)
     manager = None
     if settings.redis_url:
         # Our own Redis manager: after Redis comes back it re-sends each local
@@ -52,7 +61,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
                                         on_subscribed=lambda: resync_rooms(app))
     socketio.init_app(
         app,
-        async_mode="threading",
+        async_mode=settings.async_mode,
         # Always given (None: in-process): the SocketIO object is shared by
         # every app a test process builds, and keeps the options it was given.
         client_manager=manager,
@@ -84,7 +93,8 @@ def _without_websocket_compression(wsgi_app: Callable[..., Any]) -> Callable[...
     """Decline permessage-deflate by hiding the client's offer.
 
     simple-websocket (the threading mode's WebSocket server) accepts the
-    extension whenever a client offers it, and has no switch. Compressing each
+    extension whenever a client offers it, and has no switch (gevent-websocket,
+    under gevent, never accepts it). Compressing each
     small frame once per client was a third of the feed's fan-out CPU
     (bench/dashboard). Node's ws and socket.io leave it off by default for the
     same reason; our frames are small JSON events and Yjs updates.

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from realtime import clients, feed_limits, socketio
 from realtime.acks import handler
 from realtime.feed_limits import budget
+from workspace import cooperative
 from workspace.auth.access import Need, readable_workspace_ids, require_workspace
 from workspace.auth.models import User
 from workspace.db import db
@@ -189,7 +190,7 @@ class FeedPump:
         return {sid: sorted(ids) for sid, ids in lost.items()}
 
     def subscribe(self, sub: Subscription, user: User, after: int | None, by_seq: bool,
-                  handler_thread: threading.Thread) -> None:
+                  handler: Any) -> None:
         """Add (or replace) a subscription, within the caps; raises with
         nothing changed when over one or when the workspace is not readable."""
         with self.lock:
@@ -218,7 +219,7 @@ class FeedPump:
                 return
 
         def replay() -> None:
-            handler_thread.join(timeout=5)  # the ack goes out first
+            handler.join(timeout=5)  # the ack goes out first
             try:
                 with budget.slots:
                     self._replay(sub, after, by_seq)
@@ -350,7 +351,7 @@ def subscribe(payload: dict[str, Any]) -> dict[str, Any]:
     sub = Subscription(sid=client.sid, user_id=user.id, workspace_id=workspace_id,
                        allowed=set(), types=parse_types(types))
     pump.subscribe(sub, user, payload["after"], workspace_id is not None,
-                   threading.current_thread())
+                   cooperative.current_task())
     return {"high_water": pump.high_water}
 
 

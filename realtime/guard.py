@@ -24,12 +24,12 @@ sent `access:changed {reason, documents, workspaces}`.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import g
 
 from realtime import clients, socketio
+from workspace import cooperative
 from workspace.auth.credentials import recheck
 from workspace.auth.models import User
 from workspace.db import db
@@ -86,10 +86,10 @@ def authorize(client: clients.Client, scope: str | None) -> User:
 
 def _drop_after_ack(client: clients.Client, reason: str) -> None:
     client.ended = reason
-    handler_thread = threading.current_thread()
+    handler = cooperative.current_task()
 
     def later() -> None:
-        handler_thread.join(timeout=5)  # the refusal's ack goes out first
+        handler.join(timeout=5)  # the refusal's ack goes out first
         end_connection(client, reason)
 
     socketio.start_background_task(later)

@@ -63,6 +63,11 @@ class Settings:
     # in memory (memory is 1-8x that), and how many. DOCUMENT_CACHE_MAX_BYTES.
     document_cache_max_bytes: int = 64 * 1024 * 1024
     document_cache_max_docs: int = 1000
+    # Socket.IO's concurrency, chosen by the entry point, not the environment:
+    # `gevent` when it patched the standard library first (`python wsgi.py`,
+    # gunicorn with workspace.gunicorn_worker), `threading` otherwise
+    # (operator commands, workers, the tests' in-process servers).
+    async_mode: str = "threading"
     extra: dict = field(default_factory=dict)
 
     @property

@@ -1,7 +1,7 @@
 """Benchmark servers (run by bench/measurements/run.py, not by hand).
 
-Serves, in one process and the same way (Werkzeug's threaded server, as
-`python wsgi.py` does): the JointLab app with a seeded running trial, and a
+Serves, in one process and the same way (gevent's WSGI server, patched
+first, as `python wsgi.py` does): the JointLab app with a seeded running trial, and a
 bare Flask app whose only endpoint parses the same JSON. Prints one JSON line
 with the ports and tokens, then serves until killed.
 
@@ -13,20 +13,25 @@ load phase of the real server process. py-spy cannot attach on this machine.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
-from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+if __name__ == "__main__":
+    # As `python wsgi.py`: gevent, patched before anything else is imported.
+    from workspace import cooperative
+
+    cooperative.patch()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+
+from flask import Flask, jsonify, request  # noqa: E402
 
 
 def bare_app() -> Flask:
@@ -61,6 +66,7 @@ def fresh_database(url: str) -> None:
 
 
 def seeded_app():  # noqa: ANN201
+    from workspace import cooperative
     from workspace.app import create_app
     from workspace.auth.service import create_user
     from workspace.auth.tokens import create_token
@@ -78,7 +84,7 @@ def seeded_app():  # noqa: ANN201
     if os.environ.get("BENCH_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
         env["REDIS_NAMESPACE"] = os.environ.get("BENCH_REDIS_NAMESPACE", "jl-bench-measurements")
-    app = create_app(load_settings(env))
+    app = create_app(load_settings(env), async_mode=cooperative.mode())
     with db.transaction() as s:
         ent, uni = Organization(name="E", kind="enterprise"), Organization(name="U",
                                                                            kind="university")
@@ -147,16 +153,19 @@ def install_profiler(kind: str, out: str) -> None:
 def main() -> None:
     import logging
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log in the timing
+    from workspace.server import make_server
+
+    logging.getLogger("jointlab.server").setLevel(logging.CRITICAL)
     app, info, env = seeded_app()
     worker = start_worker(env) if env.get("REDIS_URL") else None
     if os.environ.get("BENCH_PROFILE"):
         install_profiler(os.environ["BENCH_PROFILE"],
                          os.environ.get("BENCH_PROFILE_OUT", "/tmp/jl-bench-profile"))
-    servers = {"app": make_server("127.0.0.1", 0, app, threaded=True),
-               "bare": make_server("127.0.0.1", 0, bare_app(), threaded=True)}
+    # No access log in the timing.
+    servers = {"app": make_server(app, "127.0.0.1", 0, 8 << 20, access_log=False),
+               "bare": make_server(bare_app(), "127.0.0.1", 0, 8 << 20, access_log=False)}
     for server in servers.values():
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server.start()
     info.update({f"{name}_port": server.server_port for name, server in servers.items()})
     print(json.dumps(info), flush=True)
     stopped = threading.Event()

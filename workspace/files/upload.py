@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -20,6 +20,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
+from workspace import cooperative
 from workspace.errors import BadRequest, PayloadTooLarge, ValidationFailed
 
 READ = 1024 * 1024
@@ -66,7 +67,7 @@ class _Sink:
         self.fh, self.max_bytes = fh, max_bytes
         self.digest = hashlib.sha256()
         self.size = 0
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
+        self._pool = cooperative.native_executor(1, "upload-hash")
         self._pending: Future[None] | None = None
 
     def write(self, data: bytes) -> None:

@@ -1,0 +1,114 @@
+"""Cooperative concurrency (gevent) for the processes that serve.
+
+A serving process (`python wsgi.py`, gunicorn with `workspace.gunicorn_worker`)
+runs one greenlet per connection instead of one OS thread: it calls `patch()`
+before anything else is imported, so sockets, locks, `time.sleep` and
+`threading.Thread` cooperate with gevent's hub, and psycopg (3.1.14 and later,
+imported after the patch) waits on the patched `select` instead of in C.
+Everything else (operator commands, RQ workers, the tests' in-process servers)
+is not patched and runs Socket.IO in `threading` mode.
+
+The mode is what the entry point did, not a guess from what is installed
+(`mode()`); `check(mode)` refuses a mismatch, which would block the hub on
+every database call.
+
+Under gevent, a greenlet that runs C code for long stalls every connection of
+the process. `offload` runs such work (Argon2 password hashing, which
+releases the GIL) on gevent's pool of native threads; elsewhere it is a plain
+call.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+GEVENT, THREADING = "gevent", "threading"
+
+
+def patch() -> None:
+    """Patch the standard library for gevent: call it first thing, before any
+    other import (psycopg decides how to wait when it is imported)."""
+    from gevent import monkey
+
+    monkey.patch_all()
+
+
+def patched() -> bool:
+    """Has this process been patched for gevent? Does not import gevent."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("socket"))
+
+
+def mode() -> str:
+    """The Socket.IO async mode the entry point chose by patching (or not)."""
+    return GEVENT if patched() else THREADING
+
+
+def check(async_mode: str) -> None:
+    """Refuse an async mode that does not match how this process started."""
+    from workspace.config import ConfigError
+
+    if async_mode not in (GEVENT, THREADING):
+        raise ConfigError(f"async mode must be gevent or threading, got {async_mode!r}")
+    if (async_mode == GEVENT) != patched():
+        raise ConfigError(
+            f"async mode {async_mode} in a process that is "
+            f"{'' if patched() else 'not '}patched for gevent: serve with `python wsgi.py` "
+            "or gunicorn -k workspace.gunicorn_worker.Worker")
+    if async_mode == GEVENT:
+        import psycopg.waiting
+
+        # psycopg chose its wait function when it was imported: a C wait
+        # (imported before the patch) would block the hub on every query.
+        if psycopg.waiting.wait is getattr(psycopg.waiting, "wait_c", None):
+            raise ConfigError("psycopg was imported before gevent patched the standard "
+                              "library; patch first (workspace.cooperative.patch)")
+
+
+def offload(func: Callable[..., T], *args: Any) -> T:
+    """Run `func(*args)` off the hub (a native thread) when serving under
+    gevent; here and now otherwise. For CPU-bound C code that releases the GIL."""
+    if not patched():
+        return func(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(func, args)
+
+
+def native_executor(workers: int, name: str) -> Any:
+    """A pool of native threads for C work that releases the GIL (hashing):
+    under gevent, `concurrent.futures`' threads would be greenlets on the hub."""
+    if patched():
+        from gevent.threadpool import ThreadPoolExecutor as NativeExecutor
+
+        return NativeExecutor(max_workers=workers)
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(workers, thread_name_prefix=name)
+
+
+def current_task() -> Any:
+    """The running greenlet (gevent) or thread: something a background task
+    can `join(timeout)` to wait until the current handler has returned (and
+    its Socket.IO ack is queued)."""
+    if patched():
+        import gevent
+
+        current = gevent.getcurrent()
+        if hasattr(current, "join"):
+            return current
+        return _Done()
+    import threading
+
+    return threading.current_thread()
+
+
+class _Done:
+    """A handle for a greenlet that cannot be joined (the hub): nothing to wait for."""
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
