@@ -69,14 +69,24 @@ def check(async_mode: str) -> None:
                               "library; patch first (workspace.cooperative.patch)")
 
 
+# Native threads for CPU-bound work, apart from the hub's own pool (DNS
+# lookups): one, so a burst of logins queues instead of taking every core
+# from the hub (Argon2 runs its 4 lanes on threads of its own).
+CPU_THREADS = 1
+_cpu_pool: Any = None
+
+
 def offload(func: Callable[..., T], *args: Any) -> T:
     """Run `func(*args)` off the hub (a native thread) when serving under
     gevent; here and now otherwise. For CPU-bound C code that releases the GIL."""
+    global _cpu_pool
     if not patched():
         return func(*args)
-    import gevent
+    if _cpu_pool is None:
+        from gevent.threadpool import ThreadPool
 
-    return gevent.get_hub().threadpool.apply(func, args)
+        _cpu_pool = ThreadPool(CPU_THREADS)
+    return _cpu_pool.apply(func, args)
 
 
 def native_executor(workers: int, name: str) -> Any:

@@ -105,7 +105,7 @@ def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
                 t.join()
         assert set(logins) == {200} and len(logins) >= 4
         # Generous bounds on a shared 2-core machine: prompt, not fast.
-        assert len(acks) >= 10, acks
+        assert len(acks) >= 5, acks
         assert statistics.median(acks) < 0.5, acks
         wait_for(lambda: len(reader.updates) == len(acks), timeout=15)
 
