@@ -107,11 +107,25 @@ class Handler(WebSocketHandler):
             ws.raw_read = _bounded(ws.raw_read, self.max_message_bytes + FRAME_OVERHEAD)
         return result
 
+    def read_requestline(self) -> str:
+        # Waiting here is an idle keep-alive connection: a shutdown closes
+        # those at once, and lets requests in flight finish.
+        idle = idle_connections(self.server)
+        idle.add(self)
+        try:
+            return super().read_requestline()
+        finally:
+            idle.discard(self)
+
     def log_request(self) -> None:
         # gevent-websocket sends request lines to a logger of its own that
         # prints nothing; ours goes through `logging` (redacted).
         if self.server.log is not None and "101" not in str(self.status):
             self.server.log.write(self.format_request())
+
+
+def idle_connections(server: Any) -> set[Handler]:
+    return server.__dict__.setdefault("jointlab_idle", set())
 
 
 def _access_logger() -> logging.Logger:
@@ -172,6 +186,8 @@ def close_clients(servers: list[Any], seconds: float) -> None:
     for server in servers:
         for client in list(getattr(server, "clients", {}).values()):
             closing.spawn(_close_websocket, client.ws)
+        for handler in list(idle_connections(server)):
+            _shut(handler.socket)
     # Long-polling clients (not upgraded): Engine.IO's close packet ends
     # their poll; socket.io-client reconnects on it.
     eio = getattr(socketio.server, "eio", None)
@@ -186,8 +202,12 @@ def _close_websocket(ws: Any) -> None:
     sock = getattr(getattr(ws, "handler", None), "socket", None)
     with contextlib.suppress(Exception):  # already gone
         ws.close(GOING_AWAY, b"server restarting")
+    # Without waiting for the client's close frame: its reader here ends
+    # now, not at the next ping timeout.
+    _shut(sock)
+
+
+def _shut(sock: Any) -> None:
     if sock is not None:
-        # Without waiting for the client's close frame: its reader here ends
-        # now, not at the next ping timeout.
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
