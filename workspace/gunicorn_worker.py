@@ -51,5 +51,13 @@ class Worker(GeventPyWSGIWorker):
         # SIGTERM: gunicorn stops accepting and waits for open connections;
         # WebSockets never end by themselves, so tell their clients to go.
         if self.alive:
-            gevent.spawn(close_clients, list(SERVERS), 2.0)
+            gevent.spawn(_stop_and_close, list(SERVERS))
         super().handle_exit(sig, frame)
+
+
+def _stop_and_close(servers: list[Any]) -> None:
+    # Stop accepting first (gunicorn would only a second later): a client
+    # reconnecting at once must reach another worker, not this one again.
+    for server in servers:
+        server.close()
+    close_clients(servers, 2.0)
