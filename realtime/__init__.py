@@ -47,9 +47,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     """Socket.IO on the app; the feed pump is started by workspace.serving,
     only in processes that serve."""
     from realtime.message_queue import ResyncingRedisManager, serialise_binary_sends
-    from workspace import cooperative
 
-    cooperative.check(settings.async_mode)
     manager = None
     if settings.redis_url:
         # Our own Redis manager: after Redis comes back it re-sends each local

@@ -50,6 +50,11 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     settings = settings or load_settings()
     if overrides:
         settings = settings.with_overrides(**overrides)
+    from workspace import cooperative
+
+    # Before anything is set up: gevent in a process that was not patched
+    # first would block on every database call (README, Serving model).
+    cooperative.check(settings.async_mode)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__, static_folder="../static", static_url_path="/static",

@@ -1,8 +1,9 @@
 """Co-editing benchmark driver (by hand, not part of the test suite).
 
 Servers, each pinned to core 0 (taskset), load generators pinned to core 1:
-  py   JointLab (`python wsgi.py`: Flask-SocketIO threading, every update
-       committed before its ack), on SQLite or on PostgreSQL + Redis;
+  py   JointLab (`python wsgi.py`: Flask-SocketIO on gevent since issue 14 (results
+       before it were threading), every update committed before its ack), on SQLite
+       or on PostgreSQL + Redis;
   sio  bench/coediting/node_server.mjs: socket.io 4.8, in-memory Y.Doc, the same doc:* events;
   yws  the stock y-websocket server (@y/websocket-server 0.1.1) with y-websocket clients.
 

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 import requests
 import socketio
 
@@ -177,3 +178,19 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
         _stop(first)
         if second is not None:
             _stop(second)
+
+
+def test_the_async_mode_must_match_how_the_process_started(settings):
+    """gevent in a process nobody patched would block on every database call:
+    refused at start with one line, like any bad setting."""
+    from workspace import cooperative
+    from workspace.app import create_app
+    from workspace.config import ConfigError
+
+    assert cooperative.mode() == "threading"  # the test process is not patched
+    with pytest.raises(ConfigError, match="not patched for gevent"):
+        create_app(settings, async_mode="gevent")
+    with pytest.raises(ConfigError, match="gevent or threading"):
+        cooperative.check("eventlet")
+    # Off gevent, offloading is a plain call.
+    assert cooperative.offload(sum, [1, 2]) == 3
