@@ -153,6 +153,8 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
                              reconnection_delay_max=0.5)
     connects: list[float] = []
     drops: list[tuple[float, str]] = []
+    replayed: list[dict] = []
+    client.on("event", replayed.append)
     client.on("connect", lambda: connects.append(time.monotonic()))
     client.on("disconnect", lambda reason=None: drops.append((time.monotonic(), str(reason))))
     try:
@@ -169,9 +171,17 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
         out = first.stdout.read()
         assert "Traceback" not in out, out
 
+        make.add_member(ws, make.user(name="Meanwhile"), "viewer")
         second, _ = _serve(settings, port)
         wait_for(lambda: len(connects) == 2 and client.connected, timeout=20)
-        assert client.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
+        # It resumes from its cursor: the replay (which waits for the
+        # subscribe handler's greenlet, so the ack goes first) brings what it missed.
+        replayed.clear()
+        assert client.call("feed:subscribe", {"workspace_id": ws.id, "after": 0},
+                           timeout=10)["ok"]
+        wait_for(lambda: any(e["type"] == "member.added" for e in replayed), timeout=15)
+        seqs = [e["seq"] for e in replayed]
+        assert seqs == list(range(1, len(seqs) + 1))
     finally:
         client.reconnection = False
         client.disconnect()
