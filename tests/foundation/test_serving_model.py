@@ -12,6 +12,7 @@ import socket
 import statistics
 import struct
 import subprocess
+import sys
 import threading
 import time
 
@@ -204,3 +205,33 @@ def test_the_async_mode_must_match_how_the_process_started(settings):
         cooperative.check("eventlet")
     # Off gevent, offloading is a plain call.
     assert cooperative.offload(sum, [1, 2]) == 3
+
+
+NODELAY_PROBE = """
+from workspace import cooperative
+cooperative.patch()
+import socket, requests
+from workspace import server
+seen = []
+class Probe(server.Handler):
+    def __init__(self, sock, *args, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+s = server.pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=Probe, log=None)
+s.start()
+assert requests.get(f"http://127.0.0.1:{s.server_port}/", timeout=10).text == "ok"
+print("NODELAY", seen)
+"""
+
+
+def test_accepted_sockets_send_small_frames_at_once():
+    """TCP_NODELAY on every accepted socket (gevent's server leaves Nagle on)."""
+    from tests.foundation.test_processes import ROOT
+
+    done = subprocess.run([sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, timeout=60,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "NODELAY [1]" in done.stdout
