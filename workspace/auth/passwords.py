@@ -17,9 +17,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("jointlab-timing-equaliser")
 
 
-# Argon2 is ~50 ms of C per call (it releases the GIL): under gevent it runs
-# on a native thread (cooperative.offload), so a login does not stall every
-# other connection of the process.
+# Argon2 is 64 MiB and 3 passes of C per call (it releases the GIL): under
+# gevent it runs on a native thread (cooperative.offload), so a login does not
+# stall every other connection of the process.
 def hash_password(password: str) -> str:
     return cooperative.offload(_hasher.hash, password)
 
