@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,10 +94,19 @@ def test_db_upgrade_brings_a_database_that_is_behind_up_to_date(settings):
         admin.dispose()
 
 
+def server_output(proc) -> str:
+    return Path(proc.log_path).read_text(encoding="utf-8", errors="replace")
+
+
 def _serve(settings, port):
+    # Output goes to a file, not a pipe nobody reads: a full pipe would stop
+    # the whole (cooperative) server at its next log line.
+    log = tempfile.NamedTemporaryFile(prefix=f"jl-serve-{port}-", suffix=".log", delete=False)
     proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
                             env=_env(settings, PORT=str(port)),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+    log.close()
+    proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
 
     def up():
@@ -105,7 +115,7 @@ def _serve(settings, port):
         except requests.RequestException:
             return proc.poll() is not None
     wait_for(up, timeout=30)
-    assert proc.poll() is None, proc.stdout.read()
+    assert proc.poll() is None, server_output(proc)
     return proc, url
 
 

@@ -23,7 +23,7 @@ import socketio
 from tests.conftest import free_port, wait_for
 from tests.documents.test_documents_api import statement_of
 from tests.foundation.live_access import Conn, insert_update
-from tests.foundation.test_processes import _serve
+from tests.foundation.test_processes import _serve, server_output
 
 
 def _stop(proc: subprocess.Popen) -> str:
@@ -170,7 +170,7 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
         first.wait(timeout=10)
         assert first.returncode == 0
         assert time.monotonic() - started < 8
-        out = first.stdout.read()
+        out = server_output(first)
         assert "Traceback" not in out, out
 
         make.add_member(ws, make.user(name="Meanwhile"), "viewer")
