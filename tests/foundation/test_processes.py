@@ -101,11 +101,11 @@ def server_output(proc) -> str:
 def _serve(settings, port):
     # Output goes to a file, not a pipe nobody reads: a full pipe would stop
     # the whole (cooperative) server at its next log line.
-    log = tempfile.NamedTemporaryFile(prefix=f"jl-serve-{port}-", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
-                            env=_env(settings, PORT=str(port)),
-                            stdout=log, stderr=subprocess.STDOUT, text=True)
-    log.close()
+    with tempfile.NamedTemporaryFile(prefix=f"jl-serve-{port}-", suffix=".log",
+                                     delete=False) as log:
+        proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
+                                env=_env(settings, PORT=str(port)),
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
     proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
 

@@ -30,10 +30,11 @@ def _stop(proc: subprocess.Popen) -> str:
     if proc.poll() is None:
         proc.terminate()
     try:
-        return proc.communicate(timeout=15)[0]
+        proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
-        return proc.communicate()[0]
+        proc.wait()
+    return server_output(proc)
 
 
 def _raw_websocket(port: int) -> socket.socket:
