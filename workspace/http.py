@@ -16,7 +16,7 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
-from workspace.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from workspace.errors import AppError, PayloadTooLarge, ValidationFailed
 from workspace.fields import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -58,9 +58,17 @@ class Operation:
     doc_body: dict[str, Any] | None = None
     doc_responses: dict[str, Any] | None = None
     query_token: bool = False
+    # Who may call the route at all, asked before a refused body is answered.
+    guard: Any = None
+    # The success answer's media types when it is not JSON: {type: schema}.
+    produces: dict[str, Any] | None = None
+    reads_body: bool = False
 
 
 OPERATIONS: list[Operation] = []
+# What a refused body or query is answered with (bad JSON, too large, invalid):
+# before saying so, the route's guard decides whether the caller may call it.
+BODY_ERRORS = (400, 413, 422)
 # Endpoint names of the feeds a calendar or Atom reader subscribes to: the only
 # routes that take an API token from `?token=` (readers cannot send headers).
 QUERY_TOKEN_ENDPOINTS: set[str] = set()
@@ -106,12 +114,9 @@ def load_json_body(max_bytes: int | None = None) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
-    try:
-        import json
+    from workspace import json_input
 
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("Request body is not valid JSON.", code="invalid_json") from None
+    return json_input.parse(raw)
 
 
 def _load(schema: Schema, data: Any) -> Any:
@@ -143,6 +148,9 @@ def endpoint(
     doc_body: dict[str, Any] | None = None,
     doc_responses: dict[str, Any] | None = None,
     query_token: bool = False,
+    need: Any = None,
+    guard: Any = None,
+    produces: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route.
 
@@ -153,16 +161,27 @@ def endpoint(
     `measurements:write`.
     query_token: a feed for calendar and Atom readers, which may pass the
     token as `?token=` (every other route refuses it there).
+    need / guard: who may call the route, decided before a bad body or query
+    is answered (workspace/auth/guards.py). Inside a workspace the guard comes
+    from the rule, with `need` (a Need, or a tuple: any of them) when it is
+    not READ for GET and EDIT otherwise; outside, `guard=` names it.
+    produces: the success answer's media types and schemas when it is not JSON
+    (a calendar, a feed, a PDF, a spreadsheet).
     """
     if scope == "default":
         scope = "read" if method == "GET" else "write"
     if paginated and query is None:
         query = PageQuerySchema()
 
+    from workspace.auth import guards
+
+    route_guard = guard or guards.for_rule(rule, method, need)
+
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(
             Operation(rule, method, summary, body, query, response, status, paginated, scope,
-                      tag, limits, doc_body, doc_responses, query_token)
+                      tag, limits, doc_body, doc_responses, query_token, route_guard,
+                      produces, raw_body or body is not None or doc_body is not None)
         )
 
         @functools.wraps(view)
@@ -173,13 +192,20 @@ def endpoint(
                 require_scope(scope)
             else:
                 protect_anonymous_write()
-            if query is not None:
-                kwargs["query"] = _load(query, request.args.to_dict())
-            if body is not None:
-                kwargs["data"] = _load(body, load_json_body())
-            elif raw_body:
-                kwargs["payload"] = load_json_body()
-            result = view(**kwargs)
+            try:
+                if query is not None:
+                    kwargs["query"] = _load(query, request.args.to_dict())
+                if body is not None:
+                    kwargs["data"] = _load(body, load_json_body())
+                elif raw_body:
+                    kwargs["payload"] = load_json_body()
+                # Views that read their body themselves (uploads, one object
+                # or a list) refuse it inside: the same rule applies to them.
+                result = view(**kwargs)
+            except AppError as err:
+                if err.status in BODY_ERRORS and scope is not None and route_guard is not None:
+                    _decide_access(route_guard, kwargs)
+                raise
             if isinstance(result, tuple) or hasattr(result, "status_code"):
                 return result
             return _render(result, response, paginated, status)
@@ -191,6 +217,16 @@ def endpoint(
         return wrapper
 
     return decorator
+
+
+def _decide_access(guard: Callable[..., None], kwargs: dict[str, Any]) -> None:
+    """Raise what the caller would get with a valid body if it may not call
+    the route (SPEC v1.1: access is decided before the body is validated)."""
+    from workspace.auth.current import require_user
+    from workspace.db import db
+
+    with db.reading() as s:
+        guard(s, require_user(), kwargs)
 
 
 def _render(result: Any, schema: Schema | None, paginated: bool, status: int) -> Any:

@@ -4,6 +4,7 @@ marshmallow schemas that validate requests."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from apispec import APISpec
@@ -92,26 +93,87 @@ def build_spec() -> dict[str, Any]:
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}, {"cookie": []}]
+    _numeric_bounds(document)
     return document
 
 
+def _numeric_bounds(node: Any) -> None:
+    """apispec writes a Decimal field's bounds as its serialized form (a string,
+    for `as_string` fields); JSON Schema bounds are numbers."""
+    if isinstance(node, dict):
+        for key in ("minimum", "maximum"):
+            if isinstance(node.get(key), str | Decimal):
+                number = Decimal(node[key])
+                node[key] = int(number) if number == number.to_integral_value() \
+                    else float(number)
+        for value in node.values():
+            _numeric_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _numeric_bounds(value)
+
+
+# Every refusal a route can give, by what the route takes; each is the error
+# envelope. A status a route gives and its entry does not list is a bug that
+# tests/fuzz (schemathesis, status-code conformance) reports.
+ERRORS = {
+    "400": "Not JSON, JSON nested too deeply, a token in the URL where none is taken, or "
+           "a cookie write without its CSRF token",
+    "401": "No valid credentials: log in or send an API token",
+    "403": "Not allowed: the caller's role in the workspace, or the token's scope",
+    "404": "No such row, or one the caller may not see (the same answer)",
+    "409": "The request conflicts with the current state (the message says which)",
+    "413": "The body is larger than the route's limit",
+    "422": "Invalid input: `fields` names each field and what is wrong",
+    "429": "Too many attempts: wait for Retry-After seconds",
+    "503": "The database or Redis cannot be reached right now: retry later",
+}
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _error_codes(op: Any) -> list[str]:
+    codes = ["503"]
+    authenticated = op.scope is not None
+    if authenticated:
+        codes += ["400", "401", "403"]
+    if "<" in op.rule:
+        codes.append("404")
+    if op.reads_body:
+        codes += ["400", "413", "422"]
+    if op.query is not None:
+        codes += ["400", "422"]
+    if op.method != "GET" and authenticated:
+        codes.append("409")
+    return sorted(set(codes))
+
+
 def _responses(op: Any) -> dict[str, Any]:
-    error = {"description": "Error", "content": {"application/json": {"schema": "Error"}}}
-    responses: dict[str, Any] = {"4XX": error}
-    if op.response is None:
+    error = {"content": {"application/json": {"schema": "Error"}}}
+    responses: dict[str, Any] = {code: {"description": ERRORS[code], **error}
+                                 for code in _error_codes(op)}
+    if op.produces:
+        content = {media: {"schema": schema} for media, schema in op.produces.items()}
+        responses[str(op.status)] = {"description": "OK", "content": content}
+    elif op.response is None:
         if not op.doc_responses:
             responses[str(op.status if op.status != 200 else 204)] = {"description": "Done"}
-        return {**responses, **(op.doc_responses or {})}
-    if op.paginated:
-        schema = {"type": "object", "properties": {
-            "items": {"type": "array", "items": op.response},
-            "next_cursor": {"type": "string", "nullable": True},
-        }}
     else:
-        schema = op.response
-    responses[str(op.status)] = {"description": "OK",
-                                 "content": {"application/json": {"schema": schema}}}
-    return {**responses, **(op.doc_responses or {})}
+        if op.paginated:
+            schema = {"type": "object", "required": ["items", "next_cursor"], "properties": {
+                "items": {"type": "array", "items": op.response},
+                "next_cursor": {"type": "string", "nullable": True},
+            }}
+        else:
+            schema = op.response
+        responses[str(op.status)] = {"description": "OK",
+                                     "content": {"application/json": {"schema": schema}}}
+    for code, answer in (op.doc_responses or {}).items():
+        # A route's own words for a refusal; its body is the error envelope
+        # unless the route says otherwise (416 and 304 have none).
+        if code.startswith(("4", "5")) and code != "416":
+            answer = {**answer, "content": error["content"]}
+        responses[code] = answer
+    return responses
 
 
 _cache: dict[str, Any] = {}

@@ -25,6 +25,8 @@ class Need(Enum):
     MANAGE = "manage"    # members, webhooks, the workspace itself
     ADD_MEMBER = "add_member"  # owners, and managers who oversee the workspace
     SET_STATUS = "set_status"  # a milestone missed or open again: owners and overseers
+    FUND = "fund"  # a milestone's funding: the managers overseeing it (and admins)
+    EVIDENCE = "evidence"  # evidence packs: owners and overseers
 
 
 def membership_role(session: Session, user: User, workspace_id: int) -> str | None:
@@ -60,7 +62,9 @@ def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> 
         return role is not None
     if need is Need.EDIT:
         return role in ("owner", "editor")
-    if need in (Need.ADD_MEMBER, Need.SET_STATUS):
+    if need is Need.FUND:
+        return is_overseer
+    if need in (Need.ADD_MEMBER, Need.SET_STATUS, Need.EVIDENCE):
         return role == "owner" or is_overseer
     return role == "owner"
 

@@ -2,8 +2,8 @@ from flask import g, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from workspace.auth import guards, service, tokens
 from workspace.auth import pages as _pages  # noqa: F401  (registers /settings/password)
-from workspace.auth import service, tokens
 from workspace.auth import tokens_pages as _tokens_pages  # noqa: F401  (/account/tokens)
 from workspace.auth.current import (
     current_session_id,
@@ -66,7 +66,8 @@ def update_me(data: dict) -> object:
     return _me(user)
 
 
-@endpoint("/me/password", "POST", summary="Change my password (the current one is required); "
+@endpoint("/me/password", "POST", guard=guards.browser_sessions,
+          summary="Change my password (the current one is required); "
           "my other sessions end, this one stays signed in with a new CSRF token. Cookie "
           "sessions only: API tokens get 403 session_required",
           tag="auth", body=PasswordChangeSchema(), response=MeSchema(),
@@ -115,7 +116,8 @@ def revoke_token(token_id: int) -> object:
     return None
 
 
-@endpoint("/users", summary="List users (admins)", tag="users", response=UserSchema(),
+@endpoint("/users", guard=guards.admins,
+          summary="List users (admins)", tag="users", response=UserSchema(),
           paginated=True)
 def list_users(query: dict) -> object:
     if not require_user().is_admin:
@@ -125,7 +127,7 @@ def list_users(query: dict) -> object:
     return page_of(rows, query["limit"])
 
 
-@endpoint("/users", "POST", summary="Create a user (admins)", tag="users",
+@endpoint("/users", "POST", guard=guards.admins, summary="Create a user (admins)", tag="users",
           body=UserCreateSchema(), response=UserSchema(), status=201)
 def create_user(data: dict) -> object:
     with db.transaction() as s:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import session as cookie
 from marshmallow import ValidationError
 
-from workspace.auth import devices, service, sessions
+from workspace.auth import devices, guards, service, sessions
 from workspace.auth import sessions_pages as _pages  # noqa: F401  (/account/sessions)
 from workspace.auth.current import current_session_id, require_user
 from workspace.auth.models import UserSession
@@ -52,7 +52,8 @@ ACTIVE_BODY = {"type": "object", "required": ["active"], "additionalProperties":
                "properties": {"active": {"type": "boolean"}}}
 
 
-@endpoint("/users/<int:user_id>", "PATCH", summary="Disable or re-enable a user (admins): "
+@endpoint("/users/<int:user_id>", "PATCH", guard=guards.admins,
+          summary="Disable or re-enable a user (admins): "
           "disabling ends their sessions, stops their tokens and closes their live "
           "connections at once", tag="users", raw_body=True, doc_body=ACTIVE_BODY,
           response=UserSchema())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.documents import comments, render, service
@@ -66,7 +67,7 @@ def put_text(document_id: int, data: dict) -> Any:
     return payload
 
 
-@endpoint("/documents/<int:document_id>/preview", "POST",
+@endpoint("/documents/<int:document_id>/preview", "POST",need=Need.READ,
           summary="Render Markdown as sanitised HTML (the editor's preview)", tag="documents",
           body=TextSchema(), response=PreviewSchema(), scope="read", limits=TEXT_LIMIT)
 def preview(document_id: int, data: dict) -> Any:
@@ -87,7 +88,8 @@ def list_comments(document_id: int, query: dict) -> Page:
     return page_of(rows, query["limit"], key=lambda c: c["id"])
 
 
-@endpoint("/documents/<int:document_id>/comments", "POST", summary="Comment, maybe on a range",
+@endpoint("/documents/<int:document_id>/comments", "POST", need=Need.COMMENT,
+          summary="Comment, maybe on a range",
           tag="comments", body=CommentCreateSchema(), response=CommentSchema(), status=201,
           limits="body: 1 to 10,000 characters; anchor {from, to} in characters")
 def create_comment(document_id: int, data: dict) -> Any:

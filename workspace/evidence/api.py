@@ -9,6 +9,7 @@ from flask import Response
 
 from jobs import schedule
 from workspace import health
+from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
@@ -29,7 +30,8 @@ def get_funding(milestone_id: int) -> Any:
         return service.get_tranche(s, require_user(), milestone_id)
 
 
-@endpoint("/milestones/<int:milestone_id>/funding", "PUT", summary="Set a milestone's funding "
+@endpoint("/milestones/<int:milestone_id>/funding", "PUT", need=Need.FUND,
+          summary="Set a milestone's funding "
           "tranche (admins and overseeing managers); released when the milestone is reached",
           tag="funding", body=TrancheUpdateSchema(), response=TrancheSchema())
 def put_funding(milestone_id: int, data: dict) -> Any:
@@ -38,22 +40,28 @@ def put_funding(milestone_id: int, data: dict) -> Any:
                                    data["currency"])
 
 
-@endpoint("/milestones/<int:milestone_id>/funding", "DELETE", summary="Remove a milestone's "
+@endpoint("/milestones/<int:milestone_id>/funding", "DELETE", need=Need.FUND,
+          summary="Remove a milestone's "
           "funding tranche", tag="funding")
 def delete_funding(milestone_id: int) -> Any:
     with db.transaction() as s:
         service.delete_tranche(s, require_user(), milestone_id)
 
 
-@endpoint("/milestones/<int:milestone_id>/evidence", summary="The acceptance evidence pack's "
+@endpoint("/milestones/<int:milestone_id>/evidence", need=Need.EVIDENCE,
+          summary="The acceptance evidence pack's "
           "state and hashes (leads and managers)", tag="funding", response=EvidencePackSchema())
 def get_evidence(milestone_id: int) -> Any:
     with db.reading() as s:
         return service.pack_payload(service.get_pack(s, require_user(), milestone_id))
 
 
-@endpoint("/milestones/<int:milestone_id>/evidence.pdf", summary="Download the acceptance "
-          "evidence pack (PDF)", tag="funding")
+@endpoint("/milestones/<int:milestone_id>/evidence.pdf", need=Need.EVIDENCE,
+          summary="Download the acceptance "
+          "evidence pack (PDF)", tag="funding",
+          produces={"application/pdf": {"type": "string", "format": "binary"}},
+          doc_responses={"409": {"description": "`evidence_pending`: still being made",
+                                 "content": {"application/json": {"schema": "Error"}}}})
 def download_evidence(milestone_id: int) -> Any:
     with db.reading() as s:
         pack = service.get_pack(s, require_user(), milestone_id)

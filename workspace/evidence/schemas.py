@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from workspace.fields import UTCDateTime
@@ -11,9 +13,12 @@ class TrancheSchema(Schema):
 
 
 class TrancheUpdateSchema(Schema):
+    # 0.01, not "above 0": the same amounts (two places are kept, so 0.004 is
+    # 0.00), and a bound the OpenAPI document can state as it is.
     amount = fields.Decimal(required=True, places=2, as_string=True,
-                            validate=validate.Range(min=0, max=10**15, min_inclusive=False),
-                            metadata={"description": "Positive, at most 2 decimals kept"})
+                            validate=validate.Range(min=Decimal("0.01"), max=10**15),
+                            metadata={"description": "At least 0.01, at most 10^15; two "
+                                                     "decimals kept"})
     currency = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY, EUR or USD."))
 

@@ -44,7 +44,11 @@ def get_export(task_id: str) -> Any:
 
 
 @endpoint("/exports/<string:task_id>/download", summary="Download a finished export",
-          tag="dashboard")
+          tag="dashboard",
+          produces={"text/csv": {"type": "string"},
+                    MIMETYPES["xlsx"]: {"type": "string", "format": "binary"}},
+          doc_responses={"409": {"description": "`export_pending`: not finished yet",
+                                 "content": {"application/json": {"schema": "Error"}}}})
 def download_export(task_id: str) -> Any:
     with db.reading() as s:
         task = service.get_task(s, require_user(), task_id)

@@ -30,7 +30,7 @@ def _newest(session: Any, readable: Any) -> list[Event]:
 
 @endpoint("/feed.atom", summary="The milestone feed (milestone.*, statement.agreed, "
           "trial.completed) as Atom; readers pass ?token= with a read token", tag="events",
-          query_token=True)
+          query_token=True, produces={"application/atom+xml": {"type": "string"}})
 def feed_atom() -> Any:
     user = require_user()
     with db.reading() as s:
@@ -47,7 +47,7 @@ def feed_atom() -> Any:
 
 @endpoint("/milestones.ics", summary="Every milestone of the workspaces I oversee as "
           "iCalendar (subscribe with ?token= holding a read token)", tag="milestones",
-          query_token=True)
+          query_token=True, produces={"text/calendar": {"type": "string"}})
 def portfolio_calendar() -> Any:
     user = require_user()
     with db.reading() as s:

@@ -97,8 +97,9 @@ def get_file(file_id: int) -> Any:
 @endpoint("/files/<int:file_id>/content", summary="The file's bytes: ETag / If-None-Match "
           "(304), Range (206, 416), Content-Disposition with the name; only images, PDF "
           "and plain text are shown inline, everything else is a download", tag="files",
-          doc_responses={"200": {"description": "The bytes",
-                                 "content": {"application/octet-stream": {}}},
+          doc_responses={"200": {"description": "The bytes, with the file's own type",
+                                 "content": {"*/*": {"schema": {"type": "string",
+                                                                "format": "binary"}}}},
                          "206": {"description": "The requested range"},
                          "304": {"description": "Not modified (If-None-Match)"},
                          "416": {"description": "Range not satisfiable"}})

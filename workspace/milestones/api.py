@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, current_app
 
 from jobs import schedule
-from workspace.auth.access import require_workspace
+from workspace.auth.access import Need, require_workspace
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, endpoint
@@ -39,7 +39,7 @@ def create_milestone(workspace_id: int, data: dict) -> Any:
         return service.payloads(s, [m])[0]
 
 
-@endpoint("/milestones/<int:milestone_id>", "PATCH",
+@endpoint("/milestones/<int:milestone_id>", "PATCH",need=(Need.EDIT, Need.SET_STATUS),
           summary="Change a milestone; owners and program managers may set status missed "
                   "(or open again)", tag="milestones", body=MilestoneUpdateSchema(),
           response=MilestoneSchema())

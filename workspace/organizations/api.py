@@ -1,3 +1,4 @@
+from workspace.auth import guards
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import cursor_int, endpoint, page_of
@@ -13,7 +14,8 @@ def list_organizations(query: dict) -> object:
     return page_of(rows, query["limit"])
 
 
-@endpoint("/organizations", "POST", summary="Create an organization (admins, managers)",
+@endpoint("/organizations", "POST", guard=guards.creators,
+          summary="Create an organization (admins, managers)",
           tag="organizations", body=OrganizationCreateSchema(), response=OrganizationSchema(),
           status=201)
 def create_organization(data: dict) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from workspace.auth import portfolio_hook
+from workspace.auth import guards, portfolio_hook
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import endpoint
@@ -31,7 +31,8 @@ def get_portfolio(user_id: int) -> Any:
         return service.get_portfolio(s, require_user(), user_id)
 
 
-@endpoint("/managers/<int:user_id>/portfolio", "PUT", summary="Assign a manager the workspaces "
+@endpoint("/managers/<int:user_id>/portfolio", "PUT", guard=guards.portfolio_setters,
+          summary="Assign a manager the workspaces "
           "they oversee, by organization and by hand (admins)", tag="portfolios",
           body=PortfolioUpdateSchema(), response=PortfolioSchema(),
           limits="at most 5000 ids in each list")

@@ -104,7 +104,9 @@ def get_trial(trial_id: int) -> Any:
 @endpoint("/trials/<int:trial_id>", "PATCH",
           summary="Edit a trial or move its status (planned → running → completed | aborted). "
                   "Send If-Match with the ETag: a stale one gets 412", tag="trials",
-          body=TrialUpdateSchema(), response=TrialSchema())
+          body=TrialUpdateSchema(), response=TrialSchema(),
+          doc_responses={"412": {"description": "If-Match holds a stale ETag",
+                                 "content": {"application/json": {"schema": "Error"}}}})
 def update_trial(trial_id: int, data: dict) -> Any:
     with db.transaction() as s:
         trial = service.update_trial(s, require_user(), trial_id, data,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from workspace.app import settings_of
+from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, PageQuerySchema, cursor_int, endpoint, page_of
@@ -28,7 +29,8 @@ def delivery_payloads(s: object, rows: list) -> list[dict]:
     return [{**{f: getattr(d, f) for f in FIELDS}, "attempts": attempts[d.id]} for d in rows]
 
 
-@endpoint("/workspaces/<int:workspace_id>/webhooks", summary="Webhooks of a workspace",
+@endpoint("/workspaces/<int:workspace_id>/webhooks", need=Need.MANAGE,
+          summary="Webhooks of a workspace",
           tag="webhooks", response=WebhookSchema(), paginated=True)
 def list_webhooks(workspace_id: int, query: dict) -> object:
     with db.reading() as s:
@@ -37,7 +39,8 @@ def list_webhooks(workspace_id: int, query: dict) -> object:
         return page_of(rows[: query["limit"] + 1], query["limit"])
 
 
-@endpoint("/workspaces/<int:workspace_id>/webhooks", "POST", summary="Add a webhook",
+@endpoint("/workspaces/<int:workspace_id>/webhooks", "POST", need=Need.MANAGE,
+          summary="Add a webhook",
           tag="webhooks", body=WebhookCreateSchema(), response=WebhookWithSecretSchema(),
           status=201,
           limits="url up to 2048 characters; 1 to 50 event types")
@@ -48,14 +51,15 @@ def create_webhook(workspace_id: int, data: dict) -> object:
         return {**WebhookSchema().dump(hook), "secret": secret}
 
 
-@endpoint("/webhooks/<int:webhook_id>", summary="A webhook", tag="webhooks",
+@endpoint("/webhooks/<int:webhook_id>", need=Need.MANAGE, summary="A webhook", tag="webhooks",
           response=WebhookSchema())
 def get_webhook(webhook_id: int) -> object:
     with db.reading() as s:
         return service.get_webhook(s, require_user(), webhook_id)
 
 
-@endpoint("/webhooks/<int:webhook_id>", "PATCH", summary="Turn a webhook on or off, or "
+@endpoint("/webhooks/<int:webhook_id>", "PATCH", need=Need.MANAGE,
+          summary="Turn a webhook on or off, or "
           "change its events", tag="webhooks", body=WebhookUpdateSchema(),
           response=WebhookSchema())
 def update_webhook(webhook_id: int, data: dict) -> object:
@@ -63,14 +67,16 @@ def update_webhook(webhook_id: int, data: dict) -> object:
         return service.update_webhook(s, require_user(), webhook_id, data)
 
 
-@endpoint("/webhooks/<int:webhook_id>", "DELETE", summary="Delete a webhook", tag="webhooks")
+@endpoint("/webhooks/<int:webhook_id>", "DELETE", need=Need.MANAGE,
+          summary="Delete a webhook", tag="webhooks")
 def delete_webhook(webhook_id: int) -> object:
     with db.transaction() as s:
         service.delete_webhook(s, require_user(), webhook_id)
     return None
 
 
-@endpoint("/webhooks/<int:webhook_id>/rotate-secret", "POST", summary="Rotate the secret; "
+@endpoint("/webhooks/<int:webhook_id>/rotate-secret", "POST", need=Need.MANAGE,
+          summary="Rotate the secret; "
           "the old one keeps signing for 24 hours", tag="webhooks",
           response=WebhookWithSecretSchema())
 def rotate_secret(webhook_id: int) -> object:
@@ -79,7 +85,8 @@ def rotate_secret(webhook_id: int) -> object:
         return {**WebhookSchema().dump(hook), "secret": secret}
 
 
-@endpoint("/webhooks/<int:webhook_id>/ping", "POST", summary="Send a test delivery",
+@endpoint("/webhooks/<int:webhook_id>/ping", "POST", need=Need.MANAGE,
+          summary="Send a test delivery",
           tag="webhooks", response=DeliverySchema(), status=202)
 def ping(webhook_id: int) -> object:
     with db.transaction() as s:
@@ -87,7 +94,8 @@ def ping(webhook_id: int) -> object:
         return delivery_payloads(s, [delivery])[0]
 
 
-@endpoint("/webhooks/<int:webhook_id>/deliveries", summary="Delivery log, newest first",
+@endpoint("/webhooks/<int:webhook_id>/deliveries", need=Need.MANAGE,
+          summary="Delivery log, newest first",
           tag="webhooks", response=DeliverySchema(), paginated=True, query=PageQuerySchema())
 def list_deliveries(webhook_id: int, query: dict) -> object:
     with db.reading() as s:
@@ -97,14 +105,16 @@ def list_deliveries(webhook_id: int, query: dict) -> object:
         return Page(delivery_payloads(s, page.items), page.next_cursor)
 
 
-@endpoint("/deliveries/<int:delivery_id>", summary="One delivery with its attempts",
+@endpoint("/deliveries/<int:delivery_id>", need=Need.MANAGE,
+          summary="One delivery with its attempts",
           tag="webhooks", response=DeliverySchema())
 def get_delivery(delivery_id: int) -> object:
     with db.reading() as s:
         return delivery_payloads(s, [service.get_delivery(s, require_user(), delivery_id)])[0]
 
 
-@endpoint("/deliveries/<int:delivery_id>/redeliver", "POST", summary="Send a delivery again "
+@endpoint("/deliveries/<int:delivery_id>/redeliver", "POST", need=Need.MANAGE,
+          summary="Send a delivery again "
           "with the same webhook-id", tag="webhooks", response=DeliverySchema(), status=202)
 def redeliver(delivery_id: int) -> object:
     with db.transaction() as s:

@@ -1,3 +1,5 @@
+from workspace.auth import guards
+from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import cursor_int, endpoint, page_of
@@ -30,7 +32,8 @@ def list_workspaces(query: dict) -> object:
     return page
 
 
-@endpoint("/workspaces", "POST", summary="Create a workspace after a match", tag="workspaces",
+@endpoint("/workspaces", "POST", guard=guards.creators,
+          summary="Create a workspace after a match", tag="workspaces",
           body=WorkspaceCreateSchema(), response=WorkspaceSchema(), status=201)
 def create_workspace(data: dict) -> object:
     user = require_user()
@@ -49,7 +52,8 @@ def get_workspace(workspace_id: int) -> object:
         return _with_role(s, user, require_workspace(s, user, workspace_id))
 
 
-@endpoint("/workspaces/<int:workspace_id>", "PATCH", summary="Change title, summary or status",
+@endpoint("/workspaces/<int:workspace_id>", "PATCH", need=Need.MANAGE,
+          summary="Change title, summary or status",
           tag="workspaces", body=WorkspaceUpdateSchema(), response=WorkspaceSchema())
 def update_workspace(workspace_id: int, data: dict) -> object:
     user = require_user()
@@ -67,7 +71,8 @@ def list_members(workspace_id: int, query: dict) -> object:
         return Page([service.member_payload(m) for m in rows], None)
 
 
-@endpoint("/workspaces/<int:workspace_id>/members", "POST", summary="Add a member",
+@endpoint("/workspaces/<int:workspace_id>/members", "POST", need=Need.ADD_MEMBER,
+          summary="Add a member",
           tag="members", body=MemberCreateSchema(), response=MemberSchema(), status=201,
           doc_responses={"409": {"description": "`already_member`: the person is already a "
                                                 "member; nothing changes (use PATCH to change "
@@ -79,7 +84,7 @@ def add_member(workspace_id: int, data: dict) -> object:
         return service.member_payload(member)
 
 
-@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "PATCH",
+@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "PATCH",need=Need.MANAGE,
           summary="Change a member's role (owners)", tag="members", body=MemberRoleSchema(),
           response=MemberSchema(),
           doc_responses={"409": {"description": "`last_owner`: the only owner cannot be "
@@ -91,7 +96,7 @@ def change_member_role(workspace_id: int, user_id: int, data: dict) -> object:
         return service.member_payload(member)
 
 
-@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "DELETE",
+@endpoint("/workspaces/<int:workspace_id>/members/<int:user_id>", "DELETE",need=Need.MANAGE,
           summary="Remove a member", tag="members")
 def remove_member(workspace_id: int, user_id: int) -> object:
     with db.transaction() as s:
