@@ -37,7 +37,10 @@ def _me(user: object) -> dict:
 @endpoint("/auth/login", "POST", summary="Log in; sets the session cookie", tag="auth",
           body=LoginSchema(), response=MeSchema(), scope=None,
           limits="20 failed attempts a minute per address; after 3 failures on one account "
-                 "from one address, that address waits 1 s, 2 s, 4 s… (429 with Retry-After)")
+                 "from one address, that address waits 1 s, 2 s, 4 s… (429 with Retry-After)",
+          doc_responses={"401": {"description": "`invalid_credentials` or `account_disabled`"},
+                         "429": {"description": "Too many failed attempts: wait Retry-After "
+                                                "seconds"}})
 def login(data: dict) -> object:
     with db.reading() as s:
         user = service.authenticate(s, data["email"], data["password"],
@@ -71,7 +74,9 @@ def update_me(data: dict) -> object:
           "my other sessions end, this one stays signed in with a new CSRF token. Cookie "
           "sessions only: API tokens get 403 session_required",
           tag="auth", body=PasswordChangeSchema(), response=MeSchema(),
-          limits="wrong current passwords are throttled like logins (429 with Retry-After)")
+          limits="wrong current passwords are throttled like logins (429 with Retry-After)",
+          doc_responses={"429": {"description": "Too many wrong current passwords: wait "
+                                                "Retry-After seconds"}})
 def change_password(data: dict) -> object:
     user = require_user()
     if g.token_scopes is not None:
