@@ -17,6 +17,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from realtime import on
+from workspace import json_input
 from workspace.errors import AppError, is_out_of_range, is_unavailable, out_of_range, unavailable
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read") -> Ca
 
             try:
                 authorize(clients.current(), scope)
+                # Nesting too deep or text that is not Unicode: refused as REST
+                # refuses it, before any schema or handler meets it.
+                json_input.check(payload)
                 if schema is not None:
                     if not isinstance(payload, dict):
                         return error_ack(AppError("Expected an object.", code="validation_failed"))

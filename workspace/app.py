@@ -100,6 +100,9 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
 
     throttle.configure(settings.redis_url or "memory://", settings.redis_namespace)
     register_error_handlers(app)
+    from workspace import json_input
+
+    json_input.install(app)
     init_i18n(app)
     from workspace import health
 

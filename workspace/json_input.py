@@ -6,12 +6,18 @@ thousands of levels deep (Python's parser, marshmallow and every later
 lone surrogate (`"\\ud800"` is valid JSON, but not Unicode: no database,
 mail or XML output can encode it). Both are refused here, for REST bodies and
 Socket.IO payloads alike, so no handler meets them.
+
+Query strings and form posts carry text percent-encoded: bytes that are not
+UTF-8 there (`%ED%A0%80`, a surrogate's encoding, or `%FF`) are kept by
+Werkzeug as the literal `%ED%A0%80`, which would be stored as if the client
+meant it. `check_urlencoded` refuses them with the same 422.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from workspace.errors import BadRequest, ValidationFailed
 
@@ -70,3 +76,36 @@ def check(value: Any) -> None:
 def _invalid_text(path: tuple[str, ...]) -> ValidationFailed:
     name = ".".join(path) or "_schema"
     return ValidationFailed("Some fields are invalid.", fields={name: [SURROGATE_MESSAGE]})
+
+
+def check_urlencoded(raw: bytes, where: str = "") -> None:
+    """Each name and value of `a=1&b=2` must be UTF-8 once percent-decoded;
+    else a 422 naming the field (`where` prefixes it: `query.title`)."""
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        decoded_name = _utf8(name)
+        if decoded_name is None or _utf8(value) is None:
+            label = decoded_name if decoded_name is not None else \
+                unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            raise ValidationFailed("Some fields are invalid.", fields={
+                f"{where}{label}": ["Not valid UTF-8 once percent-decoded."]})
+
+
+def _utf8(part: bytes) -> str | None:
+    try:
+        return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def install(app: Any) -> None:
+    """Refuse query strings and form bodies that are not UTF-8, on every route."""
+    from flask import request
+
+    @app.before_request
+    def _urlencoded_is_utf8() -> None:
+        if request.query_string:
+            check_urlencoded(request.query_string)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            # Cached: the form is then parsed from these same bytes.
+            check_urlencoded(request.get_data(cache=True))
