@@ -143,7 +143,8 @@ def fuzz(world: Any, base_url: str, examples: int, workers: int = 1, seed: int =
          report_dir: Path | None = None, turn: int | None = None) -> list[Result]:
     """Each caller over every operation; with `turn`, over its slice of them."""
     base = Path(tempfile.mkdtemp(prefix="jl-fuzz-"))
-    report_dir = report_dir or base
+    # Absolute: schemathesis runs in `base` (where its config is).
+    report_dir = (report_dir or base).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
     config = _config(world, base, examples, seed)
     slices = tag_slices(world, turn) if turn is not None else [None] * len(CALLERS)
