@@ -45,13 +45,17 @@ def _database(tmp: Path) -> Iterator[str]:
 def served(world: Any) -> Iterator[str]:
     from tests.conftest import LiveServer
 
-    # One access-log line per request is noise at thousands of requests.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # One access-log line per request is noise at thousands of requests; the
+    # level is put back after, or later tests that read werkzeug's lines miss them.
+    access_log = logging.getLogger("werkzeug")
+    level = access_log.level
+    access_log.setLevel(logging.WARNING)
     server = LiveServer(world.app).start()
     try:
         yield server.url
     finally:
         server.stop()
+        access_log.setLevel(level)
 
 
 @contextlib.contextmanager
