@@ -7,11 +7,13 @@ from typing import Any
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.documents import comments, render, service
+from workspace.documents import comments, render, service, threads
 from workspace.documents import hooks as _hooks  # noqa: F401  (registers hooks, panels, jobs)
 from workspace.documents import versions_api as _versions_api  # noqa: F401  (its routes)
 from workspace.documents.schemas import (
     CommentCreateSchema,
+    CommentEditSchema,
+    CommentListQuerySchema,
     CommentSchema,
     DocumentCreateSchema,
     DocumentSchema,
@@ -19,7 +21,7 @@ from workspace.documents.schemas import (
     TextSchema,
 )
 from workspace.errors import ValidationFailed
-from workspace.http import Page, PageQuerySchema, cursor_int, endpoint, page_of
+from workspace.http import Page, cursor_int, endpoint, page_of
 
 TEXT_LIMIT = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413 naming the limit"
 
@@ -79,26 +81,68 @@ def preview(document_id: int, data: dict) -> Any:
 
 
 @endpoint("/documents/<int:document_id>/comments", summary="Comments, oldest first",
-          tag="comments", query=PageQuerySchema(), response=CommentSchema(), paginated=True)
+          tag="comments", query=CommentListQuerySchema(), response=CommentSchema(),
+          paginated=True)
 def list_comments(document_id: int, query: dict) -> Page:
     user = require_user()
     with db.reading() as s:
         rows = comments.list_comments(s, user, document_id, cursor_int(query["cursor"]),
-                                      query["limit"])
+                                      query["limit"], query["resolved"])
     return page_of(rows, query["limit"], key=lambda c: c["id"])
 
 
-@endpoint("/documents/<int:document_id>/comments", "POST", need=Need.COMMENT,
-          summary="Comment, maybe on a range",
-          tag="comments", body=CommentCreateSchema(), response=CommentSchema(), status=201,
-          limits="body: 1 to 10,000 characters; anchor {from, to} in characters")
-def create_comment(document_id: int, data: dict) -> Any:
-    user = require_user()
+def _body(data: dict) -> str:
     if not data["body"].strip():
         raise ValidationFailed("The comment is empty.", fields={"body": ["Write something."]})
+    return data["body"]
+
+
+@endpoint("/documents/<int:document_id>/comments", "POST", need=Need.COMMENT,
+          summary="Comment, maybe on a range, or reply to a thread",
+          tag="comments", body=CommentCreateSchema(), response=CommentSchema(), status=201,
+          limits="body: 1 to 10,000 characters; anchor {from, to} in characters; "
+                 "mentions: at most 50 member ids")
+def create_comment(document_id: int, data: dict) -> Any:
+    user = require_user()
+    body = _body(data)
     anchor = data["anchor"]
     if anchor is not None:
         anchor = {"from": anchor["from_"], "to": anchor["to"]}
     with db.transaction() as s:
-        return comments.create_comment(s, user, document_id, data["body"], anchor)
+        return comments.create_comment(s, user, document_id, body, anchor,
+                                       data["parent_id"], data["mentions"])
 
+
+@endpoint("/comments/<int:comment_id>", "PATCH", summary="Edit your own comment",
+          tag="comments", body=CommentEditSchema(), response=CommentSchema(),
+          limits="body: 1 to 10,000 characters; only the author (others 403)")
+def edit_comment(comment_id: int, data: dict) -> Any:
+    user = require_user()
+    body = _body(data)
+    with db.transaction() as s:
+        return threads.edit_comment(s, user, comment_id, body, data["mentions"])
+
+
+@endpoint("/comments/<int:comment_id>", "DELETE",
+          summary="Delete a comment (a thread's first comment takes its replies)",
+          tag="comments", status=204)
+def delete_comment(comment_id: int) -> None:
+    user = require_user()
+    with db.transaction() as s:
+        threads.delete_comment(s, user, comment_id)
+
+
+@endpoint("/comments/<int:comment_id>/resolve", "POST", summary="Resolve a thread",
+          tag="comments", response=CommentSchema())
+def resolve_comment(comment_id: int) -> Any:
+    user = require_user()
+    with db.transaction() as s:
+        return threads.set_resolved(s, user, comment_id, True)
+
+
+@endpoint("/comments/<int:comment_id>/reopen", "POST", summary="Reopen a resolved thread",
+          tag="comments", response=CommentSchema())
+def reopen_comment(comment_id: int) -> Any:
+    user = require_user()
+    with db.transaction() as s:
+        return threads.set_resolved(s, user, comment_id, False)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,5 +141,18 @@ class Comment(Base):
     anchor_suffix: Mapped[str | None] = mapped_column(Text)
     mentions: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Threads (SPEC v1.1): a reply names its top-level comment; only a
+    # top-level comment is resolved.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_comments.id", ondelete="CASCADE"), index=True
+    )
+    resolved: Mapped[bool] = mapped_column(default=False, server_default=false())
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    resolved_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
 
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(lazy="joined",
+                                                    foreign_keys=[resolved_by_id])

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from workspace.documents.models import DOCUMENT_KINDS
-from workspace.fields import OptionalTitle, Title, UTCDateTime
+from workspace.fields import OptionalTitle, Title, UTCDateTime, id_range
 
 TEXT_LIMIT_NOTE = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413"
 
@@ -108,12 +108,49 @@ class CommentSchema(Schema):
         "description": "null or {from, to, quote} in characters (code points)"})
     created_at = UTCDateTime()
     mentions = fields.List(fields.Integer())
+    parent_id = fields.Integer(allow_none=True, metadata={
+        "description": "null, or the thread's first comment this one replies to"})
+    resolved = fields.Boolean(metadata={"description": "The thread is resolved "
+                                        "(top-level comments only; replies: false)."})
+    resolved_by = fields.Nested(PersonSchema, allow_none=True)
+    resolved_at = UTCDateTime(allow_none=True)
+    edited_at = UTCDateTime(allow_none=True, metadata={"description": "null until edited"})
+
+
+def _comment_body() -> fields.String:
+    return fields.String(required=True, validate=validate.Length(
+        min=1, max=10000, error="Must be 1 to 10000 characters."))
+
+
+def _mentions() -> fields.List:
+    return fields.List(
+        fields.Integer(strict=True, validate=id_range()), load_default=list,
+        validate=validate.Length(max=50), metadata={
+            "description": "User ids to mention, each a member of the workspace (else 422); "
+                           "added to those found by `@name` in the body."})
 
 
 class CommentCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(
-        min=1, max=10000, error="Must be 1 to 10000 characters."))
+    body = _comment_body()
     anchor = fields.Nested(AnchorSchema, load_default=None, allow_none=True)
+    parent_id = fields.Integer(strict=True, load_default=None, allow_none=True,
+                               validate=id_range(), metadata={
+                                   "description": "Reply to this top-level comment "
+                                                  "(the reply takes its anchor)."})
+    mentions = _mentions()
+
+
+class CommentEditSchema(Schema):
+    body = _comment_body()
+    mentions = _mentions()
+
+
+class CommentListQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+    resolved = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "true or false: only the threads whose first comment is (not) "
+                       "resolved, with their replies."})
 
 
 class WorkspaceRefQuerySchema(Schema):

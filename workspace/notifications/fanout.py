@@ -60,7 +60,12 @@ def plan_deliveries(session: Session, events: list[Event]) -> list[int]:
 
 
 def mentioned_ids(data: dict[str, Any]) -> set[int]:
-    found = data.get("mentions")
+    """Who hears of this event as of a mention. Comment events name them in
+    `notify` (the mentioned, and on a reply the thread's earlier authors; on
+    an edit only the newly mentioned); older events in `mentions`."""
+    found = data.get("notify")
+    if found is None:
+        found = data.get("mentions")
     if found is None and isinstance(data.get("comment"), dict):
         found = data["comment"].get("mentions")
     return {int(x) for x in found or () if isinstance(x, int | str) and str(x).isdigit()}

@@ -26,6 +26,10 @@ def labels() -> dict[str, str]:
     return {
         preferences.MENTION: _("Someone mentions me"),
         "comment.created": _("Someone comments"),
+        "comment.edited": _("Someone edits a comment"),
+        "comment.deleted": _("Someone deletes a comment"),
+        "comment.resolved": _("A comment thread is resolved"),
+        "comment.reopened": _("A comment thread is reopened"),
         "document.approved": _("A side approves a version of a document"),
         "document.created": _("A document is created"),
         "document.edited": _("A document is edited"),

@@ -36,6 +36,12 @@ def link_for(envelope: dict[str, Any], public_url: str) -> str:
     has an anchor there."""
     base = f"{public_url}/workspaces/{envelope['workspace_id']}"
     data = envelope.get("data") or {}
+    comment, document = data.get("comment"), data.get("document")
+    if isinstance(comment, dict) and isinstance(document, dict) \
+            and comment.get("id") is not None and document.get("id") is not None:
+        # A comment is read where it was written: its thread on the document page.
+        thread = data.get("parent_id") or comment.get("parent_id") or comment["id"]
+        return f"{public_url}/documents/{document['id']}#comment-{thread}"
     for key in ("milestone", "trial", "document"):
         inner = data.get(key)
         if isinstance(inner, dict) and inner.get("id") is not None:
