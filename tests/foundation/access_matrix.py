@@ -75,6 +75,8 @@ RIGHTS = {
     "own_portfolio": _right("manager_in", "admin", others=404),
     "set_portfolio": _right("admin", others=404, manager_in=403),
     "delete_portfolio": _right("admin", others=404),
+    # SPEC v1.1: only its author edits a comment (the seeded one is the owner's).
+    "comment_author": _right("owner"),
 }
 
 Builder = Callable[[Any, str], Any]  # (world, caller) -> value
@@ -208,6 +210,13 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     f"GET {A}/documents/<int:document_id>/comments": c("read"),
     f"POST {A}/documents/<int:document_id>/comments": c(
         "comment", 201, body=lambda w, who: {"body": "A matrix comment"}),
+    f"PATCH {A}/comments/<int:comment_id>": c(
+        "comment_author", body=lambda w, who: {"body": "Seeded comment"}),
+    # Its author or an owner (an admin too); the seeded comment is the owner's.
+    f"DELETE {A}/comments/<int:comment_id>": c(
+        "manage", 204, fresh=lambda w, who: {"comment_id": w.fresh_comment()}),
+    f"POST {A}/comments/<int:comment_id>/resolve": c("comment", body=lambda w, who: {}),
+    f"POST {A}/comments/<int:comment_id>/reopen": c("comment", body=lambda w, who: {}),
     f"GET {A}/documents/<int:document_id>/versions": c("read"),
     f"POST {A}/documents/<int:document_id>/versions": c(
         "edit", 201, body=lambda w, who: {"label": "matrix"}),

@@ -168,8 +168,8 @@ class World:
         version = self.owner("POST", f"/documents/{doc['id']}/versions", 201,
                              json={"label": "v1"})
         self.ids["version"] = version["id"]
-        self.owner("POST", f"/documents/{doc['id']}/comments", 201,
-                   json={"body": "Seeded comment"})
+        self.ids["comment"] = self.owner("POST", f"/documents/{doc['id']}/comments", 201,
+                                         json={"body": "Seeded comment"})["id"]
 
     def _seed_trials(self, wid: int) -> None:
         self.indicator_key, self.indicator_label = "yield_pct", "Yield"
@@ -298,6 +298,10 @@ class World:
             self.admin("PUT", f"/milestones/{m['id']}/funding",
                        json={"amount": "1000.00", "currency": "CNY"})
         return m["id"]
+
+    def fresh_comment(self) -> int:
+        return self.owner("POST", f"/documents/{self.ids['document']}/comments", 201,
+                          json={"body": "Fresh comment"})["id"]
 
     def fresh_webhook(self) -> int:
         return self.owner("POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201,

@@ -33,7 +33,8 @@ DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
                   "version_id": "version", "trial_id": "trial", "indicator_id": "indicator",
                   "milestone_id": "milestone", "webhook_id": "webhook",
                   "delivery_id": "delivery", "token_id": "token", "task_id": "task",
-                  "token": "token_unsubscribe", "file_id": "file", "session_id": "session"}
+                  "token": "token_unsubscribe", "file_id": "file", "session_id": "session",
+                  "comment_id": "comment"}
 GHOST_TASK = "export-" + "0" * 32
 
 
