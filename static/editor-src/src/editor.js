@@ -44,6 +44,7 @@ import {
   bracketMatching
 } from '@codemirror/language'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { commentHighlights, showHighlights, highlightsAt, reveal } from './highlights.js'
 
 const VERSION = '1.0.0'
 
@@ -128,6 +129,8 @@ const baseTheme = EditorView.theme({
  * @param {(status: 'saving'|'saved'|'offline'|'error') => void} [options.onStatus]
  * @param {(text: string) => void} [options.onText]
  * @param {(peers: Array<{clientId: number, name: string, color: string}>) => void} [options.onPeers]
+ * @param {(from: number, to: number) => void} [options.onSelection]  the selection moved
+ *   (UTF-16 offsets); with highlightsAt() the page shows the thread of highlighted text
  * @param {(what: string, error: {code: string, message: string}) => void} [options.onError]
  *   the server refused something (e.g. 'doc:update' with `document_too_large`): the page
  *   tells the writer in words and may remount the editor on the saved state
@@ -406,6 +409,7 @@ function mount (element, options = {}) {
     // so CodeMirror's own history() is deliberately not included.
     keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
     yCollab(ytext, awareness, { undoManager }),
+    commentHighlights(typeof options.onSelection === 'function' ? options.onSelection : null),
     baseTheme
   ]
   if (readOnly) {
@@ -469,7 +473,11 @@ function mount (element, options = {}) {
     undoManager,
     socket,
     destroy,
-    getText: () => ytext.toString()
+    getText: () => ytext.toString(),
+    // Comment threads' marks: setHighlights([{id, from, to}], activeId), UTF-16 offsets.
+    setHighlights: (ranges, activeId) => showHighlights(view, ranges, activeId),
+    highlightsAt: (from, to) => highlightsAt(view, from, to),
+    reveal: (pos) => reveal(view, pos)
   }
 }
 
