@@ -1,6 +1,6 @@
 // The document page: mounts the collaborative editor (static/dist/editor.js),
 // shows save status and presence from it, keeps the sanitised preview, the
-// versions with their diff and the comments up to date from the live feed.
+// versions with their diff and the comment threads (threads.js) up to date from the live feed.
 (function () {
   "use strict";
   const cfg = JSON.parse(document.getElementById("doc-config").textContent);
@@ -13,6 +13,8 @@
   const errorEl = $('[data-testid="doc-error"]');
   let currentText = null;
   let versions = [];
+  let threads = null; // started below, once the editor exists
+  let needMarks = true; // a freshly mounted editor gets the comment marks once its text is in
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -36,6 +38,7 @@
   let editor = null;
   const REFUSED_FOR_SIZE = ["document_too_large", "payload_too_large"];
   function mountEditor() {
+    needMarks = true;
     editor = window.JointLabEditor.mount(document.getElementById("editor"), {
       documentId: docId,
       socket,
@@ -49,10 +52,12 @@
       },
       onText(text) {
         currentText = text;
+        if (needMarks && text && threads) { needMarks = false; threads.redraw(); } // marks fit now
         schedulePreview();
         showMovedOn();
       },
       onPeers,
+      onSelection(from, to) { if (threads) threads.onSelection(from, to); },
       onError(what, error) {
         if (what !== "doc:update") return;
         // A refused change can never be saved, and later local edits build on it, so
@@ -231,46 +236,8 @@
   }
 
   // ---------------------------------------------------------------- comments
-  // Comment anchors are in characters (code points); CodeMirror counts UTF-16 units.
-  function codePoints(text, utf16) { return Array.from(text.slice(0, utf16)).length; }
-
-  async function loadComments() {
-    const page = await JL.api("GET", "/documents/" + docId + "/comments?limit=200");
-    const list = $("#comments");
-    list.replaceChildren();
-    if (!page.items.length) list.appendChild(el("li", { class: "muted" }, S.no_comments));
-    for (const c of page.items) {
-      const li = el("li", { dataset: { commentId: c.id } });
-      const head = el("div");
-      head.appendChild(el("strong", {}, c.author ? c.author.name : "—"));
-      head.appendChild(document.createTextNode(" · "));
-      head.appendChild(el("time", { datetime: c.created_at }, JL.formatTime(c.created_at)));
-      li.appendChild(head);
-      if (c.anchor) li.appendChild(el("blockquote", { "data-testid": "comment-quote" }, c.anchor.quote));
-      li.appendChild(el("div", { "data-testid": "comment-body" }, c.body));
-      list.appendChild(li);
-    }
-  }
-
-  const commentForm = document.querySelector('form[data-action="comment"]');
-  if (commentForm) {
-    commentForm.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      let anchor = null;
-      if (commentForm.anchored.checked) {
-        const sel = editor.view.state.selection.main;
-        const text = editor.getText();
-        anchor = { from: codePoints(text, sel.from), to: codePoints(text, sel.to) };
-      }
-      try {
-        await JL.api("POST", "/documents/" + docId + "/comments",
-          { body: commentForm.body.value, anchor });
-        commentForm.body.value = "";
-        commentForm.anchored.checked = false;
-        await loadComments();
-      } catch (err) { showError(err); }
-    });
-  }
+  // Threads, replies, mentions and the editor's comment marks: static/js/threads.js.
+  threads = window.JointLabThreads.start({ cfg, el, showError, getEditor: () => editor });
 
   // ---------------------------------------------------------------- access
   // Signed out elsewhere, or this document taken away: the server already
@@ -292,9 +259,9 @@
     if (!d || d.id !== docId) return;
     if (env.type === "document.version_created" || env.type === "document.approved") loadVersions();
     if (env.type === "statement.agreed") refreshAgreement().then(loadVersions);
-    if (env.type === "comment.created") loadComments();
+    // Anyone's new comment, reply, edit, delete, resolve or reopen shows at once.
+    if (env.type.startsWith("comment.")) threads.reload();
   });
 
   loadVersions().catch(showError);
-  loadComments().catch(showError);
 })();

@@ -47,7 +47,32 @@ def ui_strings() -> dict[str, str]:
                        "material into another document, or attach it as a file."),
         "refused": _("The server refused that change, so it was taken out; the editor "
                      "shows the last saved text."),
+        # Comment threads (threads.js); {n}, {name}, {when}, {names} are filled in there.
+        "open_count": _("{n} open"), "no_open_threads": _("No open comments."),
+        "resolve": _("Resolve"), "reopen": _("Reopen"), "reply": _("Reply"),
+        "reply_placeholder": _("Reply; type @ to mention someone"),
+        "edit": _("Edit"), "delete": _("Delete"), "save": _("Save"), "cancel": _("Cancel"),
+        "edited": _("(edited)"), "resolved_by": _("Resolved by {name}, {when}"),
+        "confirm_delete": _("Delete this comment?"),
+        "confirm_delete_thread": _("Delete this comment and every reply to it?"),
+        "show_in_text": _("Show in the text"),
+        "anchor_lost": _("(the commented text was changed or removed)"),
+        "mention_unmatched": _("No member matches {names}: nobody will be notified for it. "
+                               "Type @ and pick a name from the list."),
     }
+
+
+def mention_candidates(session: Any, workspace_id: int) -> list[dict[str, Any]]:
+    """The workspace's members, offered when someone types `@` (the page
+    matches any part of the name or the email)."""
+    from sqlalchemy import select
+
+    from workspace.workspaces.models import Membership
+
+    rows = session.scalars(select(Membership).where(Membership.workspace_id == workspace_id))
+    people = [{"id": m.user_id, "name": m.user.name, "email": m.user.email} for m in rows
+              if m.user.active]
+    return sorted(people, key=lambda p: p["name"].casefold())
 
 
 @pages.route("/documents/<int:document_id>")
@@ -64,13 +89,17 @@ def document_page(document_id: int) -> Any:
         payload = service.document_payload(s, document, text)
         can_edit = can(s, user, ws, Need.EDIT)
         can_comment = can(s, user, ws, Need.COMMENT)
+        # An owner (or an admin) may delete anyone's comment (SPEC v1.1).
+        can_moderate = can(s, user, ws, Need.MANAGE)
+        members = mention_candidates(s, ws)
         agreed = s.get(DocumentVersion, document.agreed_version_id) \
             if document.agreed_version_id else None
         agreed_info = None if agreed is None else {"id": agreed.id, "label": agreed.label,
                                                    "text": agreed.text}
     config = {
         "documentId": document_id, "workspaceId": ws, "kind": document.kind,
-        "canEdit": can_edit, "canComment": can_comment,
+        "canEdit": can_edit, "canComment": can_comment, "canModerate": can_moderate,
+        "members": members,
         "canApprove": can_edit and user.side in ("enterprise", "university"),
         "user": {"id": user.id, "name": user.name, "color": colour_for(user.id)},
         "agreed": agreed_info, "strings": ui_strings(),
