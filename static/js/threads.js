@@ -312,12 +312,16 @@
       const ed = ctx.getEditor();
       if (reveal && t && t.top.anchor && ed && ed.reveal) ed.reveal(toUtf16(ed.getText(), t.top.anchor.from));
     }
-    // Selecting (or clicking into) highlighted text shows its thread in the panel.
+    // Selecting (or clicking into) highlighted text shows its thread in the panel;
+    // moving elsewhere lets it go, as in Google Docs.
     function onSelection(from, to) {
       const ed = ctx.getEditor();
       if (!ed || !ed.highlightsAt) return;
       const found = ed.highlightsAt(from, to);
-      if (!found.length) return;
+      if (!found.length) { // moved out of every mark: no thread is being read
+        if (activeId !== null) activate(null, false);
+        return;
+      }
       const id = Number(found[0].id);
       if (id === activeId) return;
       activate(id, false);
