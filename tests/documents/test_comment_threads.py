@@ -142,3 +142,17 @@ def test_resolve_reopen_and_the_filter(make, api):
     assert [e["actor"]["id"] for e in events_of(api, ws, "comment.resolved")] == [viewer.id]
     reopened = events_of(api, ws, "comment.reopened")
     assert len(reopened) == 1 and reopened[0]["data"]["comment"]["body"] == "A"
+
+
+def test_access_is_decided_before_the_body_is_read(make, api):
+    ws, viewer, _editor, doc = _setup(make, api)
+    c = api.as_(viewer).post(f"/documents/{doc['id']}/comments", json={"body": "x"}).get_json()
+    stranger = make.user()
+    bad = {"body": 12, "mentions": "nobody"}
+    assert api.as_(stranger).post(f"/documents/{doc['id']}/comments",
+                                  json=bad).status_code == 404
+    assert api.as_(ws.manager).post(f"/documents/{doc['id']}/comments",
+                                    json=bad).status_code == 403
+    assert api.as_(stranger).patch(f"/comments/{c['id']}", json=bad).status_code == 404
+    assert api.as_(ws.owner).patch(f"/comments/{c['id']}", json=bad).status_code == 403
+    assert api.as_(viewer).patch(f"/comments/{c['id']}", json=bad).status_code == 422

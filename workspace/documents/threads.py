@@ -30,14 +30,21 @@ def _text(session: Session, document_id: int) -> str:
     return crdt.text_str(store.load_doc(session, document_id))
 
 
-def edit_comment(session: Session, actor: User, comment_id: int, body: str,
-                 mentions: list[int] | None = None) -> dict[str, Any]:
+def require_author(session: Session, actor: User,
+                   comment_id: int) -> tuple[Comment, Document]:
     """Only the author edits (as in Google Docs: nobody puts words in
-    someone else's mouth). People newly mentioned are told; those mentioned
-    before are not told again."""
+    someone else's mouth); a reader who is not the author gets 403."""
     comment, document = require_comment(session, actor, comment_id, Need.COMMENT)
     if comment.author_id != actor.id:
         raise Forbidden("Only the author of a comment can edit it.")
+    return comment, document
+
+
+def edit_comment(session: Session, actor: User, comment_id: int, body: str,
+                 mentions: list[int] | None = None) -> dict[str, Any]:
+    """People newly mentioned are told; those mentioned before are not told
+    again."""
+    comment, document = require_author(session, actor, comment_id)
     before = [int(x) for x in comment.mentions or ()]
     now = mentions_in(session, document.workspace_id, body, mentions or ())
     if body.strip() == comment.body and set(now) <= set(before):
