@@ -21,6 +21,7 @@
     let threads = [];
     let activeId = null;
     const drafts = new Map(); // reply drafts by thread id, kept across live re-renders
+    const editing = new Map(); // comment id -> the edit being typed, kept likewise
 
     // Anchors are in characters (code points); CodeMirror counts UTF-16 units.
     function toUtf16(text, cp) {
@@ -157,8 +158,10 @@
     function render() {
       // Keep what people are typing in reply boxes, and where.
       const focused = document.activeElement;
-      const focusId = focused && focused.dataset && focused.dataset.replyFor;
-      const caret = focusId ? focused.selectionStart : null;
+      const focusSel = focused && focused.dataset && (focused.dataset.replyFor
+        ? 'textarea[data-reply-for="' + focused.dataset.replyFor + '"]'
+        : focused.dataset.editFor ? 'textarea[data-edit-for="' + focused.dataset.editFor + '"]' : null);
+      const caret = focusSel ? focused.selectionStart : null;
       for (const box of document.querySelectorAll("textarea[data-reply-for]")) drafts.set(box.dataset.replyFor, box.value);
       const open = threads.filter((t) => !t.top.resolved);
       const resolved = threads.filter((t) => t.top.resolved);
@@ -171,8 +174,8 @@
       $('[data-role="resolved-count"]').textContent = String(resolved.length);
       countEl.textContent = JL.fill(S.open_count, { n: open.length });
       countEl.dataset.count = String(open.length);
-      if (focusId) {
-        const box = document.querySelector('textarea[data-reply-for="' + focusId + '"]');
+      if (focusSel) {
+        const box = document.querySelector(focusSel);
         if (box) { box.focus(); if (caret !== null) box.setSelectionRange(caret, caret); }
       }
       highlight();
@@ -204,14 +207,17 @@
         actions.appendChild(del);
       }
       if (actions.childNodes.length) div.appendChild(actions);
+      if (editing.has(c.id)) startEdit(div, body, c);
       return div;
     }
 
     function startEdit(div, body, c) {
       const form = el("form", { class: "edit-form" });
       const wrap = el("div", { class: "mention-wrap" });
-      const box = el("textarea", { rows: "3", maxlength: "10000", "aria-label": S.edit, "data-testid": "edit-body" });
-      box.value = c.body;
+      const box = el("textarea", { rows: "3", maxlength: "10000", "aria-label": S.edit, "data-testid": "edit-body", "data-edit-for": String(c.id) });
+      box.value = editing.has(c.id) ? editing.get(c.id) : c.body;
+      editing.set(c.id, box.value);
+      box.addEventListener("input", () => editing.set(c.id, box.value));
       wrap.appendChild(box);
       form.appendChild(wrap);
       const save = el("button", { type: "submit", class: "primary" }, S.save);
@@ -220,11 +226,12 @@
       body.replaceWith(form);
       attachMentions(box);
       box.focus();
-      cancel.addEventListener("click", () => render());
+      cancel.addEventListener("click", () => { editing.delete(c.id); render(); });
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         try {
           await JL.api("PATCH", "/comments/" + c.id, { body: box.value, mentions: pickedMentions(box) });
+          editing.delete(c.id);
           await load();
         } catch (err) { showError(err); }
       });
@@ -274,7 +281,7 @@
       box.value = drafts.get(String(c.id)) || "";
       wrap.appendChild(box);
       form.appendChild(wrap);
-      form.appendChild(el("button", { type: "submit", "data-testid": "reply" }, S.reply));
+      form.appendChild(el("button", { type: "submit", "data-testid": "reply-submit" }, S.reply));
       attachMentions(box);
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
@@ -295,7 +302,8 @@
       const ed = ctx.getEditor();
       if (!ed) return [];
       const text = ed.getText();
-      return threads.filter((t) => !t.top.resolved && t.top.anchor && t.top.anchor.to > t.top.anchor.from)
+      // Only text still found: a mark on whatever now sits where a deleted quote was would mislead.
+      return threads.filter((t) => !t.top.resolved && t.top.anchor && t.top.anchor.found && t.top.anchor.to > t.top.anchor.from)
         .map((t) => ({ id: t.top.id, from: toUtf16(text, t.top.anchor.from), to: toUtf16(text, t.top.anchor.to) }));
     }
     function highlight() {
@@ -317,6 +325,8 @@
     function onSelection(from, to) {
       const ed = ctx.getEditor();
       if (!ed || !ed.highlightsAt) return;
+      // As in Google Docs, a comment written while text is selected is about that text.
+      if (form && form.anchored) form.anchored.checked = to > from;
       const found = ed.highlightsAt(from, to);
       if (!found.length) { // moved out of every mark: no thread is being read
         if (activeId !== null) activate(null, false);

@@ -70,10 +70,10 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     expect(reply_box).to_have_value("@张伟民 ")
     reply_box.press_sequentially("同意，目标改为 98%")
     expect(thread_b.locator('[data-testid="mention-unmatched"]')).to_be_hidden()
-    thread_b.locator('[data-testid="reply"]').click()
+    thread_b.locator('[data-testid="reply-submit"]').click()
 
     thread_a = a.locator('[data-testid="thread"]').filter(has_text="Is 95% enough?")
-    expect(thread_a.locator('[data-testid="reply"]').first).to_contain_text(
+    expect(thread_a.locator('[data-testid="reply"]')).to_contain_text(
         "@张伟民 同意，目标改为 98%")
     stored = api.as_(lead).get(f"/documents/{doc['id']}/comments").get_json()["items"]
     assert stored[1]["mentions"] == [lead.id] and stored[1]["parent_id"] == stored[0]["id"]
@@ -81,6 +81,23 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
                              if "同意，目标改为 98%" in _plain(m)], timeout=20)[0]
     assert "> @张伟民 同意，目标改为 98%" in _plain(mail)
     assert f"/documents/{doc['id']}#comment-{stored[0]['id']}" in _plain(mail)
+
+    # A half-written reply survives others' comments arriving live.
+    reply_box.press_sequentially("草稿 draft")
+    api.as_(lead).post(f"/documents/{doc['id']}/comments",
+                       json={"body": "Second thought", "parent_id": stored[0]["id"]})
+    expect(thread_b.locator('[data-testid="reply"]')).to_have_count(2)
+    expect(thread_b.locator('[data-testid="reply-body"]')).to_have_value("草稿 draft")
+
+    # B edits the reply; A sees the new words, marked as edited, live.
+    mine = thread_b.locator('[data-testid="reply"]').first
+    mine.locator('[data-testid="edit-comment"]').click()
+    mine.locator('[data-testid="edit-body"]').fill("@张伟民 同意，目标改为 98.5%")
+    mine.locator('button[type="submit"]').click()
+    first_reply_a = thread_a.locator('[data-testid="reply"]').first
+    expect(first_reply_a.locator('[data-testid="comment-body"]')).to_have_text(
+        "@张伟民 同意，目标改为 98.5%")
+    expect(first_reply_a.locator('[data-testid="edited"]')).to_be_visible()
 
     # An @word that matches nobody is flagged before posting.
     b.locator('[data-testid="comment-body-input"]').press_sequentially("ask @nobody-here ")
