@@ -34,6 +34,8 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     ws = make.workspace(owner=lead)
     doc = statement_of(api, ws)
     api.as_(lead).put(f"/documents/{doc['id']}/text", json={"text": TEXT})
+    # The university lead reads the page in Chinese.
+    assert api.as_(ws.partner).patch("/me", json={"locale": "zh-CN"}).status_code == 200
     url = live_server.url
     a = open_document(browser_context(), url, lead, doc["id"])
     b = open_document(browser_context(locale="zh-CN"), url, ws.partner, doc["id"])
@@ -54,6 +56,7 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     thread_b = b.locator('[data-testid="thread"]').filter(has_text="Is 95% enough?")
     expect(thread_b.locator('[data-testid="comment-quote"]')).to_have_text("良品率")
     expect(b.locator('[data-testid="open-count"]')).to_have_attribute("data-count", "1")
+    expect(b.locator('[data-testid="open-count"]')).to_have_text("1 条未解决")
     expect(b.locator(".cm-comment-mark")).to_have_text("良品率")
     # Clicking the thread makes its text the active mark.
     thread_b.locator('[data-testid="comment-body"]').click()
@@ -102,7 +105,7 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     # An @word that matches nobody is flagged before posting.
     b.locator('[data-testid="comment-body-input"]').press_sequentially("ask @nobody-here ")
     expect(b.locator('form[data-action="comment"] [data-testid="mention-unmatched"]')
-           ).to_contain_text("@nobody-here")
+           ).to_contain_text("没有成员与 @nobody-here 匹配")
 
     # Selecting highlighted text in A's editor shows its thread; elsewhere lets it go.
     a.locator(".cm-content").click()
@@ -116,7 +119,8 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     thread_a.locator('[data-testid="resolve"]').click()
     expect(a.locator('[data-testid="open-count"]')).to_have_attribute("data-count", "0")
     expect(b.locator('[data-testid="open-count"]')).to_have_attribute("data-count", "0")
-    expect(b.locator('[data-testid="open-count"]')).to_have_text(re.compile("0"))
+    expect(b.locator('[data-testid="open-count"]')).to_have_text("0 条未解决")
+    expect(a.locator('[data-testid="open-count"]')).to_have_text("0 open")
     expect(b.locator("#comments").get_by_text("Is 95% enough?")).to_have_count(0)
     resolved_b = b.locator('[data-testid="resolved-threads"]')
     expect(resolved_b).to_be_visible()
@@ -124,6 +128,7 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     expect(b.locator(".cm-comment-mark")).to_have_count(0)
 
     # B opens the folded threads and reopens it: back for both.
+    expect(resolved_b.locator("summary")).to_have_text("已解决 (1)")
     resolved_b.locator("summary").click()
     expect(resolved_b.locator('[data-testid="resolved-by"]')).to_contain_text("张伟民")
     resolved_b.locator('[data-testid="reopen"]').click()
