@@ -156,3 +156,18 @@ def test_access_is_decided_before_the_body_is_read(make, api):
     assert api.as_(stranger).patch(f"/comments/{c['id']}", json=bad).status_code == 404
     assert api.as_(ws.owner).patch(f"/comments/{c['id']}", json=bad).status_code == 403
     assert api.as_(viewer).patch(f"/comments/{c['id']}", json=bad).status_code == 422
+
+
+def test_thread_events_are_named_in_words_in_settings_and_activity(make, client, api):
+    ws, viewer, _editor, doc = _setup(make, api)
+    api.as_(viewer).patch("/me", json={"locale": "zh-CN"})
+    c = api.as_(viewer).post(f"/documents/{doc['id']}/comments", json={"body": "x"}).get_json()
+    api.as_(viewer).post(f"/comments/{c['id']}/resolve")
+    client.post("/api/v1/auth/login", json={"email": viewer.email, "password": viewer.password})
+    html = client.get("/settings/notifications").get_data(as_text=True)
+    for words in ("有人编辑评论", "有人删除评论", "评论讨论被标记为已解决", "评论讨论被重新打开"):
+        assert words in html
+    for key in ("comment.edited", "comment.deleted", "comment.resolved", "comment.reopened"):
+        assert f">{key}<" not in html  # a row shows words, not the raw key
+    page = client.get(f"/workspaces/{ws.id}").get_data(as_text=True)
+    assert "解决了《" in page
