@@ -22,6 +22,7 @@
     let activeId = null;
     const drafts = new Map(); // reply drafts by thread id, kept across live re-renders
     const editing = new Map(); // comment id -> the edit being typed, kept likewise
+    let loadSeq = 0;
 
     // Anchors are in characters (code points); CodeMirror counts UTF-16 units.
     function toUtf16(text, cp) {
@@ -145,10 +146,21 @@
 
     // ------------------------------------------------------------ rendering
     async function load() {
-      const page = await JL.api("GET", "/documents/" + docId + "/comments?limit=200");
+      // Every page of comments (200 a page): a long discussion is shown whole. Loads
+      // overlap (our own action and its live event): only the latest one renders.
+      const seq = ++loadSeq;
+      const items = [];
+      let cursor = null;
+      do {
+        const page = await JL.api("GET", "/documents/" + docId + "/comments?limit=200" +
+          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor && seq === loadSeq);
+      if (seq !== loadSeq) return;
       const byId = new Map();
       threads = [];
-      for (const c of page.items) {
+      for (const c of items) {
         if (c.parent_id === null) { const t = { top: c, replies: [] }; byId.set(c.id, t); threads.push(t); }
         else if (byId.has(c.parent_id)) byId.get(c.parent_id).replies.push(c);
       }
@@ -241,7 +253,9 @@
       const c = t.top;
       const li = el("li", { class: "thread" + (c.id === activeId ? " active" : ""), "data-testid": "thread", "data-thread-id": String(c.id) });
       if (c.anchor) {
-        const quote = el("blockquote", { "data-testid": "comment-quote", title: S.show_in_text }, c.anchor.quote);
+        // Focusable: Enter on the quote shows the text, as a click on the thread does.
+        const quote = el("blockquote", { "data-testid": "comment-quote", title: S.show_in_text, tabindex: "0", role: "button" }, c.anchor.quote);
+        quote.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(c.id, true); } });
         if (!c.anchor.found) quote.appendChild(el("span", { class: "muted" }, " " + S.anchor_lost));
         li.appendChild(quote);
       }
