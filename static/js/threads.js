@@ -278,7 +278,7 @@
         });
         bar.appendChild(toggle);
         li.appendChild(bar);
-        if (!c.resolved) li.appendChild(replyForm(c));
+        li.appendChild(replyForm(c)); // a reply to a resolved thread reopens it
       }
       // Clicking a thread (not its buttons or boxes) shows its text in the editor.
       li.addEventListener("click", (e) => {

@@ -143,6 +143,14 @@ def test_resolve_reopen_and_the_filter(make, api):
     reopened = events_of(api, ws, "comment.reopened")
     assert len(reopened) == 1 and reopened[0]["data"]["comment"]["body"] == "A"
 
+    # As in Google Docs, a reply to a resolved thread reopens it.
+    api.as_(viewer).post(f"/comments/{b['id']}/resolve")
+    api.as_(ws.owner).post(base, json={"body": "not done", "parent_id": b["id"]})
+    assert ids("?resolved=true") == []
+    reopened = events_of(api, ws, "comment.reopened")
+    assert [e["data"]["comment"]["id"] for e in reopened] == [a["id"], b["id"]]
+    assert reopened[1]["actor"]["id"] == ws.owner.id
+
 
 def test_access_is_decided_before_the_body_is_read(make, api):
     ws, viewer, _editor, doc = _setup(make, api)

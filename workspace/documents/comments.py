@@ -115,8 +115,19 @@ def create_comment(session: Session, actor: User, document_id: int, body: str,
         comment.anchor_quote, comment.anchor_prefix, comment.anchor_suffix = \
             sel.quote, sel.prefix, sel.suffix
     session.add(comment)
+    reopened = parent is not None and bool(parent.resolved)
+    if reopened:
+        # As in Google Docs, answering a resolved thread opens it again: the
+        # discussion is evidently not over.
+        parent.resolved, parent.resolved_by_id, parent.resolved_at = False, None, None
     session.flush()
     payload = comment_payload(comment, text, actor)
+    if reopened:
+        session.refresh(parent, ["resolved_by"])
+        record_event(session, document.workspace_id, ev.COMMENT_REOPENED, {
+            "document": document_ref(document),
+            "comment": event_comment(comment_payload(parent, text)),
+        }, actor)
     # A reply tells the thread's earlier authors, as Google Docs does, with
     # the weight of a mention (their `mention` choice applies).
     notify = list(comment.mentions)
