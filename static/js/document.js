@@ -52,7 +52,9 @@
       },
       onText(text) {
         currentText = text;
-        if (needMarks && text && threads) { needMarks = false; threads.redraw(); } // marks fit now
+        // The text is in: the comment marks can be placed. After a tick, because this
+        // runs before y-codemirror has handed the same change to the CodeMirror view.
+        if (needMarks && text && threads) { needMarks = false; setTimeout(() => threads.redraw(), 0); }
         schedulePreview();
         showMovedOn();
       },

@@ -382,6 +382,9 @@
     // Fragment links from mails (#comment-12) open that thread.
     async function first() {
       await load();
+      openFromHash();
+    }
+    function openFromHash() {
       const m = /^#comment-(\d+)$/.exec(window.location.hash);
       if (!m) return;
       const id = Number(m[1]);
@@ -393,6 +396,7 @@
       if (node) node.scrollIntoView({ block: "center" });
     }
     first().catch(showError);
+    window.addEventListener("hashchange", openFromHash);
     return { reload, onSelection, redraw: highlight };
   }
 

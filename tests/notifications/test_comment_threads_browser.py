@@ -135,3 +135,10 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     expect(a.locator('[data-testid="open-count"]')).to_have_attribute("data-count", "1")
     expect(a.locator(".cm-comment-mark")).to_have_text("良品率")
     expect(b.locator('[data-testid="resolved-threads"]')).to_be_hidden()
+
+    # The mail's link, opened in a new tab, shows the thread with its text marked.
+    tab = a.context.new_page()
+    tab.goto(f"{url}/documents/{doc['id']}#comment-{stored[1]['id']}")
+    opened = tab.locator('[data-testid="thread"]').filter(has_text="Is 95% enough?")
+    expect(opened).to_have_class(re.compile(r"\bactive\b"))
+    expect(tab.locator(".cm-comment-mark-active")).to_have_text("良品率")
