@@ -1,7 +1,7 @@
 """comment threads: replies, resolve and reopen, edits (SPEC v1.1)
 
 Revision ID: 0012_comment_threads
-Revises: 0009
+Revises: 0012 (locale chosen)
 
 A reply points at the top-level comment it answers (one level deep, like
 Google Docs); only a top-level comment is resolved. Deleting a top-level
@@ -14,7 +14,7 @@ from alembic import op
 import workspace.db
 
 revision = "0012_comment_threads"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
