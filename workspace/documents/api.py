@@ -142,7 +142,9 @@ def delete_comment(comment_id: int) -> None:
 
 
 @endpoint("/comments/<int:comment_id>/resolve", "POST", summary="Resolve a thread",
-          tag="comments", response=CommentSchema())
+          tag="comments", response=CommentSchema(),
+          doc_responses={"422": {"description": "A reply: threads are resolved and reopened "
+                                                "by their first comment"}})
 def resolve_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:
@@ -150,7 +152,9 @@ def resolve_comment(comment_id: int) -> Any:
 
 
 @endpoint("/comments/<int:comment_id>/reopen", "POST", summary="Reopen a resolved thread",
-          tag="comments", response=CommentSchema())
+          tag="comments", response=CommentSchema(),
+          doc_responses={"422": {"description": "A reply: threads are resolved and reopened "
+                                                "by their first comment"}})
 def reopen_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:
