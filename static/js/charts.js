@@ -25,23 +25,26 @@
     return [xs, values, signals, ...lines];
   }
 
+  // Labels and signals are read from the chart's current numbers (u.__plot),
+  // which a live update replaces without rebuilding the chart.
   function options(plot, width) {
-    const label = (i) => (plot.points[i] && plot.points[i].label) || String(i + 1);
+    const point = (u, i) => (u.__plot || plot).points[i];
+    const label = (u, i) => (point(u, i) && point(u, i).label) || String(i + 1);
     return {
       width, height: HEIGHT,
       scales: { x: { time: false } },
       cursor: { drag: { x: true, y: false }, points: { size: 8 } },
       legend: { live: true },
       axes: [
-        { values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? label(t) : "")) },
+        { values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? label(u, t) : "")) },
         { values: (u, ticks) => ticks.map(fmt) },
       ],
       series: [
-        { label: "#", value: (u, i) => (i === null || i === undefined ? "" : label(i)) },
+        { label: "#", value: (u, i) => (i === null || i === undefined ? "" : label(u, i)) },
         { label: plot.title, stroke: "#0b6bcb", width: 2, spanGaps: true,
           points: { show: true, size: 6, fill: "#0b6bcb" }, value: (u, v) => fmt(v) },
         { label: "⚠", stroke: "#c62828", paths: () => null, points: { show: true, size: 9, fill: "#c62828" },
-          value: (u, v, s, i) => (i !== null && plot.points[i] && plot.points[i].signal) || "" },
+          value: (u, v, s, i) => (i !== null && point(u, i) && point(u, i).signal) || "" },
         ...plot.lines.map((ln) => ({
           label: ln.label || ln.kind, stroke: COLOURS[ln.kind] || "#6b7785", dash: [5, 4], width: 1,
           points: { show: false }, value: () => fmt(ln.value),
@@ -70,7 +73,6 @@
         if (p && p.trial && u.__plot.href) location.href = u.__plot.href + p.trial;
       });
     }
-    u.__plot = plot;
     box.__plot = u;
     box.dataset.plotted = "1";
     if (svg) svg.setAttribute("hidden", ""); // an SVG element has no `hidden` property

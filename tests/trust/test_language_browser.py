@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.conftest import browser_login
 
 
-def _shared_login(make):
+def _shared_login():
     from workspace.auth.service import create_user
     from workspace.db import db
 
@@ -23,7 +23,7 @@ def _shared_login(make):
 def test_a_shared_login_follows_each_browser_and_switches_only_one(app, make, live_server,
                                                                    browser_context):
     with app.app_context():
-        user = _shared_login(make)
+        user = _shared_login()
     base = live_server.url
     english = browser_login(browser_context(locale="en-US"), base, user)
     chinese = browser_login(browser_context(locale="zh-CN"), base, user)
@@ -48,7 +48,7 @@ def test_a_chosen_language_wins_over_the_browser_and_mails_follow(app, make, liv
     from workspace.db import db
 
     with app.app_context():
-        user = _shared_login(make)
+        user = _shared_login()
     base = live_server.url
     # Not chosen: signing in from a Chinese browser makes Chinese the mail language.
     page = browser_login(browser_context(locale="zh-CN"), base, user)

@@ -78,13 +78,23 @@ def require_workspace(
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound(missing)
+    require_one_of(session, user, workspace_id, (need,), missing, _forbidden_message(need))
+    return workspace
+
+
+def require_one_of(
+    session: Session, user: User, workspace_id: int, needs: tuple[Need, ...], missing: str,
+    forbidden: str,
+) -> None:
+    """The access question for an existing workspace: a non-reader gets
+    `missing` (404, as for a row that does not exist), a reader holding none
+    of `needs` gets `forbidden` (403)."""
     role = membership_role(session, user, workspace_id)
     overseer = oversees(session, user, workspace_id)
     if not allowed(role, user.is_admin, overseer, Need.READ):
         raise NotFound(missing)
-    if not allowed(role, user.is_admin, overseer, need):
-        raise Forbidden(_forbidden_message(need))
-    return workspace
+    if not any(allowed(role, user.is_admin, overseer, need) for need in needs):
+        raise Forbidden(forbidden)
 
 
 def can(session: Session, user: User, workspace_id: int, need: Need) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, allowed, membership_role, oversees
+from workspace.auth.access import Need, require_one_of
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 
@@ -79,12 +79,8 @@ def within(param: str, *needs: Need) -> Guard:
         workspace_id = _workspace_of(param, session, kwargs[param])
         if workspace_id is None:
             raise NotFound(missing)
-        role = membership_role(session, user, workspace_id)
-        overseer = oversees(session, user, workspace_id)
-        if not allowed(role, user.is_admin, overseer, Need.READ):
-            raise NotFound(missing)
-        if not any(allowed(role, user.is_admin, overseer, need) for need in needs):
-            raise Forbidden("You may not do this in this workspace.")
+        require_one_of(session, user, workspace_id, needs, missing,
+                       "You may not do this in this workspace.")
 
     return guard
 

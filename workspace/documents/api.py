@@ -141,10 +141,14 @@ def delete_comment(comment_id: int) -> None:
         threads.delete_comment(s, user, comment_id)
 
 
+# Threads are resolved and reopened by their first comment.
+ON_A_REPLY = {"422": {"description": "A reply: threads are resolved and reopened by their "
+                                     "first comment"}}
+
+
 @endpoint("/comments/<int:comment_id>/resolve", "POST", summary="Resolve a thread",
           tag="comments", response=CommentSchema(),
-          doc_responses={"422": {"description": "A reply: threads are resolved and reopened "
-                                                "by their first comment"}})
+          doc_responses=ON_A_REPLY)
 def resolve_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:
@@ -153,8 +157,7 @@ def resolve_comment(comment_id: int) -> Any:
 
 @endpoint("/comments/<int:comment_id>/reopen", "POST", summary="Reopen a resolved thread",
           tag="comments", response=CommentSchema(),
-          doc_responses={"422": {"description": "A reply: threads are resolved and reopened "
-                                                "by their first comment"}})
+          doc_responses=ON_A_REPLY)
 def reopen_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:
