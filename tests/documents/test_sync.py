@@ -233,7 +233,7 @@ def test_compaction_folds_updates_into_the_snapshot_without_duplicating(make, ap
     assert a.text().endswith(doc["text"])
     # Below the thresholds now. (Other tests' documents may still be due: the
     # database is shared by the run, so ask about this one.)
-    assert doc["id"] not in store.documents_to_compact()
+    assert doc["id"] not in store.documents_to_compact(), update_rows(doc["id"])
     tail = update_rows(doc["id"])
     assert 0 < tail < store.COMPACT_AFTER
     assert store.compact(doc["id"]) == tail
