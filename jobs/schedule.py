@@ -48,17 +48,31 @@ def add(path: str, every_seconds: int, now_path: str | None = None) -> None:
         PERIODIC.append(Periodic(path, every_seconds, now_path))
 
 
+class PeriodicJobsFailed(Exception):
+    """Some periodic jobs failed in `run_once` (the others still ran)."""
+
+    def __init__(self, results: dict[str, Any], failed: list[str]) -> None:
+        super().__init__(f"periodic jobs failed: {', '.join(failed)}")
+        self.results, self.failed = results, failed
+
+
 def run_once() -> dict[str, Any]:
     """Run every periodic job now, in this process, as if its time had come;
     returns what each said. Jobs they queue run on the queue (a worker, or
-    this process's pool: see `jobs.wait_idle`)."""
+    this process's pool: see `jobs.wait_idle`). One failing job does not stop
+    the others; PeriodicJobsFailed is raised after all have run, so no caller
+    (the CLI, a test) can mistake a failed sweep for a done one."""
     results: dict[str, Any] = {}
+    failed: list[str] = []
     for job in PERIODIC:
         try:
             results[job.path] = resolve(job.now_path or job.path)()
         except Exception as err:
             log.exception("periodic job %s failed", job.path)
             results[job.path] = f"failed: {err}"
+            failed.append(job.path)
+    if failed:
+        raise PeriodicJobsFailed(results, failed)
     return results
 
 

@@ -74,15 +74,21 @@ def scheduler_group() -> None:
 def scheduler_run_once() -> None:
     """Run every periodic job once, as if its time had come."""
     from jobs.queue import jobs
-    from jobs.schedule import run_once
+    from jobs.schedule import PeriodicJobsFailed, run_once
 
-    for path, result in run_once().items():
+    try:
+        results, failed = run_once(), []
+    except PeriodicJobsFailed as err:
+        results, failed = err.results, err.failed
+    for path, result in results.items():
         click.echo(f"{path}: {result}")
     # The mails, deliveries and builds they queued: run here before exiting
     # (in-process queue) or handed to the workers (Redis).
     if not jobs.wait_idle(timeout=300):
         click.echo("some queued work is still running; the periodic sweeps will finish it",
                    err=True)
+    if failed:
+        raise click.ClickException(f"{len(failed)} periodic job(s) failed: {', '.join(failed)}")
 
 
 @click.command("seed-demo")

@@ -30,13 +30,16 @@ class MotoServer:
     def wait(self) -> None:
         import requests
 
-        deadline = time.monotonic() + 30
+        # moto imports a great deal before it listens: generous on a busy machine.
+        deadline = time.monotonic() + 100  # under the tests' 120 s timeout
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
             try:
-                requests.get(self.url, timeout=1)
+                requests.get(self.url, timeout=5)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
         raise RuntimeError("moto_server did not start")
 
     def client(self) -> Any:

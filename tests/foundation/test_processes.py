@@ -54,6 +54,7 @@ def test_scheduler_run_once_runs_every_periodic_job(app, settings):
     done = _flask(settings, "scheduler", "run-once")
     assert done.returncode == 0, done.stderr
     assert "jobs.outbox.process_outbox" in done.stdout
+    assert "failed" not in done.stdout, done.stdout
 
 
 def test_bad_configuration_is_one_clear_line(app, settings):

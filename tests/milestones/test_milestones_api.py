@@ -96,7 +96,13 @@ def test_bad_criteria_are_refused(make, api):
     assert api.as_(ws.owner).get(f"/workspaces/{ws.id}/milestones").get_json()["items"] == []
 
 
-def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(make, api):
+def sweep(app) -> None:
+    """The periodic jobs, as the scheduler runs them (in the app's context)."""
+    with app.app_context():
+        run_once()
+
+
+def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(app, make, api):
     ws = make.workspace()
     today = date.today()
     soon = milestone(api, ws, title="Soon", due_date=(today + timedelta(days=2)).isoformat())
@@ -104,8 +110,8 @@ def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(make, api):
     milestone(api, ws, title="Far", due_date=(today + timedelta(days=30)).isoformat())
     done = milestone(api, ws, title="Done", due_date=(today - timedelta(days=1)).isoformat())
     api.as_(ws.owner).post(f"/milestones/{done['id']}/reach")
-    run_once()
-    run_once()
+    sweep(app)
+    sweep(app)
     got = [(e["type"], e["data"]["milestone"]["id"]) for e in events(api, ws)
            if e["type"] in ("milestone.due_soon", "milestone.overdue")]
     assert sorted(got) == sorted([("milestone.due_soon", soon["id"]),
@@ -115,7 +121,7 @@ def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(make, api):
     # A new due date earns a new reminder.
     api.as_(ws.owner).patch(f"/milestones/{late['id']}",
                             json={"due_date": (today + timedelta(days=1)).isoformat()})
-    run_once()
+    sweep(app)
     assert ("milestone.due_soon", late["id"]) in [
         (e["type"], e["data"]["milestone"]["id"]) for e in events(api, ws)]
 

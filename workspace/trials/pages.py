@@ -174,13 +174,13 @@ def _parameter_changes(parent: Trial | None, trial: Trial) -> list[dict[str, Any
 @pages.route("/workspaces/<int:workspace_id>/trials/compare")
 @login_required
 def trials_compare(workspace_id: int) -> Any:
-    raw = request.args.getlist("ids") or request.args.get("ids", "").split(",")
-    try:
-        ids = [int(i) for part in raw for i in str(part).split(",") if i.strip()][:12]
-    except ValueError:
-        abort(400, description="ids must be trial ids, e.g. ?ids=3,4")
     with db.reading() as s:
-        ctx = _context(s, workspace_id)
+        ctx = _context(s, workspace_id)  # access first: an outsider learns nothing from a 400
+        raw = request.args.getlist("ids") or request.args.get("ids", "").split(",")
+        try:
+            ids = [int(i) for part in raw for i in str(part).split(",") if i.strip()][:12]
+        except ValueError:
+            abort(400, description="ids must be trial ids, e.g. ?ids=3,4")
         chosen = [ctx["by_id"][i] for i in ids if i in ctx["by_id"]]
         if not chosen:  # default: the latest iterations
             chosen = [p for p in ctx["by_id"].values()][-4:]
