@@ -45,6 +45,7 @@
       user: cfg.user,
       readOnly: !cfg.canEdit,
       cspNonce: cfg.cspNonce,
+      formatStrings: { column: S.table_column },
       onStatus(status) {
         if (statusEl.dataset.state === "signed-out") return; // final: see watchAccess below
         statusEl.dataset.state = status;
@@ -240,6 +241,8 @@
   // ---------------------------------------------------------------- comments
   // Threads, replies, mentions and the editor's comment marks: static/js/threads.js.
   threads = window.JointLabThreads.start({ cfg, el, showError, getEditor: () => editor });
+  // Formatting toolbar and the preview following the editor's scroll: doc_editing.js.
+  window.JointLabEditing.start({ getEditor: () => editor, preview: previewEl });
 
   // ---------------------------------------------------------------- access
   // Signed out elsewhere, or this document taken away: the server already

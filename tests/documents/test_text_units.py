@@ -86,7 +86,7 @@ def test_preview_html_lets_no_script_through():
         for name, value in attrs:
             assert not name.startswith("on")
             assert not (value or "").strip().lower().startswith("javascript:")
-    assert "<h1>标题</h1>" in html and "<table>" in html
+    assert '<h1 data-line="0">标题</h1>' in html and "<table data-line=" in html
     assert '<a href="https://example.com" rel="noopener noreferrer nofollow">c</a>' in html
 
 

@@ -41,6 +41,8 @@ def ui_strings() -> dict[str, str]:
         "enterprise": _("enterprise"), "university": _("university"),
         "agreed": _("Agreed"), "failed": _("That did not work:"),
         "signed_out": _("Signed out"),
+        # The header word of the table the toolbar inserts: "Column 1", "列 1".
+        "table_column": _("Column"),
         "too_large": _("That change was not saved: it would make the document larger than "
                        "1 MB, the limit. It has been taken out, and the editor shows the "
                        "last saved text, with everything saved before it. Split long "

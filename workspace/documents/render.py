@@ -4,6 +4,11 @@ Two layers, so one mistake is not enough: markdown-it renders with raw HTML
 off (a `<script>` in the text comes out as text) and refuses `javascript:`
 links; nh3 (ammonia) then keeps only an allow-list of tags, attributes and
 URL schemes.
+
+Block elements carry `data-line` (their first source line, 0-based, as
+markdown-it's line map has it) so the page can keep the preview scrolled to
+the part of the text the editor shows. The sanitiser lets that one attribute
+through on those elements only, and only with digits in it.
 """
 
 from __future__ import annotations
@@ -12,23 +17,45 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.enable(["table", "strikethrough"])
+
+# The blocks worth scrolling to; a fence's attributes land on its <code>.
+LINE_TOKENS = {"heading_open", "paragraph_open", "bullet_list_open", "ordered_list_open",
+               "list_item_open", "blockquote_open", "table_open", "tr_open", "hr", "fence",
+               "code_block"}
+LINE_TAGS = {"blockquote", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p",
+             "table", "tr", "ul"}
+
+
+def _source_lines(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in LINE_TOKENS and token.map:
+            token.attrSet("data-line", str(token.map[0]))
+
+
+_md.core.ruler.push("source_lines", _source_lines)
 
 TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr",
     "ul",
 }
-ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
-    "ol": {"start"},
-}
+ATTRIBUTES: dict[str, set[str]] = {tag: {"data-line"} for tag in LINE_TAGS}
+ATTRIBUTES["a"] = {"href", "title"}
+ATTRIBUTES["img"] = {"src", "alt", "title"}
+ATTRIBUTES["ol"] = {"start", "data-line"}
 # Table column alignment as classes: the pages' CSP refuses style attributes.
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 _ALIGN = re.compile(r'<(td|th) style="text-align:(left|center|right)">')
+
+
+def _only_line_numbers(tag: str, name: str, value: str) -> str | None:
+    if name == "data-line" and not (value.isascii() and value.isdigit()):
+        return None
+    return value
 
 
 def render_markdown(text: str) -> str:
@@ -36,4 +63,5 @@ def render_markdown(text: str) -> str:
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES,
                      allowed_classes={"td": ALIGN_CLASSES, "th": ALIGN_CLASSES},
                      url_schemes={"http", "https", "mailto"},
+                     attribute_filter=_only_line_numbers,
                      link_rel="noopener noreferrer nofollow")

@@ -45,6 +45,7 @@ import {
 } from '@codemirror/language'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import { commentHighlights, showHighlights, highlightsAt, reveal } from './highlights.js'
+import { runFormat, formatKeymap } from './format.js'
 
 const VERSION = '1.0.0'
 
@@ -131,6 +132,7 @@ const baseTheme = EditorView.theme({
  * @param {(peers: Array<{clientId: number, name: string, color: string}>) => void} [options.onPeers]
  * @param {(from: number, to: number) => void} [options.onSelection]  the selection moved
  *   (UTF-16 offsets); with highlightsAt() the page shows the thread of highlighted text
+ * @param {{column?: string}} [options.formatStrings]  words format('table') writes (its header)
  * @param {(what: string, error: {code: string, message: string}) => void} [options.onError]
  *   the server refused something (e.g. 'doc:update' with `document_too_large`): the page
  *   tells the writer in words and may remount the editor on the saved state
@@ -408,6 +410,7 @@ function mount (element, options = {}) {
     // Undo/redo go through Y.UndoManager (only our own edits are undone, never a peer's),
     // so CodeMirror's own history() is deliberately not included.
     keymap.of([...yUndoManagerKeymap, ...defaultKeymap]),
+    formatKeymap(), // Mod-b, Mod-i, ... (src/format.js)
     yCollab(ytext, awareness, { undoManager }),
     commentHighlights(typeof options.onSelection === 'function' ? options.onSelection : null),
     baseTheme
@@ -477,7 +480,9 @@ function mount (element, options = {}) {
     // Comment threads' marks: setHighlights([{id, from, to}], activeId), UTF-16 offsets.
     setHighlights: (ranges, activeId) => showHighlights(view, ranges, activeId),
     highlightsAt: (from, to) => highlightsAt(view, from, to),
-    reveal: (pos) => reveal(view, pos)
+    reveal: (pos) => reveal(view, pos),
+    // Toolbar: format('bold' | 'italic' | 'h1'..'h3' | 'paragraph' | 'bullets' | 'numbers' | 'code' | 'link' | 'table')
+    format: (name) => runFormat(view, name, options.formatStrings)
   }
 }
 
