@@ -11,7 +11,7 @@ from workspace.documents import crdt
 from workspace.documents.anchors import make_selector, resolve
 from workspace.documents.comments import find_mentions
 from workspace.documents.diff import apply_edits, minimal_edits, unified
-from workspace.documents.render import render_markdown
+from workspace.documents.render import render_markdown, split_tables
 from workspace.documents.template import statement_template
 
 MIXED = st.text(alphabet=st.sampled_from(list("ab \n中文字😀👍🏽é")), max_size=40)
@@ -138,3 +138,22 @@ def test_anchors_follow_moves_duplicates_and_edits_inside():
     assert found and edited[start:end] == "疏松缺陷"
     # Everything around it gone: the old place, clamped, and said so.
     assert resolve("全新", sel) == (2, 2, False)
+
+
+def test_preview_blocks_carry_their_source_line_and_nothing_more():
+    html = render_markdown("# A\n\ntext\n\n- one\n- two\n\n| a |\n|---|\n| 1 |\n\n"
+                           '<p data-line="x" onclick="y">raw</p>\n')
+    for expected in ('<h1 data-line="0">', '<p data-line="2">', '<li data-line="5">',
+                     '<table data-line="7">', '<tr data-line="9">'):
+        assert expected in html
+    for _tag, attrs in _tags(html):
+        for name, value in attrs:
+            assert name in {"data-line", "class"}
+            assert name != "data-line" or (value or "").isdigit()
+    assert "&lt;p data-line=" in html  # raw HTML stays text
+
+
+def test_tables_split_out_of_the_text_for_the_pdf():
+    parts = split_tables("Intro\n\n| a | **b** `c` |\n|---|:-:|\n| 1 | 2 |\n| 3 |\n\nafter\r\n")
+    assert parts == ["Intro\n", [["a", "b c"], ["1", "2"], ["3", ""]], "\nafter\n"]
+    assert split_tables("no table\n\n- | x |\n  |---|\n") == ["no table\n\n- | x |\n  |---|\n"]

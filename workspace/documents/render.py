@@ -52,6 +52,40 @@ ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 _ALIGN = re.compile(r'<(td|th) style="text-align:(left|center|right)">')
 
 
+def split_tables(text: str) -> list[str | list[list[str]]]:
+    """The text in order as Markdown source chunks and pipe tables, for renderers that
+    draw tables themselves (the evidence PDF). A table is its rows, the header row
+    first, each cell as plain text (inline marks such as `**` dropped)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    tokens = _md.parse(text)
+    parts: list[str | list[list[str]]] = []
+    done = 0  # lines before this one are in `parts`
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        # Top-level tables only: one inside a list or a quote stays text.
+        if token.type != "table_open" or token.level != 0 or not token.map:
+            continue
+        start, end = token.map
+        if start > done:
+            parts.append("\n".join(lines[done:start]))
+        rows: list[list[str]] = []
+        while i < len(tokens) and tokens[i].type != "table_close":
+            if tokens[i].type == "tr_open":
+                rows.append([])
+            elif tokens[i].type == "inline" and rows:
+                rows[-1].append("".join(child.content for child in tokens[i].children or []
+                                        if child.type in ("text", "code_inline")))
+            i += 1
+        parts.append(rows)
+        done = end
+    if done < len(lines):
+        parts.append("\n".join(lines[done:]))
+    return parts
+
+
 def _only_line_numbers(tag: str, name: str, value: str) -> str | None:
     if name == "data-line" and not (value.isascii() and value.isdigit()):
         return None

@@ -98,11 +98,29 @@ def _statement(statement: dict[str, Any] | None) -> list[Any]:
     rows = [["Approved by 批准人", "Side 方", "At 时间"]]
     rows += [[a["name"], a["side"], a["at"]] for a in statement["approvals"]]
     out += [Spacer(0, 3), _table(rows, [60 * mm, 40 * mm, 70 * mm]), Spacer(0, 6)]
-    for block in statement["text"].split("\n\n"):
-        if block.strip():
-            style = H2 if block.lstrip().startswith("#") else BODY
-            out.append(_p(block.strip().lstrip("#").strip() if style is H2 else block, style))
+    from workspace.documents.render import split_tables
+
+    for part in split_tables(statement["text"]):
+        if isinstance(part, list):
+            out += [Spacer(0, 3), _text_table(part), Spacer(0, 3)]
+            continue
+        for block in part.split("\n\n"):
+            if block.strip():
+                style = H2 if block.lstrip().startswith("#") else BODY
+                out.append(_p(block.strip().lstrip("#").strip() if style is H2 else block,
+                              style))
     return out
+
+
+TEXT_WIDTH = 170 * mm  # A4 less the margins
+
+
+def _text_table(rows: list[list[str]]) -> Table:
+    """A Markdown table of the statement: header row shaded and repeated on a new page,
+    columns sharing the width, long cells wrapping inside them."""
+    columns = max(len(row) for row in rows)
+    cells = [[_p(cell, SMALL) for cell in row] + [""] * (columns - len(row)) for row in rows]
+    return _table(cells, [TEXT_WIDTH / columns] * columns)
 
 
 def _trials(data: dict[str, Any]) -> list[Any]:
