@@ -92,8 +92,8 @@ function togglePrefix (view, has, strip, make) {
   const off = lines.every((l) => has(l.text))
   const changes = lines.map((line, i) => {
     const m = strip.exec(line.text)
-    const old = m ? m[0].length : 0
-    const indent = m && m[1] && !m[1].startsWith('#') ? m[1] : ''
+    const indent = /^[ \t]*/.exec(line.text)[0] // a nested list item stays nested
+    const old = m ? m[0].length : indent.length
     return { from: line.from, to: line.from + old, insert: off ? indent : make(line, i, indent) }
   })
   const set = state.changes(changes)
