@@ -45,6 +45,7 @@
     // echo, not the reader's, and must not scroll the other side back.
     const echo = new Map();
     let frame = 0;
+    let leader = "editor"; // the side the reader scrolled last
 
     function blocks() {
       const box = preview.getBoundingClientRect().top - preview.scrollTop;
@@ -122,13 +123,16 @@
       const mine = echo.get(e.target);
       echo.delete(e.target);
       if (mine !== undefined && Math.abs(e.target.scrollTop - mine) < 2) return;
+      leader = fromEditor ? "editor" : "preview";
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(fromEditor ? editorToPreview : previewToEditor);
     }
     // Capture: scroll events do not bubble, and the editor's scroller is replaced on a remount.
     document.addEventListener("scroll", onScroll, true);
-    // A re-rendered preview moves its blocks: line it up with the editor again.
+    // A re-rendered preview moves its blocks: line it up with the editor again, unless the
+    // reader is reading the preview (then a peer's typing must not move it under them).
     new MutationObserver(() => {
+      if (leader !== "editor") return;
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(editorToPreview);
     }).observe(preview, { childList: true });
