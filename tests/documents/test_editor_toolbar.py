@@ -177,10 +177,33 @@ def test_viewers_get_no_toolbar_and_shortcuts_change_nothing(make, api, live_ser
         page.keyboard.press("Control+b")
         page.keyboard.press("Control+Alt+1")
         assert editor_text(page) == before
-    # The owner still has it.
-    owner = open_document(browser_context(), live_server.url, ws.owner, doc["id"])
-    expect(owner.locator('[data-testid="format-toolbar"] button')).to_have_count(10)
     assert api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"] == before
+
+
+def test_the_toolbar_works_from_the_keyboard(make, api, live_server, browser_context):
+    ws = make.workspace()
+    doc = statement_of(api, ws)
+    page = open_document(browser_context(), live_server.url, ws.owner, doc["id"])
+    toolbar = page.get_by_role("toolbar", name="Formatting")
+    expect(toolbar.get_by_role("button")).to_have_count(10)
+    replace_text(page, ["Notes"])
+    # One tab stop: the arrow keys, Home and End move inside the toolbar.
+    first = toolbar.get_by_role("button", name="Heading 1")
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(toolbar.get_by_role("button", name="Heading 2")).to_be_focused()
+    expect(toolbar.get_by_role("button", name="Heading 2")).to_have_attribute("tabindex", "0")
+    expect(first).to_have_attribute("tabindex", "-1")
+    page.keyboard.press("End")
+    expect(toolbar.get_by_role("button", name="Table")).to_be_focused()
+    page.keyboard.press("Enter")
+    shows(page, "Notes\n\n| Column 1 | Column 2 | Column 3 |\n| --- | --- | --- |\n"
+                "|  |  |  |\n|  |  |  |")
+    # The editor has the focus back, with the first header selected for typing.
+    page.keyboard.type("Batch")
+    shows(page, "Notes\n\n| Batch | Column 2 | Column 3 |\n| --- | --- | --- |\n"
+                "|  |  |  |\n|  |  |  |")
+    expect(page.locator('[data-testid="preview"] th').first).to_have_text("Batch")
 
 
 def _in_view(page, heading_text: str) -> bool:
