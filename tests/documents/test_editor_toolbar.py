@@ -156,6 +156,17 @@ def test_table_button_inserts_a_table_the_preview_shows_at_phone_width(
         table_box = table.bounding_box()
         assert table_box["x"] + table_box["width"] <= box["x"] + box["width"] + 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # A wide table scrolls sideways inside the preview; the page does not widen.
+        wide = "| " + " | ".join(f"Measurement_{n}_porosity" for n in range(8)) + " |\n" \
+            + "|---" * 8 + "|\n" + "| 1.2 " * 8 + "|\n"
+        page.evaluate("t => { const v = JL.editor.view;"
+                      " v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: t}}) }",
+                      wide)
+        expect(table.locator("th")).to_have_count(8)
+        assert table.evaluate("el => el.scrollWidth > el.clientWidth + 100")
+        table_box = table.bounding_box()
+        assert table_box["x"] + table_box["width"] <= box["x"] + box["width"] + 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.context.close()
 
 
