@@ -11,7 +11,11 @@
   function startToolbar(bar, getEditor) {
     const buttons = Array.from(bar.querySelectorAll("button[data-format]"));
     if (/Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)) {
-      for (const b of buttons) b.title = b.title.replace("Ctrl+", "⌘").replace("Alt+", "⌥").replace("Shift+", "⇧");
+      for (const b of buttons) {
+        b.title = b.title.replace("Ctrl+", "⌘").replace("Alt+", "⌥").replace("Shift+", "⇧");
+        const keys = b.getAttribute("aria-keyshortcuts");
+        if (keys) b.setAttribute("aria-keyshortcuts", keys.replace("Control+", "Meta+"));
+      }
     }
     // Pressing a button must not take the focus (and the visible selection) from the editor.
     bar.addEventListener("mousedown", (e) => { if (e.target.closest("button")) e.preventDefault(); });
