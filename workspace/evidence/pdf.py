@@ -23,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from workspace.documents.render import split_tables
 from workspace.safe_text import for_pdf, for_pdf_plain
 
 FONT = "STSong-Light"
@@ -98,8 +99,6 @@ def _statement(statement: dict[str, Any] | None) -> list[Any]:
     rows = [["Approved by 批准人", "Side 方", "At 时间"]]
     rows += [[a["name"], a["side"], a["at"]] for a in statement["approvals"]]
     out += [Spacer(0, 3), _table(rows, [60 * mm, 40 * mm, 70 * mm]), Spacer(0, 6)]
-    from workspace.documents.render import split_tables
-
     for part in split_tables(statement["text"]):
         if isinstance(part, list):
             out += [Spacer(0, 3), _text_table(part), Spacer(0, 3)]
