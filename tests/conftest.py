@@ -9,6 +9,7 @@ channels under a namespace of their own per run). `tests/run` sets these.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -38,6 +39,10 @@ CHROMIUM = os.environ.get("JOINTLAB_CHROMIUM", "/usr/bin/chromium")
 # database; a few minutes) are not part of the default suite; `bash
 # tests/faults/run` sets JOINTLAB_FAULTS=1 and runs them on PostgreSQL + Redis.
 collect_ignore = [] if os.environ.get("JOINTLAB_FAULTS") == "1" else ["faults"]
+
+# A Socket.IO client's thread may log once more after its test ended and the
+# test's captured stream closed; that is not a failure worth a traceback.
+logging.raiseExceptions = False
 
 
 # --------------------------------------------------------------------- databases
