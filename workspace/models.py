@@ -33,6 +33,7 @@ from workspace.trials.models import (  # noqa: F401
     MeasurementBatch,
     MetricStats,
     Trial,
+    TrialCounter,
 )
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint  # noqa: F401
 from workspace.workspaces.models import Membership, Workspace

@@ -17,6 +17,7 @@ from workspace.documents.schemas import (
     CommentSchema,
     DocumentCreateSchema,
     DocumentSchema,
+    DocumentUpdateSchema,
     PreviewSchema,
     TextSchema,
 )
@@ -57,6 +58,16 @@ def get_document(document_id: int) -> Any:
     with db.reading() as s:
         document = service.require_document(s, user, document_id)
         return service.document_payload(s, document, service.current_text(s, document_id))
+
+
+@endpoint("/documents/<int:document_id>", "PATCH", summary="Rename a document",
+          tag="documents", body=DocumentUpdateSchema(), response=DocumentSchema(),
+          limits="title: trimmed, 1 to 200 characters")
+def update_document(document_id: int, data: dict) -> Any:
+    user = require_user()
+    with db.transaction() as s:
+        document = service.rename_document(s, user, document_id, data["title"])
+        return service.document_payload(s, document, service.current_text(s, document.id))
 
 
 @endpoint("/documents/<int:document_id>/text", "PUT",

@@ -25,6 +25,11 @@ class DocumentCreateSchema(Schema):
     text = fields.String(load_default="")
 
 
+class DocumentUpdateSchema(Schema):
+    title = Title(required=True, metadata={
+        "description": "Trimmed; 1 to 200 characters with something visible."})
+
+
 class TextSchema(Schema):
     text = fields.String(required=True)
 

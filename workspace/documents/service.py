@@ -105,6 +105,21 @@ def create_document(session: Session, actor: User, workspace_id: int, *, title: 
     return insert_document(session, actor, ws.id, kind, title, text)
 
 
+def rename_document(session: Session, actor: User, document_id: int, title: str) -> Document:
+    """Owners and editors rename (the schema trimmed and bounded the title);
+    the same title again changes nothing and says nothing."""
+    document = require_document(session, actor, document_id, Need.EDIT)
+    if document.title == title:
+        return document
+    previous = document.title
+    document.title = title
+    document.updated_at = utcnow()
+    session.flush()
+    record_event(session, document.workspace_id, ev.DOCUMENT_RENAMED,
+                 {"document": document_ref(document), "previous_title": previous}, actor)
+    return document
+
+
 def list_documents(session: Session, actor: User, workspace_id: int, after_id: int,
                    limit: int) -> list[Document]:
     require_workspace(session, actor, workspace_id, Need.READ)

@@ -49,6 +49,16 @@ def update_milestone(milestone_id: int, data: dict) -> Any:
         return service.payloads(s, [m])[0]
 
 
+@endpoint("/milestones/<int:milestone_id>", "DELETE",
+          summary="Delete a milestone that is open or missed (a reached one: 409)",
+          tag="milestones", status=204,
+          doc_responses={"409": {"description": "The milestone was reached",
+                                 "content": {"application/json": {"schema": "Error"}}}})
+def delete_milestone(milestone_id: int) -> None:
+    with db.transaction() as s:
+        service.delete_milestone(s, require_user(), milestone_id)
+
+
 @endpoint("/milestones/<int:milestone_id>/reach", "POST", summary="Mark a milestone reached",
           tag="milestones", response=MilestoneSchema())
 def reach_milestone(milestone_id: int) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, can, require_workspace
@@ -14,6 +14,7 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.files.models import StoredFile
 from workspace.milestones.criteria import Finished, Progress, progress
 from workspace.milestones.models import Milestone
 from workspace.trials import service as trials
@@ -164,6 +165,31 @@ def update_milestone(session: Session, actor: User, milestone_id: int,
     if "criteria" in changed and m.status == "open":
         evaluate_milestones(session, m.workspace_id, actor, only=[m.id])
     return m
+
+
+def delete_milestone(session: Session, actor: User, milestone_id: int) -> None:
+    """Owners and editors delete an open or missed milestone. A reached one is
+    history that evidence packs and the portfolio stand on (as a closed GitLab
+    milestone keeps its record): 409."""
+    m = get_milestone(session, actor, milestone_id, Need.EDIT, lock=True)
+    if m.status == "reached":
+        raise Conflict("This milestone was reached; it stays as the record of it.",
+                       code="milestone_reached")
+    from workspace.evidence.models import MilestoneTranche
+
+    if session.get(MilestoneTranche, m.id) is not None:
+        # The tranche is the overseeing manager's record, not the team's to erase.
+        raise Conflict("This milestone carries a funding tranche; the program manager "
+                       "removes it first.", code="milestone_funded")
+    payload = _event_payload(m)
+    workspace_id = m.workspace_id
+    # Its files stay in the workspace, no longer attached (explicit: the
+    # foreign key's SET NULL is not every database's default behaviour).
+    session.execute(update(StoredFile).where(StoredFile.milestone_id == m.id)
+                    .values(milestone_id=None))
+    session.delete(m)
+    session.flush()
+    record_event(session, workspace_id, ev.MILESTONE_DELETED, {"milestone": payload}, actor)
 
 
 def reach_milestone(session: Session, actor: User, milestone_id: int) -> Milestone:

@@ -20,6 +20,7 @@ def templates() -> dict[str, str]:
         "member.removed": _("{actor} removed {name}"),
         "member.role_changed": _("{actor} made {name} {role}"),
         "document.created": _("{actor} created the document {title}"),
+        "document.renamed": _("{actor} renamed the document {previous_title} to {title}"),
         "document.edited": _("{editors} edited {title}"),
         "document.version_created": _("{actor} saved version {label} of {title}"),
         "document.approved": _("{actor} approved version {label} of {title}"),
@@ -31,8 +32,10 @@ def templates() -> dict[str, str]:
         "comment.reopened": _("{actor} reopened a comment thread on {title}"),
         "indicator.created": _("{actor} added the indicator {label}"),
         "indicator.updated": _("{actor} changed the indicator {label}"),
+        "indicator.deleted": _("{actor} deleted the indicator {label}"),
         "trial.created": _("{actor} planned trial #{number}"),
         "trial.updated": _("{actor} updated trial #{number}"),
+        "trial.deleted": _("{actor} deleted trial #{number}"),
         "trial.status_changed": _("Trial #{number} is now {status}"),
         # A sentence with a count comes in the plural forms of the reader's
         # language ("one", "other"), chosen by `describe` (and JL.describe).
@@ -46,6 +49,7 @@ def templates() -> dict[str, str]:
         "trial.alert": _("Out-of-control signal on trial #{number}: {rule}"),
         "milestone.created": _("{actor} added the milestone {title}"),
         "milestone.updated": _("{actor} changed the milestone {title}"),
+        "milestone.deleted": _("{actor} deleted the milestone {title}"),
         "milestone.reached": _("Milestone reached: {title}"),
         "milestone.missed": _("Milestone missed: {title}"),
         "milestone.due_soon": _("Milestone due soon: {title}"),

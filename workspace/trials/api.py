@@ -59,6 +59,20 @@ def update_indicator(indicator_id: int, data: dict) -> Any:
         return service.update_indicator(s, require_user(), indicator_id, data)
 
 
+CONFLICT = {"content": {"application/json": {"schema": "Error"}}}
+
+
+@endpoint("/indicators/<int:indicator_id>", "DELETE",
+          summary="Delete an indicator that no measurement and no milestone criterion uses",
+          tag="indicators", status=204,
+          doc_responses={"409": {"description": "Measurements (code `indicator_measured`) or "
+                                                "milestone criteria (`indicator_in_criteria`) "
+                                                "use it", **CONFLICT}})
+def delete_indicator(indicator_id: int) -> None:
+    with db.transaction() as s:
+        service.delete_indicator(s, require_user(), indicator_id)
+
+
 # ------------------------------------------------------------------ trials
 def _trial_response(payload: dict[str, Any], status: int = 200) -> Any:
     response = jsonify(TrialSchema().dump(payload))
@@ -113,6 +127,17 @@ def update_trial(trial_id: int, data: dict) -> Any:
                                      request.headers.get("If-Match"))
         payload = service.trial_payload(s, trial)
     return _trial_response(payload)
+
+
+@endpoint("/trials/<int:trial_id>", "DELETE",
+          summary="Delete a planned trial (running or finished: 409). If-Match is honoured",
+          tag="trials", status=204,
+          doc_responses={"409": {"description": "The trial is not planned "
+                                                "(code `trial_not_planned`)", **CONFLICT},
+                         "412": {"description": "If-Match holds a stale ETag", **CONFLICT}})
+def delete_trial(trial_id: int) -> None:
+    with db.transaction() as s:
+        service.delete_trial(s, require_user(), trial_id, request.headers.get("If-Match"))
 
 
 @endpoint("/trials/<int:trial_id>/next", "POST",

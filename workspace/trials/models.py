@@ -81,6 +81,18 @@ class Trial(Base):
         return f'"trial-{self.id}-v{self.version}"'
 
 
+class TrialCounter(Base):
+    """The highest trial number a workspace ever gave: a deleted planned trial's
+    number is not given again (events and webhooks already named it)."""
+
+    __tablename__ = "trial_counters"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MeasurementBatch(Base):
     """One accepted POST of measurements; its client key makes a retry harmless."""
 

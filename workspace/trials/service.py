@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, require_workspace
@@ -14,7 +14,7 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
-from workspace.trials.models import Indicator, Trial
+from workspace.trials.models import Indicator, Measurement, Trial, TrialCounter
 from workspace.trials.results import indicators_of, live_results, results_of_trials, stats_of
 from workspace.workspaces.models import Workspace
 
@@ -78,6 +78,40 @@ def update_indicator(
         record_event(session, ind.workspace_id, ev.INDICATOR_UPDATED,
                      {"indicator": indicator_payload(ind), "changes": changed}, actor)
     return ind
+
+
+def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
+    """Only an indicator nothing stands on: measurements carry its key and
+    milestone criteria its id, and both would lose their meaning (409 naming
+    which)."""
+    from workspace.milestones.models import Milestone
+
+    ind = session.get(Indicator, indicator_id)
+    if ind is None:
+        raise NotFound("Indicator not found.")
+    require_workspace(session, actor, ind.workspace_id, Need.EDIT,
+                      missing="Indicator not found.")
+    measured = session.scalars(
+        select(Trial.number).join(Measurement, Measurement.trial_id == Trial.id)
+        .where(Trial.workspace_id == ind.workspace_id, Measurement.metric == ind.key)
+        .group_by(Trial.number).order_by(Trial.number).limit(6)).all()
+    if measured:
+        numbers = ", ".join(f"#{n}" for n in measured[:5]) + (", …" if len(measured) > 5 else "")
+        raise Conflict(f"Trials {numbers} have measurements of `{ind.key}`; an indicator "
+                       "with measurements stays.", code="indicator_measured")
+    criteria = session.scalars(select(Milestone).where(
+        Milestone.workspace_id == ind.workspace_id).order_by(Milestone.id)).all()
+    using = [m.title for m in criteria if m.criteria
+             and isinstance(m.criteria.get("indicators"), list)
+             and ind.id in m.criteria["indicators"]]
+    if using:
+        raise Conflict(f"The criteria of the milestones {', '.join(using)} use `{ind.key}`; "
+                       "change them first.", code="indicator_in_criteria")
+    payload = indicator_payload(ind)
+    session.delete(ind)
+    session.flush()
+    record_event(session, ind.workspace_id, ev.INDICATOR_DELETED,
+                 {"indicator": payload}, actor)
 
 
 # ------------------------------------------------------------------ trials
@@ -155,7 +189,12 @@ def _next_number(session: Session, workspace_id: int) -> int:
     # on (workspace_id, number) is the backstop.
     session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     last = session.scalar(select(func.max(Trial.number)).where(Trial.workspace_id == workspace_id))
-    return (last or 0) + 1
+    counter = session.get(TrialCounter, workspace_id)
+    if counter is None:
+        counter = TrialCounter(workspace_id=workspace_id, last_number=0)
+        session.add(counter)
+    counter.last_number = max(counter.last_number, last or 0) + 1
+    return counter.last_number
 
 
 def create_trial(
@@ -186,6 +225,29 @@ def start_next_iteration(
         "batch": data.get("batch", ""), "hypothesis": data.get("hypothesis", ""),
         "parameters": parameters,
     })
+
+
+def delete_trial(session: Session, actor: User, trial_id: int,
+                 if_match: str | None = None) -> None:
+    """A planned trial was never run: it can go. A running or finished one is
+    the record of what the line did (409)."""
+    from workspace.files.models import StoredFile
+
+    trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
+    check_if_match(trial, if_match)
+    if trial.status != "planned":
+        raise Conflict(f"Trial #{trial.number} is {trial.status}; only a planned trial can be "
+                       "deleted.", code="trial_not_planned")
+    ref = trial_ref(trial)
+    # Its next iterations now refine nothing and its files stay in the workspace
+    # (explicit, as the foreign keys' SET NULL would do where enforced).
+    session.execute(update(Trial).where(Trial.parent_id == trial.id)
+                    .values(parent_id=None, version=Trial.version + 1))
+    session.execute(update(StoredFile).where(StoredFile.trial_id == trial.id)
+                    .values(trial_id=None))
+    session.delete(trial)
+    session.flush()
+    record_event(session, trial.workspace_id, ev.TRIAL_DELETED, {"trial": ref}, actor)
 
 
 def check_if_match(trial: Trial, if_match: str | None) -> None:
