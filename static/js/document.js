@@ -192,26 +192,45 @@
     }
   }
 
+  // Side by side unless the reader chose unified; the choice is kept for next time.
+  const LAYOUT_KEY = "jointlab.diffLayout";
+  function layout() {
+    try { return localStorage.getItem(LAYOUT_KEY) === "unified" ? "unified" : "split"; }
+    catch (_) { return "split"; }
+  }
+  let lastDiff = null;
   async function showDiff(from, to) {
     $("#diff-from").value = from;
     $("#diff-to").value = to;
     try {
-      const d = await JL.api("GET", "/documents/" + docId + "/diff?from=" +
+      const d = await JL.api("GET", "/documents/" + docId + "/diff?layout=split&from=" +
         encodeURIComponent(from) + "&to=" + encodeURIComponent(to));
-      const box = $("#diff");
-      box.replaceChildren();
-      box.hidden = false;
-      const lines = d.unified ? d.unified.replace(/\n$/, "").split("\n") : [];
-      if (!lines.length) box.appendChild(el("div", { class: "muted" }, S.no_diff));
-      for (const line of lines) {
-        let cls = "";
-        if (line.startsWith("@@")) cls = "hunk";
-        else if (line.startsWith("+") && !line.startsWith("+++")) cls = "add";
-        else if (line.startsWith("-") && !line.startsWith("---")) cls = "del";
-        box.appendChild(el("div", { class: cls }, line || " "));
-      }
+      lastDiff = d;
+      drawDiff();
+      const card = $('[data-testid="diff-card"]');
+      const opening = card.hidden;
+      card.hidden = false;
+      if (opening) card.scrollIntoView({ block: "nearest" });
     } catch (err) { showError(err); }
   }
+  function drawDiff() {
+    if (!lastDiff) return;
+    const chosen = layout();
+    $('[data-role="diff-labels"]').textContent = lastDiff.from_label + " → " + lastDiff.to_label;
+    document.querySelectorAll(".diff-card [data-layout]").forEach((b) => {
+      b.setAttribute("aria-pressed", String(b.dataset.layout === chosen));
+    });
+    window.JointLabDiff.render($("#diff"), lastDiff, chosen, S);
+  }
+  document.querySelectorAll(".diff-card [data-layout]").forEach((b) => {
+    b.addEventListener("click", () => {
+      try { localStorage.setItem(LAYOUT_KEY, b.dataset.layout); } catch (_) { /* private mode */ }
+      drawDiff();
+    });
+  });
+  $('.diff-card [data-action="close-diff"]').addEventListener("click", () => {
+    $('[data-testid="diff-card"]').hidden = true;
+  });
   $("#diff-run").addEventListener("click", () => showDiff($("#diff-from").value, $("#diff-to").value));
 
   const versionForm = document.querySelector('form[data-action="create-version"]');
@@ -238,6 +257,50 @@
     }
   }
 
+  // ---------------------------------------------------------------- title
+  // Renamed here or by anyone else: the heading, the form and the tab follow.
+  const titleEl = $('[data-testid="doc-title"]');
+  const suffix = document.title.slice(document.title.lastIndexOf(" · ")); // " · JointLab"
+  const renameForm = $('[data-testid="rename-form"]');
+  const titleInput = renameForm && renameForm.querySelector('input[name="title"]');
+  const renameButton = $('[data-testid="rename"]');
+  function showTitle(title) {
+    titleEl.textContent = title;
+    document.title = title + suffix;
+    if (renameForm && renameForm.hidden) titleInput.value = title;
+  }
+  function closeRename() {
+    renameForm.hidden = true;
+    renameButton.hidden = false;
+    titleEl.hidden = false;
+    renameForm.querySelector(".error").hidden = true;
+  }
+  if (renameForm) {
+    renameButton.addEventListener("click", () => {
+      titleInput.value = titleEl.textContent;
+      renameForm.hidden = false;
+      renameButton.hidden = true;
+      titleEl.hidden = true;
+      titleInput.focus();
+      titleInput.select();
+    });
+    renameForm.querySelector('[data-action="rename-cancel"]').addEventListener("click", closeRename);
+    renameForm.addEventListener("keydown", (e) => { if (e.key === "Escape") closeRename(); });
+    renameForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const out = renameForm.querySelector(".error");
+      try {
+        const d = await JL.api("PATCH", "/documents/" + docId, { title: titleInput.value });
+        closeRename();
+        showTitle(d.title);
+      } catch (err) {
+        const fields = err.body && err.body.error && err.body.error.fields;
+        out.textContent = err.message + (fields && fields.title ? " " + [].concat(fields.title).join(" ") : "");
+        out.hidden = false;
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- comments
   // Threads, replies, mentions and the editor's comment marks: static/js/threads.js.
   threads = window.JointLabThreads.start({ cfg, el, showError, getEditor: () => editor });
@@ -262,6 +325,7 @@
   socket.on("event", (env) => {
     const d = env.data && env.data.document;
     if (!d || d.id !== docId) return;
+    if (env.type === "document.renamed") showTitle(d.title);
     if (env.type === "document.version_created" || env.type === "document.approved") loadVersions();
     if (env.type === "statement.agreed") refreshAgreement().then(loadVersions);
     // Anyone's new comment, reply, edit, delete, resolve or reopen shows at once.

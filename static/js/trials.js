@@ -93,7 +93,8 @@
     if (trial.etag) trialEl.dataset.etag = trial.etag;
     setBadge("status", trial.status);
     if (trial.outcome) setBadge("outcome", trial.outcome);
-    const show = { running: trial.status === "planned", completed: trial.status === "running", aborted: trial.status === "running" };
+    const show = { running: trial.status === "planned", completed: trial.status === "running",
+      aborted: trial.status === "running", delete: trial.status === "planned" };
     trialEl.querySelectorAll("[data-trial-action]").forEach((b) => {
       if (b.dataset.trialAction in show) b.hidden = !show[b.dataset.trialAction];
     });
@@ -307,6 +308,7 @@
   });
 
   document.addEventListener("click", (e) => {
+    if (e.target.closest("[data-deletes]")) return; // removals.js
     const t = e.target.closest("[data-trial-action]");
     if (t && trialEl) { e.preventDefault(); trialAction(t); return; }
     const m = e.target.closest("[data-milestone-action]");

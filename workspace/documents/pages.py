@@ -40,6 +40,9 @@ def ui_strings() -> dict[str, str]:
         "no_comments": _("No comments yet."), "no_diff": _("No differences."),
         "enterprise": _("enterprise"), "university": _("university"),
         "agreed": _("Agreed"), "failed": _("That did not work:"),
+        # The diff (document.js); {old} and {new} are line numbers.
+        "hunk_at": _("Old line {old} · new line {new}"),
+        "old_side": _("Old"), "new_side": _("New"),
         "signed_out": _("Signed out"),
         # The header word of the table the toolbar inserts: "Column 1", "列 1".
         "table_column": _("Column"),

@@ -76,6 +76,32 @@ class DiffQuerySchema(Schema):
                           metadata={"description": "A version id, or `current`."})
     to = fields.String(required=True, validate=validate.Length(max=32),
                        metadata={"description": "A version id, or `current`."})
+    layout = fields.String(load_default="unified",
+                           validate=validate.OneOf(("unified", "split")),
+                           metadata={"description": "`split` adds `side_by_side`: aligned "
+                                                    "rows with the changes inside lines."})
+
+
+class DiffPartSchema(Schema):
+    text = fields.String()
+    changed = fields.Boolean()
+
+
+class DiffSideSchema(Schema):
+    n = fields.Integer(metadata={"description": "Line number, from 1."})
+    parts = fields.List(fields.Nested(DiffPartSchema))
+
+
+class DiffRowSchema(Schema):
+    kind = fields.String(metadata={"enum": ["equal", "change", "delete", "insert"]})
+    old = fields.Nested(DiffSideSchema, allow_none=True)
+    new = fields.Nested(DiffSideSchema, allow_none=True)
+
+
+class DiffHunkSchema(Schema):
+    old_start = fields.Integer()
+    new_start = fields.Integer()
+    rows = fields.List(fields.Nested(DiffRowSchema))
 
 
 class DiffSchema(Schema):
@@ -84,6 +110,10 @@ class DiffSchema(Schema):
     from_label = fields.String()
     to_label = fields.String()
     unified = fields.String()
+    side_by_side = fields.List(fields.Nested(DiffHunkSchema), metadata={
+        "description": "With `layout=split`: hunks of old | new rows, 3 lines of context; "
+                       "words (characters in Chinese and Japanese) changed inside a line "
+                       "are marked."})
 
 
 class ApproveResultSchema(Schema):

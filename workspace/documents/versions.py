@@ -13,7 +13,7 @@ from workspace.auth.access import Need
 from workspace.auth.models import User
 from workspace.db import db, utcnow
 from workspace.documents import crdt, store
-from workspace.documents.diff import unified
+from workspace.documents.diff import side_by_side, unified
 from workspace.documents.models import Document, DocumentVersion, VersionApproval
 from workspace.documents.service import (
     document_payload,
@@ -96,7 +96,7 @@ def _version_of(session: Session, document_id: int, version_id: int) -> Document
 
 
 def diff(session: Session, actor: User, document_id: int, from_ref: str,
-         to_ref: str) -> dict[str, Any]:
+         to_ref: str, layout: str = "unified") -> dict[str, Any]:
     """`from`/`to` are version ids, or `current` for the text as it is now."""
     require_document(session, actor, document_id)
     texts = {}
@@ -112,10 +112,13 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
         version = _version_of(session, document_id, version_id)
         texts[name] = (version.text, f"{version.label} (#{version.id})")
     (old, old_label), (new, new_label) = texts["from"], texts["to"]
-    return {"from": from_ref if from_ref == "current" else int(from_ref),
-            "to": to_ref if to_ref == "current" else int(to_ref),
-            "from_label": old_label, "to_label": new_label,
-            "unified": unified(old, new, old_label, new_label)}
+    answer = {"from": from_ref if from_ref == "current" else int(from_ref),
+              "to": to_ref if to_ref == "current" else int(to_ref),
+              "from_label": old_label, "to_label": new_label,
+              "unified": unified(old, new, old_label, new_label)}
+    if layout == "split":
+        answer["side_by_side"] = side_by_side(old, new)
+    return answer
 
 
 def restore(actor: User, document_id: int, version_id: int) -> tuple[dict[str, Any], bytes]:

@@ -50,12 +50,15 @@ def get_version(document_id: int, version_id: int) -> Any:
         return versions.version_payload(versions.get_version(s, user, document_id, version_id))
 
 
-@endpoint("/documents/<int:document_id>/diff", summary="Unified diff between two versions",
+@endpoint("/documents/<int:document_id>/diff",
+          summary="Changes between two versions (or a version and `current`): unified, and "
+                  "side by side with `layout=split`",
           tag="versions", query=DiffQuerySchema(), response=DiffSchema())
 def diff(document_id: int, query: dict) -> Any:
     user = require_user()
     with db.reading() as s:
-        return versions.diff(s, user, document_id, query["from_"], query["to"])
+        return versions.diff(s, user, document_id, query["from_"], query["to"],
+                             query["layout"])
 
 
 @endpoint("/documents/<int:document_id>/versions/<int:version_id>/restore", "POST",

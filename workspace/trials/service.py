@@ -96,9 +96,10 @@ def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
         .where(Trial.workspace_id == ind.workspace_id, Measurement.metric == ind.key)
         .group_by(Trial.number).order_by(Trial.number).limit(6)).all()
     if measured:
-        numbers = ", ".join(f"#{n}" for n in measured[:5]) + (", …" if len(measured) > 5 else "")
-        raise Conflict(f"Trials {numbers} have measurements of `{ind.key}`; an indicator "
-                       "with measurements stays.", code="indicator_measured")
+        numbers = [f"#{n}" for n in measured[:5]] + (["…"] if len(measured) > 5 else [])
+        raise Conflict(f"Trials {', '.join(numbers)} have measurements of `{ind.key}`; an "
+                       "indicator with measurements stays.", code="indicator_measured",
+                       fields={"trials": numbers})
     criteria = session.scalars(select(Milestone).where(
         Milestone.workspace_id == ind.workspace_id).order_by(Milestone.id)).all()
     using = [m.title for m in criteria if m.criteria
@@ -106,7 +107,8 @@ def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
              and ind.id in m.criteria["indicators"]]
     if using:
         raise Conflict(f"The criteria of the milestones {', '.join(using)} use `{ind.key}`; "
-                       "change them first.", code="indicator_in_criteria")
+                       "change them first.", code="indicator_in_criteria",
+                       fields={"milestones": using})
     payload = indicator_payload(ind)
     session.delete(ind)
     session.flush()
