@@ -63,6 +63,9 @@ def test_two_browsers_co_edit_see_cursors_and_diff_a_version(make, api, live_ser
     expect(a.locator('[data-testid="save-status"]')).to_have_attribute("data-state", "saved")
     a.locator('[data-testid="versions"] li').first.locator('[data-testid="compare"]').click()
     diff = a.locator('[data-testid="diff"]')
+    # Side by side first (tests/editing covers it); the unified view is one click away.
+    expect(diff.locator("tr.insert ins")).to_contain_text(["新增验收标准 ✅"])
+    a.click('[data-testid="layout-unified"]')
     expect(diff.locator(".add")).to_contain_text(["+新增验收标准 ✅"])
     expect(diff.locator(".hunk").first).to_have_text(re.compile(r"^@@ "))
 

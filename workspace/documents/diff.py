@@ -111,10 +111,12 @@ def unified(old: str, new: str, from_label: str, to_label: str) -> str:
 # ------------------------------------------------------------------ side by side
 # A changed line is compared token by token: a word (a run of letters or digits
 # that are not CJK), one CJK character (Chinese and Japanese have no spaces, so
-# a "word" would be the whole sentence), a run of blanks, or any other character.
+# a "word" would be the whole sentence), a number with its decimal point or
+# separators (4.2 against 1.4 is one change, not a shared "."), a run of
+# blanks, or any other character.
 _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af" \
        "\uf900-\ufaff\uff00-\uffef"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|\s+|.", re.DOTALL)
+_TOKEN = re.compile(rf"[{_CJK}]|\d+(?:[.,:]\d+)+|[^\W{_CJK}]+|\s+|.", re.DOTALL)
 # Token pairs beyond this many on both sides are shown as wholly changed:
 # SequenceMatcher is quadratic and one pasted line can be very long.
 TOKEN_DIFF_LIMIT = 3000
