@@ -42,6 +42,8 @@ def link_for(envelope: dict[str, Any], public_url: str) -> str:
         # A comment is read where it was written: its thread on the document page.
         thread = data.get("parent_id") or comment.get("parent_id") or comment["id"]
         return f"{public_url}/documents/{document['id']}#comment-{thread}"
+    if str(envelope.get("type", "")).endswith(".deleted"):
+        return base  # nothing left to point at
     for key in ("milestone", "trial", "document"):
         inner = data.get(key)
         if isinstance(inner, dict) and inner.get("id") is not None:
