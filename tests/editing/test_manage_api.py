@@ -177,3 +177,27 @@ def test_only_a_planned_trial_is_deleted_and_its_number_is_not_given_again(make,
     assert newest["number"] == child["number"] + 1
     assert api.as_(ws.owner).delete(f"/trials/{newest['id']}").status_code == 204
     assert trial(api, ws)["number"] == newest["number"] + 1
+
+
+def test_files_of_a_deleted_milestone_or_trial_stay_in_the_workspace(make, api):
+    import io
+
+    ws = make.workspace()
+    m = milestone(api, ws, title="Pilot")
+    t = trial(api, ws)
+
+    def upload(**target):
+        form = {"file": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf"),
+                **{k: str(v) for k, v in target.items()}}
+        resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=form,
+                                      content_type="multipart/form-data")
+        assert resp.status_code == 201, resp.get_json()
+        return resp.get_json()
+
+    on_milestone, on_trial = upload(milestone_id=m["id"]), upload(trial_id=t["id"])
+    assert api.as_(ws.owner).delete(f"/milestones/{m['id']}").status_code == 204
+    assert api.as_(ws.owner).delete(f"/trials/{t['id']}").status_code == 204
+    for f in (on_milestone, on_trial):
+        kept = api.as_(ws.owner).get(f"/files/{f['id']}")
+        assert kept.status_code == 200 and kept.get_json()["attached_to"] is None
+        assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == b"%PDF-1.4 report"
