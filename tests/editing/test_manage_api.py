@@ -201,3 +201,22 @@ def test_files_of_a_deleted_milestone_or_trial_stay_in_the_workspace(make, api):
         kept = api.as_(ws.owner).get(f"/files/{f['id']}")
         assert kept.status_code == 200 and kept.get_json()["attached_to"] is None
         assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == b"%PDF-1.4 report"
+
+
+def test_a_rename_is_not_an_edit_of_the_text(make, api, app):
+    from datetime import timedelta
+
+    from workspace.db import utcnow
+    from workspace.documents.versions import auto_version_documents
+
+    ws = make.workspace()
+    doc = statement_of(api, ws)
+    before = api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["updated_at"]
+    api.as_(ws.owner).patch(f"/documents/{doc['id']}", json={"title": "Renamed"})
+    after = api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()
+    assert after["updated_at"] == before and after["title"] == "Renamed"
+    # No automatic version of a text nobody changed.
+    with app.app_context():
+        assert auto_version_documents(utcnow() + timedelta(hours=1)) == 0
+    assert api.as_(ws.owner).get(f"/documents/{doc['id']}/versions").get_json()["items"] == []
+    assert events_of(api, ws, "document.edited") == []

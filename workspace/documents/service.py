@@ -112,8 +112,9 @@ def rename_document(session: Session, actor: User, document_id: int, title: str)
     if document.title == title:
         return document
     previous = document.title
+    # `updated_at` stays: it tracks the text (automatic versions follow it),
+    # and a new title is not a new text.
     document.title = title
-    document.updated_at = utcnow()
     session.flush()
     record_event(session, document.workspace_id, ev.DOCUMENT_RENAMED,
                  {"document": document_ref(document), "previous_title": previous}, actor)
