@@ -203,6 +203,9 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     f"POST {A}/workspaces/<int:workspace_id>/documents": c(
         "edit", 201, body=lambda w, who: {"title": "Matrix answer", "text": "matrix"}),
     f"GET {A}/documents/<int:document_id>": c("read"),
+    # The title it has: a rename that changes nothing, for every allowed caller alike.
+    f"PATCH {A}/documents/<int:document_id>": c(
+        "edit", body=lambda w, who: {"title": "Alpha answer"}),
     f"PUT {A}/documents/<int:document_id>/text": c(
         "edit", body=lambda w, who: {"text": w.answer_text}),
     f"POST {A}/documents/<int:document_id>/preview": c(
@@ -235,12 +238,16 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
             "comparator": ">=", "target": 1}),
     f"PATCH {A}/indicators/<int:indicator_id>": c(
         "edit", body=lambda w, who: {"label": w.indicator_label}),
+    f"DELETE {A}/indicators/<int:indicator_id>": c(
+        "edit", 204, fresh=lambda w, who: {"indicator_id": w.fresh_indicator()}),
     f"GET {A}/workspaces/<int:workspace_id>/trials": c("read"),
     f"POST {A}/workspaces/<int:workspace_id>/trials": c(
         "edit", 201, body=lambda w, who: {"title": "Matrix trial"}),
     f"GET {A}/trials/<int:trial_id>": c("read"),
     f"PATCH {A}/trials/<int:trial_id>": c(
         "edit", body=lambda w, who: {"title": w.trial_title}),
+    f"DELETE {A}/trials/<int:trial_id>": c(
+        "edit", 204, fresh=lambda w, who: {"trial_id": w.fresh_trial()}),
     f"POST {A}/trials/<int:trial_id>/next": c(
         "edit", 201, params=lambda w, who: {"trial_id": w.ids["completed_trial"]},
         body=lambda w, who: {"title": "Matrix next"}),
@@ -262,6 +269,8 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         # status right: a viewer is refused, not answered 200.
         c("set_status", label="status unchanged", body=lambda w, who: {"status": "open"}),
     ),
+    f"DELETE {A}/milestones/<int:milestone_id>": c(
+        "edit", 204, fresh=lambda w, who: {"milestone_id": w.fresh_milestone()}),
     f"POST {A}/milestones/<int:milestone_id>/reach": c(
         "edit", body=lambda w, who: {},
         fresh=lambda w, who: {"milestone_id": w.fresh_milestone()}),

@@ -299,6 +299,16 @@ class World:
                        json={"amount": "1000.00", "currency": "CNY"})
         return m["id"]
 
+    def fresh_indicator(self) -> int:
+        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/indicators", 201, json={
+            "key": f"fresh_{uuid.uuid4().hex[:8]}", "label": "Fresh indicator",
+            "comparator": ">=", "target": 1})["id"]
+
+    def fresh_trial(self) -> int:
+        """A planned trial (the only kind that can be deleted)."""
+        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/trials", 201,
+                          json={"title": "Fresh trial"})["id"]
+
     def fresh_comment(self) -> int:
         return self.owner("POST", f"/documents/{self.ids['document']}/comments", 201,
                           json={"body": "Fresh comment"})["id"]
