@@ -8,6 +8,7 @@ from workspace.documents.models import (  # noqa: F401
     DocumentSnapshot,
     DocumentUpdate,
     DocumentVersion,
+    Suggestion,
     VersionApproval,
 )
 from workspace.events.models import Event

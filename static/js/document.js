@@ -14,6 +14,7 @@
   let currentText = null;
   let versions = [];
   let threads = null; // started below, once the editor exists
+  let suggestions = null; // likewise (suggestions.js)
   let needMarks = true; // a freshly mounted editor gets the comment marks once its text is in
 
   function el(tag, attrs, text) {
@@ -55,12 +56,20 @@
         currentText = text;
         // The text is in: the comment marks can be placed. After a tick, because this
         // runs before y-codemirror has handed the same change to the CodeMirror view.
-        if (needMarks && text && threads) { needMarks = false; setTimeout(() => threads.redraw(), 0); }
+        if (needMarks && text && threads) {
+          needMarks = false;
+          setTimeout(() => { threads.redraw(); if (suggestions) suggestions.redraw(); }, 0);
+        }
         schedulePreview();
         showMovedOn();
       },
       onPeers,
-      onSelection(from, to) { if (threads) threads.onSelection(from, to); },
+      onSelection(from, to) {
+        if (threads) threads.onSelection(from, to);
+        if (suggestions) suggestions.onSelection(from, to);
+      },
+      onSuggest: (s) => suggestions && suggestions.suggest(s),
+      onSuggestionsTouched: () => suggestions && suggestions.touched(),
       onError(what, error) {
         if (what !== "doc:update") return;
         // A refused change can never be saved, and later local edits build on it, so
@@ -77,6 +86,7 @@
     const hadFocus = document.getElementById("editor").contains(document.activeElement);
     editor.destroy();
     mountEditor();
+    if (suggestions) suggestions.remounted();
     if (hadFocus) editor.view.focus();
   }
   function onPeers(peers) {
@@ -320,6 +330,10 @@
     statusEl.textContent = S.signed_out;
   });
 
+  // ---------------------------------------------------------------- suggested edits
+  // The list, the marks in the text and Suggesting mode: static/js/suggestions.js.
+  suggestions = window.JointLabSuggestions.start({ cfg, el, showError, getEditor: () => editor });
+
   // ---------------------------------------------------------------- live lists
   socket.on("connect", () => socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }));
   socket.on("event", (env) => {
@@ -330,6 +344,7 @@
     if (env.type === "statement.agreed") refreshAgreement().then(loadVersions);
     // Anyone's new comment, reply, edit, delete, resolve or reopen shows at once.
     if (env.type.startsWith("comment.")) threads.reload();
+    if (env.type.startsWith("suggestion.")) suggestions.reload();
   });
 
   loadVersions().catch(showError);

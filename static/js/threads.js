@@ -8,6 +8,14 @@
 (function () {
   "use strict";
 
+  // Anchors are in characters (code points); CodeMirror counts UTF-16 units.
+  function toUtf16(text, cp) {
+    let units = 0, n = 0;
+    for (const ch of text) { if (n >= cp) break; units += ch.length; n++; }
+    return units;
+  }
+  function codePoints(text, utf16) { return Array.from(text.slice(0, utf16)).length; }
+
   function start(ctx) {
     const { cfg, el, showError } = ctx;
     const S = cfg.strings;
@@ -23,14 +31,6 @@
     const drafts = new Map(); // reply drafts by thread id, kept across live re-renders
     const editing = new Map(); // comment id -> the edit being typed, kept likewise
     let loadSeq = 0;
-
-    // Anchors are in characters (code points); CodeMirror counts UTF-16 units.
-    function toUtf16(text, cp) {
-      let units = 0, n = 0;
-      for (const ch of text) { if (n >= cp) break; units += ch.length; n++; }
-      return units;
-    }
-    function codePoints(text, utf16) { return Array.from(text.slice(0, utf16)).length; }
 
     // ------------------------------------------------------------ mentions
     const fold = (s) => s.toLocaleLowerCase();
@@ -400,5 +400,6 @@
     return { reload, onSelection, redraw: highlight };
   }
 
-  window.JointLabThreads = { start };
+  // The conversions are shared with suggestions.js.
+  window.JointLabThreads = { start, toUtf16, codePoints };
 })();

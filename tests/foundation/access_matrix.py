@@ -220,6 +220,18 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         "manage", 204, fresh=lambda w, who: {"comment_id": w.fresh_comment()}),
     f"POST {A}/comments/<int:comment_id>/resolve": c("comment", body=lambda w, who: {}),
     f"POST {A}/comments/<int:comment_id>/reopen": c("comment", body=lambda w, who: {}),
+    # Suggested edits (SPEC v1.1): viewers suggest; owners and editors decide.
+    f"GET {A}/documents/<int:document_id>/suggestions": c("read"),
+    f"POST {A}/documents/<int:document_id>/suggestions": c(
+        "comment", 201, body=lambda w, who: {"anchor": {"from": 2, "to": 7}, "text": "Beta"}),
+    f"GET {A}/suggestions/<int:suggestion_id>": c("read"),
+    f"POST {A}/suggestions/<int:suggestion_id>/accept": c(
+        "edit", body=lambda w, who: {},
+        fresh=lambda w, who: {"suggestion_id": w.fresh_suggestion(insert=True)}),
+    # Its author (the seeded one is the owner's) or owners and editors.
+    f"POST {A}/suggestions/<int:suggestion_id>/reject": c(
+        "edit", body=lambda w, who: {},
+        fresh=lambda w, who: {"suggestion_id": w.fresh_suggestion()}),
     f"GET {A}/documents/<int:document_id>/versions": c("read"),
     f"POST {A}/documents/<int:document_id>/versions": c(
         "edit", 201, body=lambda w, who: {"label": "matrix"}),

@@ -170,6 +170,7 @@ class World:
         self.ids["version"] = version["id"]
         self.ids["comment"] = self.owner("POST", f"/documents/{doc['id']}/comments", 201,
                                          json={"body": "Seeded comment"})["id"]
+        self.ids["suggestion"] = self.fresh_suggestion()
 
     def _seed_trials(self, wid: int) -> None:
         self.indicator_key, self.indicator_label = "yield_pct", "Yield"
@@ -312,6 +313,14 @@ class World:
     def fresh_comment(self) -> int:
         return self.owner("POST", f"/documents/{self.ids['document']}/comments", 201,
                           json={"body": "Fresh comment"})["id"]
+
+    def fresh_suggestion(self, insert: bool = False) -> int:
+        """The owner's; accepting an insertion at the end leaves the seeded
+        words in place for the other cases."""
+        end = len(self.answer_text)
+        anchor = {"from": end, "to": end} if insert else {"from": 2, "to": 7}
+        return self.owner("POST", f"/documents/{self.ids['document']}/suggestions", 201,
+                          json={"anchor": anchor, "text": "!"})["id"]
 
     def fresh_webhook(self) -> int:
         return self.owner("POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201,

@@ -34,7 +34,7 @@ DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
                   "milestone_id": "milestone", "webhook_id": "webhook",
                   "delivery_id": "delivery", "token_id": "token", "task_id": "task",
                   "token": "token_unsubscribe", "file_id": "file", "session_id": "session",
-                  "comment_id": "comment"}
+                  "comment_id": "comment", "suggestion_id": "suggestion"}
 GHOST_TASK = "export-" + "0" * 32
 
 

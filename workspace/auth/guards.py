@@ -44,6 +44,11 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
 
         return session.scalar(select(WebhookEndpoint.workspace_id).join(
             Delivery, Delivery.endpoint_id == WebhookEndpoint.id).where(Delivery.id == row_id))
+    if param == "suggestion_id":
+        from workspace.documents.models import Document, Suggestion
+
+        return session.scalar(select(Document.workspace_id).join(
+            Suggestion, Suggestion.document_id == Document.id).where(Suggestion.id == row_id))
     model = _models()[param]
     return session.scalar(select(model.workspace_id).where(model.id == row_id))
 
@@ -66,6 +71,7 @@ WITHIN = {
     "trial_id": "Trial not found.", "indicator_id": "Indicator not found.",
     "milestone_id": "Milestone not found.", "webhook_id": "Webhook not found.",
     "delivery_id": "Delivery not found.", "file_id": "File not found.",
+    "suggestion_id": "Suggestion not found.",
 }
 
 

@@ -107,3 +107,48 @@ def _between_context(text: str, sel: Selector) -> tuple[int, int] | None:
                 if best_score is None or score < best_score:
                     best, best_score = (start, end), score
     return best
+
+
+def locate_exact(text: str, sel: Selector) -> tuple[int, int] | None:
+    """Where the quoted text still stands unchanged in its place, or None.
+    Stricter than `resolve`: a suggested edit may only replace the very words
+    it was made on, so neither a rewritten quote nor the same words out of
+    their context will do. An empty quote (an insertion point) must still sit
+    right between its context."""
+    if not sel.quote:
+        if not sel.prefix and not sel.suffix:
+            return (0, 0) if not text else None
+        point = _insertion_point(text, sel)
+        return None if point is None else (point, point)
+    quoted = _best_quote(text, sel)
+    if quoted is None:
+        return None
+    start, end = quoted[0], quoted[0] + len(sel.quote)
+    if quoted[1]:
+        return start, end
+    between = _between_context(text, sel)
+    if between is not None and between[0] <= start <= end <= between[1]:
+        return start, end
+    return None
+
+
+def _insertion_point(text: str, sel: Selector) -> int | None:
+    """Where an empty quote now is: the place next to its nearest context
+    (the end of the prefix's tail, the start of the suffix's head) whose
+    context on both sides matches best, when that is most of it."""
+    candidates = set()
+    if sel.prefix:
+        tail = sel.prefix[-NEAR:]
+        candidates.update(at + len(tail) for at in _occurrences(text, tail))
+    if sel.suffix:
+        candidates.update(_occurrences(text, sel.suffix[:NEAR]))
+    best, best_score = None, None
+    for at in candidates:
+        context = (_tail_match(text[max(0, at - CONTEXT):at], sel.prefix)
+                   + _head_match(text[at:at + CONTEXT], sel.suffix))
+        score = (context, -abs(at - sel.start))
+        if best_score is None or score > best_score:
+            best, best_score = at, score
+    if best is None or best_score is None:
+        return None
+    return best if 2 * best_score[0] >= len(sel.prefix) + len(sel.suffix) else None

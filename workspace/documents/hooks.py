@@ -53,8 +53,20 @@ def _demo_documents(session: Session, workspace: Workspace, users: dict[str, Use
         update = crdt.replace_text(doc, (DEMO_DIR / "statement.md").read_text("utf-8"))
         store.append_update(session, statement.id, update, users["enterprise"].id)
         note_edit(session, statement, users["enterprise"])
+        _demo_suggestion(session, statement, users["university"], crdt.text_str(doc))
     insert_document(session, users["university"], workspace.id, "answer", "方案建议 Proposal",
                     (DEMO_DIR / "answer.md").read_text("utf-8"))
+
+
+def _demo_suggestion(session: Session, statement: Document, author: User, text: str) -> None:
+    """A newcomer sees a suggested edit waiting in the statement."""
+    from workspace.documents.suggestions import create_suggestion
+
+    words = "连续 3 批"
+    at = text.find(words)
+    if at != -1:
+        create_suggestion(session, author, statement.id, {"from": at, "to": at + len(words)},
+                          "连续 5 批", "3 批的样本太少，建议 5 批。Three batches are too few.")
 
 
 def register() -> None:

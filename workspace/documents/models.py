@@ -156,3 +156,33 @@ class Comment(Base):
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
     resolved_by: Mapped[User | None] = relationship(lazy="joined",
                                                     foreign_keys=[resolved_by_id])
+
+
+SUGGESTION_STATUSES = ("open", "accepted", "rejected", "outdated")
+
+
+class Suggestion(Base):
+    """A proposed replacement of a range of the text (SPEC v1.1, suggested
+    edits). The range is kept as comments keep theirs (anchors.py): the quote,
+    its context and where it was, found again in the live text."""
+
+    __tablename__ = "document_suggestions"
+    __table_args__ = (Index("ix_document_suggestions_document_status", "document_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    anchor_from: Mapped[int] = mapped_column(Integer)
+    anchor_to: Mapped[int] = mapped_column(Integer)
+    anchor_quote: Mapped[str] = mapped_column(Text)
+    anchor_prefix: Mapped[str] = mapped_column(Text)
+    anchor_suffix: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[decided_by_id])

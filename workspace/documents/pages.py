@@ -62,6 +62,12 @@ def ui_strings() -> dict[str, str]:
         "confirm_delete_thread": _("Delete this comment and every reply to it?"),
         "show_in_text": _("Show in the text"),
         "anchor_lost": _("(the commented text was changed or removed)"),
+        # Suggested edits (suggestions.js).
+        "no_suggestions": _("No open suggestions."), "accept": _("Accept"),
+        "suggestion_count": _("{n} pending"),
+        "reject": _("Reject"),
+        "suggestion_outdated": _("The text it changes has changed: it can no longer be "
+                                 "accepted."),
         "mention_unmatched": _("No member matches {names}: nobody will be notified for it. "
                                "Type @ and pick a name from the list."),
     }

@@ -192,3 +192,52 @@ class WorkspaceRefQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(max=64))
 
+
+
+class SuggestionAnchorSchema(Schema):
+    from_ = fields.Integer(data_key="from", attribute="from")
+    to = fields.Integer()
+    quote = fields.String(metadata={"description": "The text it replaces, as it was when made."})
+    found = fields.Boolean(metadata={"description": "Those words still stand in their place "
+                                                    "(false: accepting it gives 409)."})
+
+
+class SuggestionSchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer()
+    author = fields.Nested(PersonSchema, allow_none=True)
+    anchor = fields.Nested(SuggestionAnchorSchema)
+    text = fields.String(metadata={"description": "The replacement; empty deletes."})
+    note = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "open, accepted, rejected or outdated"})
+    created_at = UTCDateTime()
+    decided_by = fields.Nested(PersonSchema, allow_none=True)
+    decided_at = UTCDateTime(allow_none=True)
+
+
+class SuggestionCreateSchema(Schema):
+    anchor = fields.Nested(AnchorSchema, required=True, metadata={
+        "description": "{from, to} in characters (code points); an empty range inserts."})
+    text = fields.String(required=True, validate=validate.Length(
+        max=10000, error="At most 10000 characters."), metadata={
+        "description": "The replacement; empty deletes the range."})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(
+        max=2000, error="At most 2000 characters."))
+
+
+SUGGESTION_STATUSES = ("open", "accepted", "rejected", "outdated")
+
+
+class SuggestionListQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
+    status = fields.String(load_default=None, validate=validate.Length(max=64), metadata={
+        "description": "open, accepted, rejected or outdated; several comma-separated."})
+
+    @validates_schema
+    def _statuses(self, data: dict, **_: object) -> None:
+        bad = [s for s in (data.get("status") or "").split(",")
+               if s and s not in SUGGESTION_STATUSES]
+        if bad:
+            raise ValidationError(f"Unknown status: {', '.join(bad)} (use "
+                                  f"{', '.join(SUGGESTION_STATUSES)}).", "status")

@@ -96,7 +96,7 @@ def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -
         # What was said, as GitHub and Linear mails carry it (escaped in HTML
         # by the template, like every value).
         "quote": quoted_text(envelope) if envelope else None,
-        "reason": _reason(mail.reason),
+        "reason": _reason(mail.reason, envelope.get("type") if envelope else None),
         "settings_link": f"{settings.public_url}/settings/notifications",
         "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"),
     }
@@ -137,7 +137,11 @@ def _digest(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> E
     return msg
 
 
-def _reason(key: str) -> str:
+def _reason(key: str, event_type: str | None = None) -> str:
+    if key == "mention" and event_type == "suggestion.created":
+        return _("You get this because you can accept suggested edits to this document.")
+    if key == "mention" and event_type in ("suggestion.accepted", "suggestion.rejected"):
+        return _("You get this because you suggested this edit.")
     if key == "mention":
         return _("You get this because you were mentioned.")
     return _("You get this because your preferences send %(type)s immediately.", type=key)

@@ -36,7 +36,11 @@ def link_for(envelope: dict[str, Any], public_url: str) -> str:
     has an anchor there."""
     base = f"{public_url}/workspaces/{envelope['workspace_id']}"
     data = envelope.get("data") or {}
-    comment, document = data.get("comment"), data.get("document")
+    suggestion, document = data.get("suggestion"), data.get("document")
+    if isinstance(suggestion, dict) and isinstance(document, dict) \
+            and suggestion.get("id") is not None and document.get("id") is not None:
+        return f"{public_url}/documents/{document['id']}#suggestion-{suggestion['id']}"
+    comment = data.get("comment")
     if isinstance(comment, dict) and isinstance(document, dict) \
             and comment.get("id") is not None and document.get("id") is not None:
         # A comment is read where it was written: its thread on the document page.
@@ -76,8 +80,25 @@ def quoted_text(envelope: dict[str, Any]) -> str | None:
     """What a person wrote, for the mail to carry (a comment's body); None
     when the event carries no one's words."""
     data = envelope.get("data") or {}
+    suggestion = data.get("suggestion")
+    if isinstance(suggestion, dict):
+        return _suggested_change(suggestion)
     comment = data.get("comment")
     body = comment.get("body") if isinstance(comment, dict) else None
     if not isinstance(body, str):
         return None
     return printable(body).strip() or None
+
+
+def _suggested_change(suggestion: dict[str, Any]) -> str | None:
+    """A suggested edit as a diff reads, in any language: the words it takes
+    out after "-", the words it puts in after "+", then its note."""
+    anchor = suggestion.get("anchor") if isinstance(suggestion.get("anchor"), dict) else {}
+    lines: list[str] = []
+    for sign, words in (("-", anchor.get("quote")), ("+", suggestion.get("text"))):
+        if isinstance(words, str) and words:
+            lines += [f"{sign} {line}" for line in printable(words).split("\n")]
+    note = suggestion.get("note")
+    if isinstance(note, str) and printable(note).strip():
+        lines += ["", printable(note).strip()]
+    return "\n".join(lines) or None

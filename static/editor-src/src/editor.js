@@ -44,6 +44,7 @@ import {
   bracketMatching
 } from '@codemirror/language'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { suggestions } from './suggestions.js'
 import { commentHighlights, showHighlights, highlightsAt, reveal } from './highlights.js'
 import { runFormat, formatKeymap } from './format.js'
 
@@ -130,6 +131,10 @@ const baseTheme = EditorView.theme({
  * @param {(status: 'saving'|'saved'|'offline'|'error') => void} [options.onStatus]
  * @param {(text: string) => void} [options.onText]
  * @param {(peers: Array<{clientId: number, name: string, color: string}>) => void} [options.onPeers]
+ * @param {(s: {from: number, to: number, text: string}) => any} [options.onSuggest]  in
+ *   "Suggesting" mode, a suggestion typed (UTF-16 offsets) to post; may return a promise
+ * @param {(ids: string[]) => void} [options.onSuggestionsTouched]  an edit touched the words
+ *   of these drawn suggestions: they may no longer apply
  * @param {(from: number, to: number) => void} [options.onSelection]  the selection moved
  *   (UTF-16 offsets); with highlightsAt() the page shows the thread of highlighted text
  * @param {{column?: string}} [options.formatStrings]  words format('table') writes (its header)
@@ -393,6 +398,8 @@ function mount (element, options = {}) {
   ytext.observe(emitText)
 
   // ---- the CodeMirror view ------------------------------------------------------------
+  // Suggested edits (suggestions.js): drawn in place; "Suggesting" mode turns typing into them.
+  const suggesting = suggestions({ onSuggest: options.onSuggest, onTouched: options.onSuggestionsTouched })
   const extensions = [
     highlightSpecialChars(),
     drawSelection(),
@@ -413,6 +420,7 @@ function mount (element, options = {}) {
     formatKeymap(), // Mod-b, Mod-i, ... (src/format.js)
     yCollab(ytext, awareness, { undoManager }),
     commentHighlights(typeof options.onSelection === 'function' ? options.onSelection : null),
+    suggesting.extension,
     baseTheme
   ]
   if (readOnly) {
@@ -477,6 +485,8 @@ function mount (element, options = {}) {
     socket,
     destroy,
     getText: () => ytext.toString(),
+    // Suggested edits: setSuggestions, suggestionsAt, setSuggesting, isSuggesting, flushSuggestion
+    ...suggesting.controls(view),
     // Comment threads' marks: setHighlights([{id, from, to}], activeId), UTF-16 offsets.
     setHighlights: (ranges, activeId) => showHighlights(view, ranges, activeId),
     highlightsAt: (from, to) => highlightsAt(view, from, to),
