@@ -15,6 +15,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, request
 from flask_babel import Babel, format_date, format_datetime
 
+from workspace.zones import zone_name
+
 SUPPORTED = ("zh-CN", "en")
 BABEL_CODES = {"zh-CN": "zh_Hans_CN", "en": "en"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -50,7 +52,7 @@ def browser_locale() -> str | None:
 
 def select_timezone() -> str:
     user = g.get("page_user") or g.get("user")
-    return getattr(user, "timezone", None) or "Asia/Shanghai"
+    return zone_name(getattr(user, "timezone", None))
 
 
 def compile_catalogs() -> None:

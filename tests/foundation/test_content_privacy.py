@@ -164,7 +164,7 @@ def test_mail_leaves_out_a_workspace_the_reader_was_removed_from(world: World) -
     from workspace.notifications.digest import send_due_digests
     from workspace.notifications.models import OutgoingMail
     from workspace.notifications.outgoing import send_mail
-    from workspace.notifications.preferences import zone
+    from workspace.zones import zone
 
     now = datetime.now(UTC)
     hour = now.astimezone(zone("Asia/Shanghai")).hour

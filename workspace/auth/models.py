@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workspace.db import Base, utcnow
 from workspace.organizations.models import Organization
+from workspace.zones import DEFAULT_TIMEZONE
 
 PLATFORM_ROLES = ("member", "manager", "admin")
 LOCALES = ("zh-CN", "en")
@@ -30,7 +31,7 @@ class User(Base):
     # language: meanwhile pages follow each browser and `locale` tracks the
     # browser they last signed in with (for mails).
     locale_chosen: Mapped[bool] = mapped_column(default=False, server_default=false())
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from workspace.auth.sessions import end_sessions
 from workspace.auth.throttle import throttle
 from workspace.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from workspace.organizations.models import Organization
+from workspace.zones import is_zone
 
 
 def normalise_email(email: str) -> str:
@@ -96,13 +96,9 @@ def create_user(
 
 
 def update_me(session: Session, user: User, changes: dict[str, Any]) -> User:
-    if "timezone" in changes:
-        try:
-            ZoneInfo(changes["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(
-                "Unknown time zone.", fields={"timezone": ["Use an IANA name like Asia/Shanghai."]}
-            ) from None
+    if "timezone" in changes and not is_zone(changes["timezone"]):
+        raise ValidationFailed(
+            "Unknown time zone.", fields={"timezone": ["Use an IANA name like Asia/Shanghai."]})
     row = session.get(User, user.id)
     assert row is not None
     for key in ("name", "locale", "timezone"):

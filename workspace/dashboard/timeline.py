@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
-from workspace.dashboard.feed_items import zone
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.workspaces.models import Workspace
+from workspace.zones import zone
 
 LABEL_WIDTH = 240
 PLOT_WIDTH = 860

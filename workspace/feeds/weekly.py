@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from jobs import failures
 from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
-from workspace.dashboard.feed_items import zone
 from workspace.db import db, utcnow
 from workspace.events.models import Event
 from workspace.milestones.models import Milestone
@@ -32,6 +31,7 @@ from workspace.milestones.service import today
 from workspace.portfolios.models import WeeklySummary
 from workspace.safe_text import for_mail_body
 from workspace.workspaces.models import Workspace
+from workspace.zones import zone
 
 log = logging.getLogger(__name__)
 

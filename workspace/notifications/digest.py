@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from workspace.auth.models import User
 from workspace.db import db, utcnow
 from workspace.notifications.models import DigestItem, NotificationPreference, OutgoingMail
-from workspace.notifications.preferences import DEFAULT_DIGEST_HOUR, zone
+from workspace.notifications.preferences import DEFAULT_DIGEST_HOUR
 from workspace.webhooks.dispatch import enqueue_after_commit
+from workspace.zones import zone
 
 
 def send_due_digests(now: datetime | None = None, *, every_waiting: bool = False) -> int:

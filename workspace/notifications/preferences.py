@@ -8,7 +8,6 @@ always notify: they may go to the digest but cannot be switched off.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from workspace.auth.models import User
 from workspace.errors import ValidationFailed
 from workspace.events import types as ev
 from workspace.notifications.models import CHOICES, NotificationPreference
+from workspace.zones import is_zone
 
 MENTION = "mention"
 IMMEDIATE_BY_DEFAULT = frozenset({
@@ -66,7 +66,7 @@ def validate(data: dict[str, Any]) -> None:
             errors.setdefault("events", []).append(
                 "mention: mentions always notify; choose immediate or digest.")
     tz = data.get("timezone")
-    if tz is not None and tz not in _zones():
+    if tz is not None and not is_zone(tz):
         errors["timezone"] = [f"{tz!r} is not an IANA time zone such as Asia/Shanghai."]
     if errors:
         raise ValidationFailed("Some preferences are invalid.", fields=errors)
@@ -110,19 +110,3 @@ def switch_off(session: Session, user_id: int, key: str) -> str:
     events[key] = new
     pref.events = events
     return new
-
-
-_ZONES: set[str] = set()
-
-
-def _zones() -> set[str]:
-    if not _ZONES:
-        _ZONES.update(available_timezones())
-    return _ZONES
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "Asia/Shanghai")
-    except Exception:
-        return ZoneInfo("Asia/Shanghai")
