@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.db import Base, utcnow
+from workspace.fields import iso_utc
 
 
 class Event(Base):
@@ -40,6 +41,6 @@ class Event(Base):
             "type": self.type,
             "workspace_id": self.workspace_id,
             "actor": actor,
-            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "occurred_at": iso_utc(self.occurred_at),
             "data": self.data,
         }

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workspace.auth.models import User
 from workspace.events.models import Event
 from workspace.evidence.models import MilestoneTranche
+from workspace.fields import iso_utc
 from workspace.milestones.models import Milestone
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
 from workspace.workspaces.models import Workspace
@@ -28,10 +29,6 @@ def content_hash(data: dict[str, Any]) -> str:
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def _statement(session: Session, workspace_id: int) -> dict[str, Any] | None:
@@ -52,9 +49,9 @@ def _statement(session: Session, workspace_id: int) -> dict[str, Any] | None:
         .where(VersionApproval.version_id == version.id)
         .order_by(VersionApproval.created_at)).all()
     return {"document_id": doc.id, "title": doc.title, "version_id": version.id,
-            "label": version.label, "created_at": _iso(version.created_at),
+            "label": version.label, "created_at": iso_utc(version.created_at),
             "author": version.author.name if version.author else None, "text": version.text,
-            "approvals": [{"name": n, "side": side, "at": _iso(at)}
+            "approvals": [{"name": n, "side": side, "at": iso_utc(at)}
                           for side, at, n in approvals]}
 
 
@@ -88,11 +85,11 @@ def _trial_data(session: Session, trials: list[Trial]) -> list[dict[str, Any]]:
         out.append({
             "id": t.id, "number": t.number, "title": t.title, "line": t.line, "batch": t.batch,
             "parameters": t.parameters, "outcome": t.outcome, "results": t.results or {},
-            "started_at": _iso(t.started_at), "finished_at": _iso(t.finished_at),
+            "started_at": iso_utc(t.started_at), "finished_at": iso_utc(t.finished_at),
             "stats": {k: {"count": s.count, "mean": s.total / s.count if s.count else None,
                           "min": s.minimum, "max": s.maximum}
                       for k, s in sorted(stats.get(t.id, {}).items())},
-            "measurements": [{"metric": mm, "value": v, "at": _iso(at), "source": src}
+            "measurements": [{"metric": mm, "value": v, "at": iso_utc(at), "source": src}
                              for mm, v, at, src in measurements[:MAX_MEASUREMENTS_PER_TRIAL]],
             "measurements_truncated": len(measurements) > MAX_MEASUREMENTS_PER_TRIAL,
         })
@@ -110,7 +107,7 @@ def _decisions(session: Session, m: Milestone, trial_ids: list[int]) -> list[dic
         relevant = ref.get("id") == m.id if e.type == "milestone.reached" \
             else ref.get("id") in trial_ids
         if relevant:
-            out.append({"type": e.type, "by": e.actor_name, "at": _iso(e.occurred_at),
+            out.append({"type": e.type, "by": e.actor_name, "at": iso_utc(e.occurred_at),
                         "what": ref.get("title") or f"#{ref.get('number')}"})
     return out
 
@@ -126,7 +123,7 @@ def _files(session: Session, m: Milestone, trials: list[Trial]) -> list[dict[str
         User.id.in_({f.uploaded_by_id for f in rows} - {None}))).all()) if rows else {}
     return [{"id": f.id, "name": f.name, "size": f.size, "content_type": f.content_type,
              "sha256": f.sha256, "uploaded_by": names.get(f.uploaded_by_id),
-             "created_at": _iso(f.created_at),
+             "created_at": iso_utc(f.created_at),
              "attached_to": "milestone" if f.milestone_id else f"trial #{numbers[f.trial_id]}"}
             for f in rows]
 
@@ -145,7 +142,7 @@ def collect(session: Session, milestone_id: int) -> dict[str, Any] | None:
                       "university": ws.university.name},
         "milestone": {"id": m.id, "title": m.title, "description": m.description,
                       "due_date": m.due_date.isoformat() if m.due_date else None,
-                      "status": m.status, "reached_at": _iso(m.reached_at),
+                      "status": m.status, "reached_at": iso_utc(m.reached_at),
                       "criteria": m.criteria},
         "funding": None if tranche is None else {
             "amount": str(tranche.amount), "currency": tranche.currency},

@@ -14,6 +14,7 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.fields import iso_utc
 from workspace.files.models import StoredFile
 from workspace.milestones.criteria import Finished, Progress, progress
 from workspace.milestones.models import Milestone
@@ -46,8 +47,7 @@ def _event_payload(m: Milestone) -> dict[str, Any]:
     return {"id": m.id, "title": m.title, "status": m.status,
             "due_date": m.due_date.isoformat() if m.due_date else None,
             "criteria": m.criteria,
-            "reached_at": m.reached_at.isoformat().replace("+00:00", "Z")
-            if m.reached_at else None}
+            "reached_at": iso_utc(m.reached_at)}
 
 
 def _indicator_keys(session: Session, workspace_id: int) -> dict[int, str]:

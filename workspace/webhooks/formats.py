@@ -23,6 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from workspace.fields import iso_utc
 from workspace.notifications.wording import in_locale, link_for, sentence
 from workspace.safe_text import for_markdown, one_line
 from workspace.webhooks.signing import dingtalk_query, feishu_sign, standard_headers
@@ -43,7 +44,7 @@ def standard_request(url: str, message_id: str, envelope: dict[str, Any],
                      secrets_: list[str]) -> Request:
     now = datetime.now(UTC)
     payload = {"type": envelope["type"],
-               "timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+               "timestamp": iso_utc(now, timespec="seconds"),
                "data": envelope}
     body = _json(payload, separators=(",", ":"))
     return Request(url, body.encode(), standard_headers(message_id, body, secrets_, now))

@@ -15,6 +15,7 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.fields import iso_utc
 from workspace.webhooks import lifecycle, secret_box, ssrf
 from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
@@ -123,7 +124,7 @@ def ping(session: Session, actor: User, webhook_id: int) -> Delivery:
     now = utcnow()
     envelope = {"id": None, "seq": None, "type": "webhook.ping", "workspace_id":
                 endpoint.workspace_id, "actor": {"id": actor.id, "name": actor.name},
-                "occurred_at": now.isoformat().replace("+00:00", "Z"),
+                "occurred_at": iso_utc(now),
                 "data": {"webhook": lifecycle.endpoint_summary(endpoint)}}
     delivery = Delivery(endpoint_id=endpoint.id, event_id=None, event_type="webhook.ping",
                         message_id="", payload=envelope, status="pending", next_attempt_at=now)
