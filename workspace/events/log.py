@@ -111,6 +111,17 @@ def workspace_events(
     return list(session.scalars(stmt))
 
 
+def latest_workspace_events(session: Session, workspace_id: int, limit: int) -> list[Event]:
+    """A workspace's newest `limit` events, oldest first (the activity panels)."""
+    stmt = (
+        select(Event)
+        .where(Event.workspace_id == workspace_id)
+        .order_by(Event.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(session.scalars(stmt).all()))
+
+
 def feed_events(
     session: Session,
     workspaces: Collection[int] | Select | None,

@@ -11,7 +11,7 @@ from workspace.auth.current import end_current_session, start_session
 from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
-from workspace.events.log import workspace_events
+from workspace.events.log import latest_workspace_events
 from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
@@ -104,7 +104,7 @@ def workspace_page(workspace_id: int) -> Any:
         members = workspaces.list_members(s, user, workspace_id)
         role = workspaces.my_role(s, user, workspace_id)
         can_add = can(s, user, workspace_id, Need.ADD_MEMBER)
-        events = workspace_events(s, workspace_id, 0, 100_000)[-50:]
+        events = latest_workspace_events(s, workspace_id, 50)
     table = templates()
     activity = [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)]
     last_seq = events[-1].seq if events else 0

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, can, require_workspace
 from workspace.db import db
-from workspace.events.log import workspace_events
+from workspace.events.log import latest_workspace_events
 from workspace.milestones import service as milestones
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
@@ -80,7 +80,7 @@ def _context(s: Session, workspace_id: int) -> dict[str, Any]:
 
 
 def _live_context(s: Session, workspace_id: int) -> dict[str, Any]:
-    events = workspace_events(s, workspace_id, 0, 100_000)[-30:]
+    events = latest_workspace_events(s, workspace_id, 30)
     table = templates()
     return {
         "activity": [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)],
