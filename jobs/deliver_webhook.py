@@ -13,8 +13,7 @@ from workspace.webhooks.leases import due_count
 
 
 def drain() -> str:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return str(delivery.drain(app, settings_of(app)))
+    return str(delivery.drain(settings_of(current_app)))
 
 
 def deliver(delivery_id: int | None = None) -> str:

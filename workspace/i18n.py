@@ -7,12 +7,19 @@ at start when missing or older, so no build step stands between a clone and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import flask_babel
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request
+from babel.support import NullTranslations, Translations
+from flask import Flask, g, has_app_context, request
 from flask_babel import Babel, format_date, format_datetime
 
 from workspace.zones import zone_name
@@ -53,6 +60,57 @@ def browser_locale() -> str | None:
 def select_timezone() -> str:
     user = g.get("page_user") or g.get("user")
     return zone_name(getattr(user, "timezone", None))
+
+
+# Text for one reader (a mail, a bot message, an export) is made in that
+# reader's language by whoever runs it: a request, a worker job or a drain's
+# thread with no Flask app at all. The services call the functions below;
+# only this module asks Flask-Babel, and only for the request's own language.
+_reader: ContextVar[tuple[Locale, NullTranslations] | None] = ContextVar(
+    "jointlab_reader_locale", default=None)
+
+
+@cache
+def _catalog(code: str) -> NullTranslations:
+    compile_catalogs()
+    return Translations.load(str(TRANSLATIONS), [code])
+
+
+@contextmanager
+def in_locale(locale: str | None) -> Iterator[None]:
+    """Everything made inside speaks `locale` ("en" or "zh-CN"; anything
+    else reads as Chinese, the workspace's first language), templates too."""
+    code = BABEL_CODES.get(locale or "", "zh_Hans_CN")
+    token = _reader.set((Locale.parse(code), _catalog(code)))
+    try:
+        if has_app_context():  # Jinja's `_` in mail templates asks Flask-Babel
+            with flask_babel.force_locale(code):
+                yield
+        else:
+            yield
+    finally:
+        _reader.reset(token)
+
+
+def _translations() -> NullTranslations:
+    reader = _reader.get()
+    return reader[1] if reader is not None else flask_babel.get_translations()
+
+
+def gettext(string: str, **variables: Any) -> str:
+    text = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
+def get_locale() -> Locale | None:
+    """The language text is being made in (None: no reader and no request)."""
+    reader = _reader.get()
+    return reader[0] if reader is not None else flask_babel.get_locale()
 
 
 def compile_catalogs() -> None:

@@ -3,7 +3,7 @@ table goes to the page's JavaScript as JSON."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from workspace.i18n import gettext as _
 
 
 def labels() -> dict[str, str]:

@@ -76,7 +76,7 @@ def _claim(task_id: str) -> Claimed | str:
 
 
 def run_export(task_id: str) -> str:
-    from workspace.notifications.wording import in_locale
+    from workspace.i18n import in_locale
 
     task = _claim(task_id)
     if isinstance(task, str):

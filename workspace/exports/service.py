@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.errors import NotFound, ValidationFailed
 from workspace.exports.models import ExportTask
+from workspace.i18n import gettext as _
 from workspace.organizations.models import Organization
 
 FILTER_KEYS = ("organization_id", "status", "overdue", "q", "sort", "order")

@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask_babel import gettext as _
 
 from workspace.auth.models import User
 from workspace.dashboard.feed_items import link
+from workspace.i18n import gettext as _
 from workspace.pages.activity import describe, templates
 from workspace.safe_text import for_xml, one_line
 

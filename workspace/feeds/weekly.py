@@ -16,7 +16,6 @@ from email.utils import make_msgid
 from typing import Any
 
 from flask import current_app, has_app_context, render_template
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.db import db, utcnow
 from workspace.events.models import Event
+from workspace.i18n import gettext as _
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.portfolios.models import WeeklySummary
@@ -86,8 +86,8 @@ def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
 
 def send_weekly_summary(manager_id: int, now: datetime | None = None) -> bool:
     """Send this week's summary to one manager unless it was sent; True if sent."""
+    from workspace.i18n import in_locale
     from workspace.notifications.mailer import send
-    from workspace.notifications.wording import in_locale
 
     now = now or utcnow()
     settings = current_app.extensions["jointlab.settings"]

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import render_template
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,11 +18,12 @@ from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
 from workspace.events.models import Event
+from workspace.i18n import gettext as _
+from workspace.i18n import in_locale
 from workspace.notifications import mailer
 from workspace.notifications.models import DigestItem, OutgoingMail
 from workspace.notifications.unsubscribe import unsubscribe_url
 from workspace.notifications.wording import (
-    in_locale,
     link_for,
     quoted_text,
     sentence,

@@ -6,22 +6,11 @@ everywhere (and the same as the activity list on the workspace page).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
-
-from workspace.i18n import BABEL_CODES
+from workspace.i18n import gettext as _
 from workspace.pages.activity import describe
 from workspace.safe_text import one_line, printable
-
-
-@contextmanager
-def in_locale(locale: str | None) -> Iterator[None]:
-    with force_locale(BABEL_CODES.get(locale or "", "zh_Hans_CN")):
-        yield
 
 
 def sentence(envelope: dict[str, Any]) -> str:

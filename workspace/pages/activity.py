@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from workspace.i18n import get_locale, ngettext
+from workspace.i18n import gettext as _
 
 
 def templates() -> dict[str, str]:

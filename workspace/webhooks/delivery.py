@@ -23,8 +23,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
-
 from workspace.config import Settings
 from workspace.db import utcnow
 from workspace.webhooks import batch, bots, transport
@@ -54,7 +52,7 @@ class DrainReport:
                 f"{self.claims} claims, {self.records} records")
 
 
-def drain(app: Flask, settings: Settings) -> DrainReport:
+def drain(settings: Settings) -> DrainReport:
     threads = settings.webhook_concurrency
     token = uuid.uuid4().hex
     report = DrainReport()
@@ -76,7 +74,7 @@ def drain(app: Flask, settings: Settings) -> DrainReport:
                 room = threads - len(in_flight)
                 if more and room >= max(1, threads // 2) \
                         and time.monotonic() - started < BUDGET_SECONDS:
-                    more = _refill(app, pool, sender, settings, token, room, in_flight, report)
+                    more = _refill(pool, sender, settings, token, room, in_flight, report)
                 if not in_flight:
                     break
                 done, _ = wait(list(in_flight), timeout=RECORD_EVERY,
@@ -98,7 +96,7 @@ def drain(app: Flask, settings: Settings) -> DrainReport:
     return report
 
 
-def _refill(app: Flask, pool: ThreadPoolExecutor, sender: transport.Sender,
+def _refill(pool: ThreadPoolExecutor, sender: transport.Sender,
             settings: Settings, token: str, room: int, in_flight: dict[Future[Any], int | None],
             report: DrainReport) -> bool:
     """Claim up to `room` more; False when nothing more is due."""
@@ -109,14 +107,9 @@ def _refill(app: Flask, pool: ThreadPoolExecutor, sender: transport.Sender,
     busy = {e for e in in_flight.values() if e is not None}
     endpoint_ids = [e for e in bots.due_endpoints() if e not in busy][: room - len(claimed)]
     for endpoint_id in endpoint_ids:
-        in_flight[pool.submit(_bot_task, app, endpoint_id, sender, settings)] = endpoint_id
+        in_flight[pool.submit(bots.deliver_endpoint, endpoint_id, sender, settings)] = endpoint_id
         report.bot_endpoints += 1
     return len(claimed) == room or bool(endpoint_ids)
-
-
-def _bot_task(app: Flask, endpoint_id: int, sender: transport.Sender, settings: Settings) -> str:
-    with app.app_context():  # bot text is translated
-        return bots.deliver_endpoint(endpoint_id, sender, settings)
 
 
 def _leave_wake_ups(ran_out_of_time: bool) -> None:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask_babel import gettext as _
-
 from workspace.fields import iso_utc
-from workspace.notifications.wording import in_locale, link_for, sentence
+from workspace.i18n import gettext as _
+from workspace.i18n import in_locale
+from workspace.notifications.wording import link_for, sentence
 from workspace.safe_text import for_markdown, one_line
 from workspace.webhooks.signing import dingtalk_query, feishu_sign, standard_headers
 
