@@ -69,6 +69,17 @@ def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> 
     return role == "owner"
 
 
+def manages(user: User, role: str | None) -> bool:
+    """`Need.MANAGE` for a role already looked up (a page that has it at hand)."""
+    return allowed(role, user.is_admin, False, Need.MANAGE)
+
+
+def creates_workspaces(user: User) -> bool:
+    """Program managers and admins match partners (SPEC): they add
+    organizations and workspaces, and see every organization to do so."""
+    return user.is_admin or user.is_manager
+
+
 def require_workspace(
     session: Session, user: User, workspace_id: int, need: Need = Need.READ,
     missing: str = "Workspace not found.",

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, require_one_of
+from workspace.auth.access import Need, creates_workspaces, require_one_of
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 
@@ -108,7 +108,7 @@ def admins(session: Session, user: User, kwargs: dict[str, Any]) -> None:
 
 def creators(session: Session, user: User, kwargs: dict[str, Any]) -> None:
     """Program managers and admins (SPEC: they create workspaces)."""
-    if not (user.is_admin or user.is_manager):
+    if not creates_workspaces(user):
         raise Forbidden("Only program managers and admins can do this.")
 
 

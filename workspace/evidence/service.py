@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, membership_role, oversees, require_workspace
+from workspace.auth.access import Need, can, require_workspace
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 from workspace.evidence.models import EvidencePack, MilestoneTranche
@@ -40,7 +40,7 @@ def get_tranche(session: Session, actor: User, milestone_id: int) -> dict[str, A
 
 
 def _may_fund(session: Session, actor: User, m: Milestone) -> None:
-    if not (actor.is_admin or oversees(session, actor, m.workspace_id)):
+    if not can(session, actor, m.workspace_id, Need.FUND):
         raise Forbidden("Only admins and the program managers overseeing this workspace set "
                         "funding.")
 
@@ -70,8 +70,7 @@ def delete_tranche(session: Session, actor: User, milestone_id: int) -> None:
 
 def get_pack(session: Session, actor: User, milestone_id: int) -> EvidencePack:
     m = _milestone(session, actor, milestone_id)
-    if not (actor.is_admin or oversees(session, actor, m.workspace_id)
-            or membership_role(session, actor, m.workspace_id) == "owner"):
+    if not can(session, actor, m.workspace_id, Need.EVIDENCE):
         raise Forbidden("Evidence packs go to the workspace's leads and its program managers.")
     from sqlalchemy import select
 

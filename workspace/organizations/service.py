@@ -3,13 +3,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspace.auth.access import creates_workspaces
 from workspace.auth.models import User
 from workspace.errors import Forbidden
 from workspace.organizations.models import Organization
 
 
 def create_organization(session: Session, actor: User, name: str, kind: str) -> Organization:
-    if not (actor.is_admin or actor.is_manager):
+    if not creates_workspaces(actor):
         raise Forbidden("Only admins and program managers can add organizations.")
     org = Organization(name=name.strip(), kind=kind)
     session.add(org)

@@ -5,7 +5,7 @@ from typing import Any
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from workspace.auth.access import Need, can, require_workspace
+from workspace.auth.access import Need, can, creates_workspaces, manages, require_workspace
 from workspace.auth.csrf import SAFE_METHODS, refuse_cross_site
 from workspace.auth.current import end_current_session, start_session
 from workspace.auth.service import authenticate
@@ -91,7 +91,7 @@ def workspace_list() -> Any:
     with db.reading() as s:
         rows = workspaces.list_workspaces(s, user, 0, 500)
         roles = workspaces.roles_of(s, user, [w.id for w in rows])
-        orgs = list_organizations(s, 0, 1000) if user.is_manager or user.is_admin else []
+        orgs = list_organizations(s, 0, 1000) if creates_workspaces(user) else []
     return render_template("workspaces.html", workspaces=rows, roles=roles, orgs=orgs)
 
 
@@ -112,7 +112,7 @@ def workspace_page(workspace_id: int) -> Any:
     return render_template(
         "workspace.html", ws=ws, members=members, role=role, activity=activity,
         last_seq=last_seq, event_templates=table, panels=[p for p in panels if p],
-        can_add_members=can_add, can_manage=user.is_admin or role == "owner",
+        can_add_members=can_add, can_manage=manages(user, role),
     )
 
 

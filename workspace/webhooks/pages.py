@@ -8,7 +8,7 @@ from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from workspace.auth.access import Need, require_workspace
+from workspace.auth.access import Need, manages, require_workspace
 from workspace.db import db
 from workspace.events.types import ALL_TYPES
 from workspace.pages import pages
@@ -38,7 +38,7 @@ def webhooks_page(workspace_id: int) -> Any:
 
 
 def _panel(ws: Any, user: Any, role: str | None) -> Markup | None:
-    if role != "owner" and not user.is_admin:
+    if not manages(user, role):
         return None
     link = url_for("pages.webhooks_page", workspace_id=ws.id)
     return Markup(

@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, membership_role, readable_workspaces, require_workspace
+from workspace.auth.access import (
+    Need,
+    creates_workspaces,
+    membership_role,
+    readable_workspaces,
+    require_workspace,
+)
 from workspace.auth.models import User
 from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workspace.events import record_event
@@ -45,7 +51,7 @@ def create_workspace(
     session: Session, actor: User, *, title: str, summary: str, enterprise_id: int,
     university_id: int,
 ) -> Workspace:
-    if not (actor.is_admin or actor.is_manager):
+    if not creates_workspaces(actor):
         raise Forbidden("Only program managers and admins create workspaces after a match.")
     enterprise = _organization(session, enterprise_id, "enterprise", "enterprise_id")
     university = _organization(session, university_id, "university", "university_id")
