@@ -40,8 +40,6 @@ class Settings:
     # Prefix of every Redis key and channel, so several deployments (or test
     # runs) can share one Redis server.
     redis_namespace: str = "jointlab"
-    # Tick periodic jobs inside this web process (the embedded default).
-    run_scheduler: bool = False
     # Seconds a webhook receiver has to answer (SPEC: 15 s); tests shorten it.
     webhook_timeout: float = 15.0
     # Requests one delivery job has in flight at once (threads; they wait on I/O).

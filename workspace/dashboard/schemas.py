@@ -1,7 +1,6 @@
 from marshmallow import Schema, fields, validate
 
 from workspace.dashboard.query import DEFAULT_ROWS, SORTS
-from workspace.events.schemas import EventSchema
 from workspace.fields import IdList, id_range
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
@@ -88,7 +87,3 @@ class DashboardSchema(Schema):
     totals = fields.Nested(TotalsSchema)
     last_event_id = fields.Integer(metadata={
         "description": "Subscribe to the feed after this id to keep the rows current"})
-
-
-class FeedEventsSchema(Schema):
-    items = fields.List(fields.Nested(EventSchema))

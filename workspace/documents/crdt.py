@@ -58,18 +58,6 @@ def cp_to_utf8(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 
 
-def utf8_to_cp(text: str, offset: int) -> int:
-    return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-
-
-def cp_to_utf16(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
-def utf16_to_cp(text: str, offset: int) -> int:
-    return len(text.encode("utf-16-le")[: offset * 2].decode("utf-16-le", errors="ignore"))
-
-
 # ------------------------------------------------------------------ updates
 def validate_update(update: bytes) -> update_format.Shape:
     """Refuse bytes that are not exactly one text update of a document, before

@@ -188,12 +188,6 @@ class CommentListQuerySchema(Schema):
                        "resolved, with their replies."})
 
 
-class WorkspaceRefQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=64))
-
-
-
 class SuggestionAnchorSchema(Schema):
     from_ = fields.Integer(data_key="from", attribute="from")
     to = fields.Integer()

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from workspace.db import utcnow
 from workspace.events.models import Event
-from workspace.events.types import ALL_TYPES, matches
+from workspace.events.types import ALL_TYPES
 
 EVENT_LOG_LOCK = 72_620_001
 _PENDING = "jointlab_pending_events"
@@ -157,9 +157,3 @@ def _type_filter(patterns: list[str]) -> Any:
 
 def latest_event_id(session: Session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
-
-
-def filter_types(envelopes: list[dict[str, Any]], patterns: list[str] | None) -> list[dict]:
-    if not patterns:
-        return envelopes
-    return [e for e in envelopes if any(matches(p, e["type"]) for p in patterns)]
