@@ -74,6 +74,11 @@ def manages(user: User, role: str | None) -> bool:
     return allowed(role, user.is_admin, False, Need.MANAGE)
 
 
+def edits(user: User, role: str | None) -> bool:
+    """`Need.EDIT` for a role already looked up."""
+    return allowed(role, user.is_admin, False, Need.EDIT)
+
+
 def creates_workspaces(user: User) -> bool:
     """Program managers and admins match partners (SPEC): they add
     organizations and workspaces, and see every organization to do so."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from jobs import schedule
 from workspace import demo
+from workspace.auth.access import edits
 from workspace.auth.models import User
 from workspace.documents import crdt, store
 from workspace.documents import pages as _pages  # noqa: F401  (registers the page route)
@@ -37,7 +38,7 @@ def documents_panel(ws: Workspace, user: User, role: str | None) -> Markup:
 
     with db.reading() as s:
         rows = documents_of(s, ws.id)
-    can_edit = user.is_admin or role in ("owner", "editor")
+    can_edit = edits(user, role)
     return Markup(render_template("documents/panel.html", ws=ws, documents=rows,
                                   can_edit=can_edit))
 

@@ -75,7 +75,7 @@ def _context(s: Session, workspace_id: int) -> dict[str, Any]:
         "charts": _indicator_charts(indicators, payloads),
         "milestones": milestones.payloads(s, ms_rows),
         "can_edit": can(s, user, ws.id, Need.EDIT),
-        "can_set_missed": milestones._may_set_status(s, user, ws.id),
+        "can_set_missed": can(s, user, ws.id, Need.SET_STATUS),
     }
 
 
