@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, can, require_workspace
+from workspace.auth.access import Need, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
@@ -120,10 +120,6 @@ def create_milestone(session: Session, actor: User, workspace_id: int,
     record_event(session, ws.id, ev.MILESTONE_CREATED, {"milestone": _event_payload(m)}, actor)
     evaluate_milestones(session, ws.id, actor, only=[m.id])
     return m
-
-
-def _may_set_status(session: Session, actor: User, workspace_id: int) -> bool:
-    return can(session, actor, workspace_id, Need.SET_STATUS)
 
 
 def update_milestone(session: Session, actor: User, milestone_id: int,
