@@ -14,8 +14,8 @@ from workspace.auth.access import Need
 from workspace.auth.models import User
 from workspace.documents import anchors, crdt, store
 from workspace.documents.models import Comment, Document
-from workspace.documents.service import document_ref, require_document
-from workspace.errors import NotFound, ValidationFailed
+from workspace.documents.service import document_ref, require_document, require_in_document
+from workspace.errors import ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.workspaces.models import Membership
@@ -78,14 +78,7 @@ def mentions_in(session: Session, workspace_id: int, body: str,
 def require_comment(session: Session, actor: User, comment_id: int,
                     need: Need = Need.READ) -> tuple[Comment, Document]:
     """The comment and its document; a non-reader learns nothing (404)."""
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound("Comment not found.")
-    try:
-        document = require_document(session, actor, comment.document_id, need)
-    except NotFound:
-        raise NotFound("Comment not found.") from None
-    return comment, document
+    return require_in_document(session, actor, Comment, comment_id, need, "Comment not found.")
 
 
 def create_comment(session: Session, actor: User, document_id: int, body: str,

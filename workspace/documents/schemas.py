@@ -1,4 +1,4 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from workspace.documents.models import DOCUMENT_KINDS
 from workspace.fields import OptionalTitle, Title, UTCDateTime, id_range
@@ -235,3 +235,8 @@ class SuggestionListQuerySchema(Schema):
         if bad:
             raise ValidationError(f"Unknown status: {', '.join(bad)} (use "
                                   f"{', '.join(SUGGESTION_STATUSES)}).", "status")
+
+    @post_load
+    def _status_list(self, data: dict, **_: object) -> dict:
+        data["statuses"] = [s for s in (data.pop("status") or "").split(",") if s]
+        return data

@@ -37,6 +37,20 @@ def require_document(session: Session, user: User, document_id: int,
     return document
 
 
+def require_in_document(session: Session, user: User, model: type[Any], row_id: int,
+                        need: Need, missing: str) -> tuple[Any, Document]:
+    """A row of a document (a comment, a suggestion) and its document; a caller
+    who may not `need` the document learns nothing: the row's own 404."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(missing)
+    try:
+        document = require_document(session, user, row.document_id, need)
+    except NotFound:
+        raise NotFound(missing) from None
+    return row, document
+
+
 def check_text_size(text: str) -> None:
     size = len(text.encode("utf-8"))
     if size > MAX_TEXT_BYTES:

@@ -20,8 +20,13 @@ from workspace.db import db, utcnow
 from workspace.documents import anchors, crdt, store
 from workspace.documents.diff import minimal_edits
 from workspace.documents.models import Document, Suggestion
-from workspace.documents.service import document_ref, note_edit, require_document
-from workspace.errors import Conflict, NotFound, ValidationFailed
+from workspace.documents.service import (
+    document_ref,
+    note_edit,
+    require_document,
+    require_in_document,
+)
+from workspace.errors import Conflict, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.workspaces.models import Membership
@@ -34,14 +39,8 @@ DECIDED = ("accepted", "rejected")
 def require_suggestion(session: Session, actor: User, suggestion_id: int,
                        need: Need = Need.READ) -> tuple[Suggestion, Document]:
     """The suggestion and its document; a non-reader learns nothing (404)."""
-    suggestion = session.get(Suggestion, suggestion_id)
-    if suggestion is None:
-        raise NotFound("Suggestion not found.")
-    try:
-        document = require_document(session, actor, suggestion.document_id, need)
-    except NotFound:
-        raise NotFound("Suggestion not found.") from None
-    return suggestion, document
+    return require_in_document(session, actor, Suggestion, suggestion_id, need,
+                               "Suggestion not found.")
 
 
 def require_decider(session: Session, actor: User, suggestion_id: int,

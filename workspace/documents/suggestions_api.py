@@ -27,10 +27,9 @@ DECIDED = {"409": {"description": "`suggestion_decided`: accepted or rejected al
           paginated=True)
 def list_suggestions(document_id: int, query: dict) -> Page:
     user = require_user()
-    statuses = [s for s in (query["status"] or "").split(",") if s]
     with db.reading() as s:
         rows = suggestions.list_suggestions(s, user, document_id, cursor_int(query["cursor"]),
-                                            query["limit"], statuses)
+                                            query["limit"], query["statuses"])
     return page_of(rows, query["limit"], key=lambda x: x["id"])
 
 
