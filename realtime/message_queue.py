@@ -20,9 +20,11 @@ Binary events (a Yjs update, a join answer) are several Engine.IO packets:
 a header, then one per attachment. Two threads sending binary to the same
 client (a relay from the queue's thread and an ack from the client's own
 handler, or the resync above) could interleave them, and the client then
-decodes the wrong attachment or none. `serialise_binary_sends` puts each
-multi-packet send under one lock; a send only queues packets, so the lock is
-held for microseconds.
+decodes the wrong attachment or none. A one-packet send (a text ack, a feed
+event) queued between a header and its attachment is as bad: the client takes
+the text for the attachment (seen: a peer's `doc:update` carrying a str).
+`serialise_binary_sends` therefore puts every send under one lock; a send only
+queues packets, so the lock is held for microseconds.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import socketio
 
 log = logging.getLogger(__name__)
 
-BINARY_SEND_LOCK = threading.RLock()
+SEND_LOCK = threading.RLock()
 # Waits between attempts to resubscribe after Redis went away.
 RETRY_FIRST, RETRY_MAX = 0.2, 2.0
 
@@ -93,21 +95,18 @@ class ResyncingRedisManager(socketio.RedisManager):
             log.exception("Socket.IO message queue: resync after resubscribe failed")
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
-        if message.get("binary"):
-            with BINARY_SEND_LOCK:
-                return super()._handle_emit(message)
-        return super()._handle_emit(message)
+        with SEND_LOCK:
+            return super()._handle_emit(message)
 
 
 def serialise_binary_sends(server: socketio.Server) -> None:
-    """Make each multi-packet (binary) send to a client atomic; see above."""
+    """Make each send to a client atomic (no packet between a header and its
+    attachments); see above."""
     send_packet = server._send_packet
 
     def locked_send_packet(eio_sid: str, pkt: Any) -> None:
-        if pkt.packet_type in (socketio.packet.BINARY_EVENT, socketio.packet.BINARY_ACK):
-            with BINARY_SEND_LOCK:
-                return send_packet(eio_sid, pkt)
-        return send_packet(eio_sid, pkt)
+        with SEND_LOCK:
+            return send_packet(eio_sid, pkt)
 
     server._send_packet = locked_send_packet  # type: ignore[method-assign]
     manager = server.manager
@@ -116,9 +115,7 @@ def serialise_binary_sends(server: socketio.Server) -> None:
         emit = manager.emit
 
         def locked_emit(event: str, data: Any, *args: Any, **kwargs: Any) -> Any:
-            if socketio.packet.Packet.data_is_binary(data):
-                with BINARY_SEND_LOCK:
-                    return emit(event, data, *args, **kwargs)
-            return emit(event, data, *args, **kwargs)
+            with SEND_LOCK:
+                return emit(event, data, *args, **kwargs)
 
         manager.emit = locked_emit  # type: ignore[method-assign]
