@@ -24,7 +24,6 @@ from workspace.documents.schemas import (
 )
 from workspace.errors import ValidationFailed
 from workspace.http import Page, cursor_int, endpoint, page_of
-from workspace.http import _load as load_body  # the validation @endpoint does for body=
 
 TEXT_LIMIT = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413 naming the limit"
 
@@ -112,15 +111,12 @@ def _body(data: dict) -> str:
 
 @endpoint("/documents/<int:document_id>/comments", "POST", need=Need.COMMENT,
           summary="Comment, maybe on a range, or reply to a thread",
-          tag="comments", raw_body=True, doc_body=CommentCreateSchema(),
+          tag="comments", body=CommentCreateSchema(),
           response=CommentSchema(), status=201,
           limits="body: 1 to 10,000 characters; anchor {from, to} in characters; "
                  "mentions: at most 50 member ids")
-def create_comment(document_id: int, payload: Any) -> Any:
+def create_comment(document_id: int, data: dict) -> Any:
     user = require_user()
-    with db.reading() as s:  # access is decided before the body is read
-        service.require_document(s, user, document_id, Need.COMMENT)
-    data = load_body(CommentCreateSchema(), payload)
     body = _body(data)
     anchor = data["anchor"]
     if anchor is not None:
@@ -131,14 +127,11 @@ def create_comment(document_id: int, payload: Any) -> Any:
 
 
 @endpoint("/comments/<int:comment_id>", "PATCH", summary="Edit your own comment",
-          tag="comments", raw_body=True, doc_body=CommentEditSchema(),
+          tag="comments", body=CommentEditSchema(), guard=threads.comment_authors,
           response=CommentSchema(),
           limits="body: 1 to 10,000 characters; only the author (others 403)")
-def edit_comment(comment_id: int, payload: Any) -> Any:
+def edit_comment(comment_id: int, data: dict) -> Any:
     user = require_user()
-    with db.reading() as s:  # access (and authorship) before the body is read
-        threads.require_author(s, user, comment_id)
-    data = load_body(CommentEditSchema(), payload)
     body = _body(data)
     with db.transaction() as s:
         return threads.edit_comment(s, user, comment_id, body, data["mentions"])

@@ -7,14 +7,13 @@ from typing import Any
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.documents import service, suggestions
+from workspace.documents import suggestions
 from workspace.documents.schemas import (
     SuggestionCreateSchema,
     SuggestionListQuerySchema,
     SuggestionSchema,
 )
 from workspace.http import Page, cursor_int, endpoint, page_of
-from workspace.http import _load as load_body  # the validation @endpoint does for body=
 
 OUTDATED = {"409": {"description": "`suggestion_outdated`: the words it replaces are no "
                                    "longer in the text (it becomes `outdated`); "
@@ -35,14 +34,11 @@ def list_suggestions(document_id: int, query: dict) -> Page:
 
 @endpoint("/documents/<int:document_id>/suggestions", "POST", need=Need.COMMENT,
           summary="Suggest replacing a range of the text (viewers too)", tag="suggestions",
-          raw_body=True, doc_body=SuggestionCreateSchema(), response=SuggestionSchema(),
+          body=SuggestionCreateSchema(), response=SuggestionSchema(),
           status=201, limits="anchor {from, to} in characters, at most 10,000 apart; "
                              "text: at most 10,000 characters; note: at most 2,000")
-def create_suggestion(document_id: int, payload: Any) -> Any:
+def create_suggestion(document_id: int, data: dict) -> Any:
     user = require_user()
-    with db.reading() as s:  # access is decided before the body is read
-        service.require_document(s, user, document_id, Need.COMMENT)
-    data = load_body(SuggestionCreateSchema(), payload)
     anchor = {"from": data["anchor"]["from_"], "to": data["anchor"]["to"]}
     with db.transaction() as s:
         return suggestions.create_suggestion(s, user, document_id, anchor, data["text"],

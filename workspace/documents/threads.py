@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, membership_role
+from workspace.auth.access import Need, manages, membership_role
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.documents import crdt, store
@@ -38,6 +38,12 @@ def require_author(session: Session, actor: User,
     if comment.author_id != actor.id:
         raise Forbidden("Only the author of a comment can edit it.")
     return comment, document
+
+
+def comment_authors(session: Session, actor: User, kwargs: dict[str, Any]) -> None:
+    """The route guard of a comment edit (workspace/auth/guards.py): a bad
+    body is judged only for its author; others hear 404 or 403 first."""
+    require_author(session, actor, kwargs["comment_id"])
 
 
 def edit_comment(session: Session, actor: User, comment_id: int, body: str,
@@ -87,7 +93,7 @@ def delete_comment(session: Session, actor: User, comment_id: int) -> None:
 
 
 def _moderates(session: Session, actor: User, document: Document) -> bool:
-    return actor.is_admin or membership_role(session, actor, document.workspace_id) == "owner"
+    return manages(actor, membership_role(session, actor, document.workspace_id))
 
 
 def set_resolved(session: Session, actor: User, comment_id: int,
