@@ -9,6 +9,7 @@ answers a non-reader exactly as a row that does not exist: `missing` names it.
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 from workspace.workspaces.models import Membership, Workspace
+
+T = TypeVar("T")
 
 
 class Need(Enum):
@@ -96,6 +99,26 @@ def require_workspace(
         raise NotFound(missing)
     require_one_of(session, user, workspace_id, (need,), missing, _forbidden_message(need))
     return workspace
+
+
+def require_row(
+    session: Session, user: User, model: type[T], row_id: int, need: Need = Need.READ,
+    missing: str = "Not found.", lock: bool = False,
+) -> T:
+    """A row of a workspace (it has `workspace_id`), if `user` holds `need`
+    there. A row that does not exist and one in a workspace the user cannot
+    read both answer `missing` (404), so an id tells nobody that it exists.
+    `lock`: SELECT ... FOR UPDATE, serialising writers of that row."""
+    if lock:
+        row = session.scalar(select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+                             .with_for_update())
+    else:
+        row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(missing)
+    require_workspace(session, user, row.workspace_id, need,  # type: ignore[attr-defined]
+                      missing=missing)
+    return row
 
 
 def require_one_of(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, require_workspace
+from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.documents import crdt, store
@@ -27,14 +27,7 @@ TOUCH_EVERY = timedelta(seconds=2)
 
 def require_document(session: Session, user: User, document_id: int,
                      need: Need = Need.READ) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound("Document not found.")
-    try:
-        require_workspace(session, user, document.workspace_id, need)
-    except NotFound:
-        raise NotFound("Document not found.") from None
-    return document
+    return require_row(session, user, Document, document_id, need, "Document not found.")
 
 
 def require_in_document(session: Session, user: User, model: type[Any], row_id: int,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, can, require_workspace
+from workspace.auth.access import Need, can, require_row
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 from workspace.evidence.models import EvidencePack, MilestoneTranche
@@ -21,11 +21,7 @@ from workspace.milestones.models import Milestone
 
 
 def _milestone(session: Session, actor: User, milestone_id: int) -> Milestone:
-    m = session.get(Milestone, milestone_id)
-    if m is None:
-        raise NotFound("Milestone not found.")
-    require_workspace(session, actor, m.workspace_id, Need.READ, missing="Milestone not found.")
-    return m
+    return require_row(session, actor, Milestone, milestone_id, Need.READ, "Milestone not found.")
 
 
 def tranche_payload(m: Milestone, t: MilestoneTranche | None) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, can, require_workspace
+from workspace.auth.access import Need, can, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.documents.models import Document
-from workspace.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from workspace.errors import Forbidden, PayloadTooLarge, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.fields import iso_utc
@@ -172,14 +172,7 @@ def add_file(session: Session, actor: User, workspace_id: int, upload: Upload,
 
 
 def get_file(session: Session, actor: User, file_id: int) -> StoredFile:
-    f = session.get(StoredFile, file_id)
-    if f is None:
-        raise NotFound("File not found.")
-    try:
-        require_workspace(session, actor, f.workspace_id, Need.READ)
-    except NotFound:
-        raise NotFound("File not found.") from None
-    return f
+    return require_row(session, actor, StoredFile, file_id, Need.READ, "File not found.")
 
 
 def list_files(session: Session, actor: User, workspace_id: int, after_id: int, limit: int,

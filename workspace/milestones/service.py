@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, require_workspace
+from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
-from workspace.errors import Conflict, NotFound, ValidationFailed
+from workspace.errors import Conflict, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.fields import iso_utc
@@ -100,14 +100,8 @@ def _check_criteria(session: Session, workspace_id: int, criteria: dict[str, Any
 
 def get_milestone(session: Session, actor: User, milestone_id: int, need: Need = Need.READ,
                   lock: bool = False) -> Milestone:
-    stmt = select(Milestone).where(Milestone.id == milestone_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    m = session.scalar(stmt)
-    if m is None:
-        raise NotFound("Milestone not found.")
-    require_workspace(session, actor, m.workspace_id, need, missing="Milestone not found.")
-    return m
+    return require_row(session, actor, Milestone, milestone_id, need, "Milestone not found.",
+                       lock=lock)
 
 
 def create_milestone(session: Session, actor: User, workspace_id: int,

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, require_workspace
+from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
-from workspace.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from workspace.errors import Conflict, PreconditionFailed, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.trials.models import Indicator, Measurement, Trial, TrialCounter
@@ -58,11 +58,7 @@ def create_indicator(
 def update_indicator(
     session: Session, actor: User, indicator_id: int, changes: dict[str, Any]
 ) -> Indicator:
-    ind = session.get(Indicator, indicator_id)
-    if ind is None:
-        raise NotFound("Indicator not found.")
-    require_workspace(session, actor, ind.workspace_id, Need.EDIT,
-                      missing="Indicator not found.")
+    ind = require_row(session, actor, Indicator, indicator_id, Need.EDIT, "Indicator not found.")
     merged = {"lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec, **changes}
     low, high = merged["lower_spec"], merged["upper_spec"]
     if low is not None and high is not None and low >= high:
@@ -86,11 +82,7 @@ def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
     which)."""
     from workspace.milestones.models import Milestone
 
-    ind = session.get(Indicator, indicator_id)
-    if ind is None:
-        raise NotFound("Indicator not found.")
-    require_workspace(session, actor, ind.workspace_id, Need.EDIT,
-                      missing="Indicator not found.")
+    ind = require_row(session, actor, Indicator, indicator_id, Need.EDIT, "Indicator not found.")
     measured = session.scalars(
         select(Trial.number).join(Measurement, Measurement.trial_id == Trial.id)
         .where(Trial.workspace_id == ind.workspace_id, Measurement.metric == ind.key)
@@ -145,15 +137,8 @@ def trial_payload(session: Session, trial: Trial) -> dict[str, Any]:
 
 def get_trial(session: Session, actor: User, trial_id: int, need: Need = Need.READ,
               lock: bool = False) -> Trial:
-    stmt = select(Trial).where(Trial.id == trial_id)
-    if lock:
-        # Serialises writers of one trial: status changes, measurements, edits.
-        stmt = stmt.with_for_update()
-    trial = session.scalar(stmt)
-    if trial is None:
-        raise NotFound("Trial not found.")
-    require_workspace(session, actor, trial.workspace_id, need, missing="Trial not found.")
-    return trial
+    # lock: serialises writers of one trial (status changes, measurements, edits).
+    return require_row(session, actor, Trial, trial_id, need, "Trial not found.", lock=lock)
 
 
 def list_trials(

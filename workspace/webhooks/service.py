@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, require_workspace
+from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
@@ -67,14 +67,8 @@ def list_webhooks(session: Session, actor: User, workspace_id: int) -> list[Webh
 
 
 def get_webhook(session: Session, actor: User, webhook_id: int) -> WebhookEndpoint:
-    endpoint = session.get(WebhookEndpoint, webhook_id)
-    if endpoint is None:
-        raise NotFound("Webhook not found.")
-    try:
-        require_workspace(session, actor, endpoint.workspace_id, Need.MANAGE)
-    except NotFound:
-        raise NotFound("Webhook not found.") from None
-    return endpoint
+    return require_row(session, actor, WebhookEndpoint, webhook_id, Need.MANAGE,
+                       "Webhook not found.")
 
 
 def update_webhook(session: Session, actor: User, webhook_id: int,
