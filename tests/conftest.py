@@ -8,13 +8,9 @@ channels under a namespace of their own per run). `tests/run` sets these.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +18,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
+from tests.live import (  # noqa: F401  (tests import these from here)
+    LiveServer,
+    SocketClients,
+    browser_login,
+    free_port,
+    login_cookie,
+    wait_for,
+)
 from workspace.config import load_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -279,29 +282,6 @@ def api(client: Any, make: Make) -> Api:
 
 
 # --------------------------------------------------------------------- live server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture
 def live_server(app: Any) -> Iterator[LiveServer]:
     server = LiveServer(app).start()
@@ -309,70 +289,11 @@ def live_server(app: Any) -> Iterator[LiveServer]:
     server.stop()
 
 
-def login_cookie(base_url: str, user: Any) -> tuple[Any, str]:
-    """A requests session logged in by cookie, and its CSRF token."""
-    import requests
-
-    session = requests.Session()
-    resp = session.post(f"{base_url}/api/v1/auth/login",
-                        json={"email": user.email, "password": user.password}, timeout=10)
-    assert resp.status_code == 200, resp.text
-    return session, resp.json()["csrf_token"]
-
-
-class SocketClients:
-    """python-socketio clients against the live server, closed after the test."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.clients: list[Any] = []
-
-    def connect(self, token: str | None = None, cookie: str | None = None,
-                url: str | None = None, wait: bool = True) -> Any:
-        import socketio
-
-        client = socketio.Client(reconnection=False)
-        client.received = []  # type: ignore[attr-defined]
-        client.on("event", lambda env: client.received.append(env))  # type: ignore[attr-defined]
-        headers = {"Cookie": cookie} if cookie else {}
-        client.connect(url or self.base_url, auth={"token": token} if token else None,
-                       headers=headers, transports=["websocket"], wait_timeout=10)
-        self.clients.append(client)
-        return client
-
-    def close(self) -> None:
-        from socketio import packet
-
-        for client in self.clients:
-            with contextlib.suppress(Exception):
-                # Client.disconnect() waits 3 s for the server's close frame
-                # (websocket-client's default); the server sees the same
-                # DISCONNECT either way.
-                for namespace in list(client.namespaces):
-                    client._send_packet(client.packet_class(packet.DISCONNECT,
-                                                            namespace=namespace))
-                if client.eio.ws is not None:
-                    client.eio.ws.close(timeout=0.1)
-                client.eio.disconnect(abort=True)
-
-
 @pytest.fixture
 def sio(live_server: LiveServer) -> Iterator[SocketClients]:
     clients = SocketClients(live_server.url)
     yield clients
     clients.close()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy; fail the test with a message if not."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------- browser
@@ -409,14 +330,3 @@ def browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
     yield new
     for ctx in contexts:
         ctx.close()
-
-
-def browser_login(context: Any, base_url: str, user: Any) -> Any:
-    """Log in through the real form; returns the page on the workspace list."""
-    page = context.new_page()
-    page.goto(f"{base_url}/login")
-    page.fill('input[name="email"]', user.email)
-    page.fill('input[name="password"]', user.password)
-    page.click('button[type="submit"].primary')
-    page.wait_for_url(f"{base_url}/workspaces")
-    return page
