@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from tests.conftest import USE_PG, USE_REDIS
-from tests.faults.harness import Editor, FeedWatcher, Proc, Redis, Web, Worker
+from tests.faults.harness import Editor, FeedWatcher
+from tests.faults.processes import Proc, Redis, Web, Worker
 from tests.webhooks.receiver import Receiver
 
 if not (USE_PG and USE_REDIS) or shutil.which("redis-server") is None:

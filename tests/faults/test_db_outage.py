@@ -21,7 +21,6 @@ from tests.conftest import PG_ADMIN_URL
 from tests.documents.test_documents_api import statement_of
 from tests.faults.conftest import edit_for
 from tests.faults.harness import (
-    TcpProxy,
     assert_documents_converge,
     assert_feed_complete,
     assert_nothing_stuck,
@@ -29,6 +28,7 @@ from tests.faults.harness import (
     empty_document,
     workspace_events,
 )
+from tests.faults.processes import TcpProxy
 
 OUTAGE_SECONDS = 10
 # "Not a hang": an answer within this, however the database is unreachable.
