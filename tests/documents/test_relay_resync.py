@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import LiveServer, wait_for
 from tests.documents.test_documents_api import statement_of
-from tests.faults.harness import Redis
+from tests.faults.processes import Redis
 from tests.foundation.live_access import Conn, insert_update
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
