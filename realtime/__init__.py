@@ -46,9 +46,12 @@ def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def init_realtime(app: Flask, settings: Settings) -> None:
     """Socket.IO on the app; the feed pump is started by workspace.serving,
     only in processes that serve."""
+    from realtime import broadcast
     from realtime.message_queue import ResyncingRedisManager, serialise_binary_sends
 
-    manager = None
+    # Room emits encode once and, under gevent, write the same WebSocket
+    # bytes to each recipient (realtime/broadcast.py).
+    manager: broadcast.FanOutManager = broadcast.FanOutManager()
     if settings.redis_url:
         # Our own Redis manager: after Redis comes back it re-sends each local
         # document room what was stored meanwhile (realtime/message_queue.py).
@@ -60,8 +63,8 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     socketio.init_app(
         app,
         async_mode=settings.async_mode,
-        # Always given (None: in-process): the SocketIO object is shared by
-        # every app a test process builds, and keeps the options it was given.
+        # Always given: the SocketIO object is shared by every app a test
+        # process builds, and keeps the options it was given.
         client_manager=manager,
         message_queue=None,
         # None: engineio accepts the origin that matches the Host header (same
@@ -74,6 +77,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         engineio_logger=False,
     )
     serialise_binary_sends(socketio.server)
+    broadcast.install(socketio.server)
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
     for name in HANDLER_MODULES:
         module = importlib.import_module(name)

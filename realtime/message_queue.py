@@ -23,8 +23,10 @@ handler, or the resync above) could interleave them, and the client then
 decodes the wrong attachment or none. A one-packet send (a text ack, a feed
 event) queued between a header and its attachment is as bad: the client takes
 the text for the attachment (seen: a peer's `doc:update` carrying a str).
-`serialise_binary_sends` therefore puts every send under one lock; a send only
-queues packets, so the lock is held for microseconds.
+`serialise_binary_sends` therefore puts every send to one client under one
+lock; a send only queues packets, so the lock is held for microseconds. Room
+emits under gevent mostly skip the queues (realtime/broadcast.py) and need no
+lock.
 """
 
 from __future__ import annotations
@@ -38,14 +40,20 @@ from typing import Any
 
 import socketio
 
+from realtime.broadcast import SEND_LOCK, FanOutManager
+
 log = logging.getLogger(__name__)
 
-SEND_LOCK = threading.RLock()
 # Waits between attempts to resubscribe after Redis went away.
 RETRY_FIRST, RETRY_MAX = 0.2, 2.0
 
 
-class ResyncingRedisManager(socketio.RedisManager):
+class ResyncingRedisManager(socketio.RedisManager, FanOutManager):
+    # MRO: RedisManager, PubSubManager, FanOutManager, Manager: the
+    # publishing `emit` is PubSubManager's; the local one it and the
+    # receiving side call is FanOutManager's (realtime/broadcast.py), which
+    # also holds SEND_LOCK where it sends per client.
+
     def __init__(self, url: str, channel: str,
                  on_subscribed: Callable[[], None] | None = None) -> None:
         from redis.backoff import NoBackoff
@@ -94,10 +102,6 @@ class ResyncingRedisManager(socketio.RedisManager):
         except Exception:
             log.exception("Socket.IO message queue: resync after resubscribe failed")
 
-    def _handle_emit(self, message: dict[str, Any]) -> None:
-        with SEND_LOCK:
-            return super()._handle_emit(message)
-
 
 def serialise_binary_sends(server: socketio.Server) -> None:
     """Make each send to a client atomic (no packet between a header and its
@@ -110,8 +114,8 @@ def serialise_binary_sends(server: socketio.Server) -> None:
 
     server._send_packet = locked_send_packet  # type: ignore[method-assign]
     manager = server.manager
-    if not isinstance(manager, ResyncingRedisManager):
-        # The in-process manager emits locally in `emit` itself.
+    if not isinstance(manager, FanOutManager):
+        # Another manager emits locally in `emit` itself; ours lock per client.
         emit = manager.emit
 
         def locked_emit(event: str, data: Any, *args: Any, **kwargs: Any) -> Any:

@@ -17,8 +17,9 @@ from workspace.documents import crdt
 class Conn:
     """A python-socketio client that records what the server pushes."""
 
-    def __init__(self, url: str, token: str | None = None, cookie: str | None = None) -> None:
-        self.client = socketio.Client(reconnection=False)
+    def __init__(self, url: str, token: str | None = None, cookie: str | None = None,
+                 transports: tuple[str, ...] = ("websocket",), **client_options: Any) -> None:
+        self.client = socketio.Client(reconnection=False, **client_options)
         # engineio hands every message to a thread of its own, so a binary
         # attachment (doc:update) can be decoded before its header, and
         # events can be recorded out of order; in order, on the read thread:
@@ -42,7 +43,7 @@ class Conn:
         self.client.on("disconnect", lambda *_: self.dropped.set())
         headers = {"Cookie": cookie} if cookie else {}
         self.client.connect(url, auth={"token": token} if token else None, headers=headers,
-                            transports=["websocket"], wait_timeout=10)
+                            transports=list(transports), wait_timeout=10)
 
     def call(self, event: str, payload: Any) -> dict:
         return self.client.call(event, payload, timeout=15)
