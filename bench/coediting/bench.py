@@ -8,6 +8,9 @@ Servers, each pinned to core 0 (taskset), load generators pinned to core 1:
   yws  the stock y-websocket server (@y/websocket-server 0.1.1) with y-websocket clients.
 
   python bench/coediting/bench.py fanout --ns 10,100,500 --rounds 2
+  python bench/coediting/bench.py fanout --ns 100 --writers 2 --rate 20 --servers py,sio
+  python bench/coediting/bench.py multi --ns 500 --documents 50 --rate 7 --servers py,sio
+  python bench/coediting/bench.py idle --conns 10000 --secs 60 --servers py,sio
   python bench/coediting/bench.py ramp --ns 10,100,500 --rates 50,100,200,400,800
   python bench/coediting/bench.py memory --conns 500 --docs 100
   add --backend pg for PostgreSQL + Redis (JointLab only; the peers store nothing)
@@ -23,186 +26,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import resource
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-PORTS = {"py": 5071, "sio": 5072, "yws": 5073}
-PG_DB = "jl_bench_coedit"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-NAMESPACE = "jlbench-coedit"
+from servers import HERE, Servers, clear_redis, rss_kb, wait_quiet  # same directory
 
 
-def cpu_ticks() -> tuple[int, int]:
-    with open("/proc/stat") as f:
-        parts = [int(x) for x in f.readline().split()[1:]]
-    idle = parts[3] + parts[4]
-    return sum(parts) - idle, sum(parts)
+def _alive(servers: Servers, name: str) -> bool:
+    """False if it had died (or a neighbour's cleanup killed it) and was started again."""
+    if servers.procs[name].poll() is None:
+        return True
+    print(f"{name} exited with {servers.procs[name].returncode}; restarting", flush=True)
+    servers.start(name)
+    return False
 
 
-def others_busy(seconds: float = 2.0) -> float:
-    """Cores kept busy by everything on the machine while our servers idle."""
-    b0, t0 = cpu_ticks()
-    time.sleep(seconds)
-    b1, t1 = cpu_ticks()
-    return round((b1 - b0) / max(1, t1 - t0) * (os.cpu_count() or 2), 2)
-
-
-def wait_quiet(limit: float) -> float:
-    deadline = time.time() + 30
-    busy = others_busy()
-    while busy > limit and time.time() < deadline:
-        time.sleep(5)
-        busy = others_busy()
-    return busy
-
-
-def rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-class Servers:
-    def __init__(self, backend: str, which: list[str], extra_docs: int) -> None:
-        self.backend = backend
-        self.which = which
-        self.work = Path(tempfile.mkdtemp(prefix="jl-coedit-"))
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.env = dict(os.environ, INSTANCE_PATH=str(self.work / "instance"),
-                        JOINTLAB_NO_DEMO="1", PYTHONPATH=str(ROOT))
-        self.env.pop("REDIS_URL", None)
-        if backend == "pg":
-            self.env.update(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}",
-                            REDIS_URL="redis://127.0.0.1:6379/0", REDIS_NAMESPACE=NAMESPACE)
-        else:
-            self.env["DATABASE_URL"] = f"sqlite:///{self.work}/bench.db"
-        self.setup: dict[str, Any] = {}
-        self.extra_docs = extra_docs
-        self.used: dict[str, int] = {}
-        self.node_flags: list[str] = []
-
-    def prepare(self) -> None:
-        if "py" not in self.which:
-            self.setup = {"text": _template_text(), "token": None}
-            return
-        if self.backend == "pg":
-            _reset_pg()
-            subprocess.run([sys.executable, "-c", "import os; from workspace.migrations import "
-                            "upgrade; upgrade(os.environ['DATABASE_URL'])"],
-                           env=self.env, cwd=ROOT, check=True, capture_output=True)
-        out = subprocess.run([sys.executable, str(HERE / "setup_python.py"), str(self.extra_docs)],
-                             env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
-        self.setup = json.loads(out.stdout.strip().splitlines()[-1])
-
-    def start(self, name: str) -> subprocess.Popen[bytes]:
-        port = PORTS[name]
-        log = open(self.work / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        if name == "py":
-            cmd = [sys.executable, "wsgi.py"]
-            env = dict(self.env, PORT=str(port))
-        elif name == "sio":
-            cmd = ["node", *self.node_flags, str(HERE / "node_server.mjs"), str(port)]
-            env = dict(os.environ)
-        else:
-            cmd = ["node", *self.node_flags,
-                   str(HERE / "node_modules/@y/websocket-server/src/server.js")]
-            env = dict(os.environ, HOST="127.0.0.1", PORT=str(port))
-        proc = subprocess.Popen(["taskset", "-c", "0", *cmd], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
-        self.procs[name] = proc
-        for _ in range(300):
-            try:
-                if name == "py":
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
-                else:  # the socket.io server answers nothing outside /socket.io/
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except Exception:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{name} did not start; see {self.work}/{name}.log")
-        time.sleep(0.5)
-        return proc
-
-    def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
-
-    def fresh_doc(self, name: str) -> int:
-        """A document nobody has edited yet, so runs do not depend on each other."""
-        self.used[name] = self.used.get(name, 0) + 1
-        if name == "py":
-            return self.setup["documents"][-self.used[name]]  # the memory runs use the first
-        return 1000 + self.used[name]
-
-    def url(self, name: str) -> str:
-        return f"{'ws' if name == 'yws' else 'http'}://127.0.0.1:{PORTS[name]}"
-
-    def cleanup(self) -> None:
-        self.stop_all()
-        shutil.rmtree(self.work, ignore_errors=True)
-
-
-def _template_text() -> str:
-    sys.path.insert(0, str(ROOT))
-    from workspace.documents.template import statement_template
-
-    return statement_template("Bench")
-
-
-def _reset_pg() -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    engine.dispose()
-
-
-def clear_redis() -> None:
-    import redis
-
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    for key in client.scan_iter(f"{NAMESPACE}*"):
-        client.delete(key)
-
-
-def load(servers: Servers, name: str, n: int, rate: int, secs: int, max_busy: float) -> dict:
+def load(servers: Servers, name: str, n: int, rate: int, secs: int, max_busy: float,
+         writers: int = 1, documents: int = 1) -> dict:
+    """N clients over DOCUMENTS fresh documents, WRITERS per document each
+    sending RATE updates/s (load.mjs)."""
     busy = wait_quiet(max_busy)
-    restarted = servers.procs[name].poll() is not None
-    if restarted:  # it died (or a neighbour's cleanup killed it): say so, start it again
-        print(f"{name} exited with {servers.procs[name].returncode}; restarting", flush=True)
-        servers.start(name)
-    doc = servers.fresh_doc(name)
+    restarted = not _alive(servers, name)
+    docs = [servers.fresh_doc(name) for _ in range(documents)]
     proto = "yws" if name == "yws" else "sio"
     args = ["taskset", "-c", "1", "node", str(HERE / "load.mjs"), proto, servers.url(name),
-            str(doc), str(n), str(rate), str(secs)]
+            str(docs[0]), str(n), str(rate), str(secs)]
     if name == "py":
         args.append(servers.setup["token"])
-    env = dict(os.environ, SERVER_PID=str(servers.procs[name].pid))
+    env = dict(os.environ, SERVER_PID=str(servers.procs[name].pid), WRITERS=str(writers),
+               DOC_IDS=",".join(map(str, docs)))
     out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
     try:
         result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -226,13 +82,62 @@ def emit(out: Path, row: dict) -> None:
 
 
 def cmd_fanout(args: argparse.Namespace, servers: Servers) -> None:
+    """One document; --writers of them each at --rate (the issue's row: 2 x 20/s, N=100)."""
     for name in servers.which:
         servers.start(name)
     for n in args.ns:
         for r in range(1, args.rounds + 1):
             for name in servers.which:
-                row = load(servers, name, n, args.rate, args.secs, args.max_busy)
+                row = load(servers, name, n, args.rate, args.secs, args.max_busy,
+                           writers=args.writers)
                 emit(args.out, {"kind": "fanout", "round": r, **row})
+
+
+def cmd_multi(args: argparse.Namespace, servers: Servers) -> None:
+    """N clients over --documents documents, --writers per document at --rate
+    (the issue's row: 500 clients, 50 documents, 50 writers x 7/s): every
+    update delivered (delivered == expected) and the p99."""
+    for name in servers.which:
+        servers.start(name)
+    for n in args.ns:
+        for r in range(1, args.rounds + 1):
+            for name in servers.which:
+                row = load(servers, name, n, args.rate, args.secs, args.max_busy,
+                           writers=args.writers, documents=args.documents)
+                emit(args.out, {"kind": "multi", "round": r, **row})
+
+
+def cmd_idle(args: argparse.Namespace, servers: Servers) -> None:
+    """--conns idle authenticated connections to one process, held --secs:
+    dropped connections and how late the heartbeats came (idle.mjs)."""
+    for name in servers.which:
+        servers.start(name)
+    for r in range(1, args.rounds + 1):
+        for name in servers.which:
+            busy = wait_quiet(args.max_busy)
+            restarted = not _alive(servers, name)
+            proc = servers.procs[name]
+            before = rss_kb(proc.pid)
+            cmd = ["taskset", "-c", "1", "node", str(HERE / "idle.mjs"), servers.url(name),
+                   str(args.conns), str(args.secs)]
+            if name == "py":
+                cmd.append(servers.setup["token"])
+            holder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+            peak = before
+            while holder.poll() is None:  # RSS while the connections are held
+                peak = max(peak, rss_kb(proc.pid))
+                time.sleep(1)
+            out, err = holder.communicate()
+            try:
+                row = json.loads(out.strip().splitlines()[-1])
+            except Exception:
+                row = {"error": (err or out)[-500:]}
+            row.update(server=name, backend=servers.backend if name == "py" else "memory",
+                       others_busy_before=busy, server_restarted=restarted,
+                       rss_before_kb=before, rss_peak_kb=peak,
+                       per_conn_kb=round((peak - before) / max(1, args.conns), 1))
+            emit(args.out, {"kind": "idle", "round": r, **row})
 
 
 def _sustained(row: dict, max_p50: float, max_lag: float) -> bool:
@@ -350,7 +255,7 @@ def _release(proc: subprocess.Popen[str]) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the servers
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["fanout", "ramp", "memory"])
+    parser.add_argument("mode", choices=["fanout", "multi", "idle", "ramp", "memory"])
     parser.add_argument("--backend", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--servers", default="py,sio,yws")
     parser.add_argument("--ns", default="10,100,500")
@@ -363,6 +268,8 @@ def main() -> None:
     parser.add_argument("--max-busy", type=float, default=1.0)
     parser.add_argument("--conns", type=int, default=500)
     parser.add_argument("--docs", type=int, default=100)
+    parser.add_argument("--writers", type=int, default=1, help="per document")
+    parser.add_argument("--documents", type=int, default=50, help="multi: documents per run")
     parser.add_argument("--tag", default="", help="recorded with each run, e.g. before/after")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "runs.jsonl")
     args = parser.parse_args()
@@ -373,10 +280,17 @@ def main() -> None:
     TAG = args.tag
     which = args.servers.split(",")
     runs = len(args.ns) * max(args.rounds, len(args.rates)) + 10
+    if args.mode == "multi":
+        runs = len(args.ns) * args.rounds * args.documents + 10
+    # 10,000 connections need as many descriptors in the server and in the
+    # client (both inherit this limit); the product leaves it to the operator.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     servers = Servers(args.backend, which, max(args.docs + 2, runs))
     try:
         servers.prepare()
-        {"fanout": cmd_fanout, "ramp": cmd_ramp, "memory": cmd_memory}[args.mode](args, servers)
+        {"fanout": cmd_fanout, "multi": cmd_multi, "idle": cmd_idle, "ramp": cmd_ramp,
+         "memory": cmd_memory}[args.mode](args, servers)
     finally:
         servers.cleanup()
         if args.backend == "pg":

@@ -7,6 +7,10 @@
 // Every client keeps a Y.Doc and applies what it receives, as an editor does,
 // so the client side costs the same for every server.
 // Env SERVER_PID: also report the server's CPU use during the run.
+// Env WRITERS (default 1): writers per document, each sending RATE updates/s
+//   (every client, writers too, records the others' updates).
+// Env DOC_IDS (comma-separated): spread the N clients over these documents
+//   (client i joins DOC_IDS[i % D]; the first WRITERS of each document write).
 // Prints one JSON line: latency p50/p99 (send -> receipt by each other client),
 // ack p50/p99 (send -> stored and acknowledged; sio only), delivered/expected,
 // updates/s (total / time to the last receipt), lag (last receipt - last send),
@@ -20,7 +24,9 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import WebSocket from 'ws'
 
 const [proto, url, documentId, n, rate, seconds, token] = process.argv.slice(2)
-const docId = Number(documentId)
+const docIds = process.env.DOC_IDS ? process.env.DOC_IDS.split(',').map(Number) : [Number(documentId)]
+const D = docIds.length
+const WRITERS = Number(process.env.WRITERS || 1)
 const N = Number(n)
 const RATE = Number(rate)
 const sent = new Map() // seq -> send time
@@ -51,13 +57,14 @@ function received (update) {
 }
 
 async function sioClient (i) {
+  const docId = docIds[i % D]
   const socket = io(url, { auth: token ? { token } : undefined, transports: ['websocket'], reconnection: false, forceNew: true })
   await new Promise((resolve, reject) => { socket.on('connect', resolve); socket.on('connect_error', reject) })
   const ack = await socket.timeout(120000).emitWithAck('doc:join', { document_id: docId, state_vector: new Uint8Array([0]) })
   if (!ack.ok) throw new Error('join refused ' + JSON.stringify(ack))
   const doc = new Y.Doc()
   Y.applyUpdate(doc, new Uint8Array(ack.update))
-  if (i > 0) {
+  if (i > 0 || WRITERS > 1) {
     socket.on('doc:update', (msg) => {
       received(msg.update)
       Y.applyUpdate(doc, new Uint8Array(msg.update), 'remote')
@@ -77,6 +84,7 @@ async function sioClient (i) {
 }
 
 async function ywsClient (i) {
+  const docId = docIds[i % D]
   const doc = new Y.Doc()
   const awareness = new awarenessProtocol.Awareness(doc)
   // No presence: the sio clients send none either, and y-websocket would
@@ -85,7 +93,7 @@ async function ywsClient (i) {
   const provider = new WebsocketProvider(url, `doc-${docId}`, doc,
     { WebSocketPolyfill: WebSocket, awareness, disableBc: true, maxBackoffTime: 60000 })
   await new Promise((resolve) => provider.on('sync', (synced) => { if (synced) resolve() }))
-  if (i > 0) doc.on('update', (update, origin) => { if (origin === provider) received(update) })
+  if (i > 0 || WRITERS > 1) doc.on('update', (update, origin) => { if (origin === provider) received(update) })
   return { doc, close: () => { provider.destroy(); awareness.destroy() }, send: () => {} }
 }
 
@@ -102,28 +110,37 @@ const clients = []
 for (let i = 0; i < N; i++) clients.push(await (proto === 'yws' ? ywsClient(i) : sioClient(i))) // sequential: no connect storm
 const connectSeconds = (performance.now() - connectStarted) / 1000
 await new Promise((resolve) => setTimeout(resolve, 1000)) // let join traffic settle
-const writer = clients[0]
-const ytext = writer.doc.getText('content')
+// Client i is in document i % D; the first WRITERS of each document write.
+const writers = clients.filter((_, i) => Math.floor(i / D) < WRITERS)
 let seq = 0
-writer.doc.on('update', (update, origin) => {
-  if (origin !== null) return // only local edits
-  const s = seqOf(update)
-  sent.set(s, performance.now())
-  writer.send(update, s)
-})
-const total = RATE * Number(seconds)
+for (const writer of writers) {
+  writer.doc.on('update', (update, origin) => {
+    if (origin !== null) return // only local edits
+    const s = seqOf(update)
+    sent.set(s, performance.now())
+    writer.send(update, s)
+  })
+}
+const perWriter = RATE * Number(seconds)
+const total = perWriter * writers.length
 const cpu0 = process.cpuUsage()
 const srv0 = serverCpu()
 const started = performance.now()
+let due = 0
 await new Promise((resolve) => {
   const timer = setInterval(() => {
-    const due = Math.min(total, Math.floor((performance.now() - started) / 1000 * RATE))
-    while (seq < due) { seq++; ytext.insert(0, '§' + String(seq).padStart(6, '0')) }
-    if (seq >= total) { clearInterval(timer); resolve() }
+    const now = Math.min(perWriter, Math.floor((performance.now() - started) / 1000 * RATE))
+    while (due < now) {
+      due++
+      for (const writer of writers) { seq++; writer.doc.getText('content').insert(0, '§' + String(seq).padStart(6, '0')) }
+    }
+    if (due >= perWriter) { clearInterval(timer); resolve() }
   }, 2)
 })
 const lastSend = performance.now()
-const expected = total * (N - 1)
+// Each update reaches every other client of its document.
+const members = docIds.map((_, d) => clients.filter((_, i) => i % D === d).length)
+const expected = writers.reduce((sum, _, w) => sum + perWriter * (members[w % D] - 1), 0)
 const deadline = performance.now() + 30000
 while ((latencies.length < expected || writerPending > 0) && performance.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 20))
@@ -134,7 +151,7 @@ const srv1 = serverCpu()
 const pct = (xs, p) => { if (!xs.length) return null; const s = Float64Array.from(xs).sort(); return +s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2) }
 const busyUntil = Math.max(lastReceipt, lastSend)
 console.log(JSON.stringify({
-  proto, clients: N, rate: RATE, seconds: Number(seconds),
+  proto, clients: N, documents: D, writers: writers.length, rate: RATE, seconds: Number(seconds),
   p50_ms: pct(latencies, 0.5), p99_ms: pct(latencies, 0.99), max_ms: pct(latencies, 1),
   ack_p50_ms: pct(acks, 0.5), ack_p99_ms: pct(acks, 0.99),
   delivered: latencies.length, expected,
