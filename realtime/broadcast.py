@@ -113,9 +113,15 @@ def install(server: socketio.Server) -> None:
 
     if gevent_driver.SimpleWebSocketWSGI is not None:  # pragma: no cover - not our setup
         return
+    from gevent.monkey import get_original
+
     # A copy: the driver's dict is shared by every engineio server of the process.
     eio._async = dict(eio._async, websocket=_tracked_websocket_class(gevent_driver.WebSocketWSGI))
-    server.jointlab_fanout = True
+    # The reasoning above holds among greenlets of the hub's thread; an emit
+    # from a real thread (gevent's thread pool) takes the normal path.
+    native_ident = get_original("_thread", "get_ident")
+    hub_thread = native_ident()
+    server.jointlab_fanout = lambda: native_ident() == hub_thread
 
 
 def _frames(payloads: list[str | bytes]) -> bytes:
@@ -167,8 +173,8 @@ class FanOutManager(socketio.Manager):
     def emit(self, event: str, data: Any, namespace: str, room: Any = None,
              skip_sid: Any = None, callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
         room = to or room
-        if (callback is not None or namespace not in self.rooms
-                or not getattr(self.server, "jointlab_fanout", False)):
+        on_hub = getattr(self.server, "jointlab_fanout", None)
+        if callback is not None or namespace not in self.rooms or on_hub is None or not on_hub():
             with SEND_LOCK:
                 return super().emit(event, data, namespace, room=room,
                                     skip_sid=skip_sid, callback=callback, **kwargs)
