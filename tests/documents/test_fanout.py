@@ -95,6 +95,8 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
         writer_b = Conn(url, token=make.token(ws.partner))
         readers = [Conn(url, token=make.token(ws.partner, ("read",))) for _ in range(2)]
         polling = Conn(url, token=make.token(ws.owner), transports=("polling",))
+        # Starts on long-polling and upgrades to a WebSocket, as browsers do.
+        upgrading = Conn(url, token=make.token(ws.owner), transports=("polling", "websocket"))
         stalled_first = threading.Event()
         slow = Conn(url, token=make.token(ws.owner), websocket_extra_options={
             "sockopt": ((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),)})
@@ -105,11 +107,12 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
                 stalled_first.set()
                 time.sleep(3)
         slow.client.handlers["/"]["doc:update"] = lambda p: (stall(p), slow.updates.append(p))
-        conns += [writer_a, writer_b, *readers, polling, slow]
+        conns += [writer_a, writer_b, *readers, polling, upgrading, slow]
         pings = {id(c): _pings(c) for c in conns}
         for conn in conns:
             assert conn.call("doc:join", {"document_id": doc_id})["ok"]
         assert polling.client.eio.current_transport == "polling"
+        wait_for(lambda: upgrading.client.eio.current_transport == "websocket")
         for _ in range(2):
             listener = subprocess.Popen(
                 [node, str(NODE_DIR / "listener.mjs"), url, make.token(ws.owner),
@@ -156,7 +159,7 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
         assert time.monotonic() - started > 21
 
         assert stalled_first.is_set()
-        for reader in [*readers, polling, slow]:
+        for reader in [*readers, polling, upgrading, slow]:
             wait_for(lambda r=reader: len(_received(r, doc_id)) == expected, timeout=30)
             _in_order(_received(reader, doc_id), a_updates, paced_b)
         # A sender gets everyone's updates but never its own.
