@@ -94,9 +94,9 @@ def join(payload: dict[str, Any]) -> dict[str, Any]:
 def update(payload: dict[str, Any]) -> None:
     user = clients.current_user()
     document_id, data = payload["document_id"], payload["update"]
-    sync.accept_update(user, document_id, data)
-    if not crdt.is_empty(data):
-        relay_update(document_id, data, skip_sid=_sid())
+    # Acknowledged once committed; whoever commits the batch holding it
+    # relays the batch, merged (sync.accept_update).
+    sync.accept_update(user, document_id, data, sender=_sid(), relay=relay_update)
 
 
 @handler("doc:awareness", UpdateSchema())

@@ -157,6 +157,34 @@ def integrate(doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]],
     return still, len(queue) - len(still)
 
 
+def mergeable(known: dict[int, int],
+              updates: list[tuple[bytes, dict[int, int]]]) -> list[int]:
+    """Which of `updates` (with their requirements) merge into one update
+    without a gap: those whose requirements `known` (a state vector) and the
+    ones taken before them meet, in as many passes as that takes. A merge
+    across a gap (one client's updates 1 and 3 without 2) holds a Skip, and
+    a peer that waits for what an update requires (crdt.integrate, as here)
+    would then wait for 2 while 2 waits for 1, inside the merge."""
+    known = dict(known)
+    chosen: list[int] = []
+    rest = list(range(len(updates)))
+    progress = True
+    while progress and rest:
+        progress = False
+        later = []
+        for i in rest:
+            update, requires = updates[i]
+            if all(known.get(c, 0) >= k for c, k in requires.items()):
+                chosen.append(i)
+                for c, k in update_format.read_state_vector(get_state(update)).items():
+                    known[c] = max(known.get(c, 0), k)
+                progress = True
+            else:
+                later.append(i)
+        rest = later
+    return sorted(chosen)
+
+
 def compact_state(snapshot: bytes, rows: list[bytes]) -> tuple[bytes, list[int]]:
     """The snapshot with every row it can take folded in (deleted text keeps
     only its length), and the indexes of the rows that still wait for an

@@ -5,13 +5,17 @@ An update is acknowledged only after it is committed. Its bytes are checked
 first (crdt.validate_update: exactly one Yjs update of the document's text,
 nothing after it), so bytes that are not one never reach the live document or
 the database; then it is stored if the document has room for it (store.
-append_update, compacting first if needed), applied to the live document (to
-check the size limit on the merged text), all in one transaction; if that
-transaction fails, the live document is rebuilt from the database.
+append_update, compacting first if needed) and applied to the live document
+(to check the size limit on the merged text). Updates of one document that
+arrive together are committed in one transaction (group_commit.py), each in a
+savepoint of its own with its own access and size checks, so one that is
+refused fails alone; if the live document took an update that was not
+stored, or the transaction fails, it is rebuilt from the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pycrdt import merge_updates
@@ -20,7 +24,9 @@ from workspace.auth.access import Need, can
 from workspace.auth.models import User
 from workspace.db import db
 from workspace.documents import crdt, store, update_format
+from workspace.documents.group_commit import GroupCommit, Pending, Take
 from workspace.documents.live import LiveDoc, registry
+from workspace.documents.models import Document
 from workspace.documents.service import MAX_TEXT_BYTES, note_edit, require_document
 from workspace.errors import PayloadTooLarge, ValidationFailed
 
@@ -100,41 +106,122 @@ def check_update(update: bytes) -> update_format.Shape:
             code="malformed_update") from None
 
 
-def accept_update(user: User, document_id: int, update: bytes) -> None:
-    """Check, store and merge one client update; raises with nothing stored."""
+Relay = Callable[[int, bytes, "str | None"], None]
+"""relay(document_id, update, skip_sid): send committed updates to the room."""
+
+
+@dataclass(frozen=True)
+class _Update:
+    user: User
+    update: bytes
+    shape: update_format.Shape
+    sender: str | None
+    relay: Relay | None
+
+
+def accept_update(user: User, document_id: int, update: bytes, sender: str | None = None,
+                  relay: Relay | None = None) -> None:
+    """Check, store and merge one client update; raises with nothing stored.
+
+    Returns once it is committed, usually together with other updates of the
+    document that arrived with it (group_commit). Whoever commits a batch
+    calls `relay` once for it with the batch's updates merged; `sender` is
+    the connection that sent this one, not to be sent its own update back."""
     shape = check_update(update)
     if crdt.is_empty(update):
         with db.reading() as s:
             require_document(s, user, document_id, Need.EDIT)
         return
-    used = store.with_room(document_id, lambda: _store(user, document_id, update, shape))
-    store.note_usage(document_id, used)
+    writers.submit(document_id, _Update(user, update, shape, sender, relay))
 
 
-def _store(user: User, document_id: int, update: bytes,
-           shape: update_format.Shape) -> store.Usage:
+def _commit(document_id: int, take: Take) -> Callable[[], None] | None:
+    """Store what `take` hands out, in one transaction if the document is
+    open here (each update in a savepoint of its own: one that is refused
+    leaves no trace and does not stop the others)."""
     live = registry.get(document_id)
     if live is None:
-        return _store_without_live(user, document_id, update)
+        return _commit_without_live(document_id, take)
+    with live.lock:  # what the room is known to have had before this batch
+        before = crdt.state_vector(live.doc)
+    done, deferred, used = _store_batch(live, document_id, take, final=False)
+    if deferred:  # as store.with_room: compact (a transaction of its own), try once more
+        try:
+            store.compact(document_id)
+        except Exception as err:
+            for item in deferred:
+                item.fail(err)
+        else:
+            rest = iter(deferred)
+            more, _, used_more = _store_batch(live, document_id, lambda: next(rest, None),
+                                              final=True)
+            done, used = done + more, used_more or used
+    return _after_commit(document_id, done, used, before)
+
+
+def _store_batch(live: LiveDoc, document_id: int, take: Take,
+                 final: bool) -> tuple[list[Pending[_Update]], list[Pending[_Update]],
+                                       store.Usage | None]:
+    """One transaction; returns the updates committed, those that need a
+    compaction first (not when `final`) and the usage after the last one."""
+    stored: list[tuple[Pending[_Update], int]] = []
+    refused: list[tuple[Pending[_Update], Exception]] = []
+    deferred: list[Pending[_Update]] = []
+    used = None
+    dirty = False  # the live doc holds an update that is not stored
     with live.lock:
-        applied = False
         try:
             with db.transaction() as s:
-                document = require_document(s, user, document_id, Need.EDIT)
-                seq, used = store.append_update(s, document_id, update, user.id)
-                applied = True
-                live.apply(update, shape.requires)
-                if crdt.text_bytes(live.doc) > MAX_TEXT_BYTES:
-                    _recheck_size(s, live, update)
-                note_edit(s, document, user)
+                while (item := take()) is not None:
+                    u = item.payload
+                    applied = False
+                    try:
+                        with s.begin_nested():
+                            require_document(s, u.user, document_id, Need.EDIT)
+                            seq, row_used = store.append_update(s, document_id, u.update,
+                                                                u.user.id)
+                            applied = True
+                            live.apply(u.update, u.shape.requires)
+                            if crdt.text_bytes(live.doc) > MAX_TEXT_BYTES:
+                                _recheck_size(s, live, u.update)
+                    except (store.StorageFull, store.CompactionNeeded) as err:
+                        if final or (isinstance(err, store.StorageFull) and not err.foldable):
+                            refused.append((item, err))
+                        else:
+                            deferred.append(item)
+                        continue
+                    except Exception as err:
+                        dirty = dirty or applied
+                        refused.append((item, err))
+                        continue
+                    stored.append((item, seq))
+                    used = row_used
+                if stored:
+                    # Each author's edit, in the order stored (note_edit
+                    # coalesces them as it did one commit each).
+                    document = s.get(Document, document_id)
+                    for item, _ in stored:
+                        note_edit(s, document, item.payload.user)  # type: ignore[arg-type]
         except Exception:
-            if applied:
+            for item, err in refused:
+                item.fail(err)
+            if stored or dirty:
                 _rebuild(live)
             raise
-        live.applied.add(seq)
-        live.weight += len(update)
+        if dirty:
+            _rebuild(live)
+        else:
+            live.applied.update(seq for _, seq in stored)
+            live.weight += sum(len(item.payload.update) for item, _ in stored)
     registry.weigh(live)
-    return used
+    for item, err in refused:
+        item.fail(err)
+    for item, _ in stored:
+        item.resolve()
+    return [item for item, _ in stored], deferred, used
+
+
+writers: GroupCommit[_Update] = GroupCommit(_commit)
 
 
 def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
@@ -171,6 +258,56 @@ def _store_without_live(user: User, document_id: int, update: bytes) -> store.Us
         _, used = store.append_update(s, document_id, update, user.id)
         note_edit(s, document, user)
         return used
+
+
+def _commit_without_live(document_id: int, take: Take) -> Callable[[], None] | None:
+    """Nobody has the document open here: each update on its own, checked
+    against the stored state (rare: the cache dropped it while edited)."""
+    done, used = [], None
+    while (item := take()) is not None:
+        u = item.payload
+        try:
+            used = store.with_room(document_id,
+                                   lambda u=u: _store_without_live(u.user, document_id, u.update))
+        except Exception as err:
+            item.fail(err)
+            continue
+        item.resolve()
+        done.append(item)
+    return _after_commit(document_id, done, used, None)
+
+
+def _after_commit(document_id: int, done: list[Pending[_Update]], used: store.Usage | None,
+                  before: dict[int, int] | None) -> Callable[[], None] | None:
+    """Queue a compaction if due, and relay the batch: its updates merged into
+    one (Yjs mergeUpdates), to the whole room when several connections sent
+    them (each sender then gets its own update back too, which Yjs applies as
+    a no-op: cheaper than merging a different update for every sender), and
+    skipping the sender when there was one. Updates that would leave a gap in
+    the merge (crdt.mergeable: one that builds on an update not relayed yet,
+    with `before` the state the room had) are relayed on their own, as before."""
+    if not done:
+        return None
+    relay = next((i.payload.relay for i in done if i.payload.relay is not None), None)
+
+    def after() -> None:
+        if used is not None:
+            store.note_usage(document_id, used)
+        if relay is None:
+            return
+        merge = set(crdt.mergeable(before, [(i.payload.update, i.payload.shape.requires)
+                                         for i in done])
+                 if before is not None and len(done) > 1 else ())
+        if len(merge) > 1:
+            group = [done[i] for i in merge]
+            senders = {item.payload.sender for item in group}
+            relay(document_id, merge_updates(*(item.payload.update for item in group)),
+                  senders.pop() if len(senders) == 1 else None)
+        for i, item in enumerate(done):
+            if len(merge) <= 1 or i not in merge:
+                relay(document_id, item.payload.update, item.payload.sender)
+
+    return after
 
 
 def merge_into_live(document_id: int, update: bytes) -> None:
