@@ -1,0 +1,188 @@
+"""Group commit over real Socket.IO clients: updates of one document that
+arrive together are committed in one transaction, and still each one is
+acknowledged only once it is stored, fails on its own, and reaches everyone.
+
+To have a batch without relying on timing, the test holds the document's
+live lock (the commit of the update before, as it were) while every client
+sends, waits until all of them are queued behind it, and lets go."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import wait_for
+from tests.documents.peer import Peer
+from tests.documents.test_documents_api import statement_of
+from workspace.db import db
+from workspace.documents import crdt, store, sync
+from workspace.documents.live import registry
+from workspace.documents.models import Document, DocumentUpdate
+from workspace.events.models import Event
+
+
+def stored_text(document_id: int) -> str:
+    return crdt.text_str(store.read_doc(document_id))
+
+
+@contextmanager
+def commits_storing_updates() -> Iterator[list[int]]:
+    """How many update rows each transaction committed in this process (the
+    tests' server runs in it) flushed, rows of savepoints that were rolled
+    back included (each session serves one transaction: db.transaction)."""
+    commits: list[int] = []
+
+    def flushing(session: Session, _context: Any, _instances: Any) -> None:
+        rows = sum(isinstance(obj, DocumentUpdate) for obj in session.new)
+        if rows:
+            session.info["test_update_rows"] = session.info.get("test_update_rows", 0) + rows
+
+    def committed(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released, not a commit
+        rows = session.info.pop("test_update_rows", 0)
+        if rows:
+            commits.append(rows)
+
+    hooks = [("before_flush", flushing), ("after_commit", committed)]
+    for name, fn in hooks:
+        event.listen(Session, name, fn)
+    try:
+        yield commits
+    finally:
+        for name, fn in hooks:
+            event.remove(Session, name, fn)
+
+
+def send_all_at_once(document_id: int, peers: list[Peer], updates: list[bytes],
+                     on_ack: Any) -> list[dict[str, Any]]:
+    """Send one update from each peer while the document's writer is held,
+    release it once all are queued; the acks, in the peers' order."""
+    live = registry.get(document_id)
+    assert live is not None
+    acks: list[Any] = [None] * len(peers)
+
+    def send(i: int) -> None:
+        acks[i] = peers[i].send_raw(updates[i])
+        on_ack(i, acks[i])
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(peers))]
+    with live.lock:
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: sync.writers.queued(document_id) == len(peers), timeout=20)
+    for thread in threads:
+        thread.join(timeout=30)
+    return acks
+
+
+def row_count(document_id: int) -> int:
+    with db.reading() as s:
+        return s.scalar(select(func.count()).select_from(DocumentUpdate)
+                        .where(DocumentUpdate.document_id == document_id)) or 0
+
+
+def edited_by(workspace_id: int, document_id: int, after_event: int) -> set[int]:
+    """Who the log says edited the document since `after_event`, with those
+    still pending for the next document.edited event."""
+    with db.reading() as s:
+        events = s.scalars(select(Event).where(Event.workspace_id == workspace_id,
+                                               Event.type == "document.edited",
+                                               Event.id > after_event)).all()
+        pending = s.get(Document, document_id).pending_editors or []
+    ids = {e["id"] for e in pending}
+    for ev in events:
+        ids.update(ev.data["editor_ids"])
+    return ids
+
+
+def last_event_id() -> int:
+    with db.reading() as s:
+        return s.scalar(select(func.max(Event.id))) or 0
+
+
+def test_twenty_editors_at_once_one_commit_each_ack_after_it_and_a_viewer_refused(
+        make, api, live_server):
+    viewer = make.user(side="university", name="Viewer")
+    ws = make.workspace(members={"viewer": viewer})
+    doc = statement_of(api, ws)
+    authors = [ws.owner if i % 2 == 0 else ws.partner for i in range(20)]
+    peers = [Peer(make.token(user), doc["id"], f"p{i}") for i, user in enumerate(authors)]
+    peers.append(Peer(make.token(viewer), doc["id"], "viewer"))
+    for peer in peers:
+        assert peer.connect(live_server.url)["ok"] is True
+    markers = [f"«{i:02d}改»" for i in range(len(peers))]
+    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+               for p, m in zip(peers, markers, strict=True)]
+    rows, since = row_count(doc["id"]), last_event_id()
+    seen_at_ack: dict[int, bool] = {}
+
+    def on_ack(i: int, ack: dict[str, Any]) -> None:
+        # What the client was told ok about is in the database by then.
+        if ack.get("ok"):
+            seen_at_ack[i] = markers[i] in stored_text(doc["id"])
+
+    with commits_storing_updates() as commits:
+        acks = send_all_at_once(doc["id"], peers, updates, on_ack)
+
+    assert acks[:20] == [{"ok": True}] * 20
+    assert acks[20]["ok"] is False and acks[20]["error"]["code"] == "forbidden"
+    assert seen_at_ack == dict.fromkeys(range(20), True)
+    # All twenty in one transaction, the viewer's in none.
+    assert commits == [20]
+    assert row_count(doc["id"]) == rows + 20
+    # Everyone converges on the same text, holding every editor's insert
+    # and not the viewer's; so do the REST API and a newcomer.
+    text = stored_text(doc["id"])
+    assert all(m in text for m in markers[:20]) and markers[20] not in text
+    wait_for(lambda: all(p.text() == text for p in peers[:20]))
+    assert api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"] == text
+    late = Peer(make.token(ws.partner), doc["id"], "late")
+    late.connect(live_server.url)
+    assert late.text() == text
+    # Each author's edit is in the log, under its own name.
+    assert edited_by(ws.id, doc["id"], since) == {ws.owner.id, ws.partner.id}
+    for peer in [*peers, late]:
+        peer.disconnect()
+
+
+def test_an_update_over_the_size_limit_fails_alone_in_its_batch(make, api, live_server):
+    ws = make.workspace()
+    doc = statement_of(api, ws)
+    peers = [Peer(make.token(ws.owner if i % 2 else ws.partner), doc["id"], f"p{i}")
+             for i in range(6)]
+    for peer in peers:
+        peer.connect(live_server.url)
+    markers = [f"<{i}>" for i in range(5)]
+    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+               for p, m in zip(peers, markers, strict=False)]
+    # One update of the batch would take the text past 1 MB.
+    big = "溢" * 360_000  # 1,080,000 bytes of UTF-8
+    updates.insert(2, crdt.capture(peers[5].doc, lambda d: crdt.text_of(d).insert(0, big)))
+    order = [peers[0], peers[1], peers[5], peers[2], peers[3], peers[4]]
+    rows = row_count(doc["id"])
+
+    with commits_storing_updates() as commits:
+        acks = send_all_at_once(doc["id"], order, updates, lambda i, ack: None)
+
+    assert acks[2]["ok"] is False and acks[2]["error"]["code"] == "document_too_large"
+    assert [a for i, a in enumerate(acks) if i != 2] == [{"ok": True}] * 5
+    assert len(commits) == 1  # the others still went in together
+    assert row_count(doc["id"]) == rows + 5
+    text = stored_text(doc["id"])
+    assert all(m in text for m in markers) and big not in text
+    # The live document the refused update had reached was rebuilt: the
+    # others and a newcomer get the stored text, without it.
+    wait_for(lambda: all(p.text() == text for p in peers[:5]))
+    late = Peer(make.token(ws.partner), doc["id"], "late")
+    late.connect(live_server.url)
+    assert late.text() == text
+    # Its sender is told, keeps its text, and the others' edits reached it.
+    assert all(m in peers[5].text() for m in markers)
+    for peer in [*peers, late]:
+        peer.disconnect()
