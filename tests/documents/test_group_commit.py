@@ -21,6 +21,7 @@ from tests.documents.peer import Peer
 from tests.documents.test_documents_api import statement_of
 from workspace.db import db
 from workspace.documents import crdt, store, sync
+from workspace.documents.group_commit import GroupCommit
 from workspace.documents.live import registry
 from workspace.documents.models import Document, DocumentUpdate
 from workspace.events.models import Event
@@ -186,3 +187,51 @@ def test_an_update_over_the_size_limit_fails_alone_in_its_batch(make, api, live_
     assert all(m in peers[5].text() for m in markers)
     for peer in [*peers, late]:
         peer.disconnect()
+
+
+def test_a_refused_leader_fails_alone_and_the_next_update_does_not_wait_for_a_batch():
+    """The writer itself, with threads as the tests' server and operator
+    commands run it: the handler that led a batch may be the one refused."""
+    batches: list[list[str]] = []
+    hold = threading.Event()
+
+    def commit(_key: Any, take: Any) -> None:
+        if not batches:
+            hold.wait(10)  # the first leader is slow: the others queue meanwhile
+        batch = []
+        while (item := take()) is not None:
+            batch.append(item.payload)
+            if item.payload == "refused":
+                item.fail(ValueError("refused"))
+            else:
+                item.resolve()
+        batches.append(batch)
+
+    writers: GroupCommit[str] = GroupCommit(commit)
+    outcomes: dict[str, str] = {}
+
+    def submit(payload: str) -> None:
+        try:
+            writers.submit(7, payload)
+            outcomes[payload] = "ok"
+        except ValueError as err:
+            outcomes[payload] = str(err)
+
+    first = threading.Thread(target=submit, args=("refused",))
+    first.start()
+    wait_for(lambda: writers.queued(7) == 1)  # it leads, and waits inside commit
+    others = [threading.Thread(target=submit, args=(p,)) for p in ("a", "b", "c")]
+    for thread in others:
+        thread.start()
+    wait_for(lambda: writers.queued(7) == 4)
+    hold.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    # The leader took its own update first, then those that queued behind it.
+    assert len(batches) == 1 and batches[0][0] == "refused"
+    assert sorted(batches[0][1:]) == ["a", "b", "c"]
+    assert outcomes == {"refused": "refused", "a": "ok", "b": "ok", "c": "ok"}
+    # A lone update leads a batch of its own at once.
+    submit("alone")
+    assert batches[-1] == ["alone"] and outcomes["alone"] == "ok"
+    assert writers.queued(7) == 0

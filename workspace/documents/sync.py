@@ -146,16 +146,16 @@ def _commit(document_id: int, take: Take) -> Callable[[], None] | None:
         before = crdt.state_vector(live.doc)
     done, deferred, used = _store_batch(live, document_id, take, final=False)
     if deferred:  # as store.with_room: compact (a transaction of its own), try once more
+        rest = iter(deferred)
         try:
             store.compact(document_id)
-        except Exception as err:
-            for item in deferred:
-                item.fail(err)
-        else:
-            rest = iter(deferred)
             more, _, used_more = _store_batch(live, document_id, lambda: next(rest, None),
                                               final=True)
             done, used = done + more, used_more or used
+        except Exception as err:  # those committed before are still relayed
+            for item in deferred:
+                if not item.done:
+                    item.fail(err)
     return _after_commit(document_id, done, used, before)
 
 
@@ -299,7 +299,7 @@ def _after_commit(document_id: int, done: list[Pending[_Update]], used: store.Us
                                          for i in done])
                  if before is not None and len(done) > 1 else ())
         if len(merge) > 1:
-            group = [done[i] for i in merge]
+            group = [done[i] for i in sorted(merge)]
             senders = {item.payload.sender for item in group}
             relay(document_id, merge_updates(*(item.payload.update for item in group)),
                   senders.pop() if len(senders) == 1 else None)
