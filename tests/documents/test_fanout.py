@@ -141,7 +141,12 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
                 acks.append(time.monotonic() - started)
                 time.sleep(0.3)
 
-        def edit(writer: Conn, chain: list[bytes]) -> None:
+        def edit(writer: Conn, chain: list[bytes], offset: float = 0.0) -> None:
+            # B types half a beat after A: updates that arrive together are
+            # committed together and relayed merged (group commit, tested in
+            # test_group_commit.py); here each relay is one editor's update,
+            # so that every client can be checked byte for byte.
+            time.sleep(offset)
             for update in chain:
                 assert writer.call("doc:update", {"document_id": doc_id, "update": update})["ok"]
                 time.sleep(1.8)
@@ -149,7 +154,7 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
         started = time.monotonic()
         threads = [threading.Thread(target=ask), threading.Thread(target=edit,
                    args=(writer_a, paced_a)), threading.Thread(target=edit,
-                   args=(writer_b, paced_b))]
+                   args=(writer_b, paced_b, 0.9))]
         for t in threads:
             t.start()
         for t in threads[1:]:
