@@ -15,12 +15,9 @@ from workspace.events import types as ev
 from workspace.trials import measurements as ms
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
 from workspace.trials.service import trial_ref
-from workspace.trials.spc import Limits, Signal, cpk, limits_from, western_electric
+from workspace.trials.spc import D2, Limits, Signal, cpk, limits_of, western_electric
 
 CONTEXT_POINTS = 7  # rule 4 looks back eight points
-# Baselines rarely change while a line streams; cache their limits by the
-# baseline's identity and size so each batch costs one small query.
-_cache: dict[tuple[Any, ...], Limits | None] = {}
 
 
 @dataclass
@@ -45,20 +42,24 @@ def baseline_trials(session: Session, trial: Trial) -> list[int]:
 
 
 def baseline_limits(session: Session, trial_ids: list[int], metric: str) -> Limits | None:
+    """The limits of the baseline's readings, one after another (trial by trial,
+    each in recorded order), from their running aggregates: one small query
+    however many readings the baseline holds, and the same figures as
+    `spc.limits_from` over the readings themselves."""
     if not trial_ids:
         return None
-    sizes = tuple(session.execute(
-        select(MetricStats.trial_id, MetricStats.count)
-        .where(MetricStats.trial_id.in_(trial_ids), MetricStats.metric == metric)
-        .order_by(MetricStats.trial_id)).all())
-    key = (metric, tuple(trial_ids), sizes, str(session.get_bind().url))
-    if key not in _cache:
-        per_trial = ms.values_by_metric(session, trial_ids, metric)
-        values = [v for tid in trial_ids for v in per_trial[tid]]
-        if len(_cache) > 1000:
-            _cache.clear()
-        _cache[key] = limits_from(values)
-    return _cache[key]
+    rows = session.scalars(
+        select(MetricStats)
+        .where(MetricStats.trial_id.in_(trial_ids), MetricStats.metric == metric,
+               MetricStats.count > 0)
+        .order_by(MetricStats.trial_id)).all()
+    count = sum(r.count for r in rows)
+    if count < 2:
+        return None
+    ranges = sum(r.moving_range_total for r in rows)
+    # Where one trial's readings end and the next one's begin is a moving range too.
+    ranges += sum(abs(b.first_value - a.last_value) for a, b in zip(rows, rows[1:], strict=False))
+    return limits_of(sum(r.total for r in rows) / count, (ranges / (count - 1)) / D2)
 
 
 def recent_values(session: Session, trial_id: int, metric: str, limit: int) -> list[float]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need
@@ -169,7 +169,7 @@ def record_measurements(
             f"Unknown metric{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
             f"Metrics are indicator keys: {', '.join(sorted(known)) or 'none defined yet'}.",
             fields={"metric": [f"Unknown: {', '.join(unknown)}."]}, code="unknown_metric")
-    stats = _update_stats(session, trial.id, rows)
+    stats, backwards = _update_stats(session, trial.id, rows)
     results, outcome = live_results(indicators, stats)
     metrics = sorted({r["metric"] for r in rows})
     response = {"trial_id": trial.id, "count": len(rows), "metrics": metrics,
@@ -180,6 +180,8 @@ def record_measurements(
     session.add(batch)
     session.flush()
     _insert_rows(session, trial.id, batch.id, rows)
+    if backwards:
+        _refold_order(session, trial.id, stats, backwards)
     sample = [{"metric": r["metric"], "value": r["value"],
                "recorded_at": iso_utc(r["recorded_at"]), "source": r["source"]}
               for r in rows[-EVENT_SAMPLE:]]
@@ -216,21 +218,25 @@ def _insert_rows(session: Session, trial_id: int, batch_id: int,
 
 
 def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
-                  ) -> dict[str, MetricStats]:
+                  ) -> tuple[dict[str, MetricStats], list[str]]:
     """Fold the batch into the running aggregates (the trial row is locked, so
-    read-modify-write is safe). Folded in plain Python, in the same order as
-    one reading at a time, then each metric's row is set once: setting ORM
-    attributes per reading cost more than storing the readings."""
+    read-modify-write is safe). Folded in plain Python, then each metric's row
+    is set once: setting ORM attributes per reading cost more than storing the
+    readings. Returns the stats and the metrics whose batch went back in time
+    (a reading older than the metric's last): their first value and moving
+    ranges are re-read once the readings are stored (`_refold_order`)."""
     stats = {s.metric: s for s in session.scalars(
         select(MetricStats).where(MetricStats.trial_id == trial_id))}
+    # count, total, min, max, last value, last time, first value, moving ranges
     folded: dict[str, list[Any]] = {
-        m: [s.count, s.total, s.minimum, s.maximum, s.last_value, s.last_recorded_at]
-        for m, s in stats.items()}
+        m: [s.count, s.total, s.minimum, s.maximum, s.last_value, s.last_recorded_at,
+            s.first_value, s.moving_range_total] for m, s in stats.items()}
+    backwards: set[str] = set()
     for r in rows:
         value, at = r["value"], r["recorded_at"]
         f = folded.get(r["metric"])
         if f is None:
-            folded[r["metric"]] = [1, value, value, value, value, at]
+            folded[r["metric"]] = [1, value, value, value, value, at, value, 0.0]
             continue
         f[0] += 1
         f[1] += value
@@ -238,10 +244,14 @@ def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
             f[2] = value
         if value > f[3]:
             f[3] = value
-        # Later (or equally timed, later sent) readings are the `last` one.
+        # Later (or equally timed, later sent: a higher id) readings are the
+        # `last` one, and extend the moving ranges in recorded order.
         if at >= f[5]:
+            f[7] += abs(value - f[4])
             f[4], f[5] = value, at
-    for metric, (count, total, low, high, last, at) in folded.items():
+        else:
+            backwards.add(r["metric"])
+    for metric, (count, total, low, high, last, at, first, ranges) in folded.items():
         s = stats.get(metric)
         if s is None:
             s = stats[metric] = MetricStats(trial_id=trial_id, metric=metric)
@@ -250,7 +260,32 @@ def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
             continue  # not in this batch
         s.count, s.total, s.minimum, s.maximum = count, total, low, high
         s.last_value, s.last_recorded_at = last, at
-    return stats
+        s.first_value, s.moving_range_total = first, ranges
+    return stats, sorted(backwards)
+
+
+def _refold_order(session: Session, trial_id: int, stats: dict[str, MetricStats],
+                  metrics: list[str]) -> None:
+    """Readings recorded before a metric's last one (a backfill, an import of
+    the past) land inside its recorded order: its first value and moving
+    ranges are read again from its readings, in the database. The one case
+    whose cost grows with the trial; a line streaming live never takes it."""
+    for metric in metrics:
+        ordered = (select(Measurement.value.label("value"),
+                          func.lag(Measurement.value).over(
+                              order_by=(Measurement.recorded_at, Measurement.id)
+                          ).label("previous"))
+                   .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
+                   .subquery())
+        ranges = session.scalar(select(func.coalesce(
+            func.sum(func.abs(ordered.c.value - ordered.c.previous)), 0.0)))
+        first = session.scalar(
+            select(Measurement.value)
+            .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
+            .order_by(Measurement.recorded_at, Measurement.id).limit(1))
+        stats[metric].moving_range_total = float(ranges or 0.0)
+        if first is not None:
+            stats[metric].first_value = first
 
 
 def list_measurements(
@@ -262,17 +297,3 @@ def list_measurements(
     if metric:
         stmt = stmt.where(Measurement.metric == metric)
     return list(session.scalars(stmt.order_by(Measurement.id).limit(limit + 1)))
-
-
-def values_by_metric(session: Session, trial_ids: list[int], metric: str
-                     ) -> dict[int, list[float]]:
-    """Values in recorded order, per trial (control charts)."""
-    out: dict[int, list[float]] = {tid: [] for tid in trial_ids}
-    if not trial_ids:
-        return out
-    stmt = (select(Measurement.trial_id, Measurement.value)
-            .where(Measurement.trial_id.in_(trial_ids), Measurement.metric == metric)
-            .order_by(Measurement.recorded_at, Measurement.id))
-    for tid, value in session.execute(stmt):
-        out[tid].append(value)
-    return out

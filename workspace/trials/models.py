@@ -126,11 +126,19 @@ class MetricStats(Base):
     maximum: Mapped[float] = mapped_column(Float)
     last_value: Mapped[float] = mapped_column(Float)
     last_recorded_at: Mapped[datetime] = mapped_column()
+    # In recorded order (recorded_at, then id): the control-chart limits of a
+    # baseline are its mean and average moving range, read from these.
+    first_value: Mapped[float] = mapped_column(Float)
+    moving_range_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Measurement(Base):
     __tablename__ = "measurements"
-    __table_args__ = (Index("ix_measurements_trial_metric", "trial_id", "metric", "recorded_at"),)
+    # Ends in id, the tie-break of recorded order: "the last N points" of a
+    # metric is a bounded index scan however many readings the trial holds.
+    __table_args__ = (
+        Index("ix_measurements_trial_metric", "trial_id", "metric", "recorded_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
