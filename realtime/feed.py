@@ -46,9 +46,11 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 BATCH = 500
-# A client this far behind is not reading; drop it rather than buffer without
-# bound. It reconnects and resumes from its cursor.
-MAX_BACKLOG_PACKETS = 5000
+# A client this far behind stops getting live events and catches up from the
+# log instead, at its own pace (`FeedPump.catch_up`): a slow reader gets every
+# event without the server buffering without bound. One that takes nothing
+# for REPLAY_STALL_SECONDS is dropped; it resumes from its cursor.
+LIVE_BACKLOG_PACKETS = 500
 
 
 @dataclass
@@ -146,10 +148,18 @@ class FeedPump:
         for sid, subs in list(self.subs.items()):
             matching = [sub for sub in subs
                         if sub.ready and envelope["id"] > sub.cursor and sub.wants(envelope)]
-            if matching and _writable(sid):
-                targets.append(sid)
+            if not matching:
+                continue
+            waiting = _backlog(sid)
+            if waiting is None:
+                continue
+            if waiting > LIVE_BACKLOG_PACKETS:
                 for sub in matching:
-                    sub.cursor = envelope["id"]
+                    self.catch_up(sub)
+                continue
+            targets.append(sid)
+            for sub in matching:
+                sub.cursor = envelope["id"]
         if targets:
             _emit(targets, envelope)
 
@@ -234,15 +244,41 @@ class FeedPump:
 
         socketio.start_background_task(replay)
 
-    def _replay(self, sub: Subscription, after: int, by_seq: bool) -> None:
+    def catch_up(self, sub: Subscription) -> None:
+        """Take a live subscription whose client fell behind off the live
+        path and replay the log to it from its cursor, paced by the client
+        (called under the lock, by the pump)."""
+        log.info("feed: client %s is behind; catching up from the log", sub.sid)
+        sub.ready = False
+
+        def replay() -> None:
+            try:
+                with budget.slots:
+                    self._replay(sub, sub.cursor, by_seq=False, whole=True)
+                if sub.active and not sub.ready:  # gone, or dropped as stalled
+                    self.unsubscribe_all(sub.sid)
+            except Exception:
+                log.exception("feed: catching up %s failed", sub.sid)
+                self.unsubscribe_all(sub.sid)
+                socketio.server.disconnect(sub.sid, ignore_queue=True)
+
+        socketio.start_background_task(replay)
+
+    def _replay(self, sub: Subscription, after: int, by_seq: bool, whole: bool = False
+                ) -> None:
         at: tuple[int, int] | None = (after, 0)  # (cursor, last event id sent)
         # History, outside the lock, at the client's pace: full batches only;
-        # the last, partial one is read again under the lock.
+        # the last, partial one is read again under the lock. Catching up
+        # (`whole`), everything committed so far is sent at the client's pace
+        # and the client has taken most of it, so what is sent under the lock
+        # is only what arrived meanwhile, however slow the client.
         while at is not None and sub.active:
             rows = _read(sub, at[0], by_seq)
-            if len(rows) < BATCH:
+            if not rows or (len(rows) < BATCH and not whole):
                 break
             at = _send(sub, rows, by_seq, at, paced=True)
+        if whole and (at is None or not sub.active or not feed_limits.paced(sub.sid)):
+            return
         with self.lock:
             while at is not None and sub.active:
                 rows = _read(sub, at[0], by_seq)
@@ -296,22 +332,19 @@ def _send(sub: Subscription, rows: list[Any], by_seq: bool, at: tuple[int, int],
     return cursor, last
 
 
-def _writable(sid: str) -> bool:
-    """Is this local client still there and reading? Drop one whose backlog has
-    no end in sight; it resumes from its cursor when it reconnects."""
+def _backlog(sid: str) -> int | None:
+    """Packets waiting for this local client; None when it is gone."""
     try:
-        waiting = feed_limits.backlog(sid)
-        if waiting is None:
-            return False
-        if waiting > MAX_BACKLOG_PACKETS:
-            log.warning("feed: dropping stalled client %s", sid)
-            pump.unsubscribe_all(sid)
-            socketio.server.disconnect(sid, ignore_queue=True)
-            return False
-        return True
+        return feed_limits.backlog(sid)
     except Exception:
         log.exception("feed: checking client %s failed", sid)
-        return False
+        return None
+
+
+def _writable(sid: str) -> bool:
+    """Is this local client still there? (The tail of a replay, under the
+    lock: at most one read of the log, whatever the client's backlog.)"""
+    return _backlog(sid) is not None
 
 
 def _emit(sids: list[str], envelope: dict[str, Any]) -> None:

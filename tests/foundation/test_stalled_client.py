@@ -1,4 +1,6 @@
-"""A client that stops reading is dropped, not buffered for without bound."""
+"""A client that stops reading is dropped, not buffered for without bound:
+once behind, it is taken off the live path and caught up from the log at its
+pace; taking nothing for REPLAY_STALL_SECONDS, it is disconnected."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import socket
 
 import websocket
 
-from realtime import feed
+from realtime import feed, feed_limits
 from tests.conftest import wait_for
 from workspace.db import db
 from workspace.workspaces import service
@@ -28,7 +30,8 @@ def _stalled_client(base_url: str, token: str, workspace_id: int) -> websocket.W
 
 def test_stalled_client_is_disconnected_while_a_healthy_one_gets_everything(
         make, sio, live_server, monkeypatch):
-    monkeypatch.setattr(feed, "MAX_BACKLOG_PACKETS", 100)
+    monkeypatch.setattr(feed, "LIVE_BACKLOG_PACKETS", 100)
+    monkeypatch.setattr(feed_limits, "REPLAY_STALL_SECONDS", 3.0)
     ws = make.workspace()
     token = make.token(ws.partner, ("read",))
     healthy = sio.connect(token=token)
