@@ -6,10 +6,15 @@
 
 For batches of 1 and of 1,000 measurements: measurements ingested per second
 by POST /api/v1/trials/{id}/measurements while N Socket.IO clients watch the
-trial's workspace live, as a ratio to a bare Flask endpoint that only parses
-the same JSON, served the same way in the same run; the latency from sending
-the POST to each watching client receiving the event (p50/p99); and the CPU
-the server process spent per request (steadier than rates on a shared machine).
+trial's workspace live, as a ratio to a bare Flask endpoint that parses the
+same JSON and stores the rows in one transaction (COPY on PostgreSQL), served
+the same way in the same run; the latency from sending the POST to each
+watching client receiving the event (p50/p99); and the CPU the server process
+spent per request (steadier than rates on a shared machine).
+`--seed-readings 1000000` first gives the trial (and the bare table) a
+million readings: run with and without it to see whether a batch's cost grows
+with the readings a trial holds. The watchers reconnect and resume from their
+cursor as the pages do; the rows count their reconnects (and repeats: none).
 
 The watching clients run in their own process (`--watchers-in-process` puts
 them beside the posters, as the first version of this benchmark did: 50
@@ -65,21 +70,43 @@ def cpu_seconds(pid: int) -> float:
 # ------------------------------------------------------------------ watchers
 def connect_watchers(base: str, token: str, workspace_id: int, n: int
                      ) -> tuple[list, dict, threading.Lock]:
+    """N clients watching the workspace as the pages do: a dropped connection
+    reconnects and resubscribes from the last event it saw (`after`: with a
+    workspace, its seq), so no event is missed or repeated. `received` maps a
+    batch's client key to its arrival times, and counts reconnects and repeats
+    under `_reconnects` / `_repeats`."""
     import socketio
 
-    received: dict[str, list[float]] = {}
+    received: dict[str, list[float]] = {"_reconnects": [], "_repeats": []}
     lock = threading.Lock()
 
     def one(_i: int) -> Any:
-        client = socketio.Client(reconnection=False)
+        client = socketio.Client(reconnection=True, reconnection_delay=0.2,
+                                 reconnection_delay_max=1)
+        seen: set[int] = set()
+        state = {"seq": 0, "connected": False}
+
+        @client.on("connect")
+        def on_connect():  # noqa: ANN202
+            if state["connected"]:  # a reconnect: resume from the cursor
+                with lock:
+                    received["_reconnects"].append(time.monotonic())
+                client.emit("feed:subscribe", {"workspace_id": workspace_id,
+                                               "after": state["seq"]})
+            state["connected"] = True
 
         @client.on("event")
         def on_event(env):  # noqa: ANN001, ANN202
-            if env["type"] == "trial.measurements_recorded":
-                now = time.monotonic()
-                key = env["data"].get("client_key")
-                with lock:
-                    received.setdefault(key, []).append(now)
+            # python-socketio runs each handler in a thread of its own.
+            now = time.monotonic()
+            with lock:
+                if env["id"] in seen:
+                    received["_repeats"].append(now)
+                    return
+                seen.add(env["id"])
+                state["seq"] = max(state["seq"], env["seq"])
+                if env["type"] == "trial.measurements_recorded":
+                    received.setdefault(env["data"].get("client_key"), []).append(now)
 
         client.connect(base, auth={"token": token}, transports=["websocket"], wait_timeout=20)
         ack = client.call("feed:subscribe", {"workspace_id": workspace_id}, timeout=20)
@@ -209,8 +236,12 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=HERE.parents[1],
                         help="the JointLab tree to serve (compare two checkouts)")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--seed-readings", type=int, default=0,
+                        help="give the trial (and the bare table) this many readings "
+                             "first, e.g. 1000000: is a batch's cost flat?")
     args = parser.parse_args()
 
+    os.environ["BENCH_SEED_READINGS"] = str(args.seed_readings)
     proc, info = start_servers(args.root, args.profile, args.profile_out)
     try:
         app = f"http://127.0.0.1:{info['app_port']}"
@@ -241,7 +272,10 @@ def main() -> None:
                 wait_for_file(Path(f"{args.profile_out}.{phase}.txt"))
             lat = [(t - sent[k]) * 1000 for k in sent for t in received.get(k, [])]
             delivered = len(lat) / max(1, len(sent) * args.watchers)
-            rows.append({"batch": batch, "requests": len(sent), "rate": rate,
+            rows.append({"batch": batch, "seeded": args.seed_readings,
+                         "reconnects": len(received["_reconnects"]),
+                         "repeats": len(received["_repeats"]),
+                         "requests": len(sent), "rate": rate,
                          "bare_rate": bare_rate, "ratio": rate / bare_rate,
                          "p50": percentile(lat, 50) if lat else float("nan"),
                          "p99": percentile(lat, 99) if lat else float("nan"),
@@ -261,6 +295,8 @@ def main() -> None:
 def write_results(rows: list[dict], args: argparse.Namespace) -> None:
     backend = "PostgreSQL + Redis" if os.environ.get("BENCH_DATABASE_URL") else \
         "SQLite, in-process bus (embedded defaults)"
+    if args.seed_readings:
+        backend += f", trial holding {args.seed_readings:,} readings"
     where = ("beside the load generator, in its process" if args.watchers_in_process
              else "in a process of their own")
     worker = (", and an RQ worker (`flask --app wsgi worker`) runs the outbox consumers"
@@ -273,15 +309,16 @@ def write_results(rows: list[dict], args: argparse.Namespace) -> None:
         "Both servers are Werkzeug's threaded server in one process (as `python wsgi.py`)"
         f"{worker}; the load generator runs in another process and the watching Socket.IO "
         f"clients {where}, all on the same machine.", "",
-        f"| batch | requests | measurements/s | bare Flask parse, measurements/s | ratio | "
-        f"latency POST → {args.watchers} watchers p50 | p99 | events delivered | "
-        "server CPU per request |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| batch | readings before | requests | measurements/s | bare Flask parse + store, "
+        f"measurements/s | ratio | latency POST → {args.watchers} watchers p50 | p99 | "
+        "events delivered | watcher reconnects (so far) | server CPU per request |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        lines.append(f"| {r['batch']:,} | {r['requests']:,} | {r['rate']:,.0f} | "
-                     f"{r['bare_rate']:,.0f} | {r['ratio']:.2f} | {r['p50']:.0f} ms | "
-                     f"{r['p99']:.0f} ms | {r['delivered']:.0%} | {r['cpu_ms']:.1f} ms |")
+        lines.append(f"| {r['batch']:,} | {r['seeded']:,} | {r['requests']:,} | "
+                     f"{r['rate']:,.0f} | {r['bare_rate']:,.0f} | {r['ratio']:.2f} | "
+                     f"{r['p50']:.0f} ms | {r['p99']:.0f} ms | {r['delivered']:.0%} | "
+                     f"{r['reconnects']} | {r['cpu_ms']:.1f} ms |")
     out = HERE / "RESULTS.md"
     existing = out.read_text() if out.exists() else ""
     marker = f"<!-- latest run: {backend} -->"

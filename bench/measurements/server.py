@@ -2,8 +2,15 @@
 
 Serves, in one process and the same way (gevent's WSGI server, patched
 first, as `python wsgi.py` does): the JointLab app with a seeded running trial, and a
-bare Flask app whose only endpoint parses the same JSON. Prints one JSON line
-with the ports and tokens, then serves until killed.
+bare Flask app whose only endpoint parses the same JSON and stores the rows in
+one transaction, into a table shaped and indexed as `measurements` (COPY on
+PostgreSQL, executemany on SQLite). Prints one JSON line with the ports and
+tokens, then serves until killed.
+
+BENCH_SEED_READINGS=N first gives the trial N readings of the past (and the
+bare table as many), in SQL (generate_series on PostgreSQL), with the running
+aggregates they would have left: the same load then shows whether a batch
+costs more on a trial that already holds a million.
 
 With BENCH_PROFILE=yappi-cpu (CPU time, all threads) or yappi-wall, SIGUSR1
 starts the profiler and SIGUSR2 stops it and writes `<BENCH_PROFILE_OUT>.N.pstat`
@@ -33,16 +40,140 @@ import threading  # noqa: E402
 
 from flask import Flask, jsonify, request  # noqa: E402
 
+BARE_TABLE = "bare_measurements"
+METRICS = ("porosity_scrap_pct", "cycle_time_s", "tensile_mpa")
 
-def bare_app() -> Flask:
+
+def bare_app(url: str, trial_id: int) -> Flask:
+    """Parse the same JSON and store its rows in one transaction: the floor
+    any ingestion endpoint pays (issue 14's peer)."""
+    import queue
+    from datetime import UTC, datetime
+
     app = Flask("bare")
+    postgres = url.startswith("postgresql")
+    pool: queue.SimpleQueue = queue.SimpleQueue()
+
+    def connection():  # noqa: ANN202
+        try:
+            return pool.get_nowait()
+        except queue.Empty:
+            if postgres:
+                import psycopg
+
+                return psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+            import sqlite3
+
+            return sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30,
+                                   check_same_thread=False)
 
     @app.post("/parse")
     def parse():  # noqa: ANN202
         body = json.loads(request.get_data())
-        return jsonify({"count": len(body) if isinstance(body, list) else 1}), 201
+        items = body if isinstance(body, list) else [body]
+        now = datetime.now(UTC)
+        rows = [(trial_id, item["metric"], float(item["value"]), now, item.get("source"))
+                for item in items]
+        conn = connection()
+        try:
+            if postgres:
+                with conn.transaction(), conn.cursor() as cur, cur.copy(
+                        f"COPY {BARE_TABLE} (trial_id, metric, value, recorded_at, source) "
+                        "FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                with conn:
+                    conn.executemany(
+                        f"INSERT INTO {BARE_TABLE} (trial_id, metric, value, recorded_at, "
+                        "source) VALUES (?, ?, ?, ?, ?)",
+                        [(t, m, v, at.strftime("%Y-%m-%d %H:%M:%S.%f"), src)
+                         for t, m, v, at, src in rows])
+        finally:
+            pool.put(conn)
+        return jsonify({"count": len(rows)}), 201
 
     return app
+
+
+def bare_table():  # noqa: ANN201
+    """Shaped and indexed as `measurements`, without its foreign keys."""
+    from sqlalchemy import Column, Index, MetaData, Table
+
+    from workspace.trials.models import Measurement
+
+    table = Table(BARE_TABLE, MetaData(),
+                  *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                    for c in Measurement.__table__.columns))
+    Index(f"ix_{BARE_TABLE}_trial_metric", table.c.trial_id, table.c.metric,
+          table.c.recorded_at, table.c.id)
+    return table
+
+
+def create_bare_table(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    table = bare_table()
+    table.drop(engine, checkfirst=True)
+    table.create(engine)
+    engine.dispose()
+
+
+# Readings of the past: a value and a metric per row number `g`, recorded `n - g` ms ago.
+SEED_PG = """
+INSERT INTO {table} (trial_id, metric, value, recorded_at, source)
+SELECT :trial, (ARRAY['porosity_scrap_pct','cycle_time_s','tensile_mpa'])[g % 3 + 1],
+       50.0 + (g % 17) / 10.0, now() - (:n - g) * interval '1 millisecond', 'seed'
+FROM generate_series(0, :n - 1) AS g
+"""
+STATS = """
+INSERT INTO trial_metric_stats (trial_id, metric, count, total, minimum, maximum,
+                                last_value, last_recorded_at, first_value, moving_range_total)
+SELECT trial_id, metric, COUNT(*), SUM(value), MIN(value), MAX(value),
+       (ARRAY_AGG(value ORDER BY recorded_at DESC, id DESC))[1], MAX(recorded_at),
+       (ARRAY_AGG(value ORDER BY recorded_at, id))[1],
+       COALESCE(SUM(ABS(value - previous)), 0)
+FROM (SELECT trial_id, metric, value, recorded_at, id,
+             LAG(value) OVER (PARTITION BY metric ORDER BY recorded_at, id) AS previous
+      FROM measurements WHERE trial_id = :trial) x
+GROUP BY trial_id, metric
+"""
+
+
+def seed_readings(url: str, trial_id: int, n: int) -> None:
+    """N readings of the past for the trial (and as many in the bare table),
+    with the running aggregates they leave."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, insert, text
+
+    from workspace.trials import measurements as ms
+    from workspace.trials.models import Measurement
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            for table in ("measurements", BARE_TABLE):
+                conn.execute(text(SEED_PG.format(table=table)), {"trial": trial_id, "n": n})
+            conn.execute(text(STATS), {"trial": trial_id})
+            conn.execute(text("ANALYZE measurements"))
+        else:
+            # SQLite: in Python, through the model's own types, in chunks.
+            from sqlalchemy.orm import Session
+
+            start = datetime.now(UTC) - timedelta(milliseconds=n)
+            rows = [{"trial_id": trial_id, "metric": METRICS[g % 3],
+                     "value": 50.0 + (g % 17) / 10, "source": "seed",
+                     "recorded_at": start + timedelta(milliseconds=g)} for g in range(n)]
+            bare = bare_table()
+            for i in range(0, n, 50_000):
+                conn.execute(insert(Measurement.__table__), rows[i:i + 50_000])
+                conn.execute(insert(bare), rows[i:i + 50_000])
+            with Session(bind=conn) as session:
+                ms._update_stats(session, trial_id, rows)
+                session.flush()
+    engine.dispose()
 
 
 def fresh_database(url: str) -> None:
@@ -107,6 +238,11 @@ def seeded_app():  # noqa: ANN201
         _r, read_token = create_token(s, manager, "watch", ["read"])
         info = {"workspace_id": ws.id, "trial_id": trial.id, "line_token": line_token,
                 "read_token": read_token}
+    create_bare_table(env["DATABASE_URL"])
+    seeded = int(os.environ.get("BENCH_SEED_READINGS") or 0)
+    if seeded:
+        seed_readings(env["DATABASE_URL"], info["trial_id"], seeded)
+    info["seeded_readings"] = seeded
     return app, info, env
 
 
@@ -163,7 +299,8 @@ def main() -> None:
                          os.environ.get("BENCH_PROFILE_OUT", "/tmp/jl-bench-profile"))
     # No access log in the timing.
     servers = {"app": make_server(app, "127.0.0.1", 0, 8 << 20, access_log=False),
-               "bare": make_server(bare_app(), "127.0.0.1", 0, 8 << 20, access_log=False)}
+               "bare": make_server(bare_app(env["DATABASE_URL"], info["trial_id"]), "127.0.0.1",
+                                   0, 8 << 20, access_log=False)}
     for server in servers.values():
         server.start()
     info.update({f"{name}_port": server.server_port for name, server in servers.items()})
