@@ -50,7 +50,7 @@ BATCH = 500
 # log instead, at its own pace (`FeedPump.catch_up`): a slow reader gets every
 # event without the server buffering without bound. One that takes nothing
 # for REPLAY_STALL_SECONDS is dropped; it resumes from its cursor.
-LIVE_BACKLOG_PACKETS = 500
+LIVE_BACKLOG_PACKETS = feed_limits.REPLAY_BACKLOG
 
 
 @dataclass
