@@ -11,7 +11,6 @@ twice. Event ids become visible in order (see events/log.py), so reading
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String, select
@@ -19,12 +18,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from workspace.db import Base, db
 from workspace.events.log import feed_events
-from workspace.events.models import Event
+from workspace.house import Consumer
 
 log = logging.getLogger(__name__)
 
-Consumer = Callable[[Session, list[Event]], None]
-CONSUMERS: dict[str, Consumer] = {}
 BATCH = 200
 
 
@@ -35,12 +32,11 @@ class ConsumerCursor(Base):
     last_event_id: Mapped[int] = mapped_column(default=0)
 
 
-def register(name: str) -> Callable[[Consumer], Consumer]:
-    def decorator(func: Consumer) -> Consumer:
-        CONSUMERS[name] = func
-        return func
+def consumers() -> dict[str, Consumer]:
+    """The consumers the capabilities declared (`house.consumer`), in order."""
+    from workspace.house import current
 
-    return decorator
+    return current().consumers
 
 
 def process_outbox(max_batches: int = 50) -> int:
@@ -63,8 +59,9 @@ def _consume_together() -> tuple[int, bool]:
     """One transaction for every consumer (one read of the log, one commit):
     the outbox runs after almost every commit, and on SQLite each transaction
     queues for the single write lock. Returns (events handled, more to do)."""
+    chosen = consumers()
     with db.transaction() as session:
-        cursors = _cursors(session, list(CONSUMERS))
+        cursors = _cursors(session, list(chosen))
         start = min((c.last_event_id for c in cursors.values()), default=None)
         if start is None:
             return 0, False
@@ -73,7 +70,7 @@ def _consume_together() -> tuple[int, bool]:
         for name, cursor in cursors.items():
             mine = [e for e in events if e.id > cursor.last_event_id]
             if mine:
-                CONSUMERS[name](session, mine)
+                chosen[name](session, mine)
                 cursor.last_event_id = mine[-1].id
                 handled += len(mine)
         return handled, len(events) == BATCH
@@ -95,7 +92,7 @@ def _cursors(session: Session, names: list[str]) -> dict[str, ConsumerCursor]:
 
 def _consume_each(max_batches: int) -> int:
     handled = 0
-    for name in list(CONSUMERS):
+    for name in list(consumers()):
         try:
             for _ in range(max_batches):
                 count = _consume_batch(name)
@@ -115,7 +112,7 @@ def _consume_batch(name: str) -> int:
         events = feed_events(session, None, cursor.last_event_id, BATCH)
         if not events:
             return 0
-        CONSUMERS[name](session, events)
+        consumers()[name](session, events)
         cursor.last_event_id = events[-1].id
         return len(events)
 

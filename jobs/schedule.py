@@ -1,4 +1,5 @@
-"""Periodic jobs, listed in one place.
+"""Periodic jobs: the capabilities declare them (`house.every` in their
+`register`, workspace/bootstrap.py); `flask --app wsgi scheduler list` shows them.
 
 `run_once()` runs each as if its time had come (`flask --app wsgi scheduler
 run-once`). In the embedded default a thread ticks them; with Redis the
@@ -13,10 +14,10 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from jobs.queue import jobs, resolve
+from workspace.house import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +28,12 @@ log = logging.getLogger(__name__)
 LOCK_SECONDS = 5
 
 
-@dataclass(frozen=True)
-class Periodic:
-    path: str
-    every_seconds: int
-    # What `run_once` calls instead, for a job whose own clock decides what is
-    # due (the digest goes at each person's hour): the job as if that time
-    # had come for everything waiting.
-    now_path: str | None = None
+def periodic_jobs() -> list[Periodic]:
+    """Every periodic job, each once, as the capabilities declared them
+    (workspace/bootstrap.py)."""
+    from workspace.house import current
 
-
-# Capabilities append their periodic jobs here at import time.
-PERIODIC: list[Periodic] = [
-    Periodic("jobs.outbox.process_outbox", 15),
-]
-
-
-def add(path: str, every_seconds: int, now_path: str | None = None) -> None:
-    if all(p.path != path for p in PERIODIC):
-        PERIODIC.append(Periodic(path, every_seconds, now_path))
+    return list(current().periodic)
 
 
 class PeriodicJobsFailed(Exception):
@@ -64,7 +52,7 @@ def run_once() -> dict[str, Any]:
     (the CLI, a test) can mistake a failed sweep for a done one."""
     results: dict[str, Any] = {}
     failed: list[str] = []
-    for job in PERIODIC:
+    for job in periodic_jobs():
         try:
             results[job.path] = resolve(job.now_path or job.path)()
         except Exception as err:
@@ -112,7 +100,7 @@ class Ticker:
             if not self._leader():
                 continue
             now = time.monotonic()
-            for job in PERIODIC:
+            for job in periodic_jobs():
                 if now - self._last.get(job.path, 0) >= job.every_seconds:
                     self._last[job.path] = now
                     jobs.enqueue(job.path, job_id=f"periodic:{job.path}")

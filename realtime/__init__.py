@@ -16,7 +16,6 @@ under threading by simple-websocket.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,20 +23,19 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from workspace.config import Settings
+from workspace.house import SOCKET_EVENT, house_of
 
 socketio = SocketIO()
 
-# Modules whose handlers register (with `on`) when imported.
-HANDLER_MODULES = ["realtime.connection", "realtime.feed", "realtime.documents"]
-_HANDLERS: list[tuple[str, Callable[..., Any]]] = []
-
 
 def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a Socket.IO handler. Unlike `socketio.on`, the registration is
-    replayed on every `init_realtime`, so each app (tests build many) gets all."""
+    """Mark a Socket.IO handler with its event. Unlike `socketio.on` it registers
+    nothing: a capability declares the module (`house.socket`), and every
+    `init_realtime` puts that app's handlers on the shared SocketIO object, so
+    each app (tests build many) gets all, once."""
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-        _HANDLERS.append((event, func))
+        setattr(func, SOCKET_EVENT, event)
         return func
 
     return decorator
@@ -79,15 +77,15 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     serialise_binary_sends(socketio.server)
     broadcast.install(socketio.server)
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
-    for name in HANDLER_MODULES:
-        module = importlib.import_module(name)
+    house = house_of(app)
+    for module in house.socket_modules:
         # Per-process connection state starts empty with each app: a previous
         # app in this process (tests build many) may have been torn down
         # without its clients' disconnect handlers ever running.
         reset = getattr(module, "reset_state", None)
         if reset is not None:
             reset()
-    for event, func in _HANDLERS:
+    for event, func in house.socket_handlers:
         socketio.on_event(event, func)
 
 

@@ -17,6 +17,7 @@ from workspace.auth.current import cookie_credential, cookie_session
 from workspace.auth.models import User
 from workspace.auth.tokens import token_allows, token_row
 from workspace.db import db
+from workspace.house import current
 
 
 def _handshake(auth: Any) -> tuple[User, Credential] | None:
@@ -56,12 +57,9 @@ def on_disconnect(*_args: Any) -> None:
     pump.unsubscribe_all(sid)
     client = clients.remove(sid)
     if client is not None:
-        for hook in DISCONNECT_HOOKS:
+        # Other capabilities (document presence) clean up: `house.on_disconnect`.
+        for hook in current().disconnect:
             hook(client)
-
-
-# Other realtime modules (document presence) clean up here.
-DISCONNECT_HOOKS: list[Any] = []
 
 
 def reset_state() -> None:

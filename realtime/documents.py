@@ -19,7 +19,6 @@ from marshmallow import Schema, ValidationError, fields
 
 from realtime import clients, socketio
 from realtime.acks import handler
-from realtime.connection import DISCONNECT_HOOKS
 from workspace.documents import crdt, sync
 from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
 from workspace.fields import id_range
@@ -151,9 +150,6 @@ def _forget(sid: str, document_id: int) -> None:
 def _on_disconnect(client: clients.Client) -> None:
     for document_id in list(client.documents):
         _forget(client.sid, document_id)
-
-
-DISCONNECT_HOOKS.append(_on_disconnect)
 
 
 def relay_update(document_id: int, update: bytes, skip_sid: str | None = None) -> None:

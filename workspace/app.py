@@ -3,7 +3,6 @@ at import time."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -16,31 +15,6 @@ from workspace.db import db
 from workspace.http import IdConverter
 
 log = logging.getLogger(__name__)
-
-# One line per capability: its routes register on the /api/v1 blueprint when
-# imported. Order does not matter.
-API_MODULES = (
-    "workspace.auth.api",
-    "workspace.auth.sessions_api",
-    "workspace.organizations.api",
-    "workspace.workspaces.api",
-    "workspace.documents.api",
-    "workspace.events.api",
-    "workspace.health",
-    "workspace.openapi",
-    "workspace.trials.api",
-    "workspace.milestones.api",
-    "workspace.notifications.api",
-    "workspace.webhooks.api",
-    "workspace.portfolios.api",
-    "workspace.dashboard.api",
-    "workspace.feeds.api",
-    "workspace.evidence.api",
-    "workspace.exports.api",
-    "workspace.files.api",
-)
-# Capabilities that hook into others (e.g. add a document to each new workspace).
-PLUGINS: tuple[str, ...] = ("workspace.notifications.plugin",)
 
 csrf = CSRFProtect()
 
@@ -91,6 +65,11 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
 
     csrf.init_app(app)
     app.url_map.converters["int"] = IdConverter  # before any route is added
+    # Every capability plugs in here, in a visible order (workspace/bootstrap.py).
+    from workspace import house as house_module
+    from workspace.bootstrap import build_house
+
+    house_module.install(app, build_house())
     _register_api(app)
     _register_pages(app)
 
@@ -133,8 +112,7 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
 def _register_api(app: Flask) -> None:
     from workspace.http import api
 
-    for name in API_MODULES + PLUGINS:
-        importlib.import_module(name)
+    # The capabilities' route modules were imported by build_house.
     app.register_blueprint(api)
 
 

@@ -69,6 +69,16 @@ def scheduler_group() -> None:
     """Periodic jobs."""
 
 
+@scheduler_group.command("list")
+@with_appcontext
+def scheduler_list() -> None:
+    """Every periodic job, each once, with how often it runs."""
+    from jobs.schedule import periodic_jobs
+
+    for job in periodic_jobs():
+        click.echo(f"{job.path}: every {job.every_seconds} s")
+
+
 @scheduler_group.command("run-once")
 @with_appcontext
 def scheduler_run_once() -> None:

@@ -3,17 +3,14 @@ kind of production problem, their leads, a program manager, and some history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.auth.service import create_user
 from workspace.db import db
+from workspace.house import current
 from workspace.organizations.models import Organization
 from workspace.workspaces import service as workspaces
-from workspace.workspaces.models import Workspace
 
 DEMO_PASSWORD = "jointlab-demo"
 DEMO_USERS = (
@@ -23,10 +20,6 @@ DEMO_USERS = (
     ("engineer@demo.jointlab", "Zhao (process engineer)", "member", "enterprise", "en"),
     ("admin@demo.jointlab", "Admin", "admin", None, "en"),
 )
-
-# Capabilities add demo content of their own (documents, trials, milestones).
-DEMO_HOOKS: list[Callable[[Session, Workspace, dict[str, User]], None]] = []
-
 
 def seed_demo() -> str | None:
     with db.transaction() as s:
@@ -59,8 +52,9 @@ def seed_demo() -> str | None:
         workspaces.add_member(s, users["manager"], ws.id, users["enterprise"].id, "owner")
         workspaces.add_member(s, users["enterprise"], ws.id, users["university"].id, "owner")
         workspaces.add_member(s, users["enterprise"], ws.id, users["engineer"].id, "editor")
-        for hook in DEMO_HOOKS:
-            hook(s, ws, users)
+        # Capabilities add their own (documents, trials): `house.demo_content`.
+        for add in current().demo:
+            add(s, ws, users)
     lines = ["Demo workspace ready. Log in with any of these (password: jointlab-demo):"]
     lines += [f"  {email:28} {name}" for email, name, *_ in DEMO_USERS]
     return "\n".join(lines)

@@ -8,10 +8,8 @@ from flask import current_app, jsonify
 from sqlalchemy import text
 
 from workspace.db import db
+from workspace.house import current
 from workspace.http import api
-
-# Capabilities add their own checks (failing webhook endpoints, …).
-HEALTH_SECTIONS: list[Any] = []
 
 
 def collect() -> tuple[dict[str, Any], bool]:
@@ -25,7 +23,8 @@ def collect() -> tuple[dict[str, Any], bool]:
             s.execute(text("SELECT 1"))
             report["database"] = {"ok": True, "backend": db.engine.dialect.name}
             report["outbox_lag"] = pending_counts(s)
-            for section in HEALTH_SECTIONS:
+            # Capabilities add their own (failing webhook endpoints, …).
+            for section in current().health:
                 report.update(section(s))
     except Exception as err:
         healthy = False

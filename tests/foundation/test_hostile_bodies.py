@@ -38,13 +38,10 @@ def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
 
 def _routes_with_body(multipart: bool) -> list[tuple[str, Case]]:
     """API routes that read a JSON body, and with `multipart` the uploads."""
-    import importlib
-
-    from workspace.app import API_MODULES
+    from workspace.bootstrap import build_house
     from workspace.http import OPERATIONS
 
-    for name in API_MODULES:  # their routes register on import
-        importlib.import_module(name)
+    build_house()  # imports every capability's route modules
 
     reads_json = {f"{op.method} /api/v1{op.rule}" for op in OPERATIONS
                   if op.body is not None

@@ -12,11 +12,11 @@ from __future__ import annotations
 import pytest
 import socketio
 
-import realtime
 from realtime.acks import EVENTS
 from tests.documents.test_documents_api import statement_of
 from tests.foundation.live_access import Conn, code_of, cookie_of, payloads
 from workspace.db import db
+from workspace.house import house_of
 from workspace.portfolios.service import set_portfolio
 
 OK, NF, FORBIDDEN, SCOPE = "ok", "not_found", "forbidden", "insufficient_scope"
@@ -47,7 +47,7 @@ ORDER = ("feed:subscribe", "doc:join", "doc:awareness", "doc:update", "doc:leave
 
 
 def test_every_event_has_an_expectation(app):
-    registered = {event for event, _ in realtime._HANDLERS} - {"connect", "disconnect"}
+    registered = {event for event, _ in house_of(app).socket_handlers} - {"connect", "disconnect"}
     # Every handler is declared with @handler, which re-checks the credential first.
     assert registered == set(EVENTS)
     assert set(EXPECTED) == set(EVENTS), "give each new Socket.IO event its expectations"

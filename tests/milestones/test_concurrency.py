@@ -35,7 +35,7 @@ def _in_threads(*targets):
 
 
 @pytest.mark.parametrize("needed", [1, 2])
-def test_two_completions_racing_reach_the_milestone_once(make, api, needed):
+def test_two_completions_racing_reach_the_milestone_once(app, make, api, needed):
     from workspace.db import db
     from workspace.trials import service
 
@@ -55,7 +55,11 @@ def test_two_completions_racing_reach_the_milestone_once(make, api, needed):
     def meet(*_args):
         barrier.wait()
 
-    service.on_trial_completed.insert(0, meet)
+    from workspace.events import types as ev
+    from workspace.house import house_of
+
+    reactions = house_of(app).reactions[ev.TRIAL_COMPLETED]
+    reactions.insert(0, meet)
     try:
         def complete(trial_id):
             def run():
@@ -65,7 +69,7 @@ def test_two_completions_racing_reach_the_milestone_once(make, api, needed):
 
         _in_threads(*(complete(t["id"]) for t in trials))
     finally:
-        service.on_trial_completed.remove(meet)
+        reactions.remove(meet)
 
     items = api.as_(ws.owner).get(f"/workspaces/{ws.id}/events?limit=200").get_json()["items"]
     reached = [e for e in items if e["type"] == "milestone.reached"]

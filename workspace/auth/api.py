@@ -3,8 +3,6 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from workspace.auth import guards, service, tokens
-from workspace.auth import pages as _pages  # noqa: F401  (registers /settings/password)
-from workspace.auth import tokens_pages as _tokens_pages  # noqa: F401  (/account/tokens)
 from workspace.auth.current import (
     current_session_id,
     end_current_session,

@@ -10,7 +10,6 @@ from flask import session as cookie
 from marshmallow import ValidationError
 
 from workspace.auth import devices, guards, service, sessions
-from workspace.auth import sessions_pages as _pages  # noqa: F401  (/account/sessions)
 from workspace.auth.current import current_session_id, require_user
 from workspace.auth.models import UserSession
 from workspace.auth.schemas import SessionSchema, UserActiveSchema, UserSchema

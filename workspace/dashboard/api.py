@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from workspace.auth.current import require_user
-from workspace.dashboard import pages as _pages  # noqa: F401  (registers the pages)
 from workspace.dashboard import service
 from workspace.dashboard.schemas import (
     DashboardFiltersSchema,

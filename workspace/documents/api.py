@@ -8,9 +8,6 @@ from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.documents import comments, render, service, threads
-from workspace.documents import hooks as _hooks  # noqa: F401  (registers hooks, panels, jobs)
-from workspace.documents import suggestions_api as _suggestions_api  # noqa: F401  (its routes)
-from workspace.documents import versions_api as _versions_api  # noqa: F401  (its routes)
 from workspace.documents.schemas import (
     CommentCreateSchema,
     CommentEditSchema,

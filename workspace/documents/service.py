@@ -92,7 +92,8 @@ def insert_document(session: Session, actor: User | None, workspace_id: int, kin
 
 
 def create_problem_statement(session: Session, workspace: Workspace, actor: User) -> Document:
-    """on_workspace_created hook: every workspace starts with its statement.
+    """Every workspace starts with its statement (a reaction to `workspace.created`,
+    declared in documents/capability.py).
     No document.created here: workspace.created already says it, and the
     workspace's log then starts with exactly one event."""
     return insert_document(session, actor, workspace.id, "problem_statement", STATEMENT_TITLE,

@@ -7,20 +7,13 @@ from typing import Any
 
 from flask import Response
 
-from jobs import schedule
-from workspace import health
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
-from workspace.evidence import jobs as _jobs  # noqa: F401  (registers the outbox consumer)
 from workspace.evidence import service
 from workspace.evidence.schemas import EvidencePackSchema, TrancheSchema, TrancheUpdateSchema
 from workspace.http import endpoint
-
-schedule.add("workspace.evidence.jobs.build_pending_packs", 300)
-if _jobs.health not in health.HEALTH_SECTIONS:
-    health.HEALTH_SECTIONS.append(_jobs.health)
 
 
 @endpoint("/milestones/<int:milestone_id>/funding", summary="A milestone's funding tranche",

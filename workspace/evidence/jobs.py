@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobs import failures
-from jobs.outbox import register
 from jobs.queue import jobs
 from workspace.db import db, utcnow
 from workspace.events import record_event
@@ -44,7 +43,6 @@ def _enqueue_after_commit(session: Session, pack_ids: list[int]) -> None:
     sa_event.listen(session, "after_commit", _go, once=True)
 
 
-@register("evidence")
 def plan_packs(session: Session, events: list[Event]) -> None:
     created = []
     for e in events:

@@ -6,20 +6,13 @@ from typing import Any
 
 from flask import Response
 
-from jobs import schedule
 from jobs.queue import jobs
-from workspace import health
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
-from workspace.exports import jobs as export_jobs
 from workspace.exports import service
 from workspace.exports.schemas import ExportCreateSchema, ExportTaskSchema
 from workspace.http import endpoint
-
-schedule.add("workspace.exports.jobs.sweep", 60)
-if export_jobs.health not in health.HEALTH_SECTIONS:
-    health.HEALTH_SECTIONS.append(export_jobs.health)
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -8,7 +8,6 @@ from flask import Response, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from jobs import schedule
 from workspace.auth.access import readable_workspaces
 from workspace.auth.current import require_user
 from workspace.dashboard.service import newest_feed_events
@@ -20,8 +19,6 @@ from workspace.http import endpoint
 from workspace.workspaces.models import Workspace
 
 ATOM_ENTRIES = 100
-
-schedule.add("workspace.feeds.weekly.send_weekly_summaries", 3600)
 
 
 def _newest(session: Any, readable: Any) -> list[Event]:

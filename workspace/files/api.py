@@ -9,13 +9,7 @@ from flask import Response, current_app, jsonify, request
 from workspace.app import settings_of
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.files import (  # noqa: F401 (pages: routes; sweep, thumbs: jobs)
-    download,
-    pages,
-    service,
-    sweep,
-    thumbs,
-)
+from workspace.files import download, service
 from workspace.files.schemas import UPLOAD_BODY, FileListQuerySchema, FileSchema
 from workspace.files.storage import blob_key, storage
 from workspace.files.upload import receive

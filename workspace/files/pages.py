@@ -19,7 +19,6 @@ from workspace.files.upload import human
 from workspace.milestones.models import Milestone
 from workspace.pages import pages
 from workspace.pages.session import login_required
-from workspace.pages.views import WORKSPACE_PANELS
 from workspace.trials.models import Trial
 from workspace.trials.pages import _live_context
 
@@ -123,9 +122,6 @@ def milestone_page(milestone_id: int) -> Any:
 def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup:
     return _panel(ws.id, show_target=True)
 
-
-if workspace_panel not in WORKSPACE_PANELS:
-    WORKSPACE_PANELS.append(workspace_panel)
 
 
 @pages.route("/files/<int:file_id>/thumbnail")

@@ -15,7 +15,6 @@ import time
 
 from sqlalchemy import select
 
-from jobs import schedule
 from workspace.db import db
 from workspace.files.models import StoredFile
 from workspace.files.service import guard_blob
@@ -53,5 +52,3 @@ def sweep_orphans(grace: float = GRACE_SECONDS) -> dict[str, int]:
     return report
 
 
-schedule.add("workspace.files.sweep.sweep_orphans", EVERY_SECONDS)
-schedule.add("workspace.files.thumbs.sweep_thumbnails", 300)

@@ -21,7 +21,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from jobs.outbox import register
 from jobs.queue import jobs
 from workspace.db import db
 from workspace.events import types as ev
@@ -45,7 +44,6 @@ def _enqueue_after_commit(session: Session, file_ids: list[int]) -> None:
     sa_event.listen(session, "after_commit", _go, once=True)
 
 
-@register("thumbnails")
 def plan_thumbnails(session: Session, events: list[Event]) -> None:
     ids = [((e.data or {}).get("file") or {}).get("id") for e in events
            if e.type == ev.FILE_ADDED

@@ -6,20 +6,17 @@ from typing import Any
 
 from flask import Response, current_app
 
-from jobs import schedule
 from workspace.auth.access import Need, require_workspace
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, endpoint
-from workspace.milestones import reminders, service
+from workspace.milestones import service
 from workspace.milestones.calendar import milestones_ics
 from workspace.milestones.schemas import (
     MilestoneCreateSchema,
     MilestoneSchema,
     MilestoneUpdateSchema,
 )
-
-schedule.add("workspace.milestones.reminders.check_due_dates", reminders.CHECK_EVERY_SECONDS)
 
 
 @endpoint("/workspaces/<int:workspace_id>/milestones", summary="Milestones, by due date",

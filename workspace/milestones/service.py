@@ -225,9 +225,6 @@ def evaluate_milestones(session: Session, workspace_id: int, actor: User | None,
     return reached
 
 
-def _on_trial_completed(session: Session, trial: Trial, actor: User) -> None:
+def on_trial_completed(session: Session, trial: Trial, actor: User) -> None:
+    """Reaction to a trial completing, in its transaction."""
     evaluate_milestones(session, trial.workspace_id, actor, trial=trial)
-
-
-if _on_trial_completed not in trials.on_trial_completed:
-    trials.on_trial_completed.append(_on_trial_completed)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.outbox import register
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.events import types as ev
@@ -26,7 +25,6 @@ from workspace.webhooks.models import Delivery, WebhookEndpoint
 from workspace.workspaces.models import Membership
 
 
-@register("notifications")
 def fan_out(session: Session, events: list[Event]) -> None:
     plan_deliveries(session, events)
     plan_mail(session, events)

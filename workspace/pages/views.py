@@ -12,6 +12,7 @@ from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
 from workspace.events.log import latest_workspace_events
+from workspace.house import current
 from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
@@ -108,14 +109,10 @@ def workspace_page(workspace_id: int) -> Any:
     table = templates()
     activity = [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)]
     last_seq = events[-1].seq if events else 0
-    panels = [panel(ws, user, role) for panel in WORKSPACE_PANELS]
+    # Capabilities add sections (`house.panel`): HTML (Markup) or None.
+    panels = [panel(ws, user, role) for panel in current().panels]
     return render_template(
         "workspace.html", ws=ws, members=members, role=role, activity=activity,
         last_seq=last_seq, event_templates=table, panels=[p for p in panels if p],
         can_add_members=can_add, can_manage=manages(user, role),
     )
-
-
-# Capabilities add sections to the workspace page: callables returning HTML
-# (Markup) or None.
-WORKSPACE_PANELS: list[Any] = []

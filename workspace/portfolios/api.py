@@ -1,18 +1,16 @@
-"""Routes for portfolios; importing this module installs the access hook."""
+"""Routes for portfolios."""
 
 from __future__ import annotations
 
 import contextlib
 from typing import Any
 
-from workspace.auth import guards, portfolio_hook
+from workspace.auth import guards
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import endpoint
 from workspace.portfolios import service
 from workspace.portfolios.schemas import PortfolioSchema, PortfolioUpdateSchema
-
-portfolio_hook.install(service.overseen_query)
 
 
 def _refresh_live_feeds(manager_id: int) -> None:

@@ -9,14 +9,7 @@ from flask import jsonify, request, url_for
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, cursor_int, endpoint, load_json_body, page_of
-from workspace.trials import (  # noqa: F401 (control, demo, pages: hooks and routes)
-    control,
-    demo,
-    import_api,
-    measurements,
-    pages,
-    service,
-)
+from workspace.trials import measurements, service
 from workspace.trials.schemas import (
     MAX_BATCH,
     IndicatorCreateSchema,

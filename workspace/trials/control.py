@@ -109,7 +109,3 @@ def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]],
             "points": len(signals), "centre": limits.centre, "ucl": limits.ucl,
             "lcl": limits.lcl,
         }, actor)
-
-
-if check_batch not in ms.on_measurements_recorded:
-    ms.on_measurements_recorded.append(check_batch)

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from workspace import demo
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.milestones import service as milestones
@@ -100,6 +99,3 @@ def _shifts(rng: random.Random, means: dict[str, float], start: datetime,
                             "recorded_at": at, "source": "line-3 MES"} for m in metrics)
     return batches
 
-
-if add_demo_trials not in demo.DEMO_HOOKS:
-    demo.DEMO_HOOKS.append(add_demo_trials)

@@ -8,7 +8,6 @@ errors naming the index and field.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,8 @@ from workspace.errors import Conflict, PayloadTooLarge, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.fields import iso_utc
-from workspace.trials.models import Measurement, MeasurementBatch, MetricStats, Trial
+from workspace.house import react
+from workspace.trials.models import Measurement, MeasurementBatch, MetricStats
 from workspace.trials.results import indicators_of, live_results
 from workspace.trials.schemas import MAX_BATCH
 from workspace.trials.service import get_trial, trial_ref
@@ -32,11 +32,6 @@ FAST_KEYS = ALLOWED_KEYS - {"recorded_at"}
 BIG_INT = 10**300  # larger integers overflow a float: the slow path says so
 EVENT_SAMPLE = 50
 MAX_ERRORS = 20
-
-# Run inside the recording transaction with the new rows (control-chart rules).
-MeasurementsHook = Callable[[Session, Trial, list[dict[str, Any]], User], None]
-on_measurements_recorded: list[MeasurementsHook] = []
-
 
 def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
     """One object or a list of them → rows, and the batch's client key."""
@@ -189,8 +184,8 @@ def record_measurements(
         "trial": trial_ref(trial), "count": len(rows), "metrics": metrics,
         "client_key": client_key, "outcome": outcome, "results": results, "latest": sample,
     }, actor)
-    for hook in on_measurements_recorded if live else ():
-        hook(session, trial, rows, actor)
+    if live:  # inside this transaction, with the new rows: control-chart rules
+        react(session, ev.TRIAL_MEASUREMENTS_RECORDED, trial, rows, actor)
     return response, False
 
 

@@ -20,7 +20,6 @@ from workspace.milestones import service as milestones
 from workspace.pages import pages
 from workspace.pages.activity import describe, templates
 from workspace.pages.session import login_required
-from workspace.pages.views import WORKSPACE_PANELS
 from workspace.trials import charts, control, service
 from workspace.trials.models import Measurement, Trial
 from workspace.trials.results import indicators_of
@@ -195,6 +194,3 @@ def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup:
         ctx = _context(s, ws.id)
     return Markup(render_template("trials/_panel.html", **ctx))
 
-
-if workspace_panel not in WORKSPACE_PANELS:
-    WORKSPACE_PANELS.append(workspace_panel)

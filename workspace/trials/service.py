@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -14,17 +13,13 @@ from workspace.db import utcnow
 from workspace.errors import Conflict, PreconditionFailed, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.house import react
 from workspace.trials.models import Indicator, Measurement, Trial, TrialCounter
 from workspace.trials.results import indicators_of, live_results, results_of_trials, stats_of
 from workspace.workspaces.models import Workspace
 
 # planned → running → completed | aborted; nothing else.
 TRANSITIONS = {"planned": {"running"}, "running": {"completed", "aborted"}}
-
-# Run inside the completing transaction (milestones evaluate their criteria).
-TrialFinishedHook = Callable[[Session, Trial, User], None]
-on_trial_completed: list[TrialFinishedHook] = []
-
 
 # ------------------------------------------------------------------ indicators
 def indicator_payload(ind: Indicator) -> dict[str, Any]:
@@ -315,5 +310,5 @@ def change_status(session: Session, actor: User, trial: Trial, status: str) -> N
         record_event(session, trial.workspace_id, ev.TRIAL_COMPLETED, {
             "trial": trial_ref(trial), "outcome": trial.outcome, "results": trial.results,
         }, actor)
-        for hook in on_trial_completed:
-            hook(session, trial, actor)
+        # Inside this transaction: milestones evaluate their criteria.
+        react(session, ev.TRIAL_COMPLETED, trial, actor)

@@ -13,7 +13,6 @@ from workspace.db import db
 from workspace.events.types import ALL_TYPES
 from workspace.pages import pages
 from workspace.pages.session import login_required
-from workspace.pages.views import WORKSPACE_PANELS
 from workspace.webhooks.models import FORMATS
 
 
@@ -49,6 +48,3 @@ def _panel(ws: Any, user: Any, role: str | None) -> Markup | None:
              text=escape(_("Tell other systems and group chats what happens here.")),
              link=link, action=escape(_("Manage webhooks")))
 
-
-if _panel not in WORKSPACE_PANELS:
-    WORKSPACE_PANELS.append(_panel)

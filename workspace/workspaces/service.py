@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -19,12 +18,9 @@ from workspace.auth.models import User
 from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.house import react
 from workspace.organizations.models import Organization
 from workspace.workspaces.models import Membership, Workspace
-
-# Run inside the creating transaction, e.g. to add the problem statement.
-WorkspaceCreatedHook = Callable[[Session, Workspace, User], None]
-on_workspace_created: list[WorkspaceCreatedHook] = []
 
 
 def workspace_payload(ws: Workspace) -> dict[str, Any]:
@@ -63,8 +59,8 @@ def create_workspace(
     session.flush()
     record_event(session, ws.id, ev.WORKSPACE_CREATED, {"workspace": workspace_payload(ws)},
                  actor)
-    for hook in on_workspace_created:
-        hook(session, ws, actor)
+    # Inside this transaction, e.g. the problem statement.
+    react(session, ev.WORKSPACE_CREATED, ws, actor)
     return ws
 
 

@@ -1,5 +1,6 @@
-"""Wires notifications and webhooks into the app at start: the outbox
-consumer, the periodic jobs, the health report, the pages."""
+"""Where notifications and webhooks plug into the rest (`register`, called by
+workspace/bootstrap.py): routes and pages, the outbox consumer that fans events
+out to mail and webhooks, the periodic sweeps, the health report, the panel."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jobs import schedule
-from workspace import health
-from workspace.notifications import fanout  # noqa: F401  (registers the consumer)
-from workspace.notifications import pages as _notification_pages  # noqa: F401
+from workspace.house import House
+from workspace.notifications import fanout
 from workspace.notifications.models import OutgoingMail
-from workspace.webhooks import pages as _webhook_pages  # noqa: F401
+from workspace.webhooks import pages as webhook_pages
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 
-schedule.add("jobs.deliver_webhook.sweep", 10)
-schedule.add("jobs.send_email.sweep", 30)
-schedule.add("jobs.digest.run", 300, now_path="jobs.digest.run_now")
+
+def register(house: House) -> None:
+    house.routes("workspace.notifications.api", "workspace.notifications.pages",
+                 "workspace.webhooks.api", "workspace.webhooks.pages")
+    house.consumer("notifications", fanout.fan_out)
+    house.every("jobs.deliver_webhook.sweep", 10)
+    house.every("jobs.send_email.sweep", 30)
+    house.every("jobs.digest.run", 300, now_path="jobs.digest.run_now")
+    house.health_section(notifications_health)
+    house.panel(webhook_pages._panel)
 
 
 def notifications_health(s: Session) -> dict[str, Any]:
@@ -47,6 +53,3 @@ def notifications_health(s: Session) -> dict[str, Any]:
         "mail": {"pending": mails, "failed": failed_mails},
     }
 
-
-if notifications_health not in health.HEALTH_SECTIONS:
-    health.HEALTH_SECTIONS.append(notifications_health)

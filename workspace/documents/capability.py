@@ -1,6 +1,6 @@
-"""Where documents plug into the rest: every new workspace gets its problem
-statement, the workspace page a documents panel, the demo some content, and
-the scheduler the periodic document jobs."""
+"""Where documents plug into the rest (`register`, called by workspace/bootstrap.py):
+their routes and Socket.IO handlers, every new workspace's problem statement,
+the workspace page's documents panel, the demo's content, the periodic jobs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs import schedule
-from workspace import demo
 from workspace.auth.access import edits
 from workspace.auth.models import User
 from workspace.documents import crdt, store
-from workspace.documents import pages as _pages  # noqa: F401  (registers the page route)
 from workspace.documents.models import Document
 from workspace.documents.service import (
     create_problem_statement,
@@ -24,9 +21,9 @@ from workspace.documents.service import (
     insert_document,
     note_edit,
 )
-from workspace.pages.views import WORKSPACE_PANELS
+from workspace.events import types as ev
+from workspace.house import House
 from workspace.workspaces.models import Workspace
-from workspace.workspaces.service import on_workspace_created
 
 
 def _statement_for_new_workspace(session: Session, workspace: Workspace, actor: User) -> None:
@@ -70,16 +67,17 @@ def _demo_suggestion(session: Session, statement: Document, author: User, text: 
                           "连续 5 批", "3 批的样本太少，建议 5 批。Three batches are too few.")
 
 
-def register() -> None:
-    if _statement_for_new_workspace not in on_workspace_created:
-        on_workspace_created.append(_statement_for_new_workspace)
-    if documents_panel not in WORKSPACE_PANELS:
-        WORKSPACE_PANELS.insert(0, documents_panel)
-    if _demo_documents not in demo.DEMO_HOOKS:
-        demo.DEMO_HOOKS.append(_demo_documents)
-    schedule.add("workspace.documents.store.compact_documents", 60)
-    schedule.add("workspace.documents.versions.auto_version_documents", 60)
-    schedule.add("workspace.documents.service.flush_edited_events", 30)
+def register(house: House) -> None:
+    house.routes("workspace.documents.api", "workspace.documents.suggestions_api",
+                 "workspace.documents.versions_api", "workspace.documents.pages")
+    house.socket("realtime.documents")
+    from realtime import documents as live
 
-
-register()
+    # Presence in the documents a closed connection had open.
+    house.on_disconnect(live._on_disconnect)
+    house.on(ev.WORKSPACE_CREATED, _statement_for_new_workspace)
+    house.panel(documents_panel)
+    house.demo_content(_demo_documents)
+    house.every("workspace.documents.store.compact_documents", 60)
+    house.every("workspace.documents.versions.auto_version_documents", 60)
+    house.every("workspace.documents.service.flush_edited_events", 30)
