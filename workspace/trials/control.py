@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from workspace.auth.models import User
 from workspace.events import record_event
 from workspace.events import types as ev
-from workspace.trials import measurements as ms
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
 from workspace.trials.service import trial_ref
 from workspace.trials.spc import D2, Limits, Signal, cpk, limits_of, western_electric
