@@ -34,23 +34,27 @@ const latencies = []
 const acks = []
 let lastReceipt = 0
 
-// '§' is c2 a7 in UTF-8; the seq follows as 6 ASCII digits.
-function seqOf (buf) {
+// '§' is c2 a7 in UTF-8; the seq follows as 6 ASCII digits. A relay may hold
+// several updates merged (JointLab's group commit relays a batch as one), so
+// every seq in it counts, once per client, and never a client's own.
+function seqsOf (buf) {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  const seqs = []
   let at = b.indexOf(0xc2)
   while (at !== -1) {
     if (b[at + 1] === 0xa7) {
       const digits = b.subarray(at + 2, at + 8).toString('latin1')
-      if (/^\d{6}$/.test(digits)) return Number(digits)
+      if (/^\d{6}$/.test(digits)) seqs.push(Number(digits))
     }
     at = b.indexOf(0xc2, at + 1)
   }
-  return null
+  return seqs
 }
 
-function received (update) {
-  const seq = seqOf(update)
-  if (seq !== null && sent.has(seq)) {
+function received (update, me) {
+  for (const seq of seqsOf(update)) {
+    if (!sent.has(seq) || me.own.has(seq) || me.seen.has(seq)) continue
+    me.seen.add(seq)
     lastReceipt = performance.now()
     latencies.push(lastReceipt - sent.get(seq))
   }
@@ -63,15 +67,17 @@ async function sioClient (i) {
   const ack = await socket.timeout(120000).emitWithAck('doc:join', { document_id: docId, state_vector: new Uint8Array([0]) })
   if (!ack.ok) throw new Error('join refused ' + JSON.stringify(ack))
   const doc = new Y.Doc()
+  const me = { seen: new Set(), own: new Set() }
   Y.applyUpdate(doc, new Uint8Array(ack.update))
   if (i > 0 || WRITERS > 1) {
     socket.on('doc:update', (msg) => {
-      received(msg.update)
+      received(msg.update, me)
       Y.applyUpdate(doc, new Uint8Array(msg.update), 'remote')
     })
   }
   return {
     doc,
+    own: me.own,
     close: () => socket.close(),
     send: (update, seq) => {
       writerPending++
@@ -86,6 +92,7 @@ async function sioClient (i) {
 async function ywsClient (i) {
   const docId = docIds[i % D]
   const doc = new Y.Doc()
+  const me = { seen: new Set(), own: new Set() }
   const awareness = new awarenessProtocol.Awareness(doc)
   // No presence: the sio clients send none either, and y-websocket would
   // otherwise fan every client's awareness out to all N (N^2 messages).
@@ -93,8 +100,8 @@ async function ywsClient (i) {
   const provider = new WebsocketProvider(url, `doc-${docId}`, doc,
     { WebSocketPolyfill: WebSocket, awareness, disableBc: true, maxBackoffTime: 60000 })
   await new Promise((resolve) => provider.on('sync', (synced) => { if (synced) resolve() }))
-  if (i > 0 || WRITERS > 1) doc.on('update', (update, origin) => { if (origin === provider) received(update) })
-  return { doc, close: () => { provider.destroy(); awareness.destroy() }, send: () => {} }
+  if (i > 0 || WRITERS > 1) doc.on('update', (update, origin) => { if (origin === provider) received(update, me) })
+  return { doc, own: me.own, close: () => { provider.destroy(); awareness.destroy() }, send: () => {} }
 }
 
 function serverCpu () {
@@ -116,7 +123,8 @@ let seq = 0
 for (const writer of writers) {
   writer.doc.on('update', (update, origin) => {
     if (origin !== null) return // only local edits
-    const s = seqOf(update)
+    const s = seqsOf(update)[0]
+    writer.own.add(s)
     sent.set(s, performance.now())
     writer.send(update, s)
   })
