@@ -108,16 +108,23 @@ def require_row(
     """A row of a workspace (it has `workspace_id`), if `user` holds `need`
     there. A row that does not exist and one in a workspace the user cannot
     read both answer `missing` (404), so an id tells nobody that it exists.
-    `lock`: SELECT ... FOR UPDATE, serialising writers of that row."""
+    `lock`: SELECT ... FOR UPDATE, serialising writers of that row.
+
+    One statement reads the row and the caller's role with it: this is the
+    question every co-editing update asks (a row's workspace always exists:
+    workspaces are archived, never deleted)."""
+    role = select(Membership.role).where(
+        Membership.workspace_id == model.workspace_id,  # type: ignore[attr-defined]
+        Membership.user_id == user.id).scalar_subquery()
+    stmt = select(model, role).where(model.id == row_id)  # type: ignore[attr-defined]
     if lock:
-        row = session.scalar(select(model).where(model.id == row_id)  # type: ignore[attr-defined]
-                             .with_for_update())
-    else:
-        row = session.get(model, row_id)
-    if row is None:
+        stmt = stmt.with_for_update(of=model)
+    found = session.execute(stmt).first()
+    if found is None:
         raise NotFound(missing)
-    require_workspace(session, user, row.workspace_id, need,  # type: ignore[attr-defined]
-                      missing=missing)
+    row, member_role = found
+    _decide(user, member_role, oversees(session, user, row.workspace_id), (need,), missing,
+            _forbidden_message(need))
     return row
 
 
@@ -128,8 +135,12 @@ def require_one_of(
     """The access question for an existing workspace: a non-reader gets
     `missing` (404, as for a row that does not exist), a reader holding none
     of `needs` gets `forbidden` (403)."""
-    role = membership_role(session, user, workspace_id)
-    overseer = oversees(session, user, workspace_id)
+    _decide(user, membership_role(session, user, workspace_id),
+            oversees(session, user, workspace_id), needs, missing, forbidden)
+
+
+def _decide(user: User, role: str | None, overseer: bool, needs: tuple[Need, ...],
+            missing: str, forbidden: str) -> None:
     if not allowed(role, user.is_admin, overseer, Need.READ):
         raise NotFound(missing)
     if not any(allowed(role, user.is_admin, overseer, need) for need in needs):

@@ -169,6 +169,7 @@ def _store_batch(live: LiveDoc, document_id: int, take: Take,
     deferred: list[Pending[_Update]] = []
     used = None
     dirty = False  # the live doc holds an update that is not stored
+    document = None  # held: the session's identity map only keeps it while referenced
     with live.lock:
         try:
             with db.transaction() as s:
@@ -177,7 +178,7 @@ def _store_batch(live: LiveDoc, document_id: int, take: Take,
                     applied = False
                     try:
                         with s.begin_nested():
-                            require_document(s, u.user, document_id, Need.EDIT)
+                            document = require_document(s, u.user, document_id, Need.EDIT)
                             seq, row_used = store.append_update(s, document_id, u.update,
                                                                 u.user.id)
                             applied = True
@@ -199,7 +200,7 @@ def _store_batch(live: LiveDoc, document_id: int, take: Take,
                 if stored:
                     # Each author's edit, in the order stored (note_edit
                     # coalesces them as it did one commit each).
-                    document = s.get(Document, document_id)
+                    document = document or s.get(Document, document_id)
                     for item, _ in stored:
                         note_edit(s, document, item.payload.user)  # type: ignore[arg-type]
         except Exception:
