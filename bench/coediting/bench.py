@@ -83,28 +83,25 @@ def emit(out: Path, row: dict) -> None:
 
 def cmd_fanout(args: argparse.Namespace, servers: Servers) -> None:
     """One document; --writers of them each at --rate (the issue's row: 2 x 20/s, N=100)."""
-    for name in servers.which:
-        servers.start(name)
-    for n in args.ns:
-        for r in range(1, args.rounds + 1):
-            for name in servers.which:
-                row = load(servers, name, n, args.rate, args.secs, args.max_busy,
-                           writers=args.writers)
-                emit(args.out, {"kind": "fanout", "round": r, **row})
+    _rounds(args, servers, "fanout")
 
 
 def cmd_multi(args: argparse.Namespace, servers: Servers) -> None:
     """N clients over --documents documents, --writers per document at --rate
     (the issue's row: 500 clients, 50 documents, 50 writers x 7/s): every
     update delivered (delivered == expected) and the p99."""
+    _rounds(args, servers, "multi", documents=args.documents)
+
+
+def _rounds(args: argparse.Namespace, servers: Servers, kind: str, **extra: int) -> None:
     for name in servers.which:
         servers.start(name)
     for n in args.ns:
         for r in range(1, args.rounds + 1):
             for name in servers.which:
                 row = load(servers, name, n, args.rate, args.secs, args.max_busy,
-                           writers=args.writers, documents=args.documents)
-                emit(args.out, {"kind": "multi", "round": r, **row})
+                           writers=args.writers, **extra)
+                emit(args.out, {"kind": kind, "round": r, **row})
 
 
 def cmd_idle(args: argparse.Namespace, servers: Servers) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for
+from tests.faults.processes import Redis
 from tests.webhooks.receiver import (
     Reply,
     reach_milestone,
@@ -31,46 +32,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class OwnRedis:
-    """A private redis-server we may stop and start (never the shared one)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
-def _pings(client: Any) -> bool:
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
 @pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
-    server = OwnRedis()
+def own_redis() -> Iterator[Redis]:
+    server = Redis()
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def settings(settings: Any, own_redis: OwnRedis) -> Any:
+def settings(settings: Any, own_redis: Redis) -> Any:
     return settings.with_overrides(redis_url=own_redis.url, webhook_timeout=6.0)
 
 
