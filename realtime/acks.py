@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError
 
 from realtime import on
 from workspace import json_input
+from workspace.auth.credentials import CredentialEnded
 from workspace.errors import AppError, is_out_of_range, is_unavailable, out_of_range, unavailable
 
 log = logging.getLogger(__name__)
@@ -31,17 +32,24 @@ def error_ack(err: AppError) -> dict[str, Any]:
 EVENTS: dict[str, str] = {}
 
 
-def handler(event: str, schema: Schema | None = None, scope: str = "read") -> Callable[..., Any]:
+def handler(event: str, schema: Schema | None = None, scope: str = "read",
+            credential_in_transaction: bool = False) -> Callable[..., Any]:
+    """`credential_in_transaction`: the handler re-checks the connection's
+    credential itself, inside the transaction that acts on the call
+    (guard.authorize's `read=False`); a CredentialEnded it raises drops the
+    connection after the ack as the guard's own refusal does."""
+
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         EVENTS[event] = scope
 
         @functools.wraps(func)
         def wrapper(payload: Any = None, *_: Any) -> Any:
             from realtime import clients
-            from realtime.guard import authorize
+            from realtime.guard import authorize, drop_after_ack
 
             try:
-                authorize(clients.current(), scope)
+                client = clients.current()
+                authorize(client, scope, read=not credential_in_transaction)
                 # Nesting too deep or text that is not Unicode: refused as REST
                 # refuses it, before any schema or handler meets it.
                 json_input.check(payload)
@@ -57,6 +65,9 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read") -> Ca
                         return error_ack(wrapped)
                 result = func(payload)
                 return {"ok": True} if result is None else {"ok": True, **result}
+            except CredentialEnded as err:
+                drop_after_ack(client, err.reason)
+                return error_ack(err)
             except AppError as err:
                 return error_ack(err)
             except ValidationError as err:

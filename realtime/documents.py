@@ -89,13 +89,14 @@ def join(payload: dict[str, Any]) -> dict[str, Any]:
     return {**answer, "can_edit": can_edit}
 
 
-@handler("doc:update", UpdateSchema(), scope="write")
+@handler("doc:update", UpdateSchema(), scope="write", credential_in_transaction=True)
 def update(payload: dict[str, Any]) -> None:
-    user = clients.current_user()
     document_id, data = payload["document_id"], payload["update"]
     # Acknowledged once committed; whoever commits the batch holding it
-    # relays the batch, merged (sync.accept_update).
-    sync.accept_update(user, document_id, data, sender=_sid(), relay=relay_update)
+    # relays the batch, merged, and re-checked the connection's credential in
+    # the same transaction (sync.accept_update).
+    sync.accept_update(clients.current().credential, document_id, data, sender=_sid(),
+                       relay=relay_update)
 
 
 @handler("doc:awareness", UpdateSchema())

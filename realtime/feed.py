@@ -1,11 +1,15 @@
 """`feed:subscribe`: replay from a cursor, then live events, no gap, no repeat.
 
-One pump thread per process reads the database log (the truth) after its
-high-water mark whenever the bus says something was committed, and at least
-every POLL_SECONDS (the relay for wake-ups lost while Redis was down). It then
-hands each event to the local subscriptions whose cursor it passes. Because
-event ids become visible in commit order (events/log.py), reading `id > mark`
-never skips an event, and a subscription's cursor makes repeats impossible.
+One pump thread per process hands each committed event to the local
+subscriptions whose cursor it passes. The bus brings the events themselves
+(their envelopes, published after commit: events/log.py); event ids become
+visible in commit order, so while each envelope is the one right after the
+pump's high-water mark it is handed out as it is, with no read. Otherwise
+(an id skipped: a message lost while Redis was down, messages of two
+processes crossing, or an id a rolled-back transaction used), and at least
+every POLL_SECONDS, the pump reads the database log (the truth) after its
+high-water mark, so it never skips an event; a subscription's cursor makes
+repeats impossible.
 
 Replay waits until the subscribe handler's thread has sent its ack, so a
 client always sees the ack first, then the replay, then live events. History
@@ -22,24 +26,20 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, request
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from flask import Flask
 from sqlalchemy import select
 
-from realtime import clients, feed_limits, socketio
-from realtime.acks import handler
+from realtime import feed_limits, socketio
 from realtime.feed_limits import budget
-from workspace import cooperative
 from workspace.auth.access import Need, readable_workspace_ids, require_workspace
 from workspace.auth.models import User
 from workspace.db import db
 from workspace.events import types as ev
 from workspace.events.log import feed_events, latest_event_id, workspace_events
-from workspace.events.schemas import FeedQuerySchema, parse_types
-from workspace.fields import MAX_EVENT_ID, MAX_ID, id_range
 from workspace.workspaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ class FeedPump:
     subs: dict[str, list[Subscription]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     wake: threading.Event = field(default_factory=threading.Event)
+    # Envelopes from the bus not handed out yet; None: read the log.
+    inbox: deque[list[dict[str, Any]] | None] = field(default_factory=deque)
     _thread: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -88,6 +90,7 @@ class FeedPump:
 
         with db.reading() as s:
             self.high_water = latest_event_id(s)
+        self.inbox.clear()
         bus.subscribe(self.on_events)
         bus.subscribe_notices(on_notices)
         if self._thread is None:
@@ -107,19 +110,41 @@ class FeedPump:
         bus.stop()
         with self.lock:
             self.subs.clear()
+            self.inbox.clear()
 
-    def on_events(self, _envelopes: list[dict[str, Any]]) -> None:
+    def on_events(self, envelopes: list[dict[str, Any]]) -> None:
+        # An empty batch follows a reconnection to Redis: read the log.
+        self.inbox.append(envelopes or None)
         self.wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.wake.wait(POLL_SECONDS)
+            woken = self.wake.wait(POLL_SECONDS)
             self.wake.clear()
             try:
-                self.drain()
+                if not woken or not self.take_inbox():
+                    self.drain()
             except Exception:
                 log.exception("feed pump: drain failed; retrying")
                 self._stop.wait(1.0)
+
+    def take_inbox(self) -> bool:
+        """Hand out the bus's envelopes that follow the high-water mark
+        without a gap; False when the log must be read (a gap, or a batch
+        that says read it)."""
+        with self.lock:
+            while self.inbox:
+                envelopes = self.inbox.popleft()
+                if envelopes is None:
+                    return False
+                for envelope in sorted(envelopes, key=lambda e: e["id"]):
+                    if envelope["id"] <= self.high_water:
+                        continue  # read from the log already
+                    if envelope["id"] != self.high_water + 1:
+                        return False
+                    self._dispatch(envelope)
+                    self.high_water = envelope["id"]
+            return True
 
     def drain(self) -> None:
         with self.lock:
@@ -356,43 +381,3 @@ def _emit(sids: list[str], envelope: dict[str, Any]) -> None:
 
 
 pump = FeedPump()
-
-
-class SubscribeSchema(Schema):
-    workspace_id = fields.Integer(strict=True, load_default=None, allow_none=True,
-                                  validate=id_range())
-    after = fields.Integer(strict=True, load_default=None, allow_none=True,
-                           validate=id_range(0, MAX_EVENT_ID))
-    types = fields.Raw(load_default=None)
-
-    @validates_schema
-    def _seq_in_range(self, data: dict[str, Any], **_: Any) -> None:
-        # With a workspace, `after` is a seq, an `integer` column.
-        if data.get("workspace_id") is not None and (data.get("after") or 0) > MAX_ID:
-            raise ValidationError(f"Must be at most {MAX_ID}.", field_name="after")
-
-
-@handler("feed:subscribe", SubscribeSchema())
-def subscribe(payload: dict[str, Any]) -> dict[str, Any]:
-    client = clients.current()
-    user = clients.current_user()
-    types = payload["types"]
-    if isinstance(types, list):
-        types = ",".join(str(t) for t in types)
-    types = FeedQuerySchema().load({"types": types})["types"] if types else None
-    workspace_id = payload["workspace_id"]
-    sub = Subscription(sid=client.sid, user_id=user.id, workspace_id=workspace_id,
-                       allowed=set(), types=parse_types(types))
-    pump.subscribe(sub, user, payload["after"], workspace_id is not None,
-                   cooperative.current_task())
-    return {"high_water": pump.high_water}
-
-
-@handler("feed:unsubscribe")
-def unsubscribe(_payload: Any) -> None:
-    pump.unsubscribe_all(request.sid)  # type: ignore[attr-defined]
-
-
-def reset_state() -> None:
-    """A new app starts with no replays counted (see realtime.init_realtime)."""
-    budget.reset()

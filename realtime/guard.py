@@ -30,61 +30,50 @@ from flask import g
 
 from realtime import clients, socketio
 from workspace import cooperative
-from workspace.auth.credentials import recheck
+from workspace.auth.credentials import MESSAGES, CredentialEnded, recheck
 from workspace.auth.models import User
 from workspace.db import db
-from workspace.errors import AppError, Forbidden, Unauthorized
+from workspace.errors import AppError, Forbidden
 
 log = logging.getLogger(__name__)
 
 SESSION_ENDED = "session:ended"
 ACCESS_CHANGED = "access:changed"
 
-MESSAGES = {
-    "logout": "You logged out; this connection is closed.",
-    "ended_by_user": "This session was ended from another device.",
-    "password_changed": "The password changed; log in again.",
-    "user_disabled": "This account is disabled.",
-    "token_revoked": "The API token was revoked.",
-    "session_expired": "The session expired; log in again.",
-    "replaced": "Another login in this browser replaced this session.",
-}
 
-
-class CredentialEnded(Unauthorized):
-    """The ack for a call on a connection whose credential is gone: REST's
-    401 code (`invalid_token` for tokens, `unauthorized` for cookies), plus
-    the reason."""
-
-    def __init__(self, reason: str, token: bool) -> None:
-        super().__init__(MESSAGES.get(reason, "Log in again."),
-                         code="invalid_token" if token else "unauthorized")
-        self.reason = reason
-
-    def envelope(self) -> dict[str, Any]:
-        envelope = super().envelope()
-        envelope["error"]["reason"] = self.reason
-        return envelope
-
-
-def authorize(client: clients.Client, scope: str | None) -> User:
+def authorize(client: clients.Client, scope: str | None, *, read: bool = True) -> User | None:
     """The connection's user, as of now; raises (and drops the connection
-    once the ack is out) when its credential no longer stands."""
+    once the ack is out) when its credential no longer stands.
+
+    With `read=False` only what is known without the database is asked (an
+    ended connection, the token's scopes) and None is returned: the handler
+    re-checks the credential itself, inside the transaction that acts on
+    the call (doc:update does, once per batch: documents/sync.py), so the
+    answer is as current and costs no transaction of its own."""
     if client.ended:
         raise CredentialEnded(client.ended, client.credential.kind == "token")
+    if not read:
+        _require_scope(client, scope)
+        return None
     with db.reading() as s:
         user, why = recheck(s, client.credential)
     if user is None:
         assert why is not None
-        _drop_after_ack(client, why)
+        drop_after_ack(client, why)
         raise CredentialEnded(why, client.credential.kind == "token")
-    if scope is not None and not client.credential.allows(scope):
-        raise Forbidden(f"This token lacks the `{scope}` scope.", code="insufficient_scope")
+    _require_scope(client, scope)
     g.socket_user = user
     return user
 
 
-def _drop_after_ack(client: clients.Client, reason: str) -> None:
+def _require_scope(client: clients.Client, scope: str | None) -> None:
+    if scope is not None and not client.credential.allows(scope):
+        raise Forbidden(f"This token lacks the `{scope}` scope.", code="insufficient_scope")
+
+
+def drop_after_ack(client: clients.Client, reason: str) -> None:
+    if client.ended:
+        return
     client.ended = reason
     handler = cooperative.current_task()
 

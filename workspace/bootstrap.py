@@ -53,7 +53,7 @@ def register_foundation(house: House) -> None:
     # First: every consumer below it waits for this one's tick.
     house.every("jobs.outbox.process_outbox", 15)
     house.socket("realtime.connection")
-    house.socket("realtime.feed")
+    house.socket("realtime.feed_calls")
 
 
 def register_dashboard(house: House) -> None:

@@ -8,12 +8,13 @@ only then lets the bus publish what was committed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,6 +72,33 @@ def postgres_connect_args() -> dict[str, Any]:
     }
 
 
+# SQLAlchemy's pool_pre_ping asks the server at every checkout, a round trip
+# of its own: on the hot paths (a co-editing update, a feed read) it was one
+# of a handful per call. A connection back in the pool less than this long
+# ago is handed out unasked (HikariCP's "alive bypass window"); one idle for
+# longer, which a database restart or failover may have cut, is pinged and
+# replaced if dead, as pool_pre_ping would.
+PING_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["jointlab_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("jointlab_idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return  # just opened, or just used
+        try:
+            alive = engine.dialect.do_ping(dbapi)
+        except Exception as err:
+            raise exc.DisconnectionError("the pooled connection is gone") from err
+        if not alive:
+            raise exc.DisconnectionError("the pooled connection is gone")
+
+
 class Database:
     """Owns the engine and the session factory of one app."""
 
@@ -89,9 +117,10 @@ class Database:
             )
             _configure_sqlite(engine)
         else:
-            engine = create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True,
+            engine = create_engine(url, pool_size=10, max_overflow=30,
                                    pool_timeout=POOL_TIMEOUT_SECONDS,
                                    connect_args=postgres_connect_args())
+            _ping_when_idle(engine)
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)
 

@@ -16,6 +16,7 @@ meant it. `check_urlencoded` refuses them with the same 422.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -40,6 +41,12 @@ def has_surrogate(text: str) -> bool:
     return False
 
 
+# A lone surrogate reaches a parsed value only through a `\\uD800`-style
+# escape, or through bytes that are not strict UTF-8 (json.loads decodes
+# with surrogatepass). A body free of both cannot hold one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
 def parse(raw: bytes | str) -> Any:
     """`json.loads` and `check`; a body that is not JSON is a 400."""
     try:
@@ -48,29 +55,62 @@ def parse(raw: bytes | str) -> Any:
         raise too_deep() from None
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Request body is not valid JSON.", code="invalid_json") from None
-    check(value)
+    check(value, text_checked=isinstance(raw, bytes) and _plain_utf8(raw))
     return value
 
 
-def check(value: Any) -> None:
+def _plain_utf8(raw: bytes) -> bool:
+    if _SURROGATE_ESCAPE.search(raw) is not None:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+def check(value: Any, *, text_checked: bool = False) -> None:
     """Refuse nesting past MAX_DEPTH (400) and text, keys included, that is not
     valid Unicode (422 naming the field, as a dotted path: `parameters.speed`,
-    `0.metric`). Iterative, so the check itself cannot recurse too deep."""
-    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    `0.metric`). Iterative, so the check itself cannot recurse too deep.
+    `text_checked`: the raw text was shown to hold no lone surrogate, so only
+    the depth is left to check. Paths are built only for an error: a batch of
+    10,000 measurements is mostly scalars, visited once each."""
+    if isinstance(value, str):
+        if not text_checked and has_surrogate(value):
+            raise _invalid_text(())
+        return
+    # (container, depth, where: (parent's where, key) or None at the top)
+    stack: list[tuple[Any, int, Any]] = [(value, 0, None)]
     while stack:
-        item, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            raise too_deep()
-        if isinstance(item, str):
-            if has_surrogate(item):
-                raise _invalid_text(path)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if isinstance(key, str) and has_surrogate(key):
-                    raise _invalid_text(path + (key.encode("utf-8", "replace").decode(),))
-                stack.append((child, path + (str(key),)))
+        item, depth, where = stack.pop()
+        if isinstance(item, dict):
+            pairs: Any = item.items()
         elif isinstance(item, list | tuple):
-            stack.extend((child, path + (str(i),)) for i, child in enumerate(item))
+            pairs = enumerate(item)
+        else:
+            continue
+        if depth > MAX_DEPTH or (depth == MAX_DEPTH and item):
+            raise too_deep()
+        for key, child in pairs:
+            if not text_checked and isinstance(key, str) and has_surrogate(key):
+                raise _invalid_text(
+                    _path(where) + (key.encode("utf-8", "replace").decode(),))
+            if isinstance(child, _CONTAINERS):
+                stack.append((child, depth + 1, (where, key)))
+            elif not text_checked and isinstance(child, str) and has_surrogate(child):
+                raise _invalid_text(_path((where, key)))
+
+
+def _path(where: Any) -> tuple[str, ...]:
+    keys: list[str] = []
+    while where is not None:
+        where, key = where
+        keys.append(str(key))
+    return tuple(reversed(keys))
 
 
 def _invalid_text(path: tuple[str, ...]) -> ValidationFailed:

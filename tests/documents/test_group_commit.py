@@ -76,7 +76,7 @@ def send_all_at_once(document_id: int, peers: list[Peer], updates: list[bytes],
     with live.lock:
         for thread in threads:
             thread.start()
-        wait_for(lambda: sync.writers.queued(document_id) == len(peers), timeout=20)
+        wait_for(lambda: sync.queued(document_id) == len(peers), timeout=20)
     for thread in threads:
         thread.join(timeout=30)
     return acks
@@ -235,3 +235,87 @@ def test_a_refused_leader_fails_alone_and_the_next_update_does_not_wait_for_a_ba
     submit("alone")
     assert batches[-1] == ["alone"] and outcomes["alone"] == "ok"
     assert writers.queued(7) == 0
+
+
+def test_updates_to_several_documents_arriving_together_share_one_commit(make, api, live_server):
+    """One writer per process: the batch is not per document. Each document
+    still gets only its own updates, merged, and its own room only them."""
+    ws = make.workspace()
+    first = statement_of(api, ws)
+    second = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
+                                    json={"title": "Answer", "text": "answer body"}).get_json()
+    doc_ids = [first["id"], second["id"]] * 3
+    peers = [Peer(make.token(ws.owner if i % 2 == 0 else ws.partner), doc_id, f"p{i}")
+             for i, doc_id in enumerate(doc_ids)]
+    for peer in peers:
+        assert peer.connect(live_server.url)["ok"] is True
+    seen: dict[int, set[int]] = {i: set() for i in range(len(peers))}
+    for i, peer in enumerate(peers):
+        assert peer.client is not None
+        peer.client.on("doc:update", lambda msg, i=i, peer=peer: (
+            seen[i].add(msg["document_id"]), peer._on_remote(msg)))
+    markers = [f"«{i}»" for i in range(len(peers))]
+    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+               for p, m in zip(peers, markers, strict=True)]
+    lives = [registry.get(first["id"]), registry.get(second["id"])]
+    assert all(live is not None for live in lives)
+    acks: list[Any] = [None] * len(peers)
+
+    def send(i: int) -> None:
+        acks[i] = peers[i].send_raw(updates[i])
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(peers))]
+    with commits_storing_updates() as commits:
+        with lives[0].lock, lives[1].lock:  # type: ignore[union-attr]
+            for thread in threads:
+                thread.start()
+            wait_for(lambda: sync.queued(first["id"]) + sync.queued(second["id"]) == len(peers),
+                     timeout=20)
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert acks == [{"ok": True}] * len(peers)
+    assert commits == [len(peers)]  # both documents, one transaction
+    texts = {doc_id: stored_text(doc_id) for doc_id in (first["id"], second["id"])}
+    for i, doc_id in enumerate(doc_ids):
+        assert markers[i] in texts[doc_id]
+        assert not any(markers[j] in texts[doc_id] for j in range(len(peers))
+                       if doc_ids[j] != doc_id)
+    wait_for(lambda: all(p.text() == texts[p.document_id] for p in peers))
+    # Relays went to each document's own room only.
+    assert all(seen[i] <= {doc_ids[i]} for i in seen)
+    for peer in peers:
+        peer.disconnect()
+
+
+def test_an_update_queued_before_its_token_was_revoked_is_not_stored(make, api, live_server):
+    """The credential is re-checked in the transaction that would store the
+    update, not only when the call arrived."""
+    from workspace.auth.models import ApiToken
+    from workspace.db import utcnow
+
+    ws = make.workspace()
+    doc = statement_of(api, ws)
+    token = make.token(ws.partner)
+    peer = Peer(token, doc["id"], "revoked")
+    assert peer.connect(live_server.url)["ok"] is True
+    update = crdt.capture(peer.doc, lambda d: crdt.text_of(d).insert(0, "«after revoke»"))
+    rows = row_count(doc["id"])
+    live = registry.get(doc["id"])
+    assert live is not None
+    ack: dict[str, Any] = {}
+    sender = threading.Thread(target=lambda: ack.update(peer.send_raw(update)))
+    with live.lock:
+        sender.start()
+        wait_for(lambda: sync.queued(doc["id"]) == 1, timeout=20)
+        # Revoked in the database only, as another process would: no notice
+        # reaches this one before the writer runs.
+        with db.transaction() as s:
+            for row in s.scalars(select(ApiToken).where(ApiToken.user_id == ws.partner.id)):
+                row.revoked_at = utcnow()
+    sender.join(timeout=30)
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_token"
+    assert ack["error"]["reason"] == "token_revoked"
+    assert row_count(doc["id"]) == rows
+    assert "«after revoke»" not in stored_text(doc["id"])
+    wait_for(lambda: not peer.online, timeout=20)  # and the connection is closed

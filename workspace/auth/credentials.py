@@ -9,6 +9,7 @@ Each check is one primary-key read (the credential's row joined to its user).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,33 @@ from sqlalchemy.orm import Session
 from workspace.auth import sessions
 from workspace.auth.models import ApiToken, User, UserSession
 from workspace.auth.tokens import token_allows
+from workspace.errors import Unauthorized
+
+MESSAGES = {
+    "logout": "You logged out; this connection is closed.",
+    "ended_by_user": "This session was ended from another device.",
+    "password_changed": "The password changed; log in again.",
+    "user_disabled": "This account is disabled.",
+    "token_revoked": "The API token was revoked.",
+    "session_expired": "The session expired; log in again.",
+    "replaced": "Another login in this browser replaced this session.",
+}
+
+
+class CredentialEnded(Unauthorized):
+    """A call on a connection whose credential is gone: REST's 401 code
+    (`invalid_token` for tokens, `unauthorized` for cookies), plus the
+    reason. The live channel drops the connection once the ack is out."""
+
+    def __init__(self, reason: str, token: bool) -> None:
+        super().__init__(MESSAGES.get(reason, "Log in again."),
+                         code="invalid_token" if token else "unauthorized")
+        self.reason = reason
+
+    def envelope(self) -> dict[str, Any]:
+        envelope = super().envelope()
+        envelope["error"]["reason"] = self.reason
+        return envelope
 
 
 @dataclass(frozen=True)
@@ -59,3 +87,11 @@ def recheck(session: Session, credential: Credential) -> tuple[User | None, str 
         return None, "password_changed"
     why = sessions.end_reason(row)
     return (None, why) if why else (user, None)
+
+
+def require_standing(session: Session, credential: Credential) -> User:
+    """`recheck`, raising CredentialEnded when the credential is gone."""
+    user, why = recheck(session, credential)
+    if user is None:
+        raise CredentialEnded(why or "logout", credential.kind == "token")
+    return user

@@ -1,20 +1,20 @@
-"""Group commit: one writer per document per process, many updates per commit.
+"""Group commit: one writer at a time per key, many updates per commit.
 
 A co-editing update is acknowledged only after it is committed, and a commit
-costs a round trip and (on PostgreSQL) a WAL flush whatever it holds; with
-many editors typing into one document, one transaction per keystroke made
-them queue on the document's row lock one commit at a time. So the handlers
-of one document's updates take turns differently: the first to arrive
-becomes the leader; it opens one transaction and takes every update that has
-queued for that document meanwhile, including those that arrive while it is
+costs round trips and (on PostgreSQL) a WAL flush whatever it holds; one
+transaction per keystroke made every update pay that alone. So the handlers
+of a key's updates (documents/sync.py uses one key for the whole process:
+one writer per process, for every document) take turns differently: the
+first to arrive becomes the leader; it opens one transaction and takes every
+update that has queued meanwhile, including those that arrive while it is
 still working (`take`), commits them together and wakes each waiting handler
 with its own outcome. Updates that arrive during that commit wait for the
 next batch, whose leader is the first of them: no handler leads more than the
 batch that holds its own update, so none is held back by a stream of others.
 
-There is no fixed wait: a lone update on an idle document is committed at
-once. The leader only yields once before it starts, so that handlers already
-running beside it (a burst read from many sockets) queue first.
+There is no fixed wait: a lone update is committed at once. The leader only
+yields once before it starts, so that handlers already running beside it (a
+burst read from many sockets) queue first.
 
 The primitives are `threading`'s (Lock, Event), which gevent patches: the same
 code runs greenlets under gevent and threads in operator commands and the
@@ -60,11 +60,45 @@ class Pending(Generic[P]):
         self._woken.set()
 
 
-Take = Callable[[], "Pending[Any] | None"]
+class Take(Generic[P]):
+    """What a leader draws its batch from: `take()` hands out the next queued
+    update (None: nothing more for this batch); `waiting()` says how many are
+    queued behind the last one taken, so a commit can tell a lone update
+    (which needs no savepoint of its own) from the start of a batch."""
+
+    def __init__(self, owner: GroupCommit[P], queue: deque[Pending[P]]) -> None:
+        self._owner = owner
+        self._queue = queue
+        self.taken: list[Pending[P]] = []
+
+    def __call__(self) -> Pending[P] | None:
+        if len(self.taken) >= self._owner.max_batch:
+            return None
+        with self._owner._lock:
+            if not self._queue:
+                return None
+            item = self._queue.popleft()
+        self.taken.append(item)
+        return item
+
+    def peek(self) -> Pending[P] | None:
+        """What `take()` would hand out next (only the leader takes, so it
+        stays next): a commit may prepare for it, e.g. lock what it needs,
+        while it still counts as queued."""
+        if len(self.taken) >= self._owner.max_batch:
+            return None
+        with self._owner._lock:
+            return self._queue[0] if self._queue else None
+
+    def waiting(self) -> int:
+        with self._owner._lock:
+            return len(self._queue)
+
+
 # commit(key, take): take() the next queued update (None: nothing more for
 # this batch), store them in one transaction, resolve or fail each one taken.
 # It may return work to run after the next leader has been let go (relays).
-Commit = Callable[[Any, Take], "Callable[[], None] | None"]
+Commit = Callable[[Any, Take[Any]], "Callable[[], None] | None"]
 
 
 class GroupCommit(Generic[P]):
@@ -91,24 +125,15 @@ class GroupCommit(Generic[P]):
         self._lead(key, queue)
         return _outcome(item)
 
-    def queued(self, key: Hashable) -> int:
-        """Updates of `key` waiting to be taken into a batch."""
+    def queued(self, key: Hashable, where: Callable[[P], bool] | None = None) -> int:
+        """Updates of `key` (whose payload passes `where`) waiting to be taken
+        into a batch."""
         with self._lock:
-            return len(self._queues.get(key) or ())
+            queue = list(self._queues.get(key) or ())
+        return sum(1 for item in queue if where is None or where(item.payload))
 
     def _lead(self, key: Hashable, queue: deque[Pending[P]]) -> None:
-        taken: list[Pending[P]] = []
-
-        def take() -> Pending[P] | None:
-            if len(taken) >= self.max_batch:
-                return None
-            with self._lock:
-                if not queue:
-                    return None
-                item = queue.popleft()
-            taken.append(item)
-            return item
-
+        take: Take[P] = Take(self, queue)
         time.sleep(0)  # a yield, not a wait: see the module's docstring
         after = None
         failure: BaseException = RuntimeError("the batch holding this update was abandoned")
@@ -117,7 +142,7 @@ class GroupCommit(Generic[P]):
         except Exception as err:
             failure = err
         finally:
-            for item in taken:
+            for item in take.taken:
                 if not item.done:
                     item.fail(failure)
             self._hand_over(key, queue)
