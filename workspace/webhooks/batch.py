@@ -15,25 +15,25 @@ pending (so success is recorded once), its `webhook-id` is fixed on the row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from jobs import failures
 from workspace.config import Settings
 from workspace.db import db, utcnow
+from workspace.delivery.channel import attempt
+from workspace.delivery.lease import skip_locked
 from workspace.events.models import Event
 from workspace.webhooks import formats, lifecycle, transport
-from workspace.webhooks.dispatch import wake_after_commit
-from workspace.webhooks.leases import due, lease_seconds
+from workspace.webhooks.leases import LEASE, due, lease_seconds, policy
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from workspace.webhooks.outcome import judge, next_try
+from workspace.webhooks.outcome import apply, attempt_values, outcome, settled
 
 DELIVERIES = Delivery.__table__
 ENDPOINTS = WebhookEndpoint.__table__
-NEXT_TYPE = DELIVERIES.c.next_attempt_at.type
 
 
 @dataclass
@@ -56,28 +56,17 @@ class Sent:
 
 def claim(limit: int, token: str, settings: Settings) -> list[Claimed]:
     now = utcnow()
-    until = now + timedelta(seconds=lease_seconds(settings))
     with db.transaction() as s:
-        pick = (select(Delivery.id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-                .where(due(now), WebhookEndpoint.active.is_(True),
-                       WebhookEndpoint.format == "standard")
-                .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-        if not db.is_sqlite:
-            pick = pick.with_for_update(of=Delivery, skip_locked=True)
-        # Two statements, not `UPDATE … WHERE id IN (SELECT … LIMIT n SKIP
-        # LOCKED)`: PostgreSQL may run such a subquery again for each row it
-        # updates, and lease far more than n rows.
-        ids = list(s.scalars(pick))
-        if not ids:
-            return []
-        rows = s.execute(
-            update(DELIVERIES).where(DELIVERIES.c.id.in_(ids), due(now))
-            .values(leased_until=until, lease_token=token)
-            .returning(DELIVERIES.c.id, DELIVERIES.c.endpoint_id, DELIVERIES.c.event_id,
-                       DELIVERIES.c.message_id, DELIVERIES.c.payload,
-                       DELIVERIES.c.attempts_in_round)
-        ).all()
+        ids = list(s.scalars(skip_locked(
+            select(Delivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .where(due(now), WebhookEndpoint.active.is_(True),
+                   WebhookEndpoint.format == "standard")
+            .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit), of=Delivery)))
+        rows = LEASE.claim(s, ids, token, lease_seconds(settings), now,
+                           DELIVERIES.c.endpoint_id, DELIVERIES.c.event_id,
+                           DELIVERIES.c.message_id, DELIVERIES.c.payload,
+                           DELIVERIES.c.attempts_in_round)
         if not rows:
             return []
         endpoints = {e.id: e for e in s.execute(
@@ -104,19 +93,30 @@ def _envelopes(s: Session, event_ids: set[int | None]) -> dict[int, dict[str, An
     return {e.id: e.envelope() for e in s.scalars(select(Event).where(Event.id.in_(wanted)))}
 
 
+class StandardChannel:
+    """`standard` deliveries: signed at the moment of sending, so
+    `webhook-timestamp` is fresh."""
+
+    lease = LEASE
+
+    def __init__(self, sender: transport.Sender) -> None:
+        self.sender = sender
+
+    def build(self, item: Claimed) -> formats.Request:
+        return formats.standard_request(item.url, item.message_id, item.envelope, item.secrets)
+
+    def send(self, request: formats.Request) -> transport.Result:
+        return self.sender.post(request.url, request.body, request.headers)
+
+
 def send(sender: transport.Sender, item: Claimed) -> Sent:
-    """Sign at the moment of sending, so `webhook-timestamp` is fresh. A
-    request that cannot be made is an answer too (failed for good), recorded
-    like any other, never an exception that would leave it leased and retried
-    without end."""
-    try:
-        request = formats.standard_request(item.url, item.message_id, item.envelope,
-                                           item.secrets)
-    except Exception as err:
-        return Sent(item, formats.Request(item.url, b"", {}),
-                    transport.Result(None, "", 0, "could not compose the request: "
-                                     + failures.describe(err), permanent=True))
-    return Sent(item, request, sender.post(request.url, request.body, request.headers))
+    def unbuildable(err: Exception) -> tuple[formats.Request, transport.Result]:
+        return (formats.Request(item.url, b"", {}),
+                transport.Result(None, "", 0, "could not compose the request: "
+                                 + failures.describe(err),
+                                 permanent=True))
+
+    return Sent(item, *attempt(StandardChannel(sender), item, unbuildable))
 
 
 def record(sent: list[Sent], token: str, settings: Settings) -> None:
@@ -124,59 +124,24 @@ def record(sent: list[Sent], token: str, settings: Settings) -> None:
     order, as every writer of an endpoint and its deliveries does; holding
     them also keeps a deleted endpoint's deliveries from vanishing under us."""
     now = utcnow()
+    retry = policy(settings)
     with db.transaction() as s:
         alive = set(s.scalars(
             select(ENDPOINTS.c.id).where(ENDPOINTS.c.id.in_({x.claimed.endpoint_id for x in sent}))
             .order_by(ENDPOINTS.c.id).with_for_update()))
         # An endpoint deleted meanwhile took its deliveries with it.
-        judged = [(x, *judge("standard", x.result)) for x in sent if x.claimed.endpoint_id in alive]
-        if not judged:
+        answers = [(x, outcome("standard", x.result)) for x in sent
+                   if x.claimed.endpoint_id in alive]
+        if not answers:
             return
-        s.execute(insert(DeliveryAttempt.__table__), [_attempt(x, ok, error, now)
-                                                     for x, ok, error in judged])
+        s.execute(insert(DeliveryAttempt.__table__), [
+            attempt_values(x.claimed.delivery_id, x.claimed.endpoint_id, x.request, x.result,
+                           answer.error, answer.succeeded, now) for x, answer in answers])
         # Only the lease holder moves a delivery on, and only while pending: a
         # lease that ran out and was taken over is logged above, not applied.
-        mine = and_(DELIVERIES.c.lease_token == token, DELIVERIES.c.status == "pending")
-        won = [x.claimed.delivery_id for x, ok, _ in judged if ok]
-        if won:
-            s.execute(update(DELIVERIES).where(DELIVERIES.c.id.in_(won), mine).values(
-                status="succeeded", completed_at=now, leased_until=None, lease_token=None))
-        retries = [_retry(s, x.claimed, settings, now, x.result.permanent)
-                   for x, ok, _ in judged if not ok]
-        if retries:
-            s.execute(update(DELIVERIES).where(DELIVERIES.c.id == bindparam("b_id"), mine)
-                      .values(status=bindparam("b_status"),
-                              attempts_in_round=bindparam("b_attempts"),
-                              next_attempt_at=func.coalesce(bindparam("b_next", type_=NEXT_TYPE),
-                                                            DELIVERIES.c.next_attempt_at),
-                              completed_at=bindparam("b_completed"),
-                              leased_until=None, lease_token=None), retries)
-        _note_endpoints(s, judged, now)
-
-
-def _attempt(x: Sent, succeeded: bool, error: str | None, now: datetime) -> dict[str, Any]:
-    return {
-        "delivery_id": x.claimed.delivery_id, "endpoint_id": x.claimed.endpoint_id, "at": now,
-        "request_headers": dict(x.request.headers),
-        "request_body": x.request.body.decode("utf-8", "replace")[: transport.EXCERPT],
-        "response_status": x.result.status,
-        "response_body": x.result.body[: transport.EXCERPT],
-        "duration_ms": x.result.duration_ms, "error": error, "succeeded": succeeded,
-        "batch_size": 1,
-    }
-
-
-def _retry(s: Session, item: Claimed, settings: Settings, now: datetime,
-           permanent: bool = False) -> dict[str, Any]:
-    attempts, at, wait = next_try(item.attempts_in_round, settings, now)
-    if permanent:
-        at = wait = None
-    if at is not None:
-        wake_after_commit(s, delay=wait)
-    return {"b_id": item.delivery_id, "b_attempts": attempts,
-            "b_status": "pending" if at is not None else "failed",
-            "b_next": at,
-            "b_completed": None if at is not None else now}
+        apply(s, token, [settled(x.claimed.delivery_id, x.claimed.attempts_in_round, answer,
+                                 retry, now) for x, answer in answers], now)
+        _note_endpoints(s, [(x, answer.succeeded, answer.error) for x, answer in answers], now)
 
 
 def _note_endpoints(s: Session, judged: list[tuple[Sent, bool, str | None]],

@@ -1,9 +1,11 @@
 """Chat-bot endpoints (DingTalk, Feishu, WeCom): one endpoint at a time.
 
 Claim takes every due delivery of the endpoint at once (up to 20) under the
-endpoint's row lock, and holds them when the platform's per-minute limit is
-reached, so a burst becomes fewer, merged messages instead of dropped ones.
-Send outside any transaction; record the attempt and decide.
+endpoint's row lock and the engine's lease, and holds them when the
+platform's per-minute limit is reached, so a burst becomes fewer, merged
+messages instead of dropped ones. Build and send outside any transaction;
+record the attempts and settle every delivery of the message with the
+engine's retry policy.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from jobs import failures
 from workspace.config import Settings
 from workspace.db import db, utcnow
+from workspace.delivery.channel import attempt
 from workspace.events.models import Event
 from workspace.webhooks import formats, lifecycle, transport
 from workspace.webhooks.dispatch import wake_after_commit
-from workspace.webhooks.leases import due, lease_seconds
+from workspace.webhooks.leases import LEASE, due, lease_seconds, policy
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from workspace.webhooks.outcome import attempt_row, judge, settle
+from workspace.webhooks.outcome import apply, attempt_values, outcome, settled
 from workspace.workspaces.models import Membership, Workspace
 
 BATCH_MAX = 20
@@ -32,11 +35,34 @@ BATCH_MAX = 20
 
 @dataclass
 class Claim:
+    """The deliveries of one endpoint merged into one message, leased."""
+
     token: str
     endpoint_id: int
     fmt: str
+    url: str
+    secret: str | None
     ids: list[int]
-    request: formats.Request
+    attempts_in_round: list[int]
+    envelopes: list[dict[str, Any]]
+    workspace_title: str
+    locale: str
+    public_url: str
+
+
+class BotChannel:
+    lease = LEASE
+
+    def __init__(self, sender: transport.Sender) -> None:
+        self.sender = sender
+
+    def build(self, claim: Claim) -> formats.Request:
+        # Signed now, not at claim time: DingTalk and Feishu check the timestamp.
+        return formats.bot_request(claim.fmt, claim.url, claim.secret, claim.envelopes,
+                                   claim.workspace_title, claim.locale, claim.public_url)
+
+    def send(self, request: formats.Request) -> transport.Result:
+        return self.sender.post(request.url, request.body, request.headers)
 
 
 def due_endpoints(limit: int = 100) -> list[int]:
@@ -53,14 +79,21 @@ def deliver_endpoint(endpoint_id: int, sender: transport.Sender, settings: Setti
     claim = _claim(endpoint_id, settings)
     if isinstance(claim, str):
         return claim
-    result = sender.post(claim.request.url, claim.request.body, claim.request.headers)
-    return _record(claim, result, settings)
+
+    def unbuildable(err: Exception) -> tuple[formats.Request, transport.Result]:
+        # Trying again would fail the same way: recorded and ended now,
+        # rather than left leased and retried without end.
+        error = f"could not compose the message: {failures.describe(err)}"[:500]
+        return (formats.Request(claim.url, b"", {}),
+                transport.Result(None, "", 0, error, permanent=True))
+
+    request, result = attempt(BotChannel(sender), claim, unbuildable)
+    return _record(claim, request, result, settings)
 
 
 def _claim(endpoint_id: int, settings: Settings) -> Claim | str:
     now = utcnow()
     token = uuid.uuid4().hex
-    until = now + timedelta(seconds=lease_seconds(settings))
     with db.transaction() as s:
         endpoint = s.scalar(select(WebhookEndpoint).where(
             WebhookEndpoint.id == endpoint_id).with_for_update())
@@ -76,42 +109,15 @@ def _claim(endpoint_id: int, settings: Settings) -> Claim | str:
         ids = list(s.scalars(select(Delivery.id).where(
             Delivery.endpoint_id == endpoint.id, due(now)).order_by(Delivery.id)
             .limit(BATCH_MAX)))
-        if not ids:
-            return "nothing to do"
-        claimed = s.execute(
-            update(Delivery).where(Delivery.id.in_(ids), due(now))
-            .values(leased_until=until, lease_token=token)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            return "leased elsewhere"
+        if not LEASE.claim(s, ids, token, lease_seconds(settings), now):
+            return "nothing to do" if not ids else "leased elsewhere"
         rows = list(s.scalars(select(Delivery).where(Delivery.lease_token == token)
                               .order_by(Delivery.id)))
-        envelopes = [_envelope(s, d) for d in rows]
         workspace = s.get(Workspace, endpoint.workspace_id)
-        locale = workspace_locale(s, workspace)
-        try:
-            request = formats.bot_request(endpoint.format, endpoint.url, endpoint.secret,
-                                          envelopes, workspace.title if workspace else "",
-                                          locale, settings.public_url)
-        except Exception as err:
-            # Trying again would fail the same way: recorded and ended now,
-            # rather than left leased and retried without end.
-            return _fail_uncomposable(s, endpoint, rows, failures.describe(err), now)
-        return Claim(token, endpoint.id, endpoint.format, [d.id for d in rows], request)
-
-
-def _fail_uncomposable(s: Session, endpoint: WebhookEndpoint, rows: list[Delivery],
-                       error: str, now: datetime) -> str:
-    error = f"could not compose the message: {error}"[:500]
-    nothing = formats.Request(endpoint.url, b"", {})
-    result = transport.Result(None, "", 0, error, permanent=True)
-    for delivery in rows:
-        # batch_size 0: nothing went out, so the rate limit does not count it.
-        s.add(attempt_row(delivery, nothing, result, error, False, now, batch_size=0))
-        delivery.status, delivery.completed_at = "failed", now
-        delivery.leased_until = delivery.lease_token = None
-    return f"failed: {error}"
+        return Claim(token, endpoint.id, endpoint.format, endpoint.url, endpoint.secret,
+                     [d.id for d in rows], [d.attempts_in_round for d in rows],
+                     [_envelope(s, d) for d in rows], workspace.title if workspace else "",
+                     workspace_locale(s, workspace), settings.public_url)
 
 
 def _rate_limited(s: Session, endpoint: WebhookEndpoint, now: datetime) -> datetime | None:
@@ -154,24 +160,33 @@ def workspace_locale(s: Session, workspace: Workspace | None) -> str:
     return "zh-CN"
 
 
-def _record(claim: Claim, result: transport.Result, settings: Settings) -> str:
+def _record(claim: Claim, request: formats.Request, result: transport.Result,
+            settings: Settings) -> str:
+    """One message went out for all the claim's deliveries: the first
+    attempt row carries it and counts it for the rate limit, the others
+    point at it. One that could not be built counts for nothing (batch_size 0)."""
     now = utcnow()
+    answer = outcome(claim.fmt, result)
+    went_out = not result.permanent
+    first = claim.ids[0]
     with db.transaction() as s:
         endpoint = s.scalar(select(WebhookEndpoint).where(
             WebhookEndpoint.id == claim.endpoint_id).with_for_update())
-        rows = list(s.scalars(select(Delivery).where(Delivery.id.in_(claim.ids))
-                              .order_by(Delivery.id).with_for_update()))
-        succeeded, error = judge(claim.fmt, result)
-        for index, delivery in enumerate(rows):
-            s.add(attempt_row(delivery, claim.request, result, error, succeeded, now,
-                              batch_size=len(rows) if index == 0 else 0,
-                              batched_with=None if index == 0 else claim.ids[0]))
-            if delivery.lease_token == claim.token and delivery.status == "pending":
-                settle(s, delivery, succeeded, settings, now)
-            # else someone else owns it now; our attempt is still logged
-        if endpoint is not None:
-            if succeeded:
-                lifecycle.note_success(endpoint, now)
-            else:
-                lifecycle.note_failure(s, endpoint, result.status, now)
-    return "succeeded" if succeeded else f"failed: {error}"
+        if endpoint is None:
+            return "endpoint deleted"  # its deliveries went with it
+        s.execute(insert(DeliveryAttempt.__table__), [
+            attempt_values(delivery_id, claim.endpoint_id, request, result, answer.error,
+                           answer.succeeded, now,
+                           batch_size=(len(claim.ids) if i == 0 else 0) if went_out else 0,
+                           batched_with=first if went_out and i > 0 else None)
+            for i, delivery_id in enumerate(claim.ids)])
+        # Only where the lease is still ours; someone else's now keeps our log.
+        retry = policy(settings)
+        apply(s, claim.token, [settled(d, n, answer, retry, now)
+                               for d, n in zip(claim.ids, claim.attempts_in_round,
+                                               strict=True)], now)
+        if answer.succeeded:
+            lifecycle.note_success(endpoint, now)
+        elif went_out:
+            lifecycle.note_failure(s, endpoint, result.status, now)
+    return "succeeded" if answer.succeeded else f"failed: {answer.error}"

@@ -1,24 +1,27 @@
-"""What is due, and how long a claim keeps other workers away.
+"""Webhook deliveries on the delivery engine's lease (workspace/delivery):
+what is due, how long a claim keeps other workers away, and when the next
+one comes due.
 
-A delivery is due when it is pending, its time has come, and nobody holds an
-unexpired lease on it. Claiming sets `leased_until` and `lease_token` in one
-statement; a worker that dies only delays its deliveries until the lease runs
-out, then the sweep wakes a job that claims them again.
+A worker that dies only delays its deliveries until the lease runs out, then
+a drain claims them again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from workspace.config import Settings
 from workspace.db import db, utcnow
+from workspace.delivery.lease import EARLY, Lease
+from workspace.delivery.policy import RetryPolicy
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 
-# A job may run a moment before its timer says; treat that as due.
-EARLY = timedelta(seconds=0.5)
+# Attempts are counted per round when settled: a redelivery starts a round.
+LEASE = Lease(Delivery.__table__, counter="attempts_in_round", count_on_claim=False,
+              done_status="succeeded", done_at="completed_at", stamp_failed=True)
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -28,9 +31,12 @@ def lease_seconds(settings: Settings) -> float:
     return 2 * settings.webhook_timeout + 10
 
 
+def policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(settings.webhook_retry_schedule)
+
+
 def due(now: datetime) -> Any:
-    return (Delivery.status == "pending") & (Delivery.next_attempt_at <= now + EARLY) & or_(
-        Delivery.leased_until.is_(None), Delivery.leased_until < now)
+    return LEASE.due(now)
 
 
 def due_count(limit: int = 100_000) -> int:
