@@ -1,14 +1,11 @@
 """What a channel provides to the engine: how to build the request for a
-claimed item, and how to send it, with the lease its rows are claimed under.
-The rest (claim, retry policy, settling) is the engine's and the same for
-every channel."""
+claimed item, and how to send it. The rest (claim, lease, retry policy,
+settling) is the engine's and the same for every channel."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol, TypeVar
-
-from workspace.delivery.lease import Lease
 
 Item = TypeVar("Item", contravariant=True)
 Req = TypeVar("Req")
@@ -16,8 +13,6 @@ Answer = TypeVar("Answer")
 
 
 class Channel(Protocol[Item, Req, Answer]):
-    lease: Lease
-
     def build(self, item: Item) -> Req:
         """The request; raising means it cannot be made (failed for good)."""
 

@@ -73,7 +73,7 @@ def _base(mail: OutgoingMail, user: User, settings: Settings, unsubscribe_key: s
 
 
 def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> EmailMessage:
-    event = s.get(Event, mail.event_id)
+    event = s.get(Event, mail.event_id) if mail.event_id is not None else None
     if event is not None and not _still_readable(s, user, {event.workspace_id}):
         return None
     envelope = event.envelope() if event else {}

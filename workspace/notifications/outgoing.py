@@ -48,8 +48,6 @@ class Composed:
 
 
 class MailChannel:
-    lease = LEASE
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 

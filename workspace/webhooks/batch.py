@@ -1,4 +1,5 @@
-"""`standard` deliveries, many at a time.
+"""`standard` deliveries, many at a time, on the delivery engine's lease and
+retry policy (workspace/delivery).
 
 Claim: one transaction leases up to N due deliveries (on PostgreSQL they are
 picked `FOR UPDATE SKIP LOCKED`, so concurrent jobs take disjoint rows
@@ -96,8 +97,6 @@ def _envelopes(s: Session, event_ids: set[int | None]) -> dict[int, dict[str, An
 class StandardChannel:
     """`standard` deliveries: signed at the moment of sending, so
     `webhook-timestamp` is fresh."""
-
-    lease = LEASE
 
     def __init__(self, sender: transport.Sender) -> None:
         self.sender = sender

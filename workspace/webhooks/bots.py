@@ -51,8 +51,6 @@ class Claim:
 
 
 class BotChannel:
-    lease = LEASE
-
     def __init__(self, sender: transport.Sender) -> None:
         self.sender = sender
 
