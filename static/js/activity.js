@@ -28,7 +28,7 @@
     t.setAttribute("datetime", env.occurred_at);
     t.textContent = JL.formatTime(env.occurred_at);
     li.appendChild(t);
-    li.appendChild(document.createTextNode(" " + JL.describe(env, templates)));
+    li.appendChild(document.createTextNode(" " + JL.events.sentence(env, templates)));
     list.insertBefore(li, list.firstChild);
     document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
   }

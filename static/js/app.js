@@ -81,33 +81,6 @@
       show("access-changed");
     });
   }
-  // An event envelope as a sentence in the reader's language: the same rules
-  // as `describe` in workspace/pages/activity.py, with the same table of words
-  // the server rendered the page with, so a live item reads like a loaded one.
-  function describe(env, table) {
-    const v = { type: env.type };
-    const data = env.data || {};
-    for (const val of Object.values(data)) {
-      if (val && typeof val === "object" && !Array.isArray(val)) {
-        for (const [k, inner] of Object.entries(val)) if (!(k in v)) v[k] = inner;
-      }
-    }
-    for (const [k, val] of Object.entries(data)) {
-      if (Array.isArray(val)) v[k] = val.map((x) => (x && typeof x === "object" ? x.name : x)).join(", ");
-      else if (val === null || typeof val !== "object") v[k] = val;
-    }
-    if (!("actor" in v)) v.actor = (env.actor && env.actor.name) || table._someone;
-    for (const key of ["status", "outcome", "role"]) {
-      const word = table["_value." + v[key]];
-      if (typeof v[key] === "string" && word) v[key] = word;
-    }
-    const rule = table["_rule." + v.rule];
-    if (typeof v.rule === "string" && rule) v.rule = rule;
-    const counted = typeof v.count === "number" && table[env.type + ".other"];
-    const text = counted ? table[env.type + "." + plurals.select(v.count)] || counted
-      : table[env.type] || table._default;
-    return fill(text, v);
-  }
   // A sentence with a count, in the form the reader's language wants for it:
   // pages hand over "key.one" and "key.other" (gettext's plural forms for 1 and 2;
   // Chinese has one form, which both carry).
@@ -116,8 +89,7 @@
     const text = table[key + "." + plurals.select(n)] || table[key + ".other"];
     return fill(text, values);
   }
-  window.JL = { api, formatTime, localiseTimes, fill, plural, csrf, applyWidths, watchAccess,
-                describe };
+  window.JL = { api, formatTime, localiseTimes, fill, plural, csrf, applyWidths, watchAccess };
   // A form that destroys something asks first (`data-confirm` holds the
   // question in the reader's language); without script it simply submits.
   document.addEventListener("submit", (e) => {

@@ -30,48 +30,9 @@
 
   function text(el, value) { if (el) el.textContent = value; }
 
-  function fillRow(tr, r) {
-    const f = (name) => tr.querySelector(`[data-field="${name}"]`);
-    text(f("title"), r.title);
-    text(f("status"), L[r.status] || r.status);
-    text(f("statement"), r.statement_agreed === null ? L.none
-      : r.statement_agreed ? "✓ " + L.agreed : L.not_agreed);
-    const t = r.latest_trial;
-    const trial = f("latest_trial");
-    if (trial) {
-      trial.textContent = t ? `#${t.number} · ${L[t.status] || t.status}` : L.none;
-      if (t && t.status === "completed") {
-        const s = document.createElement("span");
-        s.className = "outcome " + t.outcome;
-        s.textContent = L[t.outcome] || t.outcome;
-        trial.append(" · ", s);
-      }
-    }
-    const n = r.next_milestone;
-    const next = f("next_milestone");
-    if (next) {
-      next.textContent = n ? n.title : L.none;
-      if (n && n.due_date) {
-        const tm = document.createElement("time");
-        tm.className = "due";
-        tm.setAttribute("datetime", n.due_date);
-        tm.textContent = JL.formatTime(n.due_date);
-        next.append(" · ", tm);
-      }
-    }
-    text(f("reached"), String(r.milestones.reached));
-    text(f("open"), String(r.milestones.open));
-    text(f("overdue"), String(r.milestones.overdue));
-    text(f("funding"), r.funding.length
-      ? r.funding.map((x) => `${x.released} / ${x.planned} ${x.currency}`).join("; ") : L.none);
-    tr.classList.toggle("has-overdue", r.milestones.overdue > 0);
-    tr.classList.remove("updated");
-    void tr.offsetWidth; // restart the highlight
-    tr.classList.add("updated");
-  }
-
-  // The rows on this page that events touched, in one request; a row that
-  // no longer passes the page's filters leaves the table.
+  // The rows on this page that events touched, in one request, rendered by
+  // the server with the page's own row template (dashboard/_row.html); a row
+  // that no longer passes the page's filters leaves the table.
   async function refreshRows(workspaceIds) {
     const rows = new Map();
     for (const id of workspaceIds) {
@@ -79,11 +40,19 @@
       if (tr) rows.set(Number(id), tr);
     }
     if (!rows.size) return;
-    const data = await JL.api("GET", "/dashboard?" + filterParams({
-      workspace_id: [...rows.keys()].join(","), limit: rows.size }));
-    const fresh = new Map(data.items.map((r) => [r.id, r]));
+    const res = await fetch("/dashboard/rows?" + filterParams({
+      workspace_id: [...rows.keys()].join(","), limit: rows.size }), { credentials: "same-origin" });
+    if (!res.ok) throw new Error(res.statusText);
+    // A <template> parses the rows without running or loading anything; the
+    // server escaped every value in them.
+    const fresh = document.createElement("template");
+    fresh.innerHTML = await res.text();
     for (const [id, tr] of rows) {
-      if (fresh.has(id)) fillRow(tr, fresh.get(id)); else tr.remove();
+      const row = fresh.content.querySelector(`tr[data-workspace-id="${id}"]`);
+      if (!row) { tr.remove(); continue; }
+      JL.localiseTimes(row);
+      row.classList.add("updated");
+      tr.replaceWith(row);
     }
   }
 

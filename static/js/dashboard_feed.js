@@ -1,5 +1,6 @@
 // The live milestone feed: events grouped by day in the reader's time zone,
-// newest first, each linking to the thing. dashboard.js hands over each event
+// newest first, each linking to the thing (words and links from
+// event_words.js, as the server's are). dashboard.js hands over each event
 // once; the id guard here also covers the server-rendered items.
 (function () {
   "use strict";
@@ -11,14 +12,6 @@
 
   function wanted(type) {
     return cfg.feedTypes.some((p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
-  }
-
-  function link(env) {
-    const data = env.data || {};
-    for (const key of ["milestone", "trial", "document"]) {
-      if (data[key] && data[key].id != null) return `/workspaces/${env.workspace_id}#${key}-${data[key].id}`;
-    }
-    return `/workspaces/${env.workspace_id}`;
   }
 
   function dayGroup(key) {
@@ -52,8 +45,8 @@
     t.dataset.format = "time";
     t.textContent = JL.formatTime(env.occurred_at, "time");
     const a = document.createElement("a");
-    a.href = link(env);
-    a.textContent = JL.describe(env, L);
+    a.href = JL.events.link(env);
+    a.textContent = JL.events.sentence(env, L);
     const title = cfg.workspaceTitles && cfg.workspaceTitles[env.workspace_id];
     li.append(t, " ");
     if (title) {
@@ -63,9 +56,10 @@
       li.append(ws);
     }
     li.append(a);
-    if (env.type === "milestone.evidence_ready" && env.data && env.data.milestone) {
+    const evidence = JL.events.evidenceLink(env);
+    if (evidence) {
       const pdf = document.createElement("a");
-      pdf.href = `/api/v1/milestones/${env.data.milestone.id}/evidence.pdf`;
+      pdf.href = evidence;
       pdf.textContent = L.evidence;
       li.append(" · ", pdf);
     }

@@ -1,5 +1,5 @@
-"""`/dashboard` and `/dashboard/timeline`: server-rendered, kept live by
-static/js/dashboard.js."""
+"""`/dashboard`, its rows alone (`/dashboard/rows`) and `/dashboard/timeline`:
+server-rendered, kept live by static/js/dashboard.js."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from workspace.dashboard.query import SORTS
 from workspace.dashboard.schemas import DashboardQuerySchema
 from workspace.db import db
 from workspace.errors import ValidationFailed
+from workspace.events.presentation import words
 from workspace.exports.service import recent_tasks
 from workspace.http import cursor_int
 from workspace.organizations.models import Organization
 from workspace.pages import pages
-from workspace.pages.activity import templates
 from workspace.pages.session import login_required
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
@@ -56,7 +56,7 @@ def dashboard_page() -> Any:
              "next": {**args, "cursor": board["next_cursor"]} if board["next_cursor"] else None,
              "previous": {**args, "cursor": str(max(0, offset - query["limit"]))}
              if offset > 0 else None}
-    table = {**templates(), **labels()}
+    table = {**words(), **labels()}
     items = [feed_item(e.envelope(), table, user.timezone) for e in events]
     config = {"lastEventId": board["last_event_id"], "workspaceTitles": titles,
               "liveTypes": LIVE_TYPES, "feedTypes": service.FEED_TYPES, "labels": table,
@@ -65,6 +65,17 @@ def dashboard_page() -> Any:
         "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
         statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
         pager=pager, exports=exports)
+
+
+@pages.route("/dashboard/rows")
+@login_required
+def dashboard_rows() -> Any:
+    """The rows of these workspaces under the page's filters, as the page
+    renders them: dashboard.js swaps them in after an event, so a row has one
+    rendering, this template's."""
+    with db.reading() as s:
+        board = service.dashboard(s, g.page_user, _query())
+    return render_template("dashboard/_rows.html", board=board, labels=labels())
 
 
 @pages.route("/dashboard/timeline")

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 from feedgen.feed import FeedGenerator
 
 from workspace.auth.models import User
-from workspace.dashboard.feed_items import link
+from workspace.events.presentation import present, words
 from workspace.i18n import gettext as _
-from workspace.pages.activity import describe, templates
 from workspace.safe_text import for_xml, one_line
 
 
@@ -27,7 +26,7 @@ def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str
               public_url: str, self_url: str) -> bytes:
     """`envelopes` newest first."""
     base = public_url.rstrip("/")
-    table = templates()
+    table = words()
     fg = FeedGenerator()
     fg.id(f"tag:{_tag(public_url)},2026:feed:manager-{user.id}")
     fg.title(for_xml(_("JointLab milestones · %(name)s", name=one_line(user.name))))
@@ -42,10 +41,10 @@ def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str
         entry = fg.add_entry()
         entry.id(f"tag:{_tag(public_url)},2026:event-{env['id']}")
         # Titles and names are people's text: only what XML can carry goes in.
-        text = one_line(describe(env, table))
+        text, url, _evidence = present(env, base, table)
         ws_title = one_line(titles.get(env["workspace_id"]) or "")
         entry.title(for_xml(f"{ws_title} · {text}" if ws_title else text))
-        entry.link(href=base + link(env), rel="alternate")
+        entry.link(href=url, rel="alternate")
         entry.updated(_when(env["occurred_at"]))
         entry.published(_when(env["occurred_at"]))
         entry.category(term=for_xml(env["type"]))

@@ -18,18 +18,13 @@ from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
 from workspace.events.models import Event
+from workspace.events.presentation import link, sentence
 from workspace.i18n import gettext as _
 from workspace.i18n import in_locale
 from workspace.notifications import mailer
 from workspace.notifications.models import DigestItem, OutgoingMail
 from workspace.notifications.unsubscribe import unsubscribe_url
-from workspace.notifications.wording import (
-    link_for,
-    quoted_text,
-    sentence,
-    thread_key,
-    thread_subject,
-)
+from workspace.notifications.wording import quoted_text, thread_key, thread_subject
 from workspace.safe_text import for_header, for_mail_body, one_line
 from workspace.workspaces.models import Workspace
 
@@ -91,7 +86,7 @@ def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -
     msg["List-Id"] = f'"{label}" <ws-{envelope.get("workspace_id")}.{mail_domain(settings)}>'
     context = {
         "user": user, "workspace_title": one_line(title), "sentence": text,
-        "link": link_for(envelope, settings.public_url) if envelope else settings.public_url,
+        "link": link(envelope, settings.public_url) if envelope else settings.public_url,
         "about": thread_subject(envelope) if envelope else None,
         # What was said, as GitHub and Linear mails carry it (escaped in HTML
         # by the template, like every value).
@@ -121,7 +116,7 @@ def _digest(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> E
     for _item, event in rows:
         env = event.envelope()
         groups.setdefault(event.workspace_id, []).append(
-            {"sentence": sentence(env), "link": link_for(env, settings.public_url),
+            {"sentence": sentence(env), "link": link(env, settings.public_url),
              "at": env["occurred_at"], "quote": quoted_text(env)})
     msg = _base(mail, user, settings, "digest")
     msg["Subject"] = _("JointLab daily digest: %(count)d updates", count=len(rows))

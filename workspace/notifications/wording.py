@@ -1,53 +1,19 @@
-"""What an event says to a person, in their language, with a link back.
-
-Shared by mails, digests and chat-bot messages so one event reads the same
-everywhere (and the same as the activity list on the workspace page).
-"""
+"""What a mail adds to an event's sentence and link
+(workspace/events/presentation.py): the thread it belongs to and the words a
+person wrote."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from workspace.i18n import gettext as _
-from workspace.pages.activity import describe
-from workspace.safe_text import one_line, printable
-
-
-def sentence(envelope: dict[str, Any]) -> str:
-    if envelope.get("type") == "webhook.ping":
-        return _("JointLab test message: this webhook works.")
-    # One line, whatever the titles inside it held.
-    return one_line(describe(envelope))
-
-
-def link_for(envelope: dict[str, Any], public_url: str) -> str:
-    """Where the reader should land: the workspace page, at the thing if it
-    has an anchor there."""
-    base = f"{public_url}/workspaces/{envelope['workspace_id']}"
-    data = envelope.get("data") or {}
-    suggestion, document = data.get("suggestion"), data.get("document")
-    if isinstance(suggestion, dict) and isinstance(document, dict) \
-            and suggestion.get("id") is not None and document.get("id") is not None:
-        return f"{public_url}/documents/{document['id']}#suggestion-{suggestion['id']}"
-    comment = data.get("comment")
-    if isinstance(comment, dict) and isinstance(document, dict) \
-            and comment.get("id") is not None and document.get("id") is not None:
-        # A comment is read where it was written: its thread on the document page.
-        thread = data.get("parent_id") or comment.get("parent_id") or comment["id"]
-        return f"{public_url}/documents/{document['id']}#comment-{thread}"
-    if str(envelope.get("type", "")).endswith(".deleted"):
-        return base  # nothing left to point at
-    for key in ("milestone", "trial", "document"):
-        inner = data.get(key)
-        if isinstance(inner, dict) and inner.get("id") is not None:
-            return f"{base}#{key}-{inner['id']}"
-    return base
+from workspace.events.presentation import ANCHORED
+from workspace.safe_text import printable
 
 
 def thread_key(envelope: dict[str, Any]) -> str | None:
     """Mails about one milestone (or trial, document) share a thread."""
     data = envelope.get("data") or {}
-    for key in ("milestone", "trial", "document"):
+    for key in ANCHORED:
         inner = data.get(key)
         if isinstance(inner, dict) and inner.get("id") is not None:
             return f"{key}-{inner['id']}.ws-{envelope['workspace_id']}"
@@ -56,7 +22,7 @@ def thread_key(envelope: dict[str, Any]) -> str | None:
 
 def thread_subject(envelope: dict[str, Any]) -> str | None:
     data = envelope.get("data") or {}
-    for key in ("milestone", "trial", "document"):
+    for key in ANCHORED:
         inner = data.get(key)
         if isinstance(inner, dict):
             title = inner.get("title") or (f"#{inner['number']}" if inner.get("number") else None)

@@ -12,10 +12,10 @@ from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
 from workspace.events.log import latest_workspace_events
+from workspace.events.presentation import sentence, words
 from workspace.house import current
 from workspace.organizations.service import list_organizations
 from workspace.pages import pages
-from workspace.pages.activity import describe, templates
 from workspace.pages.safe_url import safe_next
 from workspace.pages.session import load_page_user, login_required
 from workspace.workspaces import service as workspaces
@@ -106,8 +106,8 @@ def workspace_page(workspace_id: int) -> Any:
         role = workspaces.my_role(s, user, workspace_id)
         can_add = can(s, user, workspace_id, Need.ADD_MEMBER)
         events = latest_workspace_events(s, workspace_id, 50)
-    table = templates()
-    activity = [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)]
+    table = words()
+    activity = [(e.envelope(), sentence(e.envelope(), table)) for e in reversed(events)]
     last_seq = events[-1].seq if events else 0
     # Capabilities add sections (`house.panel`): HTML (Markup) or None.
     panels = [panel(ws, user, role) for panel in current().panels]

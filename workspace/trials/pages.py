@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from workspace.auth.access import Need, can, require_workspace
 from workspace.db import db
 from workspace.events.log import latest_workspace_events
+from workspace.events.presentation import sentence, words
 from workspace.milestones import service as milestones
 from workspace.pages import pages
-from workspace.pages.activity import describe, templates
 from workspace.pages.session import login_required
 from workspace.trials import charts, control, service
 from workspace.trials.models import Measurement, Trial
@@ -80,9 +80,9 @@ def _context(s: Session, workspace_id: int) -> dict[str, Any]:
 
 def _live_context(s: Session, workspace_id: int) -> dict[str, Any]:
     events = latest_workspace_events(s, workspace_id, 30)
-    table = templates()
+    table = words()
     return {
-        "activity": [(e.envelope(), describe(e.envelope(), table)) for e in reversed(events)],
+        "activity": [(e.envelope(), sentence(e.envelope(), table)) for e in reversed(events)],
         "last_seq": events[-1].seq if events else 0, "event_templates": table,
     }
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from workspace.events.presentation import present
 from workspace.fields import iso_utc
 from workspace.i18n import gettext as _
 from workspace.i18n import in_locale
-from workspace.notifications.wording import link_for, sentence
 from workspace.safe_text import for_markdown, one_line
 from workspace.webhooks.signing import dingtalk_query, feishu_sign, standard_headers
 
@@ -54,7 +54,7 @@ def bot_request(fmt: str, url: str, secret: str | None, envelopes: list[dict[str
                 workspace_title: str, locale: str, public_url: str) -> Request:
     with in_locale(locale):
         title = one_line(f"{workspace_title} · JointLab")
-        lines = [(one_line(sentence(e)), link_for(e, public_url)) for e in envelopes]
+        lines = [present(e, public_url)[:2] for e in envelopes]
         open_label = _("Open in JointLab")
     # People's text goes into Markdown escaped and on one line: a title cannot
     # become a link, a heading or a quote in the group chat.

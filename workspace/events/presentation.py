@@ -1,18 +1,34 @@
-"""Event envelopes as sentences people read, in their language.
+"""What an event says to a person and where it takes them: the one place that
+words an event envelope and builds its links, in the reader's language.
 
-The same templates render the server-side list and, passed to the page as
-JSON, the events that arrive live.
+Pages, the dashboard feed, mails, digests, chat bots and Atom all call
+`present` (or `sentence` and `link`). Live events arrive over Socket.IO as the
+bare envelope the SPEC fixes (one message to a room of readers of several
+languages), so the browser words them with static/js/event_words.js, a line
+for line port of `describe` and `link` below, fed with this module's `words()`
+table; tests/events check that both give the same words and the same link.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from workspace.i18n import get_locale, ngettext
 from workspace.i18n import gettext as _
+from workspace.safe_text import one_line
+
+# The things an event may be about that have a place on the workspace page,
+# in the order a link or a mail thread prefers them.
+ANCHORED = ("milestone", "trial", "document")
 
 
-def templates() -> dict[str, str]:
+class Presentation(NamedTuple):
+    text: str  # one line
+    url: str  # public_url + path
+    evidence_url: str | None  # the milestone's evidence pack, when it is ready
+
+
+def words() -> dict[str, str]:
     return {
         "workspace.created": _("{actor} created the workspace"),
         "workspace.updated": _("{actor} updated the workspace"),
@@ -63,6 +79,7 @@ def templates() -> dict[str, str]:
         "file.added": _("{actor} added the file {name}"),
         "file.deleted": _("{actor} deleted the file {name}"),
         "webhook.disabled": _("A webhook was disabled after failing: {url}"),
+        "webhook.ping": _("JointLab test message: this webhook works."),
         "_default": _("{type}"),
         # Status and outcome words inside sentences, in the reader's language.
         "_value.planned": _("planned"),
@@ -102,7 +119,9 @@ def _flatten(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> str:
-    table = table or templates()
+    """The sentence as the reader's table words it (may span lines if a title
+    stored long ago did; `sentence` is the one-line form)."""
+    table = table or words()
     values = _flatten(envelope)
     actor = envelope.get("actor") or {}
     values.setdefault("actor", actor.get("name") or table["_someone"])
@@ -129,3 +148,49 @@ def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> s
             return "…"
 
     return template.format_map(Missing(values))
+
+
+def sentence(envelope: dict[str, Any], table: dict[str, str] | None = None) -> str:
+    """The sentence on one line, whatever the titles inside it held."""
+    return one_line(describe(envelope, table))
+
+
+def link(envelope: dict[str, Any], public_url: str = "") -> str:
+    """Where the reader should land: the workspace page, at the thing if it
+    has an anchor there; a comment or suggestion on its document's page."""
+    base = f"{public_url}/workspaces/{envelope['workspace_id']}"
+    data = envelope.get("data") or {}
+    suggestion, document = data.get("suggestion"), data.get("document")
+    if isinstance(suggestion, dict) and isinstance(document, dict) \
+            and suggestion.get("id") is not None and document.get("id") is not None:
+        return f"{public_url}/documents/{document['id']}#suggestion-{suggestion['id']}"
+    comment = data.get("comment")
+    if isinstance(comment, dict) and isinstance(document, dict) \
+            and comment.get("id") is not None and document.get("id") is not None:
+        # A comment is read where it was written: its thread on the document page.
+        thread = data.get("parent_id") or comment.get("parent_id") or comment["id"]
+        return f"{public_url}/documents/{document['id']}#comment-{thread}"
+    if str(envelope.get("type", "")).endswith(".deleted"):
+        return base  # nothing left to point at
+    for key in ANCHORED:
+        inner = data.get(key)
+        if isinstance(inner, dict) and inner.get("id") is not None:
+            return f"{base}#{key}-{inner['id']}"
+    return base
+
+
+def evidence_link(envelope: dict[str, Any], public_url: str = "") -> str | None:
+    if envelope.get("type") != "milestone.evidence_ready":
+        return None
+    milestone = (envelope.get("data") or {}).get("milestone") or {}
+    if not isinstance(milestone, dict) or milestone.get("id") is None:
+        return None
+    return f"{public_url}/api/v1/milestones/{milestone['id']}/evidence.pdf"
+
+
+def present(envelope: dict[str, Any], public_url: str = "",
+            table: dict[str, str] | None = None) -> Presentation:
+    """The event's sentence and links; pass `table` (from `words()`) when
+    presenting many events in one language."""
+    return Presentation(sentence(envelope, table), link(envelope, public_url),
+                        evidence_link(envelope, public_url))
