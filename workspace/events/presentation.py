@@ -57,7 +57,7 @@ def words() -> dict[str, str]:
         "trial.deleted": _("{actor} deleted trial #{number}"),
         "trial.status_changed": _("Trial #{number} is now {status}"),
         # A sentence with a count comes in the plural forms of the reader's
-        # language ("one", "other"), chosen by `describe` (and JL.describe).
+        # language ("one", "other"), chosen by `describe` (and JL.events.describe).
         "trial.measurements_recorded.one": ngettext(
             "{count} measurement recorded for trial #{number}",
             "{count} measurements recorded for trial #{number}", 1),
