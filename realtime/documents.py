@@ -16,11 +16,13 @@ from typing import Any
 from flask import request
 from flask_socketio import join_room, leave_room
 from marshmallow import Schema, ValidationError, fields
+from sqlalchemy.orm import Session
 
 from realtime import clients, socketio
 from realtime.acks import handler
 from workspace.documents import crdt, sync
 from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
+from workspace.events import after_commit
 from workspace.fields import id_range
 
 MAX_AWARENESS_BYTES = 64 * 1024
@@ -159,11 +161,17 @@ def relay_update(document_id: int, update: bytes, skip_sid: str | None = None) -
 
 
 def publish_server_edit(document_id: int, update: bytes) -> None:
-    """After a server-side edit (PUT text, restore) has committed."""
+    """After a server-side edit (PUT text, restore, accepted suggestion) has committed."""
     if crdt.is_empty(update):
         return
     sync.merge_into_live(document_id, update)
     relay_update(document_id, update)
+
+
+def relay_server_edit(session: Session, document_id: int, update: bytes) -> None:
+    """The reaction to `service.SERVER_EDIT`: relay the edit once (and only
+    if) its transaction commits."""
+    after_commit.on_commit(session, None, lambda: publish_server_edit(document_id, update))
 
 
 def reset_state() -> None:

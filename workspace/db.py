@@ -143,7 +143,12 @@ class Database:
         lock = self.sqlite_write_lock if self.is_sqlite else None
         if lock is not None:
             lock.acquire()
+        from workspace.events import after_commit
+
         session = self.session()
+        # What waits for the commit (jobs, publishes) runs once the session
+        # is closed and the write lock released, not while other writers wait.
+        session.info[after_commit.DEFER] = True
         try:
             yield session
             session.commit()
@@ -154,6 +159,7 @@ class Database:
             session.close()
             if lock is not None:
                 lock.release()
+        after_commit.run_due(session)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

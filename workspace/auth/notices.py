@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-_PENDING = "jointlab_access_notices"
+from workspace.events import after_commit
+
+_KEY = "access-notices"
 
 # Why a connection was re-checked; also the `reason` clients are told.
 REASONS = ("logout", "ended_by_user", "password_changed", "user_disabled", "token_revoked",
@@ -25,21 +26,14 @@ REASONS = ("logout", "ended_by_user", "password_changed", "user_disabled", "toke
 def note_access_change(session: Session, user_id: int, reason: str) -> None:
     if reason not in REASONS:
         raise ValueError(f"unknown access-change reason {reason!r}")
-    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
-    notice = {"user_id": user_id, "reason": reason}
-    if notice not in pending:
-        pending.append(notice)
+    after_commit.collect(session, _KEY, {"user_id": user_id, "reason": reason}, _publish)
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _publish(session: Session) -> None:
-    notices = session.info.pop(_PENDING, None)
-    if notices:
-        from workspace.events.bus import bus
+def _publish(noted: list[dict[str, Any]]) -> None:
+    from workspace.events.bus import bus
 
-        bus.publish_notices(notices)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    notices: list[dict[str, Any]] = []
+    for notice in noted:
+        if notice not in notices:
+            notices.append(notice)
+    bus.publish_notices(notices)

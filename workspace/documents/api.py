@@ -71,11 +71,7 @@ def update_document(document_id: int, data: dict) -> Any:
           summary="Replace the text (applied as a minimal CRDT edit)", tag="documents",
           body=TextSchema(), response=DocumentSchema(), limits=TEXT_LIMIT)
 def put_text(document_id: int, data: dict) -> Any:
-    from realtime.documents import publish_server_edit
-
-    payload, update = service.replace_text(require_user(), document_id, data["text"])
-    publish_server_edit(document_id, update)
-    return payload
+    return service.replace_text(require_user(), document_id, data["text"])
 
 
 @endpoint("/documents/<int:document_id>/preview", "POST",need=Need.READ,

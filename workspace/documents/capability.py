@@ -16,6 +16,7 @@ from workspace.auth.models import User
 from workspace.documents import crdt, store
 from workspace.documents.models import Document
 from workspace.documents.service import (
+    SERVER_EDIT,
     create_problem_statement,
     documents_of,
     insert_document,
@@ -75,6 +76,8 @@ def register(house: House) -> None:
 
     # Presence in the documents a closed connection had open.
     house.on_disconnect(live._on_disconnect)
+    # Edits the server makes reach open editors once committed.
+    house.on(SERVER_EDIT, live.relay_server_edit)
     house.on(ev.WORKSPACE_CREATED, _statement_for_new_workspace)
     house.panel(documents_panel)
     house.demo_content(_demo_documents)

@@ -17,6 +17,7 @@ from workspace.documents.template import STATEMENT_TITLE, statement_template
 from workspace.errors import Conflict, NotFound, PayloadTooLarge
 from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.house import react
 from workspace.workspaces.models import Workspace
 
 MAX_TEXT_BYTES = 1024 * 1024  # SPEC: document text up to 1 MB of UTF-8
@@ -204,19 +205,34 @@ def flush_edited_events(now: datetime | None = None) -> int:
     return count
 
 
-def replace_text(actor: User, document_id: int, text: str) -> tuple[dict[str, Any], bytes]:
+# Signal (house.react): an edit made by the server (PUT text, a restored
+# version, an accepted suggestion) was stored in this transaction; args:
+# (document id, the update). The live side relays it once committed.
+SERVER_EDIT = "document.server_edit"
+
+
+def store_server_edit(session: Session, document: Document, actor: User,
+                      update: bytes) -> store.Usage:
+    """Store an edit the server made and tell whoever listens (SERVER_EDIT)."""
+    _, used = store.append_update(session, document.id, update, actor.id)
+    note_edit(session, document, actor)
+    react(session, SERVER_EDIT, document.id, update)
+    return used
+
+
+def replace_text(actor: User, document_id: int, text: str) -> dict[str, Any]:
     """PUT text: the minimal CRDT edit from the stored text to `text`.
-    Returns the document payload and the update to broadcast (maybe empty)."""
+    Returns the document payload; open editors get the edit (SERVER_EDIT)."""
     check_text_size(text)
-    payload, update, used = store.with_room(
+    payload, used = store.with_room(
         document_id, lambda: _replace_text(actor, document_id, text))
     if used is not None:
         store.note_usage(document_id, used)
-    return payload, update
+    return payload
 
 
 def _replace_text(actor: User, document_id: int,
-                  text: str) -> tuple[dict[str, Any], bytes, store.Usage | None]:
+                  text: str) -> tuple[dict[str, Any], store.Usage | None]:
     from workspace.db import db
 
     with db.transaction() as s:
@@ -226,6 +242,5 @@ def _replace_text(actor: User, document_id: int,
         update = crdt.replace_text(doc, text)
         used = None
         if not crdt.is_empty(update):
-            _, used = store.append_update(s, document_id, update, actor.id)
-            note_edit(s, document, actor)
-        return document_payload(s, document, crdt.text_str(doc)), update, used
+            used = store_server_edit(s, document, actor, update)
+        return document_payload(s, document, crdt.text_str(doc)), used

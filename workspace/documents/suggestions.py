@@ -22,9 +22,9 @@ from workspace.documents.diff import minimal_edits
 from workspace.documents.models import Document, Suggestion
 from workspace.documents.service import (
     document_ref,
-    note_edit,
     require_document,
     require_in_document,
+    store_server_edit,
 )
 from workspace.errors import Conflict, ValidationFailed
 from workspace.events import record_event
@@ -143,19 +143,19 @@ def reject(session: Session, actor: User, suggestion_id: int) -> dict[str, Any]:
     return payload
 
 
-def accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], bytes]:
+def accept(actor: User, suggestion_id: int) -> dict[str, Any]:
     """Apply the suggestion to the live text as the minimal edit between the
-    words it replaces and its text. Returns the suggestion and the update to
-    broadcast. When its words can no longer be found, the suggestion becomes
+    words it replaces and its text (SERVER_EDIT tells open editors). Returns
+    the suggestion. When its words can no longer be found, the suggestion becomes
     `outdated` (committed) and 409 `suggestion_outdated` is raised."""
-    outcome, update, used = store.with_room(
+    outcome, used = store.with_room(
         document_id_of(actor, suggestion_id), lambda: _accept(actor, suggestion_id))
     if used is not None:
         store.note_usage(outcome["document_id"], used)
     if outcome["status"] == "outdated":
         raise Conflict("The text this suggestion changes has changed since it was made; "
                        "it can no longer be applied.", code="suggestion_outdated")
-    return outcome, update
+    return outcome
 
 
 def document_id_of(actor: User, suggestion_id: int) -> int:
@@ -163,8 +163,7 @@ def document_id_of(actor: User, suggestion_id: int) -> int:
         return require_suggestion(s, actor, suggestion_id, Need.EDIT)[0].document_id
 
 
-def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], bytes,
-                                                       store.Usage | None]:
+def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], store.Usage | None]:
     with db.transaction() as s:
         suggestion, document = require_decider(s, actor, suggestion_id, accept=True)
         store.lock_document(s, document.id)
@@ -177,22 +176,21 @@ def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], bytes,
             # No event: nobody decided anything; the edit that moved the text
             # on is the document's own news, and readers see `found: false`.
             suggestion.status = "outdated"
-            return suggestion_payload(suggestion, current), crdt.EMPTY_UPDATE, None
+            return suggestion_payload(suggestion, current), None
         start, end = place
         edits = [(start + a, start + b, new)
                  for a, b, new in minimal_edits(current[start:end], suggestion.text)]
         update = crdt.capture(doc, lambda d: crdt.apply_edits(d, current, edits))
         used = None
         if not crdt.is_empty(update):
-            _, used = store.append_update(s, document.id, update, actor.id)
-            note_edit(s, document, actor)
+            used = store_server_edit(s, document, actor, update)
         _decide(suggestion, actor, "accepted")
         s.flush()
         s.refresh(suggestion, ["decided_by"])
         text = crdt.text_str(doc)
         payload = suggestion_payload(suggestion, text)
         _record_decision(s, document, payload, suggestion, actor, ev.SUGGESTION_ACCEPTED)
-        return payload, update, used
+        return payload, used
 
 
 def _not_decided(suggestion: Suggestion) -> None:

@@ -57,11 +57,7 @@ def get_suggestion(suggestion_id: int) -> Any:
           summary="Accept: apply it to the live text (owners and editors)", tag="suggestions",
           response=SuggestionSchema(), doc_responses=OUTDATED)
 def accept_suggestion(suggestion_id: int) -> Any:
-    from realtime.documents import publish_server_edit
-
-    payload, update = suggestions.accept(require_user(), suggestion_id)
-    publish_server_edit(payload["document_id"], update)
-    return payload
+    return suggestions.accept(require_user(), suggestion_id)
 
 
 @endpoint("/suggestions/<int:suggestion_id>/reject", "POST", need=Need.COMMENT,

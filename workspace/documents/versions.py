@@ -18,8 +18,8 @@ from workspace.documents.models import Document, DocumentVersion, VersionApprova
 from workspace.documents.service import (
     document_payload,
     document_ref,
-    note_edit,
     require_document,
+    store_server_edit,
 )
 from workspace.errors import Forbidden, NotFound, ValidationFailed
 from workspace.events import record_event
@@ -121,18 +121,18 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
     return answer
 
 
-def restore(actor: User, document_id: int, version_id: int) -> tuple[dict[str, Any], bytes]:
+def restore(actor: User, document_id: int, version_id: int) -> dict[str, Any]:
     """The minimal edit from the current text to the version's, as a new
-    update that live editors merge like any other."""
-    payload, update, used = store.with_room(
+    update that live editors merge like any other (SERVER_EDIT)."""
+    payload, used = store.with_room(
         document_id, lambda: _restore(actor, document_id, version_id))
     if used is not None:
         store.note_usage(document_id, used)
-    return payload, update
+    return payload
 
 
 def _restore(actor: User, document_id: int,
-             version_id: int) -> tuple[dict[str, Any], bytes, store.Usage | None]:
+             version_id: int) -> tuple[dict[str, Any], store.Usage | None]:
     with db.transaction() as s:
         document = require_document(s, actor, document_id, Need.EDIT)
         version = _version_of(s, document_id, version_id)
@@ -141,9 +141,8 @@ def _restore(actor: User, document_id: int,
         update = crdt.replace_text(doc, version.text)
         used = None
         if not crdt.is_empty(update):
-            _, used = store.append_update(s, document_id, update, actor.id)
-            note_edit(s, document, actor)
-        return document_payload(s, document, crdt.text_str(doc)), update, used
+            used = store_server_edit(s, document, actor, update)
+        return document_payload(s, document, crdt.text_str(doc)), used
 
 
 def approve(session: Session, actor: User, document_id: int,

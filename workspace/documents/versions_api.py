@@ -65,11 +65,7 @@ def diff(document_id: int, query: dict) -> Any:
           summary="Restore a version's text as a new edit", tag="versions",
           response=DocumentSchema())
 def restore(document_id: int, version_id: int) -> Any:
-    from realtime.documents import publish_server_edit
-
-    payload, update = versions.restore(require_user(), document_id, version_id)
-    publish_server_edit(document_id, update)
-    return payload
+    return versions.restore(require_user(), document_id, version_id)
 
 
 @endpoint("/documents/<int:document_id>/versions/<int:version_id>/approve", "POST",

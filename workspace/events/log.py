@@ -3,6 +3,8 @@
 Services call `record_event` while they change rows; nothing is written yet.
 Right before the transaction commits, `_write_pending` takes one lock, numbers
 the events and inserts them, so the events commit atomically with the change.
+They are held like after-commit work (events/after_commit.py): a savepoint
+that rolls back takes its events with it; once committed they go on the bus.
 
 Why a lock: on PostgreSQL, sequence values are handed out at insert time but
 transactions commit in any order, so a reader could see id 11 before id 10
@@ -24,12 +26,12 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from workspace.db import utcnow
+from workspace.events import after_commit
 from workspace.events.models import Event
 from workspace.events.types import ALL_TYPES
 
 EVENT_LOG_LOCK = 72_620_001
-_PENDING = "jointlab_pending_events"
-_COMMITTED = "jointlab_committed_events"
+_PENDING = "event-log:pending"
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,19 @@ def record_event(
     if type not in ALL_TYPES:
         raise ValueError(f"unknown event type {type!r}")
     actor_ref = None if actor is None else Actor(actor.id, actor.name)
-    session.info.setdefault(_PENDING, []).append((workspace_id, type, data, actor_ref))
+    after_commit.collect(session, _PENDING, (workspace_id, type, data, actor_ref), _unwritten)
+
+
+def _unwritten(events: list[Any]) -> None:
+    # Unreachable while every commit passes `_write_pending` first.
+    raise RuntimeError(f"{len(events)} events reached after-commit unwritten")
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
+    if session.in_nested_transaction():
+        return  # a savepoint released: its events are written with the outer commit
+    pending = after_commit.take(session, _PENDING)
     if not pending:
         return
     session.flush()
@@ -81,22 +90,14 @@ def _write_pending(session: Session) -> None:
         session.add(row)
         rows.append(row)
     session.flush()
-    session.info.setdefault(_COMMITTED, []).extend(row.envelope() for row in rows)
+    envelopes = [row.envelope() for row in rows]
+    after_commit.on_commit(session, None, lambda: _publish(envelopes))
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _publish_committed(session: Session) -> None:
-    envelopes = session.info.pop(_COMMITTED, None)
-    if envelopes:
-        from workspace.events.bus import bus
+def _publish(envelopes: list[dict[str, Any]]) -> None:
+    from workspace.events.bus import bus
 
-        bus.publish(envelopes)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop(_COMMITTED, None)
+    bus.publish(envelopes)
 
 
 def workspace_events(

@@ -15,14 +15,12 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jobs import failures
-from jobs.queue import jobs
 from workspace.db import db, utcnow
-from workspace.events import record_event
+from workspace.events import after_commit, record_event
 from workspace.events import types as ev
 from workspace.events.models import Event
 from workspace.evidence.collect import collect, content_hash
@@ -35,16 +33,7 @@ BUILD = "workspace.evidence.jobs.build_pack"
 MAX_ATTEMPTS = 3
 
 
-def _enqueue_after_commit(session: Session, pack_ids: list[int]) -> None:
-    def _go(_session: Session) -> None:
-        for pack_id in pack_ids:
-            jobs.enqueue(BUILD, pack_id, job_id=f"evidence-{pack_id}")
-
-    sa_event.listen(session, "after_commit", _go, once=True)
-
-
 def plan_packs(session: Session, events: list[Event]) -> None:
-    created = []
     for e in events:
         if e.type != ev.MILESTONE_REACHED:
             continue
@@ -59,9 +48,7 @@ def plan_packs(session: Session, events: list[Event]) -> None:
                             status="pending")
         session.add(pack)
         session.flush()
-        created.append(pack.id)
-    if created:
-        _enqueue_after_commit(session, created)
+        after_commit.enqueue(session, BUILD, pack.id, job_id=f"evidence-{pack.id}")
 
 
 def _claim(pack_id: int) -> tuple[int, int] | str:

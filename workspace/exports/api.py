@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response
 
-from jobs.queue import jobs
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
@@ -24,9 +23,7 @@ MIMETYPES = {"csv": "text/csv; charset=utf-8",
 def create_export(data: dict) -> Any:
     with db.transaction() as s:
         task = service.create_task(s, require_user(), data)
-        payload = service.task_payload(task)
-    jobs.enqueue("workspace.exports.jobs.run_export", task.id, job_id=task.id)
-    return payload
+        return service.task_payload(task)
 
 
 @endpoint("/exports/<string:task_id>", summary="An export's progress", tag="dashboard",

@@ -27,12 +27,11 @@ from workspace.dashboard.query import Filters, dashboard_rows
 from workspace.db import db, utcnow
 from workspace.exports import files
 from workspace.exports.models import ExportTask
-from workspace.exports.service import headers, value_words
+from workspace.exports.service import RUN, headers, value_words
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50
 MAX_ATTEMPTS = 3
-RUN = "workspace.exports.jobs.run_export"
 # A queued task nobody has claimed for this long lost its job.
 UNCLAIMED = timedelta(seconds=60)
 # A running task silent for this long lost its worker (RQ stops a job at 300 s).

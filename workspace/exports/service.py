@@ -1,4 +1,8 @@
-"""Export tasks: created by the user, run by a job, read back by the user."""
+"""Export tasks: created by the user, run by a job, read back by the user.
+
+The job is queued once the task has committed; one lost on the way (the
+queue down, a restart) is queued again by the sweep (jobs.sweep, declared in
+capability.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.errors import NotFound, ValidationFailed
+from workspace.events import after_commit
 from workspace.exports.models import ExportTask
 from workspace.i18n import gettext as _
 from workspace.organizations.models import Organization
 
 FILTER_KEYS = ("organization_id", "status", "overdue", "q", "sort", "order")
+RUN = "workspace.exports.jobs.run_export"
 
 
 def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTask:
@@ -29,6 +35,7 @@ def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTa
                       params=params, status="queued")
     session.add(task)
     session.flush()
+    after_commit.enqueue(session, RUN, task.id, job_id=task.id)
     return task
 
 

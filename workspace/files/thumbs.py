@@ -17,12 +17,11 @@ import os
 import tempfile
 import warnings
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from jobs.queue import jobs
 from workspace.db import db
+from workspace.events import after_commit
 from workspace.events import types as ev
 from workspace.events.models import Event
 from workspace.files.models import StoredFile
@@ -36,21 +35,13 @@ MAX_SOURCE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any camera or X-ray detector; past it, no thumbnail
 
 
-def _enqueue_after_commit(session: Session, file_ids: list[int]) -> None:
-    def _go(_session: Session) -> None:
-        for file_id in file_ids:
-            jobs.enqueue(MAKE, file_id, job_id=f"thumb-{file_id}")
-
-    sa_event.listen(session, "after_commit", _go, once=True)
-
-
 def plan_thumbnails(session: Session, events: list[Event]) -> None:
     ids = [((e.data or {}).get("file") or {}).get("id") for e in events
            if e.type == ev.FILE_ADDED
            and ((e.data or {}).get("file") or {}).get("content_type") in IMAGE_TYPES]
-    ids = [i for i in ids if i is not None]
-    if ids:
-        _enqueue_after_commit(session, ids)
+    for file_id in ids:
+        if file_id is not None:
+            after_commit.enqueue(session, MAKE, file_id, job_id=f"thumb-{file_id}")
 
 
 def render(data_path: str) -> bytes:

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from workspace.auth.models import User
 from workspace.db import db, utcnow
+from workspace.events import after_commit
 from workspace.notifications.models import DigestItem, NotificationPreference, OutgoingMail
 from workspace.notifications.preferences import DEFAULT_DIGEST_HOUR
-from workspace.webhooks.dispatch import enqueue_after_commit
 from workspace.zones import zone
 
 
@@ -65,7 +65,7 @@ def _make_digest(user_id: int, day: object, now: datetime) -> bool:
                 DigestItem.user_id == user_id, DigestItem.mail_id.is_(None),
                 DigestItem.created_at <= now).values(mail_id=mail.id)
                 .execution_options(synchronize_session=False))
-            enqueue_after_commit(s, "jobs.send_email.send", mail.id, job_id=f"mail:{mail.id}",
+            after_commit.enqueue(s, "jobs.send_email.send", mail.id, job_id=f"mail:{mail.id}",
                                  queue="email")
     except IntegrityError:
         return False  # another scheduler run made today's digest first

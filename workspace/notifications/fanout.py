@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.db import utcnow
+from workspace.events import after_commit
 from workspace.events import types as ev
 from workspace.events.models import Event
 from workspace.events.types import matches
 from workspace.notifications.models import DigestItem, NotificationPreference, OutgoingMail
 from workspace.notifications.preferences import MENTION, choice
-from workspace.webhooks.dispatch import enqueue_after_commit, wake_after_commit
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 from workspace.workspaces.models import Membership
 
@@ -53,7 +53,7 @@ def plan_deliveries(session: Session, events: list[Event]) -> list[int]:
         return []
     session.add_all(rows)
     session.flush()
-    wake_after_commit(session, count=len(rows))
+    after_commit.wake(session, count=len(rows))
     return [row.id for row in rows]
 
 
@@ -96,7 +96,7 @@ def plan_mail(session: Session, events: list[Event]) -> None:
                                     event_id=event.id, status="pending", next_attempt_at=utcnow())
                 session.add(mail)
                 session.flush()
-                enqueue_after_commit(session, "jobs.send_email.send", mail.id,
+                after_commit.enqueue(session, "jobs.send_email.send", mail.id,
                                      job_id=f"mail:{mail.id}", queue="email")
             elif how == "digest":
                 session.add(DigestItem(user_id=user.id, event_id=event.id, reason=reason))

@@ -1,8 +1,9 @@
-"""Routes for portfolios."""
+"""Routes for portfolios. Open live feeds of a manager whose portfolio
+changed follow at once: the service notes the access change, published after
+commit (auth/notices.py), and realtime/guard.py re-checks their connections."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from workspace.auth import guards
@@ -11,15 +12,6 @@ from workspace.db import db
 from workspace.http import endpoint
 from workspace.portfolios import service
 from workspace.portfolios.schemas import PortfolioSchema, PortfolioUpdateSchema
-
-
-def _refresh_live_feeds(manager_id: int) -> None:
-    """Open `feed:subscribe` subscriptions of this manager (in this process)
-    learn the new set at once; others pick it up when they resubscribe."""
-    from realtime.feed import pump
-
-    with contextlib.suppress(Exception):
-        pump._refresh_access(manager_id)
 
 
 @endpoint("/managers/<int:user_id>/portfolio", summary="A manager's portfolio (admins; a "
@@ -36,10 +28,8 @@ def get_portfolio(user_id: int) -> Any:
           limits="at most 5000 ids in each list")
 def put_portfolio(user_id: int, data: dict) -> Any:
     with db.transaction() as s:
-        result = service.set_portfolio(s, require_user(), user_id, data["organization_ids"],
-                                       data["workspace_ids"])
-    _refresh_live_feeds(user_id)
-    return result
+        return service.set_portfolio(s, require_user(), user_id, data["organization_ids"],
+                                     data["workspace_ids"])
 
 
 @endpoint("/managers/<int:user_id>/portfolio", "DELETE", summary="Remove a manager's portfolio: "
@@ -47,6 +37,4 @@ def put_portfolio(user_id: int, data: dict) -> Any:
           response=PortfolioSchema())
 def delete_portfolio(user_id: int) -> Any:
     with db.transaction() as s:
-        result = service.clear_portfolio(s, require_user(), user_id)
-    _refresh_live_feeds(user_id)
-    return result
+        return service.clear_portfolio(s, require_user(), user_id)

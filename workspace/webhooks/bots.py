@@ -22,9 +22,9 @@ from jobs import failures
 from workspace.config import Settings
 from workspace.db import db, utcnow
 from workspace.delivery.channel import attempt
+from workspace.events import after_commit
 from workspace.events.models import Event
 from workspace.webhooks import formats, lifecycle, transport
-from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.leases import LEASE, due, lease_seconds, policy
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from workspace.webhooks.outcome import apply, attempt_values, outcome, settled
@@ -102,7 +102,7 @@ def _claim(endpoint_id: int, settings: Settings) -> Claim | str:
             s.execute(update(Delivery).where(Delivery.endpoint_id == endpoint.id, due(now))
                       .values(next_attempt_at=held)
                       .execution_options(synchronize_session=False))
-            wake_after_commit(s, delay=(held - now).total_seconds())
+            after_commit.wake(s, delay=(held - now).total_seconds())
             return "held by rate limit"
         ids = list(s.scalars(select(Delivery.id).where(
             Delivery.endpoint_id == endpoint.id, due(now)).order_by(Delivery.id)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from workspace.delivery.lease import Settled
 from workspace.delivery.policy import Outcome, RetryPolicy
+from workspace.events import after_commit
 from workspace.webhooks import formats, transport
-from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.leases import LEASE
 
 
@@ -63,4 +63,4 @@ def apply(s: Session, token: str, rows: Sequence[Settled], now: datetime) -> Non
     LEASE.settle(s, token, rows, now)
     for row in rows:
         if row.decision.wait is not None:
-            wake_after_commit(s, delay=row.decision.wait)
+            after_commit.wake(s, delay=row.decision.wait)

@@ -13,11 +13,10 @@ from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
-from workspace.events import record_event
+from workspace.events import after_commit, record_event
 from workspace.events import types as ev
 from workspace.fields import iso_utc
 from workspace.webhooks import lifecycle, secret_box, ssrf
-from workspace.webhooks.dispatch import wake_after_commit
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from workspace.webhooks.signing import new_secret
 
@@ -125,7 +124,7 @@ def ping(session: Session, actor: User, webhook_id: int) -> Delivery:
     session.add(delivery)
     session.flush()
     delivery.message_id = f"msg_ping_{delivery.id}"
-    wake_after_commit(session)
+    after_commit.wake(session)
     return delivery
 
 
@@ -171,5 +170,5 @@ def redeliver(session: Session, actor: User, delivery_id: int) -> Delivery:
     delivery.attempts_in_round = 0
     delivery.next_attempt_at = utcnow()
     delivery.completed_at = None
-    wake_after_commit(session)
+    after_commit.wake(session)
     return delivery
