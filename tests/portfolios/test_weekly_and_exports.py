@@ -96,3 +96,38 @@ def test_bad_export_requests_are_refused(make, api):
         assert resp.status_code == 422, body
     assert api.as_(manager).get("/exports/export-nope").status_code == 404
     assert api.as_(manager).get("/exports/export-nope/download").status_code == 404
+
+
+def test_an_export_whose_job_was_lost_is_made_by_the_periodic_sweep(make, api, worker,
+                                                                    monkeypatch):
+    """The queue is down when the export is asked for: the task is kept,
+    queued, and the sweep the composition root schedules makes it."""
+    from datetime import timedelta
+
+    from jobs.queue import jobs, resolve
+    from workspace.db import db, utcnow
+    from workspace.exports.models import ExportTask
+    from workspace.house import house_of
+
+    manager = world(make, api).manager  # oversees two of the three workspaces
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("the queue is down")
+
+    with monkeypatch.context() as queue:
+        queue.setattr(jobs.backend, "enqueue", down)
+        created = api.as_(manager).post("/exports", json={"format": "csv"})
+    assert created.status_code == 202
+    task_id = created.get_json()["id"]
+    assert api.as_(manager).get(f"/exports/{task_id}").get_json()["status"] == "queued"
+    sweeps = [p for p in house_of(worker).periodic if p.path.startswith("workspace.exports.")]
+    assert [p.path for p in sweeps] == ["workspace.exports.jobs.sweep"]
+    with worker.app_context():
+        assert resolve(sweeps[0].path)() == 0  # a queued task is given time to be claimed
+    with db.transaction() as s:
+        s.get(ExportTask, task_id).created_at = utcnow() - timedelta(minutes=5)
+    with worker.app_context():
+        assert resolve(sweeps[0].path)() == 1
+    task = wait_for(lambda: _finished(api, manager, task_id))
+    assert task["status"] == "done" and task["done"] == task["total"] == 2
+    assert api.as_(manager).get(f"/exports/{task_id}/download").status_code == 200
