@@ -50,7 +50,8 @@ class Periodic:
 class House:
     # Modules whose @endpoint / page routes are declared on the shared blueprints.
     route_modules: list[str] = field(default_factory=list)
-    # Signal (an event type) -> reactions, in the order they were declared.
+    # Signal (an event type, or a capability's own, e.g. documents.service.SERVER_EDIT)
+    # -> reactions, in the order they were declared.
     reactions: dict[str, list[Reaction]] = field(default_factory=dict)
     # Outbox consumers by cursor name; they run in this order in one transaction.
     consumers: dict[str, Consumer] = field(default_factory=dict)
