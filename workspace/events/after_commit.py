@@ -93,6 +93,10 @@ def take(session: Session, key: Hashable) -> list[Any]:
     return found
 
 
+# Jobs and wake-ups share one batch: queued in the order asked, the drains last.
+_JOBS = "jobs"
+
+
 def enqueue(session: Session, path: str, *args: Any, **options: Any) -> None:
     """Queue the job `path(*args)` (options as `jobs.enqueue`) after commit."""
     collect(session, _JOBS, ("job", path, args, options), _run_jobs)
@@ -105,9 +109,6 @@ def wake(session: Session, delay: float = 0, count: int = 1) -> None:
         collect(session, _JOBS, ("at", math.ceil(time.time() + delay)), _run_jobs)
     else:
         collect(session, _JOBS, ("now", count), _run_jobs)
-
-
-_JOBS = "jobs"
 
 
 def _run_jobs(items: list[tuple[Any, ...]]) -> None:
