@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from tests.live import (  # noqa: F401  (tests import these from here)
@@ -27,6 +28,7 @@ from tests.live import (  # noqa: F401  (tests import these from here)
     login_cookie,
     wait_for,
 )
+from workspace.auth import passwords as _passwords
 from workspace.config import load_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -46,6 +48,28 @@ collect_ignore = [] if os.environ.get("JOINTLAB_FAULTS") == "1" else ["faults"]
 # A Socket.IO client's thread may log once more after its test ended and the
 # test's captured stream closed; that is not a failure worth a traceback.
 logging.raiseExceptions = False
+
+# Argon2id at its production cost (64 MiB, 3 passes) is ~0.1-0.5 s a call here,
+# and the factories hash a password for every user they make (three a
+# workspace): minutes of a run. In the test processes it runs at a cost of
+# 1 MiB and 1 pass: still Argon2id through the same code, and a hash records
+# its parameters, so a served `python wsgi.py` verifies these hashes too (the
+# servers themselves keep the production cost).
+# A test about the cost itself asks for `production_password_cost`. (The hasher
+# is module state of workspace/auth/passwords.py; replacing it here keeps the
+# product free of a cost switch someone could leave on.)
+_PRODUCTION_HASHER = _passwords._hasher
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_passwords._hasher = _CHEAP_HASHER
+_passwords._DUMMY_HASH = _CHEAP_HASHER.hash("jointlab-timing-equaliser")
+
+
+@pytest.fixture
+def production_password_cost() -> Iterator[None]:
+    """Passwords hashed during the test cost what they cost in production."""
+    _passwords._hasher = _PRODUCTION_HASHER
+    yield
+    _passwords._hasher = _CHEAP_HASHER
 
 
 # --------------------------------------------------------------------- databases

@@ -26,6 +26,10 @@ from tests.foundation.test_processes import _serve
 from tests.foundation.test_serving_model import _stop
 from workspace.documents import crdt
 
+# Timing-sensitive (acks within 5 s, pings on time): `tests/run` runs this module
+# alone, after the parallel part.
+pytestmark = pytest.mark.serial
+
 BIG = 80_000  # characters, 160 KB: a burst of these overflows a stalled reader's socket
 
 

@@ -17,6 +17,10 @@ from tests.documents.test_sync import stored_text
 from tests.foundation.test_processes import _serve
 from workspace.documents import store
 
+# Timing-sensitive (two processes converge within 20 s): `tests/run` runs this module
+# alone, after the parallel part.
+pytestmark = pytest.mark.serial
+
 
 @pytest.mark.skipif(not (USE_PG and USE_REDIS), reason="several processes need PostgreSQL + Redis")
 def test_editors_on_two_processes_converge_and_joins_are_complete(app, settings, make, api):

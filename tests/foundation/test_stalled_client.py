@@ -7,12 +7,17 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
 import websocket
 
 from realtime import feed, feed_limits
 from tests.conftest import wait_for
 from workspace.db import db
 from workspace.workspaces import service
+
+# Timing-sensitive (a stalled reader is dropped in time): `tests/run` runs this module
+# alone, after the parallel part.
+pytestmark = pytest.mark.serial
 
 
 def _stalled_client(base_url: str, token: str, workspace_id: int) -> websocket.WebSocket:

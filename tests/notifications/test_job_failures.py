@@ -18,6 +18,10 @@ from sqlalchemy import select, update
 from tests.conftest import free_port, wait_for
 from tests.webhooks.receiver import Receiver, emit, reach_milestone
 
+# Timing-sensitive (a retry seen before the next one): `tests/run` runs this module
+# alone, after the parallel part.
+pytestmark = pytest.mark.serial
+
 
 class Picky:
     """An SMTP server that refuses some mailboxes for good (550) and others

@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 from workspace.auth.throttle import wait_after
+
+# Timing-sensitive (a login inside a 1 s back-off): `tests/run` runs this module
+# alone, after the parallel part.
+pytestmark = pytest.mark.serial
 
 
 def _login(client, email, password, **headers):
