@@ -9,7 +9,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import USE_REDIS, free_port
-from tests.webhooks.receiver import start_worker, stop_process
+from tests.webhooks.receiver import start_worker, stop_process, wait_listening
 
 
 class Inbox:
@@ -55,6 +55,11 @@ def ready(app: Any) -> Any:
     with app.app_context():
         process_outbox()
     proc = start_worker(app.extensions["jointlab.settings"]) if USE_REDIS else None
+    if proc is not None:
+        # A worker takes seconds to import the app, more with a test running
+        # beside it (tests/run runs two): the tests' waits for a delivery or
+        # a mail start once it listens, so they time the work, not the start.
+        wait_listening(proc)
     yield app
     if proc is not None:
         stop_process(proc)

@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import USE_REDIS
-from tests.webhooks.receiver import Receiver, start_worker, stop_process, worker_log
+from tests.webhooks.receiver import (
+    Receiver,
+    start_worker,
+    stop_process,
+    wait_listening,
+    worker_log,
+)
 
 
 @pytest.fixture
@@ -24,6 +30,11 @@ def ready(app: Any) -> Any:
     with app.app_context():
         process_outbox()
     proc = start_worker(app.extensions["jointlab.settings"]) if USE_REDIS else None
+    if proc is not None:
+        # A worker takes seconds to import the app, more with a test running
+        # beside it (tests/run runs two): the tests' waits for a delivery or
+        # a mail start once it listens, so they time the work, not the start.
+        wait_listening(proc)
     yield app
     if proc is not None:
         print(worker_log(proc))  # pytest shows it only when the test failed
