@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -224,23 +225,30 @@ def replace_text(actor: User, document_id: int, text: str) -> dict[str, Any]:
     """PUT text: the minimal CRDT edit from the stored text to `text`.
     Returns the document payload; open editors get the edit (SERVER_EDIT)."""
     check_text_size(text)
-    payload, used = store.with_room(
-        document_id, lambda: _replace_text(actor, document_id, text))
+    return set_text(actor, document_id, lambda _session: text)
+
+
+def set_text(actor: User, document_id: int, target: Callable[[Session], str]) -> dict[str, Any]:
+    """Store the minimal CRDT edit from the stored text to `target(session)`
+    (read in the same transaction, e.g. a version's text) as one update, with
+    room made for it first if the document is full (store.with_room); the
+    document payload after it. Open editors get the edit (SERVER_EDIT)."""
+
+    def attempt() -> tuple[dict[str, Any], store.Usage | None]:
+        from workspace.db import db
+
+        with db.transaction() as s:
+            document = require_document(s, actor, document_id, Need.EDIT)
+            text = target(s)
+            store.lock_document(s, document_id)
+            doc = store.load_doc(s, document_id)
+            update = crdt.replace_text(doc, text)
+            used = None
+            if not crdt.is_empty(update):
+                used = store_server_edit(s, document, actor, update)
+            return document_payload(s, document, crdt.text_str(doc)), used
+
+    payload, used = store.with_room(document_id, attempt)
     if used is not None:
         store.note_usage(document_id, used)
     return payload
-
-
-def _replace_text(actor: User, document_id: int,
-                  text: str) -> tuple[dict[str, Any], store.Usage | None]:
-    from workspace.db import db
-
-    with db.transaction() as s:
-        document = require_document(s, actor, document_id, Need.EDIT)
-        store.lock_document(s, document_id)
-        doc = store.load_doc(s, document_id)
-        update = crdt.replace_text(doc, text)
-        used = None
-        if not crdt.is_empty(update):
-            used = store_server_edit(s, document, actor, update)
-        return document_payload(s, document, crdt.text_str(doc)), used

@@ -16,10 +16,9 @@ from workspace.documents import crdt, store
 from workspace.documents.diff import side_by_side, unified
 from workspace.documents.models import Document, DocumentVersion, VersionApproval
 from workspace.documents.service import (
-    document_payload,
     document_ref,
     require_document,
-    store_server_edit,
+    set_text,
 )
 from workspace.errors import Forbidden, NotFound, ValidationFailed
 from workspace.events import record_event
@@ -124,25 +123,8 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
 def restore(actor: User, document_id: int, version_id: int) -> dict[str, Any]:
     """The minimal edit from the current text to the version's, as a new
     update that live editors merge like any other (SERVER_EDIT)."""
-    payload, used = store.with_room(
-        document_id, lambda: _restore(actor, document_id, version_id))
-    if used is not None:
-        store.note_usage(document_id, used)
-    return payload
-
-
-def _restore(actor: User, document_id: int,
-             version_id: int) -> tuple[dict[str, Any], store.Usage | None]:
-    with db.transaction() as s:
-        document = require_document(s, actor, document_id, Need.EDIT)
-        version = _version_of(s, document_id, version_id)
-        store.lock_document(s, document_id)
-        doc = store.load_doc(s, document_id)
-        update = crdt.replace_text(doc, version.text)
-        used = None
-        if not crdt.is_empty(update):
-            used = store_server_edit(s, document, actor, update)
-        return document_payload(s, document, crdt.text_str(doc)), used
+    return set_text(actor, document_id,
+                    lambda s: _version_of(s, document_id, version_id).text)
 
 
 def approve(session: Session, actor: User, document_id: int,
