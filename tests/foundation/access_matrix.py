@@ -356,6 +356,8 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
     "GET /workspaces": c("user"),
     "GET /dashboard": c("user"),
     "GET /dashboard/timeline": c("user"),
+    "GET /dashboard/rows": c(
+        "user", query=lambda w, who: {"workspace_id": str(w.ids["workspace"])}),
     "GET /workspaces/<int:workspace_id>": c("read"),
     "GET /workspaces/<int:workspace_id>/trials": c("read"),
     "GET /workspaces/<int:workspace_id>/trials/compare": c(
