@@ -20,6 +20,10 @@ from workspace.workspaces.models import Membership, Workspace
 
 T = TypeVar("T")
 
+# The roles that change a workspace's contents (`Need.EDIT`); SQL that picks
+# the people who may act on a suggestion asks for the same set.
+EDITOR_ROLES = ("owner", "editor")
+
 
 class Need(Enum):
     READ = "read"        # see everything inside
@@ -64,7 +68,7 @@ def allowed(role: str | None, is_admin: bool, is_overseer: bool, need: Need) -> 
     if need is Need.COMMENT:
         return role is not None
     if need is Need.EDIT:
-        return role in ("owner", "editor")
+        return role in EDITOR_ROLES
     if need is Need.FUND:
         return is_overseer
     if need in (Need.ADD_MEMBER, Need.SET_STATUS, Need.EVIDENCE):
@@ -80,6 +84,17 @@ def manages(user: User, role: str | None) -> bool:
 def edits(user: User, role: str | None) -> bool:
     """`Need.EDIT` for a role already looked up."""
     return allowed(role, user.is_admin, False, Need.EDIT)
+
+
+def administers_users(user: User) -> bool:
+    """Admins create, list, disable and re-enable accounts, and set managers'
+    portfolios; nobody else, whatever their workspace roles."""
+    return user.is_admin
+
+
+def hears_webhook_trouble(role: str | None) -> bool:
+    """A disabled webhook is news for the members who can repair it: owners."""
+    return role == "owner"
 
 
 def creates_workspaces(user: User) -> bool:

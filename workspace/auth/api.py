@@ -2,7 +2,7 @@ from flask import g, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from workspace.auth import guards, service, tokens
+from workspace.auth import access, guards, service, tokens
 from workspace.auth.current import (
     current_session_id,
     end_current_session,
@@ -123,7 +123,7 @@ def revoke_token(token_id: int) -> object:
           summary="List users (admins)", tag="users", response=UserSchema(),
           paginated=True)
 def list_users(query: dict) -> object:
-    if not require_user().is_admin:
+    if not access.administers_users(require_user()):
         raise Forbidden("Only admins can list users.")
     with db.reading() as s:
         rows = service.list_users(s, cursor_int(query["cursor"]), query["limit"])

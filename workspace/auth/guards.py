@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need, creates_workspaces, require_one_of
+from workspace.auth.access import Need, administers_users, creates_workspaces, require_one_of
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 
@@ -102,7 +102,7 @@ def for_rule(rule: str, method: str, need: Need | tuple[Need, ...] | None) -> Gu
 
 
 def admins(session: Session, user: User, kwargs: dict[str, Any]) -> None:
-    if not user.is_admin:
+    if not administers_users(user):
         raise Forbidden("Only admins can do this.")
 
 
@@ -115,7 +115,7 @@ def creators(session: Session, user: User, kwargs: dict[str, Any]) -> None:
 def portfolio_setters(session: Session, user: User, kwargs: dict[str, Any]) -> None:
     """A manager's portfolio is set by admins; the manager hears 403, anyone
     else the 404 of a manager that does not exist."""
-    if user.is_admin:
+    if administers_users(user):
         return
     if user.id == kwargs.get("user_id"):
         raise Forbidden("Only an admin can change a manager's portfolio.")

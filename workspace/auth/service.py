@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from workspace.auth.access import administers_users
 from workspace.auth.models import User
 from workspace.auth.passwords import check_policy, hash_password, verify_password
 from workspace.auth.sessions import end_sessions
@@ -75,7 +76,7 @@ def create_user(
     """`locale`: the account's language. Given, it is a choice (pages use it
     in every browser); left out, pages follow each browser's language and
     mails the one of the browser the person last signed in with."""
-    if actor is not None and not actor.is_admin:
+    if actor is not None and not administers_users(actor):
         raise Forbidden("Only admins can create users.")
     check_policy(password)
     email = normalise_email(email)
@@ -133,7 +134,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     """Admins disable (or re-enable) an account. Disabling ends its sessions
     and drops its open connections at once; its tokens stop working while it
     stays disabled."""
-    if not actor.is_admin:
+    if not administers_users(actor):
         raise Forbidden("Only admins can change users.")
     user = session.get(User, user_id)
     if user is None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import session as cookie
 from marshmallow import ValidationError
 
-from workspace.auth import devices, guards, service, sessions
+from workspace.auth import access, devices, guards, service, sessions
 from workspace.auth.current import current_session_id, require_user
 from workspace.auth.models import UserSession
 from workspace.auth.schemas import SessionSchema, UserActiveSchema, UserSchema
@@ -59,7 +59,7 @@ ACTIVE_BODY = {"type": "object", "required": ["active"], "additionalProperties":
 def update_user(user_id: int, payload: Any) -> object:
     actor = require_user()
     # Who may is decided before what was sent is looked at.
-    if not actor.is_admin:
+    if not access.administers_users(actor):
         raise Forbidden("Only admins can change users.")
     if not isinstance(payload, dict):
         raise ValidationFailed("Expected a JSON object.",

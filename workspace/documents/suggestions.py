@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workspace.auth.access import Need
+from workspace.auth.access import EDITOR_ROLES, Need
 from workspace.auth.models import User
 from workspace.db import db, utcnow
 from workspace.documents import anchors, crdt, store
@@ -105,7 +105,7 @@ def _deciders_to_tell(session: Session, document: Document, suggestion: Suggesti
         return []
     deciders = session.scalars(select(Membership.user_id).where(
         Membership.workspace_id == document.workspace_id,
-        Membership.role.in_(("owner", "editor"))).order_by(Membership.user_id))
+        Membership.role.in_(EDITOR_ROLES)).order_by(Membership.user_id))
     return [uid for uid in deciders if uid != actor.id]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspace.auth.access import hears_webhook_trouble
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.events import after_commit
@@ -85,7 +86,7 @@ def plan_mail(session: Session, events: list[Event]) -> None:
         for m, user in members.get(event.workspace_id, ()):
             if user.id == event.actor_id:
                 continue  # nobody needs a mail about what they just did
-            if event.type == ev.WEBHOOK_DISABLED and m.role != "owner":
+            if event.type == ev.WEBHOOK_DISABLED and not hears_webhook_trouble(m.role):
                 continue
             reason = MENTION if user.id in mentioned else event.type
             how = choice(prefs.get(user.id), reason)

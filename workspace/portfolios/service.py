@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
+from workspace.auth.access import administers_users
 from workspace.auth.models import User
 from workspace.auth.notices import note_access_change
 from workspace.db import utcnow
@@ -45,7 +46,7 @@ def overseen_ids(session: Session, user: User) -> set[int] | None:
 
 
 def _manager(session: Session, actor: User, manager_id: int, write: bool) -> User:
-    if not actor.is_admin and not (actor.id == manager_id and not write):
+    if not administers_users(actor) and not (actor.id == manager_id and not write):
         if write and actor.id == manager_id:
             raise Forbidden("Only an admin can change a manager's portfolio.")
         raise NotFound("Manager not found.")
