@@ -32,13 +32,37 @@ def test_pages_show_the_newest_events_of_a_long_history(make, api, client):
         return sorted((e["seq"] for e in items if e["seq"] <= up_to), reverse=True)
 
     _login(client, ws.owner)
-    last, shown = _seqs(client.get(f"/workspaces/{ws.id}").get_data(as_text=True), "activity")
+    page = client.get(f"/workspaces/{ws.id}").get_data(as_text=True)
+    last, shown = _seqs(page, "activity")
     expected = newest(last)
     assert len(expected) > 56  # more than either page shows
     assert (last, shown) == (expected[0], expected[:50])
+    assert "The newest 50 events are shown; older ones are not." in page
 
     trials = client.get(f"/workspaces/{ws.id}/trials")
     assert trials.status_code == 200
     last, shown = _seqs(trials.get_data(as_text=True), "activity")
     expected = newest(last)
     assert (last, shown) == (expected[0], expected[:30])
+    assert "The newest 30 events are shown; older ones are not." in trials.get_data(as_text=True)
+
+
+def test_a_short_history_is_shown_whole_without_a_note(make, api, client):
+    ws = make.workspace()
+    milestone(api, ws, "Only step")
+    _login(client, ws.owner)
+    for path in (f"/workspaces/{ws.id}", f"/workspaces/{ws.id}/trials"):
+        page = client.get(path).get_data(as_text=True)
+        _last, shown = _seqs(page, "activity")
+        assert shown
+        assert 'data-testid="activity-more"' not in page
+
+
+def test_the_note_is_in_the_readers_language(make, api, client):
+    ws = make.workspace()
+    for n in range(31):
+        milestone(api, ws, f"Step {n}")
+    api.as_(ws.owner).patch("/me", json={"locale": "zh-CN"})
+    _login(client, ws.owner)
+    page = client.get(f"/workspaces/{ws.id}/trials").get_data(as_text=True)
+    assert "仅显示最新的 30 条动态，更早的未显示。" in page

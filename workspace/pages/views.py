@@ -11,14 +11,16 @@ from workspace.auth.current import end_current_session, start_session
 from workspace.auth.service import authenticate
 from workspace.db import db
 from workspace.errors import AppError
-from workspace.events.log import latest_workspace_events
-from workspace.events.presentation import sentence, words
+from workspace.events.recent import activity_panel
 from workspace.house import current
 from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.safe_url import safe_next
 from workspace.pages.session import load_page_user, login_required
 from workspace.workspaces import service as workspaces
+
+# Newest events on a workspace's page; older ones are in the event API.
+ACTIVITY_SHOWN = 50
 
 pages.before_request(load_page_user)
 
@@ -105,14 +107,10 @@ def workspace_page(workspace_id: int) -> Any:
         members = workspaces.list_members(s, user, workspace_id)
         role = workspaces.my_role(s, user, workspace_id)
         can_add = can(s, user, workspace_id, Need.ADD_MEMBER)
-        events = latest_workspace_events(s, workspace_id, 50)
-    table = words()
-    activity = [(e.envelope(), sentence(e.envelope(), table)) for e in reversed(events)]
-    last_seq = events[-1].seq if events else 0
+        live = activity_panel(s, workspace_id, ACTIVITY_SHOWN)
     # Capabilities add sections (`house.panel`): HTML (Markup) or None.
     panels = [panel(ws, user, role) for panel in current().panels]
     return render_template(
-        "workspace.html", ws=ws, members=members, role=role, activity=activity,
-        last_seq=last_seq, event_templates=table, panels=[p for p in panels if p],
-        can_add_members=can_add, can_manage=manages(user, role),
+        "workspace.html", ws=ws, members=members, role=role, panels=[p for p in panels if p],
+        can_add_members=can_add, can_manage=manages(user, role), **live,
     )

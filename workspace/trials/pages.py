@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, can, require_workspace
 from workspace.db import db
-from workspace.events.log import latest_workspace_events
-from workspace.events.presentation import sentence, words
+from workspace.events.recent import activity_panel
 from workspace.milestones import service as milestones
 from workspace.pages import pages
 from workspace.pages.session import login_required
@@ -25,6 +24,8 @@ from workspace.trials.models import Measurement, Trial
 from workspace.trials.results import indicators_of
 
 FRAGMENTS = ("board", "charts", "milestones", "indicators")
+# Newest events beside a board or a trial: a narrower panel than the workspace's.
+ACTIVITY_SHOWN = 30
 
 
 def _tree(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -79,12 +80,7 @@ def _context(s: Session, workspace_id: int) -> dict[str, Any]:
 
 
 def _live_context(s: Session, workspace_id: int) -> dict[str, Any]:
-    events = latest_workspace_events(s, workspace_id, 30)
-    table = words()
-    return {
-        "activity": [(e.envelope(), sentence(e.envelope(), table)) for e in reversed(events)],
-        "last_seq": events[-1].seq if events else 0, "event_templates": table,
-    }
+    return activity_panel(s, workspace_id, ACTIVITY_SHOWN)
 
 
 @pages.route("/workspaces/<int:workspace_id>/trials")
