@@ -72,6 +72,8 @@ BODY_ERRORS = (400, 413, 422)
 # Endpoint names of the feeds a calendar or Atom reader subscribes to: the only
 # routes that take an API token from `?token=` (readers cannot send headers).
 QUERY_TOKEN_ENDPOINTS: set[str] = set()
+# Endpoint name -> the view holding it (module.function), to refuse a second.
+ENDPOINT_VIEWS: dict[str, str] = {}
 
 
 @dataclass
@@ -151,8 +153,12 @@ def endpoint(
     need: Any = None,
     guard: Any = None,
     produces: dict[str, Any] | None = None,
+    name: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route.
+
+    name: the endpoint's name for `url_for("api.<name>")`; by default
+    `endpoint_name(view)`, the capability package and the function's name.
 
     doc_body / doc_responses: OpenAPI fragments for what the schemas cannot say
     (the request body's schema; responses by status, merged over the others).
@@ -178,6 +184,14 @@ def endpoint(
     route_guard = guard or guards.for_rule(rule, method, need)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        route_name = name or endpoint_name(view)
+        where = f"{view.__module__}.{view.__qualname__}"
+        taken = ENDPOINT_VIEWS.setdefault(route_name, where)
+        if taken != where:
+            # Flask would only notice when the blueprint is registered, and
+            # without naming the two views.
+            raise ValueError(f"endpoint name {route_name!r} is taken by {taken}; give {where} "
+                             "a name=")
         OPERATIONS.append(
             Operation(rule, method, summary, body, query, response, status, paginated, scope,
                       tag, limits, doc_body, doc_responses, query_token, route_guard,
@@ -210,13 +224,22 @@ def endpoint(
                 return result
             return _render(result, response, paginated, status)
 
-        name = f"{view.__module__}.{view.__name__}".replace(".", "_")
         if query_token:
-            QUERY_TOKEN_ENDPOINTS.add(f"{api.name}.{name}")
-        api.add_url_rule(rule, endpoint=name, view_func=wrapper, methods=[method])
+            QUERY_TOKEN_ENDPOINTS.add(f"{api.name}.{route_name}")
+        api.add_url_rule(rule, endpoint=route_name, view_func=wrapper, methods=[method])
         return wrapper
 
     return decorator
+
+
+def endpoint_name(view: Callable[..., Any]) -> str:
+    """`<package>_<function>`: the capability package (`milestones` for
+    `workspace.milestones.api`) and the view's name. Not the module path, so
+    a view moved between modules of its package keeps its name and every
+    `url_for` naming it."""
+    parts = view.__module__.split(".")
+    package = parts[1] if parts[0] == "workspace" and len(parts) > 1 else parts[0]
+    return f"{package}_{view.__name__}"
 
 
 def _decide_access(guard: Callable[..., None], kwargs: dict[str, Any]) -> None:

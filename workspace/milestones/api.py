@@ -66,7 +66,7 @@ def reach_milestone(milestone_id: int) -> Any:
 
 @endpoint("/workspaces/<int:workspace_id>/milestones.ics",
           summary="Milestones as iCalendar (subscribe with ?token= holding a read token)",
-          tag="milestones", query_token=True,
+          tag="milestones", query_token=True, name="milestones_calendar",
           doc_responses={"200": {
               "description": "An iCalendar (RFC 5545) feed: one all-day event per milestone "
                              "with a due date",

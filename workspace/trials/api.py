@@ -72,12 +72,8 @@ def _trial_response(payload: dict[str, Any], status: int = 200) -> Any:
     response.status_code = status
     response.headers["ETag"] = payload["etag"]
     if status == 201:
-        response.headers["Location"] = url_for("api." + _name(get_trial), trial_id=payload["id"])
+        response.headers["Location"] = url_for("api.trials_get_trial", trial_id=payload["id"])
     return response
-
-
-def _name(view: Any) -> str:
-    return f"{view.__module__}.{view.__name__}".replace(".", "_")
 
 
 @endpoint("/workspaces/<int:workspace_id>/trials", summary="Trials, oldest first",
