@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import REDIS_URL, RUN_ID, USE_PG, USE_REDIS, _truncate_all
-from tests.foundation.access_matrix import CALLERS, HUMANS, TOKENS
+from tests.foundation.access_rights import CALLERS, HUMANS, TOKENS
 from tests.foundation.matrix_world import World
 
 

@@ -16,14 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.foundation.access_matrix import (
-    CALLERS,
-    ROUTES,
-    Case,
-    cases,
-    expect,
-    is_page,
-)
+from tests.foundation.access_matrix import ROUTES, cases
+from tests.foundation.access_rights import CALLERS, Case, expect, is_page
 from tests.foundation.matrix_app import module_world, open_session
 from tests.foundation.matrix_world import W_TITLE, World
 from workspace.fields import MAX_ID

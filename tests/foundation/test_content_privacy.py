@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from tests.foundation.access_matrix import READERS
+from tests.foundation.access_rights import READERS
 from tests.foundation.matrix_app import module_world
 from tests.foundation.matrix_world import (
     W_MILESTONE,

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.foundation.access_matrix import CALLERS, TOKENS, Case, cases, expect
+from tests.foundation.access_matrix import cases
+from tests.foundation.access_rights import CALLERS, TOKENS, Case, expect
 from tests.foundation.matrix_app import module_world, open_session
 from tests.foundation.matrix_world import World
 from tests.foundation.test_access_matrix import DEFAULT_PARAMS, _scopes, fill
@@ -88,7 +89,7 @@ def _send(world: World, key: str, case: Case, caller: str, raw: str | bytes,
 
 def _holder(case: Case) -> str:
     """A caller the route lets through, to see what the body alone gets."""
-    from tests.foundation.access_matrix import RIGHTS
+    from tests.foundation.access_rights import RIGHTS
 
     holders = RIGHTS[case.right].holders
     for caller in ("owner", "editor", "admin", "manager_in", "viewer", "anonymous"):
