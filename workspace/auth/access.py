@@ -97,6 +97,11 @@ def hears_webhook_trouble(role: str | None) -> bool:
     return role == "owner"
 
 
+def sees_portfolio_dashboard(user: User) -> bool:
+    """The dashboard link: program managers and admins follow portfolios."""
+    return user.is_admin or user.is_manager
+
+
 def creates_workspaces(user: User) -> bool:
     """Program managers and admins match partners (SPEC): they add
     organizations and workspaces, and see every organization to do so."""
