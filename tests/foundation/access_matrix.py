@@ -262,7 +262,6 @@ ROUTES: dict[str, tuple[Case, ...] | Case] = {
         "digest_hour": "8", "timezone": "Asia/Shanghai", "event:mention": "immediate"}),
     "GET /workspaces": c("user"),
     "GET /dashboard": c("user"),
-    "GET /dashboard/rows": c("user"),
     "GET /dashboard/timeline": c("user"),
     "GET /dashboard/rows": c(
         "user", query=lambda w, who: {"workspace_id": str(w.ids["workspace"])}),
