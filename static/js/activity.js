@@ -1,7 +1,8 @@
+import * as JL from "./app.js";
+import * as events from "./event_words.js";
 // The workspace's live activity: subscribe after the last event the server
 // rendered, prepend what arrives, resume from the last seq after a drop.
-(function () {
-  "use strict";
+export function start() {
   const list = document.getElementById("activity");
   if (!list || !window.io) return;
   const workspaceId = Number(list.dataset.workspaceId);
@@ -28,13 +29,12 @@
     t.setAttribute("datetime", env.occurred_at);
     t.textContent = JL.formatTime(env.occurred_at);
     li.appendChild(t);
-    li.appendChild(document.createTextNode(" " + JL.events.sentence(env, templates)));
+    li.appendChild(document.createTextNode(" " + events.sentence(env, templates)));
     list.insertBefore(li, list.firstChild);
     document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
   }
 
   const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
-  window.JL.socket = socket;
   JL.watchAccess(socket);
   socket.on("connect", () => {
     socket.emit("feed:subscribe", { workspace_id: workspaceId, after: lastSeq }, (ack) => {
@@ -45,4 +45,4 @@
   socket.on("disconnect", () => setState("reconnecting"));
   socket.io.on("reconnect_attempt", () => setState("reconnecting"));
   socket.on("connect_error", () => setState("reconnecting"));
-})();
+}

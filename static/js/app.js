@@ -1,111 +1,110 @@
 // Shared page helpers: API calls with the CSRF token, time formatting.
-(function () {
-  "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
-  async function api(method, path, body) {
-    const res = await fetch("/api/v1" + path, {
-      method,
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    });
-    const text = await res.text();
-    const data = text ? JSON.parse(text) : null;
-    if (!res.ok) {
-      const err = new Error((data && data.error && data.error.message) || res.statusText);
-      err.status = res.status; err.body = data; throw err;
-    }
-    return data;
-  }
-  // The one formatter of times for every page, server-rendered or live: the
-  // reader's language and the reader's time zone (the server's setting for
-  // them, on <html data-timezone>, not the browser's), so a heading, an item
-  // and a live item never disagree. A date without a time (a due date) is a
-  // calendar day: shown as that day wherever the reader is.
-  const LANG = document.documentElement.lang || undefined;
-  const ZONE = document.documentElement.dataset.timezone || undefined;
-  const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-  const STYLES = {
-    datetime: { dateStyle: "medium", timeStyle: "short" },
-    date: { dateStyle: "medium" },
-    day: { dateStyle: "full" },
-    time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
-    key: { year: "numeric", month: "2-digit", day: "2-digit" }, // YYYY-MM-DD, for grouping
-  };
-  const formatters = {};
-  function formatter(style, zone) {
-    const id = style + "|" + zone;
-    if (!formatters[id]) {
-      const lang = style === "key" ? "en-CA" : LANG;
-      try { formatters[id] = new Intl.DateTimeFormat(lang, { ...STYLES[style], timeZone: zone }); }
-      catch (_) { formatters[id] = new Intl.DateTimeFormat(lang, STYLES[style]); } // unknown zone
-    }
-    return formatters[id];
-  }
-  function formatTime(iso, style) {
-    if (!iso) return "";
-    const dateOnly = DATE_ONLY.test(iso);
-    const d = new Date(dateOnly ? iso + "T00:00:00Z" : iso);
-    if (isNaN(d)) return iso;
-    return formatter(style || (dateOnly ? "date" : "datetime"), dateOnly ? "UTC" : ZONE).format(d);
-  }
-  function localiseTimes(root) {
-    (root || document).querySelectorAll("time[datetime]").forEach((t) => {
-      t.textContent = formatTime(t.getAttribute("datetime"), t.dataset.format);
-    });
-  }
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined || values[k] === null ? "…" : String(values[k])));
-  }
-  // Bars carry their width as data-width (percent): the CSP refuses style
-  // attributes, and a width set from script is allowed.
-  function applyWidths(root) {
-    (root || document).querySelectorAll("[data-width]").forEach((el) => {
-      el.style.width = Math.max(0, Math.min(100, Number(el.dataset.width) || 0)) + "%";
-    });
-  }
-  // Live connections are told when the server takes access away
-  // (realtime/guard.py): `session:ended` (then the server disconnects; no
-  // reconnect can succeed) and `access:changed` (rooms or feeds taken away).
-  function show(testid) {
-    const banner = document.querySelector('[data-testid="' + testid + '"]');
-    if (banner) banner.hidden = false;
-  }
-  function watchAccess(socket, onChange) {
-    socket.on("session:ended", (msg) => {
-      document.documentElement.dataset.signedOut = (msg && msg.reason) || "ended";
-      show("signed-out");
-    });
-    socket.on("access:changed", (msg) => {
-      if (onChange && onChange(msg) === false) return; // the page dealt with it
-      show("access-changed");
-    });
-  }
-  // A sentence with a count, in the form the reader's language wants for it:
-  // pages hand over "key.one" and "key.other" (gettext's plural forms for 1 and 2;
-  // Chinese has one form, which both carry).
-  const plurals = new Intl.PluralRules(LANG);
-  function plural(table, key, n, values) {
-    const text = table[key + "." + plurals.select(n)] || table[key + ".other"];
-    return fill(text, values);
-  }
-  window.JL = { api, formatTime, localiseTimes, fill, plural, csrf, applyWidths, watchAccess };
-  // A form that destroys something asks first (`data-confirm` holds the
-  // question in the reader's language); without script it simply submits.
-  document.addEventListener("submit", (e) => {
-    const form = e.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
-  }, true);
-  // "Copy" next to a value shown once (a new API token).
-  document.addEventListener("click", async (e) => {
-    const button = e.target.closest('button[data-action="copy"]');
-    if (!button) return;
-    const field = document.querySelector(button.dataset.copyFrom);
-    if (!field) return;
-    field.select();
-    try { await navigator.clipboard.writeText(field.value); }
-    catch (_) { document.execCommand("copy"); } // clipboard API needs https or localhost
-    button.textContent = button.dataset.done || button.textContent;
+export const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+export async function api(method, path, body) {
+  const res = await fetch("/api/v1" + path, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf || "" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
   });
-  document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
-})();
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err = new Error((data && data.error && data.error.message) || res.statusText);
+    err.status = res.status; err.body = data; throw err;
+  }
+  return data;
+}
+// The one formatter of times for every page, server-rendered or live: the
+// reader's language and the reader's time zone (the server's setting for
+// them, on <html data-timezone>, not the browser's), so a heading, an item
+// and a live item never disagree. A date without a time (a due date) is a
+// calendar day: shown as that day wherever the reader is.
+const LANG = document.documentElement.lang || undefined;
+const ZONE = document.documentElement.dataset.timezone || undefined;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const STYLES = {
+  datetime: { dateStyle: "medium", timeStyle: "short" },
+  date: { dateStyle: "medium" },
+  day: { dateStyle: "full" },
+  time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  key: { year: "numeric", month: "2-digit", day: "2-digit" }, // YYYY-MM-DD, for grouping
+};
+const formatters = {};
+function formatter(style, zone) {
+  const id = style + "|" + zone;
+  if (!formatters[id]) {
+    const lang = style === "key" ? "en-CA" : LANG;
+    try { formatters[id] = new Intl.DateTimeFormat(lang, { ...STYLES[style], timeZone: zone }); }
+    catch (_) { formatters[id] = new Intl.DateTimeFormat(lang, STYLES[style]); } // unknown zone
+  }
+  return formatters[id];
+}
+export function formatTime(iso, style) {
+  if (!iso) return "";
+  const dateOnly = DATE_ONLY.test(iso);
+  const d = new Date(dateOnly ? iso + "T00:00:00Z" : iso);
+  if (isNaN(d)) return iso;
+  return formatter(style || (dateOnly ? "date" : "datetime"), dateOnly ? "UTC" : ZONE).format(d);
+}
+export function localiseTimes(root) {
+  (root || document).querySelectorAll("time[datetime]").forEach((t) => {
+    t.textContent = formatTime(t.getAttribute("datetime"), t.dataset.format);
+  });
+}
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined || values[k] === null ? "…" : String(values[k])));
+}
+// Bars carry their width as data-width (percent): the CSP refuses style
+// attributes, and a width set from script is allowed.
+export function applyWidths(root) {
+  (root || document).querySelectorAll("[data-width]").forEach((el) => {
+    el.style.width = Math.max(0, Math.min(100, Number(el.dataset.width) || 0)) + "%";
+  });
+}
+// Live connections are told when the server takes access away
+// (realtime/guard.py): `session:ended` (then the server disconnects; no
+// reconnect can succeed) and `access:changed` (rooms or feeds taken away).
+function show(testid) {
+  const banner = document.querySelector('[data-testid="' + testid + '"]');
+  if (banner) banner.hidden = false;
+}
+export function watchAccess(socket, onChange) {
+  socket.on("session:ended", (msg) => {
+    document.documentElement.dataset.signedOut = (msg && msg.reason) || "ended";
+    show("signed-out");
+  });
+  socket.on("access:changed", (msg) => {
+    if (onChange && onChange(msg) === false) return; // the page dealt with it
+    show("access-changed");
+  });
+}
+// A sentence with a count, in the form the reader's language wants for it:
+// pages hand over "key.one" and "key.other" (gettext's plural forms for 1 and 2;
+// Chinese has one form, which both carry).
+const plurals = new Intl.PluralRules(LANG);
+export function plural(table, key, n, values) {
+  const text = table[key + "." + plurals.select(n)] || table[key + ".other"];
+  return fill(text, values);
+}
+// What every page does: ask before a destructive form, copy buttons, local times.
+export function startPage() {
+// A form that destroys something asks first (`data-confirm` holds the
+// question in the reader's language); without script it simply submits.
+document.addEventListener("submit", (e) => {
+  const form = e.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+}, true);
+// "Copy" next to a value shown once (a new API token).
+document.addEventListener("click", async (e) => {
+  const button = e.target.closest('button[data-action="copy"]');
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copyFrom);
+  if (!field) return;
+  field.select();
+  try { await navigator.clipboard.writeText(field.value); }
+  catch (_) { document.execCommand("copy"); } // clipboard API needs https or localhost
+  button.textContent = button.dataset.done || button.textContent;
+});
+document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
+}

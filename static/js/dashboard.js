@@ -1,9 +1,9 @@
+import * as JL from "./app.js";
 // The portfolio dashboard kept current: one feed subscription across every
 // overseen workspace; rows whose workspace changed are re-read from the API.
 // Events are resumed after a drop from the last global id seen, and each id
 // is handled once (the feed panel, dashboard_feed.js, listens to the same).
-(function () {
-  "use strict";
+export function start() {
   const cfgEl = document.getElementById("dashboard-config");
   if (!cfgEl || !window.io) return;
   const cfg = JSON.parse(cfgEl.textContent);
@@ -116,7 +116,6 @@
   }
 
   const socket = io({ path: "/socket.io", transports: ["websocket", "polling"] });
-  window.JL.dashboardSocket = socket;
   JL.watchAccess(socket);
   socket.on("connect", () => {
     socket.emit("feed:subscribe", { after: lastId, types: cfg.liveTypes }, (ack) => {
@@ -127,4 +126,4 @@
   socket.on("disconnect", () => setState("reconnecting"));
   socket.io.on("reconnect_attempt", () => setState("reconnecting"));
   socket.on("connect_error", () => setState("reconnecting"));
-})();
+}

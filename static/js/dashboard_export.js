@@ -1,7 +1,7 @@
+import * as JL from "./app.js";
 // Export the dashboard (with its filters) as CSV or XLSX: a background job
 // makes the file while this shows its progress, then offers the download.
-(function () {
-  "use strict";
+export function start() {
   const cfgEl = document.getElementById("dashboard-config");
   const box = document.querySelector('[data-testid="export"]');
   if (!cfgEl || !box) return;
@@ -49,4 +49,4 @@
       status.textContent = err.message;
     }
   });
-})();
+}

@@ -1,9 +1,10 @@
+import * as JL from "./app.js";
+import * as events from "./event_words.js";
 // The live milestone feed: events grouped by day in the reader's time zone,
 // newest first, each linking to the thing (words and links from
 // event_words.js, as the server's are). dashboard.js hands over each event
 // once; the id guard here also covers the server-rendered items.
-(function () {
-  "use strict";
+export function start() {
   const cfgEl = document.getElementById("dashboard-config");
   const list = document.getElementById("milestone-feed");
   if (!cfgEl || !list) return;
@@ -45,8 +46,8 @@
     t.dataset.format = "time";
     t.textContent = JL.formatTime(env.occurred_at, "time");
     const a = document.createElement("a");
-    a.href = JL.events.link(env);
-    a.textContent = JL.events.sentence(env, L);
+    a.href = events.link(env);
+    a.textContent = events.sentence(env, L);
     const title = cfg.workspaceTitles && cfg.workspaceTitles[env.workspace_id];
     li.append(t, " ");
     if (title) {
@@ -56,7 +57,7 @@
       li.append(ws);
     }
     li.append(a);
-    const evidence = JL.events.evidenceLink(env);
+    const evidence = events.evidenceLink(env);
     if (evidence) {
       const pdf = document.createElement("a");
       pdf.href = evidence;
@@ -69,4 +70,4 @@
   }
 
   document.addEventListener("jl:dashboard-event", (e) => render(e.detail));
-})();
+}

@@ -1,8 +1,13 @@
+import * as JL from "./app.js";
+import * as diff from "./diff.js";
+import * as editing from "./doc_editing.js";
+import * as suggestionPanel from "./suggestions.js";
+import * as threadPanel from "./threads.js";
+
 // The document page: mounts the collaborative editor (static/dist/editor.js),
 // shows save status and presence from it, keeps the sanitised preview, the
 // versions with their diff and the comment threads (threads.js) up to date from the live feed.
-(function () {
-  "use strict";
+export function start() {
   const cfg = JSON.parse(document.getElementById("doc-config").textContent);
   const S = cfg.strings;
   const docId = cfg.documentId;
@@ -230,7 +235,7 @@
     document.querySelectorAll(".diff-card [data-layout]").forEach((b) => {
       b.setAttribute("aria-pressed", String(b.dataset.layout === chosen));
     });
-    window.JointLabDiff.render($("#diff"), lastDiff, chosen, S);
+    diff.render($("#diff"), lastDiff, chosen, S);
   }
   document.querySelectorAll(".diff-card [data-layout]").forEach((b) => {
     b.addEventListener("click", () => {
@@ -313,9 +318,9 @@
 
   // ---------------------------------------------------------------- comments
   // Threads, replies, mentions and the editor's comment marks: static/js/threads.js.
-  threads = window.JointLabThreads.start({ cfg, el, showError, getEditor: () => editor });
+  threads = threadPanel.start({ cfg, el, showError, getEditor: () => editor });
   // Formatting toolbar and the preview following the editor's scroll: doc_editing.js.
-  window.JointLabEditing.start({ getEditor: () => editor, preview: previewEl });
+  editing.start({ getEditor: () => editor, preview: previewEl });
 
   // ---------------------------------------------------------------- access
   // Signed out elsewhere, or this document taken away: the server already
@@ -332,7 +337,7 @@
 
   // ---------------------------------------------------------------- suggested edits
   // The list, the marks in the text and Suggesting mode: static/js/suggestions.js.
-  suggestions = window.JointLabSuggestions.start({ cfg, el, showError, getEditor: () => editor });
+  suggestions = suggestionPanel.start({ cfg, el, showError, getEditor: () => editor });
 
   // ---------------------------------------------------------------- live lists
   socket.on("connect", () => socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }));
@@ -348,4 +353,4 @@
   });
 
   loadVersions().catch(showError);
-})();
+}

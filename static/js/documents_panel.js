@@ -1,7 +1,6 @@
 // The workspace page's list of documents: a rename anywhere shows at once
 // (events arrive through activity.js as `jl:event`).
-(function () {
-  "use strict";
+export function start() {
   document.addEventListener("jl:event", (e) => {
     const env = e.detail;
     const d = env.data && env.data.document;
@@ -9,4 +8,4 @@
     const link = document.querySelector("#document-" + d.id + " a[data-role='doc-title']");
     if (link) link.textContent = d.title;
   });
-})();
+}

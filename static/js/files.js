@@ -1,11 +1,9 @@
+import * as JL from "./app.js";
 // Files panels: drop or choose files, upload each with a progress bar
 // (XMLHttpRequest reports upload progress; fetch does not), then refresh the
 // server-rendered list; other people's uploads arrive as file.* events from
 // the page's activity socket (activity.js) and refresh it too.
-(function () {
-  "use strict";
-  if (window.JLFilesLoaded) return;
-  window.JLFilesLoaded = true;
+export function start() {
   const stringsEl = document.getElementById("files-strings");
   const t = stringsEl ? JSON.parse(stringsEl.textContent) : {};
 
@@ -120,5 +118,4 @@
       document.querySelectorAll("[data-files-panel]").forEach(refresh);
     }
   });
-  window.JLFiles = { refresh };
-})();
+}

@@ -1,7 +1,7 @@
+import * as JL from "./app.js";
 // Progressive forms: each <form data-action> posts its fields as JSON to the
 // API and shows the API's own error message next to the form.
-(function () {
-  "use strict";
+export function start() {
   const actions = {
     "create-workspace": async (data) => {
       data.enterprise_id = Number(data.enterprise_id);
@@ -63,4 +63,4 @@
     try { await JL.api("DELETE", button.dataset.path); location.reload(); }
     catch (err) { alert(errorText(err)); }
   });
-})();
+}

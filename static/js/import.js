@@ -1,8 +1,8 @@
+import * as JL from "./app.js";
 // Measurement import on the trial page: choose or drop an export, see the
 // first rows, how each column maps to an indicator and every bad row (a
 // dry run stores nothing), then import it.
-(function () {
-  "use strict";
+export function start() {
   const panel = document.querySelector("[data-import-panel]");
   if (!panel) return;
   const t = JSON.parse(document.getElementById("import-strings").textContent);
@@ -108,4 +108,4 @@
       done.hidden = false;
     }).catch((err) => { go.disabled = false; showError(err.message); });
   });
-})();
+}

@@ -1,10 +1,8 @@
+import * as JL from "./app.js";
 // Deleting milestones, indicators and planned trials (each asks first), and
 // what the other open pages show when one goes: the lists redraw from the
 // event (trials.js fragments); an open trial or milestone page says it is gone.
-(function () {
-  "use strict";
-  if (window.JL_REMOVALS) return; // the panel and a page may both include us
-  window.JL_REMOVALS = true;
+export function start() {
   const stringsEl = document.getElementById("trials-strings");
   const S = stringsEl ? JSON.parse(stringsEl.textContent) : {};
   const trialEl = document.getElementById("trial");
@@ -77,4 +75,4 @@
     if (env.type === "milestone.deleted" && banner && data.milestone &&
         banner.dataset.milestoneId === String(data.milestone.id)) banner.hidden = false;
   });
-})();
+}

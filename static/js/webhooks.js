@@ -1,7 +1,7 @@
+import * as JL from "./app.js";
 // Webhook management: create (secret shown once), list, ping, delete,
 // rotate, and the delivery log with attempts and redeliver.
-(function () {
-  "use strict";
+export function start() {
   const root = document.getElementById("webhooks-app");
   if (!root) return;
   const T = JSON.parse(document.getElementById("webhook-strings").textContent);
@@ -119,4 +119,4 @@
   }
 
   refresh().catch((ex) => say(ex.message, true));
-})();
+}

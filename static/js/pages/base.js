@@ -1,0 +1,4 @@
+// Pages without script of their own.
+import { startPage } from "./common.js";
+
+startPage();

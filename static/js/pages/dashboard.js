@@ -1,0 +1,10 @@
+// The portfolio dashboard: totals and rows live, the milestone feed, the export.
+import { startPage } from "./common.js";
+import * as dashboard from "../dashboard.js";
+import * as feed from "../dashboard_feed.js";
+import * as exporter from "../dashboard_export.js";
+
+startPage();
+dashboard.start();
+feed.start();
+exporter.start();
