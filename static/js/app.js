@@ -11,7 +11,9 @@ export async function api(method, path, body) {
   const data = text ? JSON.parse(text) : null;
   if (!res.ok) {
     const err = new Error((data && data.error && data.error.message) || res.statusText);
-    err.status = res.status; err.body = data; throw err;
+    err.status = res.status;
+    err.body = data;
+    throw err;
   }
   return data;
 }
@@ -35,8 +37,11 @@ function formatter(style, zone) {
   const id = style + "|" + zone;
   if (!formatters[id]) {
     const lang = style === "key" ? "en-CA" : LANG;
-    try { formatters[id] = new Intl.DateTimeFormat(lang, { ...STYLES[style], timeZone: zone }); }
-    catch (_) { formatters[id] = new Intl.DateTimeFormat(lang, STYLES[style]); } // unknown zone
+    try {
+      formatters[id] = new Intl.DateTimeFormat(lang, { ...STYLES[style], timeZone: zone });
+    } catch (_) {
+      formatters[id] = new Intl.DateTimeFormat(lang, STYLES[style]);
+    } // unknown zone
   }
   return formatters[id];
 }
@@ -44,7 +49,7 @@ export function formatTime(iso, style) {
   if (!iso) return "";
   const dateOnly = DATE_ONLY.test(iso);
   const d = new Date(dateOnly ? iso + "T00:00:00Z" : iso);
-  if (isNaN(d)) return iso;
+  if (Number.isNaN(d.getTime())) return iso;
   return formatter(style || (dateOnly ? "date" : "datetime"), dateOnly ? "UTC" : ZONE).format(d);
 }
 export function localiseTimes(root) {
@@ -53,7 +58,9 @@ export function localiseTimes(root) {
   });
 }
 export function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, k) => (values[k] === undefined || values[k] === null ? "…" : String(values[k])));
+  return template.replace(/\{(\w+)\}/g, (_, k) =>
+    values[k] === undefined || values[k] === null ? "…" : String(values[k]),
+  );
 }
 // Bars carry their width as data-width (percent): the CSP refuses style
 // attributes, and a width set from script is allowed.
@@ -89,22 +96,32 @@ export function plural(table, key, n, values) {
 }
 // What every page does: ask before a destructive form, copy buttons, local times.
 export function startPage() {
-// A form that destroys something asks first (`data-confirm` holds the
-// question in the reader's language); without script it simply submits.
-document.addEventListener("submit", (e) => {
-  const form = e.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
-}, true);
-// "Copy" next to a value shown once (a new API token).
-document.addEventListener("click", async (e) => {
-  const button = e.target.closest('button[data-action="copy"]');
-  if (!button) return;
-  const field = document.querySelector(button.dataset.copyFrom);
-  if (!field) return;
-  field.select();
-  try { await navigator.clipboard.writeText(field.value); }
-  catch (_) { document.execCommand("copy"); } // clipboard API needs https or localhost
-  button.textContent = button.dataset.done || button.textContent;
-});
-document.addEventListener("DOMContentLoaded", () => { localiseTimes(); applyWidths(); });
+  // A form that destroys something asks first (`data-confirm` holds the
+  // question in the reader's language); without script it simply submits.
+  document.addEventListener(
+    "submit",
+    (e) => {
+      const form = e.target.closest("form[data-confirm]");
+      if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+    },
+    true,
+  );
+  // "Copy" next to a value shown once (a new API token).
+  document.addEventListener("click", async (e) => {
+    const button = e.target.closest('button[data-action="copy"]');
+    if (!button) return;
+    const field = document.querySelector(button.dataset.copyFrom);
+    if (!field) return;
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+    } catch (_) {
+      document.execCommand("copy");
+    } // clipboard API needs https or localhost
+    button.textContent = button.dataset.done || button.textContent;
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    localiseTimes();
+    applyWidths();
+  });
 }

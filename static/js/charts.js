@@ -4,7 +4,13 @@
 // stays underneath for pages without script and for the evidence PDF.
 // When a live event re-reads a fragment (trials/fragments.js), the charts already on the
 // page are kept and given the new numbers, so a zoomed view stays zoomed.
-const COLOURS = { target: "#2e7d32", cl: "#6b7785", ucl: "#c62828", lcl: "#c62828", spec: "#e69100" };
+const COLOURS = {
+  target: "#2e7d32",
+  cl: "#6b7785",
+  ucl: "#c62828",
+  lcl: "#c62828",
+  spec: "#e69100",
+};
 const HEIGHT = 200;
 
 function fmt(v) {
@@ -15,7 +21,9 @@ function fmt(v) {
 function columns(plot) {
   const n = plot.points.length;
   const xs = Array.from({ length: n }, (_, i) => i);
-  const values = plot.points.map((p) => (p.value === null || p.value === undefined ? null : p.value));
+  const values = plot.points.map((p) =>
+    p.value === null || p.value === undefined ? null : p.value,
+  );
   // Points breaking a control-chart rule, drawn again on top in red.
   const signals = plot.points.map((p) => (p.signal ? p.value : null));
   const lines = plot.lines.map((ln) => xs.map(() => ln.value));
@@ -28,23 +36,39 @@ function options(plot, width) {
   const point = (u, i) => (u.__plot || plot).points[i];
   const label = (u, i) => (point(u, i) && point(u, i).label) || String(i + 1);
   return {
-    width, height: HEIGHT,
+    width,
+    height: HEIGHT,
     scales: { x: { time: false } },
     cursor: { drag: { x: true, y: false }, points: { size: 8 } },
     legend: { live: true },
     axes: [
       { values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? label(u, t) : "")) },
-      { values: (u, ticks) => ticks.map(fmt) },
+      { values: (_u, ticks) => ticks.map(fmt) },
     ],
     series: [
       { label: "#", value: (u, i) => (i === null || i === undefined ? "" : label(u, i)) },
-      { label: plot.title, stroke: "#0b6bcb", width: 2, spanGaps: true,
-        points: { show: true, size: 6, fill: "#0b6bcb" }, value: (u, v) => fmt(v) },
-      { label: "⚠", stroke: "#c62828", paths: () => null, points: { show: true, size: 9, fill: "#c62828" },
-        value: (u, v, s, i) => (i !== null && point(u, i) && point(u, i).signal) || "" },
+      {
+        label: plot.title,
+        stroke: "#0b6bcb",
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 6, fill: "#0b6bcb" },
+        value: (_u, v) => fmt(v),
+      },
+      {
+        label: "⚠",
+        stroke: "#c62828",
+        paths: () => null,
+        points: { show: true, size: 9, fill: "#c62828" },
+        value: (u, _v, _s, i) => (i !== null && point(u, i) && point(u, i).signal) || "",
+      },
       ...plot.lines.map((ln) => ({
-        label: ln.label || ln.kind, stroke: COLOURS[ln.kind] || "#6b7785", dash: [5, 4], width: 1,
-        points: { show: false }, value: () => fmt(ln.value),
+        label: ln.label || ln.kind,
+        stroke: COLOURS[ln.kind] || "#6b7785",
+        dash: [5, 4],
+        width: 1,
+        points: { show: false },
+        value: () => fmt(ln.value),
       })),
     ],
   };

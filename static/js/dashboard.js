@@ -28,7 +28,9 @@ export function start() {
     return p.toString();
   }
 
-  function text(el, value) { if (el) el.textContent = value; }
+  function text(el, value) {
+    if (el) el.textContent = value;
+  }
 
   // The rows on this page that events touched, in one request, rendered by
   // the server with the page's own row template (dashboard/_row.html); a row
@@ -40,8 +42,14 @@ export function start() {
       if (tr) rows.set(Number(id), tr);
     }
     if (!rows.size) return;
-    const res = await fetch("/dashboard/rows?" + filterParams({
-      workspace_id: [...rows.keys()].join(","), limit: rows.size }), { credentials: "same-origin" });
+    const res = await fetch(
+      "/dashboard/rows?" +
+        filterParams({
+          workspace_id: [...rows.keys()].join(","),
+          limit: rows.size,
+        }),
+      { credentials: "same-origin" },
+    );
     if (!res.ok) throw new Error(res.statusText);
     // A <template> parses the rows without running or loading anything; the
     // server escaped every value in them.
@@ -49,7 +57,10 @@ export function start() {
     fresh.innerHTML = await res.text();
     for (const [id, tr] of rows) {
       const row = fresh.content.querySelector(`tr[data-workspace-id="${id}"]`);
-      if (!row) { tr.remove(); continue; }
+      if (!row) {
+        tr.remove();
+        continue;
+      }
       JL.localiseTimes(row);
       row.classList.add("updated");
       tr.replaceWith(row);
@@ -98,8 +109,8 @@ export function start() {
       await refreshRows(ids);
       await refreshTotals();
       gap = Math.min(5000, Math.max(250, 3 * (performance.now() - started)));
-    } catch (err) {
-      ids.forEach((id) => pending.add(id)); // retried once the connection is back
+    } catch (_err) {
+      for (const id of ids) pending.add(id); // retried once the connection is back
       gap = Math.min(5000, gap * 2);
     } finally {
       running = false;

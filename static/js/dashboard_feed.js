@@ -12,7 +12,9 @@ export function start() {
   const L = cfg.labels;
 
   function wanted(type) {
-    return cfg.feedTypes.some((p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))));
+    return cfg.feedTypes.some(
+      (p) => p === type || (p.endsWith(".*") && type.startsWith(p.slice(0, -1))),
+    );
   }
 
   function dayGroup(key) {

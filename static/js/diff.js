@@ -11,7 +11,7 @@ function node(tag, cls, text) {
   return n;
 }
 
-function unified(box, d, S) {
+function unified(box, d, _S) {
   const lines = d.unified ? d.unified.replace(/\n$/, "").split("\n") : [];
   for (const line of lines) {
     let cls = "";
@@ -30,7 +30,9 @@ function cells(tr, side, mark) {
   if (side) {
     num.textContent = String(side.n);
     for (const part of side.parts) {
-      code.appendChild(part.changed ? node(mark, "", part.text) : document.createTextNode(part.text));
+      code.appendChild(
+        part.changed ? node(mark, "", part.text) : document.createTextNode(part.text),
+      );
     }
   } else {
     code.classList.add("empty");
@@ -78,4 +80,3 @@ export function render(box, d, layout, S) {
   const shown = layout === "split" ? split(box, d, S) : unified(box, d, S);
   if (!shown) box.appendChild(node("div", "muted", S.no_diff));
 }
-

@@ -16,7 +16,9 @@ function startToolbar(bar, getEditor) {
     }
   }
   // Pressing a button must not take the focus (and the visible selection) from the editor.
-  bar.addEventListener("mousedown", (e) => { if (e.target.closest("button")) e.preventDefault(); });
+  bar.addEventListener("mousedown", (e) => {
+    if (e.target.closest("button")) e.preventDefault();
+  });
   bar.addEventListener("click", (e) => {
     const button = e.target.closest("button[data-format]");
     const editor = getEditor();
@@ -62,7 +64,9 @@ function startScrollSync(preview, getEditor) {
     return out;
   }
 
-  function atBottom(el) { return el.scrollTop + el.clientHeight >= el.scrollHeight - 2; }
+  function atBottom(el) {
+    return el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+  }
 
   function setScroll(el, top) {
     el.scrollTop = Math.max(0, top);
@@ -82,7 +86,10 @@ function startScrollSync(preview, getEditor) {
     const editor = getEditor();
     if (!editor) return;
     const scroller = editor.view.scrollDOM;
-    if (atBottom(scroller) && scroller.scrollTop > 0) { setScroll(preview, preview.scrollHeight); return; }
+    if (atBottom(scroller) && scroller.scrollTop > 0) {
+      setScroll(preview, preview.scrollHeight);
+      return;
+    }
     const line = editorLine(editor.view);
     const list = blocks();
     if (!list.length) return;
@@ -101,7 +108,10 @@ function startScrollSync(preview, getEditor) {
     if (!editor) return;
     const view = editor.view;
     const scroller = view.scrollDOM;
-    if (atBottom(preview) && preview.scrollTop > 0) { setScroll(scroller, scroller.scrollHeight); return; }
+    if (atBottom(preview) && preview.scrollTop > 0) {
+      setScroll(scroller, scroller.scrollHeight);
+      return;
+    }
     const list = blocks();
     if (!list.length) return;
     const top = preview.scrollTop;
@@ -110,7 +120,7 @@ function startScrollSync(preview, getEditor) {
     const a = list[i];
     const b = list[i + 1];
     let line = a.line;
-    if (b && top > a.y) line = a.line + (b.line - a.line) * ((top - a.y) / ((b.y - a.y) || 1));
+    if (b && top > a.y) line = a.line + (b.line - a.line) * ((top - a.y) / (b.y - a.y || 1));
     const doc = view.state.doc;
     const n = Math.min(doc.lines, Math.floor(line) + 1);
     const block = view.lineBlockAt(doc.line(n).from);

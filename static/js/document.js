@@ -26,7 +26,8 @@ export function start() {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (k === "dataset") Object.assign(node.dataset, v);
-      else if (k === "style") node.style.cssText = v; // the CSP refuses style attributes
+      else if (k === "style")
+        node.style.cssText = v; // the CSP refuses style attributes
       else node.setAttribute(k, v);
     }
     if (text !== undefined) node.textContent = text;
@@ -63,7 +64,10 @@ export function start() {
         // runs before y-codemirror has handed the same change to the CodeMirror view.
         if (needMarks && text && threads) {
           needMarks = false;
-          setTimeout(() => { threads.redraw(); if (suggestions) suggestions.redraw(); }, 0);
+          setTimeout(() => {
+            threads.redraw();
+            if (suggestions) suggestions.redraw();
+          }, 0);
         }
         schedulePreview();
         showMovedOn();
@@ -96,8 +100,11 @@ export function start() {
   }
   function onPeers(peers) {
     presenceEl.replaceChildren();
-    const me = el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
-      cfg.user.name + " (" + S.you + ")");
+    const me = el(
+      "li",
+      { style: "background:" + cfg.user.color, dataset: { self: "1" } },
+      cfg.user.name + " (" + S.you + ")",
+    );
     presenceEl.appendChild(me);
     const seen = new Set();
     for (const p of peers) {
@@ -108,8 +115,13 @@ export function start() {
     }
   }
   mountEditor();
-  presenceEl.appendChild(el("li", { style: "background:" + cfg.user.color, dataset: { self: "1" } },
-    cfg.user.name + " (" + S.you + ")"));
+  presenceEl.appendChild(
+    el(
+      "li",
+      { style: "background:" + cfg.user.color, dataset: { self: "1" } },
+      cfg.user.name + " (" + S.you + ")",
+    ),
+  );
 
   // ---------------------------------------------------------------- preview
   let previewTimer = null;
@@ -119,14 +131,17 @@ export function start() {
     previewTimer = setTimeout(renderPreview, 400);
   }
   async function renderPreview() {
-    if (previewInFlight) { schedulePreview(); return; }
+    if (previewInFlight) {
+      schedulePreview();
+      return;
+    }
     previewInFlight = true;
     const text = currentText;
     try {
       const res = await JL.api("POST", "/documents/" + docId + "/preview", { text });
       // The server sanitised it (markdown-it without raw HTML, then nh3).
       previewEl.innerHTML = res.html;
-    } catch (err) {
+    } catch (_err) {
       /* keep the last preview; the status badge tells about connectivity */
     } finally {
       previewInFlight = false;
@@ -135,7 +150,10 @@ export function start() {
 
   function showMovedOn() {
     const moved = $('[data-testid="moved-on"]');
-    if (!cfg.agreed || currentText === null) { moved.hidden = true; return; }
+    if (!cfg.agreed || currentText === null) {
+      moved.hidden = true;
+      return;
+    }
     moved.hidden = currentText === cfg.agreed.text;
   }
 
@@ -160,7 +178,9 @@ export function start() {
     li.appendChild(head);
     if (v.approvals.length) {
       const a = el("div", { class: "muted", "data-testid": "approvals" });
-      a.textContent = S.approved_by + ": " +
+      a.textContent =
+        S.approved_by +
+        ": " +
         v.approvals.map((x) => x.name + " (" + (S[x.side] || x.side) + ")").join(", ");
       li.appendChild(a);
     }
@@ -175,8 +195,11 @@ export function start() {
       const restore = el("button", { type: "button", "data-testid": "restore" }, S.restore);
       restore.addEventListener("click", async () => {
         if (!window.confirm(S.confirm_restore)) return;
-        try { await JL.api("POST", "/documents/" + docId + "/versions/" + v.id + "/restore"); }
-        catch (err) { showError(err); }
+        try {
+          await JL.api("POST", "/documents/" + docId + "/versions/" + v.id + "/restore");
+        } catch (err) {
+          showError(err);
+        }
       });
       actions.appendChild(restore);
     }
@@ -187,7 +210,9 @@ export function start() {
           await JL.api("POST", "/documents/" + docId + "/versions/" + v.id + "/approve");
           await refreshAgreement();
           await loadVersions();
-        } catch (err) { showError(err); }
+        } catch (err) {
+          showError(err);
+        }
       });
       actions.appendChild(approve);
     }
@@ -210,23 +235,35 @@ export function start() {
   // Side by side unless the reader chose unified; the choice is kept for next time.
   const LAYOUT_KEY = "jointlab.diffLayout";
   function layout() {
-    try { return localStorage.getItem(LAYOUT_KEY) === "unified" ? "unified" : "split"; }
-    catch (_) { return "split"; }
+    try {
+      return localStorage.getItem(LAYOUT_KEY) === "unified" ? "unified" : "split";
+    } catch (_) {
+      return "split";
+    }
   }
   let lastDiff = null;
   async function showDiff(from, to) {
     $("#diff-from").value = from;
     $("#diff-to").value = to;
     try {
-      const d = await JL.api("GET", "/documents/" + docId + "/diff?layout=split&from=" +
-        encodeURIComponent(from) + "&to=" + encodeURIComponent(to));
+      const d = await JL.api(
+        "GET",
+        "/documents/" +
+          docId +
+          "/diff?layout=split&from=" +
+          encodeURIComponent(from) +
+          "&to=" +
+          encodeURIComponent(to),
+      );
       lastDiff = d;
       drawDiff();
       const card = $('[data-testid="diff-card"]');
       const opening = card.hidden;
       card.hidden = false;
       if (opening) card.scrollIntoView({ block: "nearest" });
-    } catch (err) { showError(err); }
+    } catch (err) {
+      showError(err);
+    }
   }
   function drawDiff() {
     if (!lastDiff) return;
@@ -239,25 +276,34 @@ export function start() {
   }
   document.querySelectorAll(".diff-card [data-layout]").forEach((b) => {
     b.addEventListener("click", () => {
-      try { localStorage.setItem(LAYOUT_KEY, b.dataset.layout); } catch (_) { /* private mode */ }
+      try {
+        localStorage.setItem(LAYOUT_KEY, b.dataset.layout);
+      } catch (_) {
+        /* private mode */
+      }
       drawDiff();
     });
   });
   $('.diff-card [data-action="close-diff"]').addEventListener("click", () => {
     $('[data-testid="diff-card"]').hidden = true;
   });
-  $("#diff-run").addEventListener("click", () => showDiff($("#diff-from").value, $("#diff-to").value));
+  $("#diff-run").addEventListener("click", () =>
+    showDiff($("#diff-from").value, $("#diff-to").value),
+  );
 
   const versionForm = document.querySelector('form[data-action="create-version"]');
   if (versionForm) {
     versionForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        await JL.api("POST", "/documents/" + docId + "/versions",
-          { label: versionForm.label.value.trim() || null });
+        await JL.api("POST", "/documents/" + docId + "/versions", {
+          label: versionForm.label.value.trim() || null,
+        });
         versionForm.label.value = "";
         await loadVersions();
-      } catch (err) { showError(err); }
+      } catch (err) {
+        showError(err);
+      }
     });
   }
 
@@ -299,8 +345,12 @@ export function start() {
       titleInput.focus();
       titleInput.select();
     });
-    renameForm.querySelector('[data-action="rename-cancel"]').addEventListener("click", closeRename);
-    renameForm.addEventListener("keydown", (e) => { if (e.key === "Escape") closeRename(); });
+    renameForm
+      .querySelector('[data-action="rename-cancel"]')
+      .addEventListener("click", closeRename);
+    renameForm.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") closeRename();
+    });
     renameForm.addEventListener("submit", async (e) => {
       e.preventDefault();
       const out = renameForm.querySelector(".error");
@@ -310,7 +360,8 @@ export function start() {
         showTitle(d.title);
       } catch (err) {
         const fields = err.body && err.body.error && err.body.error.fields;
-        out.textContent = err.message + (fields && fields.title ? " " + [].concat(fields.title).join(" ") : "");
+        out.textContent =
+          err.message + (fields && fields.title ? " " + [].concat(fields.title).join(" ") : "");
         out.hidden = false;
       }
     });

@@ -9,7 +9,9 @@ const LANG = document.documentElement.lang || undefined;
 const plurals = new Intl.PluralRules(LANG);
 const ANCHORED = ["milestone", "trial", "document"];
 
-function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
 
 export function describe(env, table) {
   const v = { type: env.type };
@@ -29,17 +31,18 @@ export function describe(env, table) {
   const rule = table["_rule." + v.rule];
   if (typeof v.rule === "string" && rule) v.rule = rule;
   const counted = Number.isInteger(v.count) && table[env.type + ".other"];
-  const text = counted ? table[env.type + "." + plurals.select(v.count)] || counted
+  const text = counted
+    ? table[env.type + "." + plurals.select(v.count)] || counted
     : table[env.type] || table._default;
   return fill(text, v);
 }
 
 // One line, as safe_text.one_line makes it: control characters out, every
 // run of whitespace one space.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 export function sentence(env, table) {
-  // eslint-disable-next-line no-control-regex
-  return describe(env, table).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "")
-    .replace(/\s+/g, " ").trim();
+  return describe(env, table).replace(CONTROL, "").replace(/\s+/g, " ").trim();
 }
 
 export function link(env) {
@@ -64,4 +67,3 @@ export function evidenceLink(env) {
   if (env.type !== "milestone.evidence_ready" || !isObject(m) || m.id == null) return null;
   return `/api/v1/milestones/${m.id}/evidence.pdf`;
 }
-

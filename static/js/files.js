@@ -44,7 +44,8 @@ export function start() {
 
     const form = new FormData();
     form.append("file", file, file.name);
-    if (panel.dataset.attachKind) form.append(panel.dataset.attachKind + "_id", panel.dataset.attachId);
+    if (panel.dataset.attachKind)
+      form.append(panel.dataset.attachKind + "_id", panel.dataset.attachId);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/v1/workspaces/" + panel.dataset.workspaceId + "/files");
     xhr.setRequestHeader("X-CSRF-Token", JL.csrf || "");
@@ -59,7 +60,11 @@ export function start() {
           state.textContent = t.done || "✓";
         } else {
           let message = xhr.statusText;
-          try { message = JSON.parse(xhr.responseText).error.message; } catch (e) { /* not JSON */ }
+          try {
+            message = JSON.parse(xhr.responseText).error.message;
+          } catch (_e) {
+            /* not JSON */
+          }
           row.dataset.state = "failed";
           state.textContent = (t.failed || "") + " " + message;
           state.className = "state small error";
@@ -80,7 +85,9 @@ export function start() {
     // Thumbnails are made in the background: look again shortly after.
     Promise.all(Array.from(files).map((f) => uploadOne(panel, f)))
       .then(() => refresh(panel))
-      .then(() => [1500, 4000, 9000].forEach((ms) => setTimeout(() => refresh(panel), ms)));
+      .then(() => {
+        for (const ms of [1500, 4000, 9000]) setTimeout(() => refresh(panel), ms);
+      });
   }
 
   document.querySelectorAll("[data-files-panel]").forEach((panel) => {
@@ -94,7 +101,10 @@ export function start() {
     }
     // The whole panel takes drops, not only the small zone.
     if (zone) {
-      panel.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+      panel.addEventListener("dragover", (e) => {
+        e.preventDefault();
+        zone.classList.add("over");
+      });
       panel.addEventListener("dragleave", () => zone.classList.remove("over"));
       panel.addEventListener("drop", (e) => {
         e.preventDefault();

@@ -9,21 +9,29 @@ export function start() {
       const ws = await JL.api("POST", "/workspaces", data);
       location.href = "/workspaces/" + ws.id;
     },
-    "create-organization": async (data) => { await JL.api("POST", "/organizations", data); location.reload(); },
+    "create-organization": async (data) => {
+      await JL.api("POST", "/organizations", data);
+      location.reload();
+    },
     "add-member": async (data, form) => {
-      try { await JL.api("POST", form.dataset.path, data); }
-      catch (err) {
+      try {
+        await JL.api("POST", form.dataset.path, data);
+      } catch (err) {
         // The API's message is English; the page speaks the reader's language.
         if (err.body && err.body.error && err.body.error.code === "already_member") {
-          const e = new Error(form.dataset.msgAlreadyMember); e.body = null; throw e;
+          const e = new Error(form.dataset.msgAlreadyMember);
+          e.body = null;
+          throw e;
         }
         throw err;
       }
       location.reload();
     },
     "create-answer": async (data, form) => {
-      const doc = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/documents",
-                               { title: data.title, kind: "answer" });
+      const doc = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/documents", {
+        title: data.title,
+        kind: "answer",
+      });
       location.href = "/documents/" + doc.id;
     },
   };
@@ -42,7 +50,10 @@ export function start() {
       if (out) out.hidden = true;
       await actions[form.dataset.action](data, form);
     } catch (err) {
-      if (out) { out.textContent = errorText(err); out.hidden = false; }
+      if (out) {
+        out.textContent = errorText(err);
+        out.hidden = false;
+      }
     }
   });
   // A role change is its own, confirmed action; cancelling puts the selector back.
@@ -54,13 +65,22 @@ export function start() {
       select.value = select.dataset.current;
       return;
     }
-    try { await JL.api("PATCH", select.dataset.path, { role: select.value }); location.reload(); }
-    catch (err) { select.value = select.dataset.current; alert(errorText(err)); }
+    try {
+      await JL.api("PATCH", select.dataset.path, { role: select.value });
+      location.reload();
+    } catch (err) {
+      select.value = select.dataset.current;
+      alert(errorText(err));
+    }
   });
   document.addEventListener("click", async (e) => {
     const button = e.target.closest('button[data-action="remove-member"]');
     if (!button) return;
-    try { await JL.api("DELETE", button.dataset.path); location.reload(); }
-    catch (err) { alert(errorText(err)); }
+    try {
+      await JL.api("DELETE", button.dataset.path);
+      location.reload();
+    } catch (err) {
+      alert(errorText(err));
+    }
   });
 }

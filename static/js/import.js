@@ -17,10 +17,17 @@ export function start() {
   function send(file, dryRun) {
     const form = new FormData();
     form.append("file", file, file.name);
-    const path = "/api/v1/trials/" + panel.dataset.trialId + "/measurements/import" + (dryRun ? "?dry_run=1" : "");
-    return fetch(path, { method: "POST", body: form, credentials: "same-origin",
-                         headers: { "X-CSRF-Token": JL.csrf || "" } })
-      .then((res) => res.json().then((body) => ({ res, body })));
+    const path =
+      "/api/v1/trials/" +
+      panel.dataset.trialId +
+      "/measurements/import" +
+      (dryRun ? "?dry_run=1" : "");
+    return fetch(path, {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": JL.csrf || "" },
+    }).then((res) => res.json().then((body) => ({ res, body })));
   }
 
   function cell(tag, text) {
@@ -55,20 +62,26 @@ export function start() {
     p.columns.forEach((c) => {
       names.appendChild(cell("th", c));
       const key = p.mapping[c];
-      maps.appendChild(cell("td", p.layout === "long" ? "" : (key ? "→ " + key : t.not_a_reading)));
+      maps.appendChild(cell("td", p.layout === "long" ? "" : key ? "→ " + key : t.not_a_reading));
     });
     head.appendChild(names);
     if (p.layout === "wide") head.appendChild(maps);
     p.preview.forEach((r) => {
       const tr = document.createElement("tr");
-      r.forEach((v) => tr.appendChild(cell("td", v)));
+      for (const v of r) tr.appendChild(cell("td", v));
       rows.appendChild(tr);
     });
     panel.querySelector("[data-import-summary]").textContent = JL.plural(t, "summary", p.count, {
-      count: p.count, layout: t[p.layout] || p.layout, bad: p.bad_rows });
+      count: p.count,
+      layout: t[p.layout] || p.layout,
+      bad: p.bad_rows,
+    });
     showErrors(p.errors);
     go.hidden = p.bad_rows > 0 || p.count === 0;
-    if (p.trial_status !== "running") { go.hidden = true; showError(t.not_running); }
+    if (p.trial_status !== "running") {
+      go.hidden = true;
+      showError(t.not_running);
+    }
     box.hidden = false;
   }
 
@@ -77,15 +90,23 @@ export function start() {
     done.hidden = true;
     box.hidden = true;
     showError("");
-    send(file, true).then(({ res, body }) => {
-      if (res.ok) return preview(body);
-      box.hidden = true;
-      showError(body.error ? body.error.message : res.statusText);
-    }).catch((err) => showError(err.message));
+    send(file, true)
+      .then(({ res, body }) => {
+        if (res.ok) return preview(body);
+        box.hidden = true;
+        showError(body.error ? body.error.message : res.statusText);
+      })
+      .catch((err) => showError(err.message));
   }
 
-  input.addEventListener("change", () => { if (input.files[0]) choose(input.files[0]); input.value = ""; });
-  panel.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  input.addEventListener("change", () => {
+    if (input.files[0]) choose(input.files[0]);
+    input.value = "";
+  });
+  panel.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
   panel.addEventListener("dragleave", () => zone.classList.remove("over"));
   panel.addEventListener("drop", (e) => {
     e.preventDefault();
@@ -95,17 +116,24 @@ export function start() {
   go.addEventListener("click", () => {
     if (!chosen) return;
     go.disabled = true;
-    send(chosen, false).then(({ res, body }) => {
-      go.disabled = false;
-      if (!res.ok) {
-        showError(body.error ? body.error.message : res.statusText);
-        if (body.error && body.error.code === "bad_rows") showErrors(body.error.fields);
-        return;
-      }
-      box.hidden = true;
-      const replayed = res.headers.get("Idempotent-Replayed") === "true";
-      done.textContent = replayed ? t.replayed : JL.plural(t, "done", body.count, { count: body.count });
-      done.hidden = false;
-    }).catch((err) => { go.disabled = false; showError(err.message); });
+    send(chosen, false)
+      .then(({ res, body }) => {
+        go.disabled = false;
+        if (!res.ok) {
+          showError(body.error ? body.error.message : res.statusText);
+          if (body.error && body.error.code === "bad_rows") showErrors(body.error.fields);
+          return;
+        }
+        box.hidden = true;
+        const replayed = res.headers.get("Idempotent-Replayed") === "true";
+        done.textContent = replayed
+          ? t.replayed
+          : JL.plural(t, "done", body.count, { count: body.count });
+        done.hidden = false;
+      })
+      .catch((err) => {
+        go.disabled = false;
+        showError(err.message);
+      });
   });
 }

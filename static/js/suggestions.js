@@ -12,7 +12,6 @@
 import * as JL from "./app.js";
 import * as units from "./threads.js";
 
-
 export function start(ctx) {
   const { cfg, el, showError } = ctx;
   const S = cfg.strings;
@@ -31,8 +30,13 @@ export function start(ctx) {
     const got = [];
     let cursor = null;
     do {
-      const page = await JL.api("GET", "/documents/" + docId + "/suggestions?status=open,outdated&limit=200" +
-        (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      const page = await JL.api(
+        "GET",
+        "/documents/" +
+          docId +
+          "/suggestions?status=open,outdated&limit=200" +
+          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""),
+      );
       got.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor && seq === loadSeq);
@@ -55,34 +59,61 @@ export function start(ctx) {
   }
 
   function item(s) {
-    const li = el("li", { class: "suggestion" + (s.id === activeId ? " active" : ""), id: "suggestion-" + s.id,
-      "data-testid": "suggestion", "data-suggestion-id": String(s.id), "data-status": applies(s) ? "open" : "outdated" });
+    const li = el("li", {
+      class: "suggestion" + (s.id === activeId ? " active" : ""),
+      id: "suggestion-" + s.id,
+      "data-testid": "suggestion",
+      "data-suggestion-id": String(s.id),
+      "data-status": applies(s) ? "open" : "outdated",
+    });
     const head = el("div", { class: "comment-head" });
     head.appendChild(el("strong", {}, s.author ? s.author.name : "—"));
     head.appendChild(document.createTextNode(" · "));
     head.appendChild(el("time", { datetime: s.created_at }, JL.formatTime(s.created_at)));
     li.appendChild(head);
     const change = el("div", { class: "suggested-change" });
-    if (s.anchor.quote) change.appendChild(el("del", { "data-testid": "suggestion-old" }, s.anchor.quote));
+    if (s.anchor.quote)
+      change.appendChild(el("del", { "data-testid": "suggestion-old" }, s.anchor.quote));
     if (s.text) change.appendChild(el("ins", { "data-testid": "suggestion-new" }, s.text));
     li.appendChild(change);
-    if (s.note) li.appendChild(el("div", { class: "comment-body", "data-testid": "suggestion-note" }, s.note));
-    if (!applies(s)) li.appendChild(el("div", { class: "suggestion-outdated", "data-testid": "suggestion-outdated" }, S.suggestion_outdated));
+    if (s.note)
+      li.appendChild(
+        el("div", { class: "comment-body", "data-testid": "suggestion-note" }, s.note),
+      );
+    if (!applies(s))
+      li.appendChild(
+        el(
+          "div",
+          { class: "suggestion-outdated", "data-testid": "suggestion-outdated" },
+          S.suggestion_outdated,
+        ),
+      );
     const actions = el("div", { class: "actions" });
     if (cfg.canEdit && applies(s)) actions.appendChild(decide(s, "accept", S.accept, "primary"));
-    if (cfg.canEdit || (s.author && s.author.id === cfg.user.id)) actions.appendChild(decide(s, "reject", S.reject, ""));
+    if (cfg.canEdit || (s.author && s.author.id === cfg.user.id))
+      actions.appendChild(decide(s, "reject", S.reject, ""));
     if (actions.childNodes.length) li.appendChild(actions);
-    li.addEventListener("click", (e) => { if (!e.target.closest("button")) activate(s.id, true); });
+    li.addEventListener("click", (e) => {
+      if (!e.target.closest("button")) activate(s.id, true);
+    });
     return li;
   }
 
   function decide(s, verb, label, cls) {
-    const b = el("button", { type: "button", class: cls, "data-testid": "suggestion-" + verb }, label);
+    const b = el(
+      "button",
+      { type: "button", class: cls, "data-testid": "suggestion-" + verb },
+      label,
+    );
     b.addEventListener("click", async () => {
       b.disabled = true;
-      try { await JL.api("POST", "/suggestions/" + s.id + "/" + verb); }
-      catch (err) { if (!(err && err.code === "suggestion_outdated")) showError(err); }
-      finally { await load().catch(showError); }
+      try {
+        await JL.api("POST", "/suggestions/" + s.id + "/" + verb);
+      } catch (err) {
+        if (!(err && err.code === "suggestion_outdated")) showError(err);
+      } finally {
+        await load().catch(showError);
+      }
     });
     return b;
   }
@@ -93,9 +124,15 @@ export function start(ctx) {
     if (!ed || !ed.setSuggestions) return;
     const text = ed.getText();
     // Only those that still apply: marks over words that changed would mislead.
-    ed.setSuggestions(items.filter(applies).map((s) => ({
-      id: s.id, from: units.toUtf16(text, s.anchor.from), to: units.toUtf16(text, s.anchor.to), text: s.text,
-    })), activeId);
+    ed.setSuggestions(
+      items.filter(applies).map((s) => ({
+        id: s.id,
+        from: units.toUtf16(text, s.anchor.from),
+        to: units.toUtf16(text, s.anchor.to),
+        text: s.text,
+      })),
+      activeId,
+    );
   }
   function activate(id, reveal) {
     activeId = id;
@@ -111,7 +148,10 @@ export function start(ctx) {
     const ed = ctx.getEditor();
     if (!ed || !ed.suggestionsAt) return;
     const found = ed.suggestionsAt(from, to);
-    if (!found.length) { if (activeId !== null) activate(null, false); return; }
+    if (!found.length) {
+      if (activeId !== null) activate(null, false);
+      return;
+    }
     const id = Number(found[0]);
     if (id === activeId) return;
     activate(id, false);
@@ -134,12 +174,17 @@ export function start(ctx) {
     if (!ed || !sel || !sel.rangeCount) return;
     const dom = ed.view.contentDOM;
     if (!dom.contains(sel.anchorNode) || !dom.contains(sel.focusNode)) return;
-    if (sel.isCollapsed) { lastSelection = null; return; } // a click in the text: nothing selected
+    if (sel.isCollapsed) {
+      lastSelection = null;
+      return;
+    } // a click in the text: nothing selected
     try {
       const a = ed.view.posAtDOM(sel.anchorNode, sel.anchorOffset);
       const b = ed.view.posAtDOM(sel.focusNode, sel.focusOffset);
       if (a !== b) lastSelection = { from: Math.min(a, b), to: Math.max(a, b) };
-    } catch (_) { /* outside the text */ }
+    } catch (_) {
+      /* outside the text */
+    }
   });
 
   // ------------------------------------------------------------ suggest an edit
@@ -175,15 +220,23 @@ export function start(ctx) {
       e.preventDefault();
       if (!range) return;
       try {
-        const made = await JL.api("POST", "/documents/" + docId + "/suggestions",
-          { anchor: range, text: form.text.value, note: form.note.value.trim() || null });
+        const made = await JL.api("POST", "/documents/" + docId + "/suggestions", {
+          anchor: range,
+          text: form.text.value,
+          note: form.note.value.trim() || null,
+        });
         form.hidden = true;
         range = null;
         activeId = made.id;
         await load();
-      } catch (err) { showError(err); }
+      } catch (err) {
+        showError(err);
+      }
     });
-    form.querySelector('[data-action="cancel"]').addEventListener("click", () => { form.hidden = true; range = null; });
+    form.querySelector('[data-action="cancel"]').addEventListener("click", () => {
+      form.hidden = true;
+      range = null;
+    });
   }
 
   // ------------------------------------------------------------ suggesting mode
@@ -196,7 +249,12 @@ export function start(ctx) {
     if (modeNotice) modeNotice.hidden = mode !== "suggesting";
     document.getElementById("editor").classList.toggle("suggesting", mode === "suggesting");
   }
-  for (const b of modeButtons) b.addEventListener("click", () => { setMode(b.dataset.mode); const ed = ctx.getEditor(); if (ed) ed.view.focus(); });
+  for (const b of modeButtons)
+    b.addEventListener("click", () => {
+      setMode(b.dataset.mode);
+      const ed = ctx.getEditor();
+      if (ed) ed.view.focus();
+    });
 
   /** From the editor in Suggesting mode: {from, to, text} in UTF-16 offsets of its text. */
   async function suggest(s) {
@@ -205,10 +263,14 @@ export function start(ctx) {
     const text = ed.getText();
     try {
       const made = await JL.api("POST", "/documents/" + docId + "/suggestions", {
-        anchor: { from: units.codePoints(text, s.from), to: units.codePoints(text, s.to) }, text: s.text });
+        anchor: { from: units.codePoints(text, s.from), to: units.codePoints(text, s.to) },
+        text: s.text,
+      });
       activeId = made.id;
       await load();
-    } catch (err) { showError(err); }
+    } catch (err) {
+      showError(err);
+    }
   }
 
   // An edit went through a drawn suggestion's words: ask the server (a few at a time).
@@ -231,7 +293,9 @@ export function start(ctx) {
   load().then(openFromHash).catch(showError);
   window.addEventListener("hashchange", openFromHash);
   // A remounted editor starts in Editing mode: say so in the switch.
-  const remounted = () => { setMode("editing"); draw(); };
+  const remounted = () => {
+    setMode("editing");
+    draw();
+  };
   return { reload, onSelection, redraw: draw, suggest, touched, remounted };
 }
-

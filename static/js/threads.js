@@ -8,14 +8,20 @@
 import * as JL from "./app.js";
 import { mentionBoxes } from "./thread_mentions.js";
 
-
 // Anchors are in characters (code points); CodeMirror counts UTF-16 units.
 export function toUtf16(text, cp) {
-  let units = 0, n = 0;
-  for (const ch of text) { if (n >= cp) break; units += ch.length; n++; }
+  let units = 0,
+    n = 0;
+  for (const ch of text) {
+    if (n >= cp) break;
+    units += ch.length;
+    n++;
+  }
   return units;
 }
-export function codePoints(text, utf16) { return Array.from(text.slice(0, utf16)).length; }
+export function codePoints(text, utf16) {
+  return Array.from(text.slice(0, utf16)).length;
+}
 
 export function start(ctx) {
   const { cfg, el, showError } = ctx;
@@ -43,8 +49,13 @@ export function start(ctx) {
     const items = [];
     let cursor = null;
     do {
-      const page = await JL.api("GET", "/documents/" + docId + "/comments?limit=200" +
-        (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      const page = await JL.api(
+        "GET",
+        "/documents/" +
+          docId +
+          "/comments?limit=200" +
+          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""),
+      );
       items.push(...page.items);
       cursor = page.next_cursor;
     } while (cursor && seq === loadSeq);
@@ -52,8 +63,11 @@ export function start(ctx) {
     const byId = new Map();
     threads = [];
     for (const c of items) {
-      if (c.parent_id === null) { const t = { top: c, replies: [] }; byId.set(c.id, t); threads.push(t); }
-      else if (byId.has(c.parent_id)) byId.get(c.parent_id).replies.push(c);
+      if (c.parent_id === null) {
+        const t = { top: c, replies: [] };
+        byId.set(c.id, t);
+        threads.push(t);
+      } else if (byId.has(c.parent_id)) byId.get(c.parent_id).replies.push(c);
     }
     render();
   }
@@ -61,15 +75,24 @@ export function start(ctx) {
   function render() {
     // Keep what people are typing in reply boxes, and where.
     const focused = document.activeElement;
-    const focusSel = focused && focused.dataset && (focused.dataset.replyFor
-      ? 'textarea[data-reply-for="' + focused.dataset.replyFor + '"]'
-      : focused.dataset.editFor ? 'textarea[data-edit-for="' + focused.dataset.editFor + '"]' : null);
+    const focusSel =
+      focused &&
+      focused.dataset &&
+      (focused.dataset.replyFor
+        ? 'textarea[data-reply-for="' + focused.dataset.replyFor + '"]'
+        : focused.dataset.editFor
+          ? 'textarea[data-edit-for="' + focused.dataset.editFor + '"]'
+          : null);
     const caret = focusSel ? focused.selectionStart : null;
-    for (const box of document.querySelectorAll("textarea[data-reply-for]")) drafts.set(box.dataset.replyFor, box.value);
+    for (const box of document.querySelectorAll("textarea[data-reply-for]"))
+      drafts.set(box.dataset.replyFor, box.value);
     const open = threads.filter((t) => !t.top.resolved);
     const resolved = threads.filter((t) => t.top.resolved);
     listEl.replaceChildren();
-    if (!open.length) listEl.appendChild(el("li", { class: "muted" }, threads.length ? S.no_open_threads : S.no_comments));
+    if (!open.length)
+      listEl.appendChild(
+        el("li", { class: "muted" }, threads.length ? S.no_open_threads : S.no_comments),
+      );
     for (const t of open) listEl.appendChild(threadItem(t));
     resolvedList.replaceChildren();
     for (const t of resolved) resolvedList.appendChild(threadItem(t));
@@ -79,33 +102,56 @@ export function start(ctx) {
     countEl.dataset.count = String(open.length);
     if (focusSel) {
       const box = document.querySelector(focusSel);
-      if (box) { box.focus(); if (caret !== null) box.setSelectionRange(caret, caret); }
+      if (box) {
+        box.focus();
+        if (caret !== null) box.setSelectionRange(caret, caret);
+      }
     }
     highlight();
   }
 
   function commentBlock(c, isTop, t) {
-    const div = el("div", { class: "comment", id: "comment-" + c.id, "data-comment-id": String(c.id), "data-testid": isTop ? "thread-first" : "reply" });
+    const div = el("div", {
+      class: "comment",
+      id: "comment-" + c.id,
+      "data-comment-id": String(c.id),
+      "data-testid": isTop ? "thread-first" : "reply",
+    });
     const head = el("div", { class: "comment-head" });
     head.appendChild(el("strong", {}, c.author ? c.author.name : "—"));
     head.appendChild(document.createTextNode(" · "));
     head.appendChild(el("time", { datetime: c.created_at }, JL.formatTime(c.created_at)));
-    if (c.edited_at) head.appendChild(el("span", { class: "muted", "data-testid": "edited" }, " " + S.edited));
+    if (c.edited_at)
+      head.appendChild(el("span", { class: "muted", "data-testid": "edited" }, " " + S.edited));
     div.appendChild(head);
     const body = el("div", { "data-testid": "comment-body", class: "comment-body" }, c.body);
     div.appendChild(body);
     const actions = el("div", { class: "actions" });
     const mine = c.author && c.author.id === cfg.user.id;
     if (mine && cfg.canComment) {
-      const edit = el("button", { type: "button", class: "link", "data-testid": "edit-comment" }, S.edit);
+      const edit = el(
+        "button",
+        { type: "button", class: "link", "data-testid": "edit-comment" },
+        S.edit,
+      );
       edit.addEventListener("click", () => startEdit(div, body, c));
       actions.appendChild(edit);
     }
     if ((mine && cfg.canComment) || cfg.canModerate) {
-      const del = el("button", { type: "button", class: "link", "data-testid": "delete-comment" }, S.delete);
+      const del = el(
+        "button",
+        { type: "button", class: "link", "data-testid": "delete-comment" },
+        S.delete,
+      );
       del.addEventListener("click", async () => {
-        if (!window.confirm(isTop && t.replies.length ? S.confirm_delete_thread : S.confirm_delete)) return;
-        try { await JL.api("DELETE", "/comments/" + c.id); await load(); } catch (err) { showError(err); }
+        if (!window.confirm(isTop && t.replies.length ? S.confirm_delete_thread : S.confirm_delete))
+          return;
+        try {
+          await JL.api("DELETE", "/comments/" + c.id);
+          await load();
+        } catch (err) {
+          showError(err);
+        }
       });
       actions.appendChild(del);
     }
@@ -114,10 +160,16 @@ export function start(ctx) {
     return div;
   }
 
-  function startEdit(div, body, c) {
+  function startEdit(_div, body, c) {
     const form = el("form", { class: "edit-form" });
     const wrap = el("div", { class: "mention-wrap" });
-    const box = el("textarea", { rows: "3", maxlength: "10000", "aria-label": S.edit, "data-testid": "edit-body", "data-edit-for": String(c.id) });
+    const box = el("textarea", {
+      rows: "3",
+      maxlength: "10000",
+      "aria-label": S.edit,
+      "data-testid": "edit-body",
+      "data-edit-for": String(c.id),
+    });
     box.value = editing.has(c.id) ? editing.get(c.id) : c.body;
     editing.set(c.id, box.value);
     box.addEventListener("input", () => editing.set(c.id, box.value));
@@ -125,47 +177,80 @@ export function start(ctx) {
     form.appendChild(wrap);
     const save = el("button", { type: "submit", class: "primary" }, S.save);
     const cancel = el("button", { type: "button" }, S.cancel);
-    form.appendChild(save); form.appendChild(cancel);
+    form.appendChild(save);
+    form.appendChild(cancel);
     body.replaceWith(form);
     attachMentions(box);
     box.focus();
-    cancel.addEventListener("click", () => { editing.delete(c.id); render(); });
+    cancel.addEventListener("click", () => {
+      editing.delete(c.id);
+      render();
+    });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
-        await JL.api("PATCH", "/comments/" + c.id, { body: box.value, mentions: pickedMentions(box) });
+        await JL.api("PATCH", "/comments/" + c.id, {
+          body: box.value,
+          mentions: pickedMentions(box),
+        });
         editing.delete(c.id);
         await load();
-      } catch (err) { showError(err); }
+      } catch (err) {
+        showError(err);
+      }
     });
   }
 
   function threadItem(t) {
     const c = t.top;
-    const li = el("li", { class: "thread" + (c.id === activeId ? " active" : ""), "data-testid": "thread", "data-thread-id": String(c.id) });
+    const li = el("li", {
+      class: "thread" + (c.id === activeId ? " active" : ""),
+      "data-testid": "thread",
+      "data-thread-id": String(c.id),
+    });
     if (c.anchor) {
       // Focusable: Enter on the quote shows the text, as a click on the thread does.
-      const quote = el("blockquote", { "data-testid": "comment-quote", title: S.show_in_text, tabindex: "0", role: "button" }, c.anchor.quote);
-      quote.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(c.id, true); } });
+      const quote = el(
+        "blockquote",
+        { "data-testid": "comment-quote", title: S.show_in_text, tabindex: "0", role: "button" },
+        c.anchor.quote,
+      );
+      quote.addEventListener("keydown", (e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          activate(c.id, true);
+        }
+      });
       if (!c.anchor.found) quote.appendChild(el("span", { class: "muted" }, " " + S.anchor_lost));
       li.appendChild(quote);
     }
     li.appendChild(commentBlock(c, true, t));
     for (const r of t.replies) li.appendChild(commentBlock(r, false, t));
     if (c.resolved && c.resolved_by) {
-      li.appendChild(el("div", { class: "muted", "data-testid": "resolved-by" },
-        JL.fill(S.resolved_by, { name: c.resolved_by.name, when: JL.formatTime(c.resolved_at) })));
+      li.appendChild(
+        el(
+          "div",
+          { class: "muted", "data-testid": "resolved-by" },
+          JL.fill(S.resolved_by, { name: c.resolved_by.name, when: JL.formatTime(c.resolved_at) }),
+        ),
+      );
     }
     if (cfg.canComment) {
       const bar = el("div", { class: "actions thread-actions" });
-      const toggle = el("button", { type: "button", "data-testid": c.resolved ? "reopen" : "resolve" }, c.resolved ? S.reopen : S.resolve);
+      const toggle = el(
+        "button",
+        { type: "button", "data-testid": c.resolved ? "reopen" : "resolve" },
+        c.resolved ? S.reopen : S.resolve,
+      );
       toggle.addEventListener("click", async (e) => {
         e.stopPropagation();
         try {
           await JL.api("POST", "/comments/" + c.id + (c.resolved ? "/reopen" : "/resolve"));
           if (!c.resolved && activeId === c.id) activeId = null;
           await load();
-        } catch (err) { showError(err); }
+        } catch (err) {
+          showError(err);
+        }
       });
       bar.appendChild(toggle);
       li.appendChild(bar);
@@ -182,7 +267,14 @@ export function start(ctx) {
   function replyForm(c) {
     const form = el("form", { class: "reply-form", "data-testid": "reply-form" });
     const wrap = el("div", { class: "mention-wrap" });
-    const box = el("textarea", { rows: "2", maxlength: "10000", placeholder: S.reply_placeholder, "aria-label": S.reply, "data-reply-for": String(c.id), "data-testid": "reply-body" });
+    const box = el("textarea", {
+      rows: "2",
+      maxlength: "10000",
+      placeholder: S.reply_placeholder,
+      "aria-label": S.reply,
+      "data-reply-for": String(c.id),
+      "data-testid": "reply-body",
+    });
     box.value = drafts.get(String(c.id)) || "";
     wrap.appendChild(box);
     form.appendChild(wrap);
@@ -192,12 +284,17 @@ export function start(ctx) {
       e.preventDefault();
       if (!box.value.trim()) return;
       try {
-        await JL.api("POST", "/documents/" + docId + "/comments",
-          { body: box.value, parent_id: c.id, mentions: pickedMentions(box) });
+        await JL.api("POST", "/documents/" + docId + "/comments", {
+          body: box.value,
+          parent_id: c.id,
+          mentions: pickedMentions(box),
+        });
         drafts.delete(String(c.id));
         box.value = "";
         await load();
-      } catch (err) { showError(err); }
+      } catch (err) {
+        showError(err);
+      }
     });
     return form;
   }
@@ -208,8 +305,19 @@ export function start(ctx) {
     if (!ed) return [];
     const text = ed.getText();
     // Only text still found: a mark on whatever now sits where a deleted quote was would mislead.
-    return threads.filter((t) => !t.top.resolved && t.top.anchor && t.top.anchor.found && t.top.anchor.to > t.top.anchor.from)
-      .map((t) => ({ id: t.top.id, from: toUtf16(text, t.top.anchor.from), to: toUtf16(text, t.top.anchor.to) }));
+    return threads
+      .filter(
+        (t) =>
+          !t.top.resolved &&
+          t.top.anchor &&
+          t.top.anchor.found &&
+          t.top.anchor.to > t.top.anchor.from,
+      )
+      .map((t) => ({
+        id: t.top.id,
+        from: toUtf16(text, t.top.anchor.from),
+        to: toUtf16(text, t.top.anchor.to),
+      }));
   }
   function highlight() {
     const ed = ctx.getEditor();
@@ -223,7 +331,8 @@ export function start(ctx) {
     highlight();
     const t = threads.find((x) => x.top.id === id);
     const ed = ctx.getEditor();
-    if (reveal && t && t.top.anchor && ed && ed.reveal) ed.reveal(toUtf16(ed.getText(), t.top.anchor.from));
+    if (reveal && t && t.top.anchor && ed && ed.reveal)
+      ed.reveal(toUtf16(ed.getText(), t.top.anchor.from));
   }
   // Selecting (or clicking into) highlighted text shows its thread in the panel;
   // moving elsewhere lets it go, as in Google Docs.
@@ -233,7 +342,8 @@ export function start(ctx) {
     // As in Google Docs, a comment written while text is selected is about that text.
     if (form && form.anchored) form.anchored.checked = to > from;
     const found = ed.highlightsAt(from, to);
-    if (!found.length) { // moved out of every mark: no thread is being read
+    if (!found.length) {
+      // moved out of every mark: no thread is being read
       if (activeId !== null) activate(null, false);
       return;
     }
@@ -258,14 +368,19 @@ export function start(ctx) {
         anchor = { from: codePoints(text, sel.from), to: codePoints(text, sel.to) };
       }
       try {
-        const made = await JL.api("POST", "/documents/" + docId + "/comments",
-          { body: form.body.value, anchor, mentions: pickedMentions(form.body) });
+        const made = await JL.api("POST", "/documents/" + docId + "/comments", {
+          body: form.body.value,
+          anchor,
+          mentions: pickedMentions(form.body),
+        });
         form.body.value = "";
         form.anchored.checked = false;
         form.body._resetMentions();
         activeId = made.id;
         await load();
-      } catch (err) { showError(err); }
+      } catch (err) {
+        showError(err);
+      }
     });
   }
 
@@ -290,4 +405,3 @@ export function start(ctx) {
   window.addEventListener("hashchange", openFromHash);
   return { reload, onSelection, redraw: highlight };
 }
-

@@ -2,7 +2,7 @@
 // actions, the baseline box and the edit of hypothesis and parameters (If-Match).
 import * as JL from "./app.js";
 import { checkParameters, serverParameterProblems } from "./trials_parameters.js";
-import { S, errorText, trialEl } from "./trials_shared.js";
+import { errorText, S, trialEl } from "./trials_shared.js";
 
 function fmt(v) {
   if (v === null || v === undefined) return "—";
@@ -23,9 +23,13 @@ function showResults(results) {
     g.classList.toggle("met", r.met === true);
     g.classList.toggle("unmet", r.met === false);
     g.querySelector('[data-role="value"]').textContent = fmt(r.value);
-    g.querySelector('[data-role="met"]').textContent = r.met === true ? S.met : r.met === false ? S.not_met : S.no_data;
+    g.querySelector('[data-role="met"]').textContent =
+      r.met === true ? S.met : r.met === false ? S.not_met : S.no_data;
     const target = Number(g.dataset.target);
-    const pct = r.value === null || !target ? 0 : Math.max(0, Math.min(100, Math.round(50 * r.value / target)));
+    const pct =
+      r.value === null || !target
+        ? 0
+        : Math.max(0, Math.min(100, Math.round((50 * r.value) / target)));
     g.querySelector('[data-role="bar"]').style.width = pct + "%";
   }
 }
@@ -35,10 +39,19 @@ function prependMeasurements(items) {
   for (const m of items) {
     const tr = document.createElement("tr");
     tr.className = "fresh";
-    const cells = [m.recorded_at ? JL.formatTime(m.recorded_at) : "", m.metric, fmt(m.value), m.source || ""];
+    const cells = [
+      m.recorded_at ? JL.formatTime(m.recorded_at) : "",
+      m.metric,
+      fmt(m.value),
+      m.source || "",
+    ];
     cells.forEach((c, i) => {
       const td = document.createElement("td");
-      if (i === 1) { const code = document.createElement("code"); code.textContent = c; td.appendChild(code); } else td.textContent = c;
+      if (i === 1) {
+        const code = document.createElement("code");
+        code.textContent = c;
+        td.appendChild(code);
+      } else td.textContent = c;
       tr.appendChild(td);
     });
     body.insertBefore(tr, body.firstChild);
@@ -50,8 +63,12 @@ function showStatus(trial) {
   if (trial.etag) trialEl.dataset.etag = trial.etag;
   setBadge("status", trial.status);
   if (trial.outcome) setBadge("outcome", trial.outcome);
-  const show = { running: trial.status === "planned", completed: trial.status === "running",
-    aborted: trial.status === "running", delete: trial.status === "planned" };
+  const show = {
+    running: trial.status === "planned",
+    completed: trial.status === "running",
+    aborted: trial.status === "running",
+    delete: trial.status === "planned",
+  };
   trialEl.querySelectorAll("[data-trial-action]").forEach((b) => {
     if (b.dataset.trialAction in show) b.hidden = !show[b.dataset.trialAction];
   });
@@ -59,7 +76,10 @@ function showStatus(trial) {
   if (form) form.hidden = trial.status !== "running";
 }
 function formatParameters(params) {
-  return Object.keys(params || {}).sort().map((k) => k + " = " + params[k]).join("\n");
+  return Object.keys(params || {})
+    .sort()
+    .map((k) => k + " = " + params[k])
+    .join("\n");
 }
 function showDetails(trial, intoForm) {
   const p = trialEl.querySelector('[data-role="hypothesis"]');
@@ -84,7 +104,9 @@ function keepEtag(res) {
   if (etag) trialEl.dataset.etag = etag;
 }
 async function reloadTrial(intoForm) {
-  const res = await fetch("/api/v1/trials/" + trialEl.dataset.trialId, { credentials: "same-origin" });
+  const res = await fetch("/api/v1/trials/" + trialEl.dataset.trialId, {
+    credentials: "same-origin",
+  });
   if (!res.ok) return;
   keepEtag(res);
   const t = await res.json();
@@ -98,13 +120,25 @@ async function reloadTrial(intoForm) {
 // in between gets 412, and the page then shows their version.
 async function patchTrial(changes, etag) {
   const res = await fetch("/api/v1/trials/" + trialEl.dataset.trialId, {
-    method: "PATCH", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": JL.csrf || "", "If-Match": etag || trialEl.dataset.etag },
+    method: "PATCH",
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      "X-CSRF-Token": JL.csrf || "",
+      "If-Match": etag || trialEl.dataset.etag,
+    },
     body: JSON.stringify(changes),
   });
   const body = await res.json();
-  if (res.status === 412) { await reloadTrial(true); throw new Error(S.stale); }
-  if (!res.ok) { const err = new Error(body.error.message); err.body = body; throw err; }
+  if (res.status === 412) {
+    await reloadTrial(true);
+    throw new Error(S.stale);
+  }
+  if (!res.ok) {
+    const err = new Error(body.error.message);
+    err.body = body;
+    throw err;
+  }
   keepEtag(res);
   showStatus(body);
   showResults(body.results);
@@ -134,7 +168,10 @@ async function trialAction(button) {
     if (action === "completed" && !confirm(S.confirm_complete)) return;
     await patchTrial({ status: action });
   } catch (err) {
-    if (out) { out.textContent = errorText(err); out.hidden = false; }
+    if (out) {
+      out.textContent = errorText(err);
+      out.hidden = false;
+    }
   }
 }
 
@@ -165,7 +202,10 @@ async function toggleBaseline(box) {
   try {
     await patchTrial({ baseline: wanted });
   } catch (err) {
-    if (out) { out.textContent = errorText(err); out.hidden = false; }
+    if (out) {
+      out.textContent = errorText(err);
+      out.hidden = false;
+    }
     reloadTrial(false).catch(() => {}); // show what is stored
   } finally {
     box.disabled = false;
@@ -192,6 +232,9 @@ export function start() {
   document.addEventListener("click", (e) => {
     if (e.target.closest("[data-deletes]")) return; // removals.js
     const t = e.target.closest("[data-trial-action]");
-    if (t) { e.preventDefault(); trialAction(t); }
+    if (t) {
+      e.preventDefault();
+      trialAction(t);
+    }
   });
 }

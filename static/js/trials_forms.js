@@ -2,14 +2,18 @@
 // lists then redraw from the event (trials_fragments.js), for everyone.
 import * as JL from "./app.js";
 import { checkParameters, serverParameterProblems } from "./trials_parameters.js";
-import { S, errorText, isPast, numberOrNull } from "./trials_shared.js";
+import { errorText, isPast, numberOrNull, S } from "./trials_shared.js";
 
 async function milestoneAction(button) {
   const id = button.dataset.id;
   try {
-    if (button.dataset.milestoneAction === "reach") await JL.api("POST", "/milestones/" + id + "/reach");
-    else if (confirm(S.confirm_missed)) await JL.api("PATCH", "/milestones/" + id, { status: "missed" });
-  } catch (err) { alert(errorText(err)); }
+    if (button.dataset.milestoneAction === "reach")
+      await JL.api("POST", "/milestones/" + id + "/reach");
+    else if (confirm(S.confirm_missed))
+      await JL.api("PATCH", "/milestones/" + id, { status: "missed" });
+  } catch (err) {
+    alert(errorText(err));
+  }
 }
 
 // The next iteration is planned with exactly what its form shows (a
@@ -21,8 +25,13 @@ async function planNext(form) {
   const f = form.elements;
   try {
     const child = await JL.api("POST", "/workspaces/" + form.dataset.workspaceId + "/trials", {
-      parent_id: Number(form.dataset.parentId), title: f.title.value, line: f.line.value,
-      batch: f.batch.value, hypothesis: f.hypothesis.value, parameters: f.parameters.value });
+      parent_id: Number(form.dataset.parentId),
+      title: f.title.value,
+      line: f.line.value,
+      batch: f.batch.value,
+      hypothesis: f.hypothesis.value,
+      parameters: f.parameters.value,
+    });
     location.href = "/trials/" + child.id;
   } catch (err) {
     if (serverParameterProblems(form, err)) return;
@@ -45,11 +54,32 @@ async function saveEdit(form, path, changes) {
   }
 }
 const builders = {
-  indicator: (d) => ({ key: d.key, label: d.label, unit: d.unit || "", comparator: d.comparator,
-    target: Number(d.target), aggregate: d.aggregate, lower_spec: numberOrNull(d.lower_spec), upper_spec: numberOrNull(d.upper_spec) }),
-  trial: (d) => ({ title: d.title, line: d.line, batch: d.batch, hypothesis: d.hypothesis, parameters: d.parameters || "" }),
-  milestone: (d) => ({ title: d.title, description: d.description || "", due_date: d.due_date || null,
-    criteria: d.mode === "auto" ? { indicators: "all", consecutive_trials: Number(d.consecutive_trials || 1) } : null }),
+  indicator: (d) => ({
+    key: d.key,
+    label: d.label,
+    unit: d.unit || "",
+    comparator: d.comparator,
+    target: Number(d.target),
+    aggregate: d.aggregate,
+    lower_spec: numberOrNull(d.lower_spec),
+    upper_spec: numberOrNull(d.upper_spec),
+  }),
+  trial: (d) => ({
+    title: d.title,
+    line: d.line,
+    batch: d.batch,
+    hypothesis: d.hypothesis,
+    parameters: d.parameters || "",
+  }),
+  milestone: (d) => ({
+    title: d.title,
+    description: d.description || "",
+    due_date: d.due_date || null,
+    criteria:
+      d.mode === "auto"
+        ? { indicators: "all", consecutive_trials: Number(d.consecutive_trials || 1) }
+        : null,
+  }),
   measurement: (d) => ({ metric: d.metric, value: Number(d.value), source: "web" }),
 };
 
@@ -61,15 +91,28 @@ export function start() {
     const f = form.elements;
     if (form.matches("[data-milestone-edit]")) {
       const due = f.due_date.value || null;
-      if (due && due !== form.dataset.due && isPast(due) &&
-          !confirm(S.confirm_past_due.replace("{date}", due))) return;
-      saveEdit(form, "/milestones/" + form.dataset.id,
-               { title: f.title.value, description: f.description.value, due_date: due });
+      if (
+        due &&
+        due !== form.dataset.due &&
+        isPast(due) &&
+        !confirm(S.confirm_past_due.replace("{date}", due))
+      )
+        return;
+      saveEdit(form, "/milestones/" + form.dataset.id, {
+        title: f.title.value,
+        description: f.description.value,
+        due_date: due,
+      });
     } else {
       saveEdit(form, "/indicators/" + form.dataset.id, {
-        label: f.label.value, unit: f.unit.value, comparator: f.comparator.value,
-        target: Number(f.target.value), aggregate: f.aggregate.value,
-        lower_spec: numberOrNull(f.lower_spec.value), upper_spec: numberOrNull(f.upper_spec.value) });
+        label: f.label.value,
+        unit: f.unit.value,
+        comparator: f.comparator.value,
+        target: Number(f.target.value),
+        aggregate: f.aggregate.value,
+        lower_spec: numberOrNull(f.lower_spec.value),
+        upper_spec: numberOrNull(f.upper_spec.value),
+      });
     }
   });
   document.addEventListener("submit", (e) => {
@@ -90,21 +133,40 @@ export function start() {
     if (out) out.hidden = true;
     const data = Object.fromEntries(new FormData(form).entries());
     if (form.dataset.trialsForm === "trial" && !checkParameters(form)) return;
-    if (form.dataset.trialsForm === "milestone" && isPast(data.due_date) &&
-        !confirm(S.confirm_past_due.replace("{date}", data.due_date))) return;
+    if (
+      form.dataset.trialsForm === "milestone" &&
+      isPast(data.due_date) &&
+      !confirm(S.confirm_past_due.replace("{date}", data.due_date))
+    )
+      return;
     try {
-      const created = await JL.api("POST", form.dataset.path, builders[form.dataset.trialsForm](data));
-      if (form.dataset.trialsForm === "measurement") { form.elements.value.value = ""; form.elements.value.focus(); return; }
+      const created = await JL.api(
+        "POST",
+        form.dataset.path,
+        builders[form.dataset.trialsForm](data),
+      );
+      if (form.dataset.trialsForm === "measurement") {
+        form.elements.value.value = "";
+        form.elements.value.focus();
+        return;
+      }
       form.reset();
-      if (form.dataset.trialsForm === "trial" && created && created.id) location.href = "/trials/" + created.id;
+      if (form.dataset.trialsForm === "trial" && created && created.id)
+        location.href = "/trials/" + created.id;
     } catch (err) {
       if (serverParameterProblems(form, err)) return;
-      if (out) { out.textContent = errorText(err); out.hidden = false; }
+      if (out) {
+        out.textContent = errorText(err);
+        out.hidden = false;
+      }
     }
   });
   document.addEventListener("click", (e) => {
     if (e.target.closest("[data-deletes]")) return; // removals.js
     const m = e.target.closest("[data-milestone-action]");
-    if (m) { e.preventDefault(); milestoneAction(m); }
+    if (m) {
+      e.preventDefault();
+      milestoneAction(m);
+    }
   });
 }

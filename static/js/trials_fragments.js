@@ -8,24 +8,34 @@ function refresh(el) {
   if (timers.get(el)) return;
   // Someone typing in an edit form inside the fragment keeps their text:
   // the fragment catches up once they save or close it.
-  if (el.querySelector("details[open] form[data-dirty]")) { el.dataset.stale = "1"; return; }
+  if (el.querySelector("details[open] form[data-dirty]")) {
+    el.dataset.stale = "1";
+    return;
+  }
   // Coalesce a burst of events (a line posting many batches) into one fetch.
-  timers.set(el, setTimeout(async () => {
-    timers.delete(el);
-    try {
-      const res = await fetch(el.dataset.src, { credentials: "same-origin" });
-      if (!res.ok) return;
-      const html = await res.text();
-      const charts = detachCharts(el);
-      el.innerHTML = html;
-      JL.localiseTimes(el); JL.applyWidths(el);
-      mountCharts(el, charts); // the same charts, new numbers
-    } catch (e) { /* the next event tries again */ }
-  }, 250));
+  timers.set(
+    el,
+    setTimeout(async () => {
+      timers.delete(el);
+      try {
+        const res = await fetch(el.dataset.src, { credentials: "same-origin" });
+        if (!res.ok) return;
+        const html = await res.text();
+        const charts = detachCharts(el);
+        el.innerHTML = html;
+        JL.localiseTimes(el);
+        JL.applyWidths(el);
+        mountCharts(el, charts); // the same charts, new numbers
+      } catch (_e) {
+        /* the next event tries again */
+      }
+    }, 250),
+  );
 }
 function matches(el, env) {
   const types = (el.dataset.liveTypes || "").split(",").filter(Boolean);
-  if (!types.some((t) => env.type === t || (t.endsWith(".") && env.type.startsWith(t)))) return false;
+  if (!types.some((t) => env.type === t || (t.endsWith(".") && env.type.startsWith(t))))
+    return false;
   const only = el.dataset.trialOnly;
   const trial = env.data && env.data.trial;
   return !only || (trial && String(trial.id) === only);
@@ -34,14 +44,23 @@ function matches(el, env) {
 export function start() {
   document.addEventListener("jl:event", (e) => {
     const env = e.detail;
-    document.querySelectorAll("[data-live-fragment]").forEach((el) => { if (matches(el, env)) refresh(el); });
+    document.querySelectorAll("[data-live-fragment]").forEach((el) => {
+      if (matches(el, env)) refresh(el);
+    });
   });
-  document.addEventListener("toggle", (e) => {
-    const details = e.target;
-    if (details.open || !details.querySelector) return;
-    const form = details.querySelector("form[data-dirty]");
-    if (form) delete form.dataset.dirty; // closed unsaved: the stored version wins
-    const el = details.closest("[data-live-fragment][data-stale]");
-    if (el) { delete el.dataset.stale; refresh(el); }
-  }, true);
+  document.addEventListener(
+    "toggle",
+    (e) => {
+      const details = e.target;
+      if (details.open || !details.querySelector) return;
+      const form = details.querySelector("form[data-dirty]");
+      if (form) delete form.dataset.dirty; // closed unsaved: the stored version wins
+      const el = details.closest("[data-live-fragment][data-stale]");
+      if (el) {
+        delete el.dataset.stale;
+        refresh(el);
+      }
+    },
+    true,
+  );
 }

@@ -60,7 +60,9 @@ export function serverParameterProblems(form, err) {
 // leaving a correct field changes nothing (no layout shift under the Save click).
 function recheckParameters(e, onlyIfShown) {
   if (e.target.name !== "parameters") return;
-  const form = e.target.closest("form[data-trials-form], form[data-trial-edit], form[data-trial-next]");
+  const form = e.target.closest(
+    "form[data-trials-form], form[data-trial-edit], form[data-trial-next]",
+  );
   if (!form) return;
   const out = form.querySelector('[data-role="parameters-error"]');
   const shown = out && !out.hidden;

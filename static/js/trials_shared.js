@@ -6,7 +6,11 @@ export const trialEl = document.getElementById("trial");
 
 export function errorText(err) {
   const fields = err.body && err.body.error && err.body.error.fields;
-  const detail = fields ? Object.entries(fields).map(([k, v]) => k + ": " + [].concat(v).join(" ")).join("; ") : "";
+  const detail = fields
+    ? Object.entries(fields)
+        .map(([k, v]) => k + ": " + [].concat(v).join(" "))
+        .join("; ")
+    : "";
   return err.message + (detail && !err.message.includes(detail) ? " (" + detail + ")" : "");
 }
 
@@ -15,8 +19,13 @@ export function errorText(err) {
 export function isPast(isoDate) {
   if (!isoDate) return false;
   const now = new Date();
-  const today = [now.getFullYear(), String(now.getMonth() + 1).padStart(2, "0"),
-    String(now.getDate()).padStart(2, "0")].join("-");
+  const today = [
+    now.getFullYear(),
+    String(now.getMonth() + 1).padStart(2, "0"),
+    String(now.getDate()).padStart(2, "0"),
+  ].join("-");
   return isoDate < today;
 }
-export function numberOrNull(v) { return v === "" || v === undefined ? null : Number(v); }
+export function numberOrNull(v) {
+  return v === "" || v === undefined ? null : Number(v);
+}

@@ -17,9 +17,12 @@ export function start() {
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (k === "onclick") node.addEventListener("click", v); else node.setAttribute(k, v);
+      if (k === "onclick") node.addEventListener("click", v);
+      else node.setAttribute(k, v);
     });
-    children.forEach((c) => node.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c))));
+    for (const c of children) {
+      node.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
+    }
     return node;
   }
   function say(text, isError) {
@@ -30,16 +33,33 @@ export function start() {
   async function refresh() {
     const page = await JL.api("GET", `/workspaces/${wsId}/webhooks?limit=200`);
     list.replaceChildren();
-    if (!page.items.length) list.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_webhooks)));
+    if (!page.items.length)
+      list.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_webhooks)));
     page.items.forEach((w) => {
-      const actions = el("td", {},
-        el("button", { "data-action": "ping", onclick: () => ping(w.id) }, T.ping), " ",
-        el("button", { "data-action": "deliveries", onclick: () => showLog(w) }, T.deliveries), " ",
-        w.format === "standard" ? el("button", { "data-action": "rotate", onclick: () => rotate(w.id) }, T.rotate) : "", " ",
-        el("button", { "data-action": "delete", onclick: () => remove(w.id) }, T.delete));
-      list.append(el("tr", { "data-webhook-id": w.id },
-        el("td", {}, w.url), el("td", {}, w.format), el("td", {}, w.events.join(", ")),
-        el("td", {}, w.active ? T.active : `${T.disabled}: ${w.disabled_reason || ""}`), actions));
+      const actions = el(
+        "td",
+        {},
+        el("button", { "data-action": "ping", onclick: () => ping(w.id) }, T.ping),
+        " ",
+        el("button", { "data-action": "deliveries", onclick: () => showLog(w) }, T.deliveries),
+        " ",
+        w.format === "standard"
+          ? el("button", { "data-action": "rotate", onclick: () => rotate(w.id) }, T.rotate)
+          : "",
+        " ",
+        el("button", { "data-action": "delete", onclick: () => remove(w.id) }, T.delete),
+      );
+      list.append(
+        el(
+          "tr",
+          { "data-webhook-id": w.id },
+          el("td", {}, w.url),
+          el("td", {}, w.format),
+          el("td", {}, w.events.join(", ")),
+          el("td", {}, w.active ? T.active : `${T.disabled}: ${w.disabled_reason || ""}`),
+          actions,
+        ),
+      );
     });
   }
 
@@ -55,14 +75,19 @@ export function start() {
     err.hidden = true;
     const data = new FormData(form);
     const body = {
-      url: data.get("url"), format: data.get("format"),
-      events: String(data.get("events")).split(",").map((s) => s.trim()).filter(Boolean),
+      url: data.get("url"),
+      format: data.get("format"),
+      events: String(data.get("events"))
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
     if (data.get("secret")) body.secret = data.get("secret");
     try {
       const hook = await JL.api("POST", `/workspaces/${wsId}/webhooks`, body);
       form.reset();
-      if (hook.secret) showSecret(hook.secret); else secretBox.hidden = true;
+      if (hook.secret) showSecret(hook.secret);
+      else secretBox.hidden = true;
       await refresh();
     } catch (ex) {
       const fields = ex.body && ex.body.error && ex.body.error.fields;
@@ -72,24 +97,48 @@ export function start() {
   });
 
   async function ping(id) {
-    try { await JL.api("POST", `/webhooks/${id}/ping`); say(T.ping_sent); } catch (ex) { say(ex.message, true); }
-    const hook = (await JL.api("GET", `/webhooks/${id}`));
+    try {
+      await JL.api("POST", `/webhooks/${id}/ping`);
+      say(T.ping_sent);
+    } catch (ex) {
+      say(ex.message, true);
+    }
+    const hook = await JL.api("GET", `/webhooks/${id}`);
     showLog(hook);
   }
   async function rotate(id) {
-    try { const hook = await JL.api("POST", `/webhooks/${id}/rotate-secret`); showSecret(hook.secret); } catch (ex) { say(ex.message, true); }
+    try {
+      const hook = await JL.api("POST", `/webhooks/${id}/rotate-secret`);
+      showSecret(hook.secret);
+    } catch (ex) {
+      say(ex.message, true);
+    }
   }
   async function remove(id) {
     if (!window.confirm(T.confirm_delete)) return;
-    try { await JL.api("DELETE", `/webhooks/${id}`); if (shown && shown.id === id) { log.hidden = true; shown = null; } await refresh(); } catch (ex) { say(ex.message, true); }
+    try {
+      await JL.api("DELETE", `/webhooks/${id}`);
+      if (shown && shown.id === id) {
+        log.hidden = true;
+        shown = null;
+      }
+      await refresh();
+    } catch (ex) {
+      say(ex.message, true);
+    }
   }
   async function redeliver(id) {
-    try { await JL.api("POST", `/deliveries/${id}/redeliver`); say(T.redelivered); } catch (ex) { say(ex.message, true); }
+    try {
+      await JL.api("POST", `/deliveries/${id}/redeliver`);
+      say(T.redelivered);
+    } catch (ex) {
+      say(ex.message, true);
+    }
     loadLog();
   }
 
   function attemptText(a) {
-    const what = a.response_status ? `HTTP ${a.response_status}` : (a.error || "");
+    const what = a.response_status ? `HTTP ${a.response_status}` : a.error || "";
     return `${JL.formatTime(a.at)} · ${what} · ${a.duration_ms} ms${a.error && a.response_status ? " · " + a.error : ""}`;
   }
 
@@ -98,14 +147,35 @@ export function start() {
     const page = await JL.api("GET", `/webhooks/${shown.id}/deliveries?limit=50`);
     const body = log.querySelector("tbody");
     body.replaceChildren();
-    if (!page.items.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_deliveries)));
+    if (!page.items.length)
+      body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_deliveries)));
     page.items.forEach((d) => {
-      const attempts = el("ol", { class: "attempts" }, ...d.attempts.map((a) => el("li", { "data-ok": a.succeeded }, attemptText(a))));
-      body.append(el("tr", { "data-delivery-id": d.id, "data-status": d.status },
-        el("td", {}, d.event_type), el("td", {}, el("code", {}, d.message_id)),
-        el("td", { class: "delivery-status" }, T[d.status] || d.status),
-        el("td", {}, `${d.attempts.length} ${T.attempts}`, attempts),
-        el("td", {}, d.status === "pending" ? "" : el("button", { "data-action": "redeliver", onclick: () => redeliver(d.id) }, T.redeliver))));
+      const attempts = el(
+        "ol",
+        { class: "attempts" },
+        ...d.attempts.map((a) => el("li", { "data-ok": a.succeeded }, attemptText(a))),
+      );
+      body.append(
+        el(
+          "tr",
+          { "data-delivery-id": d.id, "data-status": d.status },
+          el("td", {}, d.event_type),
+          el("td", {}, el("code", {}, d.message_id)),
+          el("td", { class: "delivery-status" }, T[d.status] || d.status),
+          el("td", {}, `${d.attempts.length} ${T.attempts}`, attempts),
+          el(
+            "td",
+            {},
+            d.status === "pending"
+              ? ""
+              : el(
+                  "button",
+                  { "data-action": "redeliver", onclick: () => redeliver(d.id) },
+                  T.redeliver,
+                ),
+          ),
+        ),
+      );
     });
     // Pending deliveries change soon: keep the log fresh while it is open.
     clearTimeout(timer);

@@ -1,7 +1,8 @@
 // A workspace's files.
-import { startPage } from "./common.js";
+
 import * as activity from "../activity.js";
 import * as files from "../files.js";
+import { startPage } from "./common.js";
 
 startPage();
 activity.start();

@@ -1,8 +1,9 @@
 // One milestone: its activity, deletion notice and files.
-import { startPage } from "./common.js";
+
 import * as activity from "../activity.js";
-import * as removals from "../removals.js";
 import * as files from "../files.js";
+import * as removals from "../removals.js";
+import { startPage } from "./common.js";
 
 startPage();
 activity.start();

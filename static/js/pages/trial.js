@@ -1,14 +1,15 @@
 // One trial: gauges, measurements, actions, edits, charts, import and files.
-import { startPage } from "./common.js";
+
 import * as activity from "../activity.js";
-import * as fragments from "../trials_fragments.js";
+import * as charts from "../charts.js";
+import * as files from "../files.js";
+import * as importer from "../import.js";
+import * as removals from "../removals.js";
 import * as trialPage from "../trial_page.js";
 import * as trialForms from "../trials_forms.js";
+import * as fragments from "../trials_fragments.js";
 import * as parameters from "../trials_parameters.js";
-import * as removals from "../removals.js";
-import * as charts from "../charts.js";
-import * as importer from "../import.js";
-import * as files from "../files.js";
+import { startPage } from "./common.js";
 
 startPage();
 activity.start();

@@ -1,6 +1,7 @@
 // A workspace's webhooks.
-import { startPage } from "./common.js";
+
 import * as webhooks from "../webhooks.js";
+import { startPage } from "./common.js";
 
 startPage();
 webhooks.start();

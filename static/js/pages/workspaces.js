@@ -1,6 +1,7 @@
 // The list of workspaces: the create forms.
-import { startPage } from "./common.js";
+
 import * as forms from "../forms.js";
+import { startPage } from "./common.js";
 
 startPage();
 forms.start();
