@@ -10,7 +10,7 @@
 //   list, and an edit touching a suggestion's words asks the server whether it still applies.
 // document.js mounts the editor and forwards events and selections here.
 import * as JL from "./app.js";
-import * as units from "./threads.js";
+import * as units from "./text_units.js";
 
 export function start(ctx) {
   const { cfg, el, showError } = ctx;

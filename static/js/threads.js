@@ -4,24 +4,11 @@
 // count of open threads in the heading. Typing `@` offers the workspace's members (any part
 // of the name, or the email) and a picked person is sent as an explicit mention id, so they
 // are notified whatever the text around it; an `@word` matching nobody is shown as such
-// before posting. document.js mounts the editor and forwards live events here.
+// before posting (thread_mentions.js). document.js mounts the editor and forwards live
+// events here.
 import * as JL from "./app.js";
+import { codePoints, toUtf16 } from "./text_units.js";
 import { mentionBoxes } from "./thread_mentions.js";
-
-// Anchors are in characters (code points); CodeMirror counts UTF-16 units.
-export function toUtf16(text, cp) {
-  let units = 0,
-    n = 0;
-  for (const ch of text) {
-    if (n >= cp) break;
-    units += ch.length;
-    n++;
-  }
-  return units;
-}
-export function codePoints(text, utf16) {
-  return Array.from(text.slice(0, utf16)).length;
-}
 
 export function start(ctx) {
   const { cfg, el, showError } = ctx;
