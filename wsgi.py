@@ -68,13 +68,20 @@ def main() -> None:
             print(message)
     # The feed pump, and without Redis the periodic jobs, run in this process.
     serving.start(app)
-    print(f"JointLab on {settings.public_url} (database: {settings.database_url.split(':')[0]}, "
-          f"queue: {'redis' if settings.redis_url else 'in-process'}, "
-          f"serving: {settings.async_mode})")
+    print(
+        f"JointLab on {settings.public_url} (database: {settings.database_url.split(':')[0]}, "
+        f"queue: {'redis' if settings.redis_url else 'in-process'}, "
+        f"serving: {settings.async_mode})"
+    )
     # gevent's WSGI server (WebSocket, TCP_NODELAY); SIGTERM closes every
     # connection so clients reconnect elsewhere, stops the feed, and exits.
-    server.serve(app, settings.host, settings.port, settings.max_message_bytes,
-                 on_stop=lambda: serving.stop(app))
+    server.serve(
+        app,
+        settings.host,
+        settings.port,
+        settings.max_message_bytes,
+        on_stop=lambda: serving.stop(app),
+    )
 
 
 if __name__ == "__main__":

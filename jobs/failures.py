@@ -24,8 +24,13 @@ _SMTP_OPERATOR = (smtplib.SMTPSenderRefused, smtplib.SMTPAuthenticationError)
 
 
 def is_transient(err: BaseException) -> bool:
-    if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError
-                  | sa_exc.DisconnectionError | sa_exc.TimeoutError):
+    if isinstance(
+        err,
+        sa_exc.OperationalError
+        | sa_exc.InterfaceError
+        | sa_exc.DisconnectionError
+        | sa_exc.TimeoutError,
+    ):
         return True  # the database went away, not the data
     if isinstance(err, _SMTP_OPERATOR):
         return True
@@ -44,8 +49,9 @@ def is_transient(err: BaseException) -> bool:
     except ImportError:  # pragma: no cover - redis is a dependency
         pass
     # Connection refused, reset, timed out, DNS: the network.
-    return isinstance(err, ConnectionError | TimeoutError | OSError) \
-        and not isinstance(err, FileNotFoundError | PermissionError | IsADirectoryError)
+    return isinstance(err, ConnectionError | TimeoutError | OSError) and not isinstance(
+        err, FileNotFoundError | PermissionError | IsADirectoryError
+    )
 
 
 def describe(err: BaseException) -> str:

@@ -79,8 +79,12 @@ def _consume_together() -> tuple[int, bool]:
 def _cursors(session: Session, names: list[str]) -> dict[str, ConsumerCursor]:
     """The consumers' cursor rows, locked; a new consumer starts at the present
     rather than replaying history (it is not in the answer this time)."""
-    rows = {c.name: c for c in session.scalars(
-        select(ConsumerCursor).where(ConsumerCursor.name.in_(names)).with_for_update())}
+    rows = {
+        c.name: c
+        for c in session.scalars(
+            select(ConsumerCursor).where(ConsumerCursor.name.in_(names)).with_for_update()
+        )
+    }
     missing = [n for n in names if n not in rows]
     if missing:
         from workspace.events.log import latest_event_id

@@ -44,11 +44,18 @@ class InProcessQueue:
         self._timers: set[threading.Timer] = set()
         self._closed = False
 
-    def enqueue(self, path: str, *args: Any, job_id: str | None = None,
-                queue: str = "default", delay: float = 0) -> None:
+    def enqueue(
+        self,
+        path: str,
+        *args: Any,
+        job_id: str | None = None,
+        queue: str = "default",
+        delay: float = 0,
+    ) -> None:
         if delay > 0:
-            timer = threading.Timer(delay, self.enqueue, (path, *args),
-                                    {"job_id": job_id, "queue": queue})
+            timer = threading.Timer(
+                delay, self.enqueue, (path, *args), {"job_id": job_id, "queue": queue}
+            )
             timer.daemon = True
             self._timers.add(timer)
             timer.start()
@@ -122,14 +129,19 @@ class RedisQueue:
     def wake(self, path: str, job_id: str) -> None:
         self._waker.request(path, job_id)
 
-    def enqueue(self, path: str, *args: Any, job_id: str | None = None,
-                queue: str = "default", delay: float = 0) -> None:
+    def enqueue(
+        self,
+        path: str,
+        *args: Any,
+        job_id: str | None = None,
+        queue: str = "default",
+        delay: float = 0,
+    ) -> None:
         """`job_id` de-duplicates: while a job with that id waits in the queue
         another is not added. One that already started does not count, so work
         that arrives during a run gets a run of its own."""
         q = self.queues[queue]
-        options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 300,
-                                   "failure_ttl": 7 * 86400}
+        options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
         if job_id is not None:
             from rq.job import Job, JobStatus
 
@@ -269,8 +281,9 @@ jobs = Jobs()
 def redis_client(url: str) -> Any:
     import redis
 
-    return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10,
-                                health_check_interval=30)
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30
+    )
 
 
 def init_jobs(app: Flask, settings: Settings) -> None:

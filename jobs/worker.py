@@ -30,9 +30,7 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     redis = app.extensions.get("jointlab.redis")
     if redis is None:
-        raise click.UsageError(
-            "REDIS_URL is not set: without it jobs run inside `python wsgi.py`."
-        )
+        raise click.UsageError("REDIS_URL is not set: without it jobs run inside `python wsgi.py`.")
     ticker = None
     if not no_scheduler and not burst:
         ticker = Ticker(redis, settings_of(app).redis_namespace)

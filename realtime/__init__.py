@@ -55,9 +55,11 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         # document room what was stored meanwhile (realtime/message_queue.py).
         from realtime.documents import resync_rooms
 
-        manager = ResyncingRedisManager(settings.redis_url,
-                                        channel=f"{settings.redis_namespace}-socketio",
-                                        on_subscribed=lambda: resync_rooms(app))
+        manager = ResyncingRedisManager(
+            settings.redis_url,
+            channel=f"{settings.redis_namespace}-socketio",
+            on_subscribed=lambda: resync_rooms(app),
+        )
     socketio.init_app(
         app,
         async_mode=settings.async_mode,

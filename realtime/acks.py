@@ -32,8 +32,12 @@ def error_ack(err: AppError) -> dict[str, Any]:
 EVENTS: dict[str, str] = {}
 
 
-def handler(event: str, schema: Schema | None = None, scope: str = "read",
-            credential_in_transaction: bool = False) -> Callable[..., Any]:
+def handler(
+    event: str,
+    schema: Schema | None = None,
+    scope: str = "read",
+    credential_in_transaction: bool = False,
+) -> Callable[..., Any]:
     """`credential_in_transaction`: the handler re-checks the connection's
     credential itself, inside the transaction that acts on the call
     (guard.authorize's `read=False`); a CredentialEnded it raises drops the
@@ -60,8 +64,9 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read",
                         payload = schema.load(payload)
                     except ValidationError as err:
                         fields = err.messages if isinstance(err.messages, dict) else {}
-                        wrapped = AppError("Some fields are invalid.", fields=fields,
-                                           code="validation_failed")
+                        wrapped = AppError(
+                            "Some fields are invalid.", fields=fields, code="validation_failed"
+                        )
                         return error_ack(wrapped)
                 result = func(payload)
                 return {"ok": True} if result is None else {"ok": True, **result}
@@ -71,10 +76,12 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read",
             except AppError as err:
                 return error_ack(err)
             except ValidationError as err:
-                fields = (err.messages if isinstance(err.messages, dict)
-                          else {"_schema": err.messages})
-                return error_ack(AppError("Some fields are invalid.", fields=fields,
-                                          code="validation_failed"))
+                fields = (
+                    err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+                )
+                return error_ack(
+                    AppError("Some fields are invalid.", fields=fields, code="validation_failed")
+                )
             except Exception as err:
                 if is_out_of_range(err):
                     return error_ack(out_of_range())
@@ -82,8 +89,9 @@ def handler(event: str, schema: Schema | None = None, scope: str = "read",
                     log.warning("socket handler %s: database unavailable", event)
                     return error_ack(unavailable())
                 log.exception("socket handler %s failed", event)
-                return error_ack(AppError("Something went wrong on our side.",
-                                          code="internal_error"))
+                return error_ack(
+                    AppError("Something went wrong on our side.", code="internal_error")
+                )
 
         on(event)(wrapper)
         return wrapper

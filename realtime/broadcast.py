@@ -142,8 +142,13 @@ def _frames(payloads: list[str | bytes]) -> bytes:
 
 def _write(eio_socket: Any, lane: _Lane, frames: bytes) -> bool:
     """Give one recipient the frames; False: it needs the normal path."""
-    if (not eio_socket.upgraded or eio_socket.upgrading or eio_socket.closing
-            or eio_socket.closed or lane.ws.closed):
+    if (
+        not eio_socket.upgraded
+        or eio_socket.upgrading
+        or eio_socket.closing
+        or eio_socket.closed
+        or lane.ws.closed
+    ):
         return False
     try:
         if not eio_socket.check_ping_timeout():
@@ -170,18 +175,35 @@ class FanOutManager(socketio.Manager):
     puts it under PubSubManager, whose receiving side (`_handle_emit`) then
     emits each process's local room through it."""
 
-    def emit(self, event: str, data: Any, namespace: str, room: Any = None,
-             skip_sid: Any = None, callback: Any = None, to: Any = None, **kwargs: Any) -> Any:
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         room = to or room
         on_hub = getattr(self.server, "jointlab_fanout", None)
         if callback is not None or namespace not in self.rooms or on_hub is None or not on_hub():
             with SEND_LOCK:
-                return super().emit(event, data, namespace, room=room,
-                                    skip_sid=skip_sid, callback=callback, **kwargs)
+                return super().emit(
+                    event,
+                    data,
+                    namespace,
+                    room=room,
+                    skip_sid=skip_sid,
+                    callback=callback,
+                    **kwargs,
+                )
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace,
-                                           data=[event, *args]).encode()
+        encoded = self.server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
         payloads = encoded if isinstance(encoded, list) else [encoded]
         frames = b""
         sockets = self.server.eio.sockets
@@ -202,5 +224,6 @@ class FanOutManager(socketio.Manager):
             with SEND_LOCK:
                 for payload in payloads:
                     self.server._send_eio_packet(
-                        eio_sid, eio_packet.Packet(eio_packet.MESSAGE, payload))
+                        eio_sid, eio_packet.Packet(eio_packet.MESSAGE, payload)
+                    )
         return None

@@ -45,8 +45,14 @@ def on_connect(auth: Any = None) -> None:
             {"code": "unauthorized", "message": "Log in or pass auth: {token}."}
         )
     user, credential = found
-    clients.add(clients.Client(sid=request.sid, user_id=user.id, name=user.name,  # type: ignore[attr-defined]
-                               credential=credential))
+    clients.add(
+        clients.Client(
+            sid=request.sid,
+            user_id=user.id,
+            name=user.name,  # type: ignore[attr-defined]
+            credential=credential,
+        )
+    )
 
 
 @on("disconnect")

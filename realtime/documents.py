@@ -97,8 +97,9 @@ def update(payload: dict[str, Any]) -> None:
     # Acknowledged once committed; whoever commits the batch holding it
     # relays the batch, merged, and re-checked the connection's credential in
     # the same transaction (sync.accept_update).
-    sync.accept_update(clients.current().credential, document_id, data, sender=_sid(),
-                       relay=relay_update)
+    sync.accept_update(
+        clients.current().credential, document_id, data, sender=_sid(), relay=relay_update
+    )
 
 
 @handler("doc:awareness", UpdateSchema())
@@ -113,14 +114,21 @@ def awareness(payload: dict[str, Any]) -> None:
     try:
         seen = crdt.awareness_clients(data)
     except crdt.InvalidUpdate:
-        raise ValidationFailed("Not an awareness update.", code="malformed_update",
-                               fields={"update": ["Not a y-protocols awareness update."]}) from None
+        raise ValidationFailed(
+            "Not an awareness update.",
+            code="malformed_update",
+            fields={"update": ["Not a y-protocols awareness update."]},
+        ) from None
     with _awareness_lock:
         known = _awareness.setdefault((client.sid, document_id), {})
         for client_id, clock in seen.items():
             known[client_id] = max(clock, known.get(client_id, 0))
-    socketio.emit("doc:awareness", {"document_id": document_id, "update": data},
-                  to=room_of(document_id), skip_sid=client.sid)
+    socketio.emit(
+        "doc:awareness",
+        {"document_id": document_id, "update": data},
+        to=room_of(document_id),
+        skip_sid=client.sid,
+    )
 
 
 @handler("doc:leave", LeaveSchema())
@@ -144,9 +152,12 @@ def _forget(sid: str, document_id: int) -> None:
     with _awareness_lock:
         gone = _awareness.pop((sid, document_id), None)
     if gone:
-        socketio.emit("doc:awareness",
-                      {"document_id": document_id, "update": crdt.awareness_removal(gone)},
-                      to=room_of(document_id), skip_sid=sid)
+        socketio.emit(
+            "doc:awareness",
+            {"document_id": document_id, "update": crdt.awareness_removal(gone)},
+            to=room_of(document_id),
+            skip_sid=sid,
+        )
     sync.leave(document_id, sid)
 
 
@@ -156,8 +167,12 @@ def _on_disconnect(client: clients.Client) -> None:
 
 
 def relay_update(document_id: int, update: bytes, skip_sid: str | None = None) -> None:
-    socketio.emit("doc:update", {"document_id": document_id, "update": update},
-                  to=room_of(document_id), skip_sid=skip_sid)
+    socketio.emit(
+        "doc:update",
+        {"document_id": document_id, "update": update},
+        to=room_of(document_id),
+        skip_sid=skip_sid,
+    )
 
 
 def publish_server_edit(document_id: int, update: bytes) -> None:
@@ -199,6 +214,10 @@ def resync_rooms(app: Any) -> None:
                 log.exception("resync of document %s failed", document_id)
                 continue
             if update is not None:
-                socketio.server.emit("doc:update",
-                                     {"document_id": document_id, "update": update},
-                                     to=room_of(document_id), namespace="/", ignore_queue=True)
+                socketio.server.emit(
+                    "doc:update",
+                    {"document_id": document_id, "update": update},
+                    to=room_of(document_id),
+                    namespace="/",
+                    ignore_queue=True,
+                )

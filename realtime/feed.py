@@ -171,8 +171,11 @@ class FeedPump:
         # client; a client with several matching subscriptions gets it once.
         targets = []
         for sid, subs in list(self.subs.items()):
-            matching = [sub for sub in subs
-                        if sub.ready and envelope["id"] > sub.cursor and sub.wants(envelope)]
+            matching = [
+                sub
+                for sub in subs
+                if sub.ready and envelope["id"] > sub.cursor and sub.wants(envelope)
+            ]
             if not matching:
                 continue
             waiting = _backlog(sid)
@@ -224,16 +227,18 @@ class FeedPump:
                     del self.subs[sid]
         return {sid: sorted(ids) for sid, ids in lost.items()}
 
-    def subscribe(self, sub: Subscription, user: User, after: int | None, by_seq: bool,
-                  handler: Any) -> None:
+    def subscribe(
+        self, sub: Subscription, user: User, after: int | None, by_seq: bool, handler: Any
+    ) -> None:
         """Add (or replace) a subscription, within the caps; raises with
         nothing changed when over one or when the workspace is not readable."""
         with self.lock:
             mine = self.subs.get(sub.sid, [])
             replaced = [s for s in mine if s.workspace_id == sub.workspace_id]
             kept = [s for s in mine if s.workspace_id != sub.workspace_id]
-            of_user = sum(1 for subs in self.subs.values() for s in subs
-                          if s.user_id == sub.user_id)
+            of_user = sum(
+                1 for subs in self.subs.values() for s in subs if s.user_id == sub.user_id
+            )
             feed_limits.check_subscriptions(len(kept), of_user - len(replaced))
             if after is not None:
                 budget.acquire(sub.user_id)
@@ -289,8 +294,7 @@ class FeedPump:
 
         socketio.start_background_task(replay)
 
-    def _replay(self, sub: Subscription, after: int, by_seq: bool, whole: bool = False
-                ) -> None:
+    def _replay(self, sub: Subscription, after: int, by_seq: bool, whole: bool = False) -> None:
         at: tuple[int, int] | None = (after, 0)  # (cursor, last event id sent)
         # History, outside the lock, at the client's pace: full batches only;
         # the last, partial one is read again under the lock. Catching up
@@ -340,8 +344,9 @@ def _read(sub: Subscription, cursor: int, by_seq: bool) -> list[Any]:
         return feed_events(s, allowed, cursor, BATCH, sub.types)
 
 
-def _send(sub: Subscription, rows: list[Any], by_seq: bool, at: tuple[int, int],
-          paced: bool) -> tuple[int, int] | None:
+def _send(
+    sub: Subscription, rows: list[Any], by_seq: bool, at: tuple[int, int], paced: bool
+) -> tuple[int, int] | None:
     """Emit the rows the subscription wants; (cursor, last id) after them,
     or None when the subscription or its client is gone."""
     cursor, last = at

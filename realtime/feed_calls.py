@@ -19,10 +19,12 @@ from workspace.fields import MAX_EVENT_ID, MAX_ID, id_range
 
 
 class SubscribeSchema(Schema):
-    workspace_id = fields.Integer(strict=True, load_default=None, allow_none=True,
-                                  validate=id_range())
-    after = fields.Integer(strict=True, load_default=None, allow_none=True,
-                           validate=id_range(0, MAX_EVENT_ID))
+    workspace_id = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=id_range()
+    )
+    after = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=id_range(0, MAX_EVENT_ID)
+    )
     types = fields.Raw(load_default=None)
 
     @validates_schema
@@ -41,10 +43,16 @@ def subscribe(payload: dict[str, Any]) -> dict[str, Any]:
         types = ",".join(str(t) for t in types)
     types = FeedQuerySchema().load({"types": types})["types"] if types else None
     workspace_id = payload["workspace_id"]
-    sub = Subscription(sid=client.sid, user_id=user.id, workspace_id=workspace_id,
-                       allowed=set(), types=parse_types(types))
-    pump.subscribe(sub, user, payload["after"], workspace_id is not None,
-                   cooperative.current_task())
+    sub = Subscription(
+        sid=client.sid,
+        user_id=user.id,
+        workspace_id=workspace_id,
+        allowed=set(),
+        types=parse_types(types),
+    )
+    pump.subscribe(
+        sub, user, payload["after"], workspace_id is not None, cooperative.current_task()
+    )
     return {"high_water": pump.high_water}
 
 

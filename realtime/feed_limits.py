@@ -45,11 +45,14 @@ def check_subscriptions(on_connection: int, of_user: int) -> None:
         raise RateLimited(
             f"A connection may hold {MAX_SUBSCRIPTIONS_PER_CONNECTION} feed subscriptions; "
             "subscribing again to the same workspace (or to all) replaces the earlier one.",
-            code="too_many_subscriptions")
+            code="too_many_subscriptions",
+        )
     if of_user >= MAX_SUBSCRIPTIONS_PER_USER:
         raise RateLimited(
             f"You hold {MAX_SUBSCRIPTIONS_PER_USER} feed subscriptions over your connections; "
-            "close some first.", code="too_many_subscriptions")
+            "close some first.",
+            code="too_many_subscriptions",
+        )
 
 
 class ReplayBudget:
@@ -69,11 +72,15 @@ class ReplayBudget:
             if self._running.get(user_id, 0) >= MAX_REPLAYS_RUNNING:
                 raise RateLimited(
                     f"At most {MAX_REPLAYS_RUNNING} of your feed replays run at once; "
-                    "wait for one to finish.", code="too_many_replays")
+                    "wait for one to finish.",
+                    code="too_many_replays",
+                )
             if len(started) >= MAX_REPLAYS_PER_MINUTE:
                 raise RateLimited(
                     f"At most {MAX_REPLAYS_PER_MINUTE} feed replays a minute; subscribe "
-                    "without `after` for live events only, or wait.", code="too_many_replays")
+                    "without `after` for live events only, or wait.",
+                    code="too_many_replays",
+                )
             started.append(now)
             self._running[user_id] = self._running.get(user_id, 0) + 1
 

@@ -95,8 +95,12 @@ def end_connection(client: clients.Client, reason: str) -> None:
         for document_id in list(client.documents):
             leave_document(client, document_id)
     try:
-        socketio.emit(SESSION_ENDED, {"reason": reason, "message": MESSAGES.get(reason, "")},
-                      to=client.sid, ignore_queue=True)
+        socketio.emit(
+            SESSION_ENDED,
+            {"reason": reason, "message": MESSAGES.get(reason, "")},
+            to=client.sid,
+            ignore_queue=True,
+        )
         socketio.server.disconnect(client.sid, namespace="/", ignore_queue=True)
     except Exception:
         log.exception("realtime: closing %s failed", client.sid)
@@ -124,9 +128,12 @@ def recheck_user(user_id: int, reason: str) -> None:
         documents = _recheck_documents(client, user)
         workspaces = lost_workspaces.get(client.sid, [])
         if documents or workspaces:
-            socketio.emit(ACCESS_CHANGED, {"reason": reason, "documents": documents,
-                                           "workspaces": workspaces},
-                          to=client.sid, ignore_queue=True)
+            socketio.emit(
+                ACCESS_CHANGED,
+                {"reason": reason, "documents": documents, "workspaces": workspaces},
+                to=client.sid,
+                ignore_queue=True,
+            )
 
 
 def _recheck_documents(client: clients.Client, user: User) -> list[dict[str, Any]]:
@@ -140,14 +147,12 @@ def _recheck_documents(client: clients.Client, user: User) -> list[dict[str, Any
                 access = sync.authorize_join(user, document_id)
             except AppError:
                 leave_document(client, document_id)
-                changed.append({"document_id": document_id, "can_read": False,
-                                "can_edit": False})
+                changed.append({"document_id": document_id, "can_read": False, "can_edit": False})
                 continue
             can_edit = access.can_edit and client.credential.allows("write")
             if can_edit != could_edit:
                 client.documents[document_id] = can_edit
-                changed.append({"document_id": document_id, "can_read": True,
-                                "can_edit": can_edit})
+                changed.append({"document_id": document_id, "can_read": True, "can_edit": can_edit})
     return changed
 
 

@@ -54,16 +54,19 @@ class ResyncingRedisManager(socketio.RedisManager, FanOutManager):
     # receiving side call is FanOutManager's (realtime/broadcast.py), which
     # also holds SEND_LOCK where it sends per client.
 
-    def __init__(self, url: str, channel: str,
-                 on_subscribed: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, url: str, channel: str, on_subscribed: Callable[[], None] | None = None
+    ) -> None:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
         # No silent reconnect: a lost connection must reach our loop below,
         # which knows that a resubscribe needs a resync.
-        super().__init__(url, channel=channel,
-                         redis_options={"retry": Retry(NoBackoff(), 0),
-                                        "health_check_interval": 5})
+        super().__init__(
+            url,
+            channel=channel,
+            redis_options={"retry": Retry(NoBackoff(), 0), "health_check_interval": 5},
+        )
         self.on_subscribed = on_subscribed
 
     def _redis_listen_with_retries(self) -> Iterator[dict[str, Any]]:  # pragma: no cover - I/O
@@ -78,16 +81,19 @@ class ResyncingRedisManager(socketio.RedisManager, FanOutManager):
                     log.warning("Socket.IO message queue: Redis is back; resyncing documents")
                 wait, said = RETRY_FIRST, False
                 if self.on_subscribed is not None:
-                    threading.Thread(target=self._resync, name="socketio-resync",
-                                     daemon=True).start()
+                    threading.Thread(
+                        target=self._resync, name="socketio-resync", daemon=True
+                    ).start()
                 while True:
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None:
                         yield message
             except Exception as err:
                 if not said:  # once per outage, not once per retry
-                    log.warning("Socket.IO message queue: Redis lost (%s); resubscribing",
-                                str(err).splitlines()[0] if str(err) else type(err).__name__)
+                    log.warning(
+                        "Socket.IO message queue: Redis lost (%s); resubscribing",
+                        str(err).splitlines()[0] if str(err) else type(err).__name__,
+                    )
                     said = True
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MAX)

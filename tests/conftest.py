@@ -91,9 +91,10 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         upgrade(url)
         yield url
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
     else:
@@ -115,14 +116,21 @@ def database_url(database_template: str, tmp_path: Path) -> str:
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
-        ))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
-            conn.execute(text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            ))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
     engine.dispose()
 
 
@@ -190,9 +198,16 @@ class Make:
             s.flush()
             return org
 
-    def user(self, role: str = "member", org: Any = None, side: str | None = None,
-             name: str | None = None, locale: str = "en", email: str | None = None,
-             password: str = "correct horse battery") -> Any:
+    def user(
+        self,
+        role: str = "member",
+        org: Any = None,
+        side: str | None = None,
+        name: str | None = None,
+        locale: str = "en",
+        email: str | None = None,
+        password: str = "correct horse battery",
+    ) -> Any:
         from workspace.auth.service import create_user
         from workspace.db import db
 
@@ -201,9 +216,13 @@ class Make:
         n = self._next()
         with db.transaction() as s:
             user = create_user(
-                s, email=email or f"user{n}_{uuid.uuid4().hex[:4]}@example.test",
-                name=name or f"User {n}", password=password, role=role,
-                organization_id=org.id if org is not None else None, locale=locale,
+                s,
+                email=email or f"user{n}_{uuid.uuid4().hex[:4]}@example.test",
+                name=name or f"User {n}",
+                password=password,
+                role=role,
+                organization_id=org.id if org is not None else None,
+                locale=locale,
             )
         user.password = password  # for login tests
         return user
@@ -214,8 +233,9 @@ class Make:
     def manager(self, name: str = "Program Manager") -> Any:
         return self.user(role="manager", name=name)
 
-    def workspace(self, owner: Any = None, title: str | None = None,
-                  members: dict[str, Any] | None = None) -> Any:
+    def workspace(
+        self, owner: Any = None, title: str | None = None, members: dict[str, Any] | None = None
+    ) -> Any:
         """A workspace with an enterprise owner (and a university owner).
 
         Returns the workspace; `.owner`, `.partner` and `.manager` are attached.
@@ -236,8 +256,12 @@ class Make:
         partner = self.user(org=university, name="University Lead")
         with db.transaction() as s:
             ws = service.create_workspace(
-                s, manager, title=title or f"Workspace {self._next()}", summary="",
-                enterprise_id=enterprise.id, university_id=university.id,
+                s,
+                manager,
+                title=title or f"Workspace {self._next()}",
+                summary="",
+                enterprise_id=enterprise.id,
+                university_id=university.id,
             )
             service.add_member(s, manager, ws.id, owner.id, "owner")
             service.add_member(s, manager, ws.id, partner.id, "owner")
@@ -336,10 +360,18 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         yield instance
         instance.close()

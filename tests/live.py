@@ -42,8 +42,11 @@ def login_cookie(base_url: str, user: Any) -> tuple[Any, str]:
     import requests
 
     session = requests.Session()
-    resp = session.post(f"{base_url}/api/v1/auth/login",
-                        json={"email": user.email, "password": user.password}, timeout=10)
+    resp = session.post(
+        f"{base_url}/api/v1/auth/login",
+        json={"email": user.email, "password": user.password},
+        timeout=10,
+    )
     assert resp.status_code == 200, resp.text
     return session, resp.json()["csrf_token"]
 
@@ -55,16 +58,26 @@ class SocketClients:
         self.base_url = base_url
         self.clients: list[Any] = []
 
-    def connect(self, token: str | None = None, cookie: str | None = None,
-                url: str | None = None, wait: bool = True) -> Any:
+    def connect(
+        self,
+        token: str | None = None,
+        cookie: str | None = None,
+        url: str | None = None,
+        wait: bool = True,
+    ) -> Any:
         import socketio
 
         client = socketio.Client(reconnection=False)
         client.received = []  # type: ignore[attr-defined]
         client.on("event", lambda env: client.received.append(env))  # type: ignore[attr-defined]
         headers = {"Cookie": cookie} if cookie else {}
-        client.connect(url or self.base_url, auth={"token": token} if token else None,
-                       headers=headers, transports=["websocket"], wait_timeout=10)
+        client.connect(
+            url or self.base_url,
+            auth={"token": token} if token else None,
+            headers=headers,
+            transports=["websocket"],
+            wait_timeout=10,
+        )
         self.clients.append(client)
         return client
 
@@ -77,8 +90,7 @@ class SocketClients:
                 # (websocket-client's default); the server sees the same
                 # DISCONNECT either way.
                 for namespace in list(client.namespaces):
-                    client._send_packet(client.packet_class(packet.DISCONNECT,
-                                                            namespace=namespace))
+                    client._send_packet(client.packet_class(packet.DISCONNECT, namespace=namespace))
                 if client.eio.ws is not None:
                     client.eio.ws.close(timeout=0.1)
                 client.eio.disconnect(abort=True)

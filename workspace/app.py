@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
 
-def create_app(settings: Settings | None = None, *, migrating: bool = False,
-               **overrides: Any) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, migrating: bool = False, **overrides: Any
+) -> Flask:
     settings = settings or load_settings()
     if overrides:
         settings = settings.with_overrides(**overrides)
@@ -31,8 +32,12 @@ def create_app(settings: Settings | None = None, *, migrating: bool = False,
     cooperative.check(settings.async_mode)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
-    app = Flask(__name__, static_folder="../static", static_url_path="/static",
-                instance_path=str(settings.instance_path))
+    app = Flask(
+        __name__,
+        static_folder="../static",
+        static_url_path="/static",
+        instance_path=str(settings.instance_path),
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -45,10 +45,16 @@ def build_house() -> House:
 def register_foundation(house: House) -> None:
     """Accounts, organizations, workspaces, the event log and its live feed."""
     house.routes(
-        "workspace.auth.api", "workspace.auth.pages", "workspace.auth.tokens_pages",
-        "workspace.auth.sessions_api", "workspace.auth.sessions_pages",
-        "workspace.organizations.api", "workspace.workspaces.api", "workspace.events.api",
-        "workspace.health", "workspace.openapi",
+        "workspace.auth.api",
+        "workspace.auth.pages",
+        "workspace.auth.tokens_pages",
+        "workspace.auth.sessions_api",
+        "workspace.auth.sessions_pages",
+        "workspace.organizations.api",
+        "workspace.workspaces.api",
+        "workspace.events.api",
+        "workspace.health",
+        "workspace.openapi",
     )
     # First: every consumer below it waits for this one's tick.
     house.every("jobs.outbox.process_outbox", 15)

@@ -30,12 +30,14 @@ def create_admin(email: str, password: str, name: str) -> None:
     from workspace.errors import AppError
 
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise click.BadParameter(f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters",
-                                 param_hint="--password")
+        raise click.BadParameter(
+            f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters", param_hint="--password"
+        )
     try:
         with db.transaction() as s:
-            user = create_user(s, email=email, name=name, password=password, role="admin",
-                               locale="en")
+            user = create_user(
+                s, email=email, name=name, password=password, role="admin", locale="en"
+            )
     except AppError as err:
         raise click.ClickException(err.message) from None
     click.echo(f"admin {user.email} created (id {user.id})")
@@ -95,8 +97,9 @@ def scheduler_run_once() -> None:
     # The mails, deliveries and builds they queued: run here before exiting
     # (in-process queue) or handed to the workers (Redis).
     if not jobs.wait_idle(timeout=300):
-        click.echo("some queued work is still running; the periodic sweeps will finish it",
-                   err=True)
+        click.echo(
+            "some queued work is still running; the periodic sweeps will finish it", err=True
+        )
     if failed:
         raise click.ClickException(f"{len(failed)} periodic job(s) failed: {', '.join(failed)}")
 

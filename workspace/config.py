@@ -238,19 +238,26 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         webhook_concurrency=_count("WEBHOOK_CONCURRENCY", env.get("WEBHOOK_CONCURRENCY"), 16),
         trusted_proxies=_proxies(env.get("TRUSTED_PROXIES")),
         # At least one update of the largest size (4 MiB) must fit.
-        document_max_stored_bytes=_bytes("DOCUMENT_MAX_STORED_BYTES",
-                                         env.get("DOCUMENT_MAX_STORED_BYTES"),
-                                         16 * 1024 * 1024, 4 * 1024 * 1024),
-        document_cache_max_bytes=_bytes("DOCUMENT_CACHE_MAX_BYTES",
-                                        env.get("DOCUMENT_CACHE_MAX_BYTES"),
-                                        64 * 1024 * 1024, 1024 * 1024),
+        document_max_stored_bytes=_bytes(
+            "DOCUMENT_MAX_STORED_BYTES",
+            env.get("DOCUMENT_MAX_STORED_BYTES"),
+            16 * 1024 * 1024,
+            4 * 1024 * 1024,
+        ),
+        document_cache_max_bytes=_bytes(
+            "DOCUMENT_CACHE_MAX_BYTES",
+            env.get("DOCUMENT_CACHE_MAX_BYTES"),
+            64 * 1024 * 1024,
+            1024 * 1024,
+        ),
         port=port,
         storage_url=_storage_url(env.get("STORAGE_URL")),
         s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
         file_max_bytes=_bytes("FILE_MAX_BYTES", env.get("FILE_MAX_BYTES"), 200 * 1024 * 1024)
         or 200 * 1024 * 1024,
-        workspace_file_quota_bytes=_bytes("WORKSPACE_FILE_QUOTA_BYTES",
-                                          env.get("WORKSPACE_FILE_QUOTA_BYTES"), 0),
+        workspace_file_quota_bytes=_bytes(
+            "WORKSPACE_FILE_QUOTA_BYTES", env.get("WORKSPACE_FILE_QUOTA_BYTES"), 0
+        ),
     )
 
 

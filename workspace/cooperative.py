@@ -58,15 +58,18 @@ def check(async_mode: str) -> None:
         raise ConfigError(
             f"async mode {async_mode} in a process that is "
             f"{'' if patched() else 'not '}patched for gevent: serve with `python wsgi.py` "
-            "or gunicorn -k workspace.gunicorn_worker.Worker")
+            "or gunicorn -k workspace.gunicorn_worker.Worker"
+        )
     if async_mode == GEVENT:
         import psycopg.waiting
 
         # psycopg chose its wait function when it was imported: a C wait
         # (imported before the patch) would block the hub on every query.
         if psycopg.waiting.wait is getattr(psycopg.waiting, "wait_c", None):
-            raise ConfigError("psycopg was imported before gevent patched the standard "
-                              "library; patch first (workspace.cooperative.patch)")
+            raise ConfigError(
+                "psycopg was imported before gevent patched the standard "
+                "library; patch first (workspace.cooperative.patch)"
+            )
 
 
 # Native threads for CPU-bound work, apart from the hub's own pool (DNS

@@ -67,7 +67,9 @@ def postgres_connect_args() -> dict[str, Any]:
         # A connection whose peer vanished (a partition, a failover) is found
         # dead by the kernel within ~25 s instead of hours, so a request
         # blocked on it ends and the pool drops it.
-        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
         "keepalives_count": 3,
     }
 
@@ -112,14 +114,20 @@ class Database:
     def configure(self, url: str) -> None:
         if url.startswith("sqlite"):
             engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=20,
                 max_overflow=20,
             )
             _configure_sqlite(engine)
         else:
-            engine = create_engine(url, pool_size=10, max_overflow=30,
-                                   pool_timeout=POOL_TIMEOUT_SECONDS,
-                                   connect_args=postgres_connect_args())
+            engine = create_engine(
+                url,
+                pool_size=10,
+                max_overflow=30,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
+                connect_args=postgres_connect_args(),
+            )
             _ping_when_idle(engine)
         self.engine = engine
         self._factory = sessionmaker(engine, expire_on_commit=False)

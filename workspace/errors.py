@@ -85,7 +85,9 @@ def unavailable() -> ServiceUnavailable:
     Retry-After rather than a 500 that says our code is broken."""
     return ServiceUnavailable(
         "The service is briefly unavailable (the database cannot be reached); nothing was "
-        "changed. Try again in a few seconds.", retry_after=UNAVAILABLE_RETRY_AFTER)
+        "changed. Try again in a few seconds.",
+        retry_after=UNAVAILABLE_RETRY_AFTER,
+    )
 
 
 def is_unavailable(err: BaseException) -> bool:
@@ -104,7 +106,8 @@ def out_of_range() -> ValidationFailed:
     cannot store (an id past 2^31 on PostgreSQL, past 2^63 on SQLite): the
     request was bad, not the server, and its transaction has been rolled back."""
     return ValidationFailed(
-        "A value in the request is out of range: too large a number or too long a text.")
+        "A value in the request is out of range: too large a number or too long a text."
+    )
 
 
 def is_out_of_range(err: Exception) -> bool:
@@ -143,19 +146,28 @@ def register_error_handlers(app: Any) -> None:
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
     def _out_of_range(err: Exception) -> Any:
-        app.logger.warning("value out of range on %s %s: %s", request.method, request.path,
-                           str(err).splitlines()[0])
+        app.logger.warning(
+            "value out of range on %s %s: %s",
+            request.method,
+            request.path,
+            str(err).splitlines()[0],
+        )
         return render(out_of_range())
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Any:
         if is_unavailable(err):
             # One line, not a traceback per request while the database is away.
-            app.logger.warning("database unavailable on %s %s: %s", request.method,
-                               request.path, str(err).splitlines()[0] if str(err) else err)
+            app.logger.warning(
+                "database unavailable on %s %s: %s",
+                request.method,
+                request.path,
+                str(err).splitlines()[0] if str(err) else err,
+            )
             return render(unavailable())
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        wrapped = AppError("Something went wrong on our side; it has been logged.",
-                           code="internal_error")
+        wrapped = AppError(
+            "Something went wrong on our side; it has been logged.", code="internal_error"
+        )
         wrapped.status = 500
         return render(wrapped)

@@ -85,10 +85,11 @@ def Title(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field cl
 def OptionalTitle(**kwargs: Any) -> fields.String:  # noqa: N802
     """A title that may be left out ("" shows the object by its number): trimmed,
     so blanks alone mean no title rather than an invisible one."""
-    return TrimmedString(allow_blank=True,
-                         validate=validate.Length(max=TITLE_MAX,
-                                                  error="At most 200 characters."),
-                         **kwargs)
+    return TrimmedString(
+        allow_blank=True,
+        validate=validate.Length(max=TITLE_MAX, error="At most 200 characters."),
+        **kwargs,
+    )
 
 
 class StrictInteger(fields.Integer):

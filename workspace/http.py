@@ -21,6 +21,7 @@ from workspace.fields import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
+
 class IdConverter(IntegerConverter):
     """`<int:…>` in every route: an id no row can have is a 404 at routing,
     not an overflow in the database."""
@@ -35,6 +36,7 @@ def _authenticate() -> None:
     from workspace.auth.current import load_request_user
 
     load_request_user()
+
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -96,8 +98,9 @@ def cursor_int(cursor: str | None) -> int:
     try:
         value = int(cursor)
     except ValueError:
-        raise ValidationFailed("Invalid cursor.", fields={"cursor": ["Not a valid cursor."]}) \
-            from None
+        raise ValidationFailed(
+            "Invalid cursor.", fields={"cursor": ["Not a valid cursor."]}
+        ) from None
     if value < 0:
         raise ValidationFailed("Invalid cursor.", fields={"cursor": ["Not a valid cursor."]})
     return value
@@ -190,12 +193,29 @@ def endpoint(
         if taken != where:
             # Flask would only notice when the blueprint is registered, and
             # without naming the two views.
-            raise ValueError(f"endpoint name {route_name!r} is taken by {taken}; give {where} "
-                             "a name=")
+            raise ValueError(
+                f"endpoint name {route_name!r} is taken by {taken}; give {where} a name="
+            )
         OPERATIONS.append(
-            Operation(rule, method, summary, body, query, response, status, paginated, scope,
-                      tag, limits, doc_body, doc_responses, query_token, route_guard,
-                      produces, raw_body or body is not None or doc_body is not None)
+            Operation(
+                rule,
+                method,
+                summary,
+                body,
+                query,
+                response,
+                status,
+                paginated,
+                scope,
+                tag,
+                limits,
+                doc_body,
+                doc_responses,
+                query_token,
+                route_guard,
+                produces,
+                raw_body or body is not None or doc_body is not None,
+            )
         )
 
         @functools.wraps(view)

@@ -67,7 +67,8 @@ def select_timezone() -> str:
 # thread with no Flask app at all. The services call the functions below;
 # only this module asks Flask-Babel, and only for the request's own language.
 _reader: ContextVar[tuple[Locale, NullTranslations] | None] = ContextVar(
-    "jointlab_reader_locale", default=None)
+    "jointlab_reader_locale", default=None
+)
 
 
 @cache
@@ -126,12 +127,20 @@ def compile_catalogs() -> None:
 
 def init_i18n(app: Flask) -> None:
     compile_catalogs()
-    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone,
-          default_translation_directories=str(TRANSLATIONS))
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(TRANSLATIONS),
+    )
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
         # Pages format every time in one place (static/js/app.js), in the
         # reader's zone as the server renders it, whatever the browser's is.
-        return {"current_locale": current_locale(), "current_timezone": select_timezone(),
-                "format_date": format_date, "format_datetime": format_datetime}
+        return {
+            "current_locale": current_locale(),
+            "current_timezone": select_timezone(),
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+        }

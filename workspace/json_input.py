@@ -28,8 +28,9 @@ SURROGATE_MESSAGE = "Not valid Unicode: contains a lone surrogate (U+D800..U+DFF
 
 
 def too_deep() -> BadRequest:
-    return BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.",
-                      code="json_too_deep")
+    return BadRequest(
+        f"The JSON is nested more than {MAX_DEPTH} levels deep.", code="json_too_deep"
+    )
 
 
 def has_surrogate(text: str) -> bool:
@@ -97,8 +98,7 @@ def check(value: Any, *, text_checked: bool = False) -> None:
             raise too_deep()
         for key, child in pairs:
             if not text_checked and isinstance(key, str) and has_surrogate(key):
-                raise _invalid_text(
-                    _path(where) + (key.encode("utf-8", "replace").decode(),))
+                raise _invalid_text(_path(where) + (key.encode("utf-8", "replace").decode(),))
             if isinstance(child, _CONTAINERS):
                 stack.append((child, depth + 1, (where, key)))
             elif not text_checked and isinstance(child, str) and has_surrogate(child):
@@ -125,10 +125,15 @@ def check_urlencoded(raw: bytes, where: str = "") -> None:
         name, _, value = pair.partition(b"=")
         decoded_name = _utf8(name)
         if decoded_name is None or _utf8(value) is None:
-            label = decoded_name if decoded_name is not None else \
-                unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
-            raise ValidationFailed("Some fields are invalid.", fields={
-                f"{where}{label}": ["Not valid UTF-8 once percent-decoded."]})
+            label = (
+                decoded_name
+                if decoded_name is not None
+                else unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            )
+            raise ValidationFailed(
+                "Some fields are invalid.",
+                fields={f"{where}{label}": ["Not valid UTF-8 once percent-decoded."]},
+            )
 
 
 def _utf8(part: bytes) -> str | None:

@@ -39,5 +39,13 @@ from workspace.trials.models import (  # noqa: F401
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint  # noqa: F401
 from workspace.workspaces.models import Membership, Workspace
 
-__all__ = ["ApiToken", "ConsumerCursor", "Event", "Membership", "Organization", "User",
-           "UserSession", "Workspace"]
+__all__ = [
+    "ApiToken",
+    "ConsumerCursor",
+    "Event",
+    "Membership",
+    "Organization",
+    "User",
+    "UserSession",
+    "Workspace",
+]

@@ -28,9 +28,12 @@ ERROR_SCHEMA = {
 }
 # Only the feeds take a token in the URL; every other route answers 400.
 QUERY_TOKEN = {
-    "name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+    "name": "token",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
     "description": "An API token with the `read` scope, for calendar and feed readers that "
-                   "cannot send an Authorization header.",
+    "cannot send an Authorization header.",
 }
 LIMITS = (
     "Limits: titles up to 200 characters; document text up to 1 MB of UTF-8; measurement "
@@ -46,16 +49,19 @@ def _schema_name(schema: Any) -> str:
 
 def build_spec() -> dict[str, Any]:
     spec = APISpec(
-        title="JointLab API", version="1.0.0", openapi_version="3.0.3",
+        title="JointLab API",
+        version="1.0.0",
+        openapi_version="3.0.3",
         plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
-        info={"description": "Workspaces where an enterprise and a university solve a "
-                             "production problem together. " + LIMITS},
+        info={
+            "description": "Workspaces where an enterprise and a university solve a "
+            "production problem together. " + LIMITS
+        },
         servers=[{"url": "/api/v1"}],
     )
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie",
-                                               "name": "session"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "session"})
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", op.rule)
@@ -79,7 +85,8 @@ def build_spec() -> dict[str, Any]:
             operation["requestBody"] = {"required": True, **body}
         elif body is not None:
             operation["requestBody"] = {
-                "required": True, "content": {"application/json": {"schema": body}}
+                "required": True,
+                "content": {"application/json": {"schema": body}},
             }
         if op.scope is None:
             operation["security"] = []
@@ -104,8 +111,7 @@ def _numeric_bounds(node: Any) -> None:
         for key in ("minimum", "maximum"):
             if isinstance(node.get(key), str | Decimal):
                 number = Decimal(node[key])
-                node[key] = int(number) if number == number.to_integral_value() \
-                    else float(number)
+                node[key] = int(number) if number == number.to_integral_value() else float(number)
         for value in node.values():
             _numeric_bounds(value)
     elif isinstance(node, list):
@@ -118,7 +124,7 @@ def _numeric_bounds(node: Any) -> None:
 # tests/fuzz (schemathesis, status-code conformance) reports.
 ERRORS = {
     "400": "Not JSON, JSON nested too deeply, a token in the URL where none is taken, or "
-           "a cookie write without its CSRF token",
+    "a cookie write without its CSRF token",
     "401": "No valid credentials: log in or send an API token",
     "403": "Not allowed: the caller's role in the workspace, or the token's scope",
     "404": "No such row, or one the caller may not see (the same answer)",
@@ -149,8 +155,9 @@ def _error_codes(op: Any) -> list[str]:
 
 def _responses(op: Any) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": "Error"}}}
-    responses: dict[str, Any] = {code: {"description": ERRORS[code], **error}
-                                 for code in _error_codes(op)}
+    responses: dict[str, Any] = {
+        code: {"description": ERRORS[code], **error} for code in _error_codes(op)
+    }
     if op.produces:
         content = {media: {"schema": schema} for media, schema in op.produces.items()}
         responses[str(op.status)] = {"description": "OK", "content": content}
@@ -159,14 +166,20 @@ def _responses(op: Any) -> dict[str, Any]:
             responses[str(op.status if op.status != 200 else 204)] = {"description": "Done"}
     else:
         if op.paginated:
-            schema = {"type": "object", "required": ["items", "next_cursor"], "properties": {
-                "items": {"type": "array", "items": op.response},
-                "next_cursor": {"type": "string", "nullable": True},
-            }}
+            schema = {
+                "type": "object",
+                "required": ["items", "next_cursor"],
+                "properties": {
+                    "items": {"type": "array", "items": op.response},
+                    "next_cursor": {"type": "string", "nullable": True},
+                },
+            }
         else:
             schema = op.response
-        responses[str(op.status)] = {"description": "OK",
-                                     "content": {"application/json": {"schema": schema}}}
+        responses[str(op.status)] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": schema}},
+        }
     for code, answer in (op.doc_responses or {}).items():
         # A route's own words for a refusal; its body is the error envelope
         # unless the route says otherwise (416 and 304 have none).

@@ -20,9 +20,11 @@ from typing import Any
 # controls; surrogates (never valid alone); the noncharacters U+FDD0..U+FDEF
 # and U+xFFFE, U+xFFFF of every plane. Removing them leaves XML 1.0 text.
 _NONCHARACTERS = "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+)
 _BREAKS = re.compile(r"\r\n?")
 # Any run of whitespace, line and paragraph separators included.
 _SPACE = re.compile(r"[\s\u2028\u2029]+")

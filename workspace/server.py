@@ -70,8 +70,9 @@ class _BoundedWebSocket(WebSocket):
         if self.closed:
             return
         try:
-            self.send_frame(struct.pack("!H", code) + self._encode_bytes(message),
-                            opcode=self.OPCODE_CLOSE)
+            self.send_frame(
+                struct.pack("!H", code) + self._encode_bytes(message), opcode=self.OPCODE_CLOSE
+            )
         except WebSocketError:
             pass  # the socket is gone: closed all the same
         finally:
@@ -138,18 +139,23 @@ def _access_logger() -> logging.Logger:
     return access_log
 
 
-def make_server(app: Any, host: str, port: int, max_message_bytes: int,
-                access_log: bool = True) -> pywsgi.WSGIServer:
+def make_server(
+    app: Any, host: str, port: int, max_message_bytes: int, access_log: bool = True
+) -> pywsgi.WSGIServer:
     """`access_log=False`: no request lines (benchmarks)."""
     Handler.max_message_bytes = max_message_bytes
     return pywsgi.WSGIServer(
-        (host, port), app, handler_class=Handler, spawn=Pool(), backlog=1024,
+        (host, port),
+        app,
+        handler_class=Handler,
+        spawn=Pool(),
+        backlog=1024,
         log=_access_logger() if access_log else None,
-        error_log=logging.getLogger("jointlab.server"))
+        error_log=logging.getLogger("jointlab.server"),
+    )
 
 
-def serve(app: Any, host: str, port: int, max_message_bytes: int,
-          on_stop: Any = None) -> None:
+def serve(app: Any, host: str, port: int, max_message_bytes: int, on_stop: Any = None) -> None:
     """Serve until SIGTERM or SIGINT, then shut down gracefully."""
     server = make_server(app, host, port, max_message_bytes)
     stopping = Event()
@@ -160,8 +166,9 @@ def serve(app: Any, host: str, port: int, max_message_bytes: int,
     shutdown(server, on_stop)
 
 
-def shutdown(server: pywsgi.WSGIServer, on_stop: Any = None,
-             seconds: float = SHUTDOWN_SECONDS) -> None:
+def shutdown(
+    server: pywsgi.WSGIServer, on_stop: Any = None, seconds: float = SHUTDOWN_SECONDS
+) -> None:
     """Stop accepting; tell every Socket.IO client to go elsewhere; stop."""
     server.close()
     close_clients([server], seconds / 2)

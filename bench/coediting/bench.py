@@ -45,28 +45,55 @@ def _alive(servers: Servers, name: str) -> bool:
     return False
 
 
-def load(servers: Servers, name: str, n: int, rate: int, secs: int, max_busy: float,
-         writers: int = 1, documents: int = 1) -> dict:
+def load(
+    servers: Servers,
+    name: str,
+    n: int,
+    rate: int,
+    secs: int,
+    max_busy: float,
+    writers: int = 1,
+    documents: int = 1,
+) -> dict:
     """N clients over DOCUMENTS fresh documents, WRITERS per document each
     sending RATE updates/s (load.mjs)."""
     busy = wait_quiet(max_busy)
     restarted = not _alive(servers, name)
     docs = [servers.fresh_doc(name) for _ in range(documents)]
     proto = "yws" if name == "yws" else "sio"
-    args = ["taskset", "-c", "1", "node", str(HERE / "load.mjs"), proto, servers.url(name),
-            str(docs[0]), str(n), str(rate), str(secs)]
+    args = [
+        "taskset",
+        "-c",
+        "1",
+        "node",
+        str(HERE / "load.mjs"),
+        proto,
+        servers.url(name),
+        str(docs[0]),
+        str(n),
+        str(rate),
+        str(secs),
+    ]
     if name == "py":
         args.append(servers.setup["token"])
-    env = dict(os.environ, SERVER_PID=str(servers.procs[name].pid), WRITERS=str(writers),
-               DOC_IDS=",".join(map(str, docs)))
+    env = dict(
+        os.environ,
+        SERVER_PID=str(servers.procs[name].pid),
+        WRITERS=str(writers),
+        DOC_IDS=",".join(map(str, docs)),
+    )
     out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
     try:
         result = json.loads(out.stdout.strip().splitlines()[-1])
     except Exception:
         result = {"error": (out.stderr or out.stdout)[-500:]}
-    result.update(server=name, backend=servers.backend if name == "py" else "memory",
-                  others_busy_before=busy, server_rss_kb=rss_kb(servers.procs[name].pid),
-                  server_restarted=restarted)
+    result.update(
+        server=name,
+        backend=servers.backend if name == "py" else "memory",
+        others_busy_before=busy,
+        server_rss_kb=rss_kb(servers.procs[name].pid),
+        server_restarted=restarted,
+    )
     return result
 
 
@@ -99,8 +126,16 @@ def _rounds(args: argparse.Namespace, servers: Servers, kind: str, **extra: int)
     for n in args.ns:
         for r in range(1, args.rounds + 1):
             for name in servers.which:
-                row = load(servers, name, n, args.rate, args.secs, args.max_busy,
-                           writers=args.writers, **extra)
+                row = load(
+                    servers,
+                    name,
+                    n,
+                    args.rate,
+                    args.secs,
+                    args.max_busy,
+                    writers=args.writers,
+                    **extra,
+                )
                 emit(args.out, {"kind": kind, "round": r, **row})
 
 
@@ -115,12 +150,21 @@ def cmd_idle(args: argparse.Namespace, servers: Servers) -> None:
             restarted = not _alive(servers, name)
             proc = servers.procs[name]
             before = rss_kb(proc.pid)
-            cmd = ["taskset", "-c", "1", "node", str(HERE / "idle.mjs"), servers.url(name),
-                   str(args.conns), str(args.secs)]
+            cmd = [
+                "taskset",
+                "-c",
+                "1",
+                "node",
+                str(HERE / "idle.mjs"),
+                servers.url(name),
+                str(args.conns),
+                str(args.secs),
+            ]
             if name == "py":
                 cmd.append(servers.setup["token"])
-            holder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True)
+            holder = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             peak = before
             while holder.poll() is None:  # RSS while the connections are held
                 peak = max(peak, rss_kb(proc.pid))
@@ -130,10 +174,15 @@ def cmd_idle(args: argparse.Namespace, servers: Servers) -> None:
                 row = json.loads(out.strip().splitlines()[-1])
             except Exception:
                 row = {"error": (err or out)[-500:]}
-            row.update(server=name, backend=servers.backend if name == "py" else "memory",
-                       others_busy_before=busy, server_restarted=restarted,
-                       rss_before_kb=before, rss_peak_kb=peak,
-                       per_conn_kb=round((peak - before) / max(1, args.conns), 1))
+            row.update(
+                server=name,
+                backend=servers.backend if name == "py" else "memory",
+                others_busy_before=busy,
+                server_restarted=restarted,
+                rss_before_kb=before,
+                rss_peak_kb=peak,
+                per_conn_kb=round((peak - before) / max(1, args.conns), 1),
+            )
             emit(args.out, {"kind": "idle", "round": r, **row})
 
 
@@ -141,8 +190,12 @@ def _sustained(row: dict, max_p50: float, max_lag: float) -> bool:
     """Kept up: everything delivered, the backlog gone within max_lag of the
     last send, and the median under max_p50 (p99 is reported, not judged: on
     a shared 2-core machine it mostly measures the neighbours)."""
-    return (row.get("delivered") == row.get("expected") and row.get("p50_ms") is not None
-            and row["p50_ms"] <= max_p50 and row["lag_ms"] <= max_lag)
+    return (
+        row.get("delivered") == row.get("expected")
+        and row.get("p50_ms") is not None
+        and row["p50_ms"] <= max_p50
+        and row["lag_ms"] <= max_lag
+    )
 
 
 def cmd_ramp(args: argparse.Namespace, servers: Servers) -> None:
@@ -181,8 +234,15 @@ def cmd_memory(args: argparse.Namespace, servers: Servers) -> None:
                 emit(args.out, {"kind": "memory", "round": rnd, **row})
 
 
-def _memory_phase(args: argparse.Namespace, servers: Servers, name: str, rnd: int,
-                  phase: str, count: int, text_file: Path) -> dict:
+def _memory_phase(
+    args: argparse.Namespace,
+    servers: Servers,
+    name: str,
+    rnd: int,
+    phase: str,
+    count: int,
+    text_file: Path,
+) -> dict:
     busy = wait_quiet(args.max_busy)
     proc = servers.start(name)
     proto = "yws" if name == "yws" else "sio"
@@ -192,7 +252,7 @@ def _memory_phase(args: argparse.Namespace, servers: Servers, name: str, rnd: in
     if name == "py":
         ids = servers.setup["documents"]
         first = ids[0] if phase == "conns" else 0
-        docs = ",".join(map(str, ids[1:count + 1]))
+        docs = ",".join(map(str, ids[1 : count + 1]))
         env = {"DOC_IDS": docs} if phase == "docs" else {}
     else:
         first = 5000 + rnd * 1000 if phase == "docs" else 4000 + rnd
@@ -203,12 +263,19 @@ def _memory_phase(args: argparse.Namespace, servers: Servers, name: str, rnd: in
     during = settled_rss(proc)
     _release(holder)
     servers.stop(name)
-    return {"server": name, "backend": servers.backend if name == "py" else "memory",
-            "phase": phase, "count": count, "connections": holder.connections,
-            "rss_before_kb": before, "rss_during_kb": during,
-            "per_item_kb": round((during - before) / count, 1),
-            "open_s": round(ready, 1), "others_busy_before": busy,
-            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "server": name,
+        "backend": servers.backend if name == "py" else "memory",
+        "phase": phase,
+        "count": count,
+        "connections": holder.connections,
+        "rss_before_kb": before,
+        "rss_during_kb": during,
+        "per_item_kb": round((during - before) / count, 1),
+        "open_s": round(ready, 1),
+        "others_busy_before": busy,
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def settled_rss(proc: subprocess.Popen[bytes]) -> int:
@@ -221,16 +288,40 @@ def settled_rss(proc: subprocess.Popen[bytes]) -> int:
     return rss_kb(proc.pid)
 
 
-def _hold(servers: Servers, name: str, proto: str, mode: str, count: int, text_file: Path,
-          first: int | None = None, extra_env: dict | None = None) -> subprocess.Popen[str]:
+def _hold(
+    servers: Servers,
+    name: str,
+    proto: str,
+    mode: str,
+    count: int,
+    text_file: Path,
+    first: int | None = None,
+    extra_env: dict | None = None,
+) -> subprocess.Popen[str]:
     if first is None:
         first = servers.setup["document_id"] if name == "py" else 1
-    args = ["taskset", "-c", "1", "node", str(HERE / "mem.mjs"), proto, servers.url(name), mode,
-            str(count), str(first), str(text_file)]
+    args = [
+        "taskset",
+        "-c",
+        "1",
+        "node",
+        str(HERE / "mem.mjs"),
+        proto,
+        servers.url(name),
+        mode,
+        str(count),
+        str(first),
+        str(text_file),
+    ]
     if name == "py":
         args.append(servers.setup["token"])
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, **(extra_env or {})))
+    proc = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, **(extra_env or {})),
+    )
     line = proc.stdout.readline() if proc.stdout else ""
     if not line.startswith("ready"):
         proc.kill()
@@ -286,8 +377,13 @@ def main() -> None:
     servers = Servers(args.backend, which, max(args.docs + 2, runs))
     try:
         servers.prepare()
-        {"fanout": cmd_fanout, "multi": cmd_multi, "idle": cmd_idle, "ramp": cmd_ramp,
-         "memory": cmd_memory}[args.mode](args, servers)
+        {
+            "fanout": cmd_fanout,
+            "multi": cmd_multi,
+            "idle": cmd_idle,
+            "ramp": cmd_ramp,
+            "memory": cmd_memory,
+        }[args.mode](args, servers)
     finally:
         servers.cleanup()
         if args.backend == "pg":

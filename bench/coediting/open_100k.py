@@ -42,16 +42,24 @@ def main() -> None:
     front: list[str] = []  # what is at the start, to delete whole characters
     for i in range(N):  # typing: one character per update, some deletions
         if i % 7 == 6 and front:
-            del text[0:len(front.pop().encode())]  # pycrdt counts UTF-8 bytes
+            del text[0 : len(front.pop().encode())]  # pycrdt counts UTF-8 bytes
         else:
             char = "字" if i % 2 else "a"
             text.insert(0, char)
             front.append(char)
     with db.transaction() as s:
-        s.bulk_insert_mappings(DocumentUpdate, [  # type: ignore[arg-type]
-            {"document_id": doc_id, "data": u, "user_id": None,
-             "created_at": __import__("workspace.db", fromlist=["utcnow"]).utcnow()}
-            for u in updates])
+        s.bulk_insert_mappings(
+            DocumentUpdate,
+            [  # type: ignore[arg-type]
+                {
+                    "document_id": doc_id,
+                    "data": u,
+                    "user_id": None,
+                    "created_at": __import__("workspace.db", fromlist=["utcnow"]).utcnow(),
+                }
+                for u in updates
+            ],
+        )
     expected = str(text)
     t0 = time.perf_counter()
     with db.reading() as s:
@@ -67,11 +75,20 @@ def main() -> None:
         snapshot = len(store.load_states(s, doc_id)[0])
     after = time.perf_counter() - t0
     assert opened == expected
-    print(json.dumps({"database": url.split(":")[0], "updates": len(updates), "folded": folded,
-                      "open_before_compaction_s": round(before, 3),
-                      "compaction_s": round(compaction, 3),
-                      "open_after_compaction_s": round(after, 4),
-                      "snapshot_bytes": snapshot, "text_chars": len(expected)}))
+    print(
+        json.dumps(
+            {
+                "database": url.split(":")[0],
+                "updates": len(updates),
+                "folded": folded,
+                "open_before_compaction_s": round(before, 3),
+                "compaction_s": round(compaction, 3),
+                "open_after_compaction_s": round(after, 4),
+                "snapshot_bytes": snapshot,
+                "text_chars": len(expected),
+            }
+        )
+    )
 
 
 PG_DB = "jl_bench_coedit_open"
@@ -82,8 +99,9 @@ def _fresh_pg() -> str:
 
     from workspace.migrations import upgrade
 
-    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
         conn.execute(text(f"CREATE DATABASE {PG_DB}"))

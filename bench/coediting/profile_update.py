@@ -48,13 +48,33 @@ def main() -> None:
     url = os.environ.get("BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1/jl_prof")
     reset_database(url)
     instance = tempfile.mkdtemp(prefix="jl-prof-")
-    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": instance, "JOINTLAB_NO_DEMO": "1",
-           "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-c", "import os; from workspace.migrations import "
-                    "upgrade; upgrade(os.environ['DATABASE_URL'])"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
-    out = subprocess.run([sys.executable, str(HERE / "setup_python.py"), str(args.documents)],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": instance,
+        "JOINTLAB_NO_DEMO": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; from workspace.migrations import "
+            "upgrade; upgrade(os.environ['DATABASE_URL'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [sys.executable, str(HERE / "setup_python.py"), str(args.documents)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     seeded = json.loads(out.stdout.strip().splitlines()[-1])
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -67,8 +87,9 @@ def main() -> None:
 
     app = create_app()
     statements = [0]
-    event.listen(Engine, "before_cursor_execute",
-                 lambda *a: statements.__setitem__(0, statements[0] + 1))
+    event.listen(
+        Engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
+    )
     client = socketio.test_client(app, auth={"token": seeded["token"]})
     docs = {}
     for doc_id in seeded["documents"]:
@@ -104,10 +125,17 @@ def main() -> None:
     if prof:
         prof.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    print(json.dumps({"updates": args.updates, "documents": len(ids),
-                      "cpu_ms_per_update": round(cpu / args.updates * 1000, 3),
-                      "wall_ms_per_update": round(wall / args.updates * 1000, 3),
-                      "sql_per_update": round(statements[0] / args.updates, 2)}))
+    print(
+        json.dumps(
+            {
+                "updates": args.updates,
+                "documents": len(ids),
+                "cpu_ms_per_update": round(cpu / args.updates * 1000, 3),
+                "wall_ms_per_update": round(wall / args.updates * 1000, 3),
+                "sql_per_update": round(statements[0] / args.updates, 2),
+            }
+        )
+    )
     if prof:
         prof.dump_stats(args.cprofile)
         pstats.Stats(args.cprofile).sort_stats("cumulative").print_stats(45)

@@ -62,12 +62,19 @@ class Servers:
         self.which = which
         self.work = Path(tempfile.mkdtemp(prefix="jl-coedit-"))
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.env = dict(os.environ, INSTANCE_PATH=str(self.work / "instance"),
-                        JOINTLAB_NO_DEMO="1", PYTHONPATH=str(ROOT))
+        self.env = dict(
+            os.environ,
+            INSTANCE_PATH=str(self.work / "instance"),
+            JOINTLAB_NO_DEMO="1",
+            PYTHONPATH=str(ROOT),
+        )
         self.env.pop("REDIS_URL", None)
         if backend == "pg":
-            self.env.update(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}",
-                            REDIS_URL="redis://127.0.0.1:6379/0", REDIS_NAMESPACE=NAMESPACE)
+            self.env.update(
+                DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}",
+                REDIS_URL="redis://127.0.0.1:6379/0",
+                REDIS_NAMESPACE=NAMESPACE,
+            )
         else:
             self.env["DATABASE_URL"] = f"sqlite:///{self.work}/bench.db"
         self.setup: dict[str, Any] = {}
@@ -81,11 +88,26 @@ class Servers:
             return
         if self.backend == "pg":
             _reset_pg()
-            subprocess.run([sys.executable, "-c", "import os; from workspace.migrations import "
-                            "upgrade; upgrade(os.environ['DATABASE_URL'])"],
-                           env=self.env, cwd=ROOT, check=True, capture_output=True)
-        out = subprocess.run([sys.executable, str(HERE / "setup_python.py"), str(self.extra_docs)],
-                             env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import os; from workspace.migrations import "
+                    "upgrade; upgrade(os.environ['DATABASE_URL'])",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        out = subprocess.run(
+            [sys.executable, str(HERE / "setup_python.py"), str(self.extra_docs)],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         self.setup = json.loads(out.stdout.strip().splitlines()[-1])
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
@@ -98,11 +120,15 @@ class Servers:
             cmd = ["node", *self.node_flags, str(HERE / "node_server.mjs"), str(port)]
             env = dict(os.environ)
         else:
-            cmd = ["node", *self.node_flags,
-                   str(HERE / "node_modules/@y/websocket-server/src/server.js")]
+            cmd = [
+                "node",
+                *self.node_flags,
+                str(HERE / "node_modules/@y/websocket-server/src/server.js"),
+            ]
             env = dict(os.environ, HOST="127.0.0.1", PORT=str(port))
-        proc = subprocess.Popen(["taskset", "-c", "0", *cmd], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            ["taskset", "-c", "0", *cmd], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         self.procs[name] = proc
         for _ in range(300):
             try:

@@ -29,20 +29,36 @@ def main() -> None:
         uni = Organization(name="Bench University", kind="university")
         s.add_all([ent, uni])
         s.flush()
-        manager = create_user(s, email="m@bench.test", name="Manager", password="x" * 12,
-                              role="manager", organization_id=None, locale="en")
-        owner = create_user(s, email="o@bench.test", name="Owner", password="x" * 12,
-                            role="member", organization_id=ent.id, locale="en")
-        ws = service.create_workspace(s, manager, title="Bench", summary="",
-                                      enterprise_id=ent.id, university_id=uni.id)
+        manager = create_user(
+            s,
+            email="m@bench.test",
+            name="Manager",
+            password="x" * 12,
+            role="manager",
+            organization_id=None,
+            locale="en",
+        )
+        owner = create_user(
+            s,
+            email="o@bench.test",
+            name="Owner",
+            password="x" * 12,
+            role="member",
+            organization_id=ent.id,
+            locale="en",
+        )
+        ws = service.create_workspace(
+            s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
+        )
         service.add_member(s, manager, ws.id, owner.id, "owner")
         _row, token = create_token(s, owner, "bench", ["read", "write"])
         doc_id = s.scalar(select(Document.id).where(Document.workspace_id == ws.id))
         text = statement_template(ws.title)
-        extra_ids = [insert_document(s, owner, ws.id, "answer", f"Bench {i}", text,
-                                     announce=False).id for i in range(extra)]
-    print(json.dumps({"token": token, "document_id": doc_id, "documents": extra_ids,
-                      "text": text}))
+        extra_ids = [
+            insert_document(s, owner, ws.id, "answer", f"Bench {i}", text, announce=False).id
+            for i in range(extra)
+        ]
+    print(json.dumps({"token": token, "document_id": doc_id, "documents": extra_ids, "text": text}))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def check_costs() -> dict[str, dict[str, float]]:
         out[name] = {
             "bytes": len(update),
             "walk_us": per_call_us(
-                lambda u=update: update_format.check_v1_update(u, crdt.TEXT_NAME), repeat),
+                lambda u=update: update_format.check_v1_update(u, crdt.TEXT_NAME), repeat
+            ),
             "yrs_decodes_us": per_call_us(lambda u=update: _yrs_pair(u), repeat),
             "validate_update_us": per_call_us(lambda u=update: crdt.validate_update(u), repeat),
             "old_scratch_apply_us": per_call_us(lambda u=update: Doc().apply_update(u), repeat),
@@ -99,8 +100,11 @@ def usage_costs() -> dict[str, float]:
         for _ in range(store.COMPACT_AFTER):
             s.add(DocumentUpdate(document_id=doc_id, data=update, user_id=None))
     full = per_call_us(account, 500)
-    return {"transaction_with_select_1_us": bare, "lock_and_usage_0_rows_us": empty,
-            f"lock_and_usage_{store.COMPACT_AFTER}_rows_us": full}
+    return {
+        "transaction_with_select_1_us": bare,
+        "lock_and_usage_0_rows_us": empty,
+        f"lock_and_usage_{store.COMPACT_AFTER}_rows_us": full,
+    }
 
 
 def _empty_transaction(db: object) -> None:
@@ -118,8 +122,17 @@ def main() -> None:
     os.environ.update({"INSTANCE_PATH": tmp, "DATABASE_URL": url, "JOINTLAB_NO_DEMO": "1"})
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, os.path.dirname(__file__))
-    print(json.dumps({"database": url.split(":")[0], "load": os.getloadavg(),
-                      "check": check_costs(), "usage": usage_costs()}, indent=1))
+    print(
+        json.dumps(
+            {
+                "database": url.split(":")[0],
+                "load": os.getloadavg(),
+                "check": check_costs(),
+                "usage": usage_costs(),
+            },
+            indent=1,
+        )
+    )
 
 
 PG_DB = "jl_bench_update_check"
@@ -130,8 +143,9 @@ def _fresh_pg() -> str:
 
     from workspace.migrations import upgrade
 
-    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
         conn.execute(text(f"CREATE DATABASE {PG_DB}"))

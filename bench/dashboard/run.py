@@ -53,13 +53,25 @@ def _pin(core: int) -> list[str]:
 
 def start_server(url: str) -> subprocess.Popen:
     instance = tempfile.mkdtemp(prefix="jl-dash-")
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS, "REDIS_NAMESPACE": NAMESPACE,
-           "SECRET_KEY": "bench-secret-key-0123456789", "PORT": str(PORT),
-           "INSTANCE_PATH": instance, "JOINTLAB_NO_DEMO": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS,
+        "REDIS_NAMESPACE": NAMESPACE,
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "PORT": str(PORT),
+        "INSTANCE_PATH": instance,
+        "JOINTLAB_NO_DEMO": "1",
+    }
     # The server's log goes to a file: with DEVNULL we saw it stall mid-run.
     log = open(Path(instance) / "server.log", "w")  # noqa: SIM115 - lives with the process
-    proc = subprocess.Popen([*_pin(0), sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*_pin(0), sys.executable, "wsgi.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     for _ in range(100):
         try:
             if requests.get(f"{BASE}/healthz", timeout=1).status_code < 500:
@@ -71,22 +83,27 @@ def start_server(url: str) -> subprocess.Popen:
 
 def login(email: str) -> requests.Session:
     s = requests.Session()
-    r = s.post(f"{BASE}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
-               timeout=30)
+    r = s.post(f"{BASE}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=30)
     r.raise_for_status()
     return s
 
 
-ROUTES = (("GET /api/v1/dashboard (first 100 rows, totals over 500)", "/api/v1/dashboard"),
-          ("GET /api/v1/dashboard?limit=500", "/api/v1/dashboard?limit=500"),
-          ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
-          ("GET /dashboard (page)", "/dashboard"),
-          ("GET /api/v1/dashboard?q=…&overdue=true",
-           "/api/v1/dashboard?q=collab&overdue=true&sort=next_due"),
-          # What a live page re-reads after a burst of events.
-          ("GET /api/v1/dashboard?workspace_id=… (1 row)", "/api/v1/dashboard?workspace_id=7"),
-          ("GET /api/v1/dashboard?workspace_id=… (10 rows)",
-           "/api/v1/dashboard?workspace_id=" + ",".join(str(i) for i in range(7, 107, 10))))
+ROUTES = (
+    ("GET /api/v1/dashboard (first 100 rows, totals over 500)", "/api/v1/dashboard"),
+    ("GET /api/v1/dashboard?limit=500", "/api/v1/dashboard?limit=500"),
+    ("GET /api/v1/dashboard/totals", "/api/v1/dashboard/totals"),
+    ("GET /dashboard (page)", "/dashboard"),
+    (
+        "GET /api/v1/dashboard?q=…&overdue=true",
+        "/api/v1/dashboard?q=collab&overdue=true&sort=next_due",
+    ),
+    # What a live page re-reads after a burst of events.
+    ("GET /api/v1/dashboard?workspace_id=… (1 row)", "/api/v1/dashboard?workspace_id=7"),
+    (
+        "GET /api/v1/dashboard?workspace_id=… (10 rows)",
+        "/api/v1/dashboard?workspace_id=" + ",".join(str(i) for i in range(7, 107, 10)),
+    ),
+)
 
 
 def start_peer(cookies: Any) -> tuple[subprocess.Popen, int]:
@@ -98,8 +115,11 @@ def start_peer(cookies: Any) -> tuple[subprocess.Popen, int]:
         suffix = ".json" if r.headers["Content-Type"].startswith("application/json") else ".html"
         (recorded / f"{k}{suffix}").write_bytes(r.content)
     port = PORT + 2
-    proc = subprocess.Popen([*_pin(0), sys.executable, str(HERE / "bare_flask.py"), str(port),
-                             str(recorded)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*_pin(0), sys.executable, str(HERE / "bare_flask.py"), str(port), str(recorded)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -138,16 +158,34 @@ def http_latency(n: int = 100) -> dict[str, tuple[list[float], list[float]]]:
     return out
 
 
-def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int, seconds: int,
-               produce: Callable[[], None]) -> dict[str, Any]:
+def feed_round(
+    label: str,
+    url: str,
+    cookies_file: str,
+    clients: int,
+    rate: int,
+    seconds: int,
+    produce: Callable[[], None],
+) -> dict[str, Any]:
     """One round: N Node feed clients connect and subscribe, `produce`
     makes RATE events a second for SECONDS, the clients time each arrival."""
     ready = Path(tempfile.mkstemp(prefix="jl-feed-ready-")[1])
     ready.unlink()
     expected = rate * seconds * clients
     proc = subprocess.Popen(
-        [*_pin(1), "node", str(HERE / "feed_clients.mjs"), url, cookies_file, str(clients),
-         str(ready), str(expected)], stdout=subprocess.PIPE, text=True)
+        [
+            *_pin(1),
+            "node",
+            str(HERE / "feed_clients.mjs"),
+            url,
+            cookies_file,
+            str(clients),
+            str(ready),
+            str(expected),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 300
     while not ready.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.2)
@@ -164,8 +202,14 @@ def feed_round(label: str, url: str, cookies_file: str, clients: int, rate: int,
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(server=label, expected=expected, rate=rate, seconds=seconds, load_before=load,
-                  lag_ms=round(result["last_receipt"] - produced_at * 1000))
+    result.update(
+        server=label,
+        expected=expected,
+        rate=rate,
+        seconds=seconds,
+        load_before=load,
+        lag_ms=round(result["last_receipt"] - produced_at * 1000),
+    )
     print(json.dumps(result), flush=True)
     return result
 
@@ -189,8 +233,13 @@ def jointlab_producer(url: str, rate: int, seconds: int) -> Callable[[], None]:
             if delay > 0:
                 time.sleep(delay)
             with db.transaction() as s:
-                record_event(s, 1 + k % 500, "milestone.updated",
-                             {"milestone": {"id": 1, "title": "Bench"}, "sent": time.time()})
+                record_event(
+                    s,
+                    1 + k % 500,
+                    "milestone.updated",
+                    {"milestone": {"id": 1, "title": "Bench"}, "sent": time.time()},
+                )
+
     return produce
 
 
@@ -208,14 +257,26 @@ def feed_latency(url: str, clients: int, rate: int, seconds: int, rounds: int) -
         produce_jl = jointlab_producer(url, rate, seconds)
 
         def produce_node() -> None:
-            requests.post(f"http://127.0.0.1:{node_port}/emit?rate={rate}&seconds={seconds}",
-                          timeout=10)
+            requests.post(
+                f"http://127.0.0.1:{node_port}/emit?rate={rate}&seconds={seconds}", timeout=10
+            )
             time.sleep(seconds)
+
         for _ in range(rounds):
-            results.append(feed_round("JointLab", BASE, cookies_file, clients, rate, seconds,
-                                      produce_jl))
-            results.append(feed_round("Node socket.io", f"http://127.0.0.1:{node_port}",
-                                      cookies_file, clients, rate, seconds, produce_node))
+            results.append(
+                feed_round("JointLab", BASE, cookies_file, clients, rate, seconds, produce_jl)
+            )
+            results.append(
+                feed_round(
+                    "Node socket.io",
+                    f"http://127.0.0.1:{node_port}",
+                    cookies_file,
+                    clients,
+                    rate,
+                    seconds,
+                    produce_node,
+                )
+            )
     finally:
         node.terminate()
         node.wait(timeout=10)
@@ -240,17 +301,21 @@ def main() -> None:
     try:
         if not args.skip_http:
             for name, (times, peer) in http_latency().items():
-                print(f"{name}: p50 {statistics.median(times):.1f} ms, "
-                      f"p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms "
-                      f"(n={len(times)}); bare Flask peer p50 {statistics.median(peer):.1f}, "
-                      f"p95 {pct(peer, 95):.1f} ms; p95 ratio "
-                      f"{pct(times, 95) / pct(peer, 95):.1f}x")
+                print(
+                    f"{name}: p50 {statistics.median(times):.1f} ms, "
+                    f"p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms "
+                    f"(n={len(times)}); bare Flask peer p50 {statistics.median(peer):.1f}, "
+                    f"p95 {pct(peer, 95):.1f} ms; p95 ratio "
+                    f"{pct(times, 95) / pct(peer, 95):.1f}x"
+                )
         if not args.skip_feed:
             results = feed_latency(args.url, args.clients, args.rate, args.seconds, args.rounds)
             for r in results:
-                print(f"{r['server']}: {r['received']}/{r['expected']} delivered, "
-                      f"p50 {r['p50']} ms, p95 {r['p95']} ms, p99 {r['p99']} ms, "
-                      f"max {r['max']} ms, lag {r['lag_ms']} ms, load {r['load_before']:.1f}")
+                print(
+                    f"{r['server']}: {r['received']}/{r['expected']} delivered, "
+                    f"p50 {r['p50']} ms, p95 {r['p95']} ms, p99 {r['p99']} ms, "
+                    f"max {r['max']} ms, lag {r['lag_ms']} ms, load {r['load_before']:.1f}"
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

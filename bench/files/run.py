@@ -34,9 +34,13 @@ METRICS = ("porosity_scrap_pct", "cycle_time_s", "tensile_mpa")
 
 
 def start_server() -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench/files/server.py")],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench/files/server.py")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("benchmark server failed to start")
@@ -75,8 +79,12 @@ class Client:
     def json(self, method: str, path: str, body: object | None = None) -> tuple[int, object]:
         c = self.conn()
         data = None if body is None else json.dumps(body).encode()
-        c.request(method, "/api/v1" + path, body=data, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        c.request(
+            method,
+            "/api/v1" + path,
+            body=data,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         resp = c.getresponse()
         raw = resp.read()
         c.close()
@@ -84,9 +92,10 @@ class Client:
 
     def upload(self, path: str, file: Path, name: str) -> tuple[int, object]:
         boundary = uuid.uuid4().hex
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                ).encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
         size = len(head) + file.stat().st_size + len(tail)
 
@@ -98,9 +107,16 @@ class Client:
             yield tail
 
         c = self.conn()
-        c.request("POST", "/api/v1" + path, body=body(), headers={
-            "Authorization": f"Bearer {self.token}", "Content-Length": str(size),
-            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        c.request(
+            "POST",
+            "/api/v1" + path,
+            body=body(),
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Length": str(size),
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
+        )
         resp = c.getresponse()
         raw = resp.read()
         c.close()
@@ -108,18 +124,41 @@ class Client:
 
     def curl_upload(self, path: str, file: Path, name: str) -> tuple[int, object]:
         out = subprocess.run(
-            ["curl", "-s", "-w", "\n%{http_code}", "-H", f"Authorization: Bearer {self.token}",
-             "-F", f"file=@{file};filename={name}",
-             f"http://127.0.0.1:{self.port}/api/v1{path}"],
-            check=True, capture_output=True, text=True).stdout
+            [
+                "curl",
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "-H",
+                f"Authorization: Bearer {self.token}",
+                "-F",
+                f"file=@{file};filename={name}",
+                f"http://127.0.0.1:{self.port}/api/v1{path}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         body, status = out.rsplit("\n", 1)
         return int(status), json.loads(body)
 
     def curl_download(self, path: str, target: Path) -> int:
         out = subprocess.run(
-            ["curl", "-s", "-o", str(target), "-w", "%{http_code}", "-H",
-             f"Authorization: Bearer {self.token}", f"http://127.0.0.1:{self.port}/api/v1{path}"],
-            check=True, capture_output=True, text=True).stdout
+            [
+                "curl",
+                "-s",
+                "-o",
+                str(target),
+                "-w",
+                "%{http_code}",
+                "-H",
+                f"Authorization: Bearer {self.token}",
+                f"http://127.0.0.1:{self.port}/api/v1{path}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         return int(out)
 
     def download(self, path: str, target: Path) -> int:
@@ -141,8 +180,7 @@ def running_trial(client: Client, ws_id: int) -> int:
     return t["id"]
 
 
-def bench_files(client: Client, info: dict, pid: int, mb: int, rounds: int,
-                work: Path) -> dict:
+def bench_files(client: Client, info: dict, pid: int, mb: int, rounds: int, work: Path) -> dict:
     src = work / "src.bin"
     with src.open("wb") as fh:
         for _ in range(mb):
@@ -162,8 +200,9 @@ def bench_files(client: Client, info: dict, pid: int, mb: int, rounds: int,
             fh.seek(0)
             fh.write(bytes([i % 256]))
         t0, c0 = time.perf_counter(), cpu_of(pid)
-        status, f = client.curl_upload(f"/workspaces/{info['workspace_id']}/files", src,
-                                       f"run{i}.bin")
+        status, f = client.curl_upload(
+            f"/workspaces/{info['workspace_id']}/files", src, f"run{i}.bin"
+        )
         up.append(time.perf_counter() - t0)
         cpu["upload_server"].append(cpu_of(pid) - c0)
         assert status == 201, f
@@ -174,17 +213,21 @@ def bench_files(client: Client, info: dict, pid: int, mb: int, rounds: int,
         cpu["download_server"].append(cpu_of(pid) - c0)
         assert got.stat().st_size == size
         got.unlink()
-    med = {k: statistics.median(v) for k, v in (("cp", cp), ("upload", up),
-                                                  ("download", down))}
+    med = {k: statistics.median(v) for k, v in (("cp", cp), ("upload", up), ("download", down))}
     mbps = {k: size / v / 1e6 for k, v in med.items()}
-    return {"bytes": size, "seconds": {"cp": cp, "upload": up, "download": down},
-            "cpu_seconds": cpu, "MB_per_s_median": mbps,
-            "upload_vs_cp": mbps["upload"] / mbps["cp"],
-            "download_vs_cp": mbps["download"] / mbps["cp"],
-            "server_MB_per_cpu_s": {
-                "upload": size / statistics.median(cpu["upload_server"]) / 1e6,
-                "download": size / statistics.median(cpu["download_server"]) / 1e6},
-            "server_peak_rss_mb": peak_rss_mb(pid)}
+    return {
+        "bytes": size,
+        "seconds": {"cp": cp, "upload": up, "download": down},
+        "cpu_seconds": cpu,
+        "MB_per_s_median": mbps,
+        "upload_vs_cp": mbps["upload"] / mbps["cp"],
+        "download_vs_cp": mbps["download"] / mbps["cp"],
+        "server_MB_per_cpu_s": {
+            "upload": size / statistics.median(cpu["upload_server"]) / 1e6,
+            "download": size / statistics.median(cpu["download_server"]) / 1e6,
+        },
+        "server_peak_rss_mb": peak_rss_mb(pid),
+    }
 
 
 def bench_import(client: Client, info: dict, readings: int, rounds: int, work: Path) -> dict:
@@ -207,20 +250,30 @@ def bench_import(client: Client, info: dict, readings: int, rounds: int, work: P
         trial = running_trial(client, info["workspace_id"])
         t0, c0 = time.perf_counter(), cpu_of(pid)
         for start in range(0, readings, 10_000):
-            status, body = client.json("POST", f"/trials/{trial}/measurements", [
-                {"metric": m, "value": v, "source": f"run{r}"}
-                for m, v in rows[start:start + 10_000]])
+            status, body = client.json(
+                "POST",
+                f"/trials/{trial}/measurements",
+                [
+                    {"metric": m, "value": v, "source": f"run{r}"}
+                    for m, v in rows[start : start + 10_000]
+                ],
+            )
             assert status == 201, body
         batches.append(time.perf_counter() - t0)
         cpu["batches"].append(cpu_of(pid) - c0)
     med_import, med_batches = statistics.median(imports), statistics.median(batches)
-    return {"readings": readings, "seconds": {"import": imports, "batches": batches},
-            "server_cpu_seconds": cpu,
-            "readings_per_s_median": {"import": readings / med_import,
-                                      "batches_of_10000": readings / med_batches},
-            "import_vs_batches": med_batches / med_import,
-            "import_vs_batches_by_server_cpu": statistics.median(cpu["batches"])
-            / statistics.median(cpu["import"])}
+    return {
+        "readings": readings,
+        "seconds": {"import": imports, "batches": batches},
+        "server_cpu_seconds": cpu,
+        "readings_per_s_median": {
+            "import": readings / med_import,
+            "batches_of_10000": readings / med_batches,
+        },
+        "import_vs_batches": med_batches / med_import,
+        "import_vs_batches_by_server_cpu": statistics.median(cpu["batches"])
+        / statistics.median(cpu["import"]),
+    }
 
 
 def main() -> None:
@@ -234,10 +287,11 @@ def main() -> None:
     try:
         info["pid"] = proc.pid
         client = Client(info["port"], info["token"])
-        result = {"database": "postgresql" if os.environ.get("BENCH_DATABASE_URL")
-                  else "sqlite",
-                  "files": bench_files(client, info, proc.pid, args.mb, args.rounds, work),
-                  "import": bench_import(client, info, args.readings, args.rounds, work)}
+        result = {
+            "database": "postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite",
+            "files": bench_files(client, info, proc.pid, args.mb, args.rounds, work),
+            "import": bench_import(client, info, args.readings, args.rounds, work),
+        }
         print(json.dumps(result, indent=2))
     finally:
         proc.terminate()

@@ -31,8 +31,7 @@ def main() -> None:
     app, info, _env = seeded_app()
     with app.app_context(), db.transaction() as s:
         owner = s.query(User).filter_by(email="o@bench.test").one()
-        _r, info["token"] = create_token(s, owner, "bench", ["read", "write",
-                                                             "measurements:write"])
+        _r, info["token"] = create_token(s, owner, "bench", ["read", "write", "measurements:write"])
     server = make_server(app, "127.0.0.1", 0, 8 << 20, access_log=False)
     server.start()
     info["port"] = server.server_port

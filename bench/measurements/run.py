@@ -48,13 +48,19 @@ import requests
 HERE = Path(__file__).resolve().parent
 
 
-def start_servers(root: Path, profile: str | None, profile_out: str) -> tuple[subprocess.Popen,
-                                                                                dict]:
+def start_servers(
+    root: Path, profile: str | None, profile_out: str
+) -> tuple[subprocess.Popen, dict]:
     env = dict(os.environ)
     if profile:
         env.update(BENCH_PROFILE=profile, BENCH_PROFILE_OUT=profile_out)
-    proc = subprocess.Popen([sys.executable, str(root / "bench/measurements/server.py")],
-                            stdout=subprocess.PIPE, text=True, cwd=root, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(root / "bench/measurements/server.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env=env,
+    )
     line = proc.stdout.readline()
     if not line:
         raise SystemExit("benchmark server failed to start")
@@ -68,8 +74,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 # ------------------------------------------------------------------ watchers
-def connect_watchers(base: str, token: str, workspace_id: int, n: int
-                     ) -> tuple[list, dict, threading.Lock]:
+def connect_watchers(
+    base: str, token: str, workspace_id: int, n: int
+) -> tuple[list, dict, threading.Lock]:
     """N clients watching the workspace as the pages do: a dropped connection
     reconnects and resubscribes from the last event it saw (`after`: with a
     workspace, its seq), so no event is missed or repeated. `received` maps a
@@ -81,8 +88,9 @@ def connect_watchers(base: str, token: str, workspace_id: int, n: int
     lock = threading.Lock()
 
     def one(_i: int) -> Any:
-        client = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                                 reconnection_delay_max=1)
+        client = socketio.Client(
+            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1
+        )
         seen: set[int] = set()
         state = {"seq": 0, "connected": False}
 
@@ -91,8 +99,7 @@ def connect_watchers(base: str, token: str, workspace_id: int, n: int
             if state["connected"]:  # a reconnect: resume from the cursor
                 with lock:
                     received["_reconnects"].append(time.monotonic())
-                client.emit("feed:subscribe", {"workspace_id": workspace_id,
-                                               "after": state["seq"]})
+                client.emit("feed:subscribe", {"workspace_id": workspace_id, "after": state["seq"]})
             state["connected"] = True
 
         @client.on("event")
@@ -139,17 +146,18 @@ def watcher_process(base: str, token: str, workspace_id: int, n: int, conn: Any)
 
 
 class Watchers:
-    def __init__(self, base: str, token: str, workspace_id: int, n: int,
-                 in_process: bool) -> None:
+    def __init__(self, base: str, token: str, workspace_id: int, n: int, in_process: bool) -> None:
         self.in_process = in_process
         if in_process:
             self.clients, self._received, self._lock = connect_watchers(
-                base, token, workspace_id, n)
+                base, token, workspace_id, n
+            )
             return
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=watcher_process,
-                                args=(base, token, workspace_id, n, child), daemon=True)
+        self.proc = ctx.Process(
+            target=watcher_process, args=(base, token, workspace_id, n, child), daemon=True
+        )
         self.proc.start()
         if not self._conn.poll(120) or self._conn.recv() != "ready":
             raise SystemExit("watchers failed to connect")
@@ -180,8 +188,9 @@ def payload(batch: int, key: str | None) -> list[dict]:
     return items
 
 
-def load(url: str, headers: dict, batch: int, seconds: float, posters: int,
-         with_keys: bool) -> tuple[float, dict[str, float]]:
+def load(
+    url: str, headers: dict, batch: int, seconds: float, posters: int, with_keys: bool
+) -> tuple[float, dict[str, float]]:
     """Post for `seconds` from `posters` threads; measurements/s and send times."""
     sent: dict[str, float] = {}
     counts = [0] * posters
@@ -192,13 +201,17 @@ def load(url: str, headers: dict, batch: int, seconds: float, posters: int,
         session = requests.Session()
         while time.monotonic() < stop:
             key = uuid.uuid4().hex if with_keys else None
-            body = json.dumps(payload(batch, key)) if with_keys else bodies.setdefault(
-                batch, json.dumps(payload(batch, None)))
+            body = (
+                json.dumps(payload(batch, key))
+                if with_keys
+                else bodies.setdefault(batch, json.dumps(payload(batch, None)))
+            )
             t0 = time.monotonic()
             if key:
                 sent[key] = t0
-            resp = session.post(url, data=body, timeout=60,
-                                headers={**headers, "Content-Type": "application/json"})
+            resp = session.post(
+                url, data=body, timeout=60, headers={**headers, "Content-Type": "application/json"}
+            )
             if resp.status_code != 201:
                 raise SystemExit(f"{url}: {resp.status_code} {resp.text[:200]}")
             counts[i] += batch
@@ -233,12 +246,20 @@ def main() -> None:
     parser.add_argument("--watchers-in-process", action="store_true")
     parser.add_argument("--profile", choices=("yappi-cpu", "yappi-wall"))
     parser.add_argument("--profile-out", default="/tmp/jl-bench-profile")
-    parser.add_argument("--root", type=Path, default=HERE.parents[1],
-                        help="the JointLab tree to serve (compare two checkouts)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=HERE.parents[1],
+        help="the JointLab tree to serve (compare two checkouts)",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
-    parser.add_argument("--seed-readings", type=int, default=0,
-                        help="give the trial (and the bare table) this many readings "
-                             "first, e.g. 1000000: is a batch's cost flat?")
+    parser.add_argument(
+        "--seed-readings",
+        type=int,
+        default=0,
+        help="give the trial (and the bare table) this many readings "
+        "first, e.g. 1000000: is a batch's cost flat?",
+    )
     args = parser.parse_args()
 
     os.environ["BENCH_SEED_READINGS"] = str(args.seed_readings)
@@ -246,8 +267,9 @@ def main() -> None:
     try:
         app = f"http://127.0.0.1:{info['app_port']}"
         bare = f"http://127.0.0.1:{info['bare_port']}/parse"
-        watchers = Watchers(app, info["read_token"], info["workspace_id"], args.watchers,
-                            args.watchers_in_process)
+        watchers = Watchers(
+            app, info["read_token"], info["workspace_id"], args.watchers, args.watchers_in_process
+        )
         url = f"{app}/api/v1/trials/{info['trial_id']}/measurements"
         auth = {"Authorization": f"Bearer {info['line_token']}"}
         rows = []
@@ -272,15 +294,22 @@ def main() -> None:
                 wait_for_file(Path(f"{args.profile_out}.{phase}.txt"))
             lat = [(t - sent[k]) * 1000 for k in sent for t in received.get(k, [])]
             delivered = len(lat) / max(1, len(sent) * args.watchers)
-            rows.append({"batch": batch, "seeded": args.seed_readings,
-                         "reconnects": len(received["_reconnects"]),
-                         "repeats": len(received["_repeats"]),
-                         "requests": len(sent), "rate": rate,
-                         "bare_rate": bare_rate, "ratio": rate / bare_rate,
-                         "p50": percentile(lat, 50) if lat else float("nan"),
-                         "p99": percentile(lat, 99) if lat else float("nan"),
-                         "cpu_ms": cpu * 1000 / max(1, len(sent)),
-                         "delivered": delivered})
+            rows.append(
+                {
+                    "batch": batch,
+                    "seeded": args.seed_readings,
+                    "reconnects": len(received["_reconnects"]),
+                    "repeats": len(received["_repeats"]),
+                    "requests": len(sent),
+                    "rate": rate,
+                    "bare_rate": bare_rate,
+                    "ratio": rate / bare_rate,
+                    "p50": percentile(lat, 50) if lat else float("nan"),
+                    "p99": percentile(lat, 99) if lat else float("nan"),
+                    "cpu_ms": cpu * 1000 / max(1, len(sent)),
+                    "delivered": delivered,
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
         watchers.close()
     finally:
@@ -293,32 +322,45 @@ def main() -> None:
 
 
 def write_results(rows: list[dict], args: argparse.Namespace) -> None:
-    backend = "PostgreSQL + Redis" if os.environ.get("BENCH_DATABASE_URL") else \
-        "SQLite, in-process bus (embedded defaults)"
+    backend = (
+        "PostgreSQL + Redis"
+        if os.environ.get("BENCH_DATABASE_URL")
+        else "SQLite, in-process bus (embedded defaults)"
+    )
     if args.seed_readings:
         backend += f", trial holding {args.seed_readings:,} readings"
-    where = ("beside the load generator, in its process" if args.watchers_in_process
-             else "in a process of their own")
-    worker = (", and an RQ worker (`flask --app wsgi worker`) runs the outbox consumers"
-              if os.environ.get("BENCH_REDIS_URL") else "")
+    where = (
+        "beside the load generator, in its process"
+        if args.watchers_in_process
+        else "in a process of their own"
+    )
+    worker = (
+        ", and an RQ worker (`flask --app wsgi worker`) runs the outbox consumers"
+        if os.environ.get("BENCH_REDIS_URL")
+        else ""
+    )
     lines = [
-        f"## {backend}", "",
+        f"## {backend}",
+        "",
         f"`python bench/measurements/run.py --watchers {args.watchers} --seconds "
         f"{args.seconds:g} --posters {args.posters}` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; {backend}. "
         "Both servers are Werkzeug's threaded server in one process (as `python wsgi.py`)"
         f"{worker}; the load generator runs in another process and the watching Socket.IO "
-        f"clients {where}, all on the same machine.", "",
+        f"clients {where}, all on the same machine.",
+        "",
         f"| batch | readings before | requests | measurements/s | bare Flask parse + store, "
         f"measurements/s | ratio | latency POST → {args.watchers} watchers p50 | p99 | "
         "events delivered | watcher reconnects (so far) | server CPU per request |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        lines.append(f"| {r['batch']:,} | {r['seeded']:,} | {r['requests']:,} | "
-                     f"{r['rate']:,.0f} | {r['bare_rate']:,.0f} | {r['ratio']:.2f} | "
-                     f"{r['p50']:.0f} ms | {r['p99']:.0f} ms | {r['delivered']:.0%} | "
-                     f"{r['reconnects']} | {r['cpu_ms']:.1f} ms |")
+        lines.append(
+            f"| {r['batch']:,} | {r['seeded']:,} | {r['requests']:,} | "
+            f"{r['rate']:,.0f} | {r['bare_rate']:,.0f} | {r['ratio']:.2f} | "
+            f"{r['p50']:.0f} ms | {r['p99']:.0f} ms | {r['delivered']:.0%} | "
+            f"{r['reconnects']} | {r['cpu_ms']:.1f} ms |"
+        )
     out = HERE / "RESULTS.md"
     existing = out.read_text() if out.exists() else ""
     marker = f"<!-- latest run: {backend} -->"

@@ -64,22 +64,30 @@ def bare_app(url: str, trial_id: int) -> Flask:
                 return psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
             import sqlite3
 
-            return sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30,
-                                   check_same_thread=False)
+            return sqlite3.connect(
+                url.removeprefix("sqlite:///"), timeout=30, check_same_thread=False
+            )
 
     @app.post("/parse")
     def parse():  # noqa: ANN202
         body = json.loads(request.get_data())
         items = body if isinstance(body, list) else [body]
         now = datetime.now(UTC)
-        rows = [(trial_id, item["metric"], float(item["value"]), now, item.get("source"))
-                for item in items]
+        rows = [
+            (trial_id, item["metric"], float(item["value"]), now, item.get("source"))
+            for item in items
+        ]
         conn = connection()
         try:
             if postgres:
-                with conn.transaction(), conn.cursor() as cur, cur.copy(
+                with (
+                    conn.transaction(),
+                    conn.cursor() as cur,
+                    cur.copy(
                         f"COPY {BARE_TABLE} (trial_id, metric, value, recorded_at, source) "
-                        "FROM STDIN") as copy:
+                        "FROM STDIN"
+                    ) as copy,
+                ):
                     for row in rows:
                         copy.write_row(row)
             else:
@@ -87,8 +95,11 @@ def bare_app(url: str, trial_id: int) -> Flask:
                     conn.executemany(
                         f"INSERT INTO {BARE_TABLE} (trial_id, metric, value, recorded_at, "
                         "source) VALUES (?, ?, ?, ?, ?)",
-                        [(t, m, v, at.strftime("%Y-%m-%d %H:%M:%S.%f"), src)
-                         for t, m, v, at, src in rows])
+                        [
+                            (t, m, v, at.strftime("%Y-%m-%d %H:%M:%S.%f"), src)
+                            for t, m, v, at, src in rows
+                        ],
+                    )
         finally:
             pool.put(conn)
         return jsonify({"count": len(rows)}), 201
@@ -102,11 +113,21 @@ def bare_table():  # noqa: ANN201
 
     from workspace.trials.models import Measurement
 
-    table = Table(BARE_TABLE, MetaData(),
-                  *(Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-                    for c in Measurement.__table__.columns))
-    Index(f"ix_{BARE_TABLE}_trial_metric", table.c.trial_id, table.c.metric,
-          table.c.recorded_at, table.c.id)
+    table = Table(
+        BARE_TABLE,
+        MetaData(),
+        *(
+            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in Measurement.__table__.columns
+        ),
+    )
+    Index(
+        f"ix_{BARE_TABLE}_trial_metric",
+        table.c.trial_id,
+        table.c.metric,
+        table.c.recorded_at,
+        table.c.id,
+    )
     return table
 
 
@@ -163,13 +184,20 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
             from sqlalchemy.orm import Session
 
             start = datetime.now(UTC) - timedelta(milliseconds=n)
-            rows = [{"trial_id": trial_id, "metric": METRICS[g % 3],
-                     "value": 50.0 + (g % 17) / 10, "source": "seed",
-                     "recorded_at": start + timedelta(milliseconds=g)} for g in range(n)]
+            rows = [
+                {
+                    "trial_id": trial_id,
+                    "metric": METRICS[g % 3],
+                    "value": 50.0 + (g % 17) / 10,
+                    "source": "seed",
+                    "recorded_at": start + timedelta(milliseconds=g),
+                }
+                for g in range(n)
+            ]
             bare = bare_table()
             for i in range(0, n, 50_000):
-                conn.execute(insert(Measurement.__table__), rows[i:i + 50_000])
-                conn.execute(insert(bare), rows[i:i + 50_000])
+                conn.execute(insert(Measurement.__table__), rows[i : i + 50_000])
+                conn.execute(insert(bare), rows[i : i + 50_000])
             with Session(bind=conn) as session:
                 ms._update_stats(session, trial_id, rows)
                 session.flush()
@@ -208,8 +236,11 @@ def seeded_app():  # noqa: ANN201
     from workspace.workspaces import service as workspaces
 
     tmp = Path(tempfile.mkdtemp(prefix="jl-bench-"))
-    env = {"SECRET_KEY": "bench-secret-key-0123456789", "INSTANCE_PATH": str(tmp),
-           "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"}
+    env = {
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "INSTANCE_PATH": str(tmp),
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db",
+    }
     if os.environ.get("BENCH_DATABASE_URL"):
         fresh_database(env["DATABASE_URL"])
     if os.environ.get("BENCH_REDIS_URL"):
@@ -217,27 +248,60 @@ def seeded_app():  # noqa: ANN201
         env["REDIS_NAMESPACE"] = os.environ.get("BENCH_REDIS_NAMESPACE", "jl-bench-measurements")
     app = create_app(load_settings(env), async_mode=cooperative.mode())
     with db.transaction() as s:
-        ent, uni = Organization(name="E", kind="enterprise"), Organization(name="U",
-                                                                           kind="university")
+        ent, uni = (
+            Organization(name="E", kind="enterprise"),
+            Organization(name="U", kind="university"),
+        )
         s.add_all([ent, uni])
         s.flush()
-        manager = create_user(s, email="m@bench.test", name="M", password="benchmark-pw",
-                              role="manager", organization_id=None, locale="en")
-        owner = create_user(s, email="o@bench.test", name="O", password="benchmark-pw",
-                            role="member", organization_id=ent.id, locale="en")
-        ws = workspaces.create_workspace(s, manager, title="Bench", summary="",
-                                         enterprise_id=ent.id, university_id=uni.id)
+        manager = create_user(
+            s,
+            email="m@bench.test",
+            name="M",
+            password="benchmark-pw",
+            role="manager",
+            organization_id=None,
+            locale="en",
+        )
+        owner = create_user(
+            s,
+            email="o@bench.test",
+            name="O",
+            password="benchmark-pw",
+            role="member",
+            organization_id=ent.id,
+            locale="en",
+        )
+        ws = workspaces.create_workspace(
+            s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
+        )
         workspaces.add_member(s, manager, ws.id, owner.id, "owner")
         for key in ("porosity_scrap_pct", "cycle_time_s", "tensile_mpa"):
-            trials.create_indicator(s, owner, ws.id, {
-                "key": key, "label": key, "unit": "", "comparator": "<=", "target": 100.0,
-                "aggregate": "mean", "lower_spec": None, "upper_spec": None})
+            trials.create_indicator(
+                s,
+                owner,
+                ws.id,
+                {
+                    "key": key,
+                    "label": key,
+                    "unit": "",
+                    "comparator": "<=",
+                    "target": 100.0,
+                    "aggregate": "mean",
+                    "lower_spec": None,
+                    "upper_spec": None,
+                },
+            )
         trial = trials.create_trial(s, owner, ws.id, {"title": "bench", "parameters": {}})
         trials.change_status(s, owner, trial, "running")
         _r, line_token = create_token(s, owner, "line", ["measurements:write"])
         _r, read_token = create_token(s, manager, "watch", ["read"])
-        info = {"workspace_id": ws.id, "trial_id": trial.id, "line_token": line_token,
-                "read_token": read_token}
+        info = {
+            "workspace_id": ws.id,
+            "trial_id": trial.id,
+            "line_token": line_token,
+            "read_token": read_token,
+        }
     create_bare_table(env["DATABASE_URL"])
     seeded = int(os.environ.get("BENCH_SEED_READINGS") or 0)
     if seeded:
@@ -255,8 +319,7 @@ def install_profiler(kind: str, out: str) -> None:
 
     yappi.set_clock_type("cpu" if kind == "yappi-cpu" else "wall")
     # Group threads by what they run ("Thread-7 (writer)" -> "Thread (writer)").
-    yappi.set_context_name_callback(
-        lambda: re.sub(r"-\d+", "", threading.current_thread().name))
+    yappi.set_context_name_callback(lambda: re.sub(r"-\d+", "", threading.current_thread().name))
     phase = [0]
 
     def start(*_args: object) -> None:
@@ -295,12 +358,21 @@ def main() -> None:
     app, info, env = seeded_app()
     worker = start_worker(env) if env.get("REDIS_URL") else None
     if os.environ.get("BENCH_PROFILE"):
-        install_profiler(os.environ["BENCH_PROFILE"],
-                         os.environ.get("BENCH_PROFILE_OUT", "/tmp/jl-bench-profile"))
+        install_profiler(
+            os.environ["BENCH_PROFILE"],
+            os.environ.get("BENCH_PROFILE_OUT", "/tmp/jl-bench-profile"),
+        )
     # No access log in the timing.
-    servers = {"app": make_server(app, "127.0.0.1", 0, 8 << 20, access_log=False),
-               "bare": make_server(bare_app(env["DATABASE_URL"], info["trial_id"]), "127.0.0.1",
-                                   0, 8 << 20, access_log=False)}
+    servers = {
+        "app": make_server(app, "127.0.0.1", 0, 8 << 20, access_log=False),
+        "bare": make_server(
+            bare_app(env["DATABASE_URL"], info["trial_id"]),
+            "127.0.0.1",
+            0,
+            8 << 20,
+            access_log=False,
+        ),
+    }
     for server in servers.values():
         server.start()
     info.update({f"{name}_port": server.server_port for name, server in servers.items()})
@@ -317,9 +389,12 @@ def main() -> None:
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     """With Redis the outbox consumers run in an RQ worker, as deployed."""
     root = Path(__file__).resolve().parents[2]
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
-                             "--no-scheduler"], cwd=root, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--no-scheduler"],
+        cwd=root,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 if __name__ == "__main__":

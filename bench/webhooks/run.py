@@ -74,11 +74,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoints", type=int, default=1000)
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--receiver-delay-ms", type=float, default=0,
-                        help="the receiver answers after this long (models a remote one)")
-    parser.add_argument("--hosts", type=int, default=1,
-                        help="spread the endpoints over this many loopback addresses "
-                             "(127.0.0.1, 127.0.0.2, ...), as if on different hosts")
+    parser.add_argument(
+        "--receiver-delay-ms",
+        type=float,
+        default=0,
+        help="the receiver answers after this long (models a remote one)",
+    )
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="spread the endpoints over this many loopback addresses "
+        "(127.0.0.1, 127.0.0.2, ...), as if on different hosts",
+    )
     parser.add_argument("--root", help="the checkout to benchmark (default: this one)")
     parser.add_argument("--logs", help="directory for the workers' output (default: discarded)")
     args = parser.parse_args()
@@ -94,16 +102,24 @@ def main() -> None:
     db_url = PG.rsplit("/", 1)[0] + f"/{name}"
     upgrade(db_url)
     redis_port = free_port()
-    redis_proc = subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "",
-                                   "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    redis_proc = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     Counter.delay = args.receiver_delay_ms / 1000
     server = ThreadingHTTPServer(("0.0.0.0" if args.hosts > 1 else "127.0.0.1", 0), Counter)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     receiver = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "SECRET_KEY": "bench-secret-key-0123456789", "WEBHOOK_ALLOW_PRIVATE": "1",
-           "INSTANCE_PATH": f"/tmp/{name}", "JOINTLAB_NO_DEMO": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "INSTANCE_PATH": f"/tmp/{name}",
+        "JOINTLAB_NO_DEMO": "1",
+    }
     os.environ.update(env)
     time.sleep(0.5)
     results = {}
@@ -121,20 +137,29 @@ def main() -> None:
         from workspace.workspaces import service as workspaces
 
         with db.transaction() as s:
-            ent, uni = Organization(name="E", kind="enterprise"), Organization(name="U",
-                                                                                kind="university")
+            ent, uni = (
+                Organization(name="E", kind="enterprise"),
+                Organization(name="U", kind="university"),
+            )
             s.add_all([ent, uni])
             s.flush()
-            manager = create_user(s, email="m@b.test", name="M", password="x" * 10,
-                                  role="manager")
-            ws = workspaces.create_workspace(s, manager, title="Bench", summary="",
-                                             enterprise_id=ent.id, university_id=uni.id)
+            manager = create_user(s, email="m@b.test", name="M", password="x" * 10, role="manager")
+            ws = workspaces.create_workspace(
+                s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
+            )
             port = server.server_address[1]
-            s.add_all([WebhookEndpoint(workspace_id=ws.id,
-                                       url=f"http://127.0.0.{1 + i % args.hosts}:{port}/hook",
-                                       events=["milestone.*"], format="standard",
-                                       secret=new_secret())
-                       for i in range(args.endpoints)])
+            s.add_all(
+                [
+                    WebhookEndpoint(
+                        workspace_id=ws.id,
+                        url=f"http://127.0.0.{1 + i % args.hosts}:{port}/hook",
+                        events=["milestone.*"],
+                        format="standard",
+                        secret=new_secret(),
+                    )
+                    for i in range(args.endpoints)
+                ]
+            )
             ws_id = ws.id
         with app.app_context():
             from jobs.outbox import process_outbox
@@ -143,19 +168,29 @@ def main() -> None:
 
         results["raw_loop_s"] = raw_loop(receiver, args.endpoints)
         for count in [int(x) for x in args.workers.split(",")]:
-            procs = [subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
-                + ([] if i == 0 else ["--no-scheduler"]), cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=_log(args.logs, f"w{count}-{i}"))
-                for i in range(count)]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+                    + ([] if i == 0 else ["--no-scheduler"]),
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=_log(args.logs, f"w{count}-{i}"),
+                )
+                for i in range(count)
+            ]
             try:
                 wait_for_workers(env["REDIS_URL"], count, procs)
                 before = Counter.count
                 peak = 0
                 t0 = time.monotonic()
                 with db.transaction() as s:
-                    record_event(s, ws_id, "milestone.reached",
-                                 {"milestone": {"id": count, "title": f"run {count}"}})
+                    record_event(
+                        s,
+                        ws_id,
+                        "milestone.reached",
+                        {"milestone": {"id": count, "title": f"run {count}"}},
+                    )
                 with db.reading() as s:
                     event_id = s.execute(text("SELECT max(id) FROM events")).scalar()
                 done = 0
@@ -163,19 +198,28 @@ def main() -> None:
                     time.sleep(0.2)
                     peak = max(peak, *(rss_kb(p.pid) for p in procs))
                     with db.reading() as s:
-                        done = s.scalar(select(func.count()).select_from(Delivery).where(
-                            Delivery.event_id == event_id, Delivery.status == "succeeded"))
+                        done = s.scalar(
+                            select(func.count())
+                            .select_from(Delivery)
+                            .where(Delivery.event_id == event_id, Delivery.status == "succeeded")
+                        )
                 elapsed = time.monotonic() - t0
                 with db.reading() as s:
-                    errors = s.execute(text(
-                        "SELECT a.error, count(*) FROM webhook_delivery_attempts a "
-                        "JOIN webhook_deliveries d ON d.id = a.delivery_id "
-                        "WHERE d.event_id = :e AND NOT a.succeeded GROUP BY a.error"),
-                        {"e": event_id}).all()
-                results[f"workers_{count}"] = {"seconds": round(elapsed, 2), "delivered": done,
-                                               "requests": Counter.count - before,
-                                               "failed_attempts": {e: n for e, n in errors},
-                                               "peak_worker_rss_mb": round(peak / 1024, 1)}
+                    errors = s.execute(
+                        text(
+                            "SELECT a.error, count(*) FROM webhook_delivery_attempts a "
+                            "JOIN webhook_deliveries d ON d.id = a.delivery_id "
+                            "WHERE d.event_id = :e AND NOT a.succeeded GROUP BY a.error"
+                        ),
+                        {"e": event_id},
+                    ).all()
+                results[f"workers_{count}"] = {
+                    "seconds": round(elapsed, 2),
+                    "delivered": done,
+                    "requests": Counter.count - before,
+                    "failed_attempts": {e: n for e, n in errors},
+                    "peak_worker_rss_mb": round(peak / 1024, 1),
+                }
             finally:
                 for p in procs:
                     p.terminate()
@@ -190,8 +234,10 @@ def main() -> None:
         redis_proc.terminate()
         db.dispose()
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
@@ -226,14 +272,21 @@ def raw_loop(url: str, n: int) -> float:
     from workspace.webhooks.signing import new_secret
 
     secret = new_secret()
-    envelope = {"id": 1, "seq": 1, "type": "milestone.reached", "workspace_id": 1,
-                "actor": None, "occurred_at": "2026-01-01T00:00:00Z",
-                "data": {"milestone": {"id": 1, "title": "raw"}}}
+    envelope = {
+        "id": 1,
+        "seq": 1,
+        "type": "milestone.reached",
+        "workspace_id": 1,
+        "actor": None,
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "data": {"milestone": {"id": 1, "title": "raw"}},
+    }
     t0 = time.monotonic()
     for i in range(n):
         req = standard_request(url, f"msg_raw_{i}", envelope, [secret])
-        pool = urllib3.HTTPConnectionPool("127.0.0.1", int(url.split(":")[2].split("/")[0]),
-                                          retries=False)
+        pool = urllib3.HTTPConnectionPool(
+            "127.0.0.1", int(url.split(":")[2].split("/")[0]), retries=False
+        )
         pool.urlopen("POST", "/hook", body=req.body, headers=req.headers)
         pool.close()
     return round(time.monotonic() - t0, 2)

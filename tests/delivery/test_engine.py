@@ -53,8 +53,11 @@ def settings(settings: Any, smtp: tuple[Smtp, int]) -> Any:
     from workspace.notifications.outgoing import RETRY_WAITS
 
     # Webhooks on the mail's schedule: one policy gives one answer to both.
-    return settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{smtp[1]}",
-                                   webhook_retry_schedule=RETRY_WAITS, webhook_timeout=2.0)
+    return settings.with_overrides(
+        smtp_url=f"smtp://127.0.0.1:{smtp[1]}",
+        webhook_retry_schedule=RETRY_WAITS,
+        webhook_timeout=2.0,
+    )
 
 
 @pytest.fixture
@@ -92,15 +95,22 @@ def _delivery(make: Any, url: str, fmt: str) -> int:
     with db.transaction() as s:
         # Subscribed to nothing the test makes happen: the app's own fan-out
         # then never wakes a drain that would claim the row before the test.
-        endpoint = WebhookEndpoint(workspace_id=ws.id, url=url, events=["trial.created"],
-                                   format=fmt,
-                                   secret="whsec_" + "A" * 32 if fmt == "standard" else None)
+        endpoint = WebhookEndpoint(
+            workspace_id=ws.id,
+            url=url,
+            events=["trial.created"],
+            format=fmt,
+            secret="whsec_" + "A" * 32 if fmt == "standard" else None,
+        )
         s.add(endpoint)
         s.flush()
-        delivery = Delivery(endpoint_id=endpoint.id, event_id=None, event_type="webhook.ping",
-                            message_id=f"msg_{uuid.uuid4().hex[:10]}",
-                            payload={"type": "webhook.ping", "id": "evt_x", "data": {},
-                                     "workspace_id": ws.id})
+        delivery = Delivery(
+            endpoint_id=endpoint.id,
+            event_id=None,
+            event_type="webhook.ping",
+            message_id=f"msg_{uuid.uuid4().hex[:10]}",
+            payload={"type": "webhook.ping", "id": "evt_x", "data": {}, "workspace_id": ws.id},
+        )
         s.add(delivery)
         s.flush()
         return delivery.id
@@ -141,12 +151,15 @@ def _send_bot(settings: Any, delivery_id: int) -> str:
 
 
 def _wait_of(row: Any, before: Any, after: Any) -> tuple[float, float]:
-    return ((row.next_attempt_at - after).total_seconds(),
-            (row.next_attempt_at - before).total_seconds())
+    return (
+        (row.next_attempt_at - after).total_seconds(),
+        (row.next_attempt_at - before).total_seconds(),
+    )
 
 
 def test_mail_webhooks_and_bots_retry_on_one_schedule_and_give_up_alike(
-        app, make, settings, smtp, receiver, fixed_jitter):
+    app, make, settings, smtp, receiver, fixed_jitter
+):
     from workspace.db import utcnow
     from workspace.notifications.models import OutgoingMail
     from workspace.notifications.outgoing import MAX_ATTEMPTS, RETRY_WAITS, send_mail
@@ -166,8 +179,7 @@ def test_mail_webhooks_and_bots_retry_on_one_schedule_and_give_up_alike(
     after = utcnow()
 
     first_wait = RETRY_WAITS[0] * fixed_jitter
-    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id),
-                       _row(Delivery, bot_id))
+    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id), _row(Delivery, bot_id))
     for row in (mail, hook, bot):
         low, high = _wait_of(row, before, after)
         assert row.status == "pending" and low <= first_wait <= high, row
@@ -183,14 +195,14 @@ def test_mail_webhooks_and_bots_retry_on_one_schedule_and_give_up_alike(
         assert send_mail(mail_id, settings).startswith("failed: ")
     _send_standard(settings, "t2")
     _send_bot(settings, bot_id)
-    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id),
-                       _row(Delivery, bot_id))
+    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id), _row(Delivery, bot_id))
     assert (mail.status, hook.status, bot.status) == ("failed", "failed", "failed")
     assert mail.attempts == hook.attempts_in_round == bot.attempts_in_round == MAX_ATTEMPTS
 
 
-def test_a_lease_left_by_a_crashed_worker_is_claimed_again_once(app, make, settings, smtp,
-                                                                  receiver):
+def test_a_lease_left_by_a_crashed_worker_is_claimed_again_once(
+    app, make, settings, smtp, receiver
+):
     """Each channel: a worker claims and dies; after the lease ends the row
     is claimed by exactly one other worker and sent once; the dead worker's
     late answer (a failure) does not overwrite the success."""
@@ -244,13 +256,19 @@ def test_a_lease_left_by_a_crashed_worker_is_claimed_again_once(app, make, setti
         LEASE.settle(s, "dead-hook", [Settled(hook_id, FAILED, 1, "late")], now)
     from workspace.webhooks import transport
 
-    bots._record(dead_bot, bots.formats.Request(dead_bot.url, b"", {}),
-                 transport.Result(500, "late", 1, None), settings)
-    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id),
-                       _row(Delivery, bot_id))
+    bots._record(
+        dead_bot,
+        bots.formats.Request(dead_bot.url, b"", {}),
+        transport.Result(500, "late", 1, None),
+        settings,
+    )
+    mail, hook, bot = (_row(OutgoingMail, mail_id), _row(Delivery, hook_id), _row(Delivery, bot_id))
     assert (mail.status, mail.attempts, mail.error) == ("sent", 2, None)
     assert (hook.status, bot.status) == ("succeeded", "succeeded")
     with db.reading() as s:
-        logged = s.scalars(select(DeliveryAttempt.succeeded).where(
-            DeliveryAttempt.delivery_id == bot_id).order_by(DeliveryAttempt.id)).all()
+        logged = s.scalars(
+            select(DeliveryAttempt.succeeded)
+            .where(DeliveryAttempt.delivery_id == bot_id)
+            .order_by(DeliveryAttempt.id)
+        ).all()
     assert logged == [True, False]

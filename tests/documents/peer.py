@@ -36,8 +36,7 @@ class Peer:
         client = socketio.Client(reconnection=False)
         client.on("doc:update", self._on_remote)
         client.on("doc:awareness", lambda msg: self.awareness.append(msg["update"]))
-        client.connect(url, auth={"token": self.token}, transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10)
         self.client = client
         return self.join()
 
@@ -45,8 +44,9 @@ class Peer:
         assert self.client is not None
         with self.lock:
             vector = self.doc.get_state()
-        ack = self.client.call("doc:join", {"document_id": self.document_id,
-                                            "state_vector": vector}, timeout=20)
+        ack = self.client.call(
+            "doc:join", {"document_id": self.document_id, "state_vector": vector}, timeout=20
+        )
         if not ack.get("ok"):
             return ack
         with self.lock:
@@ -76,8 +76,9 @@ class Peer:
                 self._apply(msg["update"])
 
     def _apply(self, update: bytes) -> None:
-        self.waiting, _ = crdt.integrate(self.doc, [(update, crdt.requirements_of(update))],
-                                         self.waiting)
+        self.waiting, _ = crdt.integrate(
+            self.doc, [(update, crdt.requirements_of(update))], self.waiting
+        )
 
     # ------------------------------------------------------------ editing
     def text(self) -> str:
@@ -115,8 +116,9 @@ class Peer:
 
     def send_raw(self, update: bytes, timeout: float = 20) -> dict[str, Any]:
         assert self.client is not None
-        return self.client.call("doc:update", {"document_id": self.document_id,
-                                               "update": update}, timeout=timeout)
+        return self.client.call(
+            "doc:update", {"document_id": self.document_id, "update": update}, timeout=timeout
+        )
 
     def _send(self, update: bytes) -> None:
         assert self.client is not None
@@ -130,8 +132,9 @@ class Peer:
                 self.pending_acks -= 1
                 self._acked.notify_all()
 
-        self.client.emit("doc:update", {"document_id": self.document_id, "update": update},
-                         callback=on_ack)
+        self.client.emit(
+            "doc:update", {"document_id": self.document_id, "update": update}, callback=on_ack
+        )
 
     def wait_acked(self, timeout: float = 20) -> None:
         with self._acked:

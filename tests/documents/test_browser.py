@@ -18,8 +18,9 @@ def open_document(context, base_url, user, document_id):
     return page
 
 
-def test_two_browsers_co_edit_see_cursors_and_diff_a_version(make, api, live_server,
-                                                             browser_context):
+def test_two_browsers_co_edit_see_cursors_and_diff_a_version(
+    make, api, live_server, browser_context
+):
     ws = make.workspace()
     doc = statement_of(api, ws)
     url = live_server.url
@@ -40,8 +41,7 @@ def test_two_browsers_co_edit_see_cursors_and_diff_a_version(make, api, live_ser
     expect(a.locator(".cm-ySelectionInfo")).to_contain_text("University Lead")
     expect(b.locator(".cm-ySelectionInfo")).to_contain_text("Enterprise Lead")
     for page in (a, b):
-        expect(page.locator('[data-testid="save-status"]')).to_have_attribute("data-state",
-                                                                              "saved")
+        expect(page.locator('[data-testid="save-status"]')).to_have_attribute("data-state", "saved")
     stored = api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"]
     assert stored.startswith("企业说：良品率 😀 ")
     assert stored.endswith("\nUniversity says: try vacuum 🧪")
@@ -73,12 +73,16 @@ def test_two_browsers_co_edit_see_cursors_and_diff_a_version(make, api, live_ser
     b.context.close()
     expect(a.locator('[data-testid="presence"]')).not_to_contain_text("University Lead")
     expect(a.locator(".cm-ySelectionInfo")).to_have_count(0)
-    wait_for(lambda: "新增验收标准 ✅" in api.as_(ws.owner).get(
-        f"/documents/{doc['id']}").get_json()["text"])
+    wait_for(
+        lambda: (
+            "新增验收标准 ✅" in api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"]
+        )
+    )
 
 
 def test_viewers_get_a_read_only_editor_and_the_workspace_lists_documents(
-        make, api, live_server, browser_context):
+    make, api, live_server, browser_context
+):
     viewer = make.user(side="university", name="Viewer Wu")
     ws = make.workspace(members={"viewer": viewer})
     doc = statement_of(api, ws)

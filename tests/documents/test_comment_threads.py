@@ -11,24 +11,32 @@ def _setup(make, api):
     editor = make.user(side="enterprise", name="Zhao Editor")
     ws = make.workspace(members={"viewer": viewer, "editor": editor})
     doc = statement_of(api, ws)
-    api.as_(ws.owner).put(f"/documents/{doc['id']}/text",
-                          json={"text": "目标：良品率 95%\nCycle time 62 s\n"})
+    api.as_(ws.owner).put(
+        f"/documents/{doc['id']}/text", json={"text": "目标：良品率 95%\nCycle time 62 s\n"}
+    )
     return ws, viewer, editor, doc
 
 
 def test_a_reply_joins_its_thread_and_takes_its_anchor(make, api):
     ws, viewer, _editor, doc = _setup(make, api)
     base = f"/documents/{doc['id']}/comments"
-    top = api.as_(ws.owner).post(base, json={"body": "Is 95% enough?",
-                                             "anchor": {"from": 3, "to": 6}})
+    top = api.as_(ws.owner).post(
+        base, json={"body": "Is 95% enough?", "anchor": {"from": 3, "to": 6}}
+    )
     assert top.status_code == 201
     top = top.get_json()
     assert top["parent_id"] is None and top["resolved"] is False
     assert top["resolved_by"] is None and top["resolved_at"] is None
     assert top["edited_at"] is None and top["anchor"]["quote"] == "良品率"
 
-    reply = api.as_(viewer).post(base, json={"body": "Aim for 98%.", "parent_id": top["id"],
-                                             "anchor": {"from": 0, "to": 1}}).get_json()
+    reply = (
+        api.as_(viewer)
+        .post(
+            base,
+            json={"body": "Aim for 98%.", "parent_id": top["id"], "anchor": {"from": 0, "to": 1}},
+        )
+        .get_json()
+    )
     assert reply["parent_id"] == top["id"]
     assert reply["anchor"]["quote"] == "良品率"  # the thread's, not the one sent
 
@@ -36,8 +44,9 @@ def test_a_reply_joins_its_thread_and_takes_its_anchor(make, api):
     deeper = api.as_(ws.owner).post(base, json={"body": "x", "parent_id": reply["id"]})
     assert deeper.status_code == 422 and "parent_id" in deeper.get_json()["error"]["fields"]
     other = statement_of(api, make.workspace(owner=ws.owner))
-    elsewhere = api.as_(ws.owner).post(f"/documents/{other['id']}/comments",
-                                       json={"body": "x", "parent_id": top["id"]})
+    elsewhere = api.as_(ws.owner).post(
+        f"/documents/{other['id']}/comments", json={"body": "x", "parent_id": top["id"]}
+    )
     assert elsewhere.status_code == 422
     assert api.as_(ws.owner).post(base, json={"body": "x", "parent_id": "1"}).status_code == 422
     created = events_of(api, ws, "comment.created")
@@ -56,8 +65,11 @@ def test_mentions_by_id_must_be_members_and_add_to_names(make, api):
     assert api.as_(ws.owner).post(base, json={"body": "hi", "mentions": ["x"]}).status_code == 422
     assert api.as_(ws.owner).get(base).get_json()["items"] == []  # nothing stored
 
-    made = api.as_(ws.owner).post(base, json={
-        "body": "@Zhao Editor please check", "mentions": [viewer.id, viewer.id]}).get_json()
+    made = (
+        api.as_(ws.owner)
+        .post(base, json={"body": "@Zhao Editor please check", "mentions": [viewer.id, viewer.id]})
+        .get_json()
+    )
     assert made["mentions"] == [editor.id, viewer.id]
 
 
@@ -71,8 +83,9 @@ def test_only_the_author_edits_and_newly_mentioned_people_are_named(make, api):
     assert api.as_(viewer).patch(url, json={"body": "   "}).status_code == 422
     assert api.as_(viewer).patch("/comments/99999", json={"body": "x"}).status_code == 404
 
-    edited = api.as_(viewer).patch(url, json={"body": "Second @Zhao Editor",
-                                              "mentions": [ws.owner.id]})
+    edited = api.as_(viewer).patch(
+        url, json={"body": "Second @Zhao Editor", "mentions": [ws.owner.id]}
+    )
     assert edited.status_code == 200
     edited = edited.get_json()
     assert edited["body"] == "Second @Zhao Editor" and edited["edited_at"] is not None
@@ -98,8 +111,7 @@ def test_delete_by_author_or_owner_and_a_thread_goes_with_its_replies(make, api)
     assert len(api.as_(viewer).get(base).get_json()["items"]) == 3
 
     assert api.as_(viewer).delete(f"/comments/{r1['id']}").status_code == 204
-    assert [c["id"] for c in api.as_(viewer).get(base).get_json()["items"]] == [
-        top["id"], r2["id"]]
+    assert [c["id"] for c in api.as_(viewer).get(base).get_json()["items"]] == [top["id"], r2["id"]]
     assert api.as_(ws.owner).delete(f"/comments/{top['id']}").status_code == 204
     assert api.as_(viewer).get(base).get_json()["items"] == []
     assert api.as_(ws.owner).delete(f"/comments/{r2['id']}").status_code == 404
@@ -124,8 +136,10 @@ def test_resolve_reopen_and_the_filter(make, api):
     assert done["resolved"] is True and done["resolved_by"]["name"] == viewer.name
     assert done["resolved_at"] is not None
     # A second resolve changes nothing and records nothing.
-    assert api.as_(ws.owner).post(f"/comments/{a['id']}/resolve").get_json()[
-        "resolved_by"]["id"] == viewer.id
+    assert (
+        api.as_(ws.owner).post(f"/comments/{a['id']}/resolve").get_json()["resolved_by"]["id"]
+        == viewer.id
+    )
 
     def ids(q: str) -> list[int]:
         return [c["id"] for c in api.as_(ws.owner).get(base + q).get_json()["items"]]
@@ -157,10 +171,8 @@ def test_access_is_decided_before_the_body_is_read(make, api):
     c = api.as_(viewer).post(f"/documents/{doc['id']}/comments", json={"body": "x"}).get_json()
     stranger = make.user()
     bad = {"body": 12, "mentions": "nobody"}
-    assert api.as_(stranger).post(f"/documents/{doc['id']}/comments",
-                                  json=bad).status_code == 404
-    assert api.as_(ws.manager).post(f"/documents/{doc['id']}/comments",
-                                    json=bad).status_code == 403
+    assert api.as_(stranger).post(f"/documents/{doc['id']}/comments", json=bad).status_code == 404
+    assert api.as_(ws.manager).post(f"/documents/{doc['id']}/comments", json=bad).status_code == 403
     assert api.as_(stranger).patch(f"/comments/{c['id']}", json=bad).status_code == 404
     assert api.as_(ws.owner).patch(f"/comments/{c['id']}", json=bad).status_code == 403
     assert api.as_(viewer).patch(f"/comments/{c['id']}", json=bad).status_code == 422

@@ -21,25 +21,36 @@ pytestmark = pytest.mark.serial
 PEERS = 3
 CHUNKS = st.text(alphabet=st.sampled_from(list("ab Z\n中文气孔😀👍🏽")), min_size=1, max_size=4)
 OPS = st.lists(
-    st.tuples(st.integers(0, PEERS - 1),
-              st.sampled_from(["insert", "insert", "insert", "delete", "drop", "rejoin"]),
-              st.floats(0, 1), CHUNKS),
-    min_size=8, max_size=30,
+    st.tuples(
+        st.integers(0, PEERS - 1),
+        st.sampled_from(["insert", "insert", "insert", "delete", "drop", "rejoin"]),
+        st.floats(0, 1),
+        CHUNKS,
+    ),
+    min_size=8,
+    max_size=30,
 )
 
 
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=OPS, restart_frac=st.floats(0, 1))
-def test_peers_converge_through_drops_offline_edits_and_a_restart(app, make, api, ops,
-                                                                   restart_frac):
+def test_peers_converge_through_drops_offline_edits_and_a_restart(
+    app, make, api, ops, restart_frac
+):
     editor = make.user(side="enterprise", name="Zhao")
     ws = make.workspace(members={"editor": editor})
     doc = statement_of(api, ws)
     server = LiveServer(app).start()
     restart_at = min(int(restart_frac * len(ops)), len(ops) - 1)  # always once
-    peers = [Peer(make.token(user), doc["id"], f"peer{i}")
-             for i, user in enumerate((ws.owner, ws.partner, editor))]
+    peers = [
+        Peer(make.token(user), doc["id"], f"peer{i}")
+        for i, user in enumerate((ws.owner, ws.partner, editor))
+    ]
     try:
         for peer in peers:
             peer.connect(server.url)

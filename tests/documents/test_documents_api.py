@@ -27,20 +27,27 @@ def test_each_workspace_starts_with_one_bilingual_statement(make, api):
     assert [d["kind"] for d in docs] == ["problem_statement"]
     text = docs[0]["text"]
     assert "压铸件气孔率攻关" in text
-    for heading in ("背景 Background", "技术瓶颈 Technical bottleneck",
-                    "目标指标 Target indicators", "约束条件 Constraints",
-                    "验收标准 Acceptance criteria", "知识产权与保密 IP and confidentiality"):
+    for heading in (
+        "背景 Background",
+        "技术瓶颈 Technical bottleneck",
+        "目标指标 Target indicators",
+        "约束条件 Constraints",
+        "验收标准 Acceptance criteria",
+        "知识产权与保密 IP and confidentiality",
+    ):
         assert re.search(rf"^## \d\. {heading}$", text, re.M), heading
-    again = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                   json={"title": "Second", "kind": "problem_statement"})
+    again = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/documents", json={"title": "Second", "kind": "problem_statement"}
+    )
     assert again.status_code == 409
     assert len(api.as_(ws.owner).get(f"/workspaces/{ws.id}/documents").get_json()["items"]) == 1
 
 
 def test_answers_are_created_read_and_replaced_with_chinese_and_emoji(make, api):
     ws = make.workspace()
-    made = api.as_(ws.partner).post(f"/workspaces/{ws.id}/documents",
-                                    json={"title": "方案 A", "text": "初稿 🚀"})
+    made = api.as_(ws.partner).post(
+        f"/workspaces/{ws.id}/documents", json={"title": "方案 A", "text": "初稿 🚀"}
+    )
     assert made.status_code == 201, made.get_json()
     doc = made.get_json()
     assert doc["kind"] == "answer" and doc["text"] == "初稿 🚀"
@@ -54,8 +61,9 @@ def test_answers_are_created_read_and_replaced_with_chinese_and_emoji(make, api)
     with db.reading() as s:
         assert service.current_text(s, doc["id"]) == new_text
     # A small edit stores a small update, not the whole text again.
-    put2 = api.as_(ws.owner).put(f"/documents/{doc['id']}/text",
-                                 json={"text": new_text.replace("80", "60")})
+    put2 = api.as_(ws.owner).put(
+        f"/documents/{doc['id']}/text", json={"text": new_text.replace("80", "60")}
+    )
     assert put2.status_code == 200
     with db.reading() as s:
         states = store.load_states(s, doc["id"])
@@ -72,10 +80,16 @@ def test_text_limit_and_bad_input_change_nothing(make, api):
     for body in ({}, {"text": 5}, [], {"text": None}):
         bad = api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json=body)
         assert bad.status_code == 422, body
-    assert api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                  json={"title": ""}).status_code == 422
-    assert api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                  json={"title": "x", "kind": "memo"}).status_code == 422
+    assert (
+        api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents", json={"title": ""}).status_code
+        == 422
+    )
+    assert (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "x", "kind": "memo"})
+        .status_code
+        == 422
+    )
     assert api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"] == doc["text"]
 
 
@@ -92,8 +106,10 @@ def test_who_may_read_and_edit(make, api):
     assert api.as_(outsider).get(path).status_code == 404
     assert api.as_(outsider).put(path + "/text", json={"text": "x"}).status_code == 404
     assert api.as_(outsider).get(f"/workspaces/{ws.id}/documents").status_code == 404
-    assert api.as_(viewer).post(f"/workspaces/{ws.id}/documents",
-                                json={"title": "x"}).status_code == 403
+    assert (
+        api.as_(viewer).post(f"/workspaces/{ws.id}/documents", json={"title": "x"}).status_code
+        == 403
+    )
     assert api.as_(ws.owner).get("/documents/999999").status_code == 404
     assert api.as_(ws.owner).get(path).get_json()["text"] == doc["text"]
 
@@ -126,8 +142,9 @@ def test_document_edited_is_coalesced_to_one_a_minute_naming_the_editors(make, a
 def test_preview_is_sanitised_html(make, api):
     ws = make.workspace()
     doc = statement_of(api, ws)
-    resp = api.as_(ws.partner).post(f"/documents/{doc['id']}/preview",
-                                    json={"text": "**粗体** <script>alert(1)</script>"})
+    resp = api.as_(ws.partner).post(
+        f"/documents/{doc['id']}/preview", json={"text": "**粗体** <script>alert(1)</script>"}
+    )
     assert resp.status_code == 200
     html = resp.get_json()["html"]
     assert "<strong>粗体</strong>" in html and "<script" not in html
@@ -135,9 +152,13 @@ def test_preview_is_sanitised_html(make, api):
 
 def test_openapi_lists_the_document_routes_and_limits(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/documents/{document_id}/text", "/documents/{document_id}/versions",
-                 "/documents/{document_id}/diff", "/documents/{document_id}/comments",
-                 "/documents/{document_id}/versions/{version_id}/approve"):
+    for path in (
+        "/documents/{document_id}/text",
+        "/documents/{document_id}/versions",
+        "/documents/{document_id}/diff",
+        "/documents/{document_id}/comments",
+        "/documents/{document_id}/versions/{version_id}/approve",
+    ):
         assert any(p.endswith(path) for p in spec["paths"]), path
     put = next(v for p, v in spec["paths"].items() if p.endswith("/text"))["put"]
     assert "1 MB" in put.get("description", "")

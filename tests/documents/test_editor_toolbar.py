@@ -33,8 +33,7 @@ def replace_text(page, lines: list[str]) -> None:
         page.keyboard.type(line)
 
 
-def test_bold_by_button_and_shortcut_is_live_for_a_peer(make, api, live_server,
-                                                         browser_context):
+def test_bold_by_button_and_shortcut_is_live_for_a_peer(make, api, live_server, browser_context):
     li = make.user(side="university", locale="zh-CN", name="李教授")
     ws = make.workspace(members={"editor": li})
     doc = statement_of(api, ws)
@@ -58,8 +57,7 @@ def test_bold_by_button_and_shortcut_is_live_for_a_peer(make, api, live_server,
     # The shortcut, on the other side, with the Chinese toolbar.
     zh_bold = b.get_by_role("button", name="加粗")
     expect(zh_bold).to_have_attribute("title", "加粗 (Ctrl+B)")
-    expect(b.get_by_role("button", name="斜体")).to_have_attribute("aria-keyshortcuts",
-                                                                   "Control+I")
+    expect(b.get_by_role("button", name="斜体")).to_have_attribute("aria-keyshortcuts", "Control+I")
     b.locator(".cm-content").click()
     b.keyboard.press("Control+Home")
     b.keyboard.press("Control+Shift+ArrowRight")  # selects "yield"
@@ -69,20 +67,24 @@ def test_bold_by_button_and_shortcut_is_live_for_a_peer(make, api, live_server,
     expect(a.locator('[data-testid="preview"] strong')).to_have_text("yield")
     b.keyboard.press("Control+i")
     shows(a, "***yield*** rate")
-    expect(a.locator('[data-testid="preview"] em strong, [data-testid="preview"] strong em')
-           ).to_have_text("yield")
+    expect(
+        a.locator('[data-testid="preview"] em strong, [data-testid="preview"] strong em')
+    ).to_have_text("yield")
     # Undo takes the last format back (Y.UndoManager), not the peer's.
     b.keyboard.press("Control+z")
     shows(a, "**yield** rate")
     for page in (a, b):
-        expect(page.locator('[data-testid="save-status"]')).to_have_attribute("data-state",
-                                                                              "saved")
-    wait_for(lambda: api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"]
-             == "**yield** rate")
+        expect(page.locator('[data-testid="save-status"]')).to_have_attribute("data-state", "saved")
+    wait_for(
+        lambda: (
+            api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"] == "**yield** rate"
+        )
+    )
 
 
-def test_headings_lists_code_and_link_act_on_every_selected_line(make, api, live_server,
-                                                                  browser_context):
+def test_headings_lists_code_and_link_act_on_every_selected_line(
+    make, api, live_server, browser_context
+):
     ws = make.workspace(owner=make.user(side="enterprise", locale="zh-CN", name="王工"))
     doc = statement_of(api, ws)
     page = open_document(browser_context(locale="zh-CN"), live_server.url, ws.owner, doc["id"])
@@ -131,7 +133,8 @@ def test_headings_lists_code_and_link_act_on_every_selected_line(make, api, live
 
 
 def test_table_button_inserts_a_table_the_preview_shows_at_phone_width(
-        make, api, live_server, browser_context):
+    make, api, live_server, browser_context
+):
     zh = make.user(side="university", locale="zh-CN", name="李教授")
     ws = make.workspace(members={"editor": zh})
     doc = statement_of(api, ws)
@@ -143,25 +146,39 @@ def test_table_button_inserts_a_table_the_preview_shows_at_phone_width(
         table_button.click()
         page.keyboard.type("Temperature of the die casting mould")  # replaces the first header
         text = editor_text(page)
-        assert text.startswith("Trial results\n\n| Temperature of the die casting mould | "
-                               f"{column} 2 | {column} 3 |\n| --- | --- | --- |\n")
+        assert text.startswith(
+            "Trial results\n\n| Temperature of the die casting mould | "
+            f"{column} 2 | {column} 3 |\n| --- | --- | --- |\n"
+        )
         table = page.locator('[data-testid="preview"] table')
         expect(table.locator("th")).to_have_text(
-            ["Temperature of the die casting mould", f"{column} 2", f"{column} 3"])
+            ["Temperature of the die casting mould", f"{column} 2", f"{column} 3"]
+        )
         expect(table.locator("tbody tr")).to_have_count(2)
-        assert table.locator("th").first.evaluate(
-            "el => getComputedStyle(el).borderTopStyle") == "solid"
+        assert (
+            table.locator("th").first.evaluate("el => getComputedStyle(el).borderTopStyle")
+            == "solid"
+        )
         # At phone width the table stays inside the preview's box (it scrolls there).
         box = page.locator('[data-testid="preview"]').bounding_box()
         table_box = table.bounding_box()
         assert table_box["x"] + table_box["width"] <= box["x"] + box["width"] + 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         # A wide table scrolls sideways inside the preview; the page does not widen.
-        wide = "| " + " | ".join(f"Measurement_{n}_porosity" for n in range(8)) + " |\n" \
-            + "|---" * 8 + "|\n" + "| 1.2 " * 8 + "|\n"
-        page.evaluate("t => { const v = JL.editor.view;"
-                      " v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: t}}) }",
-                      wide)
+        wide = (
+            "| "
+            + " | ".join(f"Measurement_{n}_porosity" for n in range(8))
+            + " |\n"
+            + "|---" * 8
+            + "|\n"
+            + "| 1.2 " * 8
+            + "|\n"
+        )
+        page.evaluate(
+            "t => { const v = JL.editor.view;"
+            " v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: t}}) }",
+            wide,
+        )
         expect(table.locator("th")).to_have_count(8)
         assert table.evaluate("el => el.scrollWidth > el.clientWidth + 100")
         table_box = table.bounding_box()
@@ -170,8 +187,9 @@ def test_table_button_inserts_a_table_the_preview_shows_at_phone_width(
         page.context.close()
 
 
-def test_viewers_get_no_toolbar_and_shortcuts_change_nothing(make, api, live_server,
-                                                             browser_context):
+def test_viewers_get_no_toolbar_and_shortcuts_change_nothing(
+    make, api, live_server, browser_context
+):
     viewer = make.user(side="university", name="Viewer Wu")
     zh_viewer = make.user(side="university", name="吴老师", locale="zh-CN")
     ws = make.workspace(members={"viewer": viewer, "viewer2": zh_viewer})
@@ -208,20 +226,27 @@ def test_the_toolbar_works_from_the_keyboard(make, api, live_server, browser_con
     page.keyboard.press("End")
     expect(toolbar.get_by_role("button", name="Table")).to_be_focused()
     page.keyboard.press("Enter")
-    shows(page, "Notes\n\n| Column 1 | Column 2 | Column 3 |\n| --- | --- | --- |\n"
-                "|  |  |  |\n|  |  |  |")
+    shows(
+        page,
+        "Notes\n\n| Column 1 | Column 2 | Column 3 |\n| --- | --- | --- |\n|  |  |  |\n|  |  |  |",
+    )
     # The editor has the focus back, with the first header selected for typing.
     page.keyboard.type("Batch")
-    shows(page, "Notes\n\n| Batch | Column 2 | Column 3 |\n| --- | --- | --- |\n"
-                "|  |  |  |\n|  |  |  |")
+    shows(
+        page,
+        "Notes\n\n| Batch | Column 2 | Column 3 |\n| --- | --- | --- |\n|  |  |  |\n|  |  |  |",
+    )
     expect(page.locator('[data-testid="preview"] th').first).to_have_text("Batch")
 
 
 def _in_view(page, heading_text: str) -> bool:
     """The preview heading is inside the preview's visible box."""
     box = page.locator('[data-testid="preview"]').bounding_box()
-    h = page.locator('[data-testid="preview"]').get_by_role(
-        "heading", name=heading_text, exact=True).bounding_box()
+    h = (
+        page.locator('[data-testid="preview"]')
+        .get_by_role("heading", name=heading_text, exact=True)
+        .bounding_box()
+    )
     return _inside(h, box)
 
 
@@ -243,18 +268,24 @@ def _inside(h, box) -> bool:
     return box["y"] <= middle <= box["y"] + box["height"]
 
 
-AT_BOTTOM = ("() => { const s = document.querySelector('.cm-scroller');"
-             " return s.scrollTop + s.clientHeight >= s.scrollHeight - 2 }")
-EDITOR_TO_LINE = ("text => { const v = JL.editor.view; const d = v.state.doc; let n = 1;"
-                  " while (d.line(n).text !== text) n++;"
-                  " const b = v.lineBlockAt(d.line(n).from);"
-                  " const s = v.scrollDOM;"
-                  " s.scrollTop = b.top + v.documentTop - s.getBoundingClientRect().top"
-                  " + s.scrollTop }")
-PREVIEW_TO_HEADING = ("text => { const p = document.getElementById('preview');"
-                      " const h = [...p.querySelectorAll('h2')].find(e => e.textContent === text);"
-                      " p.scrollTop += h.getBoundingClientRect().top"
-                      " - p.getBoundingClientRect().top }")
+AT_BOTTOM = (
+    "() => { const s = document.querySelector('.cm-scroller');"
+    " return s.scrollTop + s.clientHeight >= s.scrollHeight - 2 }"
+)
+EDITOR_TO_LINE = (
+    "text => { const v = JL.editor.view; const d = v.state.doc; let n = 1;"
+    " while (d.line(n).text !== text) n++;"
+    " const b = v.lineBlockAt(d.line(n).from);"
+    " const s = v.scrollDOM;"
+    " s.scrollTop = b.top + v.documentTop - s.getBoundingClientRect().top"
+    " + s.scrollTop }"
+)
+PREVIEW_TO_HEADING = (
+    "text => { const p = document.getElementById('preview');"
+    " const h = [...p.querySelectorAll('h2')].find(e => e.textContent === text);"
+    " p.scrollTop += h.getBoundingClientRect().top"
+    " - p.getBoundingClientRect().top }"
+)
 
 
 def test_the_preview_follows_the_editors_scroll(make, api, live_server, browser_context):
@@ -268,14 +299,18 @@ def test_the_preview_follows_the_editors_scroll(make, api, live_server, browser_
 
 
 def _scroll_journey(page) -> None:
-    sections = [f"## Section {n}\n\n" + "\n".join(f"Line {n}.{i} of the findings."
-                                                  for i in range(8)) for n in range(1, 41)]
+    sections = [
+        f"## Section {n}\n\n" + "\n".join(f"Line {n}.{i} of the findings." for i in range(8))
+        for n in range(1, 41)
+    ]
     page.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
     # Pasting is how long text arrives; typing 400 lines would take a minute.
-    page.evaluate("t => JL.editor.view.dispatch(JL.editor.view.state.replaceSelection(t))",
-                  "\n\n".join(sections))
+    page.evaluate(
+        "t => JL.editor.view.dispatch(JL.editor.view.state.replaceSelection(t))",
+        "\n\n".join(sections),
+    )
     preview = page.locator('[data-testid="preview"]')
     expect(preview.locator("h2")).to_have_count(40)
 

@@ -49,7 +49,7 @@ def _chain(name: str, sizes: list[int]) -> list[bytes]:
 
 def _clear(doc: Any) -> None:
     text = crdt.text_of(doc)
-    del text[0:len(text)]
+    del text[0 : len(text)]
 
 
 def _pings(conn: Conn) -> list[float]:
@@ -78,7 +78,8 @@ def _in_order(got: list[bytes], *chains: list[bytes]) -> None:
 
 
 def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_pings(
-        settings, make, api):
+    settings, make, api
+):
     node = node_or_skip()
     ws = make.workspace()
     doc_id = statement_of(api, ws)["id"]
@@ -102,14 +103,18 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
         # Starts on long-polling and upgrades to a WebSocket, as browsers do.
         upgrading = Conn(url, token=make.token(ws.owner), transports=("polling", "websocket"))
         stalled_first = threading.Event()
-        slow = Conn(url, token=make.token(ws.owner), websocket_extra_options={
-            "sockopt": ((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),)})
+        slow = Conn(
+            url,
+            token=make.token(ws.owner),
+            websocket_extra_options={"sockopt": ((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),)},
+        )
 
         def stall(payload: dict) -> None:
             # Runs on the client's read thread: nothing is read meanwhile.
             if not stalled_first.is_set():
                 stalled_first.set()
                 time.sleep(3)
+
         slow.client.handlers["/"]["doc:update"] = lambda p: (stall(p), slow.updates.append(p))
         conns += [writer_a, writer_b, *readers, polling, upgrading, slow]
         pings = {id(c): _pings(c) for c in conns}
@@ -119,12 +124,22 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
         wait_for(lambda: upgrading.client.eio.current_transport == "websocket")
         for _ in range(2):
             listener = subprocess.Popen(
-                [node, str(NODE_DIR / "listener.mjs"), url, make.token(ws.owner),
-                 str(doc_id), str(expected)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [
+                    node,
+                    str(NODE_DIR / "listener.mjs"),
+                    url,
+                    make.token(ws.owner),
+                    str(doc_id),
+                    str(expected),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             listeners.append(listener)
-            assert json.loads(listener.stdout.readline()) == {"joined": True}, \
+            assert json.loads(listener.stdout.readline()) == {"joined": True}, (
                 listener.stderr.read()
+            )
 
         for update in burst:
             assert writer_a.call("doc:update", {"document_id": doc_id, "update": update})["ok"]
@@ -139,8 +154,9 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
             while not stop.is_set():
                 clock += 1
                 started = time.monotonic()
-                answer = readers[0].call("doc:awareness", {
-                    "document_id": doc_id, "update": awareness_update(99, clock)})
+                answer = readers[0].call(
+                    "doc:awareness", {"document_id": doc_id, "update": awareness_update(99, clock)}
+                )
                 assert answer["ok"], answer
                 acks.append(time.monotonic() - started)
                 time.sleep(0.3)
@@ -156,9 +172,11 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
                 time.sleep(1.8)
 
         started = time.monotonic()
-        threads = [threading.Thread(target=ask), threading.Thread(target=edit,
-                   args=(writer_a, paced_a)), threading.Thread(target=edit,
-                   args=(writer_b, paced_b, 0.9))]
+        threads = [
+            threading.Thread(target=ask),
+            threading.Thread(target=edit, args=(writer_a, paced_a)),
+            threading.Thread(target=edit, args=(writer_b, paced_b, 0.9)),
+        ]
         for t in threads:
             t.start()
         for t in threads[1:]:
@@ -201,8 +219,7 @@ def test_relays_reach_every_kind_of_client_whole_and_in_order_with_acks_and_ping
 
 
 @pytest.mark.skipif(not (USE_PG and USE_REDIS), reason="several processes need PostgreSQL + Redis")
-def test_relays_through_redis_reach_the_other_process_room_whole_and_in_order(
-        settings, make, api):
+def test_relays_through_redis_reach_the_other_process_room_whole_and_in_order(settings, make, api):
     """The receiving side of the message queue writes its local room the
     same way: readers on process B get what an editor on A sends."""
     node = node_or_skip()
@@ -217,14 +234,26 @@ def test_relays_through_redis_reach_the_other_process_room_whole_and_in_order(
         updates = _chain("R", [BIG, 30, 30, BIG] + [30] * 10)
         writer = Conn(url_a, token=make.token(ws.owner))
         near = Conn(url_a, token=make.token(ws.partner, ("read",)))
-        far = [Conn(url_b, token=make.token(ws.partner, ("read",))),
-               Conn(url_b, token=make.token(ws.owner), transports=("polling",))]
+        far = [
+            Conn(url_b, token=make.token(ws.partner, ("read",))),
+            Conn(url_b, token=make.token(ws.owner), transports=("polling",)),
+        ]
         conns += [writer, near, *far]
         for conn in conns:
             assert conn.call("doc:join", {"document_id": doc_id})["ok"]
         listener = subprocess.Popen(
-            [node, str(NODE_DIR / "listener.mjs"), url_b, make.token(ws.owner), str(doc_id),
-             str(len(updates))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                node,
+                str(NODE_DIR / "listener.mjs"),
+                url_b,
+                make.token(ws.owner),
+                str(doc_id),
+                str(len(updates)),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert json.loads(listener.stdout.readline()) == {"joined": True}, listener.stderr.read()
         for update in updates:
             assert writer.call("doc:update", {"document_id": doc_id, "update": update})["ok"]

@@ -69,10 +69,14 @@ def editor_page(make, api, live_server, browser_context):
 
 
 def test_formatting_commands_toggle_on_the_selection(editor_page):
-    results = [(name, before, editor_page.evaluate(RUN, [name, before]))
-               for name, before, _after in CASES]
-    wrong = [(name, before, got, after) for (name, before, got), (_n, _b, after)
-             in zip(results, CASES, strict=True) if got != after]
+    results = [
+        (name, before, editor_page.evaluate(RUN, [name, before])) for name, before, _after in CASES
+    ]
+    wrong = [
+        (name, before, got, after)
+        for (name, before, got), (_n, _b, after) in zip(results, CASES, strict=True)
+        if got != after
+    ]
     assert not wrong, wrong
 
 

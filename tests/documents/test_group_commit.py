@@ -60,8 +60,9 @@ def commits_storing_updates() -> Iterator[list[int]]:
             event.remove(Session, name, fn)
 
 
-def send_all_at_once(document_id: int, peers: list[Peer], updates: list[bytes],
-                     on_ack: Any) -> list[dict[str, Any]]:
+def send_all_at_once(
+    document_id: int, peers: list[Peer], updates: list[bytes], on_ack: Any
+) -> list[dict[str, Any]]:
     """Send one update from each peer while the document's writer is held,
     release it once all are queued; the acks, in the peers' order."""
     live = registry.get(document_id)
@@ -84,17 +85,27 @@ def send_all_at_once(document_id: int, peers: list[Peer], updates: list[bytes],
 
 def row_count(document_id: int) -> int:
     with db.reading() as s:
-        return s.scalar(select(func.count()).select_from(DocumentUpdate)
-                        .where(DocumentUpdate.document_id == document_id)) or 0
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(DocumentUpdate)
+                .where(DocumentUpdate.document_id == document_id)
+            )
+            or 0
+        )
 
 
 def edited_by(workspace_id: int, document_id: int, after_event: int) -> set[int]:
     """Who the log says edited the document since `after_event`, with those
     still pending for the next document.edited event."""
     with db.reading() as s:
-        events = s.scalars(select(Event).where(Event.workspace_id == workspace_id,
-                                               Event.type == "document.edited",
-                                               Event.id > after_event)).all()
+        events = s.scalars(
+            select(Event).where(
+                Event.workspace_id == workspace_id,
+                Event.type == "document.edited",
+                Event.id > after_event,
+            )
+        ).all()
         pending = s.get(Document, document_id).pending_editors or []
     ids = {e["id"] for e in pending}
     for ev in events:
@@ -108,7 +119,8 @@ def last_event_id() -> int:
 
 
 def test_twenty_editors_at_once_one_commit_each_ack_after_it_and_a_viewer_refused(
-        make, api, live_server):
+    make, api, live_server
+):
     viewer = make.user(side="university", name="Viewer")
     ws = make.workspace(members={"viewer": viewer})
     doc = statement_of(api, ws)
@@ -118,8 +130,10 @@ def test_twenty_editors_at_once_one_commit_each_ack_after_it_and_a_viewer_refuse
     for peer in peers:
         assert peer.connect(live_server.url)["ok"] is True
     markers = [f"«{i:02d}改»" for i in range(len(peers))]
-    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
-               for p, m in zip(peers, markers, strict=True)]
+    updates = [
+        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+        for p, m in zip(peers, markers, strict=True)
+    ]
     rows, since = row_count(doc["id"]), last_event_id()
     seen_at_ack: dict[int, bool] = {}
 
@@ -155,13 +169,16 @@ def test_twenty_editors_at_once_one_commit_each_ack_after_it_and_a_viewer_refuse
 def test_an_update_over_the_size_limit_fails_alone_in_its_batch(make, api, live_server):
     ws = make.workspace()
     doc = statement_of(api, ws)
-    peers = [Peer(make.token(ws.owner if i % 2 else ws.partner), doc["id"], f"p{i}")
-             for i in range(6)]
+    peers = [
+        Peer(make.token(ws.owner if i % 2 else ws.partner), doc["id"], f"p{i}") for i in range(6)
+    ]
     for peer in peers:
         peer.connect(live_server.url)
     markers = [f"<{i}>" for i in range(5)]
-    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
-               for p, m in zip(peers, markers, strict=False)]
+    updates = [
+        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+        for p, m in zip(peers, markers, strict=False)
+    ]
     # One update of the batch would take the text past 1 MB.
     big = "溢" * 360_000  # 1,080,000 bytes of UTF-8
     updates.insert(2, crdt.capture(peers[5].doc, lambda d: crdt.text_of(d).insert(0, big)))
@@ -242,21 +259,30 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
     still gets only its own updates, merged, and its own room only them."""
     ws = make.workspace()
     first = statement_of(api, ws)
-    second = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                    json={"title": "Answer", "text": "answer body"}).get_json()
+    second = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "Answer", "text": "answer body"})
+        .get_json()
+    )
     doc_ids = [first["id"], second["id"]] * 3
-    peers = [Peer(make.token(ws.owner if i % 2 == 0 else ws.partner), doc_id, f"p{i}")
-             for i, doc_id in enumerate(doc_ids)]
+    peers = [
+        Peer(make.token(ws.owner if i % 2 == 0 else ws.partner), doc_id, f"p{i}")
+        for i, doc_id in enumerate(doc_ids)
+    ]
     for peer in peers:
         assert peer.connect(live_server.url)["ok"] is True
     seen: dict[int, set[int]] = {i: set() for i in range(len(peers))}
     for i, peer in enumerate(peers):
         assert peer.client is not None
-        peer.client.on("doc:update", lambda msg, i=i, peer=peer: (
-            seen[i].add(msg["document_id"]), peer._on_remote(msg)))
+        peer.client.on(
+            "doc:update",
+            lambda msg, i=i, peer=peer: (seen[i].add(msg["document_id"]), peer._on_remote(msg)),
+        )
     markers = [f"«{i}»" for i in range(len(peers))]
-    updates = [crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
-               for p, m in zip(peers, markers, strict=True)]
+    updates = [
+        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+        for p, m in zip(peers, markers, strict=True)
+    ]
     lives = [registry.get(first["id"]), registry.get(second["id"])]
     assert all(live is not None for live in lives)
     acks: list[Any] = [None] * len(peers)
@@ -269,8 +295,10 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
         with lives[0].lock, lives[1].lock:  # type: ignore[union-attr]
             for thread in threads:
                 thread.start()
-            wait_for(lambda: sync.queued(first["id"]) + sync.queued(second["id"]) == len(peers),
-                     timeout=20)
+            wait_for(
+                lambda: sync.queued(first["id"]) + sync.queued(second["id"]) == len(peers),
+                timeout=20,
+            )
         for thread in threads:
             thread.join(timeout=30)
 
@@ -279,8 +307,9 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
     texts = {doc_id: stored_text(doc_id) for doc_id in (first["id"], second["id"])}
     for i, doc_id in enumerate(doc_ids):
         assert markers[i] in texts[doc_id]
-        assert not any(markers[j] in texts[doc_id] for j in range(len(peers))
-                       if doc_ids[j] != doc_id)
+        assert not any(
+            markers[j] in texts[doc_id] for j in range(len(peers)) if doc_ids[j] != doc_id
+        )
     wait_for(lambda: all(p.text() == texts[p.document_id] for p in peers))
     # Relays went to each document's own room only.
     assert all(seen[i] <= {doc_ids[i]} for i in seen)

@@ -27,21 +27,28 @@ def rss_mib(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-def test_joins_of_a_document_with_a_long_history_do_not_grow_the_process(app, settings,
-                                                                        make, api):
+def test_joins_of_a_document_with_a_long_history_do_not_grow_the_process(app, settings, make, api):
     ws = make.workspace()
     doc = statement_of(api, ws)
     # Twelve pastes of 1 MB, each deleted again: valid updates, the text as it was.
     scratch = crdt.new_doc(store.read_doc(doc["id"]).get_update())
     with db.transaction() as s:
         for i in range(12):
-            for change in (lambda d, i=i: crdt.text_of(d).insert(0, "0123456789AB"[i] * MiB),
-                           lambda d: crdt.text_of(d).__delitem__(slice(0, MiB))):
-                s.add(DocumentUpdate(document_id=doc["id"], data=crdt.capture(scratch, change),
-                                     user_id=ws.owner.id))
+            for change in (
+                lambda d, i=i: crdt.text_of(d).insert(0, "0123456789AB"[i] * MiB),
+                lambda d: crdt.text_of(d).__delitem__(slice(0, MiB)),
+            ):
+                s.add(
+                    DocumentUpdate(
+                        document_id=doc["id"],
+                        data=crdt.capture(scratch, change),
+                        user_id=ws.owner.id,
+                    )
+                )
     token = make.token(ws.owner)
     proc, url = _serve(settings, free_port())
     try:
+
         def join_and_leave() -> None:
             peer = Peer(token, doc["id"], "joiner")
             assert peer.connect(url)["ok"]

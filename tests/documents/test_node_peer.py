@@ -29,8 +29,13 @@ def node_or_skip() -> str:
             pytest.fail(message)
         pytest.skip(message)
     if not (HERE / "node_modules" / "yjs").exists():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=HERE,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return node
 
 
@@ -41,9 +46,20 @@ def test_a_node_yjs_peer_and_a_python_peer_converge(make, api, live_server):
     py = Peer(make.token(ws.partner), doc["id"], "python")
     py.connect(live_server.url)
     proc = subprocess.Popen(
-        [node, str(HERE / "peer.mjs"), live_server.url, make.token(ws.owner), str(doc["id"]),
-         "节点 Node 🟢 ", "8", "蟒蛇 Python 🐍 "],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            node,
+            str(HERE / "peer.mjs"),
+            live_server.url,
+            make.token(ws.owner),
+            str(doc["id"]),
+            "节点 Node 🟢 ",
+            "8",
+            "蟒蛇 Python 🐍 ",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def python_edits() -> None:
         rng = random.Random(7)

@@ -94,8 +94,10 @@ def test_compaction_beside_editors_on_two_processes_loses_nothing(app, settings,
                 peer.insert(starts[i * 7 % len(starts)], f"{mark}{i} 😀\n")
                 time.sleep(0.005)
 
-        typists = [threading.Thread(target=type_lines, args=(p, m))
-                   for p, m in ((on_a, "甲"), (on_b, "乙"))]
+        typists = [
+            threading.Thread(target=type_lines, args=(p, m))
+            for p, m in ((on_a, "甲"), (on_b, "乙"))
+        ]
         for t in typists:
             t.start()
         for t in typists:

@@ -14,8 +14,9 @@ from tests.documents.test_documents_api import statement_of
 from tests.faults.processes import Redis
 from tests.foundation.live_access import Conn, insert_update
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                reason="needs the redis-server binary")
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs the redis-server binary"
+)
 
 
 def test_after_a_redis_restart_open_documents_get_what_was_stored_meanwhile(settings):
@@ -47,6 +48,7 @@ def test_after_a_redis_restart_open_documents_get_what_was_stored_meanwhile(sett
         def has_it() -> bool:
             got = crdt.new_doc(*[u["update"] for u in conn.updates])
             return "from elsewhere" in str(crdt.text_of(got))
+
         wait_for(has_it, timeout=15)
     finally:
         if conn is not None:

@@ -54,18 +54,23 @@ def watch(sio, token: str, document_id: int) -> list:
     relayed: list = []
     client = sio.connect(token=token)
     client.on("doc:update", relayed.append)
-    assert client.call("doc:join", {"document_id": document_id, "state_vector": b""},
-                       timeout=10)["ok"]
+    assert client.call("doc:join", {"document_id": document_id, "state_vector": b""}, timeout=10)[
+        "ok"
+    ]
     return relayed
 
 
 def new_answer(api, ws, text: str = "") -> dict:
-    return api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                  json={"title": "Answer", "text": text}).get_json()
+    return (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "Answer", "text": text})
+        .get_json()
+    )
 
 
 def test_junk_after_a_valid_update_is_refused_and_neither_stored_nor_relayed(
-        make, api, live_server, sio):
+    make, api, live_server, sio
+):
     """The reported attack: ten 4 MiB updates, each a valid edit followed by
     junk, used to add 43 MiB to the database while the text stayed the same."""
     ws = make.workspace()
@@ -93,7 +98,8 @@ def test_junk_after_a_valid_update_is_refused_and_neither_stored_nor_relayed(
 
 @pytest.mark.parametrize("overrides", [{"document_max_stored_bytes": SMALL_LIMIT}])
 def test_edits_that_leave_history_behind_stay_under_the_limit_and_lose_nothing(
-        make, api, live_server):
+    make, api, live_server
+):
     """Two people rewrite their paragraphs over and over: the text stays small,
     the history grows past the limit several times, compaction keeps what is
     stored under it, and the text is exactly what they wrote."""
@@ -136,7 +142,8 @@ def test_edits_that_leave_history_behind_stay_under_the_limit_and_lose_nothing(
 
 @pytest.mark.parametrize("overrides", [{"document_max_stored_bytes": SMALL_LIMIT}])
 def test_what_does_not_fit_even_after_compaction_is_refused_naming_the_limit(
-        make, api, live_server, sio):
+    make, api, live_server, sio
+):
     ws = make.workspace()
     answer = new_answer(api, ws)
     p = Peer(make.token(ws.owner), answer["id"], "p")
@@ -151,12 +158,14 @@ def test_what_does_not_fit_even_after_compaction_is_refused_naming_the_limit(
     assert f"limit of {SMALL_LIMIT} bytes" in ack["error"]["message"]
     assert "DOCUMENT_MAX_STORED_BYTES" in ack["error"]["message"]
     assert ack["error"]["fields"]["update"] == [
-        f"At most {SMALL_LIMIT} bytes of stored history per document."]
+        f"At most {SMALL_LIMIT} bytes of stored history per document."
+    ]
     assert stored_text(answer["id"]) == text and update_rows(answer["id"]) == 0
     assert stored_bytes(answer["id"]) < 40_000  # compacted, and the update not kept
     # The same limit over REST.
-    resp = api.as_(ws.owner).put(f"/documents/{answer['id']}/text",
-                                 json={"text": text + "z" * 30_000})
+    resp = api.as_(ws.owner).put(
+        f"/documents/{answer['id']}/text", json={"text": text + "z" * 30_000}
+    )
     assert resp.status_code == 413
     assert resp.get_json()["error"]["code"] == "document_storage_full"
     assert str(SMALL_LIMIT) in resp.get_json()["error"]["message"]
@@ -185,8 +194,9 @@ def test_a_heavy_tail_is_compacted_in_the_background(make, api, live_server):
     for update in (paste, cut, again):
         assert p.send_raw(update) == {"ok": True}
     if USE_REDIS:  # an RQ worker would run it; no worker runs in the tests
-        assert any("compact-document" in job_id
-                   for job_id in jobs.backend.queues["default"].job_ids)
+        assert any(
+            "compact-document" in job_id for job_id in jobs.backend.queues["default"].job_ids
+        )
         store.compact_document(doc["id"])
     wait_for(lambda: merged_updates(doc["id"]) == 3, timeout=20)
     assert update_rows(doc["id"]) == 0
@@ -203,10 +213,14 @@ def test_junk_stored_before_the_check_is_compacted_away(make, api):
     base = store.read_doc(doc["id"])
     with db.transaction() as s:
         for i in range(3):
-            edit = crdt.capture(crdt.new_doc(base.get_update()),
-                                lambda d, i=i: crdt.text_of(d).insert(0, f"{i}"))
-            s.add(DocumentUpdate(document_id=doc["id"], data=edit + os.urandom(4 << 20),
-                                 user_id=ws.owner.id))
+            edit = crdt.capture(
+                crdt.new_doc(base.get_update()), lambda d, i=i: crdt.text_of(d).insert(0, f"{i}")
+            )
+            s.add(
+                DocumentUpdate(
+                    document_id=doc["id"], data=edit + os.urandom(4 << 20), user_id=ws.owner.id
+                )
+            )
     assert stored_bytes(doc["id"]) > 12 << 20
     assert doc["id"] in store.documents_to_compact()
     assert store.compact_documents()["updates"] == 3
@@ -215,14 +229,18 @@ def test_junk_stored_before_the_check_is_compacted_away(make, api):
     assert text.endswith(doc["text"]) and sorted(text[:3]) == ["0", "1", "2"]
 
 
-@pytest.mark.parametrize("overrides", [{"document_cache_max_docs": 4,
-                                        "document_cache_max_bytes": 700_000}])
+@pytest.mark.parametrize(
+    "overrides", [{"document_cache_max_docs": 4, "document_cache_max_bytes": 700_000}]
+)
 def test_the_open_documents_stay_within_their_bounds_and_evicted_ones_still_work(
-        make, api, live_server):
+    make, api, live_server
+):
     ws = make.workspace()
     answers = [new_answer(api, ws, f"{i}号 " + "文本" * 50_000) for i in range(6)]  # 300 KB
-    first, second = (Peer(make.token(u), answers[0]["id"], n)
-                     for u, n in ((ws.owner, "first"), (ws.partner, "second")))
+    first, second = (
+        Peer(make.token(u), answers[0]["id"], n)
+        for u, n in ((ws.owner, "first"), (ws.partner, "second"))
+    )
     first.connect(live_server.url)
     second.connect(live_server.url)
     peers = [first, second]
@@ -255,10 +273,17 @@ def test_the_limits_come_from_the_environment_and_bad_values_fail_at_start(tmp_p
     defaults = load_settings(env)
     assert defaults.document_max_stored_bytes == store.DEFAULT_MAX_STORED_BYTES == 16 << 20
     assert defaults.document_cache_max_bytes == 64 << 20
-    chosen = load_settings({**env, "DOCUMENT_MAX_STORED_BYTES": str(32 << 20),
-                            "DOCUMENT_CACHE_MAX_BYTES": str(256 << 20)})
-    assert (chosen.document_max_stored_bytes, chosen.document_cache_max_bytes) == \
-        (32 << 20, 256 << 20)
+    chosen = load_settings(
+        {
+            **env,
+            "DOCUMENT_MAX_STORED_BYTES": str(32 << 20),
+            "DOCUMENT_CACHE_MAX_BYTES": str(256 << 20),
+        }
+    )
+    assert (chosen.document_max_stored_bytes, chosen.document_cache_max_bytes) == (
+        32 << 20,
+        256 << 20,
+    )
     with pytest.raises(ConfigError, match="DOCUMENT_MAX_STORED_BYTES must be at least 4194304"):
         load_settings({**env, "DOCUMENT_MAX_STORED_BYTES": "65536"})
     with pytest.raises(ConfigError, match="DOCUMENT_CACHE_MAX_BYTES must be a number of bytes"):

@@ -30,8 +30,9 @@ def _at(words: str) -> dict[str, int]:
 def test_any_member_suggests_and_readers_list_them(make, api):
     ws, viewer, editor, doc = _setup(make, api)
     base = f"/documents/{doc['id']}/suggestions"
-    made = api.as_(viewer).post(base, json={"anchor": _at("95%"), "text": "98%",
-                                            "note": "客户要求 98%"})
+    made = api.as_(viewer).post(
+        base, json={"anchor": _at("95%"), "text": "98%", "note": "客户要求 98%"}
+    )
     assert made.status_code == 201
     s = made.get_json()
     assert s["anchor"] == {**_at("95%"), "quote": "95%", "found": True}
@@ -39,8 +40,9 @@ def test_any_member_suggests_and_readers_list_them(make, api):
     assert s["author"] == {"id": viewer.id, "name": viewer.name}
     assert s["decided_by"] is None and s["decided_at"] is None and s["created_at"]
     # An empty range inserts; an empty text deletes.
-    ins = api.as_(editor).post(base, json={"anchor": {"from": len(TEXT), "to": len(TEXT)},
-                                           "text": "Energy ≤ 3 kWh\n"})
+    ins = api.as_(editor).post(
+        base, json={"anchor": {"from": len(TEXT), "to": len(TEXT)}, "text": "Energy ≤ 3 kWh\n"}
+    )
     assert ins.status_code == 201 and ins.get_json()["anchor"]["quote"] == ""
     dele = api.as_(ws.owner).post(base, json={"anchor": _at("Cycle time 62 s\n"), "text": ""})
     assert dele.status_code == 201
@@ -63,11 +65,15 @@ def test_any_member_suggests_and_readers_list_them(make, api):
     assert api.as_(stranger).get(base).status_code == 404
     assert api.as_(stranger).get(f"/suggestions/{s['id']}").status_code == 404
     # Bad bodies: 422, nothing stored.
-    for bad in ({"anchor": {"from": 3, "to": 1}, "text": "x"},
-                {"anchor": {"from": 0, "to": 10_000}, "text": "x"},
-                {"anchor": _at("95%"), "text": "95%"},
-                {"anchor": _at("95%")}, {"text": "x"}, {"anchor": _at("95%"), "text": 5},
-                {"anchor": _at("95%"), "text": "x" * 10_001}):
+    for bad in (
+        {"anchor": {"from": 3, "to": 1}, "text": "x"},
+        {"anchor": {"from": 0, "to": 10_000}, "text": "x"},
+        {"anchor": _at("95%"), "text": "95%"},
+        {"anchor": _at("95%")},
+        {"text": "x"},
+        {"anchor": _at("95%"), "text": 5},
+        {"anchor": _at("95%"), "text": "x" * 10_001},
+    ):
         answer = api.as_(viewer).post(base, json=bad)
         assert answer.status_code == 422, bad
     assert len(api.as_(viewer).get(base).get_json()["items"]) == 3
@@ -86,8 +92,11 @@ def test_any_member_suggests_and_readers_list_them(make, api):
 def test_accepting_applies_a_minimal_edit_beside_a_live_peer(make, api, live_server):
     ws, viewer, editor, doc = _setup(make, api)
     base = f"/documents/{doc['id']}/suggestions"
-    s = api.as_(viewer).post(base, json={"anchor": _at("Scrap below 2 %"),
-                                         "text": "Scrap below 1.5 %"}).get_json()
+    s = (
+        api.as_(viewer)
+        .post(base, json={"anchor": _at("Scrap below 2 %"), "text": "Scrap below 1.5 %"})
+        .get_json()
+    )
     peer = Peer(make.token(editor), doc["id"], "editor")
     peer.connect(live_server.url)
     # The peer types at the start while the suggestion waits: its anchor follows.
@@ -121,8 +130,9 @@ def test_a_suggestion_whose_words_changed_is_outdated(make, api):
     base = f"/documents/{doc['id']}/suggestions"
     s = api.as_(viewer).post(base, json={"anchor": _at("62 s"), "text": "58 s"}).get_json()
     other = api.as_(viewer).post(base, json={"anchor": _at("95%"), "text": "97%"}).get_json()
-    api.as_(ws.owner).put(f"/documents/{doc['id']}/text",
-                          json={"text": TEXT.replace("62 s", "60 s")})
+    api.as_(ws.owner).put(
+        f"/documents/{doc['id']}/text", json={"text": TEXT.replace("62 s", "60 s")}
+    )
     seen = api.as_(viewer).get(f"/suggestions/{s['id']}").get_json()
     assert seen["anchor"]["found"] is False and seen["status"] == "open"
     answer = api.as_(ws.owner).post(f"/suggestions/{s['id']}/accept")
@@ -130,8 +140,9 @@ def test_a_suggestion_whose_words_changed_is_outdated(make, api):
     assert answer.get_json()["error"]["code"] == "suggestion_outdated"
     # The status change committed although the answer was 409; the text is untouched.
     assert api.as_(viewer).get(f"/suggestions/{s['id']}").get_json()["status"] == "outdated"
-    assert api.as_(viewer).get(f"/documents/{doc['id']}").get_json()["text"] == \
-        TEXT.replace("62 s", "60 s")
+    assert api.as_(viewer).get(f"/documents/{doc['id']}").get_json()["text"] == TEXT.replace(
+        "62 s", "60 s"
+    )
     assert not events_of(api, ws, "suggestion.accepted")
     # The filter: one or several statuses.
     opened = api.as_(viewer).get(base + "?status=open").get_json()["items"]
@@ -147,8 +158,9 @@ def test_a_suggestion_whose_words_changed_is_outdated(make, api):
 def test_its_author_or_an_editor_rejects_it(make, api):
     ws, viewer, editor, doc = _setup(make, api)
     other_viewer = make.user(name="Other Viewer")
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/members",
-                           json={"user_id": other_viewer.id, "role": "viewer"})
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/members", json={"user_id": other_viewer.id, "role": "viewer"}
+    )
     base = f"/documents/{doc['id']}/suggestions"
     mine = api.as_(viewer).post(base, json={"anchor": _at("95%"), "text": "96%"}).get_json()
     assert api.as_(other_viewer).post(f"/suggestions/{mine['id']}/reject").status_code == 403
@@ -163,8 +175,7 @@ def test_its_author_or_an_editor_rejects_it(make, api):
     rejected = events_of(api, ws, "suggestion.rejected")
     # The author withdrawing tells nobody; an editor rejecting tells the author.
     assert [e["data"]["notify"] for e in rejected] == [[], [viewer.id]]
-    assert api.as_(viewer).get(base + "?status=rejected").get_json()["items"][0]["id"] == \
-        mine["id"]
+    assert api.as_(viewer).get(base + "?status=rejected").get_json()["items"][0]["id"] == mine["id"]
     # The text never changed.
     assert api.as_(viewer).get(f"/documents/{doc['id']}").get_json()["text"] == TEXT
 
@@ -172,8 +183,11 @@ def test_its_author_or_an_editor_rejects_it(make, api):
 def test_suggestion_events_are_named_in_words_in_settings_and_activity(make, client, api):
     ws, viewer, _editor, doc = _setup(make, api)
     api.as_(viewer).patch("/me", json={"locale": "zh-CN"})
-    s = api.as_(viewer).post(f"/documents/{doc['id']}/suggestions",
-                             json={"anchor": _at("95%"), "text": "98%"}).get_json()
+    s = (
+        api.as_(viewer)
+        .post(f"/documents/{doc['id']}/suggestions", json={"anchor": _at("95%"), "text": "98%"})
+        .get_json()
+    )
     api.as_(ws.owner).post(f"/suggestions/{s['id']}/accept")
     client.post("/api/v1/auth/login", json={"email": viewer.email, "password": viewer.password})
     html = client.get("/settings/notifications").get_data(as_text=True)
@@ -189,19 +203,23 @@ def test_an_insertion_follows_edits_beside_it_and_is_lost_with_its_context(make,
     ws, viewer, _editor, doc = _setup(make, api)
     base = f"/documents/{doc['id']}/suggestions"
     at = TEXT.index("\nCycle")
-    s = api.as_(viewer).post(base, json={"anchor": {"from": at, "to": at},
-                                         "text": "，提高到 98%"}).get_json()
+    s = (
+        api.as_(viewer)
+        .post(base, json={"anchor": {"from": at, "to": at}, "text": "，提高到 98%"})
+        .get_json()
+    )
     # Someone rewrites the words just before the insertion point: it still applies there.
-    api.as_(ws.owner).put(f"/documents/{doc['id']}/text",
-                          json={"text": "前言\n" + TEXT.replace("95%", "905%")})
+    api.as_(ws.owner).put(
+        f"/documents/{doc['id']}/text", json={"text": "前言\n" + TEXT.replace("95%", "905%")}
+    )
     seen = api.as_(viewer).get(f"/suggestions/{s['id']}").get_json()
     assert seen["anchor"]["found"] is True
     assert api.as_(ws.owner).post(f"/suggestions/{s['id']}/accept").status_code == 200
-    assert api.as_(viewer).get(f"/documents/{doc['id']}").get_json()["text"] == \
-        "前言\n" + TEXT.replace("95%", "905%，提高到 98%")
+    assert api.as_(viewer).get(f"/documents/{doc['id']}").get_json()[
+        "text"
+    ] == "前言\n" + TEXT.replace("95%", "905%，提高到 98%")
     # With its surroundings gone, it no longer applies.
-    lost = api.as_(viewer).post(base, json={"anchor": {"from": 3, "to": 3},
-                                            "text": "x"}).get_json()
+    lost = api.as_(viewer).post(base, json={"anchor": {"from": 3, "to": 3}, "text": "x"}).get_json()
     api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json={"text": "全新的内容\n"})
     assert api.as_(ws.owner).post(f"/suggestions/{lost['id']}/accept").status_code == 409
 

@@ -30,8 +30,13 @@ def update_rows(document_id: int) -> int:
 
 def awareness_update(client_id: int, clock: int, state: dict | None) -> bytes:
     payload = json.dumps(state).encode()
-    return (write_var_uint(1) + write_var_uint(client_id) + write_var_uint(clock)
-            + write_var_uint(len(payload)) + payload)
+    return (
+        write_var_uint(1)
+        + write_var_uint(client_id)
+        + write_var_uint(clock)
+        + write_var_uint(len(payload))
+        + payload
+    )
 
 
 def test_peers_sync_each_update_is_stored_before_its_ack(make, api, live_server):
@@ -76,8 +81,7 @@ def test_presence_is_relayed_and_cleared_the_moment_a_client_drops(make, api, li
     b.disconnect()
     # The server tells the others at once (state null, newer clock).
     wait_for(lambda: any(crdt.awareness_clients(u) == {4242: 4} for u in a.awareness))
-    bad = a.client.call("doc:awareness", {"document_id": doc["id"], "update": b"\xff"},
-                        timeout=10)
+    bad = a.client.call("doc:awareness", {"document_id": doc["id"], "update": b"\xff"}, timeout=10)
     assert bad["ok"] is False and bad["error"]["code"] == "malformed_update"
     a.disconnect()
 
@@ -110,16 +114,16 @@ def test_viewers_and_managers_read_only_and_outsiders_cannot_join(make, api, liv
 
 def test_malformed_and_oversized_updates_are_refused_and_never_stored(make, api, live_server):
     ws = make.workspace()
-    answer = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                    json={"title": "Paste"}).get_json()
+    answer = (
+        api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents", json={"title": "Paste"}).get_json()
+    )
     p = Peer(make.token(ws.owner), answer["id"], "p")
     p.connect(live_server.url)
     assert p.client is not None
     for junk in (b"\x01\x02\x03", b"garbage" * 50, b""):
         ack = p.send_raw(junk)
         assert ack["ok"] is False and ack["error"]["code"] == "malformed_update", junk
-    ack = p.client.call("doc:update", {"document_id": answer["id"], "update": "text"},
-                        timeout=10)
+    ack = p.client.call("doc:update", {"document_id": answer["id"], "update": "text"}, timeout=10)
     assert ack["ok"] is False and ack["error"]["code"] == "validation_failed"
     assert update_rows(answer["id"]) == 0
 
@@ -153,7 +157,8 @@ def test_rest_edits_reach_live_editors_without_losing_their_typing(make, api, li
     p.wait_acked()
     typed = p.text()
     new = typed.replace("背景 Background", "背景 Background 😀", 1).replace(
-        "（大学补充 🧪）", "（大学补充 🧪，已确认）")
+        "（大学补充 🧪）", "（大学补充 🧪，已确认）"
+    )
     resp = api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json={"text": new})
     assert resp.status_code == 200
     wait_for(lambda: p.text() == new)
@@ -162,7 +167,8 @@ def test_rest_edits_reach_live_editors_without_losing_their_typing(make, api, li
     p.insert(0, "🚀")
     p.wait_acked()
     restored = api.as_(ws.owner).post(
-        f"/documents/{doc['id']}/versions/{v1.get_json()['id']}/restore")
+        f"/documents/{doc['id']}/versions/{v1.get_json()['id']}/restore"
+    )
     assert restored.get_json()["text"] == new
     wait_for(lambda: p.text() == new)
     assert stored_text(doc["id"]) == new
@@ -194,8 +200,7 @@ def stored_states(document_id: int) -> list[bytes]:
         return store.load_states(s, document_id)
 
 
-def test_compaction_folds_updates_into_the_snapshot_without_duplicating(make, api,
-                                                                         live_server):
+def test_compaction_folds_updates_into_the_snapshot_without_duplicating(make, api, live_server):
     ws = make.workspace()
     doc = statement_of(api, ws)
     a = Peer(make.token(ws.owner), doc["id"], "a")

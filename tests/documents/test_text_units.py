@@ -59,8 +59,12 @@ def test_large_rewrites_diff_by_lines_and_stay_exact():
 
 
 def test_mentions_match_names_and_email_local_parts():
-    people = [(1, ["王工 Wang", "wang.gong"]), (2, ["Li", "li"]), (3, ["Lisa", "lisa.m"]),
-              (4, ["李教授", "prof.li"])]
+    people = [
+        (1, ["王工 Wang", "wang.gong"]),
+        (2, ["Li", "li"]),
+        (3, ["Lisa", "lisa.m"]),
+        (4, ["李教授", "prof.li"]),
+    ]
     assert find_mentions("@王工 Wang please check", people) == [1]
     assert find_mentions("ping @wang.gong and @prof.li", people) == [1, 4]
     assert find_mentions("@Lisa, not @li's", people) == [3, 2]
@@ -75,7 +79,8 @@ def test_preview_html_lets_no_script_through():
         "# 标题\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n"
         "[a](javascript:alert(1)) [b](JaVaScRiPt:alert(1)) [c](https://example.com)\n\n"
         "<a href='javascript:alert(1)'>x</a> <iframe src=//evil></iframe>\n\n"
-        "![i](javascript:alert(1))\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n")
+        "![i](javascript:alert(1))\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n"
+    )
     tags = _tags(html)
     assert not {"script", "iframe"} & {tag for tag, _ in tags}
     for _tag, attrs in tags:
@@ -106,10 +111,14 @@ def test_unified_diff_reads_like_diff():
 
 def test_template_has_the_six_sections_in_both_languages():
     text = statement_template("压铸件气孔率")
-    for zh, en in (("背景", "Background"), ("技术瓶颈", "Technical bottleneck"),
-                   ("目标指标", "Target indicators"), ("约束条件", "Constraints"),
-                   ("验收标准", "Acceptance criteria"),
-                   ("知识产权与保密", "IP and confidentiality")):
+    for zh, en in (
+        ("背景", "Background"),
+        ("技术瓶颈", "Technical bottleneck"),
+        ("目标指标", "Target indicators"),
+        ("约束条件", "Constraints"),
+        ("验收标准", "Acceptance criteria"),
+        ("知识产权与保密", "IP and confidentiality"),
+    ):
         assert f"{zh} {en}" in text
     assert "压铸件气孔率" in text.splitlines()[0]
 
@@ -137,10 +146,17 @@ def test_anchors_follow_moves_duplicates_and_edits_inside():
 
 
 def test_preview_blocks_carry_their_source_line_and_nothing_more():
-    html = render_markdown("# A\n\ntext\n\n- one\n- two\n\n| a |\n|---|\n| 1 |\n\n"
-                           '<p data-line="x" onclick="y">raw</p>\n')
-    for expected in ('<h1 data-line="0">', '<p data-line="2">', '<li data-line="5">',
-                     '<table data-line="7">', '<tr data-line="9">'):
+    html = render_markdown(
+        "# A\n\ntext\n\n- one\n- two\n\n| a |\n|---|\n| 1 |\n\n"
+        '<p data-line="x" onclick="y">raw</p>\n'
+    )
+    for expected in (
+        '<h1 data-line="0">',
+        '<p data-line="2">',
+        '<li data-line="5">',
+        '<table data-line="7">',
+        '<tr data-line="9">',
+    ):
         assert expected in html
     for _tag, attrs in _tags(html):
         for name, value in attrs:

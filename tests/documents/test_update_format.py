@@ -22,8 +22,11 @@ from workspace.documents import crdt, store
 from workspace.documents.update_format import MAX_CLOCK, MAX_NUMBER
 
 # JOINTLAB_FUZZ_EXAMPLES=3000 for a longer run by hand.
-FAST = settings(max_examples=int(os.environ.get("JOINTLAB_FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=int(os.environ.get("JOINTLAB_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def refusal(update: bytes) -> str:
@@ -32,8 +35,15 @@ def refusal(update: bytes) -> str:
     return str(err.value)
 
 
-def text_item(content: bytes, *, info: int = 4, client: int = 7, root: bytes = b"content",
-              clients: int = 1, tail: bytes = b"\x00") -> bytes:
+def text_item(
+    content: bytes,
+    *,
+    info: int = 4,
+    client: int = 7,
+    root: bytes = b"content",
+    clients: int = 1,
+    tail: bytes = b"\x00",
+) -> bytes:
     """One item at the start of the root text: the shape Yjs writes."""
     head = v(1) + v(client) + v(0) + bytes([info]) + v(1) + v(len(root)) + root + content
     return v(clients) + head * clients + tail
@@ -45,8 +55,11 @@ def text_string(value: str) -> bytes:
 
 
 # ------------------------------------------------------------------ real peers
-edits = st.lists(st.tuples(st.booleans(), st.integers(0, 10_000),
-                           st.text(min_size=1, max_size=6)), min_size=1, max_size=10)
+edits = st.lists(
+    st.tuples(st.booleans(), st.integers(0, 10_000), st.text(min_size=1, max_size=6)),
+    min_size=1,
+    max_size=10,
+)
 
 
 def pycrdt_updates(script: list[tuple[bool, int, str]]) -> tuple[list[bytes], str]:
@@ -63,8 +76,9 @@ def pycrdt_updates(script: list[tuple[bool, int, str]]) -> tuple[list[bytes], st
         if delete and text:
             end = min(len(text), at + len(value))
             start, stop = crdt.cp_to_utf8(text, min(at, end)), crdt.cp_to_utf8(text, end)
-            update = crdt.capture(doc, lambda d, s=start, e=stop: crdt.text_of(d).__delitem__(
-                slice(s, e)))
+            update = crdt.capture(
+                doc, lambda d, s=start, e=stop: crdt.text_of(d).__delitem__(slice(s, e))
+            )
         else:
             position = crdt.cp_to_utf8(text, at)
             update = crdt.capture(doc, lambda d, p=position, t=value: crdt.text_of(d).insert(p, t))
@@ -95,9 +109,16 @@ def test_junk_after_an_update_or_an_update_cut_short_is_refused(script, junk, da
 
 
 @FAST
-@given(st.one_of(st.binary(max_size=300),
-                 st.builds(lambda p, b: p + b, st.sampled_from(
-                     [b"\x01\x01", b"\x00\x01", b"\x01\x02\x07\x00"]), st.binary(max_size=200))))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            lambda p, b: p + b,
+            st.sampled_from([b"\x01\x01", b"\x00\x01", b"\x01\x02\x07\x00"]),
+            st.binary(max_size=200),
+        ),
+    )
+)
 def test_random_bytes_are_refused_or_exactly_what_yrs_reads(data):
     try:
         crdt.validate_update(data)
@@ -114,24 +135,28 @@ def test_what_yjs_sends_passes_and_what_is_not_the_text_is_refused(make, api, li
     order to an empty document: every ack is ok and the server's text is
     Yjs's. Updates to other shared types are refused and not stored."""
     node = node_or_skip()
-    out = subprocess.run([node, str(HERE / "updates.mjs")], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [node, str(HERE / "updates.mjs")], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     corpus = json.loads(out)
     ws = make.workspace()
-    answer = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                    json={"title": "Yjs"}).get_json()
+    answer = (
+        api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents", json={"title": "Yjs"}).get_json()
+    )
     p = Peer(make.token(ws.owner), answer["id"], "yjs")
     p.connect(live_server.url)
     for item in corpus["updates"]:
         assert p.send_raw(bytes.fromhex(item["hex"])) == {"ok": True}, item["name"]
-    assert api.as_(ws.partner).get(f"/documents/{answer['id']}").get_json()["text"] == \
-        corpus["text"]
+    assert (
+        api.as_(ws.partner).get(f"/documents/{answer['id']}").get_json()["text"] == corpus["text"]
+    )
     rows = update_rows(answer["id"])
     for item in corpus["foreign"]:
         ack = p.send_raw(bytes.fromhex(item["hex"]))
         assert ack["ok"] is False and ack["error"]["code"] == "malformed_update", item["name"]
-        assert "not text" in ack["error"]["message"] or "only the text" in \
-            ack["error"]["message"], item["name"]
+        assert (
+            "not text" in ack["error"]["message"] or "only the text" in ack["error"]["message"]
+        ), item["name"]
     assert update_rows(answer["id"]) == rows
     p.disconnect()
 
@@ -155,8 +180,7 @@ def test_the_shapes_yjs_and_yrs_read_differently_are_refused_before_yrs_sees_the
     assert "too large" in refusal(text_item(text_string("a"), client=MAX_NUMBER + 1))
     gc_past_clock = v(1) + v(1) + v(7) + v(MAX_CLOCK) + b"\x00" + v(2) + b"\x00"
     assert "clock is too large" in refusal(gc_past_clock)
-    assert "deleted range is too large" in refusal(b"\x00\x01" + v(7) + v(1) + v(MAX_CLOCK)
-                                                   + v(5))
+    assert "deleted range is too large" in refusal(b"\x00\x01" + v(7) + v(1) + v(MAX_CLOCK) + v(5))
     assert "more structs than bytes" in refusal(v(1) + v(10**9) + v(7) + v(0))
     for empty in (b"", b"\x00"):
         assert "ends" in refusal(empty)
@@ -181,8 +205,7 @@ def test_compaction_keeps_as_rows_what_waits_for_an_update_not_yet_stored():
     assert left == [0, 1]
     assert crdt.text_str(crdt.new_doc(state, first, second, third)) == "llo world"
     # Yrs's own encoding of the same document would have lost both.
-    assert crdt.text_str(crdt.new_doc(crdt.new_doc(second, third).get_update(), first)) \
-        == "hello "
+    assert crdt.text_str(crdt.new_doc(crdt.new_doc(second, third).get_update(), first)) == "hello "
     state, left = crdt.compact_state(crdt.EMPTY_UPDATE, [second, third, first])
     assert left == [] and crdt.text_str(crdt.new_doc(state)) == "llo world"
 
@@ -212,9 +235,17 @@ def three_writers(script: list[tuple[int, bool, int, str, int]]) -> list[bytes]:
     return made
 
 
-writers = st.lists(st.tuples(st.integers(0, 2), st.booleans(), st.integers(0, 999),
-                             st.text(min_size=1, max_size=4), st.integers(0, 7)),
-                   min_size=2, max_size=16)
+writers = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.booleans(),
+        st.integers(0, 999),
+        st.text(min_size=1, max_size=4),
+        st.integers(0, 7),
+    ),
+    min_size=2,
+    max_size=16,
+)
 
 
 @FAST
@@ -230,17 +261,25 @@ def test_updates_in_any_order_make_the_same_text_in_a_document_kept_open(script,
     waiting: crdt.Waiting = []
     for update in shuffled:
         waiting, gave_up = crdt.integrate(
-            doc, [(update, crdt.validate_update(update).requires)], waiting)
+            doc, [(update, crdt.validate_update(update).requires)], waiting
+        )
         assert gave_up == 0
     assert waiting == [] and crdt.text_str(doc) == expected
     assert crdt.text_str(crdt.new_doc(*shuffled)) == expected
     state, left = crdt.compact_state(crdt.EMPTY_UPDATE, shuffled[: len(shuffled) // 2])
-    rest = [shuffled[i] for i in left] + shuffled[len(shuffled) // 2:]
+    rest = [shuffled[i] for i in left] + shuffled[len(shuffled) // 2 :]
     assert crdt.text_str(crdt.new_doc(state, *rest)) == expected
 
 
-HIDING_ORDER = ([(1, True, 6, "ab\n", 1), (1, False, 5, "ab\n", 7),
-                 (0, False, 9, "x", 1), (1, False, 6, "世", 4)], (0, 2, 3, 1))
+HIDING_ORDER = (
+    [
+        (1, True, 6, "ab\n", 1),
+        (1, False, 5, "ab\n", 7),
+        (0, False, 9, "x", 1),
+        (1, False, 6, "世", 4),
+    ],
+    (0, 2, 3, 1),
+)
 
 
 def test_the_order_that_hid_an_edit_from_pycrdt():
@@ -257,16 +296,16 @@ def test_the_order_that_hid_an_edit_from_pycrdt():
     assert waiting == [] and crdt.text_str(doc) == "aaxb\nb\n世"
 
 
-def test_updates_that_arrive_out_of_order_are_all_in_what_everyone_reads(make, api,
-                                                                         live_server):
+def test_updates_that_arrive_out_of_order_are_all_in_what_everyone_reads(make, api, live_server):
     """The same updates reach the server in that order (as when two updates of
     one client are handled by two threads): the live document, the stored
     text and the compacted snapshot all hold the "x"."""
     script, order = HIDING_ORDER
     made = three_writers(script)
     ws = make.workspace()
-    answer = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                    json={"title": "Order"}).get_json()
+    answer = (
+        api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents", json={"title": "Order"}).get_json()
+    )
     sender = Peer(make.token(ws.owner), answer["id"], "sender")
     sender.connect(live_server.url)
     for i in order:
@@ -274,8 +313,7 @@ def test_updates_that_arrive_out_of_order_are_all_in_what_everyone_reads(make, a
     late = Peer(make.token(ws.partner), answer["id"], "late")
     late.connect(live_server.url)
     assert late.text() == "aaxb\nb\n世"
-    assert api.as_(ws.owner).get(f"/documents/{answer['id']}").get_json()["text"] == \
-        "aaxb\nb\n世"
+    assert api.as_(ws.owner).get(f"/documents/{answer['id']}").get_json()["text"] == "aaxb\nb\n世"
     assert store.compact(answer["id"]) == 4
     assert stored_text(answer["id"]) == "aaxb\nb\n世"
     for peer in (sender, late):

@@ -48,8 +48,9 @@ def test_versions_diff_and_restore_as_a_new_edit(make, api):
     with db.reading() as s:  # history was added to, not rewritten
         assert s.scalar(select(func.count()).select_from(DocumentUpdate)) == updates_before + 1
     assert len(owner.get(base + "/versions").get_json()["items"]) == 2
-    assert [e["data"]["version"]["label"] for e in events_of(api, ws,
-            "document.version_created")] == ["初稿 draft", "v2"]
+    assert [
+        e["data"]["version"]["label"] for e in events_of(api, ws, "document.version_created")
+    ] == ["初稿 draft", "v2"]
 
     other = statement_of(api, make.workspace())
     assert owner.get(f"/documents/{other['id']}/versions/{v1['id']}").status_code == 404
@@ -69,8 +70,10 @@ def test_both_sides_approving_one_version_agrees_the_statement_once(make, api):
     first = api.as_(ws.owner).post(f"{base}/versions/{v1['id']}/approve").get_json()
     assert first["agreed"] is False
     # The other side approving a *different* version does not agree anything.
-    assert api.as_(ws.partner).post(f"{base}/versions/{v2['id']}/approve").get_json()[
-        "agreed"] is False
+    assert (
+        api.as_(ws.partner).post(f"{base}/versions/{v2['id']}/approve").get_json()["agreed"]
+        is False
+    )
     assert api.as_(viewer).post(f"{base}/versions/{v1['id']}/approve").status_code == 403
     assert api.as_(ws.manager).post(f"{base}/versions/{v1['id']}/approve").status_code == 403
     assert events_of(api, ws, "statement.agreed") == []
@@ -117,9 +120,13 @@ def test_anchored_comments_follow_the_text_and_mentions_are_found(make, api):
     base = f"/documents/{doc['id']}"
     api.as_(ws.owner).put(base + "/text", json={"text": "背景😀：气孔率太高。"})
     start = "背景😀：".__len__()
-    made = api.as_(viewer).post(base + "/comments", json={
-        "body": "请@Enterprise Lead 和 @university lead 确认数据来源",
-        "anchor": {"from": start, "to": start + 3}})
+    made = api.as_(viewer).post(
+        base + "/comments",
+        json={
+            "body": "请@Enterprise Lead 和 @university lead 确认数据来源",
+            "anchor": {"from": start, "to": start + 3},
+        },
+    )
     assert made.status_code == 201, made.get_json()
     comment = made.get_json()
     assert comment["anchor"] == {"from": start, "to": start + 3, "quote": "气孔率", "found": True}
@@ -141,8 +148,13 @@ def test_anchored_comments_follow_the_text_and_mentions_are_found(make, api):
 
     plain = api.as_(ws.partner).post(base + "/comments", json={"body": "@prof.li 👍"})
     assert plain.get_json()["anchor"] is None and plain.get_json()["mentions"] == [viewer.id]
-    for bad in ({"body": ""}, {"body": "   "}, {"body": "x", "anchor": {"from": 3, "to": 1}},
-                {"body": "x", "anchor": {"from": 0, "to": 9999}}, {"body": "x", "anchor": 5}):
+    for bad in (
+        {"body": ""},
+        {"body": "   "},
+        {"body": "x", "anchor": {"from": 3, "to": 1}},
+        {"body": "x", "anchor": {"from": 0, "to": 9999}},
+        {"body": "x", "anchor": 5},
+    ):
         assert api.as_(viewer).post(base + "/comments", json=bad).status_code == 422, bad
     assert api.as_(ws.manager).post(base + "/comments", json={"body": "hi"}).status_code == 403
     assert len(api.as_(ws.owner).get(base + "/comments").get_json()["items"]) == 2

@@ -10,15 +10,19 @@ from playwright.sync_api import expect
 from tests.conftest import browser_login
 from tests.documents.test_documents_api import statement_of
 
-OLD = ("# Die casting\n"
-       "The scrap rate is 4.2 percent on line 3.\n"
-       "生产线的良品率为百分之九十。\n"
-       "Unchanged closing line.\n")
-NEW = ("# Die casting\n"
-       "The scrap rate is 1.4 percent on line 3.\n"
-       "生产线的合格率为百分之九十五。\n"
-       "Unchanged closing line.\n"
-       "<img src=x onerror=window.pwned=1> added\n")
+OLD = (
+    "# Die casting\n"
+    "The scrap rate is 4.2 percent on line 3.\n"
+    "生产线的良品率为百分之九十。\n"
+    "Unchanged closing line.\n"
+)
+NEW = (
+    "# Die casting\n"
+    "The scrap rate is 1.4 percent on line 3.\n"
+    "生产线的合格率为百分之九十五。\n"
+    "Unchanged closing line.\n"
+    "<img src=x onerror=window.pwned=1> added\n"
+)
 
 
 def open_document(context, base_url, user, document_id, width=1400):
@@ -30,12 +34,15 @@ def open_document(context, base_url, user, document_id, width=1400):
 
 
 def versioned_document(api, ws):
-    doc = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                 json={"title": "Proposal", "text": OLD}).get_json()
-    v1 = api.as_(ws.owner).post(f"/documents/{doc['id']}/versions",
-                                json={"label": "v1"}).get_json()
-    assert api.as_(ws.owner).put(f"/documents/{doc['id']}/text",
-                                 json={"text": NEW}).status_code == 200
+    doc = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "Proposal", "text": OLD})
+        .get_json()
+    )
+    v1 = api.as_(ws.owner).post(f"/documents/{doc['id']}/versions", json={"label": "v1"}).get_json()
+    assert (
+        api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json={"text": NEW}).status_code == 200
+    )
     return doc, v1
 
 
@@ -47,7 +54,8 @@ def compare(page, from_id, to="current"):
 
 
 def test_side_by_side_diff_marks_words_and_characters_and_remembers_the_layout(
-        make, api, live_server, browser_context):
+    make, api, live_server, browser_context
+):
     ws = make.workspace()
     doc, v1 = versioned_document(api, ws)
     page = open_document(browser_context(), live_server.url, ws.owner, doc["id"])
@@ -67,7 +75,8 @@ def test_side_by_side_diff_marks_words_and_characters_and_remembers_the_layout(
     expect(changed.nth(1).locator("td.ln")).to_have_text(["3", "3"])
     inserted = split.locator("tr.insert")
     expect(inserted.locator("td.code").nth(1)).to_have_text(
-        "<img src=x onerror=window.pwned=1> added")
+        "<img src=x onerror=window.pwned=1> added"
+    )
     expect(inserted.locator("td.code.empty")).to_have_count(1)
     assert split.locator("img").count() == 0 and page.evaluate("window.pwned") is None
 
@@ -79,7 +88,8 @@ def test_side_by_side_diff_marks_words_and_characters_and_remembers_the_layout(
     # Unified is one click away, and the choice holds after a reload.
     page.click('[data-testid="layout-unified"]')
     expect(page.locator('[data-testid="diff"] .add')).to_contain_text(
-        ["+The scrap rate is 1.4 percent on line 3.", "+生产线的合格率为百分之九十五。"])
+        ["+The scrap rate is 1.4 percent on line 3.", "+生产线的合格率为百分之九十五。"]
+    )
     page.reload()
     expect(page.locator('[data-testid="save-status"]')).to_have_attribute("data-state", "saved")
     compare(page, v1["id"])
@@ -96,13 +106,15 @@ def test_side_by_side_diff_marks_words_and_characters_and_remembers_the_layout(
     assert sizes[2] <= 390, sizes
 
 
-def test_the_diff_speaks_chinese_and_compares_two_versions(make, api, live_server,
-                                                           browser_context):
+def test_the_diff_speaks_chinese_and_compares_two_versions(make, api, live_server, browser_context):
     zh = make.user(side="university", locale="zh-CN", name="李老师")
     ws = make.workspace(members={"editor": zh})
     doc, v1 = versioned_document(api, ws)
-    v2 = api.as_(ws.owner).post(f"/documents/{doc['id']}/versions",
-                                json={"label": "第二版"}).get_json()
+    v2 = (
+        api.as_(ws.owner)
+        .post(f"/documents/{doc['id']}/versions", json={"label": "第二版"})
+        .get_json()
+    )
     page = open_document(browser_context(locale="zh-CN"), live_server.url, zh, doc["id"])
     compare(page, v1["id"], str(v2["id"]))
     expect(page.locator('[data-testid="layout-split"]')).to_have_text("左右对照")
@@ -114,8 +126,9 @@ def test_the_diff_speaks_chinese_and_compares_two_versions(make, api, live_serve
     expect(page.locator('[data-testid="diff"]')).to_have_text("没有差异。")
 
 
-def test_a_rename_shows_live_in_headings_lists_and_tab_titles(make, api, live_server,
-                                                              browser_context):
+def test_a_rename_shows_live_in_headings_lists_and_tab_titles(
+    make, api, live_server, browser_context
+):
     zh = make.user(side="university", locale="zh-CN", name="李老师")
     ws = make.workspace(members={"editor": zh})
     doc = statement_of(api, ws)
@@ -124,8 +137,9 @@ def test_a_rename_shows_live_in_headings_lists_and_tab_titles(make, api, live_se
     b = open_document(browser_context(locale="zh-CN"), url, zh, doc["id"])
     listing = browser_login(browser_context(locale="zh-CN"), url, zh)
     listing.goto(f"{url}/workspaces/{ws.id}")
-    expect(listing.locator('[data-testid="connection"]')).to_have_attribute("data-state",
-                                                                             "connected")
+    expect(listing.locator('[data-testid="connection"]')).to_have_attribute(
+        "data-state", "connected"
+    )
 
     # Escape leaves the title as it was.
     a.click('[data-testid="rename"]')
@@ -147,9 +161,12 @@ def test_a_rename_shows_live_in_headings_lists_and_tab_titles(make, api, live_se
     expect(b).to_have_title("压铸气孔问题 · Porosity · JointLab")
     expect(listing.locator(f"#document-{doc['id']} a")).to_have_text("压铸气孔问题 · Porosity")
     expect(listing.locator('[data-testid="activity"] li').first).to_contain_text(
-        "重命名为《压铸气孔问题 · Porosity》")
-    assert api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["title"] == \
-        "压铸气孔问题 · Porosity"
+        "重命名为《压铸气孔问题 · Porosity》"
+    )
+    assert (
+        api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["title"]
+        == "压铸气孔问题 · Porosity"
+    )
 
 
 def test_viewers_are_not_offered_a_rename(make, api, live_server, browser_context):

@@ -25,22 +25,30 @@ def people(make):
 # ------------------------------------------------------------------ rename
 def test_owners_and_editors_rename_a_document_trimmed_with_an_event(make, api):
     ws, editor, _viewer, _outsider = people(make)
-    doc = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                 json={"title": "Proposal A", "text": "body"}).get_json()
+    doc = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "Proposal A", "text": "body"})
+        .get_json()
+    )
     resp = api.as_(editor).patch(f"/documents/{doc['id']}", json={"title": "  方案 B：真空压铸  "})
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["title"] == "方案 B：真空压铸"
     assert resp.get_json()["text"] == "body"
-    assert api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["title"] == \
-        "方案 B：真空压铸"
+    assert (
+        api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["title"] == "方案 B：真空压铸"
+    )
     renamed = events_of(api, ws, "document.renamed")
     assert len(renamed) == 1
     assert renamed[0]["data"]["document"]["title"] == "方案 B：真空压铸"
     assert renamed[0]["data"]["previous_title"] == "Proposal A"
     assert renamed[0]["actor"]["id"] == editor.id
     # The same title again is no change: no second event.
-    assert api.as_(ws.owner).patch(f"/documents/{doc['id']}",
-                                   json={"title": "方案 B：真空压铸"}).status_code == 200
+    assert (
+        api.as_(ws.owner)
+        .patch(f"/documents/{doc['id']}", json={"title": "方案 B：真空压铸"})
+        .status_code
+        == 200
+    )
     assert len(events_of(api, ws, "document.renamed")) == 1
     # The problem statement can be renamed too (it stays the statement).
     st = statement_of(api, ws)
@@ -51,15 +59,25 @@ def test_owners_and_editors_rename_a_document_trimmed_with_an_event(make, api):
 def test_rename_refuses_bad_titles_and_people_without_the_right(make, api):
     ws, _editor, viewer, outsider = people(make)
     doc = statement_of(api, ws)
-    for body in ({}, {"title": ""}, {"title": "   "}, {"title": "x" * 201}, {"title": 5},
-                 {"title": None}, ["title"]):
+    for body in (
+        {},
+        {"title": ""},
+        {"title": "   "},
+        {"title": "x" * 201},
+        {"title": 5},
+        {"title": None},
+        ["title"],
+    ):
         resp = api.as_(ws.owner).patch(f"/documents/{doc['id']}", json=body)
         assert resp.status_code == 422, (body, resp.get_json())
-    assert api.as_(ws.owner).patch(f"/documents/{doc['id']}",
-                                   json={"title": "x" * 200}).status_code == 200
+    assert (
+        api.as_(ws.owner).patch(f"/documents/{doc['id']}", json={"title": "x" * 200}).status_code
+        == 200
+    )
     assert api.as_(viewer).patch(f"/documents/{doc['id']}", json={"title": "V"}).status_code == 403
-    assert api.as_(ws.manager).patch(f"/documents/{doc['id']}",
-                                     json={"title": "M"}).status_code == 403
+    assert (
+        api.as_(ws.manager).patch(f"/documents/{doc['id']}", json={"title": "M"}).status_code == 403
+    )
     # Access before the body: an outsider learns nothing, whatever it sends.
     path = f"/documents/{doc['id']}"
     assert api.as_(outsider).patch(path, json={"title": "O"}).status_code == 404
@@ -79,15 +97,22 @@ def milestone(api, ws, **fields):
 
 def test_open_and_missed_milestones_are_deleted_reached_ones_stay(make, api):
     ws, editor, viewer, outsider = people(make)
-    first, second, third = milestone(api, ws, title="First"), milestone(api, ws, title="Second"), \
-        milestone(api, ws, title="Third")
+    first, second, third = (
+        milestone(api, ws, title="First"),
+        milestone(api, ws, title="Second"),
+        milestone(api, ws, title="Third"),
+    )
     assert api.as_(outsider).delete(f"/milestones/{first['id']}").status_code == 404
     assert api.as_(viewer).delete(f"/milestones/{first['id']}").status_code == 403
     assert api.as_(ws.manager).delete(f"/milestones/{first['id']}").status_code == 403
     assert api.as_(editor).delete(f"/milestones/{first['id']}").status_code == 204
     assert api.as_(editor).delete(f"/milestones/{first['id']}").status_code == 404
-    assert api.as_(ws.owner).patch(f"/milestones/{second['id']}",
-                                   json={"status": "missed"}).status_code == 200
+    assert (
+        api.as_(ws.owner)
+        .patch(f"/milestones/{second['id']}", json={"status": "missed"})
+        .status_code
+        == 200
+    )
     assert api.as_(ws.owner).delete(f"/milestones/{second['id']}").status_code == 204
     assert api.as_(ws.owner).post(f"/milestones/{third['id']}/reach").status_code == 200
     kept = api.as_(ws.owner).delete(f"/milestones/{third['id']}")
@@ -103,8 +128,9 @@ def test_a_funded_milestone_waits_for_its_manager(make, api):
     ws = make.workspace()
     m = milestone(api, ws)
     funding = {"amount": "50000.00", "currency": "CNY"}
-    assert api.as_(ws.manager).put(f"/milestones/{m['id']}/funding",
-                                   json=funding).status_code == 200
+    assert (
+        api.as_(ws.manager).put(f"/milestones/{m['id']}/funding", json=funding).status_code == 200
+    )
     refused = api.as_(ws.owner).delete(f"/milestones/{m['id']}")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "milestone_funded"
     assert api.as_(ws.manager).delete(f"/milestones/{m['id']}/funding").status_code == 204
@@ -115,13 +141,23 @@ def test_a_funded_milestone_waits_for_its_manager(make, api):
 def test_an_indicator_goes_only_while_nothing_uses_it(make, api):
     ws, editor, viewer, outsider = people(make)
     porosity, tensile = add_indicators(api, ws)
-    spare = api.as_(ws.owner).post(f"/workspaces/{ws.id}/indicators", json={
-        "key": "cycle_s", "label": "Cycle time", "comparator": "<=", "target": 60}).get_json()
+    spare = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/indicators",
+            json={"key": "cycle_s", "label": "Cycle time", "comparator": "<=", "target": 60},
+        )
+        .get_json()
+    )
     for who, code in ((outsider, 404), (viewer, 403), (ws.manager, 403)):
         assert api.as_(who).delete(f"/indicators/{spare['id']}").status_code == code
 
-    m = milestone(api, ws, title="Tensile proven",
-                  criteria={"indicators": [tensile["id"]], "consecutive_trials": 2})
+    m = milestone(
+        api,
+        ws,
+        title="Tensile proven",
+        criteria={"indicators": [tensile["id"]], "consecutive_trials": 2},
+    )
     in_criteria = api.as_(ws.owner).delete(f"/indicators/{tensile['id']}")
     assert in_criteria.status_code == 409
     err = in_criteria.get_json()["error"]
@@ -136,11 +172,15 @@ def test_an_indicator_goes_only_while_nothing_uses_it(make, api):
 
     assert api.as_(editor).delete(f"/indicators/{spare['id']}").status_code == 204
     # Once the criteria no longer name it, it can go.
-    assert api.as_(ws.owner).patch(f"/milestones/{m['id']}",
-                                   json={"criteria": None}).status_code == 200
+    assert (
+        api.as_(ws.owner).patch(f"/milestones/{m['id']}", json={"criteria": None}).status_code
+        == 200
+    )
     assert api.as_(ws.owner).delete(f"/indicators/{tensile['id']}").status_code == 204
-    keys = [i["key"] for i in api.as_(ws.owner).get(f"/workspaces/{ws.id}/indicators")
-            .get_json()["items"]]
+    keys = [
+        i["key"]
+        for i in api.as_(ws.owner).get(f"/workspaces/{ws.id}/indicators").get_json()["items"]
+    ]
     assert keys == ["porosity_scrap_pct"]
     deleted = events_of(api, ws, "indicator.deleted")
     assert [e["data"]["indicator"]["key"] for e in deleted] == ["cycle_s", "tensile_mpa"]
@@ -171,8 +211,9 @@ def test_only_a_planned_trial_is_deleted_and_its_number_is_not_given_again(make,
     assert api.as_(editor).get(f"/trials/{child['id']}").get_json()["parent_id"] is None
     # The last number stays taken: events already named #4.
     deleted = events_of(api, ws, "trial.deleted")
-    assert [(e["data"]["trial"]["number"], e["actor"]["id"]) for e in deleted] == \
-        [(planned["number"], editor.id)]
+    assert [(e["data"]["trial"]["number"], e["actor"]["id"]) for e in deleted] == [
+        (planned["number"], editor.id)
+    ]
     newest = trial(api, ws)
     assert newest["number"] == child["number"] + 1
     assert api.as_(ws.owner).delete(f"/trials/{newest['id']}").status_code == 204
@@ -187,10 +228,13 @@ def test_files_of_a_deleted_milestone_or_trial_stay_in_the_workspace(make, api):
     t = trial(api, ws)
 
     def upload(**target):
-        form = {"file": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf"),
-                **{k: str(v) for k, v in target.items()}}
-        resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=form,
-                                      content_type="multipart/form-data")
+        form = {
+            "file": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf"),
+            **{k: str(v) for k, v in target.items()},
+        }
+        resp = api.as_(ws.owner).post(
+            f"/workspaces/{ws.id}/files", data=form, content_type="multipart/form-data"
+        )
         assert resp.status_code == 201, resp.get_json()
         return resp.get_json()
 

@@ -13,7 +13,19 @@ def changed(parts):
 
 def test_tokens_are_words_numbers_and_single_cjk_characters():
     assert tokens("yield 4.2% 良品率 v2_x，1,000") == [
-        "yield", " ", "4.2", "%", " ", "良", "品", "率", " ", "v2_x", "，", "1,000"]
+        "yield",
+        " ",
+        "4.2",
+        "%",
+        " ",
+        "良",
+        "品",
+        "率",
+        " ",
+        "v2_x",
+        "，",
+        "1,000",
+    ]
 
 
 def test_a_changed_word_or_character_is_marked_not_the_line():
@@ -45,7 +57,9 @@ def test_rows_align_pairs_deletions_and_insertions_with_line_numbers():
     assert [r["kind"] for r in second] == ["equal", "delete", "equal", "insert"]
     assert second[1]["old"]["n"] == 9 and second[1]["new"] is None
     assert second[3]["old"] is None and second[3]["new"] == {
-        "n": 10, "parts": [{"text": "line 11", "changed": True}]}
+        "n": 10,
+        "parts": [{"text": "line 11", "changed": True}],
+    }
     assert side_by_side(old, old) == []
     # An emptied line is a change with nothing on one side, not a crash.
     rows = side_by_side("a\nb\n", "a\n\n")[0]["rows"]
@@ -54,8 +68,11 @@ def test_rows_align_pairs_deletions_and_insertions_with_line_numbers():
 
 def test_the_api_gives_split_rows_on_request_and_refuses_other_layouts(make, api):
     ws = make.workspace()
-    doc = api.as_(ws.owner).post(f"/workspaces/{ws.id}/documents",
-                                 json={"title": "P", "text": "a\n<b>x</b>\n"}).get_json()
+    doc = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "P", "text": "a\n<b>x</b>\n"})
+        .get_json()
+    )
     v1 = api.as_(ws.owner).post(f"/documents/{doc['id']}/versions", json={}).get_json()
     api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json={"text": "a\n<b>y</b>\n"})
     base = f"/documents/{doc['id']}/diff?from={v1['id']}&to=current"
@@ -65,9 +82,11 @@ def test_the_api_gives_split_rows_on_request_and_refuses_other_layouts(make, api
     row = split["side_by_side"][0]["rows"][1]
     assert row["kind"] == "change"
     # The text comes back as text (the page escapes it), marked where it changed.
-    assert row["new"]["parts"] == [{"text": "<b>", "changed": False},
-                                   {"text": "y", "changed": True},
-                                   {"text": "</b>", "changed": False}]
+    assert row["new"]["parts"] == [
+        {"text": "<b>", "changed": False},
+        {"text": "y", "changed": True},
+        {"text": "</b>", "changed": False},
+    ]
     bad = api.as_(ws.partner).get(base + "&layout=sideways")
     assert bad.status_code == 422 and "layout" in bad.get_json()["error"]["fields"]
     outsider = make.user(side="enterprise")

@@ -92,12 +92,21 @@ def test_a_savepoint_rollback_drops_only_what_it_registered(app, make):
         record_event(s, ws.id, ev.WORKSPACE_UPDATED, {"where": "after"})
     assert seen == ["outer", "released", "key, released"]
     with db.reading() as s:
-        data = [e.data for e in s.scalars(select(Event).where(
-            Event.workspace_id == ws.id, Event.type == ev.WORKSPACE_UPDATED)
-            .order_by(Event.seq))]
+        data = [
+            e.data
+            for e in s.scalars(
+                select(Event)
+                .where(Event.workspace_id == ws.id, Event.type == ev.WORKSPACE_UPDATED)
+                .order_by(Event.seq)
+            )
+        ]
     assert data == [{"where": "outer"}, {"where": "after"}]
-    mine = [e["data"] for batch in published for e in batch if e["workspace_id"] == ws.id
-            and e["type"] == ev.WORKSPACE_UPDATED]
+    mine = [
+        e["data"]
+        for batch in published
+        for e in batch
+        if e["workspace_id"] == ws.id and e["type"] == ev.WORKSPACE_UPDATED
+    ]
     assert mine == data  # published once, after the commit
 
 
@@ -139,8 +148,9 @@ def test_jobs_are_queued_after_commit_and_a_queue_that_is_down_fails_nothing(app
     from jobs.queue import jobs
 
     asked: list[tuple] = []
-    monkeypatch.setattr(jobs.backend, "enqueue",
-                        lambda path, *args, **kw: asked.append((path, args, kw)))
+    monkeypatch.setattr(
+        jobs.backend, "enqueue", lambda path, *args, **kw: asked.append((path, args, kw))
+    )
     with db.transaction() as s:
         after_commit.enqueue(s, "a.job", 7, job_id="job-7", queue="email")
         after_commit.wake(s, count=250)

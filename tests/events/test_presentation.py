@@ -14,9 +14,15 @@ BASE = "https://jl.example.cn"
 
 
 def _env(type_: str, data: dict[str, Any], actor: str | None = "Wang Fang") -> dict[str, Any]:
-    return {"id": 7, "seq": 3, "type": type_, "workspace_id": 4,
-            "actor": {"id": 1, "name": actor} if actor else None,
-            "occurred_at": "2026-12-07T08:00:00Z", "data": data}
+    return {
+        "id": 7,
+        "seq": 3,
+        "type": type_,
+        "workspace_id": 4,
+        "actor": {"id": 1, "name": actor} if actor else None,
+        "occurred_at": "2026-12-07T08:00:00Z",
+        "data": data,
+    }
 
 
 def _shown(app: Any, envelope: dict[str, Any], locale: str = "en") -> Presentation:
@@ -24,21 +30,42 @@ def _shown(app: Any, envelope: dict[str, Any], locale: str = "en") -> Presentati
         return present(envelope, BASE)
 
 
-@pytest.mark.parametrize(("envelope", "url"), [
-    (_env("milestone.reached", {"milestone": {"id": 9, "title": "Pilot"}}),
-     f"{BASE}/workspaces/4#milestone-9"),
-    (_env("trial.completed", {"trial": {"id": 12, "number": 2, "outcome": "passed"}}),
-     f"{BASE}/workspaces/4#trial-12"),
-    (_env("milestone.deleted", {"milestone": {"id": 9, "title": "Pilot"}}),
-     f"{BASE}/workspaces/4"),
-    (_env("comment.created", {"document": {"id": 5, "title": "Answer"},
-                              "comment": {"id": 31, "parent_id": 30}, "parent_id": 30}),
-     f"{BASE}/documents/5#comment-30"),
-    (_env("suggestion.accepted", {"document": {"id": 5, "title": "Answer"},
-                                  "suggestion": {"id": 8}}),
-     f"{BASE}/documents/5#suggestion-8"),
-    (_env("workspace.updated", {"title": "Acme"}), f"{BASE}/workspaces/4"),
-])
+@pytest.mark.parametrize(
+    ("envelope", "url"),
+    [
+        (
+            _env("milestone.reached", {"milestone": {"id": 9, "title": "Pilot"}}),
+            f"{BASE}/workspaces/4#milestone-9",
+        ),
+        (
+            _env("trial.completed", {"trial": {"id": 12, "number": 2, "outcome": "passed"}}),
+            f"{BASE}/workspaces/4#trial-12",
+        ),
+        (
+            _env("milestone.deleted", {"milestone": {"id": 9, "title": "Pilot"}}),
+            f"{BASE}/workspaces/4",
+        ),
+        (
+            _env(
+                "comment.created",
+                {
+                    "document": {"id": 5, "title": "Answer"},
+                    "comment": {"id": 31, "parent_id": 30},
+                    "parent_id": 30,
+                },
+            ),
+            f"{BASE}/documents/5#comment-30",
+        ),
+        (
+            _env(
+                "suggestion.accepted",
+                {"document": {"id": 5, "title": "Answer"}, "suggestion": {"id": 8}},
+            ),
+            f"{BASE}/documents/5#suggestion-8",
+        ),
+        (_env("workspace.updated", {"title": "Acme"}), f"{BASE}/workspaces/4"),
+    ],
+)
 def test_the_link_goes_to_the_thing(app, envelope, url):
     assert _shown(app, envelope).url == url
 

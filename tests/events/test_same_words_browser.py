@@ -16,8 +16,9 @@ from workspace.events.presentation import Presentation, present, words
 from workspace.i18n import in_locale
 
 PUBLIC_URL = "https://jointlab.example.cn"  # tests/notifications/conftest.py's
-OWN_TEXT = "li => [...li.childNodes].filter(n => n.nodeType === 3)" \
-           ".map(n => n.textContent).join('').trim()"
+OWN_TEXT = (
+    "li => [...li.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim()"
+)
 
 
 def _expected(app: Any, envelope: dict[str, Any], locale: str) -> Presentation:
@@ -35,13 +36,16 @@ def _feed_item(page: Any, event_id: int) -> tuple[str, str]:
     return a.inner_text(), a.get_attribute("href")
 
 
-def test_one_event_reads_the_same_everywhere(app, ready, inbox, live_server, browser_context,
-                                             make, api, client):
+def test_one_event_reads_the_same_everywhere(
+    app, ready, inbox, live_server, browser_context, make, api, client
+):
     zh_member = make.user(side="university", locale="zh-CN", name="李教授")
     ws = make.workspace(title="Acme porosity", members={"editor": zh_member})
     admin = make.admin()
-    readers = {"en": (ws.partner, make.user(role="manager", name="PM En")),
-               "zh-CN": (zh_member, make.user(role="manager", locale="zh-CN", name="王主任"))}
+    readers = {
+        "en": (ws.partner, make.user(role="manager", name="PM En")),
+        "zh-CN": (zh_member, make.user(role="manager", locale="zh-CN", name="王主任")),
+    }
     pages = {}
     for locale, (member, manager) in readers.items():
         portfolio(api, admin, manager, workspaces=(ws,))
@@ -88,10 +92,18 @@ def test_one_event_reads_the_same_everywhere(app, ready, inbox, live_server, bro
 
 def _shapes() -> list[dict[str, Any]]:
     """Envelopes of every kind of rule the wording and the links have."""
+
     def env(type_: str, data: dict[str, Any], actor: str | None = "Wang Fang") -> dict:
-        return {"id": 1, "seq": 1, "type": type_, "workspace_id": 4, "occurred_at":
-                "2026-12-07T08:00:00Z", "actor": {"id": 2, "name": actor} if actor else None,
-                "data": data}
+        return {
+            "id": 1,
+            "seq": 1,
+            "type": type_,
+            "workspace_id": 4,
+            "occurred_at": "2026-12-07T08:00:00Z",
+            "actor": {"id": 2, "name": actor} if actor else None,
+            "data": data,
+        }
+
     doc = {"id": 5, "title": "Answer\n draft"}
     trial = {"id": 12, "number": 3}
     return [
@@ -105,10 +117,14 @@ def _shapes() -> list[dict[str, Any]]:
         env("trial.alert", {"trial": trial, "rule": "one point beyond 3σ"}),
         env("trial.created", {"trial": trial}, actor=None),
         env("member.added", {"user": {"id": 3, "name": "Li"}, "role": "editor"}),
-        env("document.edited", {"document": doc, "editors": [{"id": 1, "name": "A"},
-                                                               {"id": 2, "name": "B"}]}),
-        env("comment.created", {"document": doc, "comment": {"id": 31, "parent_id": 30},
-                                "parent_id": 30}),
+        env(
+            "document.edited",
+            {"document": doc, "editors": [{"id": 1, "name": "A"}, {"id": 2, "name": "B"}]},
+        ),
+        env(
+            "comment.created",
+            {"document": doc, "comment": {"id": 31, "parent_id": 30}, "parent_id": 30},
+        ),
         env("comment.resolved", {"document": doc, "comment": {"id": 30}}),
         env("suggestion.rejected", {"document": doc, "suggestion": {"id": 8}}),
         env("statement.agreed", {"document": doc, "label": "v2"}),
@@ -117,8 +133,7 @@ def _shapes() -> list[dict[str, Any]]:
     ]
 
 
-def test_the_browser_words_and_links_every_shape_as_the_server(app, live_server,
-                                                               browser_context):
+def test_the_browser_words_and_links_every_shape_as_the_server(app, live_server, browser_context):
     shapes = _shapes()
     for locale, browser in (("en", "en-US"), ("zh-CN", "zh-CN")):
         with app.app_context(), in_locale(locale):
@@ -127,8 +142,12 @@ def test_the_browser_words_and_links_every_shape_as_the_server(app, live_server,
             evidence = [present(e, "").evidence_url for e in shapes]
         page = browser_context(locale=browser).new_page()
         page.goto(f"{live_server.url}/login")
-        got = page.evaluate("([envs, table]) => envs.map((e) => [JL.events.sentence(e, table),"
-                            " JL.events.link(e)])", [shapes, table])
+        got = page.evaluate(
+            "([envs, table]) => envs.map((e) => [JL.events.sentence(e, table), JL.events.link(e)])",
+            [shapes, table],
+        )
         assert got == expected, locale
-        assert page.evaluate("(envs) => envs.map((e) => JL.events.evidenceLink(e))",
-                             shapes) == evidence
+        assert (
+            page.evaluate("(envs) => envs.map((e) => JL.events.evidenceLink(e))", shapes)
+            == evidence
+        )

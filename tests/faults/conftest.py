@@ -21,8 +21,10 @@ from tests.faults.processes import Proc, Redis, Web, Worker
 from tests.webhooks.receiver import Receiver
 
 if not (USE_PG and USE_REDIS) or shutil.which("redis-server") is None:
-    pytest.skip("fault runs need PostgreSQL + Redis and redis-server; use bash tests/faults/run",
-                allow_module_level=True)
+    pytest.skip(
+        "fault runs need PostgreSQL + Redis and redis-server; use bash tests/faults/run",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture
@@ -37,8 +39,9 @@ def redis_server() -> Iterator[Redis]:
 def settings(settings: Any, redis_server: Redis) -> Any:
     # A receiver that hangs is cut after 2 s, so a lease (2 * timeout + 10 s)
     # runs out within a test's patience.
-    return settings.with_overrides(redis_url=redis_server.url, webhook_timeout=2.0,
-                                   webhook_retry_schedule=(1, 1, 1, 2, 5))
+    return settings.with_overrides(
+        redis_url=redis_server.url, webhook_timeout=2.0, webhook_retry_schedule=(1, 1, 1, 2, 5)
+    )
 
 
 class Cluster:
@@ -50,8 +53,7 @@ class Cluster:
         self.closers: list[Any] = []
 
     def web(self, name: str = "web", **overrides: Any) -> Web:
-        proc = Web(self.settings.with_overrides(**overrides) if overrides else self.settings,
-                   name)
+        proc = Web(self.settings.with_overrides(**overrides) if overrides else self.settings, name)
         self.procs.append(proc)
         return proc
 
@@ -105,8 +107,14 @@ class Writer(threading.Thread):
     moving to the next web process when one does not answer; remembers
     which were acknowledged."""
 
-    def __init__(self, urls: list[str], token: str, workspace_id: int,
-                 every: float = 0.1, name: str = "writer") -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        token: str,
+        workspace_id: int,
+        every: float = 0.1,
+        name: str = "writer",
+    ) -> None:
         super().__init__(daemon=True, name=name)
         self.urls, self.token, self.workspace_id, self.every = urls, token, workspace_id, every
         self.acked: list[str] = []
@@ -121,8 +129,10 @@ class Writer(threading.Thread):
             try:
                 res = requests.patch(
                     f"{self.urls[at % len(self.urls)]}/api/v1/workspaces/{self.workspace_id}",
-                    json={"summary": summary}, timeout=15,
-                    headers={"Authorization": f"Bearer {self.token}"})
+                    json={"summary": summary},
+                    timeout=15,
+                    headers={"Authorization": f"Bearer {self.token}"},
+                )
                 self.statuses.append(res.status_code)
                 (self.acked if res.status_code == 200 else self.failed).append(summary)
             except requests.RequestException:
@@ -136,15 +146,18 @@ class Writer(threading.Thread):
         self.join(timeout=30)
 
 
-def edit_for(editors: list[Editor], seconds: float, rng: random.Random,
-             pause: float = 0.05) -> None:
+def edit_for(
+    editors: list[Editor], seconds: float, rng: random.Random, pause: float = 0.05
+) -> None:
     """Each editor edits in its own thread for `seconds`."""
+
     def loop(e: Editor) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             if e.connected():
                 e.edit(rng)
             time.sleep(pause)
+
     threads = [threading.Thread(target=loop, args=(e,), daemon=True) for e in editors]
     for t in threads:
         t.start()

@@ -72,8 +72,7 @@ class Editor:
         client = socketio.Client(reconnection=False)
         _ordered(client)
         client.on("doc:update", self._remote)
-        client.connect(url, auth={"token": self.token}, transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10)
         self.client = client
         self.sync()
 
@@ -81,15 +80,17 @@ class Editor:
         """Join (again): take what the server has, send it what it lacks."""
         with self.lock:
             state = self.doc.get_state()
-        ack = self.client.call("doc:join", {"document_id": self.document_id,
-                                            "state_vector": state}, timeout=15)
+        ack = self.client.call(
+            "doc:join", {"document_id": self.document_id, "state_vector": state}, timeout=15
+        )
         assert ack.get("ok"), ack
         with self.lock:
             self.doc.apply_update(ack["update"])
             lacking = self.doc.get_update(ack["state_vector"])
         if not crdt.is_empty(lacking):
-            sent = self.client.call("doc:update", {"document_id": self.document_id,
-                                                   "update": lacking}, timeout=15)
+            sent = self.client.call(
+                "doc:update", {"document_id": self.document_id, "update": lacking}, timeout=15
+            )
             assert sent.get("ok"), sent
         self.unsynced = False
 
@@ -121,8 +122,9 @@ class Editor:
             update = crdt.capture(self.doc, lambda d: crdt.text_of(d).insert(at, token))
             self.made.append(token)
         try:
-            ack = self.client.call("doc:update", {"document_id": self.document_id,
-                                                  "update": update}, timeout=10)
+            ack = self.client.call(
+                "doc:update", {"document_id": self.document_id, "update": update}, timeout=10
+            )
         except Exception as err:  # disconnected or no answer: sent with the next sync
             self.errors.append(f"{token}: {type(err).__name__}")
             self.unsynced = True
@@ -152,13 +154,13 @@ class FeedWatcher:
         client = socketio.Client(reconnection=False)
         _ordered(client)
         client.on("event", self._event)
-        client.connect(url, auth={"token": self.token}, transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(url, auth={"token": self.token}, transports=["websocket"], wait_timeout=10)
         self.client = client
         with self.lock:
             after = self.events[-1]["seq"] if self.events else 0
-        ack = client.call("feed:subscribe", {"workspace_id": self.workspace_id,
-                                             "after": after}, timeout=15)
+        ack = client.call(
+            "feed:subscribe", {"workspace_id": self.workspace_id, "after": after}, timeout=15
+        )
         assert ack.get("ok"), ack
 
     def _event(self, envelope: dict[str, Any]) -> None:
@@ -183,19 +185,25 @@ def empty_document(api: Any, user: Any, document_id: int) -> None:
 
 # ------------------------------------------------------------------ checks
 def stored_text(url: str, token: str, document_id: int) -> str:
-    res = requests.get(f"{url}/api/v1/documents/{document_id}",
-                       headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    res = requests.get(
+        f"{url}/api/v1/documents/{document_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert res.status_code == 200, res.text
     return res.json()["text"]
 
 
-def assert_documents_converge(editors: list[Editor], url: str, token: str,
-                              document_id: int, timeout: float = 30) -> str:
+def assert_documents_converge(
+    editors: list[Editor], url: str, token: str, document_id: int, timeout: float = 30
+) -> str:
     """Every acknowledged edit is in the stored text and in every client's
     text, each exactly once, and all texts are the same. Returns it."""
+
     def same() -> bool:
         stored = stored_text(url, token, document_id)
         return all(e.text() == stored for e in editors)
+
     try:
         wait_for(same, timeout=timeout, interval=0.25)
     except AssertionError:
@@ -212,7 +220,7 @@ def assert_documents_converge(editors: list[Editor], url: str, token: str,
     # Unacknowledged edits are not lost either: each client sent them again
     # with its next sync.
     made = [t for e in editors for t in e.made]
-    assert sorted(tokens) == sorted(made), (set(made) ^ set(tokens))
+    assert sorted(tokens) == sorted(made), set(made) ^ set(tokens)
     assert "".join(tokens) == stored  # nothing but whole tokens: no torn text
     return stored
 
@@ -226,9 +234,12 @@ def workspace_events(url: str, token: str, workspace_id: int) -> list[dict[str, 
     items: list[dict[str, Any]] = []
     after = 0
     while True:
-        res = requests.get(f"{url}/api/v1/workspaces/{workspace_id}/events",
-                           params={"after": after, "limit": 200},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        res = requests.get(
+            f"{url}/api/v1/workspaces/{workspace_id}/events",
+            params={"after": after, "limit": 200},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         assert res.status_code == 200, res.text
         page = res.json()["items"]
         items.extend(page)
@@ -237,8 +248,9 @@ def workspace_events(url: str, token: str, workspace_id: int) -> list[dict[str, 
         after = page[-1]["seq"]
 
 
-def assert_feed_complete(watchers: list[FeedWatcher], events: list[dict[str, Any]],
-                         timeout: float = 30) -> None:
+def assert_feed_complete(
+    watchers: list[FeedWatcher], events: list[dict[str, Any]], timeout: float = 30
+) -> None:
     """Each subscriber got every committed event of the workspace, once, in
     order, with no gap."""
     expected = [e["seq"] for e in events]
@@ -249,33 +261,41 @@ def assert_feed_complete(watchers: list[FeedWatcher], events: list[dict[str, Any
         time.sleep(0.3)  # a duplicate would arrive about now
         assert w.seqs() == expected, (
             f"feed subscriber: missing {sorted(set(expected) - set(w.seqs()))[:20]}, "
-            f"doubled {sorted({s for s in w.seqs() if w.seqs().count(s) > 1})[:20]}")
+            f"doubled {sorted({s for s in w.seqs() if w.seqs().count(s) > 1})[:20]}"
+        )
         ids = {e["id"] for e in w.events}
         assert ids == {e["id"] for e in events}
 
 
-def assert_webhooks_exactly_once(receivers: list[Any], events: list[dict[str, Any]],
-                                 timeout: float = 90) -> dict[str, int]:
+def assert_webhooks_exactly_once(
+    receivers: list[Any], events: list[dict[str, Any]], timeout: float = 90
+) -> dict[str, int]:
     """Each receiver got every event once by `webhook-id` (Standard Webhooks:
     a retry of one event keeps its id, receivers drop the repeat). Returns
     how many raw repeats each saw (a delivery cut by a kill is sent again)."""
     want = {e["id"] for e in events}
     repeats: dict[str, int] = {}
     for r in receivers:
+
         def ids_of(r: Any = r) -> dict[str, set[int]]:
             seen: dict[str, set[int]] = {}
             for req in list(r.requests):
                 seen.setdefault(req.headers["webhook-id"], set()).add(req.json()["data"]["id"])
             return seen
+
         with contextlib.suppress(AssertionError):
-            wait_for(lambda: {i for s in ids_of().values() for i in s} >= want, timeout=timeout,
-                     interval=0.5)
+            wait_for(
+                lambda: {i for s in ids_of().values() for i in s} >= want,
+                timeout=timeout,
+                interval=0.5,
+            )
         seen = ids_of()
         got = [i for s in seen.values() for i in s]
         assert all(len(s) == 1 for s in seen.values()), "one webhook-id carried two events"
         assert sorted(got) == sorted(want), (
             f"{r.url}: missing {sorted(want - set(got))[:20]}, "
-            f"under two webhook-ids {sorted({i for i in got if got.count(i) > 1})[:20]}")
+            f"under two webhook-ids {sorted({i for i in got if got.count(i) > 1})[:20]}"
+        )
         repeats[r.url] = len(r.requests) - len(seen)
     return repeats
 
@@ -290,13 +310,15 @@ def assert_nothing_stuck(url: str, admin_token: str | None = None, timeout: floa
 
     def settled() -> bool:
         with db.reading() as s:
-            pending = s.scalar(select(func.count()).select_from(Delivery)
-                               .where(Delivery.status != "succeeded"))
+            pending = s.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.status != "succeeded")
+            )
         health = requests.get(url + "/healthz", timeout=10).json()
         lag = health.get("outbox_lag", {})
         queues = health.get("queues", {})
         busy = {q: n for q, n in queues.items() if isinstance(n, int) and n}
         return pending == 0 and not any(lag.values()) and not busy
+
     try:
         wait_for(settled, timeout=timeout, interval=1.0)
     except AssertionError:

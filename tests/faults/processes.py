@@ -27,18 +27,20 @@ ROOT = Path(__file__).resolve().parents[2]
 # ------------------------------------------------------------------ processes
 def env_of(settings: Any, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOINTLAB_")}
-    env.update({
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
-        "INSTANCE_PATH": str(settings.instance_path),
-        "REDIS_URL": settings.redis_url,
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "WEBHOOK_ALLOW_PRIVATE": "1",
-        "WEBHOOK_RETRY_SCHEDULE": ",".join(str(x) for x in settings.webhook_retry_schedule),
-        "WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
-        "JOINTLAB_NO_DEMO": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key,
+            "INSTANCE_PATH": str(settings.instance_path),
+            "REDIS_URL": settings.redis_url,
+            "REDIS_NAMESPACE": settings.redis_namespace,
+            "WEBHOOK_ALLOW_PRIVATE": "1",
+            "WEBHOOK_RETRY_SCHEDULE": ",".join(str(x) for x in settings.webhook_retry_schedule),
+            "WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
+            "JOINTLAB_NO_DEMO": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -52,8 +54,9 @@ class Proc:
         fd, path = tempfile.mkstemp(prefix=f"jl-fault-{name}-", suffix=".log")
         self.log_path = Path(path)
         with os.fdopen(fd, "w") as log:
-            self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     @property
     def pid(self) -> int:
@@ -93,14 +96,16 @@ class Web(Proc):
                 return requests.get(self.url + "/healthz", timeout=1).status_code == 200
             except requests.RequestException:
                 return not self.alive()
+
         wait_for(up, timeout=40)
         assert self.alive(), self.log()
 
 
 class Worker(Proc):
     def __init__(self, settings: Any, name: str = "worker") -> None:
-        super().__init__([sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                         env_of(settings), name)
+        super().__init__(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env_of(settings), name
+        )
         wait_for(lambda: "Listening on" in self.log(10**6) or not self.alive(), timeout=60)
         assert self.alive(), self.log()
 
@@ -117,8 +122,20 @@ class Redis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
 
         client = redis.Redis.from_url(self.url)
@@ -128,6 +145,7 @@ class Redis:
                 return bool(client.ping())
             except Exception:
                 return False
+
         wait_for(pings, timeout=10)
 
     def stop(self, kill: bool = False) -> None:

@@ -51,11 +51,14 @@ def test_database_unreachable_for_ten_seconds(cluster, settings, make, api):
     web = cluster.web("web")
     cluster.worker()
     receiver = cluster.receiver()
-    res = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                 json={"url": receiver.url, "events": ["workspace.updated"]})
+    res = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/webhooks", json={"url": receiver.url, "events": ["workspace.updated"]}
+    )
     assert res.status_code == 201
-    editors = [cluster.editor(f"e{i}", web.url, make.token(u), doc["id"])
-               for i, u in enumerate((ws.owner, ws.partner))]
+    editors = [
+        cluster.editor(f"e{i}", web.url, make.token(u), doc["id"])
+        for i, u in enumerate((ws.owner, ws.partner))
+    ]
     watcher = cluster.watcher(web.url, make.token(ws.partner, ("read",)), ws.id)
     headers = {"Authorization": f"Bearer {owner}"}
     acked: list[str] = []
@@ -65,16 +68,23 @@ def test_database_unreachable_for_ten_seconds(cluster, settings, make, api):
         summary = f"change {n}"
         t0 = time.monotonic()
         try:
-            res = requests.patch(f"{web.url}/api/v1/workspaces/{ws.id}",
-                                 json={"summary": summary}, headers=headers, timeout=30)
+            res = requests.patch(
+                f"{web.url}/api/v1/workspaces/{ws.id}",
+                json={"summary": summary},
+                headers=headers,
+                timeout=30,
+            )
         except requests.RequestException as err:
             during.append((time.monotonic() - t0, 0, {}, {"error": str(err)}))
             return
         if res.status_code == 200:
             acked.append(summary)
         if record:
-            body = res.json() if res.headers.get("Content-Type", "").startswith(
-                "application/json") else {"raw": res.text[:200]}
+            body = (
+                res.json()
+                if res.headers.get("Content-Type", "").startswith("application/json")
+                else {"raw": res.text[:200]}
+            )
             during.append((time.monotonic() - t0, res.status_code, dict(res.headers), body))
 
     for n in range(5):
@@ -86,6 +96,7 @@ def test_database_unreachable_for_ten_seconds(cluster, settings, make, api):
     def edit_loop() -> None:
         while not stop.is_set():
             edit_for(editors, 1, rng, pause=0.2)
+
     editing = threading.Thread(target=edit_loop, daemon=True)
     editing.start()
     time.sleep(1)
@@ -96,8 +107,9 @@ def test_database_unreachable_for_ten_seconds(cluster, settings, make, api):
         change(n, record=True)
         reads_t0 = time.monotonic()
         read = requests.get(f"{web.url}/api/v1/workspaces/{ws.id}", headers=headers, timeout=30)
-        during.append((time.monotonic() - reads_t0, read.status_code, dict(read.headers),
-                       read.json()))
+        during.append(
+            (time.monotonic() - reads_t0, read.status_code, dict(read.headers), read.json())
+        )
         n += 1
     # Asked while the database is still cut: asked after the restore it
     # could find it either way, and a test that accepts both proves nothing.
@@ -119,17 +131,24 @@ def test_database_unreachable_for_ten_seconds(cluster, settings, make, api):
 
     # After: writes work again within a few seconds.
     def works() -> bool:
-        res = requests.patch(f"{web.url}/api/v1/workspaces/{ws.id}",
-                             json={"summary": "after"}, headers=headers, timeout=30)
+        res = requests.patch(
+            f"{web.url}/api/v1/workspaces/{ws.id}",
+            json={"summary": "after"},
+            headers=headers,
+            timeout=30,
+        )
         return res.status_code == 200
+
     from tests.conftest import wait_for
 
     wait_for(works, timeout=30, interval=0.5)
     acked.append("after")
     assert requests.get(f"{web.url}/healthz", timeout=30).status_code == 200
-    print(f"{len(during)} requests during the outage, slowest answer "
-          f"{max(d[0] for d in during):.2f} s; writes back "
-          f"{time.monotonic() - restored_at:.1f} s after the database")
+    print(
+        f"{len(during)} requests during the outage, slowest answer "
+        f"{max(d[0] for d in during):.2f} s; writes back "
+        f"{time.monotonic() - restored_at:.1f} s after the database"
+    )
     time.sleep(2)
     stop.set()
     editing.join(timeout=30)

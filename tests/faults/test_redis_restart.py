@@ -39,11 +39,14 @@ def test_redis_restarted_during_editing_and_event_flow(cluster, redis_server, ma
     cluster.worker()
     receivers = [cluster.receiver(), cluster.receiver()]
     for r in receivers:
-        res = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                     json={"url": r.url, "events": ["workspace.updated"]})
+        res = api.as_(ws.owner).post(
+            f"/workspaces/{ws.id}/webhooks", json={"url": r.url, "events": ["workspace.updated"]}
+        )
         assert res.status_code == 201, res.get_json()
-    editors = [cluster.editor(f"e{i}", (a, b)[i % 2].url, make.token(user), doc["id"])
-               for i, user in enumerate((ws.owner, ws.partner, ws.owner, ws.partner))]
+    editors = [
+        cluster.editor(f"e{i}", (a, b)[i % 2].url, make.token(user), doc["id"])
+        for i, user in enumerate((ws.owner, ws.partner, ws.owner, ws.partner))
+    ]
     watchers = [cluster.watcher(w.url, make.token(ws.partner, ("read",)), ws.id) for w in (a, b)]
     writers = [Writer([w.url], owner, ws.id, every=0.15, name=w.name) for w in (a, b)]
     for w in writers:
@@ -54,6 +57,7 @@ def test_redis_restarted_during_editing_and_event_flow(cluster, redis_server, ma
         redis_server.stop(kill=True)
         time.sleep(2)  # down for 2 s: commits go on, relays and wake-ups are lost
         redis_server.start()
+
     fault = threading.Thread(target=restart)
     fault.start()
     edit_for(editors, 12, rng)

@@ -38,13 +38,18 @@ def test_web_process_killed_while_clients_edit(cluster, make, api):
     a, b = cluster.web("web-a"), cluster.web("web-b")
     cluster.worker()
     receiver = cluster.receiver()
-    res = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                 json={"url": receiver.url, "events": ["workspace.updated"]})
+    res = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/webhooks", json={"url": receiver.url, "events": ["workspace.updated"]}
+    )
     assert res.status_code == 201
-    on_a = [cluster.editor(f"a{i}", a.url, make.token(u), doc["id"])
-            for i, u in enumerate((ws.owner, ws.partner, ws.owner))]
-    on_b = [cluster.editor(f"b{i}", b.url, make.token(u), doc["id"])
-            for i, u in enumerate((ws.owner, ws.partner))]
+    on_a = [
+        cluster.editor(f"a{i}", a.url, make.token(u), doc["id"])
+        for i, u in enumerate((ws.owner, ws.partner, ws.owner))
+    ]
+    on_b = [
+        cluster.editor(f"b{i}", b.url, make.token(u), doc["id"])
+        for i, u in enumerate((ws.owner, ws.partner))
+    ]
     watch_a = cluster.watcher(a.url, make.token(ws.partner, ("read",)), ws.id)
     watch_b = cluster.watcher(b.url, make.token(ws.partner, ("read",)), ws.id)
     writer = Writer([a.url, b.url], owner, ws.id, every=0.1, name="through-a-then-b")
@@ -56,6 +61,7 @@ def test_web_process_killed_while_clients_edit(cluster, make, api):
         time.sleep(0.5)  # a browser notices and retries within about a second
         for client in (*on_a, watch_a):
             client.connect(b.url)
+
     fault = threading.Thread(target=kill_then_reconnect)
     fault.start()
     edit_for(on_a + on_b, 10, rng)

@@ -34,8 +34,9 @@ def test_worker_killed_during_deliveries(cluster, make, api):
     receivers = [cluster.receiver(), cluster.receiver()]
     for r in receivers:
         r.default = Reply(200, delay=1.0)  # deliveries stay in flight a while
-        res = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                     json={"url": r.url, "events": ["workspace.updated"]})
+        res = api.as_(ws.owner).post(
+            f"/workspaces/{ws.id}/webhooks", json={"url": r.url, "events": ["workspace.updated"]}
+        )
         assert res.status_code == 201
     watcher = cluster.watcher(web.url, make.token(ws.partner, ("read",)), ws.id)
     writer = Writer([web.url], owner, ws.id, every=0.02, name="burst")
@@ -57,8 +58,10 @@ def test_worker_killed_during_deliveries(cluster, make, api):
     assert len(updated) == len(writer.acked) and all(s == 200 for s in writer.statuses)
     repeats = assert_webhooks_exactly_once(receivers, updated, timeout=120)
     recovered_in = time.monotonic() - started
-    print(f"{len(updated)} events x {len(receivers)} receivers; repeats after the kill: "
-          f"{repeats}; all delivered {recovered_in:.1f} s after the kill")
+    print(
+        f"{len(updated)} events x {len(receivers)} receivers; repeats after the kill: "
+        f"{repeats}; all delivered {recovered_in:.1f} s after the kill"
+    )
     assert second.alive()
     # The kill did cut requests in flight (else this proved nothing): their
     # events were sent again, under the same webhook-id.

@@ -24,8 +24,11 @@ class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(MOTO), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def wait(self) -> None:
         import requests
@@ -50,10 +53,13 @@ class MotoServer:
 
 @pytest.fixture(scope="session")
 def moto_s3() -> Iterator[MotoServer]:
-    saved = {k: os.environ.get(k) for k in
-             ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION="us-east-1")
+    saved = {
+        k: os.environ.get(k)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    }
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1"
+    )
     server = MotoServer()
     try:
         server.wait()
@@ -79,16 +85,16 @@ def settings_overrides() -> dict:
 
 
 @pytest.fixture
-def settings(settings: Any, storage_backend: str, settings_overrides: dict,
-             request: pytest.FixtureRequest) -> Any:
+def settings(
+    settings: Any, storage_backend: str, settings_overrides: dict, request: pytest.FixtureRequest
+) -> Any:
     if settings_overrides:
         settings = settings.with_overrides(**settings_overrides)
     if storage_backend == "s3":
         moto = request.getfixturevalue("moto_s3")
         bucket = f"jl-{uuid.uuid4().hex[:12]}"
         moto.client().create_bucket(Bucket=bucket)
-        return settings.with_overrides(storage_url=f"s3://{bucket}/files",
-                                       s3_endpoint_url=moto.url)
+        return settings.with_overrides(storage_url=f"s3://{bucket}/files", s3_endpoint_url=moto.url)
     return settings
 
 
@@ -106,11 +112,13 @@ def staging_leftovers(app: Any) -> list[str]:
         return sorted(p.name for p in storage().tmp.glob("up-*"))
 
 
-def upload(api: Any, user: Any, ws_id: int, data: bytes, name: str = "x-ray.png",
-           **fields: Any) -> Any:
+def upload(
+    api: Any, user: Any, ws_id: int, data: bytes, name: str = "x-ray.png", **fields: Any
+) -> Any:
     form = {"file": (io.BytesIO(data), name), **{k: str(v) for k, v in fields.items()}}
-    return api.as_(user).post(f"/workspaces/{ws_id}/files", data=form,
-                              content_type="multipart/form-data")
+    return api.as_(user).post(
+        f"/workspaces/{ws_id}/files", data=form, content_type="multipart/form-data"
+    )
 
 
 from tests.portfolios.conftest import worker  # noqa: E402,F401  (background jobs fixture)

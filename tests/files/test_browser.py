@@ -23,9 +23,17 @@ def png_bytes() -> bytes:
 def test_files_and_import_journey(make, api, live_server, browser_context, worker):
     ws = make.workspace()
     add_indicators(api, ws)
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "Porosity on target", "criteria": {"indicators": "all",
-                                                    "consecutive_trials": 1}}).get_json()
+    m = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/milestones",
+            json={
+                "title": "Porosity on target",
+                "criteria": {"indicators": "all", "consecutive_trials": 1},
+            },
+        )
+        .get_json()
+    )
     t = trial(api, ws, "running", title="Vacuum on")
     owner = browser_login(browser_context(), live_server.url, ws.owner)
     other = browser_login(browser_context("zh-CN"), live_server.url, ws.partner)
@@ -36,7 +44,8 @@ def test_files_and_import_journey(make, api, live_server, browser_context, worke
     owner.wait_for_selector('[data-testid="connection"][data-state="connected"]')
     panel = owner.locator('[data-testid="files-panel"]')
     panel.locator('[data-testid="file-input"]').set_input_files(
-        files=[{"name": "气孔 X光.png", "mimeType": "image/png", "buffer": png_bytes()}])
+        files=[{"name": "气孔 X光.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
     progress = panel.locator('[data-testid="uploads"] li[data-state="done"] progress')
     progress.wait_for()
     assert progress.get_attribute("value") == "100"
@@ -50,18 +59,22 @@ def test_files_and_import_journey(make, api, live_server, browser_context, worke
 
     # Import: a bad row is listed by its line and nothing is stored.
     imp = owner.locator('[data-testid="import-panel"]')
-    bad = (b"metric,value,recorded_at,source\n"
-           b"porosity_scrap_pct,1.2,2026-03-01T08:00:00Z,PLC-3\n"
-           b"tensile_mpa,abc,2026-03-01T08:00:00Z,PLC-3\n")
+    bad = (
+        b"metric,value,recorded_at,source\n"
+        b"porosity_scrap_pct,1.2,2026-03-01T08:00:00Z,PLC-3\n"
+        b"tensile_mpa,abc,2026-03-01T08:00:00Z,PLC-3\n"
+    )
     imp.locator('[data-testid="import-input"]').set_input_files(
-        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": bad}])
+        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
     imp.locator('[data-testid="import-errors"] li[data-row="row 3"]').wait_for()
     assert "abc" in imp.locator('[data-testid="import-errors"]').inner_text()
     assert imp.locator('[data-testid="import-go"]').is_hidden()
     assert owner.locator('[data-testid="measurement-count"]').inner_text() == "0"
     good = bad.replace(b"abc", b"251")
     imp.locator('[data-testid="import-input"]').set_input_files(
-        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": good}])
+        files=[{"name": "line3.csv", "mimeType": "text/csv", "buffer": good}]
+    )
     imp.locator('[data-testid="import-summary"]', has_text="0 bad rows").wait_for()
     assert imp.locator('[data-testid="import-errors"] li').count() == 0
     imp.locator('[data-testid="import-go"]').click()
@@ -97,8 +110,9 @@ def test_a_pdf_opens_in_the_viewer_and_html_downloads(make, api, live_server, br
     doc.drawString(100, 700, "Tensile report")
     doc.save()
     pdf = upload(api, ws.owner, ws.id, buf.getvalue(), name="报告.pdf").get_json()
-    html = upload(api, ws.owner, ws.id, b"<script>document.title='ran'</script>",
-                  name="page.html").get_json()
+    html = upload(
+        api, ws.owner, ws.id, b"<script>document.title='ran'</script>", name="page.html"
+    ).get_json()
     page = browser_login(browser_context(), live_server.url, ws.owner)
     downloads = []
     page.on("download", lambda d: downloads.append(d))
@@ -108,8 +122,11 @@ def test_a_pdf_opens_in_the_viewer_and_html_downloads(make, api, live_server, br
     assert downloads == [] and page.url.endswith(f"/files/{pdf['id']}/content")
     with page.expect_download() as got:
         page.goto(f"{live_server.url}/workspaces/{ws.id}/files")
-        page.evaluate("id => { const a = document.createElement('a');"
-                      " a.href = '/api/v1/files/' + id + '/content'; document.body.append(a);"
-                      " a.click(); }", html["id"])
+        page.evaluate(
+            "id => { const a = document.createElement('a');"
+            " a.href = '/api/v1/files/' + id + '/content'; document.body.append(a);"
+            " a.click(); }",
+            html["id"],
+        )
     assert got.value.suggested_filename == "page.html"
     assert page.title() != "ran"

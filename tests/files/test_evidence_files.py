@@ -24,8 +24,13 @@ def _ready(api, user, milestone_id):
 def test_evidence_pack_lists_files_with_sha256_and_images(make, api, worker):
     ws = make.workspace()
     add_indicators(api, ws)
-    m = milestone(api, ws, "Yield on target", due_in_days=3,
-                  criteria={"indicators": "all", "consecutive_trials": 1})
+    m = milestone(
+        api,
+        ws,
+        "Yield on target",
+        due_in_days=3,
+        criteria={"indicators": "all", "consecutive_trials": 1},
+    )
     t = trial(api, ws, "running")
     picture = png(800, 600, (220, 40, 40))
     report = b"tensile test report\n" * 50

@@ -15,7 +15,7 @@ from tests.conftest import wait_for
 from tests.files.conftest import staging_leftovers, stored_keys, upload
 from tests.trials.factory import trial
 
-PNG = (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100 + bytes(range(256)) * 40)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100 + bytes(range(256)) * 40
 
 
 def events_of(api, ws, prefix="file."):
@@ -60,17 +60,18 @@ def test_upload_read_download_delete_round_trip(app, make, api, storage_backend)
     assert content.headers["Content-Disposition"].startswith("inline;")
     assert f"filename*=UTF-8''{quote(name, safe='')}" in content.headers["Content-Disposition"]
 
-    again = api.as_(ws.partner).get(f"/files/{f['id']}/content",
-                                    headers={"If-None-Match": f'"{sha}"'})
+    again = api.as_(ws.partner).get(
+        f"/files/{f['id']}/content", headers={"If-None-Match": f'"{sha}"'}
+    )
     assert again.status_code == 304 and again.data == b""
-    part = api.as_(ws.partner).get(f"/files/{f['id']}/content",
-                                   headers={"Range": "bytes=100-299"})
+    part = api.as_(ws.partner).get(f"/files/{f['id']}/content", headers={"Range": "bytes=100-299"})
     assert part.status_code == 206 and part.data == PNG[100:300]
     assert part.headers["Content-Range"] == f"bytes 100-299/{len(PNG)}"
     tail = api.as_(ws.partner).get(f"/files/{f['id']}/content", headers={"Range": "bytes=-10"})
     assert tail.status_code == 206 and tail.data == PNG[-10:]
-    bad = api.as_(ws.partner).get(f"/files/{f['id']}/content",
-                                  headers={"Range": f"bytes={len(PNG) + 5}-"})
+    bad = api.as_(ws.partner).get(
+        f"/files/{f['id']}/content", headers={"Range": f"bytes={len(PNG) + 5}-"}
+    )
     assert bad.status_code == 416 and bad.headers["Content-Range"] == f"bytes */{len(PNG)}"
 
     assert api.as_(ws.owner).delete(f"/files/{f['id']}").status_code == 204
@@ -93,10 +94,13 @@ def test_same_bytes_twice_store_one_blob(app, make, api, storage_backend):
 
 def test_what_could_run_in_a_browser_is_a_download(make, api):
     ws = make.workspace()
-    for name, body in (("report.html", b"<script>alert(1)</script>"),
-                       ("drawing.svg", b"<svg onload='alert(1)'/>"),
-                       ("notes.xml", b"<?xml version='1.0'?><a/>"),
-                       ("tool.js", b"alert(1)"), ("blob.bin", b"\x00\x01")):
+    for name, body in (
+        ("report.html", b"<script>alert(1)</script>"),
+        ("drawing.svg", b"<svg onload='alert(1)'/>"),
+        ("notes.xml", b"<?xml version='1.0'?><a/>"),
+        ("tool.js", b"alert(1)"),
+        ("blob.bin", b"\x00\x01"),
+    ):
         f = upload(api, ws.owner, ws.id, body, name=name).get_json()
         resp = api.as_(ws.owner).get(f"/files/{f['id']}/content")
         assert resp.status_code == 200 and resp.data == body
@@ -137,12 +141,25 @@ def test_bad_uploads_are_refused_and_store_nothing(app, make, api):
         (upload(api, ws.owner, ws.id, b"", name="empty.csv"), 422, "empty_file"),
         (upload(api, ws.owner, ws.id, PNG, trial_id=t_other["id"]), 422, "validation_failed"),
         (upload(api, ws.owner, ws.id, PNG, trial_id="abc"), 422, "validation_failed"),
-        (upload(api, ws.owner, ws.id, PNG, trial_id=t["id"], milestone_id=1), 422,
-         "validation_failed"),
-        (api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", json={"file": "x"}), 400,
-         "not_multipart"),
-        (api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data={"other": "1"},
-                                content_type="multipart/form-data"), 422, "validation_failed"),
+        (
+            upload(api, ws.owner, ws.id, PNG, trial_id=t["id"], milestone_id=1),
+            422,
+            "validation_failed",
+        ),
+        (
+            api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", json={"file": "x"}),
+            400,
+            "not_multipart",
+        ),
+        (
+            api.as_(ws.owner).post(
+                f"/workspaces/{ws.id}/files",
+                data={"other": "1"},
+                content_type="multipart/form-data",
+            ),
+            422,
+            "validation_failed",
+        ),
     ]
     for resp, status, code in cases:
         assert resp.status_code == status, resp.get_json()
@@ -175,12 +192,16 @@ def test_workspace_quota(app, make, api, settings_overrides):
 def test_an_interrupted_upload_leaves_nothing_behind(app, make, api, live_server):
     ws = make.workspace()
     token = make.token(ws.owner)
-    body = (b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n"
-            b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * 300_000)
-    head = (f"POST /api/v1/workspaces/{ws.id}/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            "Content-Type: multipart/form-data; boundary=B\r\n"
-            f"Content-Length: {len(body) + 1_000_000}\r\n\r\n").encode()
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * 300_000
+    )
+    head = (
+        f"POST /api/v1/workspaces/{ws.id}/files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: multipart/form-data; boundary=B\r\n"
+        f"Content-Length: {len(body) + 1_000_000}\r\n\r\n"
+    ).encode()
     with socket.create_connection(("127.0.0.1", live_server.port)) as sock:
         sock.sendall(head + body)
         time.sleep(0.3)
@@ -200,20 +221,24 @@ def test_bytes_that_look_like_the_boundary_survive(make, api):
     ws = make.workspace()
     tricky = b"\r\n--XyZx" + b"--XyZ" + b"\n--XyZ-" + b"\r\n--XyZ!"
     content = (b"\x00\r\n" * 400_000 + tricky) * 2 + b"tail\r\n"
-    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"trial_id\"\r\n\r\n\r\n"
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.bin\"\r\n"
-            b"Content-Type: application/octet-stream\r\n\r\n" + content +
-            b"\r\n--XyZ--\r\n")
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=body,
-                                  content_type="multipart/form-data; boundary=XyZ")
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="trial_id"\r\n\r\n\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="t.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n--XyZ--\r\n"
+    )
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/files", data=body, content_type="multipart/form-data; boundary=XyZ"
+    )
     assert resp.status_code == 201, resp.get_json()
     f = resp.get_json()
     assert f["size"] == len(content) and f["sha256"] == hashlib.sha256(content).hexdigest()
     assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == content
-    empty = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e\"\r\n\r\n"
-             b"\r\n--XyZ--\r\n")
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/files", data=empty,
-                                  content_type="multipart/form-data; boundary=XyZ")
+    empty = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="e"\r\n\r\n\r\n--XyZ--\r\n'
+    )
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/files", data=empty, content_type="multipart/form-data; boundary=XyZ"
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "empty_file"
 
 
@@ -224,8 +249,7 @@ def test_a_large_upload_does_not_sit_in_memory(make, live_server):
     ws = make.workspace()
     token = make.token(ws.owner)
     size = 48 * 1024 * 1024
-    head = (b"--B0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\""
-            b"\r\n\r\n")
+    head = b'--B0und\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'
     tail = b"\r\n--B0und--\r\n"
     block = bytes(range(256)) * 4096  # 1 MiB, made once
 
@@ -238,10 +262,16 @@ def test_a_large_upload_does_not_sit_in_memory(make, live_server):
     tracemalloc.start()
     try:
         conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=60)
-        conn.request("POST", f"/api/v1/workspaces/{ws.id}/files", body=body(), headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "multipart/form-data; boundary=B0und",
-            "Content-Length": str(len(head) + size + len(tail))})
+        conn.request(
+            "POST",
+            f"/api/v1/workspaces/{ws.id}/files",
+            body=body(),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "multipart/form-data; boundary=B0und",
+                "Content-Length": str(len(head) + size + len(tail)),
+            },
+        )
         resp = conn.getresponse()
         answer = resp.read()
         _now, peak = tracemalloc.get_traced_memory()
@@ -265,7 +295,8 @@ def test_s3_multipart_upload_and_ranged_reads(app, make, api, storage_backend):
         head = st.client.head_object(Bucket=st.bucket, Key=st.prefix + blob_key(f["sha256"]))
     assert head["ETag"].strip('"').endswith("-2")  # stored in two parts
     edge = 16 * 1024 * 1024
-    part = api.as_(ws.owner).get(f"/files/{f['id']}/content",
-                                 headers={"Range": f"bytes={edge - 10}-{edge + 9}"})
-    assert part.status_code == 206 and part.data == data[edge - 10:edge + 10]
+    part = api.as_(ws.owner).get(
+        f"/files/{f['id']}/content", headers={"Range": f"bytes={edge - 10}-{edge + 9}"}
+    )
+    assert part.status_code == 206 and part.data == data[edge - 10 : edge + 10]
     assert api.as_(ws.owner).get(f"/files/{f['id']}/content").data == data

@@ -15,8 +15,9 @@ HEADER = "metric,value,recorded_at,source\n"
 
 def post(api, user, trial_id, data: bytes, name="line3.csv", dry_run=False):
     path = f"/trials/{trial_id}/measurements/import" + ("?dry_run=1" if dry_run else "")
-    return api.as_(user).post(path, data={"file": (io.BytesIO(data), name)},
-                              content_type="multipart/form-data")
+    return api.as_(user).post(
+        path, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def stored(api, ws, trial_id):
@@ -38,9 +39,11 @@ def running(make, api):
 
 def test_long_csv_with_bom_is_stored_once(api, running):
     ws, t = running
-    csv = ("\ufeff" + HEADER + "porosity_scrap_pct,1.2,2026-03-01T08:00:00Z,压铸线3\n"
-           "tensile_mpa,251,2026-03-01T08:00:00+08:00,\n"
-           "porosity_scrap_pct,1.4,,PLC-3\n").encode()
+    csv = (
+        "\ufeff" + HEADER + "porosity_scrap_pct,1.2,2026-03-01T08:00:00Z,压铸线3\n"
+        "tensile_mpa,251,2026-03-01T08:00:00+08:00,\n"
+        "porosity_scrap_pct,1.4,,PLC-3\n"
+    ).encode()
     resp = post(api, ws.owner, t["id"], csv)
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
@@ -49,8 +52,10 @@ def test_long_csv_with_bom_is_stored_once(api, running):
     assert body["outcome"] == "passed" and "Idempotent-Replayed" not in resp.headers
     rows = stored(api, ws, t["id"])
     assert [(r["metric"], r["value"], r["source"]) for r in rows] == [
-        ("porosity_scrap_pct", 1.2, "压铸线3"), ("tensile_mpa", 251, None),
-        ("porosity_scrap_pct", 1.4, "PLC-3")]
+        ("porosity_scrap_pct", 1.2, "压铸线3"),
+        ("tensile_mpa", 251, None),
+        ("porosity_scrap_pct", 1.4, "PLC-3"),
+    ]
     assert rows[0]["recorded_at"] == "2026-03-01T08:00:00Z"
     assert rows[1]["recorded_at"] == "2026-03-01T00:00:00Z"
     again = post(api, ws.owner, t["id"], csv, name="renamed.csv")
@@ -61,9 +66,11 @@ def test_long_csv_with_bom_is_stored_once(api, running):
 
 def test_wide_gb18030_csv_and_xlsx(api, running):
     ws, t = running
-    csv = ("recorded_at,source,porosity_scrap_pct,Tensile_MPa\n"
-           "2026-03-01T08:00:00Z,一号机,1.1,250\n"
-           "2026-03-01T09:00:00Z,一号机,,255\n").encode("gb18030")
+    csv = (
+        "recorded_at,source,porosity_scrap_pct,Tensile_MPa\n"
+        "2026-03-01T08:00:00Z,一号机,1.1,250\n"
+        "2026-03-01T09:00:00Z,一号机,,255\n"
+    ).encode("gb18030")
     resp = post(api, ws.owner, t["id"], csv)
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["count"] == 3
@@ -89,13 +96,15 @@ def test_wide_gb18030_csv_and_xlsx(api, running):
 
 def test_bad_rows_are_listed_by_line_and_nothing_is_stored(api, running):
     ws, t = running
-    csv = (HEADER + "porosity_scrap_pct,1.2,,\n"        # line 2: fine
-           "porosity_scrap_pct,abc,,\n"                  # line 3
-           "tensile_mpa,250,,\n"                         # line 4: fine
-           "\n"                                          # line 5: blank, skipped
-           "hardness,12,,\n"                             # line 6
-           "tensile_mpa,NaN,,\n"                         # line 7
-           "tensile_mpa,250,2026-03-01 08:00,\n").encode()  # line 8: no zone
+    csv = (
+        HEADER + "porosity_scrap_pct,1.2,,\n"  # line 2: fine
+        "porosity_scrap_pct,abc,,\n"  # line 3
+        "tensile_mpa,250,,\n"  # line 4: fine
+        "\n"  # line 5: blank, skipped
+        "hardness,12,,\n"  # line 6
+        "tensile_mpa,NaN,,\n"  # line 7
+        "tensile_mpa,250,2026-03-01 08:00,\n"
+    ).encode()  # line 8: no zone
     preview = post(api, ws.owner, t["id"], csv, dry_run=True)
     assert preview.status_code == 200
     p = preview.get_json()
@@ -111,8 +120,12 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_stored(api, running):
     assert "`hardness` is not an indicator key" in err["fields"]["row 6"]
     assert "finite" in err["fields"]["row 7"] and "time zone" in err["fields"]["row 8"]
     assert stored(api, ws, t["id"]) == [] and recorded_events(api, ws) == []
-    fixed = csv.replace(b"abc", b"1.3").replace(b"hardness,12,,\n", b"").replace(
-        b"NaN", b"251").replace(b"2026-03-01 08:00", b"2026-03-01T08:00:00Z")
+    fixed = (
+        csv.replace(b"abc", b"1.3")
+        .replace(b"hardness,12,,\n", b"")
+        .replace(b"NaN", b"251")
+        .replace(b"2026-03-01 08:00", b"2026-03-01T08:00:00Z")
+    )
     resp = post(api, ws.owner, t["id"], fixed)
     assert resp.status_code == 201 and resp.get_json()["count"] == 5
 
@@ -122,8 +135,10 @@ def test_wide_preview_maps_columns_to_indicators(api, running):
     csv = b"recorded_at,porosity_scrap_pct,tensile_mpa\n2026-03-01T08:00:00Z,1.1,250\n"
     p = post(api, ws.owner, t["id"], csv, dry_run=True).get_json()
     assert p["layout"] == "wide" and p["mapping"] == {
-        "recorded_at": None, "porosity_scrap_pct": "porosity_scrap_pct",
-        "tensile_mpa": "tensile_mpa"}
+        "recorded_at": None,
+        "porosity_scrap_pct": "porosity_scrap_pct",
+        "tensile_mpa": "tensile_mpa",
+    }
     assert p["trial_status"] == "running" and stored(api, ws, t["id"]) == []
     resp = post(api, ws.owner, t["id"], b"when,hardness\n1,2\n")
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "bad_columns"

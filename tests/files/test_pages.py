@@ -9,8 +9,7 @@ from tests.trials.factory import trial
 
 
 def login(client, user):
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password})
+    resp = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert resp.status_code == 200
 
 
@@ -18,8 +17,11 @@ def test_panels_and_files_view_in_both_languages(client, make, api):
     viewer = make.user(locale="zh-CN")
     ws = make.workspace(members={"viewer": viewer})
     t = trial(api, ws)
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                               json={"title": "Pilot line ready"}).get_json()
+    m = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/milestones", json={"title": "Pilot line ready"})
+        .get_json()
+    )
     docs = api.as_(ws.owner).get(f"/workspaces/{ws.id}/documents").get_json()["items"]
     upload(api, ws.owner, ws.id, b"scan", name="气孔.png", trial_id=t["id"])
     upload(api, ws.owner, ws.id, b"plan", name="drawing.dwg", milestone_id=m["id"])
@@ -50,8 +52,7 @@ def test_panels_and_files_view_in_both_languages(client, make, api):
 
 def test_strangers_get_404_on_file_pages(client, make, api):
     ws, stranger = make.workspace(), make.user()
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                               json={"title": "M"}).get_json()
+    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={"title": "M"}).get_json()
     login(client, stranger)
     assert client.get(f"/workspaces/{ws.id}/files").status_code == 404
     assert client.get(f"/workspaces/{ws.id}/files/fragment").status_code == 404

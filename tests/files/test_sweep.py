@@ -77,9 +77,16 @@ def test_sweep_waits_for_an_upload_in_flight(app, make, storage_backend):
             sweeper.start()
             time.sleep(0.5)
             assert sweeper.is_alive()  # blocked on the blob's guard
-            s.add(StoredFile(workspace_id=ws.id, name="x.bin", size=len(data),
-                             content_type="application/octet-stream", sha256=sha,
-                             uploaded_by_id=ws.owner.id))
+            s.add(
+                StoredFile(
+                    workspace_id=ws.id,
+                    name="x.bin",
+                    size=len(data),
+                    content_type="application/octet-stream",
+                    sha256=sha,
+                    uploaded_by_id=ws.owner.id,
+                )
+            )
         sweeper.join(timeout=30)
     assert outcome["report"]["blobs"] == 0
     assert stored_keys(app) == [blob_key(sha)]

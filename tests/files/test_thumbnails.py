@@ -22,9 +22,15 @@ def png(width: int, height: int, colour=(10, 120, 200)) -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims huge dimensions (a decompression bomb's header)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1000)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
@@ -57,8 +63,7 @@ def test_an_image_gets_a_bounded_thumbnail_once(app, make, api, client, storage_
     assert thumbnail_state(app, one["id"]) == "ready"
     assert thumbnail_state(app, two["id"]) == "ready"  # same bytes: decoded once
     assert len(stored_keys(app, "thumbs/")) == 1
-    client.post("/api/v1/auth/login", json={"email": ws.owner.email,
-                                            "password": ws.owner.password})
+    client.post("/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password})
     resp = client.get(f"/files/{one['id']}/thumbnail")
     assert resp.status_code == 200 and resp.mimetype == "image/png"
     with Image.open(io.BytesIO(resp.data)) as im:
@@ -75,14 +80,15 @@ def test_hostile_and_broken_images_get_no_thumbnail(app, make, api, client):
         "not-really.jpg": b"\xff\xd8\xff\xe0 this is not a jpeg at all" * 20,
         "gif.gif": b"GIF89a" + b"\xff" * 50,
     }
-    ids = {name: upload(api, ws.owner, ws.id, data, name=name).get_json()["id"]
-           for name, data in cases.items()}
+    ids = {
+        name: upload(api, ws.owner, ws.id, data, name=name).get_json()["id"]
+        for name, data in cases.items()
+    }
     for name, file_id in ids.items():
         assert make_now(app, file_id) in ("none", "nothing to do"), name
         assert thumbnail_state(app, file_id) == "none", name
     assert stored_keys(app, "thumbs/") == []
-    client.post("/api/v1/auth/login", json={"email": ws.owner.email,
-                                            "password": ws.owner.password})
+    client.post("/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password})
     assert client.get(f"/files/{ids['bomb.png']}/thumbnail").status_code == 404
     # The file itself is still there and downloadable.
     assert api.as_(ws.owner).get(f"/files/{ids['bomb.png']}/content").data == cases["bomb.png"]

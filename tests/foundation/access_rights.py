@@ -19,10 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-HUMANS = ("anonymous", "non_member", "viewer", "editor", "owner", "manager_in", "manager_out",
-          "admin")
-TOKENS = {"token_read": ("read",), "token_write": ("write",),
-          "token_measurements": ("measurements:write",)}
+HUMANS = (
+    "anonymous",
+    "non_member",
+    "viewer",
+    "editor",
+    "owner",
+    "manager_in",
+    "manager_out",
+    "admin",
+)
+TOKENS = {
+    "token_read": ("read",),
+    "token_write": ("write",),
+    "token_measurements": ("measurements:write",),
+}
 CALLERS = HUMANS + tuple(TOKENS)
 READERS = frozenset({"viewer", "editor", "owner", "manager_in", "admin"})
 
@@ -79,9 +90,9 @@ Builder = Callable[[Any, str], Any]  # (world, caller) -> value
 class Case:
     right: str
     ok: tuple[int, ...]
-    body: Builder | None = None      # JSON (API) or form fields (pages)
+    body: Builder | None = None  # JSON (API) or form fields (pages)
     query: Builder | None = None
-    params: Builder | None = None    # path values beyond the world's defaults
+    params: Builder | None = None  # path values beyond the world's defaults
     # Allowed callers act on a fresh object: the action consumes it.
     fresh: Builder | None = None
     # "own": in a session of the caller's own, not the one the other cases
@@ -107,7 +118,7 @@ def is_page(key: str) -> bool:
 
 
 def expect(key: str, case: Case, caller: str, scope: str | None) -> int | str:
-    """"ok", "login" (a redirect to the login page) or the status expected.
+    """ "ok", "login" (a redirect to the login page) or the status expected.
 
     `scope` is what the route asks of a token (None: it takes no credentials)."""
     right = RIGHTS[case.right]

@@ -17,8 +17,14 @@ from workspace.documents import crdt
 class Conn:
     """A python-socketio client that records what the server pushes."""
 
-    def __init__(self, url: str, token: str | None = None, cookie: str | None = None,
-                 transports: tuple[str, ...] = ("websocket",), **client_options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        cookie: str | None = None,
+        transports: tuple[str, ...] = ("websocket",),
+        **client_options: Any,
+    ) -> None:
         self.client = socketio.Client(reconnection=False, **client_options)
         # engineio hands every message to a thread of its own, so a binary
         # attachment (doc:update) can be decoded before its header, and
@@ -42,8 +48,13 @@ class Conn:
         self.client.on("access:changed", self.changed.append)
         self.client.on("disconnect", lambda *_: self.dropped.set())
         headers = {"Cookie": cookie} if cookie else {}
-        self.client.connect(url, auth={"token": token} if token else None, headers=headers,
-                            transports=list(transports), wait_timeout=10)
+        self.client.connect(
+            url,
+            auth={"token": token} if token else None,
+            headers=headers,
+            transports=list(transports),
+            wait_timeout=10,
+        )
 
     def call(self, event: str, payload: Any) -> dict:
         return self.client.call(event, payload, timeout=15)
@@ -63,8 +74,13 @@ def insert_update(text: str = "x") -> bytes:
 
 def awareness_update(client_id: int = 7, clock: int = 1) -> bytes:
     payload = json.dumps({"user": {"name": "probe"}}).encode()
-    return (write_var_uint(1) + write_var_uint(client_id) + write_var_uint(clock)
-            + write_var_uint(len(payload)) + payload)
+    return (
+        write_var_uint(1)
+        + write_var_uint(client_id)
+        + write_var_uint(clock)
+        + write_var_uint(len(payload))
+        + payload
+    )
 
 
 def payloads(workspace_id: int, document_id: int) -> dict[str, dict]:

@@ -28,9 +28,13 @@ def start_app(database_template: str, tmp: Path) -> Any:
     else:
         shutil.copy(database_template, tmp / "matrix.db")
         url = f"sqlite:///{tmp / 'matrix.db'}"
-    env = {"DATABASE_URL": url, "SECRET_KEY": "test-secret-key-0123456789",
-           "INSTANCE_PATH": str(tmp / "instance"), "WEBHOOK_ALLOW_PRIVATE": "1",
-           "WEBHOOK_RETRY_SCHEDULE": "1,1,1"}
+    env = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_RETRY_SCHEDULE": "1,1,1",
+    }
     if USE_REDIS:
         env["REDIS_URL"] = REDIS_URL
         env["REDIS_NAMESPACE"] = f"jltest_{RUN_ID}_{uuid.uuid4().hex[:6]}"

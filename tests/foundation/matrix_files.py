@@ -18,8 +18,11 @@ def png() -> bytes:
 
 
 def upload_body(world: Any, caller: str) -> dict[str, Any]:
-    return {"_multipart": {"file": (io.BytesIO(b"matrix file " + world.unique("f").encode()),
-                                    "matrix.txt")}}
+    return {
+        "_multipart": {
+            "file": (io.BytesIO(b"matrix file " + world.unique("f").encode()), "matrix.txt")
+        }
+    }
 
 
 def import_body(world: Any, caller: str) -> dict[str, Any]:
@@ -28,18 +31,28 @@ def import_body(world: Any, caller: str) -> dict[str, Any]:
 
 
 def fresh_file(world: Any) -> int:
-    return world.owner("POST", f"/workspaces/{world.ids['workspace']}/files", 201,
-                       data={"file": (io.BytesIO(world.unique("gone").encode()), "gone.txt")},
-                       content_type="multipart/form-data")["id"]
+    return world.owner(
+        "POST",
+        f"/workspaces/{world.ids['workspace']}/files",
+        201,
+        data={"file": (io.BytesIO(world.unique("gone").encode()), "gone.txt")},
+        content_type="multipart/form-data",
+    )["id"]
 
 
 def seed_files(world: Any) -> None:
     from workspace.files.thumbs import make_thumbnail
 
-    f = world.owner("POST", f"/workspaces/{world.ids['workspace']}/files", 201,
-                    data={"file": (io.BytesIO(png()), "W-17 porosity.png"),
-                          "trial_id": str(world.ids["trial"])},
-                    content_type="multipart/form-data")
+    f = world.owner(
+        "POST",
+        f"/workspaces/{world.ids['workspace']}/files",
+        201,
+        data={
+            "file": (io.BytesIO(png()), "W-17 porosity.png"),
+            "trial_id": str(world.ids["trial"]),
+        },
+        content_type="multipart/form-data",
+    )
     world.ids["file"] = f["id"]
     with world.app.app_context():
         make_thumbnail(f["id"])

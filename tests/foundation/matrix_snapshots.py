@@ -12,15 +12,39 @@ from sqlalchemy import cast, func, select
 from sqlalchemy.types import JSON, LargeBinary, String
 
 # Written by background consumers and jobs, not by the request under test.
-BACKGROUND_TABLES = {"consumer_cursors", "outgoing_mails", "digest_items", "evidence_packs",
-                     "webhook_delivery_attempts", "document_snapshots", "trial_metric_stats",
-                     "weekly_summaries", "events", "alembic_version"}
+BACKGROUND_TABLES = {
+    "consumer_cursors",
+    "outgoing_mails",
+    "digest_items",
+    "evidence_packs",
+    "webhook_delivery_attempts",
+    "document_snapshots",
+    "trial_metric_stats",
+    "weekly_summaries",
+    "events",
+    "alembic_version",
+}
 BACKGROUND_COLUMNS = {
     "webhook_endpoints": {"failing_since", "last_success_at"},
-    "webhook_deliveries": {"status", "attempts_in_round", "next_attempt_at", "leased_until",
-                           "lease_token", "completed_at"},
-    "export_tasks": {"status", "done", "total", "content", "filename", "error", "finished_at",
-                     "attempts", "updated_at"},
+    "webhook_deliveries": {
+        "status",
+        "attempts_in_round",
+        "next_attempt_at",
+        "leased_until",
+        "lease_token",
+        "completed_at",
+    },
+    "export_tasks": {
+        "status",
+        "done",
+        "total",
+        "content",
+        "filename",
+        "error",
+        "finished_at",
+        "attempts",
+        "updated_at",
+    },
     "api_tokens": {"last_used_at"},
     "milestones": {"due_soon_emitted_at", "overdue_emitted_at"},
     "files": {"thumbnail"},
@@ -37,8 +61,10 @@ class Snapshots:
         from workspace.db import db
 
         with db.reading() as s:
-            return {name: [tuple(r) for r in s.execute(stmt)]
-                    for name, stmt in self._fingerprint_queries().items()}
+            return {
+                name: [tuple(r) for r in s.execute(stmt)]
+                for name, stmt in self._fingerprint_queries().items()
+            }
 
     @functools.cache  # noqa: B019  (one world per module; built once, run ~700 times)
     def _fingerprint_queries(self) -> dict[str, Any]:
@@ -55,7 +81,8 @@ class Snapshots:
         # redelivery would.
         delivery = Base.metadata.tables["webhook_deliveries"]
         queries["the seeded delivery"] = select(delivery).where(
-            delivery.c.id == self.ids["delivery"])
+            delivery.c.id == self.ids["delivery"]
+        )
         return queries
 
     def last_event_id(self) -> int:
@@ -71,8 +98,14 @@ class Snapshots:
         from workspace.events.models import Event
 
         with db.reading() as s:
-            return [tuple(r) for r in s.execute(select(Event.type, Event.actor_id).where(
-                Event.id > event_id, Event.actor_id.is_not(None)))]
+            return [
+                tuple(r)
+                for r in s.execute(
+                    select(Event.type, Event.actor_id).where(
+                        Event.id > event_id, Event.actor_id.is_not(None)
+                    )
+                )
+            ]
 
 
 def _comparable(column: Any) -> Any:

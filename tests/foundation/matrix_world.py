@@ -28,6 +28,7 @@ X_TITLE = "Secret furnace ZX-9"
 X_MILESTONE = "ZX-9 hidden milestone"
 W_MILESTONE = "Alpha milestone Q7"
 
+
 def _soon(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
@@ -50,8 +51,9 @@ class World(Snapshots):
         return f"{prefix}-{next(self._n)}-{uuid.uuid4().hex[:4]}"
 
     def call(self, token: str, method: str, path: str, status: int = 200, **kw: Any) -> Any:
-        resp = self.client.open("/api/v1" + path, method=method,
-                                headers={"Authorization": f"Bearer {token}"}, **kw)
+        resp = self.client.open(
+            "/api/v1" + path, method=method, headers={"Authorization": f"Bearer {token}"}, **kw
+        )
         assert resp.status_code == status, (method, path, resp.status_code, resp.get_data(True))
         return resp.get_json()
 
@@ -70,9 +72,14 @@ class World(Snapshots):
         if self._hash is None:
             self._hash = hash_password(PASSWORD)
         with db.transaction() as s:
-            user = User(email=f"{self.unique('person')}@example.test", name=name,
-                        password_hash=self._hash, role=role, locale="en",
-                        organization_id=None if org is None else org.id)
+            user = User(
+                email=f"{self.unique('person')}@example.test",
+                name=name,
+                password_hash=self._hash,
+                role=role,
+                locale="en",
+                organization_id=None if org is None else org.id,
+            )
             s.add(user)
             s.flush()
         user.password = PASSWORD
@@ -115,61 +122,100 @@ class World(Snapshots):
         self.ids.update({k: v.id for k, v in u.items()})
 
         self.summary = "Porosity in the W-17 line"
-        ws = self.admin("POST", "/workspaces", 201, json={
-            "title": W_TITLE, "summary": self.summary, "enterprise_id": ent.id,
-            "university_id": uni.id})
+        ws = self.admin(
+            "POST",
+            "/workspaces",
+            201,
+            json={
+                "title": W_TITLE,
+                "summary": self.summary,
+                "enterprise_id": ent.id,
+                "university_id": uni.id,
+            },
+        )
         wid = self.ids["workspace"] = ws["id"]
         for who, role in (("owner", "owner"), ("editor", "editor"), ("viewer", "viewer")):
-            self.admin("POST", f"/workspaces/{wid}/members", 201,
-                       json={"user_id": u[who].id, "role": role})
-        self.admin("POST", f"/workspaces/{wid}/members", 201,
-                   json={"user_id": self.ids["spare_member"], "role": "viewer"})
+            self.admin(
+                "POST", f"/workspaces/{wid}/members", 201, json={"user_id": u[who].id, "role": role}
+            )
+        self.admin(
+            "POST",
+            f"/workspaces/{wid}/members",
+            201,
+            json={"user_id": self.ids["spare_member"], "role": "viewer"},
+        )
         self._seed_documents(wid)
         self._seed_trials(wid)
         self._seed_milestones(wid)
         self._seed_webhooks(wid)
         seed_files(self)
         self._seed_other_workspace(ent_x, uni_x, x_partner)
-        self.admin("PUT", f"/managers/{u['manager_in'].id}/portfolio",
-                   json={"workspace_ids": [wid]})
-        self.admin("PUT", f"/managers/{u['manager_out'].id}/portfolio",
-                   json={"workspace_ids": [self.ids["other_workspace"]]})
+        self.admin(
+            "PUT", f"/managers/{u['manager_in'].id}/portfolio", json={"workspace_ids": [wid]}
+        )
+        self.admin(
+            "PUT",
+            f"/managers/{u['manager_out'].id}/portfolio",
+            json={"workspace_ids": [self.ids["other_workspace"]]},
+        )
         self.ids["spare_manager"] = self.fresh_manager()
         self.ids["token"] = self.token_for(u["owner"], ("read",))[0]
         self.ids["task"] = self.finished_export(self.owner_token)
         from workspace.notifications.unsubscribe import make_token
 
-        self.ids["token_unsubscribe"] = make_token(self.settings.secret_key,
-                                                   self.login_user.id, "mention")
+        self.ids["token_unsubscribe"] = make_token(
+            self.settings.secret_key, self.login_user.id, "mention"
+        )
         return self
 
     def _seed_documents(self, wid: int) -> None:
         self.answer_text = "# Alpha answer\n\nLower the pouring temperature."
-        doc = self.owner("POST", f"/workspaces/{wid}/documents", 201,
-                         json={"title": "Alpha answer", "text": self.answer_text})
+        doc = self.owner(
+            "POST",
+            f"/workspaces/{wid}/documents",
+            201,
+            json={"title": "Alpha answer", "text": self.answer_text},
+        )
         self.ids["document"] = doc["id"]
-        version = self.owner("POST", f"/documents/{doc['id']}/versions", 201,
-                             json={"label": "v1"})
+        version = self.owner("POST", f"/documents/{doc['id']}/versions", 201, json={"label": "v1"})
         self.ids["version"] = version["id"]
-        self.ids["comment"] = self.owner("POST", f"/documents/{doc['id']}/comments", 201,
-                                         json={"body": "Seeded comment"})["id"]
+        self.ids["comment"] = self.owner(
+            "POST", f"/documents/{doc['id']}/comments", 201, json={"body": "Seeded comment"}
+        )["id"]
         self.ids["suggestion"] = self.fresh_suggestion()
 
     def _seed_trials(self, wid: int) -> None:
         self.indicator_key, self.indicator_label = "yield_pct", "Yield"
-        ind = self.owner("POST", f"/workspaces/{wid}/indicators", 201, json={
-            "key": self.indicator_key, "label": self.indicator_label, "unit": "%",
-            "comparator": ">=", "target": 90})
+        ind = self.owner(
+            "POST",
+            f"/workspaces/{wid}/indicators",
+            201,
+            json={
+                "key": self.indicator_key,
+                "label": self.indicator_label,
+                "unit": "%",
+                "comparator": ">=",
+                "target": 90,
+            },
+        )
         self.ids["indicator"] = ind["id"]
         self.trial_title = "Alpha trial one"
         done = self.owner("POST", f"/workspaces/{wid}/trials", 201, json={"title": "Baseline"})
         self.owner("PATCH", f"/trials/{done['id']}", json={"status": "running"})
-        self.owner("POST", f"/trials/{done['id']}/measurements", 201,
-                   json=[{"metric": self.indicator_key, "value": 95}])
+        self.owner(
+            "POST",
+            f"/trials/{done['id']}/measurements",
+            201,
+            json=[{"metric": self.indicator_key, "value": 95}],
+        )
         self.owner("PATCH", f"/trials/{done['id']}", json={"status": "completed"})
         self.ids["completed_trial"] = done["id"]
-        trial = self.owner("POST", f"/workspaces/{wid}/trials", 201,
-                           json={"title": self.trial_title, "parent_id": done["id"]})
+        trial = self.owner(
+            "POST",
+            f"/workspaces/{wid}/trials",
+            201,
+            json={"title": self.trial_title, "parent_id": done["id"]},
+        )
         self.owner("PATCH", f"/trials/{trial['id']}", json={"status": "running"})
         self.ids["trial"] = trial["id"]
 
@@ -179,8 +225,12 @@ class World(Snapshots):
         reached = self.fresh_milestone(title=W_MILESTONE, funded=True)
         self.owner("POST", f"/milestones/{reached}/reach")
         self.ids["reached_milestone"] = reached
-        self.owner("POST", f"/workspaces/{wid}/milestones", 201, json={
-            "title": "Alpha overdue milestone", "due_date": _soon(-2)})
+        self.owner(
+            "POST",
+            f"/workspaces/{wid}/milestones",
+            201,
+            json={"title": "Alpha overdue milestone", "due_date": _soon(-2)},
+        )
         self.build_evidence(reached)
 
     def _seed_webhooks(self, wid: int) -> None:
@@ -188,32 +238,75 @@ class World(Snapshots):
         self.ids["delivery"] = self.fresh_delivery()
 
     def _seed_other_workspace(self, ent: Any, uni: Any, partner: Any) -> None:
-        ws = self.admin("POST", "/workspaces", 201, json={
-            "title": X_TITLE, "summary": "", "enterprise_id": ent.id, "university_id": uni.id})
+        ws = self.admin(
+            "POST",
+            "/workspaces",
+            201,
+            json={
+                "title": X_TITLE,
+                "summary": "",
+                "enterprise_id": ent.id,
+                "university_id": uni.id,
+            },
+        )
         xid = self.ids["other_workspace"] = ws["id"]
         for user in (self.users["non_member"], partner):
-            self.admin("POST", f"/workspaces/{xid}/members", 201,
-                       json={"user_id": user.id, "role": "owner"})
+            self.admin(
+                "POST",
+                f"/workspaces/{xid}/members",
+                201,
+                json={"user_id": user.id, "role": "owner"},
+            )
         token = self.token_for(self.users["non_member"], ("read", "write"))[1]
-        milestone = self.call(token, "POST", f"/workspaces/{xid}/milestones", 201, json={
-            "title": X_MILESTONE, "due_date": _soon(5)})
+        milestone = self.call(
+            token,
+            "POST",
+            f"/workspaces/{xid}/milestones",
+            201,
+            json={"title": X_MILESTONE, "due_date": _soon(5)},
+        )
         self.call(token, "POST", f"/milestones/{milestone['id']}/reach")
-        self.call(token, "POST", f"/workspaces/{xid}/milestones", 201, json={
-            "title": "ZX-9 overdue milestone", "due_date": _soon(-3)})
-        trial = self.call(token, "POST", f"/workspaces/{xid}/trials", 201,
-                          json={"title": "ZX-9 trial"})
+        self.call(
+            token,
+            "POST",
+            f"/workspaces/{xid}/milestones",
+            201,
+            json={"title": "ZX-9 overdue milestone", "due_date": _soon(-3)},
+        )
+        trial = self.call(
+            token, "POST", f"/workspaces/{xid}/trials", 201, json={"title": "ZX-9 trial"}
+        )
         self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "running"})
         self.call(token, "PATCH", f"/trials/{trial['id']}", json={"status": "completed"})
-        indicator = self.call(token, "POST", f"/workspaces/{xid}/indicators", 201, json={
-            "key": "zx9_secret_rate", "label": "ZX-9 secret rate", "comparator": "<=",
-            "target": 3})
-        doc = self.call(token, "POST", f"/workspaces/{xid}/documents", 201,
-                        json={"title": "ZX-9 answer", "text": "ZX-9 secret recipe"})
-        version = self.call(token, "POST", f"/documents/{doc['id']}/versions", 201,
-                            json={"label": "ZX-9 v1"})
-        self.ids.update(other_milestone=milestone["id"], other_trial=trial["id"],
-                        other_indicator=indicator["id"], other_document=doc["id"],
-                        other_version=version["id"])
+        indicator = self.call(
+            token,
+            "POST",
+            f"/workspaces/{xid}/indicators",
+            201,
+            json={
+                "key": "zx9_secret_rate",
+                "label": "ZX-9 secret rate",
+                "comparator": "<=",
+                "target": 3,
+            },
+        )
+        doc = self.call(
+            token,
+            "POST",
+            f"/workspaces/{xid}/documents",
+            201,
+            json={"title": "ZX-9 answer", "text": "ZX-9 secret recipe"},
+        )
+        version = self.call(
+            token, "POST", f"/documents/{doc['id']}/versions", 201, json={"label": "ZX-9 v1"}
+        )
+        self.ids.update(
+            other_milestone=milestone["id"],
+            other_trial=trial["id"],
+            other_indicator=indicator["id"],
+            other_document=doc["id"],
+            other_version=version["id"],
+        )
 
     # ------------------------------------------------------------ jobs, run here
     def build_evidence(self, milestone_id: int) -> None:
@@ -226,17 +319,18 @@ class World(Snapshots):
         with self.app.app_context():
             process_outbox()
             with db.reading() as s:
-                pack = s.scalar(select(EvidencePack).where(
-                    EvidencePack.milestone_id == milestone_id))
+                pack = s.scalar(
+                    select(EvidencePack).where(EvidencePack.milestone_id == milestone_id)
+                )
             build_pack(pack.id)
-        self._until(lambda: self.owner("GET", f"/milestones/{milestone_id}/evidence")
-                    ["status"] == "ready")
+        self._until(
+            lambda: self.owner("GET", f"/milestones/{milestone_id}/evidence")["status"] == "ready"
+        )
 
     def finished_export(self, token: str, fmt: str = "csv") -> str:
         task = self.call(token, "POST", "/exports", 202, json={"format": fmt})
         self.run_export(task["id"])
-        self._until(lambda: self.call(token, "GET", f"/exports/{task['id']}")["status"]
-                    == "done")
+        self._until(lambda: self.call(token, "GET", f"/exports/{task['id']}")["status"] == "done")
         return task["id"]
 
     def run_export(self, task_id: str) -> None:
@@ -265,49 +359,84 @@ class World(Snapshots):
 
     def fresh_member(self) -> int:
         user_id = self.fresh_user()
-        self.admin("POST", f"/workspaces/{self.ids['workspace']}/members", 201,
-                   json={"user_id": user_id, "role": "viewer"})
+        self.admin(
+            "POST",
+            f"/workspaces/{self.ids['workspace']}/members",
+            201,
+            json={"user_id": user_id, "role": "viewer"},
+        )
         return user_id
 
     def fresh_manager(self) -> int:
         manager = self.person("Spare Manager", role="manager")
-        self.admin("PUT", f"/managers/{manager.id}/portfolio",
-                   json={"workspace_ids": [self.ids["workspace"]]})
+        self.admin(
+            "PUT",
+            f"/managers/{manager.id}/portfolio",
+            json={"workspace_ids": [self.ids["workspace"]]},
+        )
         return manager.id
 
     def fresh_milestone(self, title: str = "Fresh milestone", funded: bool = False) -> int:
-        m = self.owner("POST", f"/workspaces/{self.ids['workspace']}/milestones", 201,
-                       json={"title": title, "due_date": _soon(30)})
+        m = self.owner(
+            "POST",
+            f"/workspaces/{self.ids['workspace']}/milestones",
+            201,
+            json={"title": title, "due_date": _soon(30)},
+        )
         if funded:
-            self.admin("PUT", f"/milestones/{m['id']}/funding",
-                       json={"amount": "1000.00", "currency": "CNY"})
+            self.admin(
+                "PUT",
+                f"/milestones/{m['id']}/funding",
+                json={"amount": "1000.00", "currency": "CNY"},
+            )
         return m["id"]
 
     def fresh_indicator(self) -> int:
-        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/indicators", 201, json={
-            "key": f"fresh_{uuid.uuid4().hex[:8]}", "label": "Fresh indicator",
-            "comparator": ">=", "target": 1})["id"]
+        return self.owner(
+            "POST",
+            f"/workspaces/{self.ids['workspace']}/indicators",
+            201,
+            json={
+                "key": f"fresh_{uuid.uuid4().hex[:8]}",
+                "label": "Fresh indicator",
+                "comparator": ">=",
+                "target": 1,
+            },
+        )["id"]
 
     def fresh_trial(self) -> int:
         """A planned trial (the only kind that can be deleted)."""
-        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/trials", 201,
-                          json={"title": "Fresh trial"})["id"]
+        return self.owner(
+            "POST",
+            f"/workspaces/{self.ids['workspace']}/trials",
+            201,
+            json={"title": "Fresh trial"},
+        )["id"]
 
     def fresh_comment(self) -> int:
-        return self.owner("POST", f"/documents/{self.ids['document']}/comments", 201,
-                          json={"body": "Fresh comment"})["id"]
+        return self.owner(
+            "POST",
+            f"/documents/{self.ids['document']}/comments",
+            201,
+            json={"body": "Fresh comment"},
+        )["id"]
 
     def fresh_suggestion(self, insert: bool = False) -> int:
         """The owner's; accepting an insertion at the end leaves the seeded
         words in place for the other cases."""
         end = len(self.answer_text)
         anchor = {"from": end, "to": end} if insert else {"from": 2, "to": 7}
-        return self.owner("POST", f"/documents/{self.ids['document']}/suggestions", 201,
-                          json={"anchor": anchor, "text": "!"})["id"]
+        return self.owner(
+            "POST",
+            f"/documents/{self.ids['document']}/suggestions",
+            201,
+            json={"anchor": anchor, "text": "!"},
+        )["id"]
 
     def fresh_webhook(self) -> int:
-        return self.owner("POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201,
-                          json=self.webhook_body())["id"]
+        return self.owner(
+            "POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201, json=self.webhook_body()
+        )["id"]
 
     def fresh_delivery(self) -> int:
         """A finished (failed) delivery, so a redelivery is allowed; no job runs it."""
@@ -315,9 +444,16 @@ class World(Snapshots):
         from workspace.webhooks.models import Delivery
 
         with db.transaction() as s:
-            row = Delivery(endpoint_id=self.ids["webhook"], event_id=None, event_type="ping",
-                           message_id=f"msg_{uuid.uuid4().hex}", payload={"ping": True},
-                           status="failed", next_attempt_at=None, completed_at=utcnow())
+            row = Delivery(
+                endpoint_id=self.ids["webhook"],
+                event_id=None,
+                event_type="ping",
+                message_id=f"msg_{uuid.uuid4().hex}",
+                payload={"ping": True},
+                status="failed",
+                next_attempt_at=None,
+                completed_at=utcnow(),
+            )
             s.add(row)
             s.flush()
             return row.id
@@ -337,14 +473,18 @@ class World(Snapshots):
             s.get(User, self.users[caller].id).password_hash = self._hash
         # The change ended the caller's other sessions, the shared one too.
         from tests.foundation.matrix_app import open_session
+
         self.sessions[caller] = open_session(self, caller)
 
     def login_body(self) -> dict[str, str]:
         return {"email": self.login_user.email, "password": self.login_user.password}
 
     def workspace_body(self) -> dict[str, Any]:
-        return {"title": self.unique("Matrix made"), "enterprise_id": self.orgs["enterprise"],
-                "university_id": self.orgs["university"]}
+        return {
+            "title": self.unique("Matrix made"),
+            "enterprise_id": self.orgs["enterprise"],
+            "university_id": self.orgs["university"],
+        }
 
     @staticmethod
     def webhook_body() -> dict[str, Any]:

@@ -23,18 +23,28 @@ from tests.foundation.matrix_world import W_TITLE, World
 from workspace.fields import MAX_ID
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
-DEFAULT_PARAMS = {"workspace_id": "workspace", "document_id": "document",
-                  "version_id": "version", "trial_id": "trial", "indicator_id": "indicator",
-                  "milestone_id": "milestone", "webhook_id": "webhook",
-                  "delivery_id": "delivery", "token_id": "token", "task_id": "task",
-                  "token": "token_unsubscribe", "file_id": "file", "session_id": "session",
-                  "comment_id": "comment", "suggestion_id": "suggestion"}
+DEFAULT_PARAMS = {
+    "workspace_id": "workspace",
+    "document_id": "document",
+    "version_id": "version",
+    "trial_id": "trial",
+    "indicator_id": "indicator",
+    "milestone_id": "milestone",
+    "webhook_id": "webhook",
+    "delivery_id": "delivery",
+    "token_id": "token",
+    "task_id": "task",
+    "token": "token_unsubscribe",
+    "file_id": "file",
+    "session_id": "session",
+    "comment_id": "comment",
+    "suggestion_id": "suggestion",
+}
 GHOST_TASK = "export-" + "0" * 32
 
 
 @pytest.fixture(scope="module")
-def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[World]:
+def world(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield from module_world(database_template, tmp_path_factory.mktemp("matrix"))
 
 
@@ -58,8 +68,9 @@ def fill(rule: str, params: dict[str, Any], ghost: bool = False) -> str:
     return PARAM.sub(value, rule)
 
 
-def send(world: World, key: str, case: Case, caller: str, allowed: bool,
-         ghost: bool = False) -> Any:
+def send(
+    world: World, key: str, case: Case, caller: str, allowed: bool, ghost: bool = False
+) -> Any:
     method, rule = key.split(" ", 1)
     params = {k: world.ids[v] for k, v in DEFAULT_PARAMS.items()}
     if case.params:
@@ -69,8 +80,7 @@ def send(world: World, key: str, case: Case, caller: str, allowed: bool,
         fresh = case.fresh(world, caller)
         body = fresh.pop("_body", body)
         params.update(fresh)
-    session = open_session(world, caller) if case.session == "own" \
-        else world.sessions[caller]
+    session = open_session(world, caller) if case.session == "own" else world.sessions[caller]
     headers = dict(session.headers)
     kwargs: dict[str, Any] = {"query_string": case.query(world, caller) if case.query else None}
     if is_page(key):
@@ -83,8 +93,7 @@ def send(world: World, key: str, case: Case, caller: str, allowed: bool,
                 kwargs.update(data=body["_multipart"], content_type="multipart/form-data")
             else:
                 kwargs["json"] = body
-    return session.client.open(fill(rule, params, ghost), method=method, headers=headers,
-                               **kwargs)
+    return session.client.open(fill(rule, params, ghost), method=method, headers=headers, **kwargs)
 
 
 def _label(key: str, case: Case, caller: str) -> str:
@@ -95,19 +104,24 @@ MATRIX = [(key, case, caller) for key, case in cases() for caller in CALLERS]
 
 
 def test_every_route_has_a_declared_expectation(world: World) -> None:
-    served = {f"{method} {rule.rule}" for rule in world.app.url_map.iter_rules()
-              for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    served = {
+        f"{method} {rule.rule}"
+        for rule in world.app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
     missing = sorted(served - set(ROUTES))
-    assert not missing, ("routes without a declared expectation: add them to "
-                         f"tests/foundation/access_matrix.py ROUTES: {missing}")
+    assert not missing, (
+        "routes without a declared expectation: add them to "
+        f"tests/foundation/access_matrix.py ROUTES: {missing}"
+    )
     stale = sorted(set(ROUTES) - served)
     assert not stale, f"expectations for routes the app no longer serves: {stale}"
 
 
-@pytest.mark.parametrize(("key", "case", "caller"), MATRIX,
-                         ids=[_label(*m) for m in MATRIX])
-def test_route_answers_each_caller_as_declared(world: World, key: str, case: Case,
-                                               caller: str) -> None:
+@pytest.mark.parametrize(("key", "case", "caller"), MATRIX, ids=[_label(*m) for m in MATRIX])
+def test_route_answers_each_caller_as_declared(
+    world: World, key: str, case: Case, caller: str
+) -> None:
     expected = expect(key, case, caller, _scopes().get(key))
     allowed = expected == "ok"
     check_unchanged = not allowed and (case.writes or not key.startswith("GET "))
@@ -131,8 +145,13 @@ def test_route_answers_each_caller_as_declared(world: World, key: str, case: Cas
         assert status == expected, f"expected {expected}; {what}"
         if not is_page(key):
             # Refused for the right reason, not for a request built wrong.
-            assert error.get("code") not in (None, "csrf_failed", "cross_site_request",
-                                             "json_required", "insufficient_scope"), what
+            assert error.get("code") not in (
+                None,
+                "csrf_failed",
+                "cross_site_request",
+                "json_required",
+                "insufficient_scope",
+            ), what
     if status == 404:
         # Existence never leaks: the answer for a real row the caller may not
         # see is the answer for a row that does not exist.

@@ -9,14 +9,12 @@ from tests.portfolios.builders import milestone
 
 
 def _login(client, user):
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password})
+    resp = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert resp.status_code == 200
 
 
 def _seqs(html: str, list_id: str) -> tuple[int, list[int]]:
-    panel = re.search(rf'<ol id="{list_id}"[^>]*data-last-seq="(\d+)"[^>]*>(.*?)</ol>', html,
-                      re.S)
+    panel = re.search(rf'<ol id="{list_id}"[^>]*data-last-seq="(\d+)"[^>]*>(.*?)</ol>', html, re.S)
     assert panel is not None
     return int(panel.group(1)), [int(s) for s in re.findall(r'data-seq="(\d+)"', panel.group(2))]
 

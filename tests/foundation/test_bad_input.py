@@ -30,8 +30,14 @@ BODIES = [
     b'"organization_ids": [%(big)s], "version_id": %(big)s, "limit": %(big)s}'
     % {b"big": BIG.encode()},
 ]
-QUERIES = ["", "?limit=0", "?limit=abc&cursor=-1", "?after=-5&types=nope.*", "?cursor=zz",
-           f"?after={BIG}&cursor={BIG}&organization_id={BIG}&workspace_id={BIG}"]
+QUERIES = [
+    "",
+    "?limit=0",
+    "?limit=abc&cursor=-1",
+    "?after=-5&types=nope.*",
+    "?cursor=zz",
+    f"?after={BIG}&cursor={BIG}&organization_id={BIG}&workspace_id={BIG}",
+]
 
 
 def _snapshot(client, make, ws):
@@ -67,8 +73,9 @@ def test_field_errors_name_the_fields(api, make):
     assert res.status_code == 422
     fields = res.get_json()["error"]["fields"]
     assert {"title", "enterprise_id", "university_id"} <= set(fields)
-    long = api.as_(manager).post("/workspaces", json={
-        "title": "长" * 201, "enterprise_id": 1, "university_id": 2})
+    long = api.as_(manager).post(
+        "/workspaces", json={"title": "长" * 201, "enterprise_id": 1, "university_id": 2}
+    )
     assert long.status_code == 422
     assert "200" in long.get_json()["error"]["fields"]["title"][0]
 
@@ -116,8 +123,11 @@ def test_every_page_answers_garbage_queries_without_a_500(live_server, make, api
     """The HTML pages a manager can open, with nonsense and huge query values."""
     w = world(make, api)
     session, _csrf = login_cookie(live_server.url, w.manager)
-    rules = [r.rule for r in live_server.app.url_map.iter_rules()
-             if "GET" in (r.methods or ()) and not r.rule.startswith(("/api/", "/static/"))]
+    rules = [
+        r.rule
+        for r in live_server.app.url_map.iter_rules()
+        if "GET" in (r.methods or ()) and not r.rule.startswith(("/api/", "/static/"))
+    ]
     assert len(rules) > 10
     for rule in rules:
         path = re.sub(r"<int:\w+>", str(w.by_org.id), rule)

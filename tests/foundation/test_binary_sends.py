@@ -23,8 +23,16 @@ def test_binary_events_from_many_threads_arrive_whole(app, live_server, make):
             for i in range(each):
                 key = n * 1000 + i
                 # Two attachments each, of distinct lengths: a torn event shows.
-                socketio.emit("doc:update", {"document_id": key, "update": bytes([n]) * (i + 1),
-                                             "extra": str(key).encode()}, to=sid)
+                socketio.emit(
+                    "doc:update",
+                    {
+                        "document_id": key,
+                        "update": bytes([n]) * (i + 1),
+                        "extra": str(key).encode(),
+                    },
+                    to=sid,
+                )
+
         workers = [threading.Thread(target=send, args=(n,)) for n in range(threads)]
         # Switch threads as often as possible: two sends racing is then the
         # rule, not a once-a-day accident.

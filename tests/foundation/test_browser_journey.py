@@ -19,24 +19,26 @@ def test_login_open_workspace_and_see_api_events_live(live_server, browser_conte
 
     # Offline for a while: events made meanwhile appear once after reconnecting.
     page.context.set_offline(True)
-    page.wait_for_selector('[data-testid="connection"][data-state="reconnecting"]',
-                           timeout=30_000)
+    page.wait_for_selector('[data-testid="connection"][data-state="reconnecting"]', timeout=30_000)
     newcomer = make.user(side="university", name="Dr. Sun")
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/members",
-                           json={"user_id": newcomer.id, "role": "viewer"})
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/members", json={"user_id": newcomer.id, "role": "viewer"}
+    )
     api.as_(ws.owner).patch(f"/workspaces/{ws.id}", json={"summary": "while offline"})
     page.context.set_offline(False)
-    page.wait_for_selector('[data-testid="connection"][data-state="connected"]',
-                           timeout=30_000)
+    page.wait_for_selector('[data-testid="connection"][data-state="connected"]', timeout=30_000)
     page.wait_for_selector('#activity li[data-type="member.added"]:has-text("Dr. Sun")')
     wait_for(lambda: page.locator('#activity li[data-type="workspace.updated"]').count() == 2)
-    seqs = [int(s) for s in
-            page.eval_on_selector_all("#activity li", "els => els.map(e => e.dataset.seq)")]
+    seqs = [
+        int(s)
+        for s in page.eval_on_selector_all("#activity li", "els => els.map(e => e.dataset.seq)")
+    ]
     assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs, reverse=True)
 
 
-def test_pages_speak_chinese_and_english_and_hide_other_workspaces(live_server, browser_context,
-                                                                   make):
+def test_pages_speak_chinese_and_english_and_hide_other_workspaces(
+    live_server, browser_context, make
+):
     # The login page follows the browser; after login the user's own choice wins.
     ws = make.workspace(title="气孔率攻关", owner=make.user(side="enterprise", locale="zh-CN"))
     hidden = make.workspace(title="Someone else's")
@@ -65,7 +67,8 @@ def test_pages_speak_chinese_and_english_and_hide_other_workspaces(live_server, 
 
 
 def test_manager_creates_a_workspace_and_invites_both_leads_in_the_page(
-        live_server, browser_context, make, api):
+    live_server, browser_context, make, api
+):
     manager = make.manager("PM Zhou")
     ent, uni = make.org("enterprise", "Huajing Auto Parts"), make.org("university", "ZJUT")
     lead = make.user(org=ent, name="Wang Lead")
@@ -73,7 +76,7 @@ def test_manager_creates_a_workspace_and_invites_both_leads_in_the_page(
     page.fill('#new-workspace input[name="title"]', "Die-casting porosity")
     page.select_option('#new-workspace select[name="enterprise_id"]', str(ent.id))
     page.select_option('#new-workspace select[name="university_id"]', str(uni.id))
-    page.click('#new-workspace button.primary')
+    page.click("#new-workspace button.primary")
     page.wait_for_url(f"{live_server.url}/workspaces/*")
     assert page.inner_text("h1") == "Die-casting porosity"
     page.fill('form[data-action="add-member"] input[name="email"]', "nobody@nowhere.test")

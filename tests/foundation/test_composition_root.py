@@ -63,17 +63,35 @@ def test_a_second_app_lists_every_periodic_job_once(built_before, app):
 
 def test_the_operator_commands_see_every_job_and_consumer(app, settings, tmp_path):
     env = _env(settings, settings.database_url, tmp_path)
-    listed = subprocess.run([sys.executable, "-c", CLI, "scheduler", "list"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-c", CLI, "scheduler", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
-    jobs = [line.split(":")[0] for line in listed.stdout.splitlines()
-            if line and not line.startswith("THREADS")]
+    jobs = [
+        line.split(":")[0]
+        for line in listed.stdout.splitlines()
+        if line and not line.startswith("THREADS")
+    ]
     assert sorted(jobs) == sorted(PERIODIC)
-    ran = subprocess.run([sys.executable, "-c", CLI, "scheduler", "run-once"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(
+        [sys.executable, "-c", CLI, "scheduler", "run-once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert {line.split(":")[0] for line in ran.stdout.splitlines()
-            if line and not line.startswith("THREADS")} == PERIODIC
+    assert {
+        line.split(":")[0]
+        for line in ran.stdout.splitlines()
+        if line and not line.startswith("THREADS")
+    } == PERIODIC
     # Each consumer keeps a cursor once it ran: the health report lists them.
     health = app.test_client().get("/healthz").get_json()
     assert set(health["outbox_lag"]) == CONSUMERS
@@ -82,8 +100,12 @@ def test_the_operator_commands_see_every_job_and_consumer(app, settings, tmp_pat
 def test_every_capability_has_its_panel_on_the_workspace_page(built_before, app, make):
     ws = make.workspace()
     client = app.test_client()
-    assert client.post("/api/v1/auth/login", json={
-        "email": ws.owner.email, "password": ws.owner.password}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password}
+        ).status_code
+        == 200
+    )
     html = client.get(f"/workspaces/{ws.id}").get_data(as_text=True)
     at = [html.find(f'data-testid="{panel}"') for panel in PANELS]
     assert all(i >= 0 for i in at), dict(zip(PANELS, at, strict=True))
@@ -98,9 +120,17 @@ def test_reactions_run_once_in_a_second_app(built_before, make, api):
     assert [d["kind"] for d in docs] == ["problem_statement"]
 
     add_indicators(api, ws)
-    mid = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "One good trial", "criteria": {"indicators": "all", "consecutive_trials": 1},
-    }).get_json()["id"]
+    mid = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/milestones",
+            json={
+                "title": "One good trial",
+                "criteria": {"indicators": "all", "consecutive_trials": 1},
+            },
+        )
+        .get_json()["id"]
+    )
     t = trial(api, ws, "running")
     assert measure(api, ws, t["id"], GOOD).status_code == 201
     set_status(api, ws, t["id"], "completed")

@@ -39,8 +39,7 @@ X_MARKS = (X_TITLE, X_MILESTONE, "ZX-9 overdue milestone")
 
 
 @pytest.fixture(scope="module")
-def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[World]:
+def world(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield from module_world(database_template, tmp_path_factory.mktemp("privacy"))
 
 
@@ -50,8 +49,9 @@ def assert_private(text: str, caller: str, what: str, shown: tuple[str, ...] = (
     for marks, readers in ((W_MARKS, READERS), (X_MARKS, X_READERS)):
         if caller in readers:
             wanted = [m for m in marks if m in shown]
-            assert not wanted or any(m in text for m in wanted), \
+            assert not wanted or any(m in text for m in wanted), (
                 f"{what} as {caller} lacks all of {wanted}"
+            )
         else:
             leaked = [m for m in marks if m in text]
             assert not leaked, f"{what} as {caller} shows {leaked}"
@@ -66,24 +66,31 @@ def get(world: World, caller: str, path: str, status: int = 200) -> Any:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("caller", PEOPLE)
-def test_dashboard_export_holds_only_readable_workspaces(world: World, caller: str,
-                                                         fmt: str) -> None:
+def test_dashboard_export_holds_only_readable_workspaces(
+    world: World, caller: str, fmt: str
+) -> None:
 
     session = world.sessions[caller]
-    created = session.client.post("/api/v1/exports", json={"format": fmt},
-                                  headers={"X-CSRF-Token": session.csrf})
+    created = session.client.post(
+        "/api/v1/exports", json={"format": fmt}, headers={"X-CSRF-Token": session.csrf}
+    )
     assert created.status_code == 202, created.get_json()
     task = created.get_json()["id"]
     world.run_export(task)
-    world._until(lambda: get(world, caller, f"/api/v1/exports/{task}").get_json()["status"]
-                 == "done")
+    world._until(
+        lambda: get(world, caller, f"/api/v1/exports/{task}").get_json()["status"] == "done"
+    )
     content = get(world, caller, f"/api/v1/exports/{task}/download").data
     if fmt == "csv":
         text = content.decode("utf-8-sig")
     else:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-        text = "\n".join(str(cell) for sheet in book.worksheets
-                         for row in sheet.iter_rows(values_only=True) for cell in row)
+        text = "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+        )
     assert_private(text, caller, f"the {fmt} export", shown=(W_TITLE, X_TITLE))
 
 
@@ -101,8 +108,9 @@ FEEDS = {
 
 @pytest.mark.parametrize("path", list(FEEDS))
 @pytest.mark.parametrize("caller", PEOPLE)
-def test_feeds_and_pages_show_only_readable_workspaces(world: World, caller: str,
-                                                       path: str) -> None:
+def test_feeds_and_pages_show_only_readable_workspaces(
+    world: World, caller: str, path: str
+) -> None:
     text = get(world, caller, path).get_data(as_text=True)
     assert_private(text, caller, path, shown=FEEDS[path])
 
@@ -140,17 +148,29 @@ def test_weekly_summary_reports_only_the_portfolio(world: World, caller: str) ->
         assert send_weekly_summary(manager.id) is True
     mails = list(world.settings.outbox_path.glob(f"weekly-{manager.id}-*.eml"))
     assert len(mails) == 1
-    assert_private(_mail_text(mails[0]), caller, "the weekly summary",
-                   shown=(W_MILESTONE, X_MILESTONE, "Alpha overdue milestone"))
+    assert_private(
+        _mail_text(mails[0]),
+        caller,
+        "the weekly summary",
+        shown=(W_MILESTONE, X_MILESTONE, "Alpha overdue milestone"),
+    )
 
 
 def _digest_reader(world: World, name: str, hour: int) -> tuple[Any, str]:
     person = world.person(name, role="member")
-    world.admin("POST", f"/workspaces/{world.ids['workspace']}/members", 201,
-                json={"user_id": person.id, "role": "viewer"})
+    world.admin(
+        "POST",
+        f"/workspaces/{world.ids['workspace']}/members",
+        201,
+        json={"user_id": person.id, "role": "viewer"},
+    )
     token = world.token_for(person, ("read", "write"))[1]
-    world.call(token, "PUT", "/me/notification-preferences", json={
-        "events": {"milestone.created": "digest"}, "digest_hour": hour})
+    world.call(
+        token,
+        "PUT",
+        "/me/notification-preferences",
+        json={"events": {"milestone.created": "digest"}, "digest_hour": hour},
+    )
     return person, token
 
 
@@ -170,22 +190,42 @@ def test_mail_leaves_out_a_workspace_the_reader_was_removed_from(world: World) -
     hour = now.astimezone(zone("Asia/Shanghai")).hour
     gone, _t = _digest_reader(world, "Dora Departed", hour)
     stays, _t = _digest_reader(world, "Dina Digest", hour)
-    world.owner("POST", f"/workspaces/{world.ids['workspace']}/milestones", 201,
-                json={"title": "Alpha digest milestone"})
+    world.owner(
+        "POST",
+        f"/workspaces/{world.ids['workspace']}/milestones",
+        201,
+        json={"title": "Alpha digest milestone"},
+    )
     with world.app.app_context():
         process_outbox()
     world.admin("DELETE", f"/workspaces/{world.ids['workspace']}/members/{gone.id}", 204)
     with world.app.app_context(), db.transaction() as s:
-        event_id = s.scalar(select(Event.id).where(Event.type == "milestone.created")
-                            .order_by(Event.id.desc()).limit(1))
+        event_id = s.scalar(
+            select(Event.id)
+            .where(Event.type == "milestone.created")
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
         for person in (gone, stays):  # immediate mails waiting for a retry
-            s.add(OutgoingMail(user_id=person.id, kind="immediate", reason="milestone.created",
-                               event_id=event_id, status="pending", next_attempt_at=now))
+            s.add(
+                OutgoingMail(
+                    user_id=person.id,
+                    kind="immediate",
+                    reason="milestone.created",
+                    event_id=event_id,
+                    status="pending",
+                    next_attempt_at=now,
+                )
+            )
     with world.app.app_context():
         send_due_digests(datetime.now(UTC))
         with db.reading() as s:
-            mails = [(m.user_id, m.kind, m.id) for m in s.scalars(select(OutgoingMail).where(
-                OutgoingMail.user_id.in_([gone.id, stays.id])))]
+            mails = [
+                (m.user_id, m.kind, m.id)
+                for m in s.scalars(
+                    select(OutgoingMail).where(OutgoingMail.user_id.in_([gone.id, stays.id]))
+                )
+            ]
         for _user, _kind, mail_id in mails:
             send_mail(mail_id, world.settings)  # or the background already is
 
@@ -195,7 +235,8 @@ def test_mail_leaves_out_a_workspace_the_reader_was_removed_from(world: World) -
 
     world._until(finished)
     assert sorted((u, k) for u, k, _m in mails) == sorted(
-        (p.id, k) for p in (gone, stays) for k in ("digest", "immediate"))
+        (p.id, k) for p in (gone, stays) for k in ("digest", "immediate")
+    )
     for user, kind, mail_id in mails:
         files = list(world.settings.outbox_path.glob(f"*-{kind}-{mail_id}.eml"))
         text = "\n".join(_mail_text(f) for f in files)
@@ -210,28 +251,59 @@ def test_mail_leaves_out_a_workspace_the_reader_was_removed_from(world: World) -
 # The owner of W names a row of X through a route of W: refused like a row
 # that does not exist, nothing of X in the answer, nothing changed.
 CROSS = {
-    "version of another document": ("GET", "/documents/{document}/versions/{other_version}",
-                                    None, 404),
-    "diff against it": ("GET", "/documents/{document}/diff?from={other_version}&to=current",
-                        None, 404),
+    "version of another document": (
+        "GET",
+        "/documents/{document}/versions/{other_version}",
+        None,
+        404,
+    ),
+    "diff against it": (
+        "GET",
+        "/documents/{document}/diff?from={other_version}&to=current",
+        None,
+        404,
+    ),
     "restore it": ("POST", "/documents/{document}/versions/{other_version}/restore", {}, 404),
     "approve it": ("POST", "/documents/{document}/versions/{other_version}/approve", {}, 404),
-    "a parent trial": ("POST", "/workspaces/{workspace}/trials",
-                       {"title": "Cross", "parent_id": "{other_trial}"}, 422),
+    "a parent trial": (
+        "POST",
+        "/workspaces/{workspace}/trials",
+        {"title": "Cross", "parent_id": "{other_trial}"},
+        422,
+    ),
     "re-parent a trial": ("PATCH", "/trials/{trial}", {"parent_id": "{other_trial}"}, 422),
-    "criteria": ("POST", "/workspaces/{workspace}/milestones", {"title": "Cross", "criteria": {
-        "indicators": ["{other_indicator}"], "consecutive_trials": 1}}, 422),
-    "change criteria": ("PATCH", "/milestones/{milestone}", {"criteria": {
-        "indicators": ["{other_indicator}"], "consecutive_trials": 1}}, 422),
-    "its metric": ("POST", "/trials/{trial}/measurements",
-                   [{"metric": "zx9_secret_rate", "value": 1}], 422),
+    "criteria": (
+        "POST",
+        "/workspaces/{workspace}/milestones",
+        {
+            "title": "Cross",
+            "criteria": {"indicators": ["{other_indicator}"], "consecutive_trials": 1},
+        },
+        422,
+    ),
+    "change criteria": (
+        "PATCH",
+        "/milestones/{milestone}",
+        {"criteria": {"indicators": ["{other_indicator}"], "consecutive_trials": 1}},
+        422,
+    ),
+    "its metric": (
+        "POST",
+        "/trials/{trial}/measurements",
+        [{"metric": "zx9_secret_rate", "value": 1}],
+        422,
+    ),
     "remove its member": ("DELETE", "/workspaces/{workspace}/members/{non_member}", None, 404),
 }
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") \
-            and value[1:-1] in ids:
+    if (
+        isinstance(value, str)
+        and value.startswith("{")
+        and value.endswith("}")
+        and value[1:-1] in ids
+    ):
         return ids[value[1:-1]]
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
@@ -241,13 +313,15 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("name", list(CROSS))
-def test_a_row_of_another_workspace_named_through_ours_is_refused(world: World,
-                                                                   name: str) -> None:
+def test_a_row_of_another_workspace_named_through_ours_is_refused(world: World, name: str) -> None:
     method, path, body, status = CROSS[name]
     before, last_event = world.fingerprint(), world.last_event_id()
-    resp = world.client.open("/api/v1" + _fill(path, world.ids), method=method,
-                             json=_fill(body, world.ids),
-                             headers={"Authorization": f"Bearer {world.owner_token}"})
+    resp = world.client.open(
+        "/api/v1" + _fill(path, world.ids),
+        method=method,
+        json=_fill(body, world.ids),
+        headers={"Authorization": f"Bearer {world.owner_token}"},
+    )
     assert resp.status_code == status, resp.get_data(as_text=True)
     assert "ZX-9" not in resp.get_data(as_text=True)
     assert world.events_by_people_after(last_event) == []
@@ -257,18 +331,22 @@ def test_a_row_of_another_workspace_named_through_ours_is_refused(world: World,
 def test_filters_naming_another_workspace_show_nothing_of_it(world: World) -> None:
 
     ids, org = world.ids, world.orgs["other"]
-    for path in (f"/workspaces/{ids['workspace']}/trials/compare?ids={ids['other_trial']}",
-                 f"/dashboard?organization_id={org}",
-                 f"/api/v1/dashboard?workspace_id={ids['other_workspace']}",
-                 f"/api/v1/dashboard?organization_id={org}",
-                 "/api/v1/feed?limit=200&after=0&types=milestone.*"):
+    for path in (
+        f"/workspaces/{ids['workspace']}/trials/compare?ids={ids['other_trial']}",
+        f"/dashboard?organization_id={org}",
+        f"/api/v1/dashboard?workspace_id={ids['other_workspace']}",
+        f"/api/v1/dashboard?organization_id={org}",
+        "/api/v1/feed?limit=200&after=0&types=milestone.*",
+    ):
         text = get(world, "owner", path).get_data(as_text=True)
         assert not [m for m in (*X_MARKS, "ZX-9") if m in text], path
     task = world.owner("POST", "/exports", 202, json={"format": "csv", "organization_id": org})
     world.run_export(task["id"])
     world._until(lambda: world.owner("GET", f"/exports/{task['id']}")["status"] == "done")
-    content = world.client.get(f"/api/v1/exports/{task['id']}/download", headers={
-        "Authorization": f"Bearer {world.owner_token}"}).data.decode("utf-8-sig")
+    content = world.client.get(
+        f"/api/v1/exports/{task['id']}/download",
+        headers={"Authorization": f"Bearer {world.owner_token}"},
+    ).data.decode("utf-8-sig")
     assert "ZX-9" not in content and len(content.splitlines()) == 1  # the header alone
 
 
@@ -278,11 +356,18 @@ def test_webhook_addresses_stay_with_the_owners(world: World, caller: str) -> No
     (a topic name, a key): the event log every reader sees names the host."""
     secret = f"topic-{caller}-s3cr3t"
     url = f"http://127.0.0.1:9/t/{secret}"
-    world.owner("POST", f"/workspaces/{world.ids['workspace']}/webhooks", 201,
-                json={"url": url, "events": ["webhook.disabled"]})
+    world.owner(
+        "POST",
+        f"/workspaces/{world.ids['workspace']}/webhooks",
+        201,
+        json={"url": url, "events": ["webhook.disabled"]},
+    )
     wid = world.ids["workspace"]
-    for path in (f"/api/v1/workspaces/{wid}/events?limit=200", "/api/v1/feed?limit=200",
-                 f"/workspaces/{wid}"):
+    for path in (
+        f"/api/v1/workspaces/{wid}/events?limit=200",
+        "/api/v1/feed?limit=200",
+        f"/workspaces/{wid}",
+    ):
         text = get(world, caller, path).get_data(as_text=True)
         assert "webhook.created" in text or "added a webhook" in text, path
         assert secret not in text, path

@@ -15,9 +15,11 @@ from workspace.http import endpoint, endpoint_name
 
 def _module_paths() -> set[str]:
     """Every module of the app, spelled as the old endpoint names spelled it."""
-    return {info.name.replace(".", "_")
-            for info in pkgutil.walk_packages(workspace.__path__, "workspace.")
-            if "." in info.name.removeprefix("workspace.")}
+    return {
+        info.name.replace(".", "_")
+        for info in pkgutil.walk_packages(workspace.__path__, "workspace.")
+        if "." in info.name.removeprefix("workspace.")
+    }
 
 
 def test_no_endpoint_name_holds_a_module_path(app) -> None:
@@ -44,5 +46,6 @@ def test_two_views_cannot_share_a_name() -> None:
         return None
 
     with pytest.raises(ValueError, match="milestones_calendar"):
-        endpoint("/elsewhere/<int:workspace_id>.ics", summary="x", tag="x",
-                 name="milestones_calendar")(milestones_calendar)
+        endpoint(
+            "/elsewhere/<int:workspace_id>.ics", summary="x", tag="x", name="milestones_calendar"
+        )(milestones_calendar)

@@ -62,7 +62,7 @@ def test_concurrent_writers_never_leave_a_gap_and_readers_never_skip(make):
     all_ids = [r.id for r in rows]
     assert seen == sorted(seen)
     # Everything committed before the reader's last poll was seen, with no hole.
-    assert seen == all_ids[all_ids.index(seen[0]): all_ids.index(seen[-1]) + 1]
+    assert seen == all_ids[all_ids.index(seen[0]) : all_ids.index(seen[-1]) + 1]
 
 
 def test_failed_transaction_leaves_no_event_and_no_gap(make, api):
@@ -73,7 +73,8 @@ def test_failed_transaction_leaves_no_event_and_no_gap(make, api):
     api.as_(ws.owner).patch(f"/workspaces/{ws.id}", json={"title": "kept"})
     events = api.as_(ws.owner).get(f"/workspaces/{ws.id}/events").get_json()["items"]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert all(e["data"].get("changes", {}).get("title", {}).get("to") != "rolled back"
-               for e in events)
+    assert all(
+        e["data"].get("changes", {}).get("title", {}).get("to") != "rolled back" for e in events
+    )
     feed = api.as_(ws.owner).get("/feed?types=workspace.*").get_json()["items"]
     assert [e["type"] for e in feed] == ["workspace.created", "workspace.updated"]

@@ -25,10 +25,17 @@ def _workspaces(make, admin, count: int) -> list[int]:
     """Cheap workspaces (no people), for an admin to subscribe to."""
     enterprise, university = make.org("enterprise"), make.org("university")
     with db.transaction() as s:
-        return [service.create_workspace(s, admin, title=f"W{i}", summary="",
-                                         enterprise_id=enterprise.id,
-                                         university_id=university.id).id
-                for i in range(count)]
+        return [
+            service.create_workspace(
+                s,
+                admin,
+                title=f"W{i}",
+                summary="",
+                enterprise_id=enterprise.id,
+                university_id=university.id,
+            ).id
+            for i in range(count)
+        ]
 
 
 def test_resubscribing_to_the_same_scope_replaces_the_subscription(make, live_server):
@@ -78,8 +85,7 @@ def test_subscriptions_are_capped_per_connection_and_per_user(make, live_server)
         c.close()
 
 
-def test_three_thousand_subscribes_replay_history_a_bounded_number_of_times(make,
-                                                                           live_server):
+def test_three_thousand_subscribes_replay_history_a_bounded_number_of_times(make, live_server):
     """The attack from issue 12: 3,000 subscribes with `after: 0` on one socket
     replayed the whole history 3,000 times."""
     ws = make.workspace()
@@ -115,8 +121,7 @@ def test_three_thousand_subscribes_replay_history_a_bounded_number_of_times(make
     conn.close()
 
 
-def test_a_replay_waits_for_a_slow_reader_instead_of_buffering(make, live_server,
-                                                              monkeypatch):
+def test_a_replay_waits_for_a_slow_reader_instead_of_buffering(make, live_server, monkeypatch):
     monkeypatch.setattr(feed, "BATCH", 50)
     monkeypatch.setattr(feed_limits, "REPLAY_STALL_SECONDS", 3.0)
     ws = make.workspace()

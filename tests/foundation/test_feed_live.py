@@ -66,11 +66,13 @@ def test_ids_past_what_the_database_holds_are_refused_in_the_ack(make, sio):
     ws = make.workspace()
     client = sio.connect(token=make.token(ws.owner, ("read", "write")))
     big = 10**20
-    for event, payload in (("feed:subscribe", {"workspace_id": big}),
-                           ("feed:subscribe", {"workspace_id": ws.id, "after": big}),
-                           ("feed:subscribe", {"workspace_id": ws.id, "after": 2**40}),
-                           ("feed:subscribe", {"after": big}),
-                           ("doc:join", {"document_id": big})):
+    for event, payload in (
+        ("feed:subscribe", {"workspace_id": big}),
+        ("feed:subscribe", {"workspace_id": ws.id, "after": big}),
+        ("feed:subscribe", {"workspace_id": ws.id, "after": 2**40}),
+        ("feed:subscribe", {"after": big}),
+        ("doc:join", {"document_id": big}),
+    ):
         ack = client.call(event, payload, timeout=10)
         assert ack["ok"] is False, (event, payload, ack)
         assert ack["error"]["code"] in ("validation_failed", "not_found"), (event, ack)
@@ -78,8 +80,7 @@ def test_ids_past_what_the_database_holds_are_refused_in_the_ack(make, sio):
     assert client.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"] is True
 
 
-def test_an_event_whose_bus_message_was_lost_still_arrives_in_order(make, api, sio,
-                                                                   monkeypatch):
+def test_an_event_whose_bus_message_was_lost_still_arrives_in_order(make, api, sio, monkeypatch):
     """The pump hands out the bus's envelopes as they come while no id is
     skipped; an event whose message never came (Redis dropped it, another
     process's crossed) is read from the log before the next one goes out."""
@@ -94,8 +95,7 @@ def test_an_event_whose_bus_message_was_lost_still_arrives_in_order(make, api, s
     with monkeypatch.context() as lost:
         lost.setattr(bus, "publish", lambda _envelopes: None)  # committed, never published
         with db.transaction() as s:
-            record_event(s, ws.id, "workspace.updated",
-                         {"changes": {"summary": {"to": "lost"}}})
+            record_event(s, ws.id, "workspace.updated", {"changes": {"summary": {"to": "lost"}}})
     api.as_(ws.owner).patch(f"/workspaces/{ws.id}", json={"summary": "published"})
     wait_for(lambda: len(client.received) >= 2, timeout=10)
     # (The client handles each message in a thread of its own: sorted here.)

@@ -32,8 +32,7 @@ NESTED = '{"title": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}"
 
 
 @pytest.fixture(scope="module")
-def world(database_template: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[World]:
+def world(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     yield from module_world(database_template, tmp_path_factory.mktemp("hostile"))
 
 
@@ -44,11 +43,15 @@ def _routes_with_body(multipart: bool) -> list[tuple[str, Case]]:
 
     build_house()  # imports every capability's route modules
 
-    reads_json = {f"{op.method} /api/v1{op.rule}" for op in OPERATIONS
-                  if op.body is not None
-                  or (op.doc_body is not None
-                      and (multipart or not isinstance(op.doc_body, dict)
-                           or "content" not in op.doc_body))}
+    reads_json = {
+        f"{op.method} /api/v1{op.rule}"
+        for op in OPERATIONS
+        if op.body is not None
+        or (
+            op.doc_body is not None
+            and (multipart or not isinstance(op.doc_body, dict) or "content" not in op.doc_body)
+        )
+    }
     return [(key, case) for key, case in cases() if key in reads_json]
 
 
@@ -72,8 +75,7 @@ def _session(world: World, case: Case, caller: str) -> Any:
     return open_session(world, caller) if case.session == "own" else world.sessions[caller]
 
 
-def _send(world: World, key: str, case: Case, caller: str, raw: str | bytes,
-          session: Any) -> Any:
+def _send(world: World, key: str, case: Case, caller: str, raw: str | bytes, session: Any) -> Any:
     """The route called as the caller (with its CSRF token or bearer header)
     with `raw` as the JSON body; nothing fresh is made, so a refused call
     acts on the world's shared rows."""
@@ -110,10 +112,14 @@ def _unchanged(world: World) -> Any:
     return check
 
 
-@pytest.mark.parametrize(("key", "case", "caller"), BODY_MATRIX,
-                         ids=[f"{_id(k, c)} as {who}" for k, c, who in BODY_MATRIX])
-def test_invalid_body_is_answered_after_access(world: World, key: str, case: Case,
-                                               caller: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "case", "caller"),
+    BODY_MATRIX,
+    ids=[f"{_id(k, c)} as {who}" for k, c, who in BODY_MATRIX],
+)
+def test_invalid_body_is_answered_after_access(
+    world: World, key: str, case: Case, caller: str
+) -> None:
     # A route with several cases (a milestone's title or its status) lets
     # through whoever holds any of their rights: only they hear about the body.
     answers = [expect(key, other, caller, _scopes().get(key)) for other in _cases_of(key)]
@@ -139,8 +145,9 @@ def test_invalid_body_is_answered_after_access(world: World, key: str, case: Cas
     unchanged(what)
 
 
-@pytest.mark.parametrize(("key", "case"), ROUTES_WITH_BODY,
-                         ids=[_id(k, c) for k, c in ROUTES_WITH_BODY])
+@pytest.mark.parametrize(
+    ("key", "case"), ROUTES_WITH_BODY, ids=[_id(k, c) for k, c in ROUTES_WITH_BODY]
+)
 def test_deeply_nested_json_is_a_400(world: World, key: str, case: Case) -> None:
     caller = _holder(case)
     session = _session(world, case, caller)
@@ -170,10 +177,10 @@ def _with_surrogates(body: Any) -> list[tuple[str, Any]]:
     return variants
 
 
-@pytest.mark.parametrize(("key", "case"), ROUTES_WITH_BODY,
-                         ids=[_id(k, c) for k, c in ROUTES_WITH_BODY])
-def test_lone_surrogate_is_a_422_naming_the_field(world: World, key: str,
-                                                  case: Case) -> None:
+@pytest.mark.parametrize(
+    ("key", "case"), ROUTES_WITH_BODY, ids=[_id(k, c) for k, c in ROUTES_WITH_BODY]
+)
+def test_lone_surrogate_is_a_422_naming_the_field(world: World, key: str, case: Case) -> None:
     caller = _holder(case)
     session = _session(world, case, caller)
     unchanged = _unchanged(world)

@@ -43,8 +43,14 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 
 def _env(settings, database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOINTLAB_")}
-    env.update({"DATABASE_URL": database_url, "SECRET_KEY": settings.secret_key,
-                "INSTANCE_PATH": str(tmp_path / "instance"), "JOINTLAB_NO_DEMO": "1"})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": settings.secret_key,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "JOINTLAB_NO_DEMO": "1",
+        }
+    )
     env.pop("REDIS_URL", None)
     if settings.redis_url:
         env.update({"REDIS_URL": settings.redis_url, "REDIS_NAMESPACE": settings.redis_namespace})
@@ -63,8 +69,14 @@ CLI = (
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CLI, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", CLI, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _threads(done: subprocess.CompletedProcess) -> set[str]:
@@ -79,8 +91,9 @@ def test_first_deployment_on_an_empty_database_then_serving(settings, empty_data
     assert "database is up to date" in upgraded.stdout
     assert not _threads(upgraded) & LIVE_THREADS
 
-    admin = _flask(env, "create-admin", "--email", "root@example.test", "--password",
-                   "a long password")
+    admin = _flask(
+        env, "create-admin", "--email", "root@example.test", "--password", "a long password"
+    )
     assert admin.returncode == 0, admin.stderr
     assert "root@example.test" in admin.stdout
     assert not _threads(admin) & LIVE_THREADS
@@ -89,36 +102,64 @@ def test_first_deployment_on_an_empty_database_then_serving(settings, empty_data
     assert not _threads(again) & LIVE_THREADS
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
-                            env={**env, "PORT": str(port)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "wsgi.py"],
+        cwd=ROOT,
+        env={**env, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     client = socketio.Client(reconnection=False)
     try:
+
         def up() -> bool:
             try:
                 return requests.get(url + "/healthz", timeout=1).status_code == 200
             except requests.RequestException:
                 return proc.poll() is not None
+
         wait_for(up, timeout=60)
         assert proc.poll() is None, proc.stdout.read()
         http = requests.Session()
-        login = http.post(f"{url}/api/v1/auth/login", json={
-            "email": "root@example.test", "password": "a long password"}, timeout=10)
+        login = http.post(
+            f"{url}/api/v1/auth/login",
+            json={"email": "root@example.test", "password": "a long password"},
+            timeout=10,
+        )
         assert login.status_code == 200 and login.json()["role"] == "admin"
         csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
         # The served process runs the feed pump: a change reaches a live subscriber.
         received: list[dict] = []
         client.on("event", received.append)
-        client.connect(url, headers={"Cookie": "; ".join(
-            f"{k}={v}" for k, v in http.cookies.items())}, transports=["websocket"],
-            wait_timeout=10)
+        client.connect(
+            url,
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
         assert client.call("feed:subscribe", {}, timeout=10)["ok"] is True
-        orgs = [http.post(f"{url}/api/v1/organizations", json={"name": name, "kind": kind},
-                          headers=csrf, timeout=10).json()["id"]
-                for name, kind in (("Works", "enterprise"), ("Tech", "university"))]
-        made = http.post(f"{url}/api/v1/workspaces", headers=csrf, timeout=10, json={
-            "title": "First", "summary": "", "enterprise_id": orgs[0], "university_id": orgs[1]})
+        orgs = [
+            http.post(
+                f"{url}/api/v1/organizations",
+                json={"name": name, "kind": kind},
+                headers=csrf,
+                timeout=10,
+            ).json()["id"]
+            for name, kind in (("Works", "enterprise"), ("Tech", "university"))
+        ]
+        made = http.post(
+            f"{url}/api/v1/workspaces",
+            headers=csrf,
+            timeout=10,
+            json={
+                "title": "First",
+                "summary": "",
+                "enterprise_id": orgs[0],
+                "university_id": orgs[1],
+            },
+        )
         assert made.status_code == 201, made.text
         wait_for(lambda: any(e["type"] == "workspace.created" for e in received), timeout=15)
     finally:

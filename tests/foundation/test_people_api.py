@@ -13,8 +13,9 @@ def test_login_me_logout_with_cookie_and_csrf(client, make):
     assert client.get("/api/v1/me").status_code == 401
     bad = client.post("/api/v1/auth/login", json={"email": user.email, "password": "nope"})
     assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "invalid_credentials"
-    ok = client.post("/api/v1/auth/login",
-                     json={"email": user.email.upper(), "password": user.password})
+    ok = client.post(
+        "/api/v1/auth/login", json={"email": user.email.upper(), "password": user.password}
+    )
     assert ok.status_code == 200
     csrf = ok.get_json()["csrf_token"]
     me = client.get("/api/v1/me").get_json()
@@ -32,8 +33,9 @@ def test_login_me_logout_with_cookie_and_csrf(client, make):
 def test_token_is_shown_once_stored_hashed_and_scoped(api, make, client):
     user = make.user(side="enterprise")
     ws = make.workspace(owner=user)
-    created = api.as_(user).post("/me/tokens", json={"name": "line 3 PLC",
-                                                     "scopes": ["measurements:write"]})
+    created = api.as_(user).post(
+        "/me/tokens", json={"name": "line 3 PLC", "scopes": ["measurements:write"]}
+    )
     assert created.status_code == 201
     body = created.get_json()
     secret = body["token"]
@@ -60,13 +62,14 @@ def test_token_is_shown_once_stored_hashed_and_scoped(api, make, client):
 def test_login_attempts_are_rate_limited(client, make):
     user = make.user()
     codes = [
-        client.post("/api/v1/auth/login", json={"email": user.email, "password": "wrong"})
-        .status_code for _ in range(12)
+        client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": "wrong"}
+        ).status_code
+        for _ in range(12)
     ]
     assert codes[0] == 401 and codes[-1] == 429
     # Even the right password is refused while limited: guessing gains nothing.
-    right = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                    "password": user.password})
+    right = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert right.status_code == 429
     assert "wait" in right.get_json()["error"]["message"]
 
@@ -74,24 +77,40 @@ def test_login_attempts_are_rate_limited(client, make):
 def test_successful_logins_from_one_address_are_not_limited(client, make):
     """A whole lab behind one NAT logs in at nine: only failures count."""
     users = [make.user() for _ in range(21)]  # one more than the per-address limit
-    codes = [client.post("/api/v1/auth/login", json={"email": u.email, "password": u.password})
-             .status_code for u in users]
+    codes = [
+        client.post(
+            "/api/v1/auth/login", json={"email": u.email, "password": u.password}
+        ).status_code
+        for u in users
+    ]
     assert codes == [200] * 21
 
 
 def test_admin_creates_users_others_cannot(api, make):
     admin = make.admin()
     org = make.org("university")
-    made = api.as_(admin).post("/users", json={
-        "email": "li@zjut.example", "name": "李教授", "password": "long enough pw",
-        "organization_id": org.id, "locale": "zh-CN"})
+    made = api.as_(admin).post(
+        "/users",
+        json={
+            "email": "li@zjut.example",
+            "name": "李教授",
+            "password": "long enough pw",
+            "organization_id": org.id,
+            "locale": "zh-CN",
+        },
+    )
     assert made.status_code == 201
     assert made.get_json()["organization_id"] == org.id
-    dup = api.as_(admin).post("/users", json={
-        "email": "LI@zjut.example", "name": "x", "password": "long enough pw"})
+    dup = api.as_(admin).post(
+        "/users", json={"email": "LI@zjut.example", "name": "x", "password": "long enough pw"}
+    )
     assert dup.status_code == 409
     member = make.user()
-    assert api.as_(member).post("/users", json={
-        "email": "a@b.example", "name": "x", "password": "long enough pw"}).status_code == 403
+    assert (
+        api.as_(member)
+        .post("/users", json={"email": "a@b.example", "name": "x", "password": "long enough pw"})
+        .status_code
+        == 403
+    )
     assert api.as_(member).get("/users").status_code == 403
     assert len(api.as_(admin).get("/users?limit=200").get_json()["items"]) >= 3

@@ -19,12 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(settings, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOINTLAB_")}
-    env.update({
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
-        "INSTANCE_PATH": str(settings.instance_path),
-        "JOINTLAB_NO_DEMO": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key,
+            "INSTANCE_PATH": str(settings.instance_path),
+            "JOINTLAB_NO_DEMO": "1",
+        }
+    )
     if settings.redis_url:
         env.update({"REDIS_URL": settings.redis_url, "REDIS_NAMESPACE": settings.redis_namespace})
     env.update(extra)
@@ -32,21 +34,29 @@ def _env(settings, **extra):
 
 
 def _flask(settings, *args, **extra):
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                          env=_env(settings, **extra), capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=_env(settings, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_create_admin_command_then_login(app, settings, client):
-    done = _flask(settings, "create-admin", "--email", "Root@Example.test", "--password",
-                  "a long password")
+    done = _flask(
+        settings, "create-admin", "--email", "Root@Example.test", "--password", "a long password"
+    )
     assert done.returncode == 0, done.stderr
     assert "root@example.test" in done.stdout
-    res = client.post("/api/v1/auth/login", json={"email": "root@example.test",
-                                                  "password": "a long password"})
+    res = client.post(
+        "/api/v1/auth/login", json={"email": "root@example.test", "password": "a long password"}
+    )
     assert res.status_code == 200 and res.get_json()["role"] == "admin"
-    again = _flask(settings, "create-admin", "--email", "root@example.test", "--password",
-                   "a long password")
+    again = _flask(
+        settings, "create-admin", "--email", "root@example.test", "--password", "a long password"
+    )
     assert again.returncode != 0 and "exists" in again.stderr
 
 
@@ -58,8 +68,7 @@ def test_scheduler_run_once_runs_every_periodic_job(app, settings):
 
 
 def test_bad_configuration_is_one_clear_line(app, settings):
-    unreachable = _flask(settings, "routes",
-                         DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    unreachable = _flask(settings, "routes", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     assert unreachable.returncode == 2
     lines = unreachable.stderr.strip().splitlines()
     assert len(lines) == 1 and "DATABASE_URL" in lines[0] and "Traceback" not in unreachable.stderr
@@ -102,11 +111,17 @@ def server_output(proc) -> str:
 def _serve(settings, port):
     # Output goes to a file, not a pipe nobody reads: a full pipe would stop
     # the whole (cooperative) server at its next log line.
-    with tempfile.NamedTemporaryFile(prefix=f"jl-serve-{port}-", suffix=".log",
-                                     delete=False) as log:
-        proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT,
-                                env=_env(settings, PORT=str(port)),
-                                stdout=log, stderr=subprocess.STDOUT, text=True)
+    with tempfile.NamedTemporaryFile(
+        prefix=f"jl-serve-{port}-", suffix=".log", delete=False
+    ) as log:
+        proc = subprocess.Popen(
+            [sys.executable, "wsgi.py"],
+            cwd=ROOT,
+            env=_env(settings, PORT=str(port)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     proc.log_path = log.name
     url = f"http://127.0.0.1:{port}"
 
@@ -115,6 +130,7 @@ def _serve(settings, port):
             return requests.get(url + "/healthz", timeout=1).status_code == 200
         except requests.RequestException:
             return proc.poll() is not None
+
     wait_for(up, timeout=30)
     assert proc.poll() is None, server_output(proc)
     return proc, url
@@ -131,11 +147,19 @@ def test_two_web_processes_and_a_third_writer_share_live_events(app, settings, m
         assert watcher.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
         # A write through process B reaches the client connected to A...
         session, csrf = login_cookie(url_b, ws.owner)
-        res = session.patch(f"{url_b}/api/v1/workspaces/{ws.id}", json={"title": "from B"},
-                            headers={"X-CSRF-Token": csrf}, timeout=10)
+        res = session.patch(
+            f"{url_b}/api/v1/workspaces/{ws.id}",
+            json={"title": "from B"},
+            headers={"X-CSRF-Token": csrf},
+            timeout=10,
+        )
         assert res.status_code == 200
-        wait_for(lambda: any(e["data"].get("changes", {}).get("title", {}).get("to") == "from B"
-                             for e in watcher.received))
+        wait_for(
+            lambda: any(
+                e["data"].get("changes", {}).get("title", {}).get("to") == "from B"
+                for e in watcher.received
+            )
+        )
         # ...and so does one committed by a process with no web server at all
         # (as an RQ job would), through the Redis bus.
         script = (
@@ -148,12 +172,21 @@ def test_two_web_processes_and_a_third_writer_share_live_events(app, settings, m
             f"    service.update_workspace(s, s.get(User, {ws.owner.id}), {ws.id}, "
             "{'title': 'from a job'})\n"
         )
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=_env(settings),
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=_env(settings),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
-        wait_for(lambda: any(
-            e["data"].get("changes", {}).get("title", {}).get("to") == "from a job"
-            for e in watcher.received))
+        wait_for(
+            lambda: any(
+                e["data"].get("changes", {}).get("title", {}).get("to") == "from a job"
+                for e in watcher.received
+            )
+        )
         seqs = [e["seq"] for e in watcher.received]
         assert seqs == sorted(set(seqs))
     finally:
@@ -167,11 +200,20 @@ def test_two_web_processes_and_a_third_writer_share_live_events(app, settings, m
 
 def test_fresh_start_seeds_a_demo_and_prints_logins(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("JOINTLAB_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("JOINTLAB_")
+    }
     env.update({"INSTANCE_PATH": str(tmp_path / "instance"), "PORT": str(port)})
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "wsgi.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
 
@@ -180,10 +222,14 @@ def test_fresh_start_seeds_a_demo_and_prints_logins(tmp_path):
                 return requests.get(url + "/healthz", timeout=1).status_code == 200
             except requests.RequestException:
                 return False
+
         wait_for(ready, timeout=40)
         s = requests.Session()
-        res = s.post(url + "/api/v1/auth/login", json={"email": "enterprise@demo.jointlab",
-                                                       "password": "jointlab-demo"}, timeout=10)
+        res = s.post(
+            url + "/api/v1/auth/login",
+            json={"email": "enterprise@demo.jointlab", "password": "jointlab-demo"},
+            timeout=10,
+        )
         assert res.status_code == 200
         workspaces = s.get(url + "/api/v1/workspaces", timeout=10).json()["items"]
         assert workspaces and "Porosity" in workspaces[0]["title"]

@@ -12,14 +12,27 @@ import pytest
 from tests.conftest import LiveServer, SocketClients, free_port, wait_for
 from tests.foundation.test_processes import ROOT, _env
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                reason="needs the redis-server binary")
+pytestmark = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs the redis-server binary"
+)
 
 
 def _redis(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     import redis
 
     wait_for(lambda: _pings(redis.Redis(port=port)), timeout=10)
@@ -67,11 +80,19 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
         )
         env = _env(settings)
         env.pop("REDIS_URL", None)
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
-        wait_for(lambda: len([e for e in watcher.received if e["type"] == "workspace.updated"])
-                 == 3, timeout=15)
+        wait_for(
+            lambda: len([e for e in watcher.received if e["type"] == "workspace.updated"]) == 3,
+            timeout=15,
+        )
         # Redis back: everything keeps flowing, nothing is repeated.
         redis_proc = _redis(port)
         time.sleep(1.5)

@@ -29,9 +29,12 @@ def test_revocations_through_one_process_reach_sockets_on_another(app, settings,
         token = make.token(revoker)
         cookie_session, csrf = login_cookie(url_b, leaver)
         cookie = "; ".join(f"{k}={v}" for k, v in cookie_session.cookies.items())
-        on_a = {"removed": Conn(url_a, token=make.token(removed)),
-                "revoked": Conn(url_a, token=token), "left": Conn(url_a, cookie=cookie),
-                "observer": Conn(url_a, token=make.token(ws.partner, ("read",)))}
+        on_a = {
+            "removed": Conn(url_a, token=make.token(removed)),
+            "revoked": Conn(url_a, token=token),
+            "left": Conn(url_a, cookie=cookie),
+            "observer": Conn(url_a, token=make.token(ws.partner, ("read",))),
+        }
         conns = list(on_a.values())
         for conn in conns:
             assert conn.call("doc:join", {"document_id": doc["id"]})["ok"]
@@ -39,16 +42,21 @@ def test_revocations_through_one_process_reach_sockets_on_another(app, settings,
         owner = {"Authorization": f"Bearer {make.token(ws.owner)}"}
 
         # Through B: a member removed, a token revoked, a logout.
-        res = requests.delete(f"{url_b}/api/v1/workspaces/{ws.id}/members/{removed.id}",
-                              headers=owner, timeout=10)
+        res = requests.delete(
+            f"{url_b}/api/v1/workspaces/{ws.id}/members/{removed.id}", headers=owner, timeout=10
+        )
         assert res.status_code == 204
         tokens = api.as_(revoker).get("/me/tokens").get_json()["items"]
         token_id = next(t["id"] for t in tokens if token.startswith(t["prefix"]))
-        res = requests.delete(f"{url_b}/api/v1/me/tokens/{token_id}", timeout=10,
-                              headers={"Authorization": f"Bearer {make.token(revoker)}"})
+        res = requests.delete(
+            f"{url_b}/api/v1/me/tokens/{token_id}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {make.token(revoker)}"},
+        )
         assert res.status_code == 204
-        res = cookie_session.post(f"{url_b}/api/v1/auth/logout",
-                                  headers={"X-CSRF-Token": csrf}, timeout=10)
+        res = cookie_session.post(
+            f"{url_b}/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}, timeout=10
+        )
         assert res.status_code == 204
 
         # On A, at once: told, and dropped from what they lost.
@@ -63,19 +71,30 @@ def test_revocations_through_one_process_reach_sockets_on_another(app, settings,
         before = {name: (len(c.updates), len(c.events)) for name, c in on_a.items()}
         writer = Conn(url_b, token=make.token(ws.owner))
         conns.append(writer)
-        assert writer.call("doc:update", {"document_id": doc["id"],
-                                          "update": insert_update("from B ")})["ok"]
-        res = requests.patch(f"{url_b}/api/v1/workspaces/{ws.id}", json={"summary": "from B"},
-                             headers=owner, timeout=10)
+        assert writer.call(
+            "doc:update", {"document_id": doc["id"], "update": insert_update("from B ")}
+        )["ok"]
+        res = requests.patch(
+            f"{url_b}/api/v1/workspaces/{ws.id}",
+            json={"summary": "from B"},
+            headers=owner,
+            timeout=10,
+        )
         assert res.status_code == 200
         observer = on_a["observer"]
-        wait_for(lambda: len(observer.updates) > before["observer"][0]
-                 and len(observer.events) > before["observer"][1], timeout=15)
+        wait_for(
+            lambda: (
+                len(observer.updates) > before["observer"][0]
+                and len(observer.events) > before["observer"][1]
+            ),
+            timeout=15,
+        )
         time.sleep(0.5)  # a straggling relay would have arrived by now
         for name in ("removed", "revoked", "left"):
             assert (len(on_a[name].updates), len(on_a[name].events)) == before[name], name
-        refused = on_a["removed"].call("doc:update", {"document_id": doc["id"],
-                                                      "update": insert_update("no ")})
+        refused = on_a["removed"].call(
+            "doc:update", {"document_id": doc["id"], "update": insert_update("no ")}
+        )
         assert refused["error"]["code"] == "not_found"
     finally:
         for conn in conns:

@@ -28,15 +28,25 @@ def later() -> int:
 
 def test_a_failing_job_raises_after_the_others_ran(monkeypatch) -> None:
     here = __name__
-    monkeypatch.setattr(schedule, "periodic_jobs", lambda: [
-        Periodic(f"{here}.fine", 60), Periodic(f"{here}.boom", 60), Periodic(f"{here}.later", 60)])
+    monkeypatch.setattr(
+        schedule,
+        "periodic_jobs",
+        lambda: [
+            Periodic(f"{here}.fine", 60),
+            Periodic(f"{here}.boom", 60),
+            Periodic(f"{here}.later", 60),
+        ],
+    )
     RAN.clear()
     with pytest.raises(schedule.PeriodicJobsFailed) as failed:
         schedule.run_once()
     assert RAN == ["fine", "boom", "later"]
     assert failed.value.failed == [f"{here}.boom"]
-    assert failed.value.results == {f"{here}.fine": "swept", f"{here}.boom": "failed: disk full",
-                                     f"{here}.later": 3}
+    assert failed.value.results == {
+        f"{here}.fine": "swept",
+        f"{here}.boom": "failed: disk full",
+        f"{here}.later": 3,
+    }
 
 
 def test_a_clean_sweep_returns_what_each_job_said(monkeypatch) -> None:

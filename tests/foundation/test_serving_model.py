@@ -46,9 +46,13 @@ def _raw_websocket(port: int) -> socket.socket:
     would; returned once the Engine.IO open packet has arrived."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                  f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
     answer = b""
     while b'"sid"' not in answer:
         answer += sock.recv(4096)
@@ -69,7 +73,8 @@ def _closed_by_server(sock: socket.socket, within: float) -> bytes:
 
 
 def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
-        app, settings, make, api, production_password_cost):
+    app, settings, make, api, production_password_cost
+):
     """Argon2 runs off the hub: while four clients log in back to back (each
     login ~50 ms of C), an editor's updates are still acknowledged and relayed
     at once. (With the hashing on the hub, measured: one ack in 2.5 s, 3.4 s late;
@@ -91,8 +96,11 @@ def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
 
         def log_in_again_and_again() -> None:
             while not stop.is_set():
-                res = requests.post(f"{url}/api/v1/auth/login", timeout=30, json={
-                    "email": ws.owner.email, "password": ws.owner.password})
+                res = requests.post(
+                    f"{url}/api/v1/auth/login",
+                    timeout=30,
+                    json={"email": ws.owner.email, "password": ws.owner.password},
+                )
                 logins.append(res.status_code)
 
         storm = [threading.Thread(target=log_in_again_and_again) for _ in range(4)]
@@ -104,8 +112,9 @@ def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
             end = time.monotonic() + 4.0
             while time.monotonic() < end:
                 started = time.monotonic()
-                assert editor.call("doc:update", {"document_id": doc["id"],
-                                                  "update": insert_update("x")})["ok"]
+                assert editor.call(
+                    "doc:update", {"document_id": doc["id"], "update": insert_update("x")}
+                )["ok"]
                 acks.append(time.monotonic() - started)
         finally:
             stop.set()
@@ -135,8 +144,9 @@ def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
         sent = _closed_by_server(raw, within=10)
         assert b"\x88\x02\x03\xef" in sent, sent  # a close frame, code 1007
         raw.close()
-        assert editor.call("doc:update", {"document_id": doc["id"],
-                                          "update": insert_update("y")})["ok"]
+        assert editor.call("doc:update", {"document_id": doc["id"], "update": insert_update("y")})[
+            "ok"
+        ]
         assert requests.get(url + "/healthz", timeout=10).status_code == 200
     finally:
         for conn in conns:
@@ -146,8 +156,7 @@ def test_a_login_storm_does_not_stall_other_connections_and_frames_are_bounded(
     assert "development server" not in out and "Traceback" not in out, out
 
 
-def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
-        app, settings, make):
+def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(app, settings, make):
     """A deploy: SIGTERM the process, start the next one on the same address.
     Connected clients are dropped at once (not left waiting for a ping
     timeout), the process exits within a few seconds, and the clients
@@ -156,8 +165,7 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
     port = free_port()
     first, url = _serve(settings, port)
     second = None
-    client = socketio.Client(reconnection=True, reconnection_delay=0.2,
-                             reconnection_delay_max=0.5)
+    client = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5)
     connects: list[float] = []
     drops: list[tuple[float, str]] = []
     replayed: list[dict] = []
@@ -165,8 +173,9 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
     client.on("connect", lambda: connects.append(time.monotonic()))
     client.on("disconnect", lambda reason=None: drops.append((time.monotonic(), str(reason))))
     try:
-        client.connect(url, auth={"token": make.token(ws.owner)}, transports=["websocket"],
-                       wait_timeout=10)
+        client.connect(
+            url, auth={"token": make.token(ws.owner)}, transports=["websocket"], wait_timeout=10
+        )
         assert client.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
         started = time.monotonic()
         first.send_signal(signal.SIGTERM)
@@ -184,8 +193,7 @@ def test_sigterm_tells_clients_to_reconnect_and_they_do_to_the_next_process(
         # It resumes from its cursor: the replay (which waits for the
         # subscribe handler's greenlet, so the ack goes first) brings what it missed.
         replayed.clear()
-        assert client.call("feed:subscribe", {"workspace_id": ws.id, "after": 0},
-                           timeout=10)["ok"]
+        assert client.call("feed:subscribe", {"workspace_id": ws.id, "after": 0}, timeout=10)["ok"]
         wait_for(lambda: any(e["type"] == "member.added" for e in replayed), timeout=15)
         seqs = [e["seq"] for e in replayed]
         assert seqs == list(range(1, len(seqs) + 1))
@@ -237,7 +245,8 @@ def test_accepted_sockets_send_small_frames_at_once():
     """TCP_NODELAY on every accepted socket (gevent's server leaves Nagle on)."""
     from tests.foundation.test_processes import ROOT
 
-    done = subprocess.run([sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, timeout=60,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", NODELAY_PROBE], cwd=ROOT, timeout=60, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "NODELAY [1]" in done.stdout

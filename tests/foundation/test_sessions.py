@@ -12,18 +12,24 @@ from workspace.auth.devices import browser_and_system, describe
 from workspace.auth.models import User, UserSession
 from workspace.db import db, utcnow
 
-CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like "
-                  "Gecko) Chrome/126.0.0.0 Safari/537.36")
-SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+CHROME_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like "
+    "Gecko) Chrome/126.0.0.0 Safari/537.36"
+)
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
 
 
 def login(app, user, agent: str = CHROME_WINDOWS):
     """A fresh test client logged in by cookie, and its CSRF token."""
     browser = app.test_client()
-    res = browser.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password},
-                       headers={"User-Agent": agent})
+    res = browser.post(
+        "/api/v1/auth/login",
+        json={"email": user.email, "password": user.password},
+        headers={"User-Agent": agent},
+    )
     assert res.status_code == 200, res.get_data(as_text=True)
     return browser, res.get_json()["csrf_token"]
 
@@ -37,8 +43,11 @@ def copy_of(app, browser):
 
 def session_rows(user_id: int) -> list[UserSession]:
     with db.reading() as s:
-        return list(s.scalars(select(UserSession).where(UserSession.user_id == user_id)
-                              .order_by(UserSession.id)))
+        return list(
+            s.scalars(
+                select(UserSession).where(UserSession.user_id == user_id).order_by(UserSession.id)
+            )
+        )
 
 
 def test_a_saved_copy_of_the_cookie_dies_at_logout(app, make):
@@ -82,23 +91,19 @@ def test_users_list_and_end_their_sessions(app, make, api):
     # Another user's session, an unknown one: 404, and nothing ends.
     others = session_rows(other.id)[0].id
     for missing in (others, 999_999):
-        res = laptop.delete(f"/api/v1/me/sessions/{missing}",
-                            headers={"X-CSRF-Token": laptop_csrf})
+        res = laptop.delete(f"/api/v1/me/sessions/{missing}", headers={"X-CSRF-Token": laptop_csrf})
         assert res.status_code == 404 and res.get_json()["error"]["code"] == "not_found"
     assert session_rows(other.id)[0].ended_at is None
     # Without the CSRF token a cookie cannot end anything.
     assert laptop.delete(f"/api/v1/me/sessions/{phone_id}").status_code == 403
     assert phone.get("/api/v1/me").status_code == 200
-    ended = laptop.delete(f"/api/v1/me/sessions/{phone_id}",
-                          headers={"X-CSRF-Token": laptop_csrf})
+    ended = laptop.delete(f"/api/v1/me/sessions/{phone_id}", headers={"X-CSRF-Token": laptop_csrf})
     assert ended.status_code == 204
     assert phone.get("/api/v1/me").status_code == 401
     assert laptop.get("/api/v1/me").status_code == 200
-    again = laptop.delete(f"/api/v1/me/sessions/{phone_id}",
-                          headers={"X-CSRF-Token": laptop_csrf})
+    again = laptop.delete(f"/api/v1/me/sessions/{phone_id}", headers={"X-CSRF-Token": laptop_csrf})
     assert again.status_code == 404
-    assert [s["id"] for s in laptop.get("/api/v1/me/sessions").get_json()["items"]] \
-        != [phone_id]
+    assert [s["id"] for s in laptop.get("/api/v1/me/sessions").get_json()["items"]] != [phone_id]
     # A token lists them too (none is "current": bearer calls have no session).
     by_token = api.as_(user).get("/me/sessions").get_json()["items"]
     assert len(by_token) == 1 and by_token[0]["current"] is False
@@ -152,8 +157,9 @@ def test_admins_disable_a_user_everywhere(app, make, api, client):
     assert browser.get("/api/v1/me").status_code == 401
     assert client.get("/api/v1/me", headers=bearer).status_code == 401
     assert session_rows(user.id)[0].end_reason == "user_disabled"
-    relogin = app.test_client().post("/api/v1/auth/login",
-                                     json={"email": user.email, "password": user.password})
+    relogin = app.test_client().post(
+        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+    )
     assert relogin.status_code == 401
     assert relogin.get_json()["error"]["code"] == "account_disabled"
     back = api.as_(admin).patch(f"/users/{user.id}", json={"active": True})
@@ -185,8 +191,11 @@ def test_last_seen_is_written_at_most_every_few_minutes_and_idle_sessions_expire
     browser.get("/api/v1/me")
     assert session_rows(user.id)[0].last_seen_at > earlier + timedelta(seconds=5)
     with db.transaction() as s:
-        s.execute(update(UserSession).values(
-            last_seen_at=utcnow() - sessions.IDLE_LIFETIME - timedelta(minutes=1)))
+        s.execute(
+            update(UserSession).values(
+                last_seen_at=utcnow() - sessions.IDLE_LIFETIME - timedelta(minutes=1)
+            )
+        )
     assert browser.get("/api/v1/me").status_code == 401
 
 
@@ -229,13 +238,16 @@ def test_openapi_documents_the_session_routes(client):
 def test_device_names():
     assert describe(CHROME_WINDOWS) == "Chrome on Windows"
     assert describe(SAFARI_IPHONE) == "Safari on iOS"
-    assert browser_and_system("Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 "
-                              "Firefox/127.0") == ("Firefox", "Linux")
-    assert browser_and_system("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-                              "(KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0") \
-        == ("Edge", "Windows")
-    assert browser_and_system("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
-                              "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36") \
-        == ("Chrome", "Android")
+    assert browser_and_system(
+        "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
+    ) == ("Firefox", "Linux")
+    assert browser_and_system(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0"
+    ) == ("Edge", "Windows")
+    assert browser_and_system(
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    ) == ("Chrome", "Android")
     assert describe("python-requests/2.32.3") == "python-requests"
     assert describe("") == "unknown" and describe(None) == "unknown"

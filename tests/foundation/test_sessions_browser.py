@@ -10,8 +10,7 @@ from tests.conftest import browser_login
 from tests.documents.test_documents_api import statement_of
 
 
-def test_ending_the_other_session_signs_that_browser_out(make, api, live_server,
-                                                         browser_context):
+def test_ending_the_other_session_signs_that_browser_out(make, api, live_server, browser_context):
     ws = make.workspace()
     doc = statement_of(api, ws)
     url = live_server.url

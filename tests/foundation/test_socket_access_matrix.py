@@ -21,29 +21,64 @@ from workspace.portfolios.service import set_portfolio
 
 OK, NF, FORBIDDEN, SCOPE = "ok", "not_found", "forbidden", "insufficient_scope"
 REFUSED_AT_CONNECT = ("anonymous", "token_measurements")
-CALLERS = ("non_member", "viewer", "editor", "owner", "manager_in", "manager_out", "admin",
-           "cookie_editor", "token_read", "token_write")
+CALLERS = (
+    "non_member",
+    "viewer",
+    "editor",
+    "owner",
+    "manager_in",
+    "manager_out",
+    "admin",
+    "cookie_editor",
+    "token_read",
+    "token_write",
+)
 _readers = {c: OK for c in CALLERS if c not in ("non_member", "manager_out")}
 EXPECTED: dict[str, dict[str, str]] = {
     "feed:subscribe": {**_readers, "non_member": NF, "manager_out": NF},
     "feed:unsubscribe": dict.fromkeys(CALLERS, OK),
     "doc:join": {**_readers, "non_member": NF, "manager_out": NF},
     "doc:awareness": {**_readers, "non_member": NF, "manager_out": NF},
-    "doc:update": {"non_member": NF, "viewer": FORBIDDEN, "editor": OK, "owner": OK,
-                   "manager_in": FORBIDDEN, "manager_out": NF, "admin": OK,
-                   "cookie_editor": OK, "token_read": SCOPE, "token_write": OK},
+    "doc:update": {
+        "non_member": NF,
+        "viewer": FORBIDDEN,
+        "editor": OK,
+        "owner": OK,
+        "manager_in": FORBIDDEN,
+        "manager_out": NF,
+        "admin": OK,
+        "cookie_editor": OK,
+        "token_read": SCOPE,
+        "token_write": OK,
+    },
     # Leaving only takes away; it answers the same whoever asks.
     "doc:leave": dict.fromkeys(CALLERS, OK),
 }
-CAN_EDIT = {"viewer": False, "editor": True, "owner": True, "manager_in": False, "admin": True,
-            "cookie_editor": True, "token_read": False, "token_write": True}
+CAN_EDIT = {
+    "viewer": False,
+    "editor": True,
+    "owner": True,
+    "manager_in": False,
+    "admin": True,
+    "cookie_editor": True,
+    "token_read": False,
+    "token_write": True,
+}
 # The REST question each event asks, to compare answers with.
-REST = {"feed:subscribe": ("GET", "/workspaces/{w}/events"),
-        "doc:join": ("GET", "/documents/{d}"),
-        "doc:update": ("PUT", "/documents/{d}/text")}
+REST = {
+    "feed:subscribe": ("GET", "/workspaces/{w}/events"),
+    "doc:join": ("GET", "/documents/{d}"),
+    "doc:update": ("PUT", "/documents/{d}/text"),
+}
 # Joins before awareness, subscribing before unsubscribing.
-ORDER = ("feed:subscribe", "doc:join", "doc:awareness", "doc:update", "doc:leave",
-         "feed:unsubscribe")
+ORDER = (
+    "feed:subscribe",
+    "doc:join",
+    "doc:awareness",
+    "doc:update",
+    "doc:leave",
+    "feed:unsubscribe",
+)
 
 
 def test_every_event_has_an_expectation(app):
@@ -68,12 +103,18 @@ def _world(make, live_server):
         set_portfolio(s, admin, inside.id, [], [ws.id])
         set_portfolio(s, admin, outside.id, [], [other.id])
     rw = ("read", "write")
-    tokens = {"non_member": make.token(make.user(), rw), "viewer": make.token(viewer, rw),
-              "editor": make.token(editor, rw), "owner": make.token(ws.owner, rw),
-              "manager_in": make.token(inside, rw), "manager_out": make.token(outside, rw),
-              "admin": make.token(admin, rw), "token_read": make.token(ws.owner, ("read",)),
-              "token_write": make.token(ws.owner, ("write",)),
-              "token_measurements": make.token(ws.owner, ("measurements:write",))}
+    tokens = {
+        "non_member": make.token(make.user(), rw),
+        "viewer": make.token(viewer, rw),
+        "editor": make.token(editor, rw),
+        "owner": make.token(ws.owner, rw),
+        "manager_in": make.token(inside, rw),
+        "manager_out": make.token(outside, rw),
+        "admin": make.token(admin, rw),
+        "token_read": make.token(ws.owner, ("read",)),
+        "token_write": make.token(ws.owner, ("write",)),
+        "token_measurements": make.token(ws.owner, ("measurements:write",)),
+    }
     cookie, http, csrf = cookie_of(live_server.url, cookie_editor)
     return ws, tokens, (cookie, http, csrf)
 
@@ -85,12 +126,14 @@ def _rest(live_server, api, ws, doc, caller, tokens, cookie_login, event):
     body = {"text": current} if method == "PUT" else None
     if caller == "cookie_editor":
         _cookie, http, csrf = cookie_login
-        res = http.request(method, live_server.url + path, json=body,
-                           headers={"X-CSRF-Token": csrf}, timeout=10)
+        res = http.request(
+            method, live_server.url + path, json=body, headers={"X-CSRF-Token": csrf}, timeout=10
+        )
         status, data = res.status_code, res.json()
     else:
-        res = api.client.open(path, method=method, json=body,
-                              headers={"Authorization": f"Bearer {tokens[caller]}"})
+        res = api.client.open(
+            path, method=method, json=body, headers={"Authorization": f"Bearer {tokens[caller]}"}
+        )
         status, data = res.status_code, res.get_json()
     return "ok" if status < 300 else data["error"]["code"]
 
@@ -102,8 +145,11 @@ def test_every_event_for_every_caller(make, api, live_server):
     mismatches = []
     events = sorted(EVENTS, key=lambda e: ORDER.index(e) if e in ORDER else len(ORDER))
     for caller in CALLERS:
-        conn = (Conn(live_server.url, cookie=cookie_login[0]) if caller == "cookie_editor"
-                else Conn(live_server.url, token=tokens[caller]))
+        conn = (
+            Conn(live_server.url, cookie=cookie_login[0])
+            if caller == "cookie_editor"
+            else Conn(live_server.url, token=tokens[caller])
+        )
         try:
             for event in events:
                 ack = conn.call(event, payloads(ws.id, doc["id"])[event])

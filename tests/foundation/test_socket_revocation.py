@@ -62,11 +62,15 @@ def _traffic(world: World, api, label: str) -> None:
     """A document edit and a feed event, both seen by the bystander."""
     label = f"{label} {len(world.observer.events)}"  # a new summary: a new event
     seen_updates, seen_events = len(world.observer.updates), len(world.observer.events)
-    assert world.writer.call("doc:update", {"document_id": world.doc["id"],
-                                            "update": insert_update(label)})["ok"]
+    assert world.writer.call(
+        "doc:update", {"document_id": world.doc["id"], "update": insert_update(label)}
+    )["ok"]
     api.as_(world.ws.owner).patch(f"/workspaces/{world.ws.id}", json={"summary": label})
-    wait_for(lambda: len(world.observer.updates) > seen_updates
-             and len(world.observer.events) > seen_events)
+    wait_for(
+        lambda: (
+            len(world.observer.updates) > seen_updates and len(world.observer.events) > seen_events
+        )
+    )
 
 
 def _still_receives(world: World, api, conn: Conn) -> None:
@@ -84,8 +88,9 @@ def _receives_nothing_more(world: World, api, conn: Conn) -> None:
 
 
 def _edit(world: World, conn: Conn) -> dict:
-    return conn.call("doc:update", {"document_id": world.doc["id"],
-                                    "update": insert_update("refused ")})
+    return conn.call(
+        "doc:update", {"document_id": world.doc["id"], "update": insert_update("refused ")}
+    )
 
 
 def _text(api, world: World) -> str:
@@ -103,14 +108,16 @@ def test_membership_removed(mode, make, api, live_server):
     assert everywhere.call("feed:subscribe", {})["ok"]
     _still_receives(world, api, conn)
     if mode == "pushed":
-        res = api.as_(world.ws.owner).delete(f"/workspaces/{world.ws.id}/members/"
-                                             f"{world.subject.id}")
+        res = api.as_(world.ws.owner).delete(
+            f"/workspaces/{world.ws.id}/members/{world.subject.id}"
+        )
         assert res.status_code == 204
         wait_for(lambda: conn.changed and everywhere.changed)
         assert conn.changed[-1] == {
-            "reason": "membership_changed", "workspaces": [world.ws.id],
-            "documents": [{"document_id": world.doc["id"], "can_read": False,
-                           "can_edit": False}]}
+            "reason": "membership_changed",
+            "workspaces": [world.ws.id],
+            "documents": [{"document_id": world.doc["id"], "can_read": False, "can_edit": False}],
+        }
         assert everywhere.changed[-1]["workspaces"] == [world.ws.id]
         _receives_nothing_more(world, api, conn)
         _receives_nothing_more(world, api, everywhere)
@@ -121,16 +128,18 @@ def test_membership_removed(mode, make, api, live_server):
         assert not any(e["type"] == "member.removed" for e in conn.events)
     else:
         with db.transaction() as s:
-            s.execute(delete(Membership).where(Membership.user_id == world.subject.id,
-                                               Membership.workspace_id == world.ws.id))
+            s.execute(
+                delete(Membership).where(
+                    Membership.user_id == world.subject.id, Membership.workspace_id == world.ws.id
+                )
+            )
     before = _text(api, world)
     refused = _edit(world, conn)
     assert refused["ok"] is False and refused["error"]["code"] == "not_found"
     assert _text(api, world) == before
     again = conn.call("feed:subscribe", {"workspace_id": world.ws.id})
     assert again["error"]["code"] == "not_found"
-    assert conn.call("doc:join", {"document_id": world.doc["id"]})["error"]["code"] \
-        == "not_found"
+    assert conn.call("doc:join", {"document_id": world.doc["id"]})["error"]["code"] == "not_found"
     assert conn.client.connected  # the credential stands: only the rights went
 
 
@@ -140,17 +149,22 @@ def test_role_lowered(mode, make, api, live_server):
     conn = _open(world, Conn(live_server.url, token=make.token(world.subject)))
     if mode == "pushed":
         res = api.as_(world.ws.owner).patch(
-            f"/workspaces/{world.ws.id}/members/{world.subject.id}", json={"role": "viewer"})
+            f"/workspaces/{world.ws.id}/members/{world.subject.id}", json={"role": "viewer"}
+        )
         assert res.status_code == 200, res.get_json()
         wait_for(lambda: conn.changed)
         assert conn.changed[-1] == {
-            "reason": "membership_changed", "workspaces": [],
-            "documents": [{"document_id": world.doc["id"], "can_read": True,
-                           "can_edit": False}]}
+            "reason": "membership_changed",
+            "workspaces": [],
+            "documents": [{"document_id": world.doc["id"], "can_read": True, "can_edit": False}],
+        }
     else:
         with db.transaction() as s:
-            s.execute(update(Membership).where(Membership.user_id == world.subject.id)
-                      .values(role="viewer"))
+            s.execute(
+                update(Membership)
+                .where(Membership.user_id == world.subject.id)
+                .values(role="viewer")
+            )
     before = _text(api, world)
     refused = _edit(world, conn)
     assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
@@ -164,8 +178,12 @@ def test_workspace_taken_out_of_a_managers_portfolio(make, api, live_server):
     admin, manager = make.admin(), make.manager("Overseer")
     other = make.workspace()
     portfolio = f"/managers/{manager.id}/portfolio"
-    assert api.as_(admin).put(portfolio, json={"organization_ids": [],
-                                               "workspace_ids": [world.ws.id]}).status_code == 200
+    assert (
+        api.as_(admin)
+        .put(portfolio, json={"organization_ids": [], "workspace_ids": [world.ws.id]})
+        .status_code
+        == 200
+    )
     conn = Conn(live_server.url, token=make.token(manager))
     assert conn.call("doc:join", {"document_id": world.doc["id"]})["can_edit"] is False
     assert conn.call("feed:subscribe", {"workspace_id": world.ws.id})["ok"]
@@ -177,8 +195,7 @@ def test_workspace_taken_out_of_a_managers_portfolio(make, api, live_server):
     assert conn.changed[-1]["workspaces"] == [world.ws.id]
     assert conn.changed[-1]["documents"][0]["can_read"] is False
     _receives_nothing_more(world, api, conn)
-    assert conn.call("doc:join", {"document_id": world.doc["id"]})["error"]["code"] \
-        == "not_found"
+    assert conn.call("doc:join", {"document_id": world.doc["id"]})["error"]["code"] == "not_found"
 
 
 # ------------------------------------------------------------------ credentials
@@ -217,8 +234,9 @@ def test_token_revoked(mode, make, api, live_server):
         assert api.as_(world.subject).delete(f"/me/tokens/{token_id}").status_code == 204
     else:
         with db.transaction() as s:
-            s.execute(update(ApiToken).where(ApiToken.prefix == token[:10])
-                      .values(revoked_at=db_now()))
+            s.execute(
+                update(ApiToken).where(ApiToken.prefix == token[:10]).values(revoked_at=db_now())
+            )
     _ended(world, api, conn, mode, "token_revoked", "invalid_token")
     _refused_again(live_server, token=token)
 
@@ -229,10 +247,15 @@ def test_password_changed(mode, make, api, live_server):
     conn, _http, _csrf, cookie = _session_conn(world, live_server)
     if mode == "pushed":  # changed from another browser, as users do
         _cookie, laptop, laptop_csrf = cookie_of(live_server.url, world.subject)
-        res = laptop.post(f"{live_server.url}/api/v1/me/password", timeout=10,
-                          headers={"X-CSRF-Token": laptop_csrf},
-                          json={"current_password": world.subject.password,
-                                "new_password": "a brand new password"})
+        res = laptop.post(
+            f"{live_server.url}/api/v1/me/password",
+            timeout=10,
+            headers={"X-CSRF-Token": laptop_csrf},
+            json={
+                "current_password": world.subject.password,
+                "new_password": "a brand new password",
+            },
+        )
         assert res.status_code == 200, res.text
     else:
         with db.transaction() as s:
@@ -246,8 +269,9 @@ def test_logout(mode, make, api, live_server):
     world = _world(make, api, live_server)
     conn, http, csrf, cookie = _session_conn(world, live_server)
     if mode == "pushed":
-        res = http.post(f"{live_server.url}/api/v1/auth/logout", headers={"X-CSRF-Token": csrf},
-                        timeout=10)
+        res = http.post(
+            f"{live_server.url}/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}, timeout=10
+        )
         assert res.status_code == 204
     else:
         _end_rows(world.subject.id, "logout")
@@ -263,8 +287,11 @@ def test_session_ended_from_another_device(mode, make, api, live_server):
     if mode == "pushed":
         listed = laptop.get(f"{live_server.url}/api/v1/me/sessions", timeout=10).json()["items"]
         (target,) = [s["id"] for s in listed if not s["current"]]
-        res = laptop.delete(f"{live_server.url}/api/v1/me/sessions/{target}",
-                            headers={"X-CSRF-Token": laptop_csrf}, timeout=10)
+        res = laptop.delete(
+            f"{live_server.url}/api/v1/me/sessions/{target}",
+            headers={"X-CSRF-Token": laptop_csrf},
+            timeout=10,
+        )
         assert res.status_code == 204
     else:
         with db.reading() as s:
@@ -318,13 +345,15 @@ def test_a_rolled_back_revocation_revokes_nothing(make, api, live_server):
         with db.transaction() as s:
             sessions.end_sessions(s, world.subject.id, reason="user_disabled")
             s.get(User, world.subject.id).active = False
-            s.execute(update(ApiToken).where(ApiToken.prefix == token[:10])
-                      .values(revoked_at=db_now()))
+            s.execute(
+                update(ApiToken).where(ApiToken.prefix == token[:10]).values(revoked_at=db_now())
+            )
             raise RuntimeError("the request failed after revoking")
     except RuntimeError:
         pass
     for c in (conn, by_token):
         _still_receives(world, api, c)
-        assert c.call("doc:update", {"document_id": world.doc["id"],
-                                     "update": insert_update("kept ")})["ok"]
+        assert c.call(
+            "doc:update", {"document_id": world.doc["id"], "update": insert_update("kept ")}
+        )["ok"]
         assert c.ended == [] and c.changed == [] and c.client.connected

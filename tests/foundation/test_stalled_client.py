@@ -24,7 +24,8 @@ def _stalled_client(base_url: str, token: str, workspace_id: int) -> websocket.W
     """Speaks just enough Engine.IO/Socket.IO to subscribe, then never reads again."""
     url = base_url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
     ws = websocket.create_connection(
-        url, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),), timeout=10)
+        url, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),), timeout=10
+    )
     assert ws.recv().startswith("0")  # engine.io open
     ws.send("40" + json.dumps({"token": token}))
     assert ws.recv().startswith("40")  # namespace connected
@@ -34,7 +35,8 @@ def _stalled_client(base_url: str, token: str, workspace_id: int) -> websocket.W
 
 
 def test_stalled_client_is_disconnected_while_a_healthy_one_gets_everything(
-        make, sio, live_server, monkeypatch):
+    make, sio, live_server, monkeypatch
+):
     monkeypatch.setattr(feed, "LIVE_BACKLOG_PACKETS", 100)
     monkeypatch.setattr(feed_limits, "REPLAY_STALL_SECONDS", 3.0)
     ws = make.workspace()
@@ -50,8 +52,9 @@ def test_stalled_client_is_disconnected_while_a_healthy_one_gets_everything(
     for burst in range(20):
         with db.transaction() as s:
             for i in range(60):
-                service.update_workspace(s, ws.owner, ws.id,
-                                         {"summary": f"{burst}.{i} " + "x" * 8000})
+                service.update_workspace(
+                    s, ws.owner, ws.id, {"summary": f"{burst}.{i} " + "x" * 8000}
+                )
         wait_for(lambda n=burst: len(healthy.received) == 60 * (n + 1), timeout=30)
 
     wait_for(lambda: feed.pump.subscriber_count() == 1, timeout=30)

@@ -19,7 +19,8 @@ def _extracted() -> dict[str, str]:
     found: dict[str, str] = {}
     for package in ("workspace", "jobs", "realtime"):
         for filename, lineno, message, _comments, _context in extract_from_dir(
-                ROOT / package, METHODS, keywords=KEYWORDS):
+            ROOT / package, METHODS, keywords=KEYWORDS
+        ):
             msgid = message if isinstance(message, str) else message[0]
             if msgid:
                 found.setdefault(msgid, f"{package}/{filename}:{lineno}")
@@ -29,12 +30,14 @@ def _extracted() -> dict[str, str]:
 def test_every_message_has_a_chinese_translation():
     with CATALOG.open("rb") as f:
         catalog = read_po(f)
-    translated = {(m.id if isinstance(m.id, str) else m.id[0])
-                  for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog
+        if m.id and m.string and not m.fuzzy
+    }
     extracted = _extracted()
     assert len(extracted) > 300  # the extraction itself found the strings
-    untranslated = {msgid: where for msgid, where in extracted.items()
-                    if msgid not in translated}
+    untranslated = {msgid: where for msgid, where in extracted.items() if msgid not in translated}
     assert not untranslated, untranslated
 
 
@@ -43,6 +46,7 @@ def test_every_message_has_a_chinese_translation():
 # in the notification settings, a control-chart rule) always comes with words,
 # in both languages; a new value without them fails here instead of reaching
 # a page as a raw key such as `trial.alert`.
+
 
 def test_every_notification_choice_is_named_in_words(app):
     from workspace.notifications import preferences
@@ -78,19 +82,26 @@ def test_values_shown_in_sentences_and_badges_have_words(app):
 # English to a Chinese reader: pages hand their words to script as JSON.
 VISIBLE_SINK = re.compile(
     r"""(?:\.(?:textContent|innerText|placeholder|title)\s*=|\b(?:alert|confirm|createTextNode)\()"""
-    r"""\s*(["'`])([^"'`]*?[A-Za-z]{2,}[^"'`]*)\1""")
+    r"""\s*(["'`])([^"'`]*?[A-Za-z]{2,}[^"'`]*)\1"""
+)
 # `append` also adds form fields (`form.append("file", …)`): there, only words with a space.
 APPENDED = re.compile(
-    r"""\.(?:append|prepend)\(\s*(["'`])([^"'`]*?[A-Za-z]{2,} [A-Za-z][^"'`]*)\1""")
+    r"""\.(?:append|prepend)\(\s*(["'`])([^"'`]*?[A-Za-z]{2,} [A-Za-z][^"'`]*)\1"""
+)
 
 
 def test_scripts_build_no_sentences_of_their_own():
     found = []
-    for path in [*sorted((ROOT / "static/js").glob("*.js")),
-                 *sorted((ROOT / "static/editor-src/src").glob("*.js"))]:
+    for path in [
+        *sorted((ROOT / "static/js").glob("*.js")),
+        *sorted((ROOT / "static/editor-src/src").glob("*.js")),
+    ]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("//"):
                 continue
-            found += [f"{path.relative_to(ROOT)}:{number}: {m.group(2)!r}"
-                      for sink in (VISIBLE_SINK, APPENDED) for m in sink.finditer(line)]
+            found += [
+                f"{path.relative_to(ROOT)}:{number}: {m.group(2)!r}"
+                for sink in (VISIBLE_SINK, APPENDED)
+                for m in sink.finditer(line)
+            ]
     assert not found, found

@@ -17,7 +17,8 @@ def _unreachable(settings: Any) -> str:
 
 
 def test_requests_get_503_service_unavailable_while_the_database_is_away(
-        app, settings, make, api, sio):
+    app, settings, make, api, sio
+):
     from workspace.db import db
 
     ws = make.workspace()
@@ -28,13 +29,16 @@ def test_requests_get_503_service_unavailable_while_the_database_is_away(
     db.dispose()
     db.configure(_unreachable(settings))
     try:
-        for res in (owner.get(f"/workspaces/{ws.id}"),
-                    owner.patch(f"/workspaces/{ws.id}", json={"summary": "lost?"})):
+        for res in (
+            owner.get(f"/workspaces/{ws.id}"),
+            owner.patch(f"/workspaces/{ws.id}", json={"summary": "lost?"}),
+        ):
             assert res.status_code == 503, res.get_json()
             assert res.get_json()["error"]["code"] == "service_unavailable"
             assert int(res.headers["Retry-After"]) > 0
-        ack = editor.call("doc:update", {"document_id": doc["id"],
-                                         "update": insert_update("x")}, timeout=10)
+        ack = editor.call(
+            "doc:update", {"document_id": doc["id"], "update": insert_update("x")}, timeout=10
+        )
         assert ack["error"]["code"] == "service_unavailable"
     finally:
         db.dispose()

@@ -6,19 +6,31 @@ from __future__ import annotations
 def test_manager_creates_workspace_for_a_match_and_kinds_are_checked(api, make):
     manager = make.manager()
     ent, uni = make.org("enterprise"), make.org("university")
-    wrong = api.as_(manager).post("/workspaces", json={
-        "title": "t", "enterprise_id": uni.id, "university_id": ent.id})
+    wrong = api.as_(manager).post(
+        "/workspaces", json={"title": "t", "enterprise_id": uni.id, "university_id": ent.id}
+    )
     assert wrong.status_code == 422
     assert set(wrong.get_json()["error"]["fields"]) == {"enterprise_id"}
-    made = api.as_(manager).post("/workspaces", json={
-        "title": "压铸气孔攻关", "summary": "s", "enterprise_id": ent.id, "university_id": uni.id})
+    made = api.as_(manager).post(
+        "/workspaces",
+        json={
+            "title": "压铸气孔攻关",
+            "summary": "s",
+            "enterprise_id": ent.id,
+            "university_id": uni.id,
+        },
+    )
     assert made.status_code == 201
     ws = made.get_json()
     assert ws["status"] == "active" and ws["my_role"] is None
     assert ws["enterprise_id"] == ent.id and ws["university_id"] == uni.id
     member = make.user(org=ent)
-    assert api.as_(member).post("/workspaces", json={
-        "title": "t", "enterprise_id": ent.id, "university_id": uni.id}).status_code == 403
+    assert (
+        api.as_(member)
+        .post("/workspaces", json={"title": "t", "enterprise_id": ent.id, "university_id": uni.id})
+        .status_code
+        == 403
+    )
     events = api.as_(manager).get(f"/workspaces/{ws['id']}/events").get_json()["items"]
     assert [e["type"] for e in events] == ["workspace.created"]
 
@@ -26,8 +38,9 @@ def test_manager_creates_workspace_for_a_match_and_kinds_are_checked(api, make):
 def test_members_roles_and_sides(api, make):
     ws = make.workspace()
     viewer = make.user(side="university")
-    added = api.as_(ws.owner).post(f"/workspaces/{ws.id}/members",
-                                   json={"user_id": viewer.id, "role": "viewer"})
+    added = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/members", json={"user_id": viewer.id, "role": "viewer"}
+    )
     assert added.status_code == 201
     members = api.as_(viewer).get(f"/workspaces/{ws.id}/members").get_json()["items"]
     sides = {m["name"]: (m["role"], m["side"]) for m in members}
@@ -36,12 +49,17 @@ def test_members_roles_and_sides(api, make):
     assert sides[viewer.name] == ("viewer", "university")
     # Viewers read but do not manage; the last owner cannot be removed... there are two.
     assert api.as_(viewer).patch(f"/workspaces/{ws.id}", json={"title": "x"}).status_code == 403
-    assert api.as_(viewer).post(f"/workspaces/{ws.id}/members",
-                                json={"user_id": viewer.id, "role": "owner"}).status_code == 403
+    assert (
+        api.as_(viewer)
+        .post(f"/workspaces/{ws.id}/members", json={"user_id": viewer.id, "role": "owner"})
+        .status_code
+        == 403
+    )
     assert api.as_(ws.owner).delete(f"/workspaces/{ws.id}/members/{viewer.id}").status_code == 204
     assert api.as_(viewer).get(f"/workspaces/{ws.id}").status_code == 404
-    assert api.as_(ws.owner).delete(
-        f"/workspaces/{ws.id}/members/{ws.partner.id}").status_code == 204
+    assert (
+        api.as_(ws.owner).delete(f"/workspaces/{ws.id}/members/{ws.partner.id}").status_code == 204
+    )
     last = api.as_(ws.owner).delete(f"/workspaces/{ws.id}/members/{ws.owner.id}")
     assert last.status_code == 409
 
@@ -49,8 +67,11 @@ def test_members_roles_and_sides(api, make):
 def test_non_members_get_404_for_everything_inside(api, make):
     ws = make.workspace()
     outsider = make.user(side="enterprise")
-    for path in (f"/workspaces/{ws.id}", f"/workspaces/{ws.id}/members",
-                 f"/workspaces/{ws.id}/events"):
+    for path in (
+        f"/workspaces/{ws.id}",
+        f"/workspaces/{ws.id}/members",
+        f"/workspaces/{ws.id}/events",
+    ):
         res = api.as_(outsider).get(path)
         assert res.status_code == 404, path
         assert res.get_json()["error"]["code"] == "not_found"
@@ -63,11 +84,17 @@ def test_managers_read_everything_and_change_nothing_but_members(api, make):
     ws = make.workspace()
     other_manager = make.manager("Another PM")
     assert api.as_(other_manager).get(f"/workspaces/{ws.id}").get_json()["my_role"] is None
-    assert api.as_(other_manager).patch(f"/workspaces/{ws.id}",
-                                        json={"status": "paused"}).status_code == 403
+    assert (
+        api.as_(other_manager).patch(f"/workspaces/{ws.id}", json={"status": "paused"}).status_code
+        == 403
+    )
     newcomer = make.user(side="university")
-    assert api.as_(other_manager).post(f"/workspaces/{ws.id}/members", json={
-        "user_id": newcomer.id, "role": "editor"}).status_code == 201
+    assert (
+        api.as_(other_manager)
+        .post(f"/workspaces/{ws.id}/members", json={"user_id": newcomer.id, "role": "editor"})
+        .status_code
+        == 201
+    )
     assert api.as_(newcomer).get(f"/workspaces/{ws.id}").get_json()["my_role"] == "editor"
 
 

@@ -45,7 +45,9 @@ def test_feeds_calendars_and_files_are_documented_with_their_media_types(client)
         ("/workspaces/{workspace_id}/milestones.ics", "200"): {"text/calendar"},
         ("/milestones/{milestone_id}/evidence.pdf", "200"): {"application/pdf"},
         ("/exports/{task_id}/download", "200"): {
-            "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
         ("/files/{file_id}/content", "200"): {"*/*"},
     }
     for (path, status), media in expected.items():

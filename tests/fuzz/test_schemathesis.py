@@ -23,8 +23,9 @@ from tests.fuzz.served import served
 
 
 @pytest.fixture(scope="module")
-def served_world(database_template: str, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[tuple[Any, str]]:
+def served_world(
+    database_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, str]]:
     for world in module_world(database_template, tmp_path_factory.mktemp("fuzz")):
         with served(world) as url:
             yield world, url
@@ -35,8 +36,7 @@ def served_world(database_template: str, tmp_path_factory: pytest.TempPathFactor
 @pytest.mark.timeout(480)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(served_world, tmp_path):
     world, url = served_world
-    results = fuzz(world, url, examples=1, workers=1, report_dir=tmp_path,
-                   turn=1 if USE_PG else 0)
+    results = fuzz(world, url, examples=1, workers=1, report_dir=tmp_path, turn=1 if USE_PG else 0)
     summary = {r.caller: (r.requests, r.failures) for r in results}
     for r in results:
         assert r.requests > 100, (r.caller, r.output[-3000:])

@@ -11,8 +11,10 @@ from tests.conftest import USE_PG
 from tests.trials.factory import GOOD, add_indicators, measure, trial
 
 pytestmark = pytest.mark.skipif(
-    not USE_PG, reason="SQLite runs one writer at a time (BEGIN IMMEDIATE), so nothing can "
-                       "race there; run with JOINTLAB_TEST_DATABASE=postgres")
+    not USE_PG,
+    reason="SQLite runs one writer at a time (BEGIN IMMEDIATE), so nothing can "
+    "race there; run with JOINTLAB_TEST_DATABASE=postgres",
+)
 
 
 def _in_threads(*targets):
@@ -24,6 +26,7 @@ def _in_threads(*targets):
                 fn()
             except BaseException as err:  # surfaced below
                 errors.append(err)
+
         return run
 
     threads = [threading.Thread(target=wrap(t)) for t in targets]
@@ -41,9 +44,13 @@ def test_two_completions_racing_reach_the_milestone_once(app, make, api, needed)
 
     ws = make.workspace()
     add_indicators(api, ws)
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "Two good trials", "criteria": {"indicators": "all",
-                                                 "consecutive_trials": needed}})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones",
+        json={
+            "title": "Two good trials",
+            "criteria": {"indicators": "all", "consecutive_trials": needed},
+        },
+    )
     mid = resp.get_json()["id"]
     trials = [trial(api, ws, "running") for _ in range(2)]
     for t in trials:
@@ -61,10 +68,12 @@ def test_two_completions_racing_reach_the_milestone_once(app, make, api, needed)
     reactions = house_of(app).reactions[ev.TRIAL_COMPLETED]
     reactions.insert(0, meet)
     try:
+
         def complete(trial_id):
             def run():
                 with db.transaction() as s:
                     service.update_trial(s, ws.owner, trial_id, {"status": "completed"})
+
             return run
 
         _in_threads(*(complete(t["id"]) for t in trials))
@@ -89,6 +98,8 @@ def test_concurrent_creators_get_distinct_numbers(make, api):
             service.create_trial(s, ws.owner, ws.id, {"title": "parallel"})
 
     _in_threads(*([create] * 6))
-    numbers = sorted(t["number"] for t in api.as_(ws.owner).get(
-        f"/workspaces/{ws.id}/trials").get_json()["items"])
+    numbers = sorted(
+        t["number"]
+        for t in api.as_(ws.owner).get(f"/workspaces/{ws.id}/trials").get_json()["items"]
+    )
     assert numbers == [1, 2, 3, 4, 5, 6]

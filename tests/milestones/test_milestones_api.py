@@ -17,8 +17,9 @@ def events(api, ws, prefix="milestone."):
 
 
 def milestone(api, ws, **fields):
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                  json={"title": "Scrap below 1.5%", **fields})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones", json={"title": "Scrap below 1.5%", **fields}
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -68,16 +69,24 @@ def test_manual_milestone_reached_by_hand_and_missed_by_owner_or_manager(make, a
     assert api.as_(editor).post(f"/milestones/{a['id']}/reach").status_code == 409
 
     b = milestone(api, ws, title="Second milestone")
-    assert api.as_(editor).patch(f"/milestones/{b['id']}",
-                                 json={"status": "missed"}).status_code == 403
-    assert api.as_(ws.manager).patch(f"/milestones/{b['id']}",
-                                     json={"title": "nope"}).status_code == 403
+    assert (
+        api.as_(editor).patch(f"/milestones/{b['id']}", json={"status": "missed"}).status_code
+        == 403
+    )
+    assert (
+        api.as_(ws.manager).patch(f"/milestones/{b['id']}", json={"title": "nope"}).status_code
+        == 403
+    )
     resp = api.as_(ws.manager).patch(f"/milestones/{b['id']}", json={"status": "missed"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "missed"
-    assert api.as_(ws.owner).patch(f"/milestones/{a['id']}",
-                                   json={"status": "missed"}).status_code == 409
-    assert api.as_(ws.owner).patch(f"/milestones/{b['id']}",
-                                   json={"status": "reached"}).status_code == 422
+    assert (
+        api.as_(ws.owner).patch(f"/milestones/{a['id']}", json={"status": "missed"}).status_code
+        == 409
+    )
+    assert (
+        api.as_(ws.owner).patch(f"/milestones/{b['id']}", json={"status": "reached"}).status_code
+        == 422
+    )
     types = [e["type"] for e in events(api, ws)]
     assert types.count("milestone.reached") == 1 and "milestone.missed" in types
 
@@ -85,12 +94,16 @@ def test_manual_milestone_reached_by_hand_and_missed_by_owner_or_manager(make, a
 def test_bad_criteria_are_refused(make, api):
     ws, other = make.workspace(), make.workspace()
     foreign = add_indicators(api, other)[0]
-    for criteria in ({"indicators": [foreign["id"]], "consecutive_trials": 1},
-                     {"indicators": "all", "consecutive_trials": 0},
-                     {"indicators": [], "consecutive_trials": 2},
-                     {"indicators": "some", "consecutive_trials": 2}, "yes"):
-        resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                      json={"title": "x", "criteria": criteria})
+    for criteria in (
+        {"indicators": [foreign["id"]], "consecutive_trials": 1},
+        {"indicators": "all", "consecutive_trials": 0},
+        {"indicators": [], "consecutive_trials": 2},
+        {"indicators": "some", "consecutive_trials": 2},
+        "yes",
+    ):
+        resp = api.as_(ws.owner).post(
+            f"/workspaces/{ws.id}/milestones", json={"title": "x", "criteria": criteria}
+        )
         assert resp.status_code == 422, criteria
         assert "criteria" in resp.get_json()["error"]["fields"]
     assert api.as_(ws.owner).get(f"/workspaces/{ws.id}/milestones").get_json()["items"] == []
@@ -112,24 +125,35 @@ def test_due_soon_and_overdue_are_emitted_once_by_the_scheduled_job(app, make, a
     api.as_(ws.owner).post(f"/milestones/{done['id']}/reach")
     sweep(app)
     sweep(app)
-    got = [(e["type"], e["data"]["milestone"]["id"]) for e in events(api, ws)
-           if e["type"] in ("milestone.due_soon", "milestone.overdue")]
-    assert sorted(got) == sorted([("milestone.due_soon", soon["id"]),
-                                  ("milestone.overdue", late["id"])])
+    got = [
+        (e["type"], e["data"]["milestone"]["id"])
+        for e in events(api, ws)
+        if e["type"] in ("milestone.due_soon", "milestone.overdue")
+    ]
+    assert sorted(got) == sorted(
+        [("milestone.due_soon", soon["id"]), ("milestone.overdue", late["id"])]
+    )
     assert get_ms(api, ws, late["id"])["status"] == "open"  # can still be reached late
     assert get_ms(api, ws, late["id"])["overdue"] is True
     # A new due date earns a new reminder.
-    api.as_(ws.owner).patch(f"/milestones/{late['id']}",
-                            json={"due_date": (today + timedelta(days=1)).isoformat()})
+    api.as_(ws.owner).patch(
+        f"/milestones/{late['id']}", json={"due_date": (today + timedelta(days=1)).isoformat()}
+    )
     sweep(app)
     assert ("milestone.due_soon", late["id"]) in [
-        (e["type"], e["data"]["milestone"]["id"]) for e in events(api, ws)]
+        (e["type"], e["data"]["milestone"]["id"]) for e in events(api, ws)
+    ]
 
 
 def test_calendar_feed_parses_and_accepts_a_read_token(make, api, client):
     ws = make.workspace()
-    dated = milestone(api, ws, title="试产验收 Pilot acceptance", due_date="2026-06-30",
-                      description="Three good batches in a row")
+    dated = milestone(
+        api,
+        ws,
+        title="试产验收 Pilot acceptance",
+        due_date="2026-06-30",
+        description="Three good batches in a row",
+    )
     milestone(api, ws, title="No date yet")
     token = make.token(ws.partner, ("read",))
     resp = client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics?token={token}")
@@ -144,5 +168,6 @@ def test_calendar_feed_parses_and_accepts_a_read_token(make, api, client):
     assert str(vevents[0]["URL"]).endswith(f"/workspaces/{ws.id}#milestone-{dated['id']}")
     assert client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics").status_code == 401
     outsider = make.token(make.user(), ("read",))
-    assert client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics?token={outsider}"
-                      ).status_code == 404
+    assert (
+        client.get(f"/api/v1/workspaces/{ws.id}/milestones.ics?token={outsider}").status_code == 404
+    )

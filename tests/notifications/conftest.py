@@ -44,8 +44,9 @@ def inbox(smtp: tuple[Inbox, int]) -> Inbox:
 
 @pytest.fixture
 def settings(settings: Any, smtp: tuple[Inbox, int]) -> Any:
-    return settings.with_overrides(smtp_url=f"smtp://127.0.0.1:{smtp[1]}",
-                                   public_url="https://jointlab.example.cn")
+    return settings.with_overrides(
+        smtp_url=f"smtp://127.0.0.1:{smtp[1]}", public_url="https://jointlab.example.cn"
+    )
 
 
 @pytest.fixture

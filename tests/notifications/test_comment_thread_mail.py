@@ -20,8 +20,11 @@ def test_replies_and_edits_notify_the_right_people_once(ready, make, api, inbox)
     base = f"/documents/{doc['id']}/comments"
     # The partner comments; the owner's `mention` choice is the default (immediate).
     top = api.as_(ws.partner).post(base, json={"body": "Is 95% the goal?"}).get_json()
-    reply = api.as_(ws.owner).post(base, json={"body": "Yes, 95% by June.",
-                                               "parent_id": top["id"]}).get_json()
+    reply = (
+        api.as_(ws.owner)
+        .post(base, json={"body": "Yes, 95% by June.", "parent_id": top["id"]})
+        .get_json()
+    )
     mail = wait_for(lambda: inbox.to(ws.partner.email), timeout=20)[0]
     text = _plain(mail)
     assert "> Yes, 95% by June." in text and "mentioned" in text
@@ -30,14 +33,17 @@ def test_replies_and_edits_notify_the_right_people_once(ready, make, api, inbox)
     # The viewer replies: both earlier authors hear of it.
     api.as_(viewer).post(base, json={"body": "我同意", "parent_id": top["id"]})
     wait_for(lambda: len(inbox.to(ws.partner.email)) == 2, timeout=20)
-    got = wait_for(lambda: [m for m in inbox.to(ws.owner.email) if "我同意" in _plain(m)],
-                   timeout=20)
+    got = wait_for(
+        lambda: [m for m in inbox.to(ws.owner.email) if "我同意" in _plain(m)], timeout=20
+    )
     assert len(got) == 1
 
     # An edit that mentions the viewer tells the viewer (in Chinese), once.
     url = f"/comments/{reply['id']}"
-    assert api.as_(ws.owner).patch(url, json={"body": "Yes, 95% by June. @李晓华 agrees?"}
-                                   ).status_code == 200
+    assert (
+        api.as_(ws.owner).patch(url, json={"body": "Yes, 95% by June. @李晓华 agrees?"}).status_code
+        == 200
+    )
     zh = wait_for(lambda: inbox.to(viewer.email), timeout=20)[0]
     assert "> Yes, 95% by June. @李晓华 agrees?" in _plain(zh)
     api.as_(ws.owner).patch(url, json={"body": "Yes, 95% by July. @李晓华 agrees?"})

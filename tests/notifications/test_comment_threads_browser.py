@@ -30,8 +30,9 @@ def _plain(mail) -> str:
     return mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
-def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, inbox,
-                                                              live_server, browser_context):
+def test_a_thread_from_comment_to_resolve_across_two_browsers(
+    ready, make, api, inbox, live_server, browser_context
+):
     lead = make.user(side="enterprise", name="张伟民")
     ws = make.workspace(owner=lead)
     doc = statement_of(api, ws)
@@ -78,19 +79,21 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     thread_b.locator('[data-testid="reply-submit"]').click()
 
     thread_a = a.locator('[data-testid="thread"]').filter(has_text="Is 95% enough?")
-    expect(thread_a.locator('[data-testid="reply"]')).to_contain_text(
-        "@张伟民 同意，目标改为 98%")
+    expect(thread_a.locator('[data-testid="reply"]')).to_contain_text("@张伟民 同意，目标改为 98%")
     stored = api.as_(lead).get(f"/documents/{doc['id']}/comments").get_json()["items"]
     assert stored[1]["mentions"] == [lead.id] and stored[1]["parent_id"] == stored[0]["id"]
-    mail = wait_for(lambda: [m for m in inbox.to(lead.email)
-                             if "同意，目标改为 98%" in _plain(m)], timeout=20)[0]
+    mail = wait_for(
+        lambda: [m for m in inbox.to(lead.email) if "同意，目标改为 98%" in _plain(m)], timeout=20
+    )[0]
     assert "> @张伟民 同意，目标改为 98%" in _plain(mail)
     assert f"/documents/{doc['id']}#comment-{stored[0]['id']}" in _plain(mail)
 
     # A half-written reply survives others' comments arriving live.
     reply_box.press_sequentially("草稿 draft")
-    api.as_(lead).post(f"/documents/{doc['id']}/comments",
-                       json={"body": "Second thought", "parent_id": stored[0]["id"]})
+    api.as_(lead).post(
+        f"/documents/{doc['id']}/comments",
+        json={"body": "Second thought", "parent_id": stored[0]["id"]},
+    )
     expect(thread_b.locator('[data-testid="reply"]')).to_have_count(2)
     expect(thread_b.locator('[data-testid="reply-body"]')).to_have_value("草稿 draft")
 
@@ -101,13 +104,15 @@ def test_a_thread_from_comment_to_resolve_across_two_browsers(ready, make, api, 
     mine.locator('button[type="submit"]').click()
     first_reply_a = thread_a.locator('[data-testid="reply"]').first
     expect(first_reply_a.locator('[data-testid="comment-body"]')).to_have_text(
-        "@张伟民 同意，目标改为 98.5%")
+        "@张伟民 同意，目标改为 98.5%"
+    )
     expect(first_reply_a.locator('[data-testid="edited"]')).to_be_visible()
 
     # An @word that matches nobody is flagged before posting.
     b.locator('[data-testid="comment-body-input"]').press_sequentially("ask @nobody-here ")
-    expect(b.locator('form[data-action="comment"] [data-testid="mention-unmatched"]')
-           ).to_contain_text("没有成员与 @nobody-here 匹配")
+    expect(
+        b.locator('form[data-action="comment"] [data-testid="mention-unmatched"]')
+    ).to_contain_text("没有成员与 @nobody-here 匹配")
 
     # Selecting highlighted text in A's editor shows its thread; elsewhere lets it go.
     a.locator(".cm-content").click()

@@ -19,9 +19,14 @@ def test_digest_groups_the_day_and_is_sent_once(ready, make, api, inbox, app):
     reader = make.user(side="university", locale="zh-CN")
     ws = make.workspace(members={"viewer": reader})
     hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
-    resp = api.as_(reader).put("/me/notification-preferences", json={
-        "events": {"trial.completed": "digest", "milestone.reached": "digest"},
-        "digest_hour": hour, "timezone": "Asia/Shanghai"})
+    resp = api.as_(reader).put(
+        "/me/notification-preferences",
+        json={
+            "events": {"trial.completed": "digest", "milestone.reached": "digest"},
+            "digest_hour": hour,
+            "timezone": "Asia/Shanghai",
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     for n in (1, 2):
         emit(ws.id, "trial.completed", {"trial": {"id": n, "number": n, "outcome": "passed"}})
@@ -29,6 +34,7 @@ def test_digest_groups_the_day_and_is_sent_once(ready, make, api, inbox, app):
     def items():
         with db.reading() as s:
             return s.query(DigestItem).filter_by(user_id=reader.id).count() == 2
+
     wait_for(items, timeout=15)
     assert inbox.to(reader.email) == []  # nothing immediate
 

@@ -42,13 +42,17 @@ def test_milestone_reached_mails_each_member_in_their_language(ready, make, api,
 
 def test_mails_about_one_milestone_share_a_thread(ready, make, api, inbox):
     ws = make.workspace()
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                               json={"title": "Pilot"}).get_json()
+    m = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/milestones", json={"title": "Pilot"})
+        .get_json()
+    )
     data = {"milestone": {"id": m["id"], "title": "Pilot", "workspace_id": ws.id}}
     emit(ws.id, "milestone.overdue", data)
     api.as_(ws.owner).post(f"/milestones/{m['id']}/reach")
-    mails = wait_for(lambda: len(inbox.to(ws.partner.email)) == 2 and inbox.to(ws.partner.email),
-                     timeout=15)
+    mails = wait_for(
+        lambda: len(inbox.to(ws.partner.email)) == 2 and inbox.to(ws.partner.email), timeout=15
+    )
     assert len({x["Message-ID"] for x in mails}) == 2
     assert len({x["References"] for x in mails}) == 1
 
@@ -59,11 +63,12 @@ def test_one_click_unsubscribe_switches_that_event_type_off(ready, make, api, in
     mail = wait_for(lambda: inbox.to(ws.partner.email), timeout=15)[0]
     path = urlsplit(mail["List-Unsubscribe"].strip("<>")).path
     page = client.get(path)  # a GET (link scanners) changes nothing
-    assert page.status_code == 200 and "<form method=\"post\">" in page.get_data(as_text=True)
+    assert page.status_code == 200 and '<form method="post">' in page.get_data(as_text=True)
     prefs = api.as_(ws.partner).get("/me/notification-preferences").get_json()
     assert prefs["events"]["milestone.reached"] == "immediate"
-    resp = client.post(path, data="List-Unsubscribe=One-Click",
-                       content_type="application/x-www-form-urlencoded")
+    resp = client.post(
+        path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert resp.status_code == 200 and 'data-testid="unsubscribed"' in resp.get_data(as_text=True)
     prefs = api.as_(ws.partner).get("/me/notification-preferences").get_json()
     assert prefs["events"]["milestone.reached"] == "off"
@@ -76,11 +81,18 @@ def test_one_click_unsubscribe_switches_that_event_type_off(ready, make, api, in
 
 def test_mentions_always_notify(ready, make, api, inbox):
     ws = make.workspace()
-    resp = api.as_(ws.partner).put("/me/notification-preferences",
-                                   json={"events": {"comment.created": "off"}})
+    resp = api.as_(ws.partner).put(
+        "/me/notification-preferences", json={"events": {"comment.created": "off"}}
+    )
     assert resp.status_code == 200
-    emit(ws.id, "comment.created", {"comment": {"id": 1, "body": "@partner look",
-                                                "mentions": [ws.partner.id]},
-                                    "document": {"id": 1, "title": "Statement"}}, ws.owner)
+    emit(
+        ws.id,
+        "comment.created",
+        {
+            "comment": {"id": 1, "body": "@partner look", "mentions": [ws.partner.id]},
+            "document": {"id": 1, "title": "Statement"},
+        },
+        ws.owner,
+    )
     mail = wait_for(lambda: inbox.to(ws.partner.email), timeout=15)[0]
     assert "mentioned" in mail.get_body(("plain",)).get_content()

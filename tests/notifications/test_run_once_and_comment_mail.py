@@ -15,9 +15,14 @@ from tests.webhooks.receiver import ROOT, emit, worker_env
 
 
 def _run_once(settings) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler",
-                           "run-once"], cwd=ROOT, env=worker_env(settings), capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run-once"],
+        cwd=ROOT,
+        env=worker_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_run_once_sends_waiting_digests_whatever_their_hour(ready, make, api, inbox, settings):
@@ -29,19 +34,31 @@ def test_run_once_sends_waiting_digests_whatever_their_hour(ready, make, api, in
     ws = make.workspace(members={"viewer": reader, "viewer2": other})
     hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
     for who in (reader, other):
-        resp = api.as_(who).put("/me/notification-preferences", json={
-            "events": {"trial.completed": "digest", "comment.created": "digest"},
-            "digest_hour": (hour + 12) % 24,
-            "timezone": "Asia/Shanghai"})
+        resp = api.as_(who).put(
+            "/me/notification-preferences",
+            json={
+                "events": {"trial.completed": "digest", "comment.created": "digest"},
+                "digest_hour": (hour + 12) % 24,
+                "timezone": "Asia/Shanghai",
+            },
+        )
         assert resp.status_code == 200, resp.get_json()
     for n in (1, 2):
         emit(ws.id, "trial.completed", {"trial": {"id": n, "number": n, "outcome": "passed"}})
-    emit(ws.id, "comment.created", {"comment": {"id": 1, "body": "<i>hi</i> 你好"},
-                                    "document": {"id": 1, "title": "Statement"}}, ws.owner)
+    emit(
+        ws.id,
+        "comment.created",
+        {
+            "comment": {"id": 1, "body": "<i>hi</i> 你好"},
+            "document": {"id": 1, "title": "Statement"},
+        },
+        ws.owner,
+    )
 
     def waiting():
         with db.reading() as s:
             return s.query(DigestItem).filter(DigestItem.mail_id.is_(None)).count() == 6
+
     wait_for(waiting, timeout=15)
     assert inbox.to(reader.email) == [] and inbox.to(other.email) == []
 
@@ -68,13 +85,18 @@ BODY = '@{name} see <b>this</b> & "that"\nsecond line 第二行 <script>x()</scr
 def test_comment_and_mention_mails_carry_the_comment_escaped(ready, make, api, inbox):
     watcher = make.user(side="university", locale="zh-CN", name="李教授")
     ws = make.workspace(members={"viewer": watcher})
-    assert api.as_(watcher).put("/me/notification-preferences", json={
-        "events": {"comment.created": "immediate"}}).status_code == 200
+    assert (
+        api.as_(watcher)
+        .put("/me/notification-preferences", json={"events": {"comment.created": "immediate"}})
+        .status_code
+        == 200
+    )
     docs = api.as_(ws.owner).get(f"/workspaces/{ws.id}/documents").get_json()["items"]
     statement = next(d for d in docs if d["kind"] == "problem_statement")
     body = BODY.format(name=ws.partner.name)
-    resp = api.as_(ws.owner).post(f"/documents/{statement['id']}/comments",
-                                  json={"body": body, "anchor": None})
+    resp = api.as_(ws.owner).post(
+        f"/documents/{statement['id']}/comments", json={"body": body, "anchor": None}
+    )
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["mentions"] == [ws.partner.id]
 

@@ -20,8 +20,14 @@ def test_owners_hear_of_a_suggestion_and_its_author_of_the_decision(ready, make,
     ws = make.workspace(members={"viewer": reviewer, "editor": editor, "viewer2": bystander})
     doc = statement_of(api, ws)
     api.as_(ws.owner).put(f"/documents/{doc['id']}/text", json={"text": "Yield 95%\n"})
-    made = api.as_(reviewer).post(f"/documents/{doc['id']}/suggestions", json={
-        "anchor": {"from": 6, "to": 9}, "text": "98%", "note": "客户要求"}).get_json()
+    made = (
+        api.as_(reviewer)
+        .post(
+            f"/documents/{doc['id']}/suggestions",
+            json={"anchor": {"from": 6, "to": 9}, "text": "98%", "note": "客户要求"},
+        )
+        .get_json()
+    )
     for person in (ws.owner, ws.partner, editor):
         mail = wait_for(lambda p=person: inbox.to(p.email), timeout=20)[0]
         text = _plain(mail)
@@ -35,8 +41,14 @@ def test_owners_hear_of_a_suggestion_and_its_author_of_the_decision(ready, make,
     assert "接受了《" in text and "> + 98%" in text and "这条修改建议是你提出的" in text
     # A second suggestion in the same sitting tells nobody anew; nobody else hears of the
     # decision, and a viewer heard of nothing (defaults).
-    again = api.as_(reviewer).post(f"/documents/{doc['id']}/suggestions", json={
-        "anchor": {"from": 0, "to": 5}, "text": "良品率"}).get_json()
+    again = (
+        api.as_(reviewer)
+        .post(
+            f"/documents/{doc['id']}/suggestions",
+            json={"anchor": {"from": 0, "to": 5}, "text": "良品率"},
+        )
+        .get_json()
+    )
     api.as_(editor).post(f"/suggestions/{again['id']}/reject")
     # The rejection's mail is the barrier: the events before it have been handled.
     wait_for(lambda: len(inbox.to(reviewer.email)) == 2, timeout=20)

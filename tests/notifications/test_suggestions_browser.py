@@ -23,7 +23,8 @@ TEXT = "目标：良品率 95%\nCycle time 62 s\nScrap below 2 %.\n"
 def select_words(page, words: str) -> None:
     """Select `words` in the editor as a mouse would (a DOM selection inside
     the text), which a read-only editor allows too."""
-    page.evaluate("""(words) => {
+    page.evaluate(
+        """(words) => {
       const walker = document.createTreeWalker(document.querySelector('.cm-content'),
                                                NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -38,15 +39,18 @@ def select_words(page, words: str) -> None:
         return;
       }
       throw new Error('not in the editor: ' + words);
-    }""", words)
+    }""",
+        words,
+    )
 
 
 def editor_text(page) -> str:
     return page.evaluate("() => window.JL.editor.getText()")
 
 
-def test_a_viewer_suggests_and_the_owner_accepts_live(ready, make, api, inbox, live_server,
-                                                      browser_context):
+def test_a_viewer_suggests_and_the_owner_accepts_live(
+    ready, make, api, inbox, live_server, browser_context
+):
     lead = make.user(side="enterprise", name="Enterprise Lead")
     reviewer = make.user(side="university", name="王小明")
     ws = make.workspace(owner=lead, members={"viewer": reviewer})
@@ -90,8 +94,7 @@ def test_a_viewer_suggests_and_the_owner_accepts_live(ready, make, api, inbox, l
     expect(item).to_have_class(re.compile(r"\bactive\b"))
     expect(owner.locator(".cm-suggest-del.cm-suggest-active")).to_have_text("95%")
     # The mail carries the suggested text and links to it.
-    mail = wait_for(lambda: [m for m in inbox.to(lead.email) if "98%" in _plain(m)],
-                    timeout=20)[0]
+    mail = wait_for(lambda: [m for m in inbox.to(lead.email) if "98%" in _plain(m)], timeout=20)[0]
     body = _plain(mail)
     assert "> - 95%" in body and "> + 98%" in body and "客户新要求" in body
     assert f"/documents/{doc['id']}#suggestion-" in body
@@ -99,8 +102,7 @@ def test_a_viewer_suggests_and_the_owner_accepts_live(ready, make, api, inbox, l
     link = re.search(r"https://jointlab\.example\.cn(/documents/\S+#suggestion-\d+)", body)
     linked = owner.context.new_page()
     linked.goto(url + link.group(1))
-    expect(linked.locator('[data-testid="suggestion"]')).to_have_class(
-        re.compile(r"\bactive\b"))
+    expect(linked.locator('[data-testid="suggestion"]')).to_have_class(re.compile(r"\bactive\b"))
     expect(linked.locator(".cm-suggest-del.cm-suggest-active")).to_have_text("95%")
     linked.close()
 
@@ -114,8 +116,9 @@ def test_a_viewer_suggests_and_the_owner_accepts_live(ready, make, api, inbox, l
     assert api.as_(lead).get(f"/documents/{doc['id']}").get_json()["text"] == new_text
 
 
-def test_typing_in_suggesting_mode_makes_suggestions(ready, make, api, live_server,
-                                                     browser_context):
+def test_typing_in_suggesting_mode_makes_suggestions(
+    ready, make, api, live_server, browser_context
+):
     lead = make.user(side="enterprise", name="Enterprise Lead")
     ws = make.workspace(owner=lead)
     doc = statement_of(api, ws)
@@ -124,8 +127,11 @@ def test_typing_in_suggesting_mode_makes_suggestions(ready, make, api, live_serv
     owner = open_document(browser_context(), url, lead, doc["id"])
     partner = open_document(browser_context(), url, ws.partner, doc["id"])
     base = f"/documents/{doc['id']}/suggestions"
-    other = api.as_(ws.partner).post(base, json={"anchor": {"from": 7, "to": 10},
-                                                 "text": "97%"}).get_json()
+    other = (
+        api.as_(ws.partner)
+        .post(base, json={"anchor": {"from": 7, "to": 10}, "text": "97%"})
+        .get_json()
+    )
     expect(owner.locator('[data-testid="suggestion-count"]')).to_have_text("1 pending")
 
     owner.get_by_role("button", name="Suggesting").click()

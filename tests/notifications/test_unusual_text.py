@@ -43,14 +43,19 @@ def test_titles_and_names_are_stored_on_one_line(make, api):
     assert made.status_code == 201 and made.get_json()["title"] == READABLE
     patched = owner.patch(f"/workspaces/{ws.id}", json={"title": NASTY})
     assert patched.status_code == 200 and patched.get_json()["title"] == READABLE
-    user = admin.post("/users", json={"email": "odd@example.test", "name": NASTY,
-                                      "password": "long enough"})
+    user = admin.post(
+        "/users", json={"email": "odd@example.test", "name": NASTY, "password": "long enough"}
+    )
     assert user.status_code == 201 and user.get_json()["name"] == READABLE
-    trial = owner.post(f"/workspaces/{ws.id}/trials", json={
-        "title": NASTY, "line": "L\t1\n", "batch": "\x01B-7"})
+    trial = owner.post(
+        f"/workspaces/{ws.id}/trials", json={"title": NASTY, "line": "L\t1\n", "batch": "\x01B-7"}
+    )
     assert trial.status_code == 201, trial.get_json()
-    assert (trial.get_json()["title"], trial.get_json()["line"],
-            trial.get_json()["batch"]) == (READABLE, "L 1", "B-7")
+    assert (trial.get_json()["title"], trial.get_json()["line"], trial.get_json()["batch"]) == (
+        READABLE,
+        "L 1",
+        "B-7",
+    )
     # Nothing but control characters is no title at all.
     empty = owner.post(f"/workspaces/{ws.id}/milestones", json={"title": "\x01\r\n\t"})
     assert empty.status_code == 422 and "title" in empty.get_json()["error"]["fields"]
@@ -103,8 +108,10 @@ def test_atom_and_both_calendars_parse_with_unusual_text(ready, make, api, clien
     assert reached and reached[0].title == f"{READABLE} · Milestone reached: {READABLE}"
     assert reached[0].author == READABLE
     # A summary is one line, a description keeps its line break.
-    for path in (f"/api/v1/workspaces/{ws.id}/milestones.ics?token={token}",
-                 f"/api/v1/milestones.ics?token={token}"):
+    for path in (
+        f"/api/v1/workspaces/{ws.id}/milestones.ics?token={token}",
+        f"/api/v1/milestones.ics?token={token}",
+    ):
         resp = client.get(path)
         assert resp.status_code == 200 and _clean(resp.data.decode()), path
         events = Calendar.from_ical(resp.data).walk("VEVENT")
@@ -120,6 +127,7 @@ def test_evidence_pdf_renders_unusual_text(ready, make, api):
     def pack():
         body = api.as_(ws.owner).get(f"/milestones/{mid}/evidence").get_json()
         return body if body.get("status") in ("ready", "failed") else None
+
     assert wait_for(pack, timeout=30)["status"] == "ready"
     pdf = api.as_(ws.owner).get(f"/milestones/{mid}/evidence.pdf")
     reader = pypdf.PdfReader(io.BytesIO(pdf.data))
@@ -143,11 +151,11 @@ def test_exports_carry_unusual_text_and_no_formula(ready, make, api):
         def finished(task_id=task["id"]):
             body = manager.get(f"/exports/{task_id}").get_json()
             return body if body["status"] in ("done", "failed") else None
+
         assert wait_for(finished)["status"] == "done"
         data = manager.get(f"/exports/{task['id']}/download").data
         if fmt == "xlsx":
-            rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(
-                values_only=True))
+            rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
         else:
             rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         titles = {row[1] for row in rows[1:]}
@@ -159,22 +167,45 @@ def test_bot_markdown_cannot_be_steered_by_a_title(app):
     from workspace.webhooks.formats import bot_request
 
     title = "[click](http://evil.example) **now**\n# big\n> quoted\x01"
-    envelope = {"id": 1, "seq": 1, "type": "milestone.reached", "workspace_id": 7,
-                "actor": {"id": 1, "name": NASTY}, "occurred_at": "2026-01-01T00:00:00Z",
-                "data": {"milestone": {"id": 3, "title": title}}}
+    envelope = {
+        "id": 1,
+        "seq": 1,
+        "type": "milestone.reached",
+        "workspace_id": 7,
+        "actor": {"id": 1, "name": NASTY},
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "data": {"milestone": {"id": 3, "title": title}},
+    }
     with app.app_context():
         for fmt in ("dingtalk", "wecom"):
-            req = bot_request(fmt, "https://bot.example/hook", None, [envelope], NASTY, "en",
-                              "https://jointlab.example")
+            req = bot_request(
+                fmt,
+                "https://bot.example/hook",
+                None,
+                [envelope],
+                NASTY,
+                "en",
+                "https://jointlab.example",
+            )
             body = req.body.decode()
-            text = __import__("json").loads(body)["markdown"].get("text") or \
-                __import__("json").loads(body)["markdown"]["content"]
+            text = (
+                __import__("json").loads(body)["markdown"].get("text")
+                or __import__("json").loads(body)["markdown"]["content"]
+            )
             assert r"\[click\](http://evil.example) \*\*now\*\* # big \> quoted" in text
             assert "](http://evil.example)" not in text.replace(r"\]", "")
             assert READABLE in text and _clean(text)
-        feishu = bot_request("feishu", "https://bot.example/hook", None, [envelope], NASTY,
-                             "en", "https://jointlab.example")
+        feishu = bot_request(
+            "feishu",
+            "https://bot.example/hook",
+            None,
+            [envelope],
+            NASTY,
+            "en",
+            "https://jointlab.example",
+        )
         post = __import__("json").loads(feishu.body)["content"]["post"]["en_us"]
         assert post["title"] == f"{READABLE} · JointLab"
         assert post["content"][0][0]["text"].startswith(
-            "Milestone reached: [click](http://evil.example) **now** # big > quoted")
+            "Milestone reached: [click](http://evil.example) **now** # big > quoted"
+        )

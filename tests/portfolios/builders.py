@@ -8,11 +8,14 @@ from typing import Any
 from tests.trials.factory import GOOD, add_indicators, run_trial  # noqa: F401
 
 
-def milestone(api: Any, ws: Any, title: str, due_in_days: int | None = 10,
-              criteria: dict | None = None) -> dict:
+def milestone(
+    api: Any, ws: Any, title: str, due_in_days: int | None = 10, criteria: dict | None = None
+) -> dict:
     due = None if due_in_days is None else (date.today() + timedelta(days=due_in_days)).isoformat()
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                  json={"title": title, "due_date": due, "criteria": criteria})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones",
+        json={"title": title, "due_date": due, "criteria": criteria},
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -23,10 +26,14 @@ def reach(api: Any, ws: Any, milestone_id: int) -> dict:
     return resp.get_json()
 
 
-def portfolio(api: Any, admin: Any, manager: Any, orgs: tuple = (), workspaces: tuple = ()
-              ) -> dict:
-    resp = api.as_(admin).put(f"/managers/{manager.id}/portfolio", json={
-        "organization_ids": [o.id for o in orgs], "workspace_ids": [w.id for w in workspaces]})
+def portfolio(api: Any, admin: Any, manager: Any, orgs: tuple = (), workspaces: tuple = ()) -> dict:
+    resp = api.as_(admin).put(
+        f"/managers/{manager.id}/portfolio",
+        json={
+            "organization_ids": [o.id for o in orgs],
+            "workspace_ids": [w.id for w in workspaces],
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()
 
@@ -46,7 +53,13 @@ def world(make: Any, api: Any) -> Any:
 
     w = World()
     w.admin, w.acme, w.by_org, w.by_hand, w.outside, w.manager = (
-        admin, acme, by_org, by_hand, outside, manager)
+        admin,
+        acme,
+        by_org,
+        by_hand,
+        outside,
+        manager,
+    )
     return w
 
 

@@ -122,8 +122,16 @@ def test_filters_sort_and_search(make, api):
 
 def test_bad_dashboard_queries_get_a_4xx(make, api):
     manager = make.manager()
-    for qs in ("?sort=nope", "?status=sleeping", "?limit=0", "?limit=5000",
-               "?organization_id=x", "?overdue=maybe", "?cursor=-1", "?q=" + "x" * 201):
+    for qs in (
+        "?sort=nope",
+        "?status=sleeping",
+        "?limit=0",
+        "?limit=5000",
+        "?organization_id=x",
+        "?overdue=maybe",
+        "?cursor=-1",
+        "?q=" + "x" * 201,
+    ):
         resp = api.as_(manager).get("/dashboard" + qs)
         assert resp.status_code == 422, (qs, resp.get_json())
         assert resp.get_json()["error"]["code"] == "validation_failed"
@@ -134,25 +142,40 @@ def test_funding_released_against_planned(make, api):
     a = milestone(api, w.by_org, "Tranche 1")
     b = milestone(api, w.by_org, "Tranche 2")
     pm = api.as_(w.manager)
-    assert pm.put(f"/milestones/{a['id']}/funding",
-                  json={"amount": "100000", "currency": "CNY"}).status_code == 200
-    assert pm.put(f"/milestones/{b['id']}/funding",
-                  json={"amount": 250000.5, "currency": "CNY"}).status_code == 200
+    assert (
+        pm.put(
+            f"/milestones/{a['id']}/funding", json={"amount": "100000", "currency": "CNY"}
+        ).status_code
+        == 200
+    )
+    assert (
+        pm.put(
+            f"/milestones/{b['id']}/funding", json={"amount": 250000.5, "currency": "CNY"}
+        ).status_code
+        == 200
+    )
     reach(api, w.by_org, a["id"])
     board = pm.get("/dashboard").get_json()
     row = _row(board, "Acme porosity")
-    assert row["funding"] == [{"currency": "CNY", "planned": "350000.50",
-                               "released": "100000.00"}]
+    assert row["funding"] == [{"currency": "CNY", "planned": "350000.50", "released": "100000.00"}]
     assert board["totals"]["funding"] == row["funding"]
     # Editors cannot set funding; outsiders cannot see the milestone at all.
-    assert api.as_(w.by_org.owner).put(f"/milestones/{a['id']}/funding", json={
-        "amount": "1", "currency": "CNY"}).status_code == 403
+    assert (
+        api.as_(w.by_org.owner)
+        .put(f"/milestones/{a['id']}/funding", json={"amount": "1", "currency": "CNY"})
+        .status_code
+        == 403
+    )
     stranger = make.manager("Other PM")
     make_admin_portfolio = api.as_(w.admin).put(f"/managers/{stranger.id}/portfolio", json={})
     assert make_admin_portfolio.status_code == 200
     assert api.as_(stranger).get(f"/milestones/{a['id']}/funding").status_code == 404
-    for bad in ({"amount": "-1", "currency": "CNY"}, {"amount": "1", "currency": "yuan"},
-                {"amount": "abc", "currency": "CNY"}, {"currency": "CNY"}):
+    for bad in (
+        {"amount": "-1", "currency": "CNY"},
+        {"amount": "1", "currency": "yuan"},
+        {"amount": "abc", "currency": "CNY"},
+        {"currency": "CNY"},
+    ):
         assert pm.put(f"/milestones/{a['id']}/funding", json=bad).status_code == 422, bad
     assert pm.get(f"/milestones/{a['id']}/funding").get_json()["amount"] == "100000.00"
 
@@ -198,27 +221,45 @@ def test_totals_alone_match_the_boards_totals(make, api):
     w = world(make, api)
     pm = api.as_(w.manager)
     funded = milestone(api, w.by_org, "Tranche 1", due_in_days=3)
-    assert pm.put(f"/milestones/{funded['id']}/funding",
-                  json={"amount": "1200.5", "currency": "CNY"}).status_code == 200
+    assert (
+        pm.put(
+            f"/milestones/{funded['id']}/funding", json={"amount": "1200.5", "currency": "CNY"}
+        ).status_code
+        == 200
+    )
     reach(api, w.by_org, funded["id"])
     milestone(api, w.by_hand, "Late one", due_in_days=-2)
     milestone(api, w.by_hand, "Later", due_in_days=20)
     agree_statement(api, w.by_org)
     outside = milestone(api, w.outside, "Furnace relining", due_in_days=-1)
     assert outside["id"]
-    for qs in ("", f"?organization_id={w.acme.id}", "?status=active", "?status=paused",
-               "?overdue=true", "?overdue=false", "?q=weld", "?q=nothing-matches"):
+    for qs in (
+        "",
+        f"?organization_id={w.acme.id}",
+        "?status=active",
+        "?status=paused",
+        "?overdue=true",
+        "?overdue=false",
+        "?q=weld",
+        "?q=nothing-matches",
+    ):
         board = pm.get("/dashboard" + qs).get_json()["totals"]
         alone = pm.get("/dashboard/totals" + qs)
         assert alone.status_code == 200, (qs, alone.get_json())
         assert alone.get_json() == board, qs
     everything = pm.get("/dashboard/totals").get_json()
     assert everything["workspaces"] == 2 and everything["with_overdue"] == 1
-    assert everything["milestones"] == {"total": 3, "reached": 1, "open": 2, "overdue": 1,
-                                        "missed": 0}
+    assert everything["milestones"] == {
+        "total": 3,
+        "reached": 1,
+        "open": 2,
+        "overdue": 1,
+        "missed": 0,
+    }
     assert everything["agreed"] == 1
-    assert everything["funding"] == [{"currency": "CNY", "planned": "1200.50",
-                                      "released": "1200.50"}]
+    assert everything["funding"] == [
+        {"currency": "CNY", "planned": "1200.50", "released": "1200.50"}
+    ]
     assert pm.get("/dashboard/totals?status=sleeping").status_code == 422
     # One row (what a live page refetches) is computed for that workspace alone.
     one = pm.get(f"/dashboard?workspace_id={w.by_hand.id}").get_json()
@@ -226,8 +267,9 @@ def test_totals_alone_match_the_boards_totals(make, api):
     assert one["items"][0]["milestones"]["overdue"] == 1
     # Several rows at once (a burst that touched several workspaces); one outside
     # the portfolio among them is simply not there.
-    several = pm.get(f"/dashboard?workspace_id={w.by_hand.id},{w.outside.id},{w.by_org.id}"
-                     ).get_json()
+    several = pm.get(
+        f"/dashboard?workspace_id={w.by_hand.id},{w.outside.id},{w.by_org.id}"
+    ).get_json()
     assert sorted(r["id"] for r in several["items"]) == sorted([w.by_hand.id, w.by_org.id])
     for bad in ("0", "1,,2", "a", "1;2", ",".join(["1"] * 2) + ",-3", "١"):
         refused = pm.get(f"/dashboard?workspace_id={bad}")

@@ -11,13 +11,18 @@ from tests.portfolios.builders import milestone, reach, world
 ROW = 'tr[data-workspace-id="{}"] [data-field="{}"]'
 
 
-def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_context,
-                                                           make, api, worker):
+def test_dashboard_is_live_and_resumes_after_going_offline(
+    live_server, browser_context, make, api, worker
+):
     w = world(make, api)
     first = milestone(api, w.by_org, "Pilot casting", due_in_days=2)
     second = milestone(api, w.by_org, "Scrap below 1.5%", due_in_days=9)
-    assert api.as_(w.manager).put(f"/milestones/{first['id']}/funding", json={
-        "amount": "5000", "currency": "CNY"}).status_code == 200
+    assert (
+        api.as_(w.manager)
+        .put(f"/milestones/{first['id']}/funding", json={"amount": "5000", "currency": "CNY"})
+        .status_code
+        == 200
+    )
     page = browser_login(browser_context(), live_server.url, w.manager)
     page.click('[data-testid="nav-dashboard"]')
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
@@ -33,30 +38,31 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     page.wait_for_selector(f'{reached}:text-is("1")')
     assert page.inner_text(ROW.format(w.by_org.id, "open")) == "1"
     assert "Scrap below 1.5%" in page.inner_text(ROW.format(w.by_org.id, "next_milestone"))
-    page.wait_for_selector('#milestone-feed li[data-type="milestone.reached"]'
-                           ':has-text("Pilot casting")')
+    page.wait_for_selector(
+        '#milestone-feed li[data-type="milestone.reached"]:has-text("Pilot casting")'
+    )
     page.wait_for_selector('[data-total="reached"]:text-is("1")')
-    page.wait_for_function("document.querySelector('[data-total-funding]').innerText"
-                           " === '5000.00 / 5000.00 CNY'")  # funds released, live
+    page.wait_for_function(
+        "document.querySelector('[data-total-funding]').innerText === '5000.00 / 5000.00 CNY'"
+    )  # funds released, live
     # Events of workspaces outside the portfolio never arrive.
     hidden = milestone(api, w.outside, "Furnace relining")
     reach(api, w.outside, hidden["id"])
 
     # Offline: what happens meanwhile shows up once, after reconnecting.
     page.context.set_offline(True)
-    page.wait_for_selector('[data-testid="connection"][data-state="reconnecting"]',
-                           timeout=45_000)
+    page.wait_for_selector('[data-testid="connection"][data-state="reconnecting"]', timeout=45_000)
     reach(api, w.by_org, second["id"])
     late = milestone(api, w.by_hand, "Seam audit", due_in_days=-1)
     page.context.set_offline(False)
-    page.wait_for_selector('[data-testid="connection"][data-state="connected"]',
-                           timeout=45_000)
+    page.wait_for_selector('[data-testid="connection"][data-state="connected"]', timeout=45_000)
     page.wait_for_selector('#milestone-feed li:has-text("Scrap below 1.5%")')
     page.wait_for_selector(f'{reached}:text-is("2")')
     page.wait_for_selector(f'{ROW.format(w.by_hand.id, "overdue")}:text-is("1")')
     page.wait_for_selector(f'#milestone-feed li[data-event-id]:has-text("{late["title"]}")')
-    ids = page.eval_on_selector_all("#milestone-feed li[data-event-id]",
-                                    "els => els.map(e => Number(e.dataset.eventId))")
+    ids = page.eval_on_selector_all(
+        "#milestone-feed li[data-event-id]", "els => els.map(e => Number(e.dataset.eventId))"
+    )
     assert len(ids) == len(set(ids)), ids
     assert ids == sorted(ids, reverse=True)
     feed_text = page.inner_text("#milestone-feed")
@@ -64,7 +70,8 @@ def test_dashboard_is_live_and_resumes_after_going_offline(live_server, browser_
     assert feed_text.count("Milestone reached: Scrap below 1.5%") == 1
     # The feed links to the thing.
     href = page.get_attribute(
-        '#milestone-feed li[data-type="milestone.reached"]:has-text("Scrap below 1.5%") a', "href")
+        '#milestone-feed li[data-type="milestone.reached"]:has-text("Scrap below 1.5%") a', "href"
+    )
     assert href == f"/workspaces/{w.by_org.id}#milestone-{second['id']}"
     feed_page = page.context.new_page()
     feed_page.goto(live_server.url + href)
@@ -88,8 +95,9 @@ def test_dashboard_filters_timeline_and_chinese(live_server, browser_context, ma
     done = milestone(api, w.by_org, "Kick-off", due_in_days=-5)
     reach(api, w.by_org, done["id"])
     with_zh = make.user(role="manager", locale="zh-CN", name="李主任")
-    api.as_(w.admin).put(f"/managers/{with_zh.id}/portfolio",
-                         json={"workspace_ids": [w.by_org.id, w.by_hand.id]})
+    api.as_(w.admin).put(
+        f"/managers/{with_zh.id}/portfolio", json={"workspace_ids": [w.by_org.id, w.by_hand.id]}
+    )
     page = browser_login(browser_context(locale="zh-CN"), live_server.url, with_zh)
     page.goto(f"{live_server.url}/dashboard")
     assert page.inner_text("h1") == "项目组合看板"

@@ -8,8 +8,7 @@ from tests.portfolios.builders import world
 
 def _login(app, user):
     client = app.test_client()
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                  "password": user.password})
+    resp = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert resp.status_code == 200
     return client
 
@@ -27,7 +26,7 @@ def test_rows_are_the_pages_rows_and_stay_inside_the_portfolio(app, make, api):
     assert "Secret furnace" not in html and "<html" not in html
     page = client.get("/dashboard").get_data(as_text=True)
     start = page.index(f'<tr data-workspace-id="{w.by_org.id}"')
-    assert page[start:page.index("</tr>", start)] in html  # one rendering of a row
+    assert page[start : page.index("</tr>", start)] in html  # one rendering of a row
     # The page's filters apply: a search that misses the row leaves it out.
     missed = client.get(f"/dashboard/rows?workspace_id={w.by_org.id}&q=weld")
     assert f'data-workspace-id="{w.by_org.id}"' not in missed.get_data(as_text=True)

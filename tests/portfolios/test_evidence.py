@@ -22,14 +22,25 @@ def test_reached_milestone_gets_an_evidence_pack_for_leads_and_managers(make, ap
     editor, viewer = make.user(side="enterprise"), make.user(side="university")
     ws = make.workspace(title="压铸气孔率攻关", members={"editor": editor, "viewer": viewer})
     add_indicators(api, ws)
-    m = milestone(api, ws, "良率达标 Yield on target", due_in_days=3,
-                  criteria={"indicators": "all", "consecutive_trials": 2})
-    assert api.as_(ws.manager).put(f"/milestones/{m['id']}/funding", json={
-        "amount": "200000", "currency": "CNY"}).status_code == 200
+    m = milestone(
+        api,
+        ws,
+        "良率达标 Yield on target",
+        due_in_days=3,
+        criteria={"indicators": "all", "consecutive_trials": 2},
+    )
+    assert (
+        api.as_(ws.manager)
+        .put(f"/milestones/{m['id']}/funding", json={"amount": "200000", "currency": "CNY"})
+        .status_code
+        == 200
+    )
     run_trial(api, ws, GOOD)
     run_trial(api, ws, GOOD)
-    assert api.as_(ws.owner).get(f"/workspaces/{ws.id}/milestones").get_json()[
-        "items"][0]["status"] == "reached"
+    assert (
+        api.as_(ws.owner).get(f"/workspaces/{ws.id}/milestones").get_json()["items"][0]["status"]
+        == "reached"
+    )
 
     pack = wait_for(lambda: _ready(api, ws.owner, m["id"]), timeout=30)
     assert len(pack["content_hash"]) == 64

@@ -33,8 +33,9 @@ def test_a_statement_table_is_a_table_in_the_evidence_pdf(make, api, worker):
     assert resp.status_code == 200, resp.get_json()
     agree_statement(api, ws)
     add_indicators(api, ws)
-    m = milestone(api, ws, "良率达标 Yield on target",
-                  criteria={"indicators": "all", "consecutive_trials": 2})
+    m = milestone(
+        api, ws, "良率达标 Yield on target", criteria={"indicators": "all", "consecutive_trials": 2}
+    )
     run_trial(api, ws, GOOD)
     run_trial(api, ws, GOOD)
 
@@ -44,14 +45,25 @@ def test_a_statement_table_is_a_table_in_the_evidence_pdf(make, api, worker):
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     lines = [line.strip() for line in text.splitlines()]
     # Each cell is its own text, in the table's order; the inline marks are gone.
-    for cell in ("指标 Indicator", "Target 目标", "Notes 说明", "porosity_scrap_pct", "< 2%",
-                 "cycle_time_s", "55"):
+    for cell in (
+        "指标 Indicator",
+        "Target 目标",
+        "Notes 说明",
+        "porosity_scrap_pct",
+        "< 2%",
+        "cycle_time_s",
+        "55",
+    ):
         assert cell in lines, (cell, lines)
     assert "压铸件按批次抽检" in text and "X 射线检测" in text
     assert "**" not in text
-    assert not any(re.fullmatch(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?", line)
-                   for line in lines), lines
+    assert not any(
+        re.fullmatch(r"\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?", line) for line in lines
+    ), lines
     assert not any(line.startswith("|") for line in lines), lines
     # The text around the table is still there, in order.
-    assert text.index("Scrap from porosity") < text.index("指标 Indicator") \
+    assert (
+        text.index("Scrap from porosity")
+        < text.index("指标 Indicator")
         < text.index("After the table the text goes on.")
+    )

@@ -26,20 +26,25 @@ def test_socket_feed_without_workspace_carries_only_portfolio_events(make, api, 
 
     # Replay from a cursor honours the portfolio too.
     replay = sio.connect(token=make.token(w.manager, ("read",)))
-    assert replay.call("feed:subscribe", {"after": 0, "types": ["milestone.*"]},
-                       timeout=10)["ok"] is True
+    assert (
+        replay.call("feed:subscribe", {"after": 0, "types": ["milestone.*"]}, timeout=10)["ok"]
+        is True
+    )
     wait_for(lambda: len(replay.received) >= 2)
     assert {e["workspace_id"] for e in replay.received} == {w.by_hand.id}
-    assert replay.call("feed:subscribe", {"workspace_id": w.outside.id},
-                       timeout=10)["error"]["code"] == "not_found"
+    assert (
+        replay.call("feed:subscribe", {"workspace_id": w.outside.id}, timeout=10)["error"]["code"]
+        == "not_found"
+    )
 
 
 def test_portfolio_change_applies_to_an_open_socket_feed(make, api, sio):
     w = world(make, api)
     client = sio.connect(token=make.token(w.manager, ("read",)))
     assert client.call("feed:subscribe", {}, timeout=10)["ok"] is True
-    api.as_(w.admin).put(f"/managers/{w.manager.id}/portfolio",
-                         json={"workspace_ids": [w.outside.id]})
+    api.as_(w.admin).put(
+        f"/managers/{w.manager.id}/portfolio", json={"workspace_ids": [w.outside.id]}
+    )
     milestone(api, w.by_hand, "No longer mine")
     milestone(api, w.outside, "Now mine")
     wait_for(lambda: client.received)
@@ -72,8 +77,7 @@ def test_atom_and_calendar_feeds_parse_and_stay_inside_the_portfolio(make, api, 
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     cal = icalendar.Calendar.from_ical(ics.data)
     summaries = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
-    assert sorted(summaries) == sorted(["✓ Acme porosity: 良率达到95%",
-                                        "Weld seams: Seam test"])
+    assert sorted(summaries) == sorted(["✓ Acme porosity: 良率达到95%", "Weld seams: Seam test"])
 
     # Revoking the token closes both feeds; a write-less token is enough.
     tokens = api.as_(w.manager).get("/me/tokens").get_json()["items"]
@@ -89,8 +93,11 @@ def test_exports_and_pages_stay_inside_the_portfolio(make, api, live_server, wor
     w = world(make, api)
     pm = api.as_(w.manager)
     task = pm.post("/exports", json={"format": "csv"}).get_json()
-    done = wait_for(lambda: (lambda t: t if t["status"] == "done" else None)(
-        pm.get(f"/exports/{task['id']}").get_json()))
+    done = wait_for(
+        lambda: (lambda t: t if t["status"] == "done" else None)(
+            pm.get(f"/exports/{task['id']}").get_json()
+        )
+    )
     body = pm.get(done["download_url"].removeprefix("/api/v1")).data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert sorted(r[1] for r in rows[1:]) == ["Acme porosity", "Weld seams"]
@@ -106,8 +113,15 @@ def test_exports_and_pages_stay_inside_the_portfolio(make, api, live_server, wor
     assert "Not found, or not yours to see." in outside.text
     assert "Secret furnace" not in outside.text
     # The error page speaks the reader's language.
-    assert session.patch(f"{live_server.url}/api/v1/me", json={"locale": "zh-CN"},
-                         headers={"X-CSRF-Token": _csrf}, timeout=10).status_code == 200
+    assert (
+        session.patch(
+            f"{live_server.url}/api/v1/me",
+            json={"locale": "zh-CN"},
+            headers={"X-CSRF-Token": _csrf},
+            timeout=10,
+        ).status_code
+        == 200
+    )
     outside = session.get(f"{live_server.url}/workspaces/{w.outside.id}", timeout=10)
     assert outside.status_code == 404 and "未找到，或您无权查看。" in outside.text
     assert session.get(f"{live_server.url}/workspaces/{2**40}", timeout=10).status_code == 404

@@ -40,8 +40,9 @@ def test_only_admins_assign_and_a_manager_reads_their_own(make, api):
     assert body["restricted"] is True and body["organization_ids"] == [w.acme.id]
     assert set(body["overseen_workspace_ids"]) == {w.by_org.id, w.by_hand.id}
 
-    widen = api.as_(w.manager).put(f"/managers/{w.manager.id}/portfolio",
-                                   json={"workspace_ids": [w.outside.id]})
+    widen = api.as_(w.manager).put(
+        f"/managers/{w.manager.id}/portfolio", json={"workspace_ids": [w.outside.id]}
+    )
     assert widen.status_code == 403
     assert api.as_(w.manager).delete(f"/managers/{w.manager.id}/portfolio").status_code == 403
     other = make.manager("PM Wu")
@@ -80,8 +81,9 @@ def test_bad_portfolio_input_is_refused_and_changes_nothing(make, api):
     resp = api.as_(w.admin).put(f"/managers/{member.id}/portfolio", json={})
     assert resp.status_code == 422
     assert api.as_(w.admin).put("/managers/999999/portfolio", json={}).status_code == 404
-    raw = api.as_(w.admin).put(f"/managers/{w.manager.id}/portfolio", data="{",
-                               content_type="application/json")
+    raw = api.as_(w.admin).put(
+        f"/managers/{w.manager.id}/portfolio", data="{", content_type="application/json"
+    )
     assert raw.status_code == 400
     after = api.as_(w.admin).get(f"/managers/{w.manager.id}/portfolio").get_json()
     assert after == before
@@ -90,6 +92,12 @@ def test_bad_portfolio_input_is_refused_and_changes_nothing(make, api):
 def test_portfolio_routes_are_in_the_openapi_document(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert {"get", "put", "delete"} <= set(doc["paths"]["/managers/{user_id}/portfolio"])
-    for path in ("/dashboard", "/feed.atom", "/milestones.ics", "/exports",
-                 "/milestones/{milestone_id}/evidence.pdf", "/milestones/{milestone_id}/funding"):
+    for path in (
+        "/dashboard",
+        "/feed.atom",
+        "/milestones.ics",
+        "/exports",
+        "/milestones/{milestone_id}/evidence.pdf",
+        "/milestones/{milestone_id}/funding",
+    ):
         assert path in doc["paths"], path

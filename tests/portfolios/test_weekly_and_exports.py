@@ -90,16 +90,19 @@ def test_xlsx_export_has_the_dashboard_columns_in_the_users_language(make, api, 
 
 def test_bad_export_requests_are_refused(make, api):
     manager = make.manager()
-    for body in ({"format": "pdf"}, {}, {"format": "csv", "status": "asleep"},
-                 {"format": "csv", "organization_id": "3"}):
+    for body in (
+        {"format": "pdf"},
+        {},
+        {"format": "csv", "status": "asleep"},
+        {"format": "csv", "organization_id": "3"},
+    ):
         resp = api.as_(manager).post("/exports", json=body)
         assert resp.status_code == 422, body
     assert api.as_(manager).get("/exports/export-nope").status_code == 404
     assert api.as_(manager).get("/exports/export-nope/download").status_code == 404
 
 
-def test_an_export_whose_job_was_lost_is_made_by_the_periodic_sweep(make, api, worker,
-                                                                    monkeypatch):
+def test_an_export_whose_job_was_lost_is_made_by_the_periodic_sweep(make, api, worker, monkeypatch):
     """The queue is down when the export is asked for: the task is kept,
     queued, and the sweep the composition root schedules makes it."""
     from datetime import timedelta

@@ -25,8 +25,12 @@ class Watch:
     def __init__(self, context):
         self.console: list[str] = []
         context.add_init_script(PROBE)
-        context.on("console", lambda msg: self.console.append(msg.text)
-                   if "Content Security Policy" in msg.text else None)
+        context.on(
+            "console",
+            lambda msg: (
+                self.console.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
+        )
         self.pages: list = []
 
     def track(self, page):
@@ -40,8 +44,12 @@ class Watch:
         return resp
 
     def violations(self):
-        found = [v for page in self.pages if not page.is_closed()
-                 for v in page.evaluate("window.__csp || []")]
+        found = [
+            v
+            for page in self.pages
+            if not page.is_closed()
+            for v in page.evaluate("window.__csp || []")
+        ]
         return found + self.console
 
 
@@ -51,10 +59,17 @@ def test_every_main_page_runs_under_the_csp(live_server, browser_context, make, 
     add_indicators(api, ws)
     run_trial(api, ws, GOOD)
     running = trial(api, ws, "running")
-    api.as_(ws.owner).post(f"/trials/{running['id']}/measurements", json=[
-        {"metric": "porosity_scrap_pct", "value": 1.1}])
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "Two good trials", "criteria": {"indicators": "all", "consecutive_trials": 2}})
+    api.as_(ws.owner).post(
+        f"/trials/{running['id']}/measurements",
+        json=[{"metric": "porosity_scrap_pct", "value": 1.1}],
+    )
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones",
+        json={
+            "title": "Two good trials",
+            "criteria": {"indicators": "all", "consecutive_trials": 2},
+        },
+    )
     doc = statement_of(api, ws)
 
     anonymous = browser_context()
@@ -81,10 +96,16 @@ def test_every_main_page_runs_under_the_csp(live_server, browser_context, make, 
     page.click('form[data-action="create-answer"] button[type="submit"]')
     page.wait_for_url(f"{base}/documents/*")
 
-    for path in (f"/workspaces/{ws.id}/trials", f"/trials/{running['id']}",
-                 f"/workspaces/{ws.id}/webhooks", "/settings/notifications",
-                 "/settings/password", "/account/sessions", "/workspaces",
-                 "/workspaces/999999"):
+    for path in (
+        f"/workspaces/{ws.id}/trials",
+        f"/trials/{running['id']}",
+        f"/workspaces/{ws.id}/webhooks",
+        "/settings/notifications",
+        "/settings/password",
+        "/account/sessions",
+        "/workspaces",
+        "/workspaces/999999",
+    ):
         watch.visit(page, base + path)
         if path.startswith("/trials/"):
             gauge = page.locator('[data-testid="gauge-porosity_scrap_pct"] [data-role="bar"]')
@@ -110,8 +131,9 @@ def test_every_main_page_runs_under_the_csp(live_server, browser_context, make, 
     assert page.evaluate("(el) => el.style.background", me.element_handle()) != ""
     cell = page.locator('[data-testid="preview"] td.align-center')
     expect(cell).to_have_text("1")
-    assert page.evaluate("(el) => getComputedStyle(el).textAlign", cell.element_handle()) \
-        == "center"
+    assert (
+        page.evaluate("(el) => getComputedStyle(el).textAlign", cell.element_handle()) == "center"
+    )
 
     manager_ctx = browser_context()
     watch_manager = Watch(manager_ctx)
@@ -120,6 +142,5 @@ def test_every_main_page_runs_under_the_csp(live_server, browser_context, make, 
     board.wait_for_selector('[data-testid="connection"][data-state="connected"]')
     watch_manager.visit(board, f"{base}/dashboard/timeline")
 
-    found = [v for w in (watch_anon, watch, watch_partner, watch_manager)
-             for v in w.violations()]
+    found = [v for w in (watch_anon, watch, watch_partner, watch_manager) for v in w.violations()]
     assert found == []

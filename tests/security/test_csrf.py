@@ -29,8 +29,12 @@ def _logged_in(client) -> bool:
 def test_login_needs_json_a_form_or_plain_text_body_is_refused(client, make):
     user = make.user()
     body = f'{{"email": "{user.email}", "password": "{user.password}"}}'
-    for content_type in ("text/plain", "application/x-www-form-urlencoded",
-                         "multipart/form-data; boundary=x", None):
+    for content_type in (
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        None,
+    ):
         resp = client.post("/api/v1/auth/login", data=body, content_type=content_type)
         assert resp.status_code == 415, content_type
         error = resp.get_json()["error"]
@@ -41,13 +45,21 @@ def test_login_needs_json_a_form_or_plain_text_body_is_refused(client, make):
     assert ok.status_code == 200 and _logged_in(client)
 
 
-@pytest.mark.parametrize("headers", [{"Origin": EVIL}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": "null"}, {"Sec-Fetch-Site": "same-site"},
-                                     {"Origin": "http://localhost.evil.example"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": EVIL},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "http://localhost.evil.example"},
+    ],
+)
 def test_login_from_another_site_is_refused_even_as_json(client, make, headers):
     user = make.user()
-    resp = client.post("/api/v1/auth/login", headers=headers,
-                       json={"email": user.email, "password": user.password})
+    resp = client.post(
+        "/api/v1/auth/login", headers=headers, json={"email": user.email, "password": user.password}
+    )
     assert resp.status_code == 403
     assert resp.get_json()["error"]["code"] == "cross_site_request"
     assert "another site" in resp.get_json()["error"]["message"]
@@ -56,19 +68,20 @@ def test_login_from_another_site_is_refused_even_as_json(client, make, headers):
 
 def test_login_from_our_own_pages_passes_the_origin_check(client, make):
     user = make.user()
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password},
-                       headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    resp = client.post(
+        "/api/v1/auth/login",
+        json={"email": user.email, "password": user.password},
+        headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    )
     assert resp.status_code == 200
 
 
 def test_logout_needs_json_or_the_csrf_token(client, make):
     user = make.user()
-    csrf = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password}
-                       ).get_json()["csrf_token"]
-    for kwargs in ({}, {"data": "x", "content_type": "text/plain"},
-                   {"data": {"a": "b"}}):
+    csrf = client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+    ).get_json()["csrf_token"]
+    for kwargs in ({}, {"data": "x", "content_type": "text/plain"}, {"data": {"a": "b"}}):
         resp = client.post("/api/v1/auth/logout", **kwargs)
         assert resp.status_code == 415, kwargs
         assert _logged_in(client)
@@ -90,27 +103,36 @@ def _path(rule: str, ids: dict[str, int]) -> str:
 
 def _state() -> tuple[int, int]:
     with db.reading() as s:
-        return (s.scalar(select(func.count()).select_from(Event)),
-                s.scalar(select(func.count()).select_from(ApiToken)))
+        return (
+            s.scalar(select(func.count()).select_from(Event)),
+            s.scalar(select(func.count()).select_from(ApiToken)),
+        )
 
 
 def test_every_cookie_write_route_refuses_forged_and_cross_site_requests(client, make):
     """Generated from the route table: a new route cannot be missed."""
     ws = make.workspace()
-    csrf = client.post("/api/v1/auth/login", json={"email": ws.owner.email,
-                                                   "password": ws.owner.password}
-                       ).get_json()["csrf_token"]
+    csrf = client.post(
+        "/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password}
+    ).get_json()["csrf_token"]
     before = _state()
     writes = [op for op in OPERATIONS if op.method != "GET"]
     assert len(writes) > 30
     for op in writes:
         url = "/api/v1" + _path(op.rule, {"workspace_id": ws.id})
-        plain = client.open(url, method=op.method, data='{"title": "x"}',
-                            content_type="text/plain")
-        crossed = client.open(url, method=op.method, json={"title": "x"},
-                              headers={"X-CSRF-Token": csrf, "Origin": EVIL})
-        fetched = client.open(url, method=op.method, json={"title": "x"},
-                              headers={"X-CSRF-Token": csrf, "Sec-Fetch-Site": "cross-site"})
+        plain = client.open(url, method=op.method, data='{"title": "x"}', content_type="text/plain")
+        crossed = client.open(
+            url,
+            method=op.method,
+            json={"title": "x"},
+            headers={"X-CSRF-Token": csrf, "Origin": EVIL},
+        )
+        fetched = client.open(
+            url,
+            method=op.method,
+            json={"title": "x"},
+            headers={"X-CSRF-Token": csrf, "Sec-Fetch-Site": "cross-site"},
+        )
         if op.scope is None:  # login, logout: no session to hold a token yet
             assert plain.status_code == 415, op.rule
         else:
@@ -136,11 +158,14 @@ def test_page_forms_refuse_other_sites(client, make):
     assert not _logged_in(client)
     assert client.post("/login", data=login).status_code == 302 and _logged_in(client)
     token = _form_token(client, "/settings/notifications")
-    for path, data in (("/locale", {"locale": "zh-CN", "next": "/"}),
-                       ("/settings/notifications", {"digest_hour": "3"}),
-                       ("/logout", {})):
-        resp = client.post(path, data={"csrf_token": token, **data},
-                           headers={"Sec-Fetch-Site": "cross-site"})
+    for path, data in (
+        ("/locale", {"locale": "zh-CN", "next": "/"}),
+        ("/settings/notifications", {"digest_hour": "3"}),
+        ("/logout", {}),
+    ):
+        resp = client.post(
+            path, data={"csrf_token": token, **data}, headers={"Sec-Fetch-Site": "cross-site"}
+        )
         assert resp.status_code == 403, path
     assert _logged_in(client)
     assert client.get("/api/v1/me").get_json()["locale"] == "en"

@@ -20,8 +20,12 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 
 def _login(client, user):
-    assert client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+        ).status_code
+        == 200
+    )
 
 
 def test_every_page_has_a_strict_policy(client, make):
@@ -30,10 +34,16 @@ def test_every_page_has_a_strict_policy(client, make):
     for path, status in pages.items():
         _check_page(client.get(path), status)
     _login(client, ws.owner)
-    for path, status in {"/workspaces": 200, f"/workspaces/{ws.id}": 200,
-                         f"/workspaces/{ws.id}/trials": 200, "/settings/notifications": 200,
-                         "/settings/password": 200, f"/workspaces/{ws.id}/webhooks": 200,
-                         "/workspaces/99999": 404, "/dashboard": 200}.items():
+    for path, status in {
+        "/workspaces": 200,
+        f"/workspaces/{ws.id}": 200,
+        f"/workspaces/{ws.id}/trials": 200,
+        "/settings/notifications": 200,
+        "/settings/password": 200,
+        f"/workspaces/{ws.id}/webhooks": 200,
+        "/workspaces/99999": 404,
+        "/dashboard": 200,
+    }.items():
         _check_page(client.get(path), status)
 
 
@@ -57,13 +67,16 @@ def _check_page(resp, status):
 def test_api_answers_and_feeds_can_load_nothing(api, make, client):
     ws = make.workspace()
     token = make.token(ws.owner, ("read",))
-    for resp in (api.as_(ws.owner).get(f"/workspaces/{ws.id}"),
-                 client.get("/api/v1/me"),
-                 client.get(f"/api/v1/feed.atom?token={token}"),
-                 client.get("/api/v1/openapi.json"),
-                 client.get("/healthz")):
-        assert resp.headers["Content-Security-Policy"] == "default-src 'none'; " \
-                                                          "frame-ancestors 'none'"
+    for resp in (
+        api.as_(ws.owner).get(f"/workspaces/{ws.id}"),
+        client.get("/api/v1/me"),
+        client.get(f"/api/v1/feed.atom?token={token}"),
+        client.get("/api/v1/openapi.json"),
+        client.get("/healthz"),
+    ):
+        assert (
+            resp.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        )
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -80,7 +93,8 @@ def test_the_document_page_allows_exactly_the_cursor_colours(client, make, api):
     # CodeMirror's <style> element: a nonce of this response only, handed to the editor.
     nonce = re.fullmatch(r"'nonce-([\w-]{24})'", csp["style-src"][1]).group(1)
     assert csp["style-src"][0] == "'self'" and f'"cspNonce": "{nonce}"' in resp.get_data(
-        as_text=True)
+        as_text=True
+    )
     again = _directives(client.get(f"/documents/{doc['id']}").headers["Content-Security-Policy"])
     assert again["style-src"][1] != csp["style-src"][1]
     assert len(client.get("/workspaces").headers["Content-Security-Policy"].split("nonce")) == 1

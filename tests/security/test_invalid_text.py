@@ -14,8 +14,11 @@ SURROGATE_UTF8 = "%ED%A0%80"  # how a lone U+D800 would be percent-encoded
 def test_a_query_string_that_is_not_utf8_is_a_422_naming_the_parameter(client, make):
     ws = make.workspace()
     bearer = {"Authorization": f"Bearer {make.token(ws.owner)}"}
-    for query, field in ((f"cursor={SURROGATE_UTF8}", "cursor"), ("limit=%FF", "limit"),
-                         (f"after=1&{SURROGATE_UTF8}=1", "\ufffd\ufffd\ufffd")):
+    for query, field in (
+        (f"cursor={SURROGATE_UTF8}", "cursor"),
+        ("limit=%FF", "limit"),
+        (f"after=1&{SURROGATE_UTF8}=1", "\ufffd\ufffd\ufffd"),
+    ):
         resp = client.get(f"/api/v1/workspaces/{ws.id}/events?{query}", headers=bearer)
         assert resp.status_code == 422, (query, resp.get_data())
         assert field in resp.get_json()["error"]["fields"], resp.get_json()
@@ -28,8 +31,12 @@ def test_a_page_form_that_is_not_utf8_is_a_422_naming_the_field(live_server, mak
     user = make.user()
     session, csrf = login_cookie(live_server.url, user)
     body = f"csrf_token={csrf}&locale=zh-CN&next=/workspaces{SURROGATE_UTF8}"
-    resp = session.post(f"{live_server.url}/locale", data=body, allow_redirects=False,
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = session.post(
+        f"{live_server.url}/locale",
+        data=body,
+        allow_redirects=False,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert resp.status_code == 422, resp.text[:300]
     assert session.get(f"{live_server.url}/api/v1/me").json()["locale"] == user.locale
 
@@ -40,12 +47,16 @@ def test_an_upload_whose_name_is_not_utf8_is_not_a_500(client, make):
     ws = make.workspace()
     bearer = {"Authorization": f"Bearer {make.token(ws.owner)}"}
     boundary = "jlboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename*=UTF-8''notes{SURROGATE_UTF8}.txt\r\nContent-Type: text/plain\r\n\r\n"
-            f"hello\r\n--{boundary}--\r\n").encode()
-    resp = client.post(f"/api/v1/workspaces/{ws.id}/files", data=io.BytesIO(body).read(),
-                       headers={**bearer,
-                                "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f"filename*=UTF-8''notes{SURROGATE_UTF8}.txt\r\nContent-Type: text/plain\r\n\r\n"
+        f"hello\r\n--{boundary}--\r\n"
+    ).encode()
+    resp = client.post(
+        f"/api/v1/workspaces/{ws.id}/files",
+        data=io.BytesIO(body).read(),
+        headers={**bearer, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert resp.status_code < 500, resp.get_data()
     if resp.status_code == 201:
         resp.get_json()["name"].encode("utf-8")  # valid Unicode

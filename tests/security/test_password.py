@@ -9,8 +9,9 @@ from tests.conftest import browser_login
 
 
 def _login(client, user, password=None):
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": password or user.password})
+    resp = client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": password or user.password}
+    )
     return resp
 
 
@@ -20,23 +21,28 @@ def test_change_password_over_the_api(app, make):
     csrf = _login(here, user).get_json()["csrf_token"]
     _login(elsewhere, user)
     token = make.token(user, ("read", "write"))
-    changed = here.post("/api/v1/me/password", headers={"X-CSRF-Token": csrf},
-                        json={"current_password": user.password,
-                              "new_password": "a brand new secret"})
+    changed = here.post(
+        "/api/v1/me/password",
+        headers={"X-CSRF-Token": csrf},
+        json={"current_password": user.password, "new_password": "a brand new secret"},
+    )
     assert changed.status_code == 200
     body = changed.get_json()
     assert body["id"] == user.id and body["csrf_token"] and body["csrf_token"] != csrf
     # This session stays, with the new CSRF token; the other one has ended.
     assert here.get("/api/v1/me").status_code == 200
-    assert here.patch("/api/v1/me", json={"locale": "zh-CN"},
-                      headers={"X-CSRF-Token": body["csrf_token"]}).status_code == 200
+    assert (
+        here.patch(
+            "/api/v1/me", json={"locale": "zh-CN"}, headers={"X-CSRF-Token": body["csrf_token"]}
+        ).status_code
+        == 200
+    )
     assert elsewhere.get("/api/v1/me").status_code == 401
     # The old password no longer logs in; the new one does. Tokens keep working.
     fresh = app.test_client()
     assert _login(fresh, user).status_code == 401
     assert _login(fresh, user, "a brand new secret").status_code == 200
-    assert fresh.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}
-                     ).status_code == 200
+    assert fresh.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
 def test_wrong_weak_or_same_passwords_change_nothing(client, make):
@@ -45,8 +51,11 @@ def test_wrong_weak_or_same_passwords_change_nothing(client, make):
     headers = {"X-CSRF-Token": csrf}
 
     def change(current, new):
-        return client.post("/api/v1/me/password", headers=headers,
-                           json={"current_password": current, "new_password": new})
+        return client.post(
+            "/api/v1/me/password",
+            headers=headers,
+            json={"current_password": current, "new_password": new},
+        )
 
     wrong = change("not it", "a brand new secret")
     assert wrong.status_code == 422
@@ -59,9 +68,13 @@ def test_wrong_weak_or_same_passwords_change_nothing(client, make):
     missing = client.post("/api/v1/me/password", headers=headers, json={"new_password": "x" * 9})
     assert missing.status_code == 422
     assert "current_password" in missing.get_json()["error"]["fields"]
-    assert client.post("/api/v1/me/password", json={"current_password": user.password,
-                                                     "new_password": "a brand new secret"}
-                       ).status_code == 403  # no CSRF token
+    assert (
+        client.post(
+            "/api/v1/me/password",
+            json={"current_password": user.password, "new_password": "a brand new secret"},
+        ).status_code
+        == 403
+    )  # no CSRF token
     other = client.application.test_client()
     assert _login(other, user).status_code == 200  # the password did not change
 
@@ -69,19 +82,29 @@ def test_wrong_weak_or_same_passwords_change_nothing(client, make):
 def test_wrong_current_passwords_are_throttled_like_logins(client, make):
     user = make.user()
     csrf = _login(client, user).get_json()["csrf_token"]
-    codes = [client.post("/api/v1/me/password", headers={"X-CSRF-Token": csrf},
-                         json={"current_password": f"guess {n}", "new_password": "x" * 10}
-                         ).status_code for n in range(5)]
+    codes = [
+        client.post(
+            "/api/v1/me/password",
+            headers={"X-CSRF-Token": csrf},
+            json={"current_password": f"guess {n}", "new_password": "x" * 10},
+        ).status_code
+        for n in range(5)
+    ]
     assert codes == [422, 422, 422, 422, 429]
-    held = client.post("/api/v1/me/password", headers={"X-CSRF-Token": csrf},
-                       json={"current_password": user.password, "new_password": "x" * 10})
+    held = client.post(
+        "/api/v1/me/password",
+        headers={"X-CSRF-Token": csrf},
+        json={"current_password": user.password, "new_password": "x" * 10},
+    )
     assert held.status_code == 429 and held.headers["Retry-After"]
 
 
 def test_tokens_cannot_change_the_password(api, make, client):
     user = make.user()
-    resp = api.as_(user).post("/me/password", json={"current_password": user.password,
-                                                     "new_password": "a brand new secret"})
+    resp = api.as_(user).post(
+        "/me/password",
+        json={"current_password": user.password, "new_password": "a brand new secret"},
+    )
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "session_required"
     assert _login(client, user).status_code == 200
     assert client.get("/api/v1/openapi.json").get_json()["paths"]["/me/password"]["post"]
@@ -96,12 +119,18 @@ def test_the_page_speaks_chinese_and_says_what_is_wrong(client, make):
     _login(client, user)
     page = client.get("/settings/password").get_data(as_text=True)
     assert "修改密码" in page and "当前密码" in page
-    form = {"csrf_token": _form_token(page), "current_password": "nope",
-            "new_password": "a brand new secret", "confirm_password": "a brand new secret"}
+    form = {
+        "csrf_token": _form_token(page),
+        "current_password": "nope",
+        "new_password": "a brand new secret",
+        "confirm_password": "a brand new secret",
+    }
     wrong = client.post("/settings/password", data=form)
     assert wrong.status_code == 422 and "当前密码不正确。" in wrong.get_data(as_text=True)
-    differ = client.post("/settings/password", data={**form, "current_password": user.password,
-                                                     "confirm_password": "something else"})
+    differ = client.post(
+        "/settings/password",
+        data={**form, "current_password": user.password, "confirm_password": "something else"},
+    )
     assert differ.status_code == 422 and "两次输入的新密码不一致。" in differ.get_data(as_text=True)
     expired = client.post("/settings/password", data={**form, "csrf_token": "x"})
     assert expired.status_code == 400

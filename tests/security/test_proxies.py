@@ -14,8 +14,11 @@ def settings(settings):
 
 
 def _login(client, email, password, address):
-    return client.post("/api/v1/auth/login", json={"email": email, "password": password},
-                       headers={"X-Forwarded-For": address})
+    return client.post(
+        "/api/v1/auth/login",
+        json={"email": email, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
 
 
 def test_the_setting_is_read_and_checked(tmp_path):
@@ -30,8 +33,7 @@ def test_the_setting_is_read_and_checked(tmp_path):
 def test_each_client_behind_the_proxy_has_its_own_bucket(client, make):
     user = make.user()
     for n in range(20):
-        assert _login(client, f"nobody{n}@example.test", "guess", "198.51.100.7").status_code \
-            == 401
+        assert _login(client, f"nobody{n}@example.test", "guess", "198.51.100.7").status_code == 401
     assert _login(client, user.email, user.password, "198.51.100.7").status_code == 429
     # Everyone else behind the same proxy is unaffected.
     assert _login(client, user.email, user.password, "203.0.113.20").status_code == 200
@@ -39,9 +41,14 @@ def test_each_client_behind_the_proxy_has_its_own_bucket(client, make):
     spoofed = _login(client, user.email, user.password, "203.0.113.21, 198.51.100.7")
     assert spoofed.status_code == 429
     # The scheme and host the proxy saw are taken too (links, cookies, origin checks).
-    seen = client.get("/api/v1/openapi.json", headers={
-        "X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https",
-        "X-Forwarded-Host": "lab.example.cn"})
+    seen = client.get(
+        "/api/v1/openapi.json",
+        headers={
+            "X-Forwarded-For": "203.0.113.5",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "lab.example.cn",
+        },
+    )
     assert seen.status_code == 200
 
 

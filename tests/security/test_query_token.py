@@ -51,9 +51,15 @@ def test_a_refused_url_token_changes_nothing_and_any_spelling_is_caught(client, 
     token = make.token(ws.owner, ("read", "write"))
     with db.reading() as s:
         before = s.query(Workspace).count()
-    made = client.post(f"/api/v1/workspaces?token={token}", json={
-        "title": "via URL", "summary": "", "enterprise_id": ws.enterprise_id,
-        "university_id": ws.university_id})
+    made = client.post(
+        f"/api/v1/workspaces?token={token}",
+        json={
+            "title": "via URL",
+            "summary": "",
+            "enterprise_id": ws.enterprise_id,
+            "university_id": ws.university_id,
+        },
+    )
     assert made.status_code == 400 and made.get_json()["error"]["code"] == "token_in_query"
     with db.reading() as s:
         assert s.query(Workspace).count() == before
@@ -73,9 +79,15 @@ def _env(settings, port):
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOINTLAB_")}
-    env.update({"DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
-                "INSTANCE_PATH": str(settings.instance_path), "JOINTLAB_NO_DEMO": "1",
-                "PORT": str(port)})
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key,
+            "INSTANCE_PATH": str(settings.instance_path),
+            "JOINTLAB_NO_DEMO": "1",
+            "PORT": str(port),
+        }
+    )
     if settings.redis_url:
         env.update({"REDIS_URL": settings.redis_url, "REDIS_NAMESPACE": settings.redis_namespace})
     return env
@@ -86,21 +98,30 @@ def test_served_requests_never_log_a_token(app, settings, make):
     ws = make.workspace()
     token = make.token(ws.owner, ("read",))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=_env(settings, port),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "wsgi.py"],
+        cwd=ROOT,
+        env=_env(settings, port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
+
         def up() -> bool:
             try:
                 return requests.get(url + "/healthz", timeout=1).status_code == 200
             except requests.RequestException:
                 return proc.poll() is not None
+
         wait_for(up, timeout=40)
         assert proc.poll() is None
         got = [
             requests.get(f"{url}/api/v1/feed.atom?token={token}", timeout=10),
-            requests.get(f"{url}/api/v1/workspaces/{ws.id}/milestones.ics?a=1&token={token}",
-                         timeout=10),
+            requests.get(
+                f"{url}/api/v1/workspaces/{ws.id}/milestones.ics?a=1&token={token}", timeout=10
+            ),
             requests.get(f"{url}/api/v1/workspaces?token={token}", timeout=10),
             requests.get(f"{url}/api/v1/feed.atom?%74oken={token}", timeout=10),
             requests.get(f"{url}/workspaces?token={token}", timeout=10, allow_redirects=False),
@@ -121,10 +142,12 @@ def test_the_apps_own_log_lines_are_redacted(app, caplog):
     with caplog.at_level(logging.INFO):
         app.logger.warning("slow request %s", f"/api/v1/feed.atom?token={secret}&x=1")
         logging.getLogger("workspace.webhooks.transport").warning(
-            "POST %s failed", "https://oapi.dingtalk.example/robot/send?access_token=abc123")
+            "POST %s failed", "https://oapi.dingtalk.example/robot/send?access_token=abc123"
+        )
         logging.getLogger("gunicorn.access").info(
-            '%(h)s "%(r)s" %(s)s', {"h": "10.0.0.1", "r": f"GET /feed?access_token={secret}",
-                                    "s": "200"})
+            '%(h)s "%(r)s" %(s)s',
+            {"h": "10.0.0.1", "r": f"GET /feed?access_token={secret}", "s": "200"},
+        )
         logging.getLogger("werkzeug").info('"GET /x/%s HTTP/1.1" 200', secret)
     text = caplog.text
     assert secret not in text and "x" * 43 not in text

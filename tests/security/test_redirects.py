@@ -13,7 +13,7 @@ from workspace.pages.safe_url import is_local_path
 # Known open-redirect bypasses (OWASP, PortSwigger, Django and Werkzeug advisories):
 # each would leave the site if it reached the Location header as given.
 BYPASSES = [
-    "/\t/evil.example/phish",            # the reported one: /%09/evil.example/phish
+    "/\t/evil.example/phish",  # the reported one: /%09/evil.example/phish
     "//evil.example/phish",
     "///evil.example/phish",
     "////evil.example",
@@ -39,12 +39,17 @@ BYPASSES = [
     "java\tscript:alert(1)",
     "data:text/html,<script>alert(1)</script>",
     "evil.example",
-    "%2F%2Fevil.example",               # decoded once by the server: a relative path
-    "/%09/evil.example",                # still encoded after one decode: allowed below
+    "%2F%2Fevil.example",  # decoded once by the server: a relative path
+    "/%09/evil.example",  # still encoded after one decode: allowed below
 ]
 # Paths on this site, as login_required and the language switch produce them.
-LOCAL = ["/workspaces", "/workspaces/12?tab=trials", "/dashboard?status=active&limit=50",
-         "/documents/3#comment-4", "/%2F%2Fevil.example"]
+LOCAL = [
+    "/workspaces",
+    "/workspaces/12?tab=trials",
+    "/dashboard?status=active&limit=50",
+    "/documents/3#comment-4",
+    "/%2F%2Fevil.example",
+]
 
 
 @pytest.mark.parametrize("target", BYPASSES[:-1])
@@ -64,8 +69,10 @@ def _location(resp) -> str:
 def _login(client, user, next_url):
     page = client.get("/login", query_string={"next": next_url})
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return page, client.post("/login", data={"csrf_token": csrf, "email": user.email,
-                                             "password": user.password, "next": next_url})
+    return page, client.post(
+        "/login",
+        data={"csrf_token": csrf, "email": user.email, "password": user.password, "next": next_url},
+    )
 
 
 def test_login_redirects_only_to_our_paths(client, make):
@@ -92,9 +99,10 @@ def test_the_reported_url_lands_on_the_workspace_list(client, make):
     # The form posts back the hidden `next` exactly as the page rendered it.
     form = page.get_data(as_text=True).split("<main>")[1]
     hidden = html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1))
-    resp = client.post("/login?next=/%09/evil.example/phish",
-                       data={"csrf_token": csrf, "email": user.email,
-                             "password": user.password, "next": hidden})
+    resp = client.post(
+        "/login?next=/%09/evil.example/phish",
+        data={"csrf_token": csrf, "email": user.email, "password": user.password, "next": hidden},
+    )
     assert resp.status_code == 302 and _location(resp) == "/workspaces"
 
 
@@ -105,8 +113,9 @@ def test_language_switch_redirects_only_to_our_paths(client):
         resp = client.post("/locale", data={"csrf_token": csrf, "locale": "en", "next": target})
         assert resp.status_code == 302, target
         assert _location(resp) == (target if is_local_path(target) else "/"), target
-    resp = client.post("/locale", data={"csrf_token": csrf, "locale": "en",
-                                        "next": "/dashboard?status=active"})
+    resp = client.post(
+        "/locale", data={"csrf_token": csrf, "locale": "en", "next": "/dashboard?status=active"}
+    )
     assert _location(resp) == "/dashboard?status=active"
 
 
@@ -115,12 +124,21 @@ def test_chromium_stays_on_our_origin_after_login(live_server, browser_context, 
     context = browser_context()
     base = live_server.url
     # Anything outside our origin is answered locally, so leaving would show as a URL.
-    context.route(lambda url: not url.startswith(base),
-                  lambda route: route.fulfill(status=200, body="phished"))
+    context.route(
+        lambda url: not url.startswith(base),
+        lambda route: route.fulfill(status=200, body="phished"),
+    )
     page = context.new_page()
-    for target in ["/%09/evil.example/phish", "/%5Cevil.example", "%2F%2Fevil.example",
-                   "/%0A/evil.example", "https:%2F%2Fevil.example", "javascript:alert(1)",
-                   "%5C%5Cevil.example", "///evil.example"]:
+    for target in [
+        "/%09/evil.example/phish",
+        "/%5Cevil.example",
+        "%2F%2Fevil.example",
+        "/%0A/evil.example",
+        "https:%2F%2Fevil.example",
+        "javascript:alert(1)",
+        "%5C%5Cevil.example",
+        "///evil.example",
+    ]:
         page.goto(f"{base}/login?next={target}")
         page.fill('input[name="email"]', user.email)
         page.fill('input[name="password"]', user.password)

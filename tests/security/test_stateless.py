@@ -17,17 +17,21 @@ def test_bearer_calls_set_no_cookie_on_success_or_error(client, make):
     calls = {
         "me": client.get("/api/v1/me", headers=bearer),
         "list": client.get("/api/v1/workspaces", headers=bearer),
-        "create": client.post("/api/v1/me/tokens", headers=bearer,
-                              json={"name": "ci", "scopes": ["read"]}),
-        "patch": client.patch(f"/api/v1/workspaces/{ws.id}", headers=bearer,
-                              json={"title": "x" * 201}),
+        "create": client.post(
+            "/api/v1/me/tokens", headers=bearer, json={"name": "ci", "scopes": ["read"]}
+        ),
+        "patch": client.patch(
+            f"/api/v1/workspaces/{ws.id}", headers=bearer, json={"title": "x" * 201}
+        ),
         "missing": client.get("/api/v1/workspaces/999999", headers=bearer),
-        "scope": client.patch(f"/api/v1/workspaces/{ws.id}",
-                              headers={"Authorization": f"Bearer {reader}"}, json={}),
+        "scope": client.patch(
+            f"/api/v1/workspaces/{ws.id}", headers={"Authorization": f"Bearer {reader}"}, json={}
+        ),
         "bad token": client.get("/api/v1/me", headers={"Authorization": "Bearer jl_nope"}),
         # A route the owner may call: elsewhere access is answered before the body.
-        "bad json": client.post("/api/v1/me/tokens", headers=bearer, data="{",
-                                content_type="application/json"),
+        "bad json": client.post(
+            "/api/v1/me/tokens", headers=bearer, data="{", content_type="application/json"
+        ),
         "method": client.put("/api/v1/workspaces", headers=bearer, json={}),
         "url token": client.get(f"/api/v1/workspaces?token={token}"),
         "feed": client.get(f"/api/v1/feed.atom?token={reader}"),
@@ -35,9 +39,21 @@ def test_bearer_calls_set_no_cookie_on_success_or_error(client, make):
         "logout": client.post("/api/v1/auth/logout", headers=bearer, json={}),
     }
     statuses = {name: resp.status_code for name, resp in calls.items()}
-    assert statuses == {"me": 200, "list": 200, "create": 201, "patch": 422, "missing": 404,
-                        "scope": 403, "bad token": 401, "bad json": 400, "method": 405,
-                        "url token": 400, "feed": 200, "page": 302, "logout": 204}
+    assert statuses == {
+        "me": 200,
+        "list": 200,
+        "create": 201,
+        "patch": 422,
+        "missing": 404,
+        "scope": 403,
+        "bad token": 401,
+        "bad json": 400,
+        "method": 405,
+        "url token": 400,
+        "feed": 200,
+        "page": 302,
+        "logout": 204,
+    }
     for name, resp in calls.items():
         _stateless(resp, name)
     # A bearer client needs no CSRF token, and gets none.
@@ -47,8 +63,9 @@ def test_bearer_calls_set_no_cookie_on_success_or_error(client, make):
 def test_a_session_cookie_beside_a_token_is_neither_used_nor_touched(client, make):
     ws = make.workspace()
     other = make.user()
-    login = client.post("/api/v1/auth/login", json={"email": other.email,
-                                                    "password": other.password})
+    login = client.post(
+        "/api/v1/auth/login", json={"email": other.email, "password": other.password}
+    )
     csrf = login.get_json()["csrf_token"]
     token = make.token(ws.owner, ("read",))
     bearer = {"Authorization": f"Bearer {token}"}

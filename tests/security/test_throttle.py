@@ -17,8 +17,9 @@ pytestmark = pytest.mark.serial
 
 
 def _login(client, email, password, **headers):
-    return client.post("/api/v1/auth/login", json={"email": email, "password": password},
-                       headers=headers)
+    return client.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}, headers=headers
+    )
 
 
 def test_the_wait_doubles_and_is_capped():
@@ -51,8 +52,9 @@ def test_each_failure_past_the_free_ones_makes_the_address_wait_longer(client, m
 def test_forwarded_for_is_ignored_without_trusted_proxies(client, make):
     user = make.user()
     for n in range(20):  # guessing many accounts from one address
-        resp = _login(client, f"nobody{n}@example.test", "guess",
-                      **{"X-Forwarded-For": f"198.51.100.{n}"})
+        resp = _login(
+            client, f"nobody{n}@example.test", "guess", **{"X-Forwarded-For": f"198.51.100.{n}"}
+        )
         assert resp.status_code == 401
     # A new X-Forwarded-For does not buy a new bucket: the address is the socket's.
     refused = _login(client, user.email, user.password, **{"X-Forwarded-For": "203.0.113.9"})

@@ -6,8 +6,17 @@ from typing import Any
 
 from tests.trials.factory import measure, set_status, trial
 
-CYCLE = ({"key": "cycle_time_s", "label": "Cycle", "unit": "s", "comparator": "<=",
-          "target": 62, "upper_spec": 64, "lower_spec": 58},)
+CYCLE = (
+    {
+        "key": "cycle_time_s",
+        "label": "Cycle",
+        "unit": "s",
+        "comparator": "<=",
+        "target": 62,
+        "upper_spec": 64,
+        "lower_spec": 58,
+    },
+)
 
 
 def baseline_and_running(api: Any, ws: Any) -> dict:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 INDICATORS = (
-    {"key": "porosity_scrap_pct", "label": "Porosity scrap", "unit": "%",
-     "comparator": "<=", "target": 1.5},
-    {"key": "tensile_mpa", "label": "Tensile strength", "unit": "MPa", "comparator": ">=",
-     "target": 240, "aggregate": "min"},
+    {
+        "key": "porosity_scrap_pct",
+        "label": "Porosity scrap",
+        "unit": "%",
+        "comparator": "<=",
+        "target": 1.5,
+    },
+    {
+        "key": "tensile_mpa",
+        "label": "Tensile strength",
+        "unit": "MPa",
+        "comparator": ">=",
+        "target": 240,
+        "aggregate": "min",
+    },
 )
 
 
@@ -38,15 +49,18 @@ def set_status(api: Any, ws: Any, trial_id: int, status: str) -> dict:
     return resp.get_json()
 
 
-def measure(api: Any, ws: Any, trial_id: int, values: dict[str, list[float]] | list[dict],
-            user: Any = None) -> Any:
-    items = values if isinstance(values, list) else [
-        {"metric": k, "value": v} for k, vs in values.items() for v in vs]
+def measure(
+    api: Any, ws: Any, trial_id: int, values: dict[str, list[float]] | list[dict], user: Any = None
+) -> Any:
+    items = (
+        values
+        if isinstance(values, list)
+        else [{"metric": k, "value": v} for k, vs in values.items() for v in vs]
+    )
     return api.as_(user or ws.owner).post(f"/trials/{trial_id}/measurements", json=items)
 
 
-def run_trial(api: Any, ws: Any, values: dict[str, list[float]], finish: str = "completed"
-              ) -> dict:
+def run_trial(api: Any, ws: Any, values: dict[str, list[float]], finish: str = "completed") -> dict:
     t = trial(api, ws, "running")
     if values:
         resp = measure(api, ws, t["id"], values)

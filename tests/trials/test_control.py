@@ -30,8 +30,7 @@ def test_out_of_control_point_raises_one_alert_per_batch(make, api, client):
     assert 1 in data["rules"] and data["value"] == 63.9
     assert data["ucl"] < 63.9
 
-    client.post("/api/v1/auth/login", json={"email": ws.owner.email,
-                                            "password": ws.owner.password})
+    client.post("/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password})
     page = client.get(f"/trials/{t['id']}").get_data(as_text=True)
     assert 'data-testid="cpk-cycle_time_s"' in page
     assert 'data-testid="control-cycle_time_s" data-signals="2"' in page

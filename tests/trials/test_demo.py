@@ -15,8 +15,9 @@ def test_demo_has_trials_and_milestones(app, api):
         lead = s.scalar(select(User).where(User.email == "enterprise@demo.jointlab"))
     lead.password = "jointlab-demo"
     ws_id = api.as_(lead).get("/workspaces").get_json()["items"][0]["id"]
-    keys = [i["key"] for i in api.as_(lead).get(f"/workspaces/{ws_id}/indicators")
-            .get_json()["items"]]
+    keys = [
+        i["key"] for i in api.as_(lead).get(f"/workspaces/{ws_id}/indicators").get_json()["items"]
+    ]
     assert keys == ["porosity_scrap_pct", "cycle_time_s", "tensile_mpa"]
     trials = api.as_(lead).get(f"/workspaces/{ws_id}/trials").get_json()["items"]
     assert [t["status"] for t in trials] == ["completed"] * 3 + ["running"]

@@ -34,17 +34,35 @@ def seed(trial_id: int, values: list[float], metric: str = "cycle_time_s") -> No
     """Readings of the past written straight into the tables (fast), with the
     running aggregates a line posting them one batch at a time would leave."""
     start = utcnow() - timedelta(hours=2)
-    rows = [{"trial_id": trial_id, "batch_id": None, "metric": metric, "value": v,
-             "recorded_at": start + timedelta(milliseconds=i), "source": "seed"}
-            for i, v in enumerate(values)]
+    rows = [
+        {
+            "trial_id": trial_id,
+            "batch_id": None,
+            "metric": metric,
+            "value": v,
+            "recorded_at": start + timedelta(milliseconds=i),
+            "source": "seed",
+        }
+        for i, v in enumerate(values)
+    ]
     with db.transaction() as s:
         s.execute(insert(Measurement.__table__), rows)
-        s.add(MetricStats(
-            trial_id=trial_id, metric=metric, count=len(values), total=sum(values),
-            minimum=min(values), maximum=max(values), last_value=values[-1],
-            last_recorded_at=rows[-1]["recorded_at"], first_value=values[0],
-            moving_range_total=sum(abs(b - a) for a, b in zip(values, values[1:],
-                                                              strict=False))))
+        s.add(
+            MetricStats(
+                trial_id=trial_id,
+                metric=metric,
+                count=len(values),
+                total=sum(values),
+                minimum=min(values),
+                maximum=max(values),
+                last_value=values[-1],
+                last_recorded_at=rows[-1]["recorded_at"],
+                first_value=values[0],
+                moving_range_total=sum(
+                    abs(b - a) for a, b in zip(values, values[1:], strict=False)
+                ),
+            )
+        )
 
 
 def alerts(api: Any, ws: Any) -> list[dict]:
@@ -56,8 +74,9 @@ def baseline(api: Any, ws: Any, values: list[float]) -> dict:
     base = trial(api, ws, "running")
     seed(base["id"], values)
     set_status(api, ws, base["id"], "completed")
-    assert api.as_(ws.owner).patch(f"/trials/{base['id']}",
-                                   json={"baseline": True}).status_code == 200
+    assert (
+        api.as_(ws.owner).patch(f"/trials/{base['id']}", json={"baseline": True}).status_code == 200
+    )
     return base
 
 
@@ -74,7 +93,8 @@ def test_a_trial_holding_many_readings_gets_right_results_outcome_and_alerts(mak
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
     assert body["results"]["cycle_time_s"]["value"] == pytest.approx(
-        (sum(old) + 121.0) / (SEEDED + 2))
+        (sum(old) + 121.0) / (SEEDED + 2)
+    )
     assert body["outcome"] == "passed"
     assert alerts(api, ws) == []
 
@@ -95,7 +115,8 @@ def test_a_trial_holding_many_readings_gets_right_results_outcome_and_alerts(mak
     shown = api.as_(ws.owner).get(f"/trials/{t['id']}").get_json()
     assert shown["outcome"] == "failed"
     assert shown["results"]["cycle_time_s"]["value"] == pytest.approx(
-        (sum(old) + 121.0 + 128.4 + 50_000.0) / (SEEDED + 5))
+        (sum(old) + 121.0 + 128.4 + 50_000.0) / (SEEDED + 5)
+    )
     # At completion the fixed results are the same figures.
     done = set_status(api, ws, t["id"], "completed")
     assert done["outcome"] == "failed"
@@ -108,12 +129,22 @@ def test_a_backfilled_batch_keeps_the_control_limits_in_recorded_order(make, api
     add_indicators(api, ws, CYCLE)
     base = trial(api, ws, "running")
     at = utcnow()
-    first = [{"metric": "cycle_time_s", "value": v,
-              "recorded_at": (at + timedelta(seconds=i)).isoformat()}
-             for i, v in enumerate([60, 62, 60, 62])]
-    early = [{"metric": "cycle_time_s", "value": v,
-              "recorded_at": (at - timedelta(seconds=10 - i)).isoformat()}
-             for i, v in enumerate([61, 59, 61])]
+    first = [
+        {
+            "metric": "cycle_time_s",
+            "value": v,
+            "recorded_at": (at + timedelta(seconds=i)).isoformat(),
+        }
+        for i, v in enumerate([60, 62, 60, 62])
+    ]
+    early = [
+        {
+            "metric": "cycle_time_s",
+            "value": v,
+            "recorded_at": (at - timedelta(seconds=10 - i)).isoformat(),
+        }
+        for i, v in enumerate([61, 59, 61])
+    ]
     assert measure(api, ws, base["id"], first).status_code == 201
     assert measure(api, ws, base["id"], early).status_code == 201
     set_status(api, ws, base["id"], "completed")
@@ -173,16 +204,18 @@ def test_a_watcher_gets_one_event_per_batch_with_the_running_figures(make, api, 
     batches = [[60.0 + (i % 5) / 10 for i in range(1000)], [62.0] * 400, [59.0, 59.5]]
     for values in batches:
         assert measure(api, ws, t["id"], {"cycle_time_s": values}).status_code == 201
-    got = wait_for(lambda: (lambda r: r if len(r) >= 3 else None)(
-        [e for e in watcher.received if e["type"] == RECORDED]))
+    got = wait_for(
+        lambda: (lambda r: r if len(r) >= 3 else None)(
+            [e for e in watcher.received if e["type"] == RECORDED]
+        )
+    )
     time.sleep(0.3)  # nothing more comes
     got = [e for e in watcher.received if e["type"] == RECORDED]
     assert [e["data"]["count"] for e in got] == [1000, 400, 2]
     seen = list(old)
     for e, values in zip(got, batches, strict=True):
         seen += values
-        assert e["data"]["results"]["cycle_time_s"]["value"] == pytest.approx(
-            sum(seen) / len(seen))
+        assert e["data"]["results"]["cycle_time_s"]["value"] == pytest.approx(sum(seen) / len(seen))
         assert [r["value"] for r in e["data"]["latest"]] == values[-50:]
 
 
@@ -196,7 +229,8 @@ class SlowWatcher(threading.Thread):
         super().__init__(daemon=True)
         url = base_url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
         self.ws = websocket.create_connection(
-            url, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),), timeout=30)
+            url, sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),), timeout=30
+        )
         assert self.ws.recv().startswith("0")  # engine.io open
         self.ws.send("40" + json.dumps({"token": token}))
         assert self.ws.recv().startswith("40")  # namespace connected
@@ -229,7 +263,8 @@ class SlowWatcher(threading.Thread):
 
 
 def test_watchers_that_read_slowly_still_receive_every_event(
-        make, api, sio, live_server, monkeypatch, caplog):
+    make, api, sio, live_server, monkeypatch, caplog
+):
     """A watcher falling behind is caught up from the log at its pace, not
     dropped: each gets every batch's event, once, in order."""
     caplog.set_level(logging.INFO, logger="realtime.feed")
@@ -252,22 +287,33 @@ def test_watchers_that_read_slowly_still_receive_every_event(
             with db.transaction() as s:
                 for i in range(60):
                     keys.append(f"b{burst}-{i}")
-                    rows = [{"metric": "cycle_time_s", "value": 60.0 + j / 100,
-                             "recorded_at": utcnow(), "source": "PLC-7"} for j in range(60)]
+                    rows = [
+                        {
+                            "metric": "cycle_time_s",
+                            "value": 60.0 + j / 100,
+                            "recorded_at": utcnow(),
+                            "source": "PLC-7",
+                        }
+                        for j in range(60)
+                    ]
                     measurements.record_measurements(s, ws.owner, t["id"], rows, keys[-1])
         for watcher in slow:
-            wait_for(lambda w=watcher: len([e for e in w.events if e["type"] == RECORDED])
-                     >= len(keys), timeout=90)
+            wait_for(
+                lambda w=watcher: len([e for e in w.events if e["type"] == RECORDED]) >= len(keys),
+                timeout=90,
+            )
         wait_for(lambda: len([e for e in fast.received if e["type"] == RECORDED]) >= len(keys))
         time.sleep(0.3)
         for watcher in slow:
             # On the wire, in commit order, each once.
-            assert [e["data"]["client_key"] for e in watcher.events
-                    if e["type"] == RECORDED] == keys
+            assert [
+                e["data"]["client_key"] for e in watcher.events if e["type"] == RECORDED
+            ] == keys
             assert not watcher.closed
         # python-socketio hands each event to a thread of its own: no order.
-        assert Counter(e["data"]["client_key"] for e in fast.received
-                       if e["type"] == RECORDED) == Counter(keys)
+        assert Counter(
+            e["data"]["client_key"] for e in fast.received if e["type"] == RECORDED
+        ) == Counter(keys)
         assert "catching up from the log" in caplog.text
     finally:
         for watcher in slow:

@@ -10,8 +10,12 @@ from tests.trials.factory import add_indicators, trial
 
 
 def line_post(live_server, token, trial_id, items):
-    return requests.post(f"{live_server.url}/api/v1/trials/{trial_id}/measurements", json=items,
-                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return requests.post(
+        f"{live_server.url}/api/v1/trials/{trial_id}/measurements",
+        json=items,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
 
 
 def test_line_measurements_reach_a_managers_socket_feed(make, api, sio, live_server):
@@ -21,17 +25,27 @@ def test_line_measurements_reach_a_managers_socket_feed(make, api, sio, live_ser
     watcher = sio.connect(token=make.token(ws.manager, ("read",)))
     assert watcher.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
     line_token = make.token(ws.owner, ("measurements:write",))
-    resp = line_post(live_server, line_token, t["id"], [
-        {"metric": "porosity_scrap_pct", "value": 1.3, "source": "PLC-3"},
-        {"metric": "tensile_mpa", "value": 251, "source": "PLC-3"}])
+    resp = line_post(
+        live_server,
+        line_token,
+        t["id"],
+        [
+            {"metric": "porosity_scrap_pct", "value": 1.3, "source": "PLC-3"},
+            {"metric": "tensile_mpa", "value": 251, "source": "PLC-3"},
+        ],
+    )
     assert resp.status_code == 201, resp.text
-    got = wait_for(lambda: [e for e in watcher.received
-                            if e["type"] == "trial.measurements_recorded"])
+    got = wait_for(
+        lambda: [e for e in watcher.received if e["type"] == "trial.measurements_recorded"]
+    )
     data = got[0]["data"]
     assert data["trial"]["id"] == t["id"] and data["count"] == 2
     assert data["outcome"] == "passed"
-    assert data["results"]["tensile_mpa"] == {**data["results"]["tensile_mpa"],
-                                              "value": 251, "met": True}
+    assert data["results"]["tensile_mpa"] == {
+        **data["results"]["tensile_mpa"],
+        "value": 251,
+        "met": True,
+    }
     assert [m["source"] for m in data["latest"]] == ["PLC-3", "PLC-3"]
 
 
@@ -45,8 +59,15 @@ def test_trial_page_updates_live_without_reload(make, api, live_server, browser_
     page.evaluate("window.__sameDocument = true")
 
     token = make.token(ws.owner, ("measurements:write",))
-    assert line_post(live_server, token, t["id"], [
-        {"metric": "porosity_scrap_pct", "value": v} for v in (1.2, 1.4)]).status_code == 201
+    assert (
+        line_post(
+            live_server,
+            token,
+            t["id"],
+            [{"metric": "porosity_scrap_pct", "value": v} for v in (1.2, 1.4)],
+        ).status_code
+        == 201
+    )
     gauge = page.locator('[data-testid="gauge-porosity_scrap_pct"]')
     gauge.locator('[data-role="value"]').filter(has_text="1.3").wait_for()
     assert "met" in gauge.get_attribute("class")
@@ -54,8 +75,12 @@ def test_trial_page_updates_live_without_reload(make, api, live_server, browser_
     assert page.locator('[data-testid="measurement-count"]').inner_text() == "2"
     assert page.locator('[data-role="outcome"]').first.get_attribute("data-outcome") == "pending"
 
-    assert line_post(live_server, token, t["id"], [
-        {"metric": "tensile_mpa", "value": 230}]).status_code == 201
+    assert (
+        line_post(
+            live_server, token, t["id"], [{"metric": "tensile_mpa", "value": 230}]
+        ).status_code
+        == 201
+    )
     page.locator('[data-testid="gauge-tensile_mpa"].unmet').wait_for()
     page.locator('[data-role="outcome"][data-outcome="failed"]').first.wait_for()
 

@@ -9,8 +9,7 @@ from tests.trials.factory import BAD, GOOD, add_indicators, run_trial, trial
 
 
 def login(client, user):
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password})
+    resp = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert resp.status_code == 200
 
 
@@ -19,13 +18,23 @@ def ws_with_trials(make, api):
     ws = make.workspace()
     add_indicators(api, ws)
     first = run_trial(api, ws, BAD)
-    child = api.as_(ws.owner).post(f"/trials/{first['id']}/next",
-                                   json={"parameters": {"die_temp_c": 235}}).get_json()
+    child = (
+        api.as_(ws.owner)
+        .post(f"/trials/{first['id']}/next", json={"parameters": {"die_temp_c": 235}})
+        .get_json()
+    )
     api.as_(ws.owner).patch(f"/trials/{child['id']}", json={"status": "running"})
-    api.as_(ws.owner).post(f"/trials/{child['id']}/measurements", json=[
-        {"metric": k, "value": v} for k, vs in GOOD.items() for v in vs])
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "Two good trials", "criteria": {"indicators": "all", "consecutive_trials": 2}})
+    api.as_(ws.owner).post(
+        f"/trials/{child['id']}/measurements",
+        json=[{"metric": k, "value": v} for k, vs in GOOD.items() for v in vs],
+    )
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones",
+        json={
+            "title": "Two good trials",
+            "criteria": {"indicators": "all", "consecutive_trials": 2},
+        },
+    )
     ws.first, ws.child = first, child
     return ws
 
@@ -40,8 +49,9 @@ def test_board_trial_compare_and_panel_render(client, ws_with_trials):
     page = client.get(f"/trials/{ws.child['id']}").get_data(as_text=True)
     assert 'data-testid="gauge-tensile_mpa"' in page
     assert 'data-testid="parameter-changes"' in page and "die_temp_c" in page
-    compare = client.get(f"/workspaces/{ws.id}/trials/compare?ids={ws.first['id']},"
-                         f"{ws.child['id']}").get_data(as_text=True)
+    compare = client.get(
+        f"/workspaces/{ws.id}/trials/compare?ids={ws.first['id']},{ws.child['id']}"
+    ).get_data(as_text=True)
     assert 'data-changed="true"' in compare
     panel = client.get(f"/workspaces/{ws.id}").get_data(as_text=True)
     assert 'data-testid="trials-panel"' in panel

@@ -11,8 +11,13 @@ def test_editing_a_trial_on_its_page_with_if_match(make, api, live_server, brows
     ws = make.workspace()
     add_indicators(api, ws)
     t = trial(api, ws, "running", title="Vacuum on")
-    api.as_(ws.owner).patch(f"/trials/{t['id']}", json={
-        "hypothesis": "Vacuum removes air", "parameters": {"die_temp_c": 210, "vacuum": "on"}})
+    api.as_(ws.owner).patch(
+        f"/trials/{t['id']}",
+        json={
+            "hypothesis": "Vacuum removes air",
+            "parameters": {"die_temp_c": 210, "vacuum": "on"},
+        },
+    )
     page = browser_login(browser_context(), live_server.url, ws.partner)  # an editor
     page.goto(f"{live_server.url}/trials/{t['id']}")
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')

@@ -18,21 +18,32 @@ def test_indicators_are_created_listed_and_changed(make, api):
     listed = api.as_(ws.partner).get(f"/workspaces/{ws.id}/indicators").get_json()["items"]
     assert [i["key"] for i in listed] == ["porosity_scrap_pct", "tensile_mpa"]
 
-    dup = api.as_(ws.owner).post(f"/workspaces/{ws.id}/indicators", json={
-        "key": "tensile_mpa", "label": "Again", "comparator": ">=", "target": 1})
+    dup = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/indicators",
+        json={"key": "tensile_mpa", "label": "Again", "comparator": ">=", "target": 1},
+    )
     assert dup.status_code == 409 and "tensile_mpa" in dup.get_json()["error"]["message"]
-    bad = api.as_(ws.owner).post(f"/workspaces/{ws.id}/indicators", json={
-        "key": "Bad Key", "label": "x", "comparator": "==", "target": "3"})
+    bad = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/indicators",
+        json={"key": "Bad Key", "label": "x", "comparator": "==", "target": "3"},
+    )
     assert bad.status_code == 422
     assert set(bad.get_json()["error"]["fields"]) >= {"key", "comparator", "target"}
 
-    resp = api.as_(ws.owner).patch(f"/indicators/{created[0]['id']}",
-                                   json={"target": 1.2, "lower_spec": 0, "upper_spec": 3})
+    resp = api.as_(ws.owner).patch(
+        f"/indicators/{created[0]['id']}", json={"target": 1.2, "lower_spec": 0, "upper_spec": 3}
+    )
     assert resp.status_code == 200 and resp.get_json()["target"] == 1.2
-    assert api.as_(ws.owner).patch(f"/indicators/{created[0]['id']}",
-                                   json={"key": "renamed"}).status_code == 422
-    assert events_of(api, ws, "indicator.created")[0]["data"]["indicator"]["key"] == \
-        "porosity_scrap_pct"
+    assert (
+        api.as_(ws.owner)
+        .patch(f"/indicators/{created[0]['id']}", json={"key": "renamed"})
+        .status_code
+        == 422
+    )
+    assert (
+        events_of(api, ws, "indicator.created")[0]["data"]["indicator"]["key"]
+        == "porosity_scrap_pct"
+    )
     assert events_of(api, ws, "indicator.updated")[0]["data"]["changes"]["target"]["to"] == 1.2
 
 
@@ -41,8 +52,15 @@ def test_viewers_and_managers_cannot_change_indicators_or_trials(make, api):
     ws = make.workspace(members={"viewer": viewer})
     t = trial(api, ws)
     for user in (viewer, ws.manager):
-        assert api.as_(user).post(f"/workspaces/{ws.id}/indicators", json={
-            "key": "k", "label": "K", "comparator": ">=", "target": 1}).status_code == 403
+        assert (
+            api.as_(user)
+            .post(
+                f"/workspaces/{ws.id}/indicators",
+                json={"key": "k", "label": "K", "comparator": ">=", "target": 1},
+            )
+            .status_code
+            == 403
+        )
         assert api.as_(user).patch(f"/trials/{t['id']}", json={"title": "x"}).status_code == 403
         assert api.as_(user).get(f"/trials/{t['id']}").status_code == 200
     outsider = make.user(side="enterprise")
@@ -66,8 +84,10 @@ def test_trials_are_numbered_per_workspace_and_transitions_are_enforced(make, ap
     assert done["outcome"] == "failed"  # no measurement: a missing indicator fails
     again = api.as_(ws.owner).patch(f"/trials/{first['id']}", json={"status": "running"})
     assert again.status_code == 409
-    assert api.as_(ws.owner).patch(f"/trials/{first['id']}",
-                                   json={"parameters": {"x": 1}}).status_code == 409
+    assert (
+        api.as_(ws.owner).patch(f"/trials/{first['id']}", json={"parameters": {"x": 1}}).status_code
+        == 409
+    )
     changed = [e["data"]["status"] for e in events_of(api, ws, "trial.status_changed")]
     assert changed == ["running", "completed"]
 
@@ -77,22 +97,31 @@ def test_stale_if_match_gets_412_and_changes_nothing(make, api):
     t = trial(api, ws, title="Draft")
     got = api.as_(ws.owner).get(f"/trials/{t['id']}")
     etag = got.headers["ETag"]
-    first = api.as_(ws.owner).patch(f"/trials/{t['id']}", json={"title": "Mine"},
-                                    headers={"If-Match": etag})
+    first = api.as_(ws.owner).patch(
+        f"/trials/{t['id']}", json={"title": "Mine"}, headers={"If-Match": etag}
+    )
     assert first.status_code == 200 and first.headers["ETag"] != etag
-    second = api.as_(ws.partner).patch(f"/trials/{t['id']}", json={"title": "Theirs"},
-                                       headers={"If-Match": etag})
+    second = api.as_(ws.partner).patch(
+        f"/trials/{t['id']}", json={"title": "Theirs"}, headers={"If-Match": etag}
+    )
     assert second.status_code == 412
     assert api.as_(ws.owner).get(f"/trials/{t['id']}").get_json()["title"] == "Mine"
 
 
 def test_next_iteration_copies_line_and_parameters_into_a_planned_child(make, api):
     ws = make.workspace()
-    parent = trial(api, ws, "completed", line="Line 3", batch="B-7",
-                   parameters={"die_temp_c": 220, "vacuum": "on"})
-    resp = api.as_(ws.partner).post(f"/trials/{parent['id']}/next",
-                                    json={"parameters": {"die_temp_c": 235},
-                                          "hypothesis": "Hotter die, fewer pores"})
+    parent = trial(
+        api,
+        ws,
+        "completed",
+        line="Line 3",
+        batch="B-7",
+        parameters={"die_temp_c": 220, "vacuum": "on"},
+    )
+    resp = api.as_(ws.partner).post(
+        f"/trials/{parent['id']}/next",
+        json={"parameters": {"die_temp_c": 235}, "hypothesis": "Hotter die, fewer pores"},
+    )
     assert resp.status_code == 201, resp.get_json()
     child = resp.get_json()
     assert child["parent_id"] == parent["id"] and child["status"] == "planned"
@@ -106,11 +135,11 @@ def test_next_iteration_copies_line_and_parameters_into_a_planned_child(make, ap
 def test_bad_parent_and_parameters_are_refused(make, api):
     ws, other = make.workspace(), make.workspace()
     foreign = trial(api, other)
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/trials",
-                                  json={"parent_id": foreign["id"]})
+    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/trials", json={"parent_id": foreign["id"]})
     assert resp.status_code == 422 and "parent_id" in resp.get_json()["error"]["fields"]
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/trials",
-                                  json={"parameters": {"speed": [1, 2]}})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/trials", json={"parameters": {"speed": [1, 2]}}
+    )
     assert resp.status_code == 422
     resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/trials", json={"title": "x" * 201})
     assert resp.status_code == 422
@@ -125,8 +154,12 @@ def test_outcome_is_live_while_running_and_fixed_at_completion(make, api):
     live = api.as_(ws.owner).get(f"/trials/{t['id']}").get_json()
     assert live["outcome"] == "pending"
     assert live["results"]["porosity_scrap_pct"] == {
-        "value": 1.0, "met": True, "target": 1.5, "comparator": "<=",
-        "indicator_id": inds[0]["id"]}
+        "value": 1.0,
+        "met": True,
+        "target": 1.5,
+        "comparator": "<=",
+        "indicator_id": inds[0]["id"],
+    }
     assert live["results"]["tensile_mpa"]["value"] is None
     measure(api, ws, t["id"], GOOD)
     live = api.as_(ws.owner).get(f"/trials/{t['id']}").get_json()

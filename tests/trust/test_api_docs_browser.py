@@ -11,15 +11,27 @@ from tests.conftest import browser_login
 
 def _violations(page):
     found = []
-    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text
-            or "Refused to" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            found.append(m.text)
+            if "Content Security Policy" in m.text or "Refused to" in m.text
+            else None
+        ),
+    )
     return found
 
 
 def _external_requests(context, base):
     seen = []
-    context.on("request", lambda r: seen.append(r.url) if not r.url.startswith(base)
-               and not r.url.startswith("data:") else None)
+    context.on(
+        "request",
+        lambda r: (
+            seen.append(r.url)
+            if not r.url.startswith(base) and not r.url.startswith("data:")
+            else None
+        ),
+    )
     return seen
 
 
@@ -48,13 +60,15 @@ def test_try_it_out_with_the_session_and_with_a_token(make, live_server, browser
 
     # A write through the viewer carries the page's CSRF token (a cookie write without it is 403).
     patch = page.locator(
-        '#swagger .opblock-patch:has(.opblock-summary-path[data-path="/me"])').first
+        '#swagger .opblock-patch:has(.opblock-summary-path[data-path="/me"])'
+    ).first
     patch.locator(".opblock-summary").click()
     patch.locator("button.try-out__btn").click()
     patch.locator("textarea.body-param__text").fill('{"name": "Wang Fang (docs)"}')
     patch.locator("button.execute").click()
-    expect(patch.locator(".live-responses-table .response .response-col_status").first
-           ).to_have_text("200", timeout=15_000)
+    expect(
+        patch.locator(".live-responses-table .response .response-col_status").first
+    ).to_have_text("200", timeout=15_000)
     expect(page.locator('[data-testid="current-user"]')).to_have_text("Wang Fang")  # not reloaded
     page.reload()
     expect(page.locator('[data-testid="current-user"]')).to_have_text("Wang Fang (docs)")

@@ -11,7 +11,7 @@ from tests.conftest import browser_login
 from tests.trials.control_test_helpers import CYCLE, baseline_and_running
 from tests.trials.factory import add_indicators, measure
 
-PLOT = 'document.querySelector(\'.chart-box[data-key="cycle_time_s"]\').__plot'
+PLOT = "document.querySelector('.chart-box[data-key=\"cycle_time_s\"]').__plot"
 
 
 def test_control_chart_hover_zoom_and_live_readings(make, api, live_server, browser_context):
@@ -69,7 +69,7 @@ def test_a_point_of_the_trials_chart_opens_its_trial(make, api, live_server, bro
     page.goto(f"{live_server.url}/workspaces/{ws.id}/trials")
     box = page.locator('[data-testid="chart-cycle_time_s"] .chart-box')
     expect(box.locator("canvas")).to_have_count(1)
-    plot = 'document.querySelector(\'[data-testid="chart-cycle_time_s"] .chart-box\').__plot'
+    plot = "document.querySelector('[data-testid=\"chart-cycle_time_s\"] .chart-box').__plot"
     points = page.evaluate(f"{plot}.__plot.points.map((p) => p.trial)")
     last = len(points) - 1
     box.locator(".u-over").scroll_into_view_if_needed()

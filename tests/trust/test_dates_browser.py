@@ -21,8 +21,9 @@ def _shanghai_clock(iso: str) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(SHANGHAI).strftime("%H:%M")
 
 
-def test_dashboard_times_follow_the_readers_zone_on_load_and_live(make, api, live_server,
-                                                                  browser_context):
+def test_dashboard_times_follow_the_readers_zone_on_load_and_live(
+    make, api, live_server, browser_context
+):
     w = world(make, api)
     assert api.as_(w.manager).patch("/me", json={"timezone": "Asia/Shanghai"}).status_code == 200
     due = date.today() + timedelta(days=14)
@@ -31,8 +32,9 @@ def test_dashboard_times_follow_the_readers_zone_on_load_and_live(make, api, liv
     reach(api, w.by_org, first["id"])  # rendered by the server
 
     # The browser sits in Los Angeles: 15 or 16 hours behind the reader's setting.
-    page = browser_login(browser_context(timezone_id="America/Los_Angeles"), live_server.url,
-                         w.manager)
+    page = browser_login(
+        browser_context(timezone_id="America/Los_Angeles"), live_server.url, w.manager
+    )
     page.goto(f"{live_server.url}/dashboard")
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
     expected_due = f"{due:%b} {due.day}, {due.year}"
@@ -57,18 +59,21 @@ def test_dashboard_times_follow_the_readers_zone_on_load_and_live(make, api, liv
         assert when.inner_text() == _shanghai_clock(when.get_attribute("datetime"))
 
 
-def test_milestone_due_dates_are_calendar_days_in_the_readers_language(make, api, live_server,
-                                                                       browser_context):
+def test_milestone_due_dates_are_calendar_days_in_the_readers_language(
+    make, api, live_server, browser_context
+):
     ws = make.workspace(title="Weld seams")
     owner = ws.owner
     api.as_(owner).patch("/me", json={"locale": "zh-CN", "timezone": "Asia/Shanghai"})
-    made = api.as_(owner).post(f"/workspaces/{ws.id}/milestones",
-                               json={"title": "首件检验", "due_date": "2027-01-01"})
+    made = api.as_(owner).post(
+        f"/workspaces/{ws.id}/milestones", json={"title": "首件检验", "due_date": "2027-01-01"}
+    )
     assert made.status_code == 201
     # West of Greenwich, a day-only date read as midnight UTC would turn into
     # the evening before.
-    page = browser_login(browser_context(locale="zh-CN", timezone_id="America/Los_Angeles"),
-                         live_server.url, owner)
+    page = browser_login(
+        browser_context(locale="zh-CN", timezone_id="America/Los_Angeles"), live_server.url, owner
+    )
     page.goto(f"{live_server.url}/workspaces/{ws.id}")
-    due = page.locator(f'#milestone-{made.get_json()["id"]} time').first
+    due = page.locator(f"#milestone-{made.get_json()['id']} time").first
     expect(due).to_have_text("2027年1月1日")

@@ -22,16 +22,23 @@ def _indicator(api, ws, indicator_id):
     return next(i for i in items if i["id"] == indicator_id)
 
 
-def test_edit_a_milestone_and_an_indicator_live_for_the_other_side(make, api, live_server,
-                                                                   browser_context):
+def test_edit_a_milestone_and_an_indicator_live_for_the_other_side(
+    make, api, live_server, browser_context
+):
     ws = make.workspace()
     add_indicators(api, ws)
     indicator = api.as_(ws.owner).get(f"/workspaces/{ws.id}/indicators").get_json()["items"][0]
     due = (date.today() + timedelta(days=30)).isoformat()
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                               json={"title": "Pilot casting", "due_date": due}).get_json()
-    done = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                  json={"title": "Kick-off"}).get_json()
+    m = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/milestones", json={"title": "Pilot casting", "due_date": due})
+        .get_json()
+    )
+    done = (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/milestones", json={"title": "Kick-off"})
+        .get_json()
+    )
     api.as_(ws.owner).post(f"/milestones/{done['id']}/reach")
     board = f"{live_server.url}/workspaces/{ws.id}/trials"
     here = browser_login(browser_context(), live_server.url, ws.owner)
@@ -58,8 +65,9 @@ def test_edit_a_milestone_and_an_indicator_live_for_the_other_side(make, api, li
     later = (date.today() + timedelta(days=45)).isoformat()
     form.locator('[name="due_date"]').fill(later)
     form.locator('button[type="submit"]').click()
-    expect(here.locator(f'#milestone-{m["id"]} [data-testid="milestone-link"]')
-           ).to_have_text("Pilot casting on line 3")
+    expect(here.locator(f'#milestone-{m["id"]} [data-testid="milestone-link"]')).to_have_text(
+        "Pilot casting on line 3"
+    )
     stored = _milestone(api, ws, m["id"])
     assert stored["title"] == "Pilot casting on line 3" and stored["due_date"] == later
 
@@ -67,8 +75,9 @@ def test_edit_a_milestone_and_an_indicator_live_for_the_other_side(make, api, li
     there.wait_for_timeout(1000)
     expect(theirs).to_have_value("Two shifts on line 3")
     there.click(f'[data-testid="edit-milestone-{m["id"]}"] summary')
-    expect(there.locator(f'#milestone-{m["id"]} [data-testid="milestone-link"]')
-           ).to_have_text("Pilot casting on line 3")
+    expect(there.locator(f'#milestone-{m["id"]} [data-testid="milestone-link"]')).to_have_text(
+        "Pilot casting on line 3"
+    )
 
     # An indicator's target changes in place and shows on the other side live.
     here.click(f'[data-testid="edit-indicator-{indicator["key"]}"] summary')
@@ -84,8 +93,7 @@ def test_edit_a_milestone_and_an_indicator_live_for_the_other_side(make, api, li
     ind.locator('[name="label"]').fill("   ")
     ind.locator('button[type="submit"]').click()
     expect(ind.locator(".error")).to_be_visible()
-    assert _indicator(api, ws, indicator["id"])["label"] == \
-        indicator["label"]
+    assert _indicator(api, ws, indicator["id"])["label"] == indicator["label"]
 
 
 def test_viewers_get_no_edit_forms(make, api, live_server, browser_context):

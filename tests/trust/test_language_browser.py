@@ -14,14 +14,20 @@ def _shared_login():
     from workspace.db import db
 
     with db.transaction() as s:  # like the demo's users: no language chosen
-        user = create_user(s, email="demo-lead@example.test", name="Demo Lead",
-                           password="correct horse battery", chosen=False)
+        user = create_user(
+            s,
+            email="demo-lead@example.test",
+            name="Demo Lead",
+            password="correct horse battery",
+            chosen=False,
+        )
         user.password = "correct horse battery"
         return user
 
 
-def test_a_shared_login_follows_each_browser_and_switches_only_one(app, make, live_server,
-                                                                   browser_context):
+def test_a_shared_login_follows_each_browser_and_switches_only_one(
+    app, make, live_server, browser_context
+):
     with app.app_context():
         user = _shared_login()
     base = live_server.url
@@ -42,8 +48,9 @@ def test_a_shared_login_follows_each_browser_and_switches_only_one(app, make, li
     expect(english.locator("html")).to_have_attribute("lang", "zh-CN")
 
 
-def test_a_chosen_language_wins_over_the_browser_and_mails_follow(app, make, live_server,
-                                                                  browser_context):
+def test_a_chosen_language_wins_over_the_browser_and_mails_follow(
+    app, make, live_server, browser_context
+):
     from workspace.auth.models import User
     from workspace.db import db
 

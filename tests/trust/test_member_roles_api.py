@@ -10,17 +10,20 @@ def _members(api, ws):
 
 
 def _event_types(api, ws):
-    return [e["type"] for e in api.as_(ws.owner).get(
-        f"/workspaces/{ws.id}/events").get_json()["items"]]
+    return [
+        e["type"] for e in api.as_(ws.owner).get(f"/workspaces/{ws.id}/events").get_json()["items"]
+    ]
 
 
 def test_adding_an_existing_member_is_409_and_changes_nothing(api, make):
     ws = make.workspace()
     before, events_before = _members(api, ws), _event_types(api, ws)
-    for body in ({"email": ws.partner.email, "role": "editor"},
-                 {"email": ws.partner.email.upper(), "role": "viewer"},
-                 {"user_id": ws.partner.id, "role": "editor"},
-                 {"user_id": ws.partner.id, "role": "owner"}):
+    for body in (
+        {"email": ws.partner.email, "role": "editor"},
+        {"email": ws.partner.email.upper(), "role": "viewer"},
+        {"user_id": ws.partner.id, "role": "editor"},
+        {"user_id": ws.partner.id, "role": "owner"},
+    ):
         resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/members", json=body)
         assert resp.status_code == 409, body
         err = resp.get_json()["error"]
@@ -34,10 +37,12 @@ def test_adding_an_existing_member_is_409_and_changes_nothing(api, make):
 def test_owner_changes_a_role_explicitly_with_its_own_event(api, make):
     ws = make.workspace()
     helper = make.user(side="university", name="Helper Han")
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/members",
-                           json={"user_id": helper.id, "role": "viewer"})
-    resp = api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/{helper.id}",
-                                   json={"role": "editor"})
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/members", json={"user_id": helper.id, "role": "viewer"}
+    )
+    resp = api.as_(ws.owner).patch(
+        f"/workspaces/{ws.id}/members/{helper.id}", json={"role": "editor"}
+    )
     assert resp.status_code == 200
     assert resp.get_json()["role"] == "editor" and resp.get_json()["user_id"] == helper.id
     assert _members(api, ws)[helper.id] == "editor"
@@ -47,8 +52,12 @@ def test_owner_changes_a_role_explicitly_with_its_own_event(api, make):
     assert last["actor"]["id"] == ws.owner.id
     # The same role again is a no-op: no event.
     n = len(_event_types(api, ws))
-    assert api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/{helper.id}",
-                                   json={"role": "editor"}).status_code == 200
+    assert (
+        api.as_(ws.owner)
+        .patch(f"/workspaces/{ws.id}/members/{helper.id}", json={"role": "editor"})
+        .status_code
+        == 200
+    )
     assert len(_event_types(api, ws)) == n
     assert api.as_(helper).get(f"/workspaces/{ws.id}").get_json()["my_role"] == "editor"
 
@@ -56,8 +65,9 @@ def test_owner_changes_a_role_explicitly_with_its_own_event(api, make):
 def test_who_may_change_roles_and_bad_input(api, make):
     ws = make.workspace()
     editor = make.user(side="enterprise")
-    api.as_(ws.owner).post(f"/workspaces/{ws.id}/members",
-                           json={"user_id": editor.id, "role": "editor"})
+    api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/members", json={"user_id": editor.id, "role": "editor"}
+    )
     manager = make.manager("Overseeing PM")
     path = f"/workspaces/{ws.id}/members/{ws.partner.id}"
     assert api.as_(editor).patch(path, json={"role": "viewer"}).status_code == 403
@@ -66,19 +76,23 @@ def test_who_may_change_roles_and_bad_input(api, make):
     bad = api.as_(ws.owner).patch(path, json={"role": "emperor"})
     assert bad.status_code == 422 and "role" in bad.get_json()["error"]["fields"]
     assert api.as_(ws.owner).patch(path, json={}).status_code == 422
-    nobody = api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/999999",
-                                     json={"role": "viewer"})
+    nobody = api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/999999", json={"role": "viewer"})
     assert nobody.status_code == 404
     assert _members(api, ws)[ws.partner.id] == "owner"
 
 
 def test_the_last_owner_cannot_be_demoted(api, make):
     ws = make.workspace()
-    assert api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/{ws.partner.id}",
-                                   json={"role": "editor"}).status_code == 200
+    assert (
+        api.as_(ws.owner)
+        .patch(f"/workspaces/{ws.id}/members/{ws.partner.id}", json={"role": "editor"})
+        .status_code
+        == 200
+    )
     n = len(_event_types(api, ws))
-    last = api.as_(ws.owner).patch(f"/workspaces/{ws.id}/members/{ws.owner.id}",
-                                   json={"role": "viewer"})
+    last = api.as_(ws.owner).patch(
+        f"/workspaces/{ws.id}/members/{ws.owner.id}", json={"role": "viewer"}
+    )
     assert last.status_code == 409
     assert last.get_json()["error"]["code"] == "last_owner"
     assert _members(api, ws)[ws.owner.id] == "owner"

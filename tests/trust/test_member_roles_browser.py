@@ -39,7 +39,8 @@ def test_existing_member_and_confirmed_role_change(make, api, live_server, brows
     wait_for(lambda: _role(api, ws, ws.partner.id) == "editor")
     expect(page.locator(f'[data-testid="role-{ws.partner.id}"]')).to_have_value("editor")
     expect(page.locator('[data-testid="activity"]')).to_contain_text(
-        f"{ws.owner.name} made {ws.partner.name} editor")
+        f"{ws.owner.name} made {ws.partner.name} editor"
+    )
 
 
 def test_chinese_page_says_already_member_in_chinese(make, api, live_server, browser_context):
@@ -52,4 +53,5 @@ def test_chinese_page_says_already_member_in_chinese(make, api, live_server, bro
     form.locator('button[type="submit"]').click()
     expect(form.locator(".error")).to_contain_text("此人已是成员")
     expect(page.locator(f'[data-testid="role-{ws.partner.id}"] option:checked')).to_have_text(
-        "负责人")
+        "负责人"
+    )

@@ -12,18 +12,27 @@ from tests.conftest import browser_login
 
 
 def _running_trial(api, ws):
-    made = api.as_(ws.owner).post(f"/workspaces/{ws.id}/trials", json={
-        "title": "Vacuum die casting", "line": "Line 3", "batch": "B-17",
-        "parameters": "die_temp_c = 220\nvacuum_kpa = 8"})
+    made = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/trials",
+        json={
+            "title": "Vacuum die casting",
+            "line": "Line 3",
+            "batch": "B-17",
+            "parameters": "die_temp_c = 220\nvacuum_kpa = 8",
+        },
+    )
     assert made.status_code == 201, made.get_json()
     trial = made.get_json()
-    assert api.as_(ws.owner).patch(f"/trials/{trial['id']}", json={"status": "running"}
-                                   ).status_code == 200
+    assert (
+        api.as_(ws.owner).patch(f"/trials/{trial['id']}", json={"status": "running"}).status_code
+        == 200
+    )
     return trial
 
 
-def test_complete_asks_first_and_the_next_iteration_is_a_prefilled_form(make, api, live_server,
-                                                                         browser_context):
+def test_complete_asks_first_and_the_next_iteration_is_a_prefilled_form(
+    make, api, live_server, browser_context
+):
     ws = make.workspace()
     parent = _running_trial(api, ws)
     page = browser_login(browser_context(), live_server.url, ws.owner)

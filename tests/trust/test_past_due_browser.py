@@ -8,8 +8,10 @@ from tests.conftest import browser_login, wait_for
 
 
 def _titles(api, ws):
-    return [m["title"] for m in api.as_(ws.owner).get(
-        f"/workspaces/{ws.id}/milestones").get_json()["items"]]
+    return [
+        m["title"]
+        for m in api.as_(ws.owner).get(f"/workspaces/{ws.id}/milestones").get_json()["items"]
+    ]
 
 
 def test_past_due_date_asks_for_confirmation(make, api, live_server, browser_context):

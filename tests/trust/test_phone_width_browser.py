@@ -39,9 +39,17 @@ def _world(make, api):
     add_indicators(api, ws)
     done = run_trial(api, ws, GOOD)
     running = trial(api, ws, "running", parameters="die_temp_c = 220\nvacuum_kpa = 8")
-    m = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={
-        "title": "Two good trials", "criteria": {"indicators": "all", "consecutive_trials": 2}
-    }).get_json()
+    m = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/milestones",
+            json={
+                "title": "Two good trials",
+                "criteria": {"indicators": "all", "consecutive_trials": 2},
+            },
+        )
+        .get_json()
+    )
     doc = statement_of(api, ws)
     return manager, ws, done, running, m, doc
 
@@ -54,11 +62,20 @@ def test_no_page_scrolls_sideways_on_a_phone(make, api, live_server, browser_con
     page = browser_login(ctx, base, ws.owner)
     page.set_viewport_size({"width": width, "height": 800})
     owner_pages = [
-        "/workspaces", f"/workspaces/{ws.id}", f"/documents/{doc['id']}",
-        f"/workspaces/{ws.id}/trials", f"/trials/{done['id']}", f"/trials/{running['id']}",
+        "/workspaces",
+        f"/workspaces/{ws.id}",
+        f"/documents/{doc['id']}",
+        f"/workspaces/{ws.id}/trials",
+        f"/trials/{done['id']}",
+        f"/trials/{running['id']}",
         f"/workspaces/{ws.id}/trials/compare?ids={done['id']}&ids={running['id']}",
-        f"/milestones/{m['id']}", f"/workspaces/{ws.id}/files", f"/workspaces/{ws.id}/webhooks",
-        "/settings/notifications", "/settings/password", "/account/sessions", "/account/tokens",
+        f"/milestones/{m['id']}",
+        f"/workspaces/{ws.id}/files",
+        f"/workspaces/{ws.id}/webhooks",
+        "/settings/notifications",
+        "/settings/password",
+        "/account/sessions",
+        "/account/tokens",
         "/api/v1/docs",
     ]
     problems = {}

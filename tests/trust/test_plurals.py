@@ -24,22 +24,23 @@ def test_counts_on_pages_take_the_right_form(app, make, api):
     assert "8 measurements" in board
     assert "1 measurement recorded for trial" in board  # the activity list too
     client = app.test_client()
-    client.post("/api/v1/auth/login", json={"email": ws.owner.email,
-                                            "password": ws.owner.password})
+    client.post("/api/v1/auth/login", json={"email": ws.owner.email, "password": ws.owner.password})
     trial_page = client.get(f"/trials/{running['id']}").get_data(as_text=True)
     assert "baseline: 1 trial<" in trial_page.replace("</span>", "<")
     api.as_(ws.owner).patch("/me", json={"locale": "zh-CN"})
     assert "1 条测量" in _board(app, ws.owner, ws)
 
 
-def test_script_picks_the_plural_form_of_the_readers_language(make, live_server,
-                                                              browser_context):
+def test_script_picks_the_plural_form_of_the_readers_language(make, live_server, browser_context):
     table = "{'n.one': '{count} reading imported.', 'n.other': '{count} readings imported.'}"
-    for locale, one, two in (("en", "1 reading imported.", "2 readings imported."),
-                             ("zh-CN", "1 readings imported.", "2 readings imported.")):
+    for locale, one, two in (
+        ("en", "1 reading imported.", "2 readings imported."),
+        ("zh-CN", "1 readings imported.", "2 readings imported."),
+    ):
         user = make.user(locale=locale)
         page = browser_login(browser_context(locale=locale), live_server.url, user)
-        got = page.evaluate(f"[JL.plural({table}, 'n', 1, {{count: 1}}), "
-                            f"JL.plural({table}, 'n', 2, {{count: 2}})]")
+        got = page.evaluate(
+            f"[JL.plural({table}, 'n', 1, {{count: 1}}), JL.plural({table}, 'n', 2, {{count: 2}})]"
+        )
         # Chinese has one form ("other"): the page hands it the same sentence for both.
         assert got == [one, two], (locale, got)

@@ -13,8 +13,9 @@ from tests.portfolios.builders import milestone
 
 
 def _due(api, ws, title, due):
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                  json={"title": title, "due_date": due.isoformat()})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/milestones", json={"title": title, "due_date": due.isoformat()}
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -22,27 +23,37 @@ def _due(api, ws, title, due):
 def _plan(make, api):
     manager = make.manager("PM Zhao")
     ws = make.workspace(title="Casting porosity")
-    api.as_(make.admin()).put(f"/managers/{manager.id}/portfolio",
-                              json={"workspace_ids": [ws.id]})
-    near = [milestone(api, ws, title, due_in_days=days) for title, days in
-            (("Pilot casting", 12), ("Scrap below 1.5%", 75), ("Line 2 rollout", 160))]
+    api.as_(make.admin()).put(f"/managers/{manager.id}/portfolio", json={"workspace_ids": [ws.id]})
+    near = [
+        milestone(api, ws, title, due_in_days=days)
+        for title, days in (
+            ("Pilot casting", 12),
+            ("Scrap below 1.5%", 75),
+            ("Line 2 rollout", 160),
+        )
+    ]
     far = _due(api, ws, "Plant-wide adoption", date(2045, 6, 30))
     return manager, ws, near, far
 
 
 def _boxes(page, selector):
     return page.eval_on_selector_all(
-        selector, "els => els.map(e => { const b = e.getBBox(); "
-                  "return [b.x, b.y, b.x + b.width, b.y + b.height, e.textContent]; })")
+        selector,
+        "els => els.map(e => { const b = e.getBBox(); "
+        "return [b.x, b.y, b.x + b.width, b.y + b.height, e.textContent]; })",
+    )
 
 
 def _overlapping(boxes):
-    return [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    return [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
 
 
-def test_an_outlier_is_pinned_and_the_rest_stays_readable(make, api, live_server,
-                                                          browser_context):
+def test_an_outlier_is_pinned_and_the_rest_stays_readable(make, api, live_server, browser_context):
     manager, ws, near, far = _plan(make, api)
     page = browser_login(browser_context(), live_server.url, manager)
     page.goto(f"{live_server.url}/dashboard/timeline")
@@ -56,8 +67,10 @@ def test_an_outlier_is_pinned_and_the_rest_stays_readable(make, api, live_server
     expect(page.locator('[data-testid="window"]')).to_contain_text("1 milestone lies outside")
 
     # The near ones spread over the axis instead of sharing a few pixels.
-    xs = [page.locator(f'g.mark[data-milestone-id="{m["id"]}"] path.due').bounding_box()["x"]
-          for m in near]
+    xs = [
+        page.locator(f'g.mark[data-milestone-id="{m["id"]}"] path.due').bounding_box()["x"]
+        for m in near
+    ]
     width = svg.bounding_box()["width"]
     assert xs == sorted(xs) and xs[-1] - xs[0] > width * 0.4, (xs, width)
 
@@ -80,8 +93,9 @@ def test_an_outlier_is_pinned_and_the_rest_stays_readable(make, api, live_server
 def test_the_window_note_speaks_chinese(make, api, live_server, browser_context):
     manager, _ws, _near, _far = _plan(make, api)
     manager_zh = make.user(role="manager", locale="zh-CN", name="赵经理")
-    api.as_(make.admin()).put(f"/managers/{manager_zh.id}/portfolio",
-                              json={"workspace_ids": [_ws.id]})
+    api.as_(make.admin()).put(
+        f"/managers/{manager_zh.id}/portfolio", json={"workspace_ids": [_ws.id]}
+    )
     page = browser_login(browser_context(locale="zh-CN"), live_server.url, manager_zh)
     page.goto(f"{live_server.url}/dashboard/timeline")
     expect(page.locator('[data-testid="window"]')).to_contain_text("1 个里程碑")

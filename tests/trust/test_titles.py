@@ -45,23 +45,46 @@ def test_every_title_label_and_name_people_send_is_trimmed():
 
 
 def _cases(api, ws):
-    ms = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones",
-                                json={"title": "M1"}).get_json()
-    ind = api.as_(ws.owner).post(f"/workspaces/{ws.id}/indicators", json={
-        "key": "yield_pct", "label": "Yield", "unit": "%", "comparator": ">=",
-        "target": 95}).get_json()
+    ms = api.as_(ws.owner).post(f"/workspaces/{ws.id}/milestones", json={"title": "M1"}).get_json()
+    ind = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/indicators",
+            json={
+                "key": "yield_pct",
+                "label": "Yield",
+                "unit": "%",
+                "comparator": ">=",
+                "target": 95,
+            },
+        )
+        .get_json()
+    )
     return [
-        ("POST", "/workspaces", "title", {"summary": "s",
-                                          "enterprise_id": ws.enterprise_id,
-                                          "university_id": ws.university_id}, "/workspaces"),
+        (
+            "POST",
+            "/workspaces",
+            "title",
+            {"summary": "s", "enterprise_id": ws.enterprise_id, "university_id": ws.university_id},
+            "/workspaces",
+        ),
         ("PATCH", f"/workspaces/{ws.id}", "title", {}, f"/workspaces/{ws.id}"),
-        ("POST", f"/workspaces/{ws.id}/documents", "title", {"text": "x"},
-         f"/workspaces/{ws.id}/documents"),
-        ("POST", f"/workspaces/{ws.id}/milestones", "title", {},
-         f"/workspaces/{ws.id}/milestones"),
+        (
+            "POST",
+            f"/workspaces/{ws.id}/documents",
+            "title",
+            {"text": "x"},
+            f"/workspaces/{ws.id}/documents",
+        ),
+        ("POST", f"/workspaces/{ws.id}/milestones", "title", {}, f"/workspaces/{ws.id}/milestones"),
         ("PATCH", f"/milestones/{ms['id']}", "title", {}, f"/workspaces/{ws.id}/milestones"),
-        ("POST", f"/workspaces/{ws.id}/indicators", "label", {
-            "key": "tensile", "comparator": ">=", "target": 1}, f"/workspaces/{ws.id}/indicators"),
+        (
+            "POST",
+            f"/workspaces/{ws.id}/indicators",
+            "label",
+            {"key": "tensile", "comparator": ">=", "target": 1},
+            f"/workspaces/{ws.id}/indicators",
+        ),
         ("PATCH", f"/indicators/{ind['id']}", "label", {}, f"/workspaces/{ws.id}/indicators"),
         ("POST", "/me/tokens", "name", {"scopes": ["read"]}, "/me/tokens"),
     ]
@@ -88,8 +111,12 @@ def test_blank_titles_are_422_naming_the_field_and_change_nothing(api, make):
 def test_titles_are_stored_trimmed(api, make):
     ws = make.workspace()
     owner = api.as_(ws.owner)
-    assert owner.patch(f"/workspaces/{ws.id}", json={"title": "  压铸 攻关 \u3000"}
-                       ).get_json()["title"] == "压铸 攻关"
+    assert (
+        owner.patch(f"/workspaces/{ws.id}", json={"title": "  压铸 攻关 \u3000"}).get_json()[
+            "title"
+        ]
+        == "压铸 攻关"
+    )
     doc = owner.post(f"/workspaces/{ws.id}/documents", json={"title": "\tAnswer B \n"})
     assert doc.status_code == 201 and doc.get_json()["title"] == "Answer B"
     t = owner.post(f"/workspaces/{ws.id}/trials", json={"title": "   "})
@@ -110,11 +137,16 @@ def test_long_unbroken_title_wraps(make, api, live_server, browser_context, path
     owner.post(f"/workspaces/{ws.id}/milestones", json={"title": long})
     page = browser_login(browser_context(), live_server.url, ws.owner)
     page.set_viewport_size({"width": 1024, "height": 800})
-    path = {"workspace": f"/workspaces/{ws.id}", "document": f"/documents/{doc['id']}",
-            "trials": f"/workspaces/{ws.id}/trials", "list": "/workspaces"}[path_of]
+    path = {
+        "workspace": f"/workspaces/{ws.id}",
+        "document": f"/documents/{doc['id']}",
+        "trials": f"/workspaces/{ws.id}/trials",
+        "list": "/workspaces",
+    }[path_of]
     page.goto(live_server.url + path)
     page.wait_for_load_state("load")
     assert page.get_by_text(long).first.is_visible()
     sw, cw = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert sw <= cw, (path, sw, cw)

@@ -14,8 +14,7 @@ from tests.conftest import browser_login
 
 def _signed_in(app, user):
     client = app.test_client()
-    resp = client.post("/api/v1/auth/login", json={"email": user.email,
-                                                   "password": user.password})
+    resp = client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
     assert resp.status_code == 200
     return client, resp.get_json()["csrf_token"]
 
@@ -29,8 +28,10 @@ def _created_secret(html: str) -> str:
 def test_the_secret_is_shown_once_and_not_cached(app, make):
     user = make.user()
     client, csrf = _signed_in(app, user)
-    made = client.post("/account/tokens", data={"csrf_token": csrf, "name": "Line 3 MES",
-                                                "scopes": ["read", "measurements:write"]})
+    made = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf, "name": "Line 3 MES", "scopes": ["read", "measurements:write"]},
+    )
     assert made.status_code == 201
     assert made.headers["Cache-Control"] == "no-store"
     secret = _created_secret(made.get_data(as_text=True))
@@ -47,12 +48,14 @@ def test_bad_forms_change_nothing(app, make):
     no_scope = client.post("/account/tokens", data={"csrf_token": csrf, "name": "x"})
     assert no_scope.status_code == 422
     assert 'data-testid="token-error-scopes"' in no_scope.get_data(as_text=True)
-    blank = client.post("/account/tokens", data={"csrf_token": csrf, "name": "   ",
-                                                 "scopes": "read"})
+    blank = client.post(
+        "/account/tokens", data={"csrf_token": csrf, "name": "   ", "scopes": "read"}
+    )
     assert blank.status_code == 422
     assert 'data-testid="token-error-name"' in blank.get_data(as_text=True)
-    bogus = client.post("/account/tokens", data={"csrf_token": csrf, "name": "x",
-                                                 "scopes": "admin"})
+    bogus = client.post(
+        "/account/tokens", data={"csrf_token": csrf, "name": "x", "scopes": "admin"}
+    )
     assert bogus.status_code == 422
     forged = client.post("/account/tokens", data={"name": "x", "scopes": "read"})
     assert forged.status_code == 400
@@ -63,14 +66,20 @@ def test_bad_forms_change_nothing(app, make):
 def test_nobody_revokes_another_persons_token(app, make):
     owner, other = make.user(), make.user()
     secret = make.token(owner, ("read",))
-    token_id = app.test_client().get(
-        "/api/v1/me/tokens", headers={"Authorization": f"Bearer {secret}"}
-    ).get_json()["items"][0]["id"]
+    token_id = (
+        app.test_client()
+        .get("/api/v1/me/tokens", headers={"Authorization": f"Bearer {secret}"})
+        .get_json()["items"][0]["id"]
+    )
     client, csrf = _signed_in(app, other)
     resp = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf})
     assert resp.status_code == 404
-    assert app.test_client().get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+        .status_code
+        == 200
+    )
 
 
 def test_last_used_is_recorded_for_bearer_calls(app, make):
@@ -78,8 +87,10 @@ def test_last_used_is_recorded_for_bearer_calls(app, make):
     secret = make.token(user, ("read",))
     headers = {"Authorization": f"Bearer {secret}"}
     client = app.test_client()
-    assert client.get("/api/v1/me/tokens", headers=headers).get_json()["items"][0][
-        "last_used_at"] is not None  # this very call counts
+    assert (
+        client.get("/api/v1/me/tokens", headers=headers).get_json()["items"][0]["last_used_at"]
+        is not None
+    )  # this very call counts
 
 
 def test_create_use_and_revoke_a_token_in_the_browser(make, live_server, browser_context):
@@ -103,8 +114,7 @@ def test_create_use_and_revoke_a_token_in_the_browser(make, live_server, browser
     # The token works, within its scope.
     auth = {"Authorization": f"Bearer {secret}"}
     assert requests.get(f"{url}/api/v1/me", headers=auth, timeout=10).status_code == 200
-    write = requests.patch(f"{url}/api/v1/me", json={"name": "Renamed"}, headers=auth,
-                           timeout=10)
+    write = requests.patch(f"{url}/api/v1/me", json={"name": "Renamed"}, headers=auth, timeout=10)
     assert write.status_code == 403
     assert write.json()["error"]["code"] == "insufficient_scope"
 
@@ -134,5 +144,7 @@ def test_the_tokens_page_speaks_chinese(make, live_server, browser_context):
     page = browser_login(browser_context(locale="zh-CN"), live_server.url, user)
     page.goto(f"{live_server.url}/account/tokens")
     expect(page.locator("h1")).to_have_text("API 令牌")
-    expect(page.locator('[data-testid="token-form"]')).to_contain_text("只能向进行中的试验记录测量值")
+    expect(page.locator('[data-testid="token-form"]')).to_contain_text(
+        "只能向进行中的试验记录测量值"
+    )
     expect(page.locator('link[rel="icon"]')).to_have_count(1)

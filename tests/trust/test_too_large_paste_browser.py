@@ -18,8 +18,9 @@ PASTE = """(text) => {
 }"""
 
 
-def test_oversized_paste_is_explained_undone_and_editing_goes_on(make, api, live_server,
-                                                                 browser_context):
+def test_oversized_paste_is_explained_undone_and_editing_goes_on(
+    make, api, live_server, browser_context
+):
     ws = make.workspace()
     doc = statement_of(api, ws)
     page = browser_login(browser_context(), live_server.url, ws.owner)
@@ -46,8 +47,12 @@ def test_oversized_paste_is_explained_undone_and_editing_goes_on(make, api, live
     page.keyboard.type("\nTyped after the refusal.")
     expect(status).to_have_attribute("data-state", "saved")
     expect(page.locator('[data-testid="preview"]')).to_contain_text("Typed after the refusal.")
-    wait_for(lambda: "Typed after the refusal." in api.as_(ws.owner).get(
-        f"/documents/{doc['id']}").get_json()["text"])
+    wait_for(
+        lambda: (
+            "Typed after the refusal."
+            in api.as_(ws.owner).get(f"/documents/{doc['id']}").get_json()["text"]
+        )
+    )
 
     page.reload()
     expect(status).to_have_attribute("data-state", "saved")

@@ -31,8 +31,9 @@ def test_notification_settings_name_every_event_in_chinese(make, live_server, br
     assert CJK.search(radio.get_attribute("aria-label"))
 
 
-def test_control_chart_signals_read_in_chinese_loaded_and_live(make, api, live_server,
-                                                               browser_context):
+def test_control_chart_signals_read_in_chinese_loaded_and_live(
+    make, api, live_server, browser_context
+):
     owner = make.user(locale="zh-CN")
     ws = make.workspace(owner=owner)
     add_indicators(api, ws, CYCLE)

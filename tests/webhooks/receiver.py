@@ -52,9 +52,14 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver._lock:
-                    receiver.requests.append(Received(
-                        self.path, {k.lower(): v for k, v in self.headers.items()}, body,
-                        time.monotonic()))
+                    receiver.requests.append(
+                        Received(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.monotonic(),
+                        )
+                    )
                     reply = receiver.replies.pop(0) if receiver.replies else receiver.default
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -96,17 +101,19 @@ def emit(workspace_id: int, type_: str, data: dict[str, Any], actor: Any = None)
 
 def worker_env(settings: Any, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOINTLAB_TEST",))}
-    env.update({
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
-        "INSTANCE_PATH": str(settings.instance_path),
-        "WEBHOOK_ALLOW_PRIVATE": "1" if settings.webhook_allow_private else "0",
-        "WEBHOOK_RETRY_SCHEDULE": ",".join(str(x) for x in settings.webhook_retry_schedule),
-        "WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
-        "PUBLIC_URL": settings.public_url,
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "JOINTLAB_NO_DEMO": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key,
+            "INSTANCE_PATH": str(settings.instance_path),
+            "WEBHOOK_ALLOW_PRIVATE": "1" if settings.webhook_allow_private else "0",
+            "WEBHOOK_RETRY_SCHEDULE": ",".join(str(x) for x in settings.webhook_retry_schedule),
+            "WEBHOOK_TIMEOUT": str(settings.webhook_timeout),
+            "PUBLIC_URL": settings.public_url,
+            "REDIS_NAMESPACE": settings.redis_namespace,
+            "JOINTLAB_NO_DEMO": "1",
+        }
+    )
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
     if settings.smtp_url:
@@ -121,9 +128,11 @@ def start_worker(settings: Any, **extra: str) -> subprocess.Popen:
     pipe's 64 KiB and block on its next log line, mid-job."""
     with tempfile.NamedTemporaryFile(prefix="jl-worker-", suffix=".log", delete=False) as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT,
             env={**worker_env(settings, **extra), "PYTHONUNBUFFERED": "1"},
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     proc.log_path = Path(log.name)  # type: ignore[attr-defined]
     return proc
@@ -133,8 +142,10 @@ def wait_listening(proc: subprocess.Popen, timeout: float = 60) -> None:
     """Until the worker has registered with Redis and waits for jobs."""
     from tests.conftest import wait_for
 
-    wait_for(lambda: "Listening on" in worker_log(proc, tail=10**6) or proc.poll() is not None,
-             timeout=timeout)
+    wait_for(
+        lambda: "Listening on" in worker_log(proc, tail=10**6) or proc.poll() is not None,
+        timeout=timeout,
+    )
     assert proc.poll() is None, worker_log(proc)
 
 

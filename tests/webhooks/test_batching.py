@@ -23,8 +23,9 @@ def settings(settings: Any) -> Any:
 
 
 def _hook(api, ws, url):
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                  json={"url": url, "events": ["milestone.reached"]})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/webhooks", json={"url": url, "events": ["milestone.reached"]}
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -34,7 +35,8 @@ def _deliveries(api, ws, hook_id):
 
 
 def test_a_burst_to_many_endpoints_arrives_once_each_and_a_failure_is_retried_alone(
-        ready, make, api, receiver):
+    ready, make, api, receiver
+):
     ws = make.workspace()
     hooks = {f"/h{i}": _hook(api, ws, f"{receiver.url}/h{i}") for i in range(30)}
     receiver.replies = [Reply(500, "busy")]  # whichever request comes first fails once
@@ -42,8 +44,9 @@ def test_a_burst_to_many_endpoints_arrives_once_each_and_a_failure_is_retried_al
 
     def all_settled():
         items = [d for h in hooks.values() for d in _deliveries(api, ws, h["id"])]
-        return items if len(items) == 30 and all(d["status"] == "succeeded" for d in items) \
-            else None
+        return (
+            items if len(items) == 30 and all(d["status"] == "succeeded" for d in items) else None
+        )
 
     items = wait_for(all_settled, timeout=60, interval=0.3)
     assert len(receiver.requests) == 31
@@ -79,8 +82,9 @@ def test_a_slow_receiver_does_not_hold_up_the_others(ready, make, api, receiver)
         wait_for(fast_succeeded, timeout=30)
         # the others did not wait for it
         assert _deliveries(api, ws, slow_hook["id"])[0]["status"] == "pending"
-        wait_for(lambda: _deliveries(api, ws, slow_hook["id"])[0]["status"] == "succeeded",
-                 timeout=30)
+        wait_for(
+            lambda: _deliveries(api, ws, slow_hook["id"])[0]["status"] == "succeeded", timeout=30
+        )
         assert len(slow.requests) == 1
     finally:
         slow.stop()
@@ -95,13 +99,27 @@ def test_a_job_leases_no_more_deliveries_than_it_asked_for(app, make, settings):
 
     ws = make.workspace()
     with db.transaction() as s:
-        endpoint = WebhookEndpoint(workspace_id=ws.id, url="http://127.0.0.1:9/x",
-                                   events=["*"], format="standard", secret="whsec_" + "A" * 32)
+        endpoint = WebhookEndpoint(
+            workspace_id=ws.id,
+            url="http://127.0.0.1:9/x",
+            events=["*"],
+            format="standard",
+            secret="whsec_" + "A" * 32,
+        )
         s.add(endpoint)
         s.flush()
-        s.add_all([Delivery(endpoint_id=endpoint.id, event_id=None, event_type="webhook.ping",
-                            message_id=f"msg_t{i}", payload={"type": "webhook.ping"})
-                   for i in range(20)])
+        s.add_all(
+            [
+                Delivery(
+                    endpoint_id=endpoint.id,
+                    event_id=None,
+                    event_type="webhook.ping",
+                    message_id=f"msg_t{i}",
+                    payload={"type": "webhook.ping"},
+                )
+                for i in range(20)
+            ]
+        )
     first, second = uuid.uuid4().hex, uuid.uuid4().hex
     with app.app_context():
         got_first = batch.claim(5, first, settings)
@@ -111,8 +129,12 @@ def test_a_job_leases_no_more_deliveries_than_it_asked_for(app, make, settings):
     assert len(got_first) <= 5 and len(got_second) <= 5
     assert not {c.delivery_id for c in got_first} & {c.delivery_id for c in got_second}
     with db.reading() as s:
-        leased = dict(s.execute(select(Delivery.lease_token, func.count())
-                                .where(Delivery.lease_token.in_([first, second]))
-                                .group_by(Delivery.lease_token)).all())
+        leased = dict(
+            s.execute(
+                select(Delivery.lease_token, func.count())
+                .where(Delivery.lease_token.in_([first, second]))
+                .group_by(Delivery.lease_token)
+            ).all()
+        )
     assert leased.get(first, 0) == len(got_first)
     assert leased.get(second, 0) == len(got_second)

@@ -7,16 +7,29 @@ from __future__ import annotations
 import json
 import threading
 
-ENVELOPE = {"id": 7, "seq": 3, "type": "milestone.reached", "workspace_id": 5,
-            "occurred_at": "2026-03-01T08:00:00Z", "actor": {"id": 1, "name": "Li"},
-            "data": {"milestone": {"id": 9, "title": "Porosity halved"}}}
+ENVELOPE = {
+    "id": 7,
+    "seq": 3,
+    "type": "milestone.reached",
+    "workspace_id": 5,
+    "occurred_at": "2026-03-01T08:00:00Z",
+    "actor": {"id": 1, "name": "Li"},
+    "data": {"milestone": {"id": 9, "title": "Porosity halved"}},
+}
 
 
 def _wecom_text(locale: str) -> str:
     from workspace.webhooks.formats import bot_request
 
-    request = bot_request("wecom", "https://example.test/hook", None, [ENVELOPE], "Weld seams",
-                          locale, "https://jl.example")
+    request = bot_request(
+        "wecom",
+        "https://example.test/hook",
+        None,
+        [ENVELOPE],
+        "Weld seams",
+        locale,
+        "https://jl.example",
+    )
     return json.loads(request.body)["markdown"]["content"]
 
 

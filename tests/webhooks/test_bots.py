@@ -46,8 +46,9 @@ def test_dingtalk_markdown_signed_in_the_query(ready, make, api, receiver):
     assert query["access_token"] == ["tok123"]
     ts = query["timestamp"][0]
     assert abs(int(ts) - time.time() * 1000) < 60_000  # milliseconds
-    expected = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
+    ).decode()
     assert query["sign"] == [expected]
     body = got.json()
     assert body["msgtype"] == "markdown"
@@ -108,12 +109,26 @@ def test_over_the_rate_limit_events_are_held_and_merged_not_dropped(ready, make,
     earlier = utcnow() - timedelta(seconds=55)
     with db.transaction() as s:
         for i in range(20):
-            d = Delivery(endpoint_id=hook["id"], event_id=None, event_type="webhook.ping",
-                         message_id=f"old{i}", payload={}, status="succeeded")
+            d = Delivery(
+                endpoint_id=hook["id"],
+                event_id=None,
+                event_type="webhook.ping",
+                message_id=f"old{i}",
+                payload={},
+                status="succeeded",
+            )
             s.add(d)
             s.flush()
-            s.add(DeliveryAttempt(delivery_id=d.id, endpoint_id=hook["id"], at=earlier,
-                                  response_status=200, succeeded=True, batch_size=1))
+            s.add(
+                DeliveryAttempt(
+                    delivery_id=d.id,
+                    endpoint_id=hook["id"],
+                    at=earlier,
+                    response_status=200,
+                    succeeded=True,
+                    batch_size=1,
+                )
+            )
     for n in range(3):
         reach_milestone(api, ws, f"M{n}")
     time.sleep(2)

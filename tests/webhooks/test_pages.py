@@ -7,8 +7,9 @@ from standardwebhooks.webhooks import Webhook
 from tests.conftest import browser_login, wait_for
 
 
-def test_owner_creates_pings_and_sees_the_delivery_log(ready, make, live_server, receiver,
-                                                      browser_context):
+def test_owner_creates_pings_and_sees_the_delivery_log(
+    ready, make, live_server, receiver, browser_context
+):
     ws = make.workspace()
     page = browser_login(browser_context(), live_server.url, ws.owner)
     page.goto(f"{live_server.url}/workspaces/{ws.id}")
@@ -61,15 +62,27 @@ def test_healthz_reports_failing_endpoints_and_pending_deliveries(ready, make, a
 
     ws = make.workspace()
     with db.transaction() as s:
-        hook = WebhookEndpoint(workspace_id=ws.id, url="http://127.0.0.1:9/", events=["x.*"],
-                               format="standard", secret="whsec_" + "A" * 32,
-                               failing_since=utcnow())
+        hook = WebhookEndpoint(
+            workspace_id=ws.id,
+            url="http://127.0.0.1:9/",
+            events=["x.*"],
+            format="standard",
+            secret="whsec_" + "A" * 32,
+            failing_since=utcnow(),
+        )
         s.add(hook)
         s.flush()
         # Due far in the future, so no job touches it during the test.
-        s.add(Delivery(endpoint_id=hook.id, event_type="webhook.ping", message_id="m",
-                       payload={}, status="pending",
-                       next_attempt_at=utcnow().replace(year=utcnow().year + 1)))
+        s.add(
+            Delivery(
+                endpoint_id=hook.id,
+                event_type="webhook.ping",
+                message_id="m",
+                payload={},
+                status="pending",
+                next_attempt_at=utcnow().replace(year=utcnow().year + 1),
+            )
+        )
     report = client.get("/healthz").get_json()
     assert report["webhooks"]["failing_endpoints"] == 1
     assert report["webhooks"]["pending_deliveries"] == 1

@@ -28,7 +28,7 @@ from tests.webhooks.receiver import (
 pytestmark = pytest.mark.skipif(
     os.environ.get("JOINTLAB_TEST_REDIS") != "1" or shutil.which("redis-server") is None,
     reason="fault tests start their own redis-server and worker processes; "
-           "run with JOINTLAB_TEST_REDIS=1 (tests/run does)",
+    "run with JOINTLAB_TEST_REDIS=1 (tests/run does)",
 )
 
 
@@ -66,10 +66,17 @@ def listening_worker(app: Any) -> Iterator[subprocess.Popen]:
 
 @pytest.mark.timeout(240)
 def test_events_committed_while_redis_is_down_are_delivered_once_it_returns(
-        listening_worker, make, api, receiver, own_redis, app):
+    listening_worker, make, api, receiver, own_redis, app
+):
     ws = make.workspace()
-    hook = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks", json={
-        "url": receiver.url, "events": ["milestone.reached"]}).get_json()
+    hook = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/webhooks",
+            json={"url": receiver.url, "events": ["milestone.reached"]},
+        )
+        .get_json()
+    )
     own_redis.stop()
     for n in range(3):
         reach_milestone(api, ws, f"while down {n}")  # commits succeed without Redis
@@ -95,9 +102,12 @@ def test_events_committed_while_redis_is_down_are_delivered_once_it_returns(
                     # workers' scheduler's would; it runs again next tick.
                     return False
             return len({r.headers["webhook-id"] for r in receiver.requests}) == 3
+
         wait_for(delivered, timeout=60, interval=1.0)
-        wait_for(lambda: all(d["status"] == "succeeded" for d in _statuses(api, ws, hook["id"])),
-                 timeout=15)
+        wait_for(
+            lambda: all(d["status"] == "succeeded" for d in _statuses(api, ws, hook["id"])),
+            timeout=15,
+        )
         time.sleep(2)
         assert len(receiver.requests) == 3  # each once, though two workers ran
         assert listening_worker.poll() is None, worker_log(listening_worker)
@@ -107,14 +117,21 @@ def test_events_committed_while_redis_is_down_are_delivered_once_it_returns(
 
 
 def test_a_worker_killed_mid_delivery_leads_to_a_retry_that_completes_once(
-        ready, make, api, receiver, app):
+    ready, make, api, receiver, app
+):
     """The first request hangs; its worker is SIGKILLed. After the lease
     expires the sweep queues the delivery again and a new worker sends it."""
     from jobs.deliver_webhook import sweep
 
     ws = make.workspace()
-    hook = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks", json={
-        "url": receiver.url, "events": ["milestone.reached"]}).get_json()
+    hook = (
+        api.as_(ws.owner)
+        .post(
+            f"/workspaces/{ws.id}/webhooks",
+            json={"url": receiver.url, "events": ["milestone.reached"]},
+        )
+        .get_json()
+    )
     receiver.replies = [Reply(200, delay=30)]
     reach_milestone(api, ws)
     wait_for(lambda: receiver.requests, timeout=30)
@@ -123,11 +140,13 @@ def test_a_worker_killed_mid_delivery_leads_to_a_retry_that_completes_once(
     assert killed, "no worker process to kill"
     second = start_worker(app.extensions["jointlab.settings"])
     try:
+
         def done() -> bool:
             with app.app_context():
                 sweep()
             items = _statuses(api, ws, hook["id"])
             return bool(items) and items[0]["status"] == "succeeded"
+
         wait_for(done, timeout=90, interval=1.0)
         items = _statuses(api, ws, hook["id"])
         assert [a["succeeded"] for a in items[0]["attempts"]] == [True]
@@ -140,8 +159,11 @@ def test_a_worker_killed_mid_delivery_leads_to_a_retry_that_completes_once(
 
 
 def _kill_workers() -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "flask --app wsgi worker"],
-                         capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        ["pgrep", "-P", str(os.getpid()), "-f", "flask --app wsgi worker"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     for pid in out:
         os.kill(int(pid), signal.SIGKILL)
     return [int(p) for p in out]

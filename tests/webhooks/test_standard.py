@@ -13,8 +13,10 @@ from tests.webhooks.receiver import Reply, emit, reach_milestone
 
 
 def _create(api, ws, url, events=("milestone.reached",), fmt="standard", **extra):
-    resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks",
-                                  json={"url": url, "events": list(events), "format": fmt, **extra})
+    resp = api.as_(ws.owner).post(
+        f"/workspaces/{ws.id}/webhooks",
+        json={"url": url, "events": list(events), "format": fmt, **extra},
+    )
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
 
@@ -58,7 +60,8 @@ def test_signed_delivery_verifies_and_secret_is_shown_once(ready, make, api, rec
 
 
 def test_secrets_are_stored_encrypted_and_clear_ones_are_sealed_at_start(
-        ready, make, api, receiver):
+    ready, make, api, receiver
+):
     """A copy of the database alone does not reveal a secret that signs
     deliveries; a secret stored in clear by an earlier version keeps
     signing after it is sealed."""
@@ -77,8 +80,9 @@ def test_secrets_are_stored_encrypted_and_clear_ones_are_sealed_at_start(
 
     legacy = "whsec_" + "QkVGT1JFLVRIRS1DSEFOR0UtMTIzNDU2Nzg5MA=="
     with db.transaction() as s:  # as an earlier version stored it
-        s.execute(update(table).where(table.c.id == hook["id"])
-                  .values(secret=type_coerce(legacy, String)))
+        s.execute(
+            update(table).where(table.c.id == hook["id"]).values(secret=type_coerce(legacy, String))
+        )
     with db.transaction() as s:
         assert secret_box.seal_legacy(s) == 1
     with db.reading() as s:
@@ -135,8 +139,10 @@ def test_410_disables_at_once_and_owners_are_emailed(ready, make, api, receiver,
     hook = _create(api, ws, receiver.url)
     receiver.default = Reply(410, "gone")
     reach_milestone(api, ws)
-    wait_for(lambda: not api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()["active"],
-             timeout=15)
+    wait_for(
+        lambda: not api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()["active"],
+        timeout=15,
+    )
     shown = api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()
     assert "410" in shown["disabled_reason"]
     events = api.as_(ws.owner).get(f"/workspaces/{ws.id}/events").get_json()["items"]
@@ -166,10 +172,13 @@ def test_an_endpoint_failing_for_five_days_is_disabled(ready, make, api, receive
         s.get(WebhookEndpoint, hook["id"]).failing_since = utcnow() - timedelta(days=5, hours=1)
     receiver.default = Reply(500)
     reach_milestone(api, ws)
-    wait_for(lambda: not api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()["active"],
-             timeout=15)
-    assert "5 days" in api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()[
-        "disabled_reason"]
+    wait_for(
+        lambda: not api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()["active"],
+        timeout=15,
+    )
+    assert (
+        "5 days" in api.as_(ws.owner).get(f"/webhooks/{hook['id']}").get_json()["disabled_reason"]
+    )
 
 
 def test_redeliver_ping_and_secret_rotation(ready, make, api, receiver):
@@ -200,12 +209,14 @@ def test_only_owners_manage_webhooks_and_bad_input_changes_nothing(ready, make, 
     assert api.as_(editor).post(f"/workspaces/{ws.id}/webhooks", json=body).status_code == 403
     assert api.as_(outsider).post(f"/workspaces/{ws.id}/webhooks", json=body).status_code == 404
     assert api.as_(editor).get(f"/workspaces/{ws.id}/webhooks").status_code == 403
-    for bad in ({"url": "ftp://example.com/x", "events": ["*"]},
-                {"url": receiver.url, "events": ["milestone.exploded"]},
-                {"url": receiver.url, "events": []},
-                {"url": receiver.url, "events": ["*"], "format": "slack"},
-                {"url": "http://", "events": ["*"]},
-                {"url": 5, "events": "x"}):
+    for bad in (
+        {"url": "ftp://example.com/x", "events": ["*"]},
+        {"url": receiver.url, "events": ["milestone.exploded"]},
+        {"url": receiver.url, "events": []},
+        {"url": receiver.url, "events": ["*"], "format": "slack"},
+        {"url": "http://", "events": ["*"]},
+        {"url": 5, "events": "x"},
+    ):
         resp = api.as_(ws.owner).post(f"/workspaces/{ws.id}/webhooks", json=bad)
         assert resp.status_code == 422, (bad, resp.get_json())
         assert resp.get_json()["error"]["code"] == "validation_failed"

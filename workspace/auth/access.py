@@ -26,10 +26,10 @@ EDITOR_ROLES = ("owner", "editor")
 
 
 class Need(Enum):
-    READ = "read"        # see everything inside
+    READ = "read"  # see everything inside
     COMMENT = "comment"  # viewers may comment
-    EDIT = "edit"        # documents, indicators, trials, measurements, milestones
-    MANAGE = "manage"    # members, webhooks, the workspace itself
+    EDIT = "edit"  # documents, indicators, trials, measurements, milestones
+    MANAGE = "manage"  # members, webhooks, the workspace itself
     ADD_MEMBER = "add_member"  # owners, and managers who oversee the workspace
     SET_STATUS = "set_status"  # a milestone missed or open again: owners and overseers
     FUND = "fund"  # a milestone's funding: the managers overseeing it (and admins)
@@ -56,7 +56,8 @@ def oversees(session: Session, user: User, workspace_id: int) -> bool:
     # One id asked in SQL: every workspace request would otherwise load the
     # whole portfolio (hundreds of ids) to test one.
     found = session.scalar(
-        select(Workspace.id).where(Workspace.id == workspace_id, Workspace.id.in_(query)))
+        select(Workspace.id).where(Workspace.id == workspace_id, Workspace.id.in_(query))
+    )
     return found is not None
 
 
@@ -109,7 +110,10 @@ def creates_workspaces(user: User) -> bool:
 
 
 def require_workspace(
-    session: Session, user: User, workspace_id: int, need: Need = Need.READ,
+    session: Session,
+    user: User,
+    workspace_id: int,
+    need: Need = Need.READ,
     missing: str = "Workspace not found.",
 ) -> Workspace:
     """`missing`: the message for a non-reader, the one the caller gives for
@@ -122,8 +126,13 @@ def require_workspace(
 
 
 def require_row(
-    session: Session, user: User, model: type[T], row_id: int, need: Need = Need.READ,
-    missing: str = "Not found.", lock: bool = False,
+    session: Session,
+    user: User,
+    model: type[T],
+    row_id: int,
+    need: Need = Need.READ,
+    missing: str = "Not found.",
+    lock: bool = False,
 ) -> T:
     """A row of a workspace (it has `workspace_id`), if `user` holds `need`
     there. A row that does not exist and one in a workspace the user cannot
@@ -133,9 +142,14 @@ def require_row(
     One statement reads the row and the caller's role with it: this is the
     question every co-editing update asks (a row's workspace always exists:
     workspaces are archived, never deleted)."""
-    role = select(Membership.role).where(
-        Membership.workspace_id == model.workspace_id,  # type: ignore[attr-defined]
-        Membership.user_id == user.id).scalar_subquery()
+    role = (
+        select(Membership.role)
+        .where(
+            Membership.workspace_id == model.workspace_id,  # type: ignore[attr-defined]
+            Membership.user_id == user.id,
+        )
+        .scalar_subquery()
+    )
     stmt = select(model, role).where(model.id == row_id)  # type: ignore[attr-defined]
     if lock:
         stmt = stmt.with_for_update(of=model)
@@ -143,24 +157,46 @@ def require_row(
     if found is None:
         raise NotFound(missing)
     row, member_role = found
-    _decide(user, member_role, oversees(session, user, row.workspace_id), (need,), missing,
-            _forbidden_message(need))
+    _decide(
+        user,
+        member_role,
+        oversees(session, user, row.workspace_id),
+        (need,),
+        missing,
+        _forbidden_message(need),
+    )
     return row
 
 
 def require_one_of(
-    session: Session, user: User, workspace_id: int, needs: tuple[Need, ...], missing: str,
+    session: Session,
+    user: User,
+    workspace_id: int,
+    needs: tuple[Need, ...],
+    missing: str,
     forbidden: str,
 ) -> None:
     """The access question for an existing workspace: a non-reader gets
     `missing` (404, as for a row that does not exist), a reader holding none
     of `needs` gets `forbidden` (403)."""
-    _decide(user, membership_role(session, user, workspace_id),
-            oversees(session, user, workspace_id), needs, missing, forbidden)
+    _decide(
+        user,
+        membership_role(session, user, workspace_id),
+        oversees(session, user, workspace_id),
+        needs,
+        missing,
+        forbidden,
+    )
 
 
-def _decide(user: User, role: str | None, overseer: bool, needs: tuple[Need, ...],
-            missing: str, forbidden: str) -> None:
+def _decide(
+    user: User,
+    role: str | None,
+    overseer: bool,
+    needs: tuple[Need, ...],
+    missing: str,
+    forbidden: str,
+) -> None:
     if not allowed(role, user.is_admin, overseer, Need.READ):
         raise NotFound(missing)
     if not any(allowed(role, user.is_admin, overseer, need) for need in needs):
@@ -189,8 +225,7 @@ def readable_workspaces(session: Session, user: User) -> Select | None:
     overseen = portfolio_hook.restrict(session, user)
     if overseen is None:
         return None
-    return select(Workspace.id).where(
-        or_(Workspace.id.in_(member_of), Workspace.id.in_(overseen)))
+    return select(Workspace.id).where(or_(Workspace.id.in_(member_of), Workspace.id.in_(overseen)))
 
 
 def readable_workspace_ids(session: Session, user: User) -> list[int] | None:
@@ -206,5 +241,5 @@ def _forbidden_message(need: Need) -> str:
         Need.MANAGE: "Only the workspace's owners can do this.",
         Need.ADD_MEMBER: "Only owners and the program managers overseeing it can add members.",
         Need.SET_STATUS: "Only the workspace's owners and program managers may mark a "
-                         "milestone missed or reopen it.",
+        "milestone missed or reopen it.",
     }.get(need, "Not allowed.")

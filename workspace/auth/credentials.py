@@ -36,8 +36,9 @@ class CredentialEnded(Unauthorized):
     reason. The live channel drops the connection once the ack is out."""
 
     def __init__(self, reason: str, token: bool) -> None:
-        super().__init__(MESSAGES.get(reason, "Log in again."),
-                         code="invalid_token" if token else "unauthorized")
+        super().__init__(
+            MESSAGES.get(reason, "Log in again."), code="invalid_token" if token else "unauthorized"
+        )
         self.reason = reason
 
     def envelope(self) -> dict[str, Any]:
@@ -69,15 +70,19 @@ def recheck(session: Session, credential: Credential) -> tuple[User | None, str 
     ended (`logout`, `ended_by_user`, `session_expired`...)."""
     if credential.kind == "token":
         found = session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.id == credential.id)).first()
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id == credential.id)
+        ).first()
         if found is None or found[0].revoked_at is not None:
             return None, "token_revoked"
         user = found[1]
         return (user, None) if user.active else (None, "user_disabled")
     found = session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == credential.id)).first()
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == credential.id)
+    ).first()
     if found is None:
         return None, "logout"
     row, user = found

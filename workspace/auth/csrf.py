@@ -43,12 +43,14 @@ def refuse_cross_site() -> None:
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     foreign = (site is not None and site.lower() not in _OWN_FETCH_SITES) or (
-        origin is not None and (origin == "null" or _host(origin) not in _our_hosts()))
+        origin is not None and (origin == "null" or _host(origin) not in _our_hosts())
+    )
     if foreign:
         raise Forbidden(
             f"Refused: this request came from another site ({origin or site}). Changes are "
             "accepted only from JointLab's own pages or with an API token.",
-            code="cross_site_request")
+            code="cross_site_request",
+        )
 
 
 def has_valid_token(value: str | None) -> bool:
@@ -62,8 +64,11 @@ def has_valid_token(value: str | None) -> bool:
 def require_header_token() -> None:
     """Cookie-authenticated API writes: the X-CSRF-Token header."""
     if not has_valid_token(request.headers.get("X-CSRF-Token")):
-        raise Forbidden("Missing or invalid CSRF token; send the X-CSRF-Token header from "
-                        "GET /api/v1/me (or the login answer).", code="csrf_failed")
+        raise Forbidden(
+            "Missing or invalid CSRF token; send the X-CSRF-Token header from "
+            "GET /api/v1/me (or the login answer).",
+            code="csrf_failed",
+        )
 
 
 def require_json_or_token() -> None:
@@ -77,7 +82,8 @@ def require_json_or_token() -> None:
         raise JsonRequired(
             "Send the body as JSON with Content-Type: application/json (or the X-CSRF-Token "
             "header); forms and plain text are refused here so that another site cannot "
-            "submit them for you.")
+            "submit them for you."
+        )
 
 
 def protect_api_write(needs_token: bool) -> None:

@@ -64,7 +64,9 @@ def _query_token() -> str | None:
         raise BadRequest(
             "API tokens are not accepted in the URL here (only the calendar and Atom feeds "
             "take ?token=); send it in the Authorization header: `Authorization: Bearer "
-            "<token>`.", code="token_in_query")
+            "<token>`.",
+            code="token_in_query",
+        )
     return request.args.get("token") or None
 
 
@@ -77,8 +79,11 @@ def cookie_session(s: Any) -> tuple[UserSession, User] | None:
     found = sessions.find(s, session.get("sid"))
     if found is not None:
         row, user = found
-        if (row.user_id == session.get("user_id") and user.active
-                and session.get("auth_v") == password_version(user)):
+        if (
+            row.user_id == session.get("user_id")
+            and user.active
+            and session.get("auth_v") == password_version(user)
+        ):
             g.session_id = row.id
             if sessions.due_for_touch(row):
                 with db.transaction() as w:
@@ -106,8 +111,9 @@ def start_session(user: User) -> None:
     with db.transaction() as s:
         if previous:
             sessions.end_by_secret(s, previous, "replaced")
-        row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
-                                     ip=request.remote_addr or "")
+        row, secret = sessions.start(
+            s, user, user_agent=request.user_agent.string, ip=request.remote_addr or ""
+        )
         spoken = request.cookies.get("locale")
         spoken = spoken if spoken in SUPPORTED else browser_locale()
         if spoken is not None:
@@ -126,8 +132,9 @@ def renew_session(s: Any, user: User) -> None:
     other sessions end (`sessions.end_sessions`, called by the service)."""
     found = sessions.find(s, session.get("sid"))
     if found is None or found[0].user_id != user.id:
-        row, secret = sessions.start(s, user, user_agent=request.user_agent.string,
-                                     ip=request.remote_addr or "")
+        row, secret = sessions.start(
+            s, user, user_agent=request.user_agent.string, ip=request.remote_addr or ""
+        )
         spoken = request.cookies.get("locale")
         spoken = spoken if spoken in SUPPORTED else browser_locale()
         if spoken is not None:

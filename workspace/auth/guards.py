@@ -42,13 +42,19 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
     if param == "delivery_id":
         from workspace.webhooks.models import Delivery, WebhookEndpoint
 
-        return session.scalar(select(WebhookEndpoint.workspace_id).join(
-            Delivery, Delivery.endpoint_id == WebhookEndpoint.id).where(Delivery.id == row_id))
+        return session.scalar(
+            select(WebhookEndpoint.workspace_id)
+            .join(Delivery, Delivery.endpoint_id == WebhookEndpoint.id)
+            .where(Delivery.id == row_id)
+        )
     if param == "suggestion_id":
         from workspace.documents.models import Document, Suggestion
 
-        return session.scalar(select(Document.workspace_id).join(
-            Suggestion, Suggestion.document_id == Document.id).where(Suggestion.id == row_id))
+        return session.scalar(
+            select(Document.workspace_id)
+            .join(Suggestion, Suggestion.document_id == Document.id)
+            .where(Suggestion.id == row_id)
+        )
     model = _models()[param]
     return session.scalar(select(model.workspace_id).where(model.id == row_id))
 
@@ -60,17 +66,27 @@ def _models() -> dict[str, Any]:
     from workspace.trials.models import Indicator, Trial
     from workspace.webhooks.models import WebhookEndpoint
 
-    return {"document_id": Document, "trial_id": Trial, "indicator_id": Indicator,
-            "milestone_id": Milestone, "webhook_id": WebhookEndpoint, "file_id": StoredFile}
+    return {
+        "document_id": Document,
+        "trial_id": Trial,
+        "indicator_id": Indicator,
+        "milestone_id": Milestone,
+        "webhook_id": WebhookEndpoint,
+        "file_id": StoredFile,
+    }
 
 
 # Path parameters that name a row inside a workspace, with the answer for one
 # that does not exist (the same words the services use).
 WITHIN = {
-    "workspace_id": "Workspace not found.", "document_id": "Document not found.",
-    "trial_id": "Trial not found.", "indicator_id": "Indicator not found.",
-    "milestone_id": "Milestone not found.", "webhook_id": "Webhook not found.",
-    "delivery_id": "Delivery not found.", "file_id": "File not found.",
+    "workspace_id": "Workspace not found.",
+    "document_id": "Document not found.",
+    "trial_id": "Trial not found.",
+    "indicator_id": "Indicator not found.",
+    "milestone_id": "Milestone not found.",
+    "webhook_id": "Webhook not found.",
+    "delivery_id": "Delivery not found.",
+    "file_id": "File not found.",
     "suggestion_id": "Suggestion not found.",
 }
 
@@ -85,8 +101,9 @@ def within(param: str, *needs: Need) -> Guard:
         workspace_id = _workspace_of(param, session, kwargs[param])
         if workspace_id is None:
             raise NotFound(missing)
-        require_one_of(session, user, workspace_id, needs, missing,
-                       "You may not do this in this workspace.")
+        require_one_of(
+            session, user, workspace_id, needs, missing, "You may not do this in this workspace."
+        )
 
     return guard
 
@@ -95,8 +112,11 @@ def for_rule(rule: str, method: str, need: Need | tuple[Need, ...] | None) -> Gu
     """The guard of a route inside a workspace, from its rule; None outside."""
     for param in re.findall(r"<(?:\w+:)?(\w+)>", rule):
         if param in WITHIN:
-            needs = need if isinstance(need, tuple) else (
-                need or (Need.READ if method == "GET" else Need.EDIT),)
+            needs = (
+                need
+                if isinstance(need, tuple)
+                else (need or (Need.READ if method == "GET" else Need.EDIT),)
+            )
             return within(param, *needs)
     return None
 
@@ -127,5 +147,7 @@ def browser_sessions(session: Session, user: User, kwargs: dict[str, Any]) -> No
     from flask import g
 
     if g.get("token_scopes") is not None:
-        raise Forbidden("Change your password from a signed-in browser session; API tokens "
-                        "cannot.", code="session_required")
+        raise Forbidden(
+            "Change your password from a signed-in browser session; API tokens cannot.",
+            code="session_required",
+        )

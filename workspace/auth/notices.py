@@ -19,8 +19,17 @@ from workspace.events import after_commit
 _KEY = "access-notices"
 
 # Why a connection was re-checked; also the `reason` clients are told.
-REASONS = ("logout", "ended_by_user", "password_changed", "user_disabled", "token_revoked",
-           "portfolio_changed", "membership_changed", "replaced", "session_expired")
+REASONS = (
+    "logout",
+    "ended_by_user",
+    "password_changed",
+    "user_disabled",
+    "token_revoked",
+    "portfolio_changed",
+    "membership_changed",
+    "replaced",
+    "session_expired",
+)
 
 
 def note_access_change(session: Session, user_id: int, reason: str) -> None:

@@ -28,8 +28,10 @@ def _message(err: AppError) -> str:
     if err.code == "weak_password":
         return _("Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX)
     if err.code == "rate_limited":
-        return _("Too many failed attempts; wait %(seconds)s seconds and try again.",
-                 seconds=getattr(err, "retry_after", None) or 60)
+        return _(
+            "Too many failed attempts; wait %(seconds)s seconds and try again.",
+            seconds=getattr(err, "retry_after", None) or 60,
+        )
     return err.message
 
 
@@ -43,18 +45,29 @@ def password_settings() -> Any:
     current = request.form.get("current_password", "")
     new = request.form.get("new_password", "")
     if new != request.form.get("confirm_password", ""):
-        return render_template("auth/password.html", done=False, field="confirm_password",
-                               error=_("The two new passwords differ.")), 422
+        return render_template(
+            "auth/password.html",
+            done=False,
+            field="confirm_password",
+            error=_("The two new passwords differ."),
+        ), 422
     try:
         with db.transaction() as s:
-            row = change_password(s, g.page_user, current, new,
-                                  request.remote_addr or "unknown",
-                                  keep_session_id=current_session_id())
+            row = change_password(
+                s,
+                g.page_user,
+                current,
+                new,
+                request.remote_addr or "unknown",
+                keep_session_id=current_session_id(),
+            )
             renew_session(s, row)  # this browser stays signed in; the others are not
     except AppError as err:
         field = next(iter(err.fields), None)
-        headers = {"Retry-After": str(err.retry_after)} if getattr(err, "retry_after", None) \
-            else {}
-        return render_template("auth/password.html", done=False, field=field,
-                               error=_message(err)), err.status, headers
+        headers = {"Retry-After": str(err.retry_after)} if getattr(err, "retry_after", None) else {}
+        return (
+            render_template("auth/password.html", done=False, field=field, error=_message(err)),
+            err.status,
+            headers,
+        )
     return render_template("auth/password.html", done=True, error=None, field=None)

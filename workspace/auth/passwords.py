@@ -37,4 +37,5 @@ def check_policy(password: str, field: str = "password") -> None:
         raise ValidationFailed(
             f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters for a password.",
             fields={field: [f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."]},
-            code="weak_password")
+            code="weak_password",
+        )

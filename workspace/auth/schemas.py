@@ -31,21 +31,30 @@ class SessionSchema(Schema):
 
 
 class MeSchema(UserSchema):
-    csrf_token = fields.String(metadata={
-        "description": "For cookie sessions only: send it as X-CSRF-Token on writes. "
-                       "Absent for bearer calls, which need none."})
+    csrf_token = fields.String(
+        metadata={
+            "description": "For cookie sessions only: send it as X-CSRF-Token on writes. "
+            "Absent for bearer calls, which need none."
+        }
+    )
 
 
 class UserCreateSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Title(required=True)
-    password = fields.String(required=True,
-                             validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
+    password = fields.String(
+        required=True, validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX)
+    )
     role = fields.String(load_default="member", validate=validate.OneOf(PLATFORM_ROLES))
     organization_id = Id(load_default=None, allow_none=True)
-    locale = fields.String(load_default=None, validate=validate.OneOf(LOCALES), metadata={
-        "description": "The account's language; left out, pages follow each browser's "
-                       "language until the person chooses one."})
+    locale = fields.String(
+        load_default=None,
+        validate=validate.OneOf(LOCALES),
+        metadata={
+            "description": "The account's language; left out, pages follow each browser's "
+            "language until the person chooses one."
+        },
+    )
 
 
 class MeUpdateSchema(Schema):
@@ -60,16 +69,19 @@ class LoginSchema(Schema):
 
 
 class PasswordChangeSchema(Schema):
-    current_password = fields.String(required=True,
-                                     validate=validate.Length(min=1, max=PASSWORD_MAX))
-    new_password = fields.String(required=True,
-                                 validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX))
+    current_password = fields.String(
+        required=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
+    )
+    new_password = fields.String(
+        required=True, validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX)
+    )
 
 
 class TokenCreateSchema(Schema):
     name = Title(required=True)
     scopes = fields.List(
-        fields.String(validate=validate.OneOf(TOKEN_SCOPES)), required=True,
+        fields.String(validate=validate.OneOf(TOKEN_SCOPES)),
+        required=True,
         validate=validate.Length(min=1, max=len(TOKEN_SCOPES)),
     )
 

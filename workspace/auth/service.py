@@ -34,8 +34,14 @@ def authenticate(session: Session, email: str, password: str, address: str) -> U
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str,
-                    address: str, keep_session_id: int | None = None) -> User:
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    address: str,
+    keep_session_id: int | None = None,
+) -> User:
     """The old password proves it is the person, not someone at their
     unlocked screen; wrong guesses are throttled like logins."""
     row = session.get(User, user.id)
@@ -43,15 +49,19 @@ def change_password(session: Session, user: User, current: str, new: str,
     throttle.check(address, row.email)
     if not verify_password(row.password_hash, current):
         throttle.failed(address, row.email)
-        raise ValidationFailed("The current password is wrong.",
-                               fields={"current_password": ["Wrong password."]},
-                               code="wrong_password")
+        raise ValidationFailed(
+            "The current password is wrong.",
+            fields={"current_password": ["Wrong password."]},
+            code="wrong_password",
+        )
     throttle.succeeded(address, row.email)
     check_policy(new, "new_password")
     if new == current:
         raise ValidationFailed(
             "The new password must differ from the current one.",
-            fields={"new_password": ["Same as the current password."]}, code="same_password")
+            fields={"new_password": ["Same as the current password."]},
+            code="same_password",
+        )
     # A new hash changes the session version (`auth_v`, workspace/auth/current.py),
     # and every session of this user but the caller's (`keep_session_id`, which
     # the route re-issues) ends; once this commits, the sockets opened under
@@ -87,8 +97,12 @@ def create_user(
             "Unknown organization.", fields={"organization_id": ["No such organization."]}
         )
     user = User(
-        email=email, name=name.strip(), password_hash=hash_password(password), role=role,
-        organization_id=organization_id, locale=locale or "zh-CN",
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        organization_id=organization_id,
+        locale=locale or "zh-CN",
         locale_chosen=(locale is not None) if chosen is None else chosen,
     )
     session.add(user)
@@ -99,7 +113,8 @@ def create_user(
 def update_me(session: Session, user: User, changes: dict[str, Any]) -> User:
     if "timezone" in changes and not is_zone(changes["timezone"]):
         raise ValidationFailed(
-            "Unknown time zone.", fields={"timezone": ["Use an IANA name like Asia/Shanghai."]})
+            "Unknown time zone.", fields={"timezone": ["Use an IANA name like Asia/Shanghai."]}
+        )
     row = session.get(User, user.id)
     assert row is not None
     for key in ("name", "locale", "timezone"):
@@ -126,8 +141,11 @@ def follow_browser_locale(session: Session, user: User, browser_locale: str) -> 
     language of the browser they use (pages already follow it)."""
     if user.locale_chosen or user.locale == browser_locale:
         return
-    session.execute(update(User).where(User.id == user.id, User.locale_chosen.is_(False))
-                    .values(locale=browser_locale))
+    session.execute(
+        update(User)
+        .where(User.id == user.id, User.locale_chosen.is_(False))
+        .values(locale=browser_locale)
+    )
 
 
 def set_user_active(session: Session, actor: User, user_id: int, active: bool) -> User:

@@ -37,8 +37,12 @@ def digest(secret: str) -> str:
 def start(session: Session, user: User, *, user_agent: str, ip: str) -> tuple[UserSession, str]:
     """A new session row; returns it and the secret for the cookie (shown once)."""
     secret = secrets.token_urlsafe(32)
-    row = UserSession(secret_hash=digest(secret), user_id=user.id,
-                      user_agent=(user_agent or "")[:MAX_USER_AGENT], ip=(ip or "")[:64])
+    row = UserSession(
+        secret_hash=digest(secret),
+        user_id=user.id,
+        user_agent=(user_agent or "")[:MAX_USER_AGENT],
+        ip=(ip or "")[:64],
+    )
     session.add(row)
     session.flush()
     return row, secret
@@ -66,7 +70,8 @@ def find(session: Session, secret: str) -> tuple[UserSession, User] | None:
     if not isinstance(secret, str) or not secret:
         return None
     found = session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
         .where(UserSession.secret_hash == digest(secret))
     ).first()
     if found is None or end_reason(found[0]) is not None:
@@ -79,9 +84,11 @@ def due_for_touch(row: UserSession, now: datetime | None = None) -> bool:
 
 
 def touch(session: Session, session_id: int, ip: str) -> None:
-    session.execute(update(UserSession)
-                    .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
-                    .values(last_seen_at=utcnow(), ip=(ip or "")[:64]))
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(last_seen_at=utcnow(), ip=(ip or "")[:64])
+    )
 
 
 def _end(session: Session, rows: list[UserSession], reason: str) -> None:
@@ -101,8 +108,9 @@ def end_by_secret(session: Session, secret: str, reason: str) -> UserSession | N
     return row
 
 
-def end_session(session: Session, user: User, session_id: int,
-                reason: str = "ended_by_user") -> UserSession:
+def end_session(
+    session: Session, user: User, session_id: int, reason: str = "ended_by_user"
+) -> UserSession:
     """A user ends one of their own sessions (another device, or this one)."""
     row = session.get(UserSession, session_id)
     if row is None or row.user_id != user.id or end_reason(row) is not None:
@@ -112,16 +120,16 @@ def end_session(session: Session, user: User, session_id: int,
     return row
 
 
-def end_sessions(session: Session, user_id: int, except_id: int | None = None,
-                 reason: str = "password_changed") -> int:
+def end_sessions(
+    session: Session, user_id: int, except_id: int | None = None, reason: str = "password_changed"
+) -> int:
     """End every standing session of a user but `except_id` (the caller's own,
     on a password change); returns how many ended.
 
     The notice goes out even when no row ended: after a password change the
     sockets opened with the old password are dropped by their password check.
     """
-    stmt = select(UserSession).where(UserSession.user_id == user_id,
-                                     UserSession.ended_at.is_(None))
+    stmt = select(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(UserSession.id != except_id)
     rows = list(session.scalars(stmt))
@@ -133,8 +141,16 @@ def end_sessions(session: Session, user_id: int, except_id: int | None = None,
 def list_standing(session: Session, user_id: int, after_id: int, limit: int) -> list[UserSession]:
     """The user's standing sessions, oldest first (fetches `limit + 1`)."""
     cutoff = utcnow() - IDLE_LIFETIME
-    return list(session.scalars(
-        select(UserSession).where(UserSession.user_id == user_id, UserSession.id > after_id,
-                                  UserSession.ended_at.is_(None),
-                                  UserSession.last_seen_at >= cutoff)
-        .order_by(UserSession.id).limit(limit + 1)))
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.id > after_id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at >= cutoff,
+            )
+            .order_by(UserSession.id)
+            .limit(limit + 1)
+        )
+    )

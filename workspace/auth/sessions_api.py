@@ -19,14 +19,25 @@ from workspace.http import cursor_int, endpoint, page_of
 
 
 def session_payload(row: UserSession, current_id: int | None) -> dict[str, Any]:
-    return {"id": row.id, "created_at": row.created_at, "last_seen_at": row.last_seen_at,
-            "user_agent": row.user_agent, "device": devices.describe(row.user_agent),
-            "ip": row.ip, "current": row.id == current_id}
+    return {
+        "id": row.id,
+        "created_at": row.created_at,
+        "last_seen_at": row.last_seen_at,
+        "user_agent": row.user_agent,
+        "device": devices.describe(row.user_agent),
+        "ip": row.ip,
+        "current": row.id == current_id,
+    }
 
 
-@endpoint("/me/sessions", summary="Where I am signed in: my standing browser sessions, "
-          "oldest first; `current` marks the one making this request", tag="auth",
-          response=SessionSchema(), paginated=True)
+@endpoint(
+    "/me/sessions",
+    summary="Where I am signed in: my standing browser sessions, "
+    "oldest first; `current` marks the one making this request",
+    tag="auth",
+    response=SessionSchema(),
+    paginated=True,
+)
 def list_my_sessions(query: dict) -> object:
     user = require_user()
     with db.reading() as s:
@@ -36,8 +47,13 @@ def list_my_sessions(query: dict) -> object:
     return page
 
 
-@endpoint("/me/sessions/<int:session_id>", "DELETE", summary="End one of my sessions: its "
-          "cookie stops working and its live connections are closed at once", tag="auth")
+@endpoint(
+    "/me/sessions/<int:session_id>",
+    "DELETE",
+    summary="End one of my sessions: its "
+    "cookie stops working and its live connections are closed at once",
+    tag="auth",
+)
 def end_my_session(session_id: int) -> object:
     user = require_user()
     with db.transaction() as s:
@@ -47,23 +63,35 @@ def end_my_session(session_id: int) -> object:
     return None
 
 
-ACTIVE_BODY = {"type": "object", "required": ["active"], "additionalProperties": False,
-               "properties": {"active": {"type": "boolean"}}}
+ACTIVE_BODY = {
+    "type": "object",
+    "required": ["active"],
+    "additionalProperties": False,
+    "properties": {"active": {"type": "boolean"}},
+}
 
 
-@endpoint("/users/<int:user_id>", "PATCH", guard=guards.admins,
-          summary="Disable or re-enable a user (admins): "
-          "disabling ends their sessions, stops their tokens and closes their live "
-          "connections at once", tag="users", raw_body=True, doc_body=ACTIVE_BODY,
-          response=UserSchema())
+@endpoint(
+    "/users/<int:user_id>",
+    "PATCH",
+    guard=guards.admins,
+    summary="Disable or re-enable a user (admins): "
+    "disabling ends their sessions, stops their tokens and closes their live "
+    "connections at once",
+    tag="users",
+    raw_body=True,
+    doc_body=ACTIVE_BODY,
+    response=UserSchema(),
+)
 def update_user(user_id: int, payload: Any) -> object:
     actor = require_user()
     # Who may is decided before what was sent is looked at.
     if not access.administers_users(actor):
         raise Forbidden("Only admins can change users.")
     if not isinstance(payload, dict):
-        raise ValidationFailed("Expected a JSON object.",
-                               fields={"_schema": ["Expected a JSON object."]})
+        raise ValidationFailed(
+            "Expected a JSON object.", fields={"_schema": ["Expected a JSON object."]}
+        )
     try:
         data = UserActiveSchema().load(payload)
     except ValidationError as err:

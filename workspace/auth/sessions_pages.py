@@ -32,10 +32,12 @@ def account_sessions() -> Any:
     current = current_session_id()
     # The current one first, then the most recently seen.
     rows.sort(key=lambda r: (r.id != current, -r.last_seen_at.timestamp()))
-    listed = [{"row": r, "device": device_label(r.user_agent), "current": r.id == current}
-              for r in rows]
-    return render_template("account/sessions.html", sessions=listed,
-                           ended=request.args.get("ended") == "1")
+    listed = [
+        {"row": r, "device": device_label(r.user_agent), "current": r.id == current} for r in rows
+    ]
+    return render_template(
+        "account/sessions.html", sessions=listed, ended=request.args.get("ended") == "1"
+    )
 
 
 @pages.route("/account/sessions/<int:session_id>/end", methods=["POST"])

@@ -69,8 +69,10 @@ class LoginThrottle:
                 raise _limited(reset, "Too many failed logins from your network")
             _fails, wait_key = self._pair(address, email)
             if self._storage.get(wait_key) > 0:
-                raise _limited(self._storage.get_expiry(wait_key),
-                               "Too many failed logins to this account from your network")
+                raise _limited(
+                    self._storage.get_expiry(wait_key),
+                    "Too many failed logins to this account from your network",
+                )
         except RateLimited:
             raise
         except Exception:  # the store is down: do not lock everyone out

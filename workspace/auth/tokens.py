@@ -33,7 +33,10 @@ def create_token(
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        user_id=user.id, name=name, scopes=sorted(set(scopes)), token_hash=digest(secret),
+        user_id=user.id,
+        name=name,
+        scopes=sorted(set(scopes)),
+        token_hash=digest(secret),
         prefix=secret[:10],
     )
     session.add(row)
@@ -62,8 +65,7 @@ def due_for_touch(row: ApiToken, now: datetime | None = None) -> bool:
 
 
 def touch(session: Session, token_id: int) -> None:
-    session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                    .values(last_used_at=utcnow()))
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def token_allows(scopes: set[str], needed: str) -> bool:

@@ -36,16 +36,27 @@ SCOPE_WORDS = {
 
 def _listed() -> list[ApiToken]:
     with db.reading() as s:
-        return list(s.scalars(
-            select(ApiToken).where(ApiToken.user_id == g.page_user.id,
-                                   ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()).limit(MAX_LISTED)))
+        return list(
+            s.scalars(
+                select(ApiToken)
+                .where(ApiToken.user_id == g.page_user.id, ApiToken.revoked_at.is_(None))
+                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+                .limit(MAX_LISTED)
+            )
+        )
 
 
 def _page(status: int = 200, **extra: Any) -> Any:
-    context = {"tokens": _listed(), "scopes": [(s, SCOPE_WORDS[s]) for s in TOKEN_SCOPES],
-               "created": None, "secret": None, "errors": {}, "form": {},
-               "revoked": request.args.get("revoked") == "1", **extra}
+    context = {
+        "tokens": _listed(),
+        "scopes": [(s, SCOPE_WORDS[s]) for s in TOKEN_SCOPES],
+        "created": None,
+        "secret": None,
+        "errors": {},
+        "form": {},
+        "revoked": request.args.get("revoked") == "1",
+        **extra,
+    }
     headers = {"Cache-Control": "no-store"} if context["secret"] else {}
     return render_template("account/tokens.html", **context), status, headers
 
@@ -73,8 +84,12 @@ def create_account_token() -> Any:
             "name": _("Give the token a name, so you know later what uses it."),
             "scopes": _("Choose at least one scope."),
         }
-        return _page(422, errors={k: errors[k] for k in err.messages if k in errors}
-                     or {"name": _("Check the form.")}, form=form)
+        return _page(
+            422,
+            errors={k: errors[k] for k in err.messages if k in errors}
+            or {"name": _("Check the form.")},
+            form=form,
+        )
     with db.transaction() as s:
         row, secret = tokens.create_token(s, g.page_user, data["name"], data["scopes"])
         created = {"id": row.id, "name": row.name, "scopes": list(row.scopes)}

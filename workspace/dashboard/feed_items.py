@@ -16,7 +16,14 @@ def feed_item(envelope: dict[str, Any], table: dict[str, str], tz: str | None) -
     at = datetime.fromisoformat(str(envelope["occurred_at"]).replace("Z", "+00:00"))
     local = at.astimezone(zone(tz))
     shown = present(envelope, "", table)
-    return {"id": envelope["id"], "type": envelope["type"],
-            "workspace_id": envelope["workspace_id"], "occurred_at": envelope["occurred_at"],
-            "day": local.date(), "time": local, "text": shown.text, "href": shown.url,
-            "evidence_href": shown.evidence_url}
+    return {
+        "id": envelope["id"],
+        "type": envelope["type"],
+        "workspace_id": envelope["workspace_id"],
+        "occurred_at": envelope["occurred_at"],
+        "day": local.date(),
+        "time": local,
+        "text": shown.text,
+        "href": shown.url,
+        "evidence_href": shown.evidence_url,
+    }

@@ -23,8 +23,14 @@ from workspace.pages import pages
 from workspace.pages.session import login_required
 from workspace.workspaces.models import WORKSPACE_STATUSES
 
-LIVE_TYPES = ["milestone.*", "statement.agreed", "trial.created", "trial.status_changed",
-              "trial.completed", "workspace.updated"]
+LIVE_TYPES = [
+    "milestone.*",
+    "statement.agreed",
+    "trial.created",
+    "trial.status_changed",
+    "trial.completed",
+    "workspace.updated",
+]
 
 
 def _query() -> dict[str, Any]:
@@ -45,26 +51,46 @@ def dashboard_page() -> Any:
         titles, orgs = service.workspace_index(s, user)
         events, _last = service.recent_feed(s, user)
         exports = recent_tasks(s, user)
-        org_filter = s.get(Organization, query["organization_id"]) \
-            if query.get("organization_id") else None
+        org_filter = (
+            s.get(Organization, query["organization_id"]) if query.get("organization_id") else None
+        )
     if org_filter is not None and all(o["id"] != org_filter.id for o in orgs):
         orgs.append({"id": org_filter.id, "name": org_filter.name})
     offset = cursor_int(query["cursor"])
     args = {k: v for k, v in request.args.items() if k in query and v != ""}
-    pager = {"first": offset + 1 if board["items"] else 0, "last": offset + len(board["items"]),
-             "total": board["totals"]["workspaces"],
-             "next": {**args, "cursor": board["next_cursor"]} if board["next_cursor"] else None,
-             "previous": {**args, "cursor": str(max(0, offset - query["limit"]))}
-             if offset > 0 else None}
+    pager = {
+        "first": offset + 1 if board["items"] else 0,
+        "last": offset + len(board["items"]),
+        "total": board["totals"]["workspaces"],
+        "next": {**args, "cursor": board["next_cursor"]} if board["next_cursor"] else None,
+        "previous": {**args, "cursor": str(max(0, offset - query["limit"]))}
+        if offset > 0
+        else None,
+    }
     table = {**words(), **labels()}
     items = [feed_item(e.envelope(), table, user.timezone) for e in events]
-    config = {"lastEventId": board["last_event_id"], "workspaceTitles": titles,
-              "liveTypes": LIVE_TYPES, "feedTypes": service.FEED_TYPES, "labels": table,
-              "query": args}
+    config = {
+        "lastEventId": board["last_event_id"],
+        "workspaceTitles": titles,
+        "liveTypes": LIVE_TYPES,
+        "feedTypes": service.FEED_TYPES,
+        "labels": table,
+        "query": args,
+    }
     return render_template(
-        "dashboard/index.html", board=board, query=query, orgs=orgs, sorts=SORTS,
-        statuses=WORKSPACE_STATUSES, feed=items, config=config, labels=table, titles=titles,
-        pager=pager, exports=exports)
+        "dashboard/index.html",
+        board=board,
+        query=query,
+        orgs=orgs,
+        sorts=SORTS,
+        statuses=WORKSPACE_STATUSES,
+        feed=items,
+        config=config,
+        labels=table,
+        titles=titles,
+        pager=pager,
+        exports=exports,
+    )
 
 
 @pages.route("/dashboard/rows")

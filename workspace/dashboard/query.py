@@ -29,8 +29,18 @@ from workspace.workspaces.models import Workspace
 
 # Rows per page, as lists in GitLab or Linear page; the totals cover every row.
 DEFAULT_ROWS = 100
-SORTS = ("title", "status", "enterprise", "university", "next_due", "overdue", "reached",
-         "open", "latest_trial", "agreed")
+SORTS = (
+    "title",
+    "status",
+    "enterprise",
+    "university",
+    "next_due",
+    "overdue",
+    "reached",
+    "open",
+    "latest_trial",
+    "agreed",
+)
 
 
 @dataclass
@@ -53,11 +63,15 @@ def _overdue(day: Any) -> Any:
 
 def _count_columns(day: Any) -> list[Any]:
     """The milestone counts, labelled as COUNTS: per workspace or in total."""
-    return [func.count(Milestone.id).label("total"),
-            *(func.sum(case((Milestone.status == s, 1), else_=0)).label(s)
-              for s in ("reached", "open")),
-            func.sum(case((_overdue(day), 1), else_=0)).label("overdue"),
-            func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed")]
+    return [
+        func.count(Milestone.id).label("total"),
+        *(
+            func.sum(case((Milestone.status == s, 1), else_=0)).label(s)
+            for s in ("reached", "open")
+        ),
+        func.sum(case((_overdue(day), 1), else_=0)).label("overdue"),
+        func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed"),
+    ]
 
 
 def _conditions(session: Session, user: User, f: Filters) -> list[Any]:
@@ -73,8 +87,12 @@ def _conditions(session: Session, user: User, f: Filters) -> list[Any]:
     if f.workspace_id is not None:
         conditions.append(Workspace.id.in_(f.workspace_id))
     if f.organization_id is not None:
-        conditions.append(or_(Workspace.enterprise_id == f.organization_id,
-                              Workspace.university_id == f.organization_id))
+        conditions.append(
+            or_(
+                Workspace.enterprise_id == f.organization_id,
+                Workspace.university_id == f.organization_id,
+            )
+        )
     if f.status:
         conditions.append(Workspace.status == f.status)
     return conditions
@@ -85,9 +103,12 @@ def _chosen(conditions: list[Any]) -> Select:
 
 
 def _milestone_counts(conditions: list[Any], day: Any) -> Any:
-    return (select(Milestone.workspace_id.label("workspace_id"), *_count_columns(day))
-            .where(Milestone.workspace_id.in_(_chosen(conditions)))
-            .group_by(Milestone.workspace_id).subquery("counts"))
+    return (
+        select(Milestone.workspace_id.label("workspace_id"), *_count_columns(day))
+        .where(Milestone.workspace_id.in_(_chosen(conditions)))
+        .group_by(Milestone.workspace_id)
+        .subquery("counts")
+    )
 
 
 # The next open milestone and the latest trial are looked up per workspace
@@ -96,34 +117,54 @@ def _milestone_counts(conditions: list[Any], day: Any) -> Any:
 # for the page's rows only: joining them here made PostgreSQL hash all 30,000
 # trials and 12,000 milestones (22 of 54 ms) to use a few hundred.
 def _next_milestone_id() -> Any:
-    return (select(Milestone.id)
-            .where(Milestone.workspace_id == Workspace.id, Milestone.status == "open")
-            .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)
-            .limit(1).correlate(Workspace).scalar_subquery())
+    return (
+        select(Milestone.id)
+        .where(Milestone.workspace_id == Workspace.id, Milestone.status == "open")
+        .order_by(Milestone.due_date.is_(None), Milestone.due_date, Milestone.id)
+        .limit(1)
+        .correlate(Workspace)
+        .scalar_subquery()
+    )
 
 
 def _next_due() -> Any:
     """The due date of `_next_milestone_id`'s milestone (None if it has none)."""
-    return (select(func.min(Milestone.due_date))
-            .where(Milestone.workspace_id == Workspace.id, Milestone.status == "open")
-            .correlate(Workspace).scalar_subquery())
+    return (
+        select(func.min(Milestone.due_date))
+        .where(Milestone.workspace_id == Workspace.id, Milestone.status == "open")
+        .correlate(Workspace)
+        .scalar_subquery()
+    )
 
 
 def _latest_trial_id() -> Any:
-    return (select(Trial.id).where(Trial.workspace_id == Workspace.id)
-            .order_by(Trial.number.desc()).limit(1).correlate(Workspace).scalar_subquery())
+    return (
+        select(Trial.id)
+        .where(Trial.workspace_id == Workspace.id)
+        .order_by(Trial.number.desc())
+        .limit(1)
+        .correlate(Workspace)
+        .scalar_subquery()
+    )
 
 
 def _latest_trial_number() -> Any:
-    return (select(func.max(Trial.number)).where(Trial.workspace_id == Workspace.id)
-            .correlate(Workspace).scalar_subquery())
+    return (
+        select(func.max(Trial.number))
+        .where(Trial.workspace_id == Workspace.id)
+        .correlate(Workspace)
+        .scalar_subquery()
+    )
 
 
 def _statement_agreed_expr(stmt_sq: Any) -> Any:
     if stmt_sq is None:
         return literal(None).label("agreed")
-    return case((stmt_sq.c.workspace_id.is_(None), None),
-                (stmt_sq.c.agreed_version_id.is_not(None), True), else_=False).label("agreed")
+    return case(
+        (stmt_sq.c.workspace_id.is_(None), None),
+        (stmt_sq.c.agreed_version_id.is_not(None), True),
+        else_=False,
+    ).label("agreed")
 
 
 def _statement(conditions: list[Any], day: Any, sort: str) -> tuple[Select, dict[str, Any]]:
@@ -132,30 +173,53 @@ def _statement(conditions: list[Any], day: Any, sort: str) -> tuple[Select, dict
     # keeps PostgreSQL from merging it into the outer query, where it
     # evaluated those lookups again per join.
     sort_key = {"next_due": _next_due, "latest_trial": _latest_trial_number}.get(sort)
-    ws = (select(Workspace.id, Workspace.title, Workspace.status, Workspace.updated_at,
-                 Workspace.enterprise_id, Workspace.university_id,
-                 _next_milestone_id().label("next_id"), _latest_trial_id().label("trial_id"),
-                 *([sort_key().label(sort)] if sort_key else []))
-          .where(*conditions).offset(0).subquery("ws"))
+    ws = (
+        select(
+            Workspace.id,
+            Workspace.title,
+            Workspace.status,
+            Workspace.updated_at,
+            Workspace.enterprise_id,
+            Workspace.university_id,
+            _next_milestone_id().label("next_id"),
+            _latest_trial_id().label("trial_id"),
+            *([sort_key().label(sort)] if sort_key else []),
+        )
+        .where(*conditions)
+        .offset(0)
+        .subquery("ws")
+    )
     ent, uni = aliased(Organization), aliased(Organization)
     counts = _milestone_counts(conditions, day)
     stmt_sq = agreed_subquery()
     agreed = _statement_agreed_expr(stmt_sq)
-    stmt = (select(
-        ws.c.id, ws.c.title, ws.c.status, ws.c.updated_at,
-        ent.id.label("enterprise_id"), ent.name.label("enterprise_name"),
-        uni.id.label("university_id"), uni.name.label("university_name"),
-        *(func.coalesce(counts.c[k], 0).label(f"m_{k}") for k in COUNTS),
-        ws.c.next_id, ws.c.trial_id, agreed)
+    stmt = (
+        select(
+            ws.c.id,
+            ws.c.title,
+            ws.c.status,
+            ws.c.updated_at,
+            ent.id.label("enterprise_id"),
+            ent.name.label("enterprise_name"),
+            uni.id.label("university_id"),
+            uni.name.label("university_name"),
+            *(func.coalesce(counts.c[k], 0).label(f"m_{k}") for k in COUNTS),
+            ws.c.next_id,
+            ws.c.trial_id,
+            agreed,
+        )
         .select_from(ws)
         .join(ent, ent.id == ws.c.enterprise_id)
         .join(uni, uni.id == ws.c.university_id)
-        .outerjoin(counts, counts.c.workspace_id == ws.c.id))
+        .outerjoin(counts, counts.c.workspace_id == ws.c.id)
+    )
     if stmt_sq is not None:
         stmt = stmt.outerjoin(stmt_sq, stmt_sq.c.workspace_id == ws.c.id)
     columns = {
-        "title": func.lower(ws.c.title), "status": ws.c.status,
-        "enterprise": func.lower(ent.name), "university": func.lower(uni.name),
+        "title": func.lower(ws.c.title),
+        "status": ws.c.status,
+        "enterprise": func.lower(ent.name),
+        "university": func.lower(uni.name),
         "overdue": func.coalesce(counts.c.overdue, 0),
         "reached": func.coalesce(counts.c.reached, 0),
         "open": func.coalesce(counts.c.open, 0),
@@ -181,8 +245,10 @@ def _matches(r: Any, f: Filters) -> bool:
         return False
     if f.q:
         needle = f.q.strip().lower()
-        return any(needle in (text or "").lower()
-                   for text in (r.title, r.enterprise_name, r.university_name))
+        return any(
+            needle in (text or "").lower()
+            for text in (r.title, r.enterprise_name, r.university_name)
+        )
     return True
 
 
@@ -190,18 +256,22 @@ def _funding(session: Session, workspace_ids: list[int]) -> dict[int, list[dict[
     if not workspace_ids:
         return {}
     rows = session.execute(
-        select(Milestone.workspace_id, MilestoneTranche.currency,
-               func.sum(MilestoneTranche.amount),
-               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount),
-                             else_=0)))
+        select(
+            Milestone.workspace_id,
+            MilestoneTranche.currency,
+            func.sum(MilestoneTranche.amount),
+            func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)),
+        )
         .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
         .where(Milestone.workspace_id.in_(workspace_ids))
         .group_by(Milestone.workspace_id, MilestoneTranche.currency)
-        .order_by(MilestoneTranche.currency))
+        .order_by(MilestoneTranche.currency)
+    )
     out: dict[int, list[dict[str, Any]]] = {}
     for wid, currency, planned, released in rows:
-        out.setdefault(wid, []).append({"currency": currency, "planned": _money(planned),
-                                        "released": _money(released)})
+        out.setdefault(wid, []).append(
+            {"currency": currency, "planned": _money(planned), "released": _money(released)}
+        )
     return out
 
 
@@ -209,20 +279,40 @@ def _details(session: Session, raw: list[Any]) -> tuple[dict[int, Any], dict[int
     """The next milestones and latest trials of these rows, by id."""
     milestone_ids = [r.next_id for r in raw if r.next_id is not None]
     trial_ids = [r.trial_id for r in raw if r.trial_id is not None]
-    milestones = {m.id: m for m in session.execute(
-        select(Milestone.id, Milestone.title, Milestone.due_date)
-        .where(Milestone.id.in_(milestone_ids)))} if milestone_ids else {}
-    trials = {t.id: t for t in session.execute(
-        select(Trial.id, Trial.number, Trial.title, Trial.status, Trial.outcome)
-        .where(Trial.id.in_(trial_ids)))} if trial_ids else {}
+    milestones = (
+        {
+            m.id: m
+            for m in session.execute(
+                select(Milestone.id, Milestone.title, Milestone.due_date).where(
+                    Milestone.id.in_(milestone_ids)
+                )
+            )
+        }
+        if milestone_ids
+        else {}
+    )
+    trials = (
+        {
+            t.id: t
+            for t in session.execute(
+                select(Trial.id, Trial.number, Trial.title, Trial.status, Trial.outcome).where(
+                    Trial.id.in_(trial_ids)
+                )
+            )
+        }
+        if trial_ids
+        else {}
+    )
     return milestones, trials
 
 
 def _shaped(session: Session, raw: list[Any]) -> list[dict[str, Any]]:
     funding = _funding(session, [r.id for r in raw])
     milestones, trials = _details(session, raw)
-    return [_row(r, funding.get(r.id, []), milestones.get(r.next_id), trials.get(r.trial_id))
-            for r in raw]
+    return [
+        _row(r, funding.get(r.id, []), milestones.get(r.next_id), trials.get(r.trial_id))
+        for r in raw
+    ]
 
 
 def _money(value: Any) -> str:
@@ -231,22 +321,32 @@ def _money(value: Any) -> str:
 
 def _row(r: Any, funding: list[dict[str, Any]], nxt: Any, trial: Any) -> dict[str, Any]:
     return {
-        "id": r.id, "title": r.title, "status": r.status,
+        "id": r.id,
+        "title": r.title,
+        "status": r.status,
         "enterprise": {"id": r.enterprise_id, "name": r.enterprise_name},
         "university": {"id": r.university_id, "name": r.university_name},
         "statement_agreed": None if r.agreed is None else bool(r.agreed),
-        "latest_trial": None if trial is None else {
-            "id": trial.id, "number": trial.number, "title": trial.title,
-            "status": trial.status, "outcome": trial.outcome or "pending"},
-        "next_milestone": None if nxt is None else {
-            "id": nxt.id, "title": nxt.title, "due_date": nxt.due_date},
+        "latest_trial": None
+        if trial is None
+        else {
+            "id": trial.id,
+            "number": trial.number,
+            "title": trial.title,
+            "status": trial.status,
+            "outcome": trial.outcome or "pending",
+        },
+        "next_milestone": None
+        if nxt is None
+        else {"id": nxt.id, "title": nxt.title, "due_date": nxt.due_date},
         "milestones": {k: int(getattr(r, f"m_{k}")) for k in COUNTS},
         "funding": funding,
     }
 
 
-def _raw_rows(session: Session, user: User, filters: Filters,
-              conditions: list[Any] | None = None) -> list[Any]:
+def _raw_rows(
+    session: Session, user: User, filters: Filters, conditions: list[Any] | None = None
+) -> list[Any]:
     """The SQL rows (not yet shaped) the user may read that pass the filters, sorted."""
     if conditions is None:
         conditions = _conditions(session, user, filters)
@@ -259,13 +359,14 @@ def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[
     return _shaped(session, _raw_rows(session, user, filters))
 
 
-def dashboard_page(session: Session, user: User, filters: Filters, offset: int,
-                   limit: int) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+def dashboard_page(
+    session: Session, user: User, filters: Filters, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
     """One page of shaped rows, the totals over every matching row, and
     whether more follow. Only the page's rows are shaped and carry funding."""
     conditions = _conditions(session, user, filters)
     raw = _raw_rows(session, user, filters, conditions)
-    rows = _shaped(session, raw[offset:offset + limit])
+    rows = _shaped(session, raw[offset : offset + limit])
     # Funding totals cover the same workspaces as the rows: named by SQL
     # unless `_matches` dropped some of them.
     scope = [r.id for r in raw] if _row_filtered(filters) else _chosen(conditions)
@@ -285,11 +386,16 @@ def _totals_of(session: Session, raw: list[Any], scope: Any) -> dict[str, Any]:
 def _funding_totals(session: Session, workspaces: Any) -> list[dict[str, str]]:
     """Funding per currency over `workspaces`: ids, or a SELECT of them."""
     money = session.execute(
-        select(MilestoneTranche.currency, func.sum(MilestoneTranche.amount),
-               func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)))
+        select(
+            MilestoneTranche.currency,
+            func.sum(MilestoneTranche.amount),
+            func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)),
+        )
         .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
         .where(Milestone.workspace_id.in_(workspaces))
-        .group_by(MilestoneTranche.currency).order_by(MilestoneTranche.currency))
+        .group_by(MilestoneTranche.currency)
+        .order_by(MilestoneTranche.currency)
+    )
     return [{"currency": c, "planned": _money(p), "released": _money(r)} for c, p, r in money]
 
 
@@ -305,15 +411,24 @@ def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str
     chosen = _chosen(_conditions(session, user, filters))
     day = today()
     workspaces = session.scalar(select(func.count()).select_from(chosen.subquery()))
-    m = session.execute(select(
-        *_count_columns(day),
-        func.count(func.distinct(case((_overdue(day), Milestone.workspace_id)))),
-    ).where(Milestone.workspace_id.in_(chosen))).one()
+    m = session.execute(
+        select(
+            *_count_columns(day),
+            func.count(func.distinct(case((_overdue(day), Milestone.workspace_id)))),
+        ).where(Milestone.workspace_id.in_(chosen))
+    ).one()
     statements = agreed_subquery()
-    agreed = 0 if statements is None else session.scalar(
-        select(func.count()).select_from(statements)
-        .where(statements.c.workspace_id.in_(chosen),
-               statements.c.agreed_version_id.is_not(None)))
+    agreed = (
+        0
+        if statements is None
+        else session.scalar(
+            select(func.count())
+            .select_from(statements)
+            .where(
+                statements.c.workspace_id.in_(chosen), statements.c.agreed_version_id.is_not(None)
+            )
+        )
+    )
     return {
         "workspaces": int(workspaces or 0),
         "with_overdue": int(m[5] or 0),

@@ -10,13 +10,25 @@ MAX_ROWS = 1000
 class DashboardFiltersSchema(Schema):
     organization_id = fields.Integer(load_default=None, validate=id_range())
     status = fields.String(load_default=None, validate=validate.OneOf(WORKSPACE_STATUSES))
-    overdue = fields.Boolean(load_default=None, metadata={
-        "description": "true: only workspaces with an overdue milestone; false: only without"})
-    q = fields.String(load_default=None, validate=validate.Length(max=200),
-                      metadata={"description": "Search in titles and organization names"})
-    workspace_id = IdList(most=MAX_ROWS, load_default=None, metadata={
-        "description": "Just these workspaces' rows: one id or several, comma-separated "
-                       "(what a live page re-reads after a burst of events)"})
+    overdue = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "true: only workspaces with an overdue milestone; false: only without"
+        },
+    )
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "Search in titles and organization names"},
+    )
+    workspace_id = IdList(
+        most=MAX_ROWS,
+        load_default=None,
+        metadata={
+            "description": "Just these workspaces' rows: one id or several, comma-separated "
+            "(what a live page re-reads after a burst of events)"
+        },
+    )
 
 
 class DashboardQuerySchema(DashboardFiltersSchema):
@@ -65,8 +77,9 @@ class DashboardRowSchema(Schema):
     status = fields.String()
     enterprise = fields.Nested(RefSchema)
     university = fields.Nested(RefSchema)
-    statement_agreed = fields.Boolean(allow_none=True, metadata={
-        "description": "null when documents are not available"})
+    statement_agreed = fields.Boolean(
+        allow_none=True, metadata={"description": "null when documents are not available"}
+    )
     latest_trial = fields.Nested(TrialRefSchema, allow_none=True)
     next_milestone = fields.Nested(NextMilestoneSchema, allow_none=True)
     milestones = fields.Nested(CountsSchema)
@@ -85,5 +98,6 @@ class DashboardSchema(Schema):
     items = fields.List(fields.Nested(DashboardRowSchema))
     next_cursor = fields.String(allow_none=True)
     totals = fields.Nested(TotalsSchema)
-    last_event_id = fields.Integer(metadata={
-        "description": "Subscribe to the feed after this id to keep the rows current"})
+    last_event_id = fields.Integer(
+        metadata={"description": "Subscribe to the feed after this id to keep the rows current"}
+    )

@@ -34,8 +34,12 @@ def dashboard(session: Session, user: User, query: dict[str, Any]) -> dict[str, 
     offset = cursor_int(query.get("cursor"))
     limit = query.get("limit", DEFAULT_ROWS)
     page, sums, more = dashboard_page(session, user, filters_from(query), offset, limit)
-    return {"items": page, "next_cursor": str(offset + limit) if more else None,
-            "totals": sums, "last_event_id": last_id}
+    return {
+        "items": page,
+        "next_cursor": str(offset + limit) if more else None,
+        "totals": sums,
+        "last_event_id": last_id,
+    }
 
 
 def dashboard_totals_only(session: Session, user: User, query: dict[str, Any]) -> dict[str, Any]:
@@ -47,9 +51,11 @@ def workspace_index(session: Session, user: User) -> tuple[dict[int, str], list[
     organizations among them (the filter's choices), without their rows."""
     readable = readable_workspaces(session, user)
     ent, uni = aliased(Organization), aliased(Organization)
-    stmt = (select(Workspace.id, Workspace.title, ent.id, ent.name, uni.id, uni.name)
-            .join(ent, ent.id == Workspace.enterprise_id)
-            .join(uni, uni.id == Workspace.university_id))
+    stmt = (
+        select(Workspace.id, Workspace.title, ent.id, ent.name, uni.id, uni.name)
+        .join(ent, ent.id == Workspace.enterprise_id)
+        .join(uni, uni.id == Workspace.university_id)
+    )
     if readable is not None:
         stmt = stmt.where(Workspace.id.in_(readable))
     titles: dict[int, str] = {}
@@ -71,10 +77,10 @@ def recent_feed(session: Session, user: User, limit: int = 50) -> tuple[list[Eve
 def newest_feed_events(session: Session, readable: Select | None, limit: int) -> list[Event]:
     """The newest feed events (oldest first) in the workspaces `readable`
     selects (None: every workspace)."""
-    wanted = or_(Event.type.startswith("milestone."),
-                 Event.type.in_(("statement.agreed", "trial.completed")))
+    wanted = or_(
+        Event.type.startswith("milestone."), Event.type.in_(("statement.agreed", "trial.completed"))
+    )
     stmt = select(Event).where(wanted).order_by(Event.id.desc()).limit(limit)
     if readable is not None:
         stmt = stmt.where(Event.workspace_id.in_(readable))
     return list(reversed(list(session.scalars(stmt))))
-

@@ -17,6 +17,11 @@ def agreed_subquery() -> Any | None:
         from workspace.documents.models import Document
     except ImportError:
         return None
-    return (select(Document.workspace_id.label("workspace_id"),
-                   Document.agreed_version_id.label("agreed_version_id"))
-            .where(Document.kind == "problem_statement").subquery("statement"))
+    return (
+        select(
+            Document.workspace_id.label("workspace_id"),
+            Document.agreed_version_id.label("agreed_version_id"),
+        )
+        .where(Document.kind == "problem_statement")
+        .subquery("statement")
+    )

@@ -118,20 +118,18 @@ def _ticks(start: date, end: date, x: Any) -> tuple[list[tuple[float, date]], st
 
 
 def text_width(text: str) -> float:
-    return sum(WIDE_PX if unicodedata.east_asian_width(ch) in "WF" else NARROW_PX
-               for ch in text)
+    return sum(WIDE_PX if unicodedata.east_asian_width(ch) in "WF" else NARROW_PX for ch in text)
 
 
 def _short(title: str) -> str:
-    return title if len(title) <= MARK_LABEL_CHARS else title[:MARK_LABEL_CHARS - 1] + "…"
+    return title if len(title) <= MARK_LABEL_CHARS else title[: MARK_LABEL_CHARS - 1] + "…"
 
 
 def _place_labels(marks: list[Mark], right_edge: float) -> None:
     """Titles beside markers, left to right; one that would overlap the label
     before it is left to the hover title."""
     taken_until = LABEL_WIDTH
-    for mark in sorted(marks, key=lambda m: (m.due_x if m.due_x is not None
-                                             else m.end_x or 0.0)):
+    for mark in sorted(marks, key=lambda m: m.due_x if m.due_x is not None else m.end_x or 0.0):
         at = mark.due_x if mark.due_x is not None else mark.end_x
         if at is None:
             continue
@@ -149,15 +147,20 @@ def _place_labels(marks: list[Mark], right_edge: float) -> None:
 
 def build(session: Session, user: User) -> dict[str, Any]:
     readable = readable_workspaces(session, user)
-    stmt = (select(Workspace.id, Workspace.title, Milestone)
-            .join(Milestone, Milestone.workspace_id == Workspace.id)
-            .order_by(Workspace.title, Workspace.id, Milestone.due_date, Milestone.id))
+    stmt = (
+        select(Workspace.id, Workspace.title, Milestone)
+        .join(Milestone, Milestone.workspace_id == Workspace.id)
+        .order_by(Workspace.title, Workspace.id, Milestone.due_date, Milestone.id)
+    )
     if readable is not None:
         stmt = stmt.where(Workspace.id.in_(readable))
     records = session.execute(stmt).all()
     tz, now = zone(user.timezone), today()
-    reached_on = {m.id: m.reached_at.astimezone(tz).date() for _w, _t, m in records
-                  if m.reached_at is not None}
+    reached_on = {
+        m.id: m.reached_at.astimezone(tz).date()
+        for _w, _t, m in records
+        if m.reached_at is not None
+    }
     dates = [now] + [m.due_date for _w, _t, m in records if m.due_date] + list(reached_on.values())
     start, end = _window(dates, now)
     days = (end - start).days or 1
@@ -180,16 +183,34 @@ def build(session: Session, user: User) -> dict[str, Any]:
         reached = reached_on.get(m.id)
         kind = _kind(m, reached, now)
         end_x = x(reached) if reached else x(now) if kind == "overdue" else None
-        rows[-1].marks.append(Mark(m.id, m.title, m.status, x(m.due_date), end_x, kind,
-                                   m.due_date, reached, beyond(m.due_date)))
+        rows[-1].marks.append(
+            Mark(
+                m.id,
+                m.title,
+                m.status,
+                x(m.due_date),
+                end_x,
+                kind,
+                m.due_date,
+                reached,
+                beyond(m.due_date),
+            )
+        )
     right_edge = LABEL_WIDTH + PLOT_WIDTH + 16
     for row in rows:
         _place_labels(row.marks, right_edge)
     ticks, tick_format = _ticks(start, end, x)
-    return {"rows": rows, "ticks": ticks, "tick_format": tick_format,
-            "today_x": x(now) if start <= now <= end else None,
-            "start": start, "end": end,
-            "outside": sum(1 for r in rows for mk in r.marks if mk.beyond),
-            "width": LABEL_WIDTH + PLOT_WIDTH + 20,
-            "height": TOP + ROW_HEIGHT * max(len(rows), 1) + 10, "top": TOP,
-            "label_width": LABEL_WIDTH, "row_height": ROW_HEIGHT}
+    return {
+        "rows": rows,
+        "ticks": ticks,
+        "tick_format": tick_format,
+        "today_x": x(now) if start <= now <= end else None,
+        "start": start,
+        "end": end,
+        "outside": sum(1 for r in rows for mk in r.marks if mk.beyond),
+        "width": LABEL_WIDTH + PLOT_WIDTH + 20,
+        "height": TOP + ROW_HEIGHT * max(len(rows), 1) + 10,
+        "top": TOP,
+        "label_width": LABEL_WIDTH,
+        "row_height": ROW_HEIGHT,
+    }

@@ -20,8 +20,11 @@ class Channel(Protocol[Item, Req, Answer]):
         """One attempt; never raises: a failure is an answer."""
 
 
-def attempt(channel: Channel[Item, Req, Answer], item: Item,
-            unbuildable: Callable[[Exception], tuple[Req, Answer]]) -> tuple[Req, Answer]:
+def attempt(
+    channel: Channel[Item, Req, Answer],
+    item: Item,
+    unbuildable: Callable[[Exception], tuple[Req, Answer]],
+) -> tuple[Req, Answer]:
     """Build (at the moment of sending: signatures carry fresh timestamps)
     and send; `unbuildable(err)` says what a request that could not be made
     is recorded as: an answer like any other, never an exception that would
@@ -31,4 +34,3 @@ def attempt(channel: Channel[Item, Req, Answer], item: Item,
     except Exception as err:
         return unbuildable(err)
     return request, channel.send(request)
-

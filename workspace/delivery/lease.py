@@ -66,21 +66,36 @@ class Lease:
     def mine(self, token: str) -> Any:
         return and_(self._c("lease_token") == token, self._c("status") == "pending")
 
-    def claim(self, s: Session, ids: Sequence[int], token: str, seconds: float,
-              now: datetime, *returning: Any, when_due: bool = True) -> list[Row[Any]]:
+    def claim(
+        self,
+        s: Session,
+        ids: Sequence[int],
+        token: str,
+        seconds: float,
+        now: datetime,
+        *returning: Any,
+        when_due: bool = True,
+    ) -> list[Row[Any]]:
         """Lease those of `ids` still free (and due, unless a job was asked to
         send this very row now) in one statement; their rows, as `returning`
         names them."""
         if not ids:
             return []
-        values: dict[str, Any] = {"leased_until": now + timedelta(seconds=seconds),
-                                  "lease_token": token}
+        values: dict[str, Any] = {
+            "leased_until": now + timedelta(seconds=seconds),
+            "lease_token": token,
+        }
         if self.count_on_claim:
             values[self.counter] = self._c(self.counter) + 1
         condition = self.due(now) if when_due else self.free(now)
-        return list(s.execute(
-            update(self.table).where(self._c("id").in_(list(ids)), condition).values(values)
-            .returning(self._c("id"), *returning)).all())
+        return list(
+            s.execute(
+                update(self.table)
+                .where(self._c("id").in_(list(ids)), condition)
+                .values(values)
+                .returning(self._c("id"), *returning)
+            ).all()
+        )
 
     def settle(self, s: Session, token: str, rows: Sequence[Settled], now: datetime) -> None:
         """Every row's outcome in one statement, where the lease is still ours."""
@@ -91,22 +106,30 @@ class Lease:
             "status": bindparam("b_status"),
             "next_attempt_at": func.coalesce(bindparam("b_next", type_=when.type), when),
             self.done_at: bindparam("b_done_at", type_=self._c(self.done_at).type),
-            "leased_until": None, "lease_token": None,
+            "leased_until": None,
+            "lease_token": None,
         }
         if not self.count_on_claim:
             values[self.counter] = bindparam("b_attempts")
         if self.error_column:
             values[self.error_column] = bindparam("b_error")
-        s.execute(update(self.table).where(self._c("id") == bindparam("b_id"), self.mine(token))
-                  .values(values), [self._params(r, now) for r in rows])
+        s.execute(
+            update(self.table)
+            .where(self._c("id") == bindparam("b_id"), self.mine(token))
+            .values(values),
+            [self._params(r, now) for r in rows],
+        )
 
     def _params(self, row: Settled, now: datetime) -> dict[str, Any]:
         state = row.decision.state
         status = {"done": self.done_status, "retry": "pending", "failed": "failed"}[state]
         stamped = state == "done" or (state == "failed" and self.stamp_failed)
-        params: dict[str, Any] = {"b_id": row.row_id, "b_status": status,
-                                  "b_next": row.decision.retry_at,
-                                  "b_done_at": now if stamped else None}
+        params: dict[str, Any] = {
+            "b_id": row.row_id,
+            "b_status": status,
+            "b_next": row.decision.retry_at,
+            "b_done_at": now if stamped else None,
+        }
         if not self.count_on_claim:
             params["b_attempts"] = row.attempts
         if self.error_column:

@@ -28,8 +28,13 @@ class Selector:
 
 
 def make_selector(text: str, start: int, end: int) -> Selector:
-    return Selector(start, end, text[start:end], text[max(0, start - CONTEXT):start],
-                    text[end:end + CONTEXT])
+    return Selector(
+        start,
+        end,
+        text[start:end],
+        text[max(0, start - CONTEXT) : start],
+        text[end : end + CONTEXT],
+    )
 
 
 def resolve(text: str, sel: Selector) -> tuple[int, int, bool]:
@@ -39,8 +44,11 @@ def resolve(text: str, sel: Selector) -> tuple[int, int, bool]:
     if quoted is not None and quoted[1]:
         return quoted[0], quoted[0] + len(sel.quote), True
     between = _between_context(text, sel)
-    if quoted is not None and between is not None \
-            and between[0] <= quoted[0] <= quoted[0] + len(sel.quote) <= between[1]:
+    if (
+        quoted is not None
+        and between is not None
+        and between[0] <= quoted[0] <= quoted[0] + len(sel.quote) <= between[1]
+    ):
         return quoted[0], quoted[0] + len(sel.quote), True  # words typed around it
     if between is not None:  # the quote itself was rewritten
         return between[0], between[1], True
@@ -78,9 +86,9 @@ def _best_quote(text: str, sel: Selector) -> tuple[int, bool] | None:
     nearest to where it was; and whether its context still mostly matches."""
     best, best_score = None, None
     for at in _occurrences(text, sel.quote):
-        context = (_tail_match(text[max(0, at - CONTEXT):at], sel.prefix)
-                   + _head_match(text[at + len(sel.quote):at + len(sel.quote) + CONTEXT],
-                                 sel.suffix))
+        context = _tail_match(text[max(0, at - CONTEXT) : at], sel.prefix) + _head_match(
+            text[at + len(sel.quote) : at + len(sel.quote) + CONTEXT], sel.suffix
+        )
         score = (context, -abs(at - sel.start))
         if best_score is None or score > best_score:
             best, best_score = at, score
@@ -144,8 +152,9 @@ def _insertion_point(text: str, sel: Selector) -> int | None:
         candidates.update(_occurrences(text, sel.suffix[:NEAR]))
     best, best_score = None, None
     for at in candidates:
-        context = (_tail_match(text[max(0, at - CONTEXT):at], sel.prefix)
-                   + _head_match(text[at:at + CONTEXT], sel.suffix))
+        context = _tail_match(text[max(0, at - CONTEXT) : at], sel.prefix) + _head_match(
+            text[at : at + CONTEXT], sel.suffix
+        )
         score = (context, -abs(at - sel.start))
         if best_score is None or score > best_score:
             best, best_score = at, score

@@ -25,22 +25,36 @@ from workspace.http import Page, cursor_int, endpoint, page_of
 TEXT_LIMIT = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413 naming the limit"
 
 
-@endpoint("/workspaces/<int:workspace_id>/documents", summary="The workspace's documents",
-          tag="documents", response=DocumentSchema(), paginated=True)
+@endpoint(
+    "/workspaces/<int:workspace_id>/documents",
+    summary="The workspace's documents",
+    tag="documents",
+    response=DocumentSchema(),
+    paginated=True,
+)
 def list_documents(workspace_id: int, query: dict) -> Page:
     user = require_user()
     with db.reading() as s:
-        rows = service.list_documents(s, user, workspace_id, cursor_int(query["cursor"]),
-                                      query["limit"])
+        rows = service.list_documents(
+            s, user, workspace_id, cursor_int(query["cursor"]), query["limit"]
+        )
         page = page_of(rows, query["limit"])
-        page.items = [service.document_payload(s, d, service.current_text(s, d.id))
-                      for d in page.items]
+        page.items = [
+            service.document_payload(s, d, service.current_text(s, d.id)) for d in page.items
+        ]
     return page
 
 
-@endpoint("/workspaces/<int:workspace_id>/documents", "POST", summary="Add an answer document",
-          tag="documents", body=DocumentCreateSchema(), response=DocumentSchema(), status=201,
-          limits=TEXT_LIMIT)
+@endpoint(
+    "/workspaces/<int:workspace_id>/documents",
+    "POST",
+    summary="Add an answer document",
+    tag="documents",
+    body=DocumentCreateSchema(),
+    response=DocumentSchema(),
+    status=201,
+    limits=TEXT_LIMIT,
+)
 def create_document(workspace_id: int, data: dict) -> Any:
     user = require_user()
     with db.transaction() as s:
@@ -48,8 +62,12 @@ def create_document(workspace_id: int, data: dict) -> Any:
         return service.document_payload(s, document, service.current_text(s, document.id))
 
 
-@endpoint("/documents/<int:document_id>", summary="A document with its current text",
-          tag="documents", response=DocumentSchema())
+@endpoint(
+    "/documents/<int:document_id>",
+    summary="A document with its current text",
+    tag="documents",
+    response=DocumentSchema(),
+)
 def get_document(document_id: int) -> Any:
     user = require_user()
     with db.reading() as s:
@@ -57,9 +75,15 @@ def get_document(document_id: int) -> Any:
         return service.document_payload(s, document, service.current_text(s, document_id))
 
 
-@endpoint("/documents/<int:document_id>", "PATCH", summary="Rename a document",
-          tag="documents", body=DocumentUpdateSchema(), response=DocumentSchema(),
-          limits="title: trimmed, 1 to 200 characters")
+@endpoint(
+    "/documents/<int:document_id>",
+    "PATCH",
+    summary="Rename a document",
+    tag="documents",
+    body=DocumentUpdateSchema(),
+    response=DocumentSchema(),
+    limits="title: trimmed, 1 to 200 characters",
+)
 def update_document(document_id: int, data: dict) -> Any:
     user = require_user()
     with db.transaction() as s:
@@ -67,16 +91,30 @@ def update_document(document_id: int, data: dict) -> Any:
         return service.document_payload(s, document, service.current_text(s, document.id))
 
 
-@endpoint("/documents/<int:document_id>/text", "PUT",
-          summary="Replace the text (applied as a minimal CRDT edit)", tag="documents",
-          body=TextSchema(), response=DocumentSchema(), limits=TEXT_LIMIT)
+@endpoint(
+    "/documents/<int:document_id>/text",
+    "PUT",
+    summary="Replace the text (applied as a minimal CRDT edit)",
+    tag="documents",
+    body=TextSchema(),
+    response=DocumentSchema(),
+    limits=TEXT_LIMIT,
+)
 def put_text(document_id: int, data: dict) -> Any:
     return service.replace_text(require_user(), document_id, data["text"])
 
 
-@endpoint("/documents/<int:document_id>/preview", "POST",need=Need.READ,
-          summary="Render Markdown as sanitised HTML (the editor's preview)", tag="documents",
-          body=TextSchema(), response=PreviewSchema(), scope="read", limits=TEXT_LIMIT)
+@endpoint(
+    "/documents/<int:document_id>/preview",
+    "POST",
+    need=Need.READ,
+    summary="Render Markdown as sanitised HTML (the editor's preview)",
+    tag="documents",
+    body=TextSchema(),
+    response=PreviewSchema(),
+    scope="read",
+    limits=TEXT_LIMIT,
+)
 def preview(document_id: int, data: dict) -> Any:
     user = require_user()
     service.check_text_size(data["text"])
@@ -85,14 +123,20 @@ def preview(document_id: int, data: dict) -> Any:
     return {"html": render.render_markdown(data["text"])}
 
 
-@endpoint("/documents/<int:document_id>/comments", summary="Comments, oldest first",
-          tag="comments", query=CommentListQuerySchema(), response=CommentSchema(),
-          paginated=True)
+@endpoint(
+    "/documents/<int:document_id>/comments",
+    summary="Comments, oldest first",
+    tag="comments",
+    query=CommentListQuerySchema(),
+    response=CommentSchema(),
+    paginated=True,
+)
 def list_comments(document_id: int, query: dict) -> Page:
     user = require_user()
     with db.reading() as s:
-        rows = comments.list_comments(s, user, document_id, cursor_int(query["cursor"]),
-                                      query["limit"], query["resolved"])
+        rows = comments.list_comments(
+            s, user, document_id, cursor_int(query["cursor"]), query["limit"], query["resolved"]
+        )
     return page_of(rows, query["limit"], key=lambda c: c["id"])
 
 
@@ -102,12 +146,18 @@ def _body(data: dict) -> str:
     return data["body"]
 
 
-@endpoint("/documents/<int:document_id>/comments", "POST", need=Need.COMMENT,
-          summary="Comment, maybe on a range, or reply to a thread",
-          tag="comments", body=CommentCreateSchema(),
-          response=CommentSchema(), status=201,
-          limits="body: 1 to 10,000 characters; anchor {from, to} in characters; "
-                 "mentions: at most 50 member ids")
+@endpoint(
+    "/documents/<int:document_id>/comments",
+    "POST",
+    need=Need.COMMENT,
+    summary="Comment, maybe on a range, or reply to a thread",
+    tag="comments",
+    body=CommentCreateSchema(),
+    response=CommentSchema(),
+    status=201,
+    limits="body: 1 to 10,000 characters; anchor {from, to} in characters; "
+    "mentions: at most 50 member ids",
+)
 def create_comment(document_id: int, data: dict) -> Any:
     user = require_user()
     body = _body(data)
@@ -115,14 +165,21 @@ def create_comment(document_id: int, data: dict) -> Any:
     if anchor is not None:
         anchor = {"from": anchor["from_"], "to": anchor["to"]}
     with db.transaction() as s:
-        return comments.create_comment(s, user, document_id, body, anchor,
-                                       data["parent_id"], data["mentions"])
+        return comments.create_comment(
+            s, user, document_id, body, anchor, data["parent_id"], data["mentions"]
+        )
 
 
-@endpoint("/comments/<int:comment_id>", "PATCH", summary="Edit your own comment",
-          tag="comments", body=CommentEditSchema(), guard=threads.comment_authors,
-          response=CommentSchema(),
-          limits="body: 1 to 10,000 characters; only the author (others 403)")
+@endpoint(
+    "/comments/<int:comment_id>",
+    "PATCH",
+    summary="Edit your own comment",
+    tag="comments",
+    body=CommentEditSchema(),
+    guard=threads.comment_authors,
+    response=CommentSchema(),
+    limits="body: 1 to 10,000 characters; only the author (others 403)",
+)
 def edit_comment(comment_id: int, data: dict) -> Any:
     user = require_user()
     body = _body(data)
@@ -130,9 +187,13 @@ def edit_comment(comment_id: int, data: dict) -> Any:
         return threads.edit_comment(s, user, comment_id, body, data["mentions"])
 
 
-@endpoint("/comments/<int:comment_id>", "DELETE",
-          summary="Delete a comment (a thread's first comment takes its replies)",
-          tag="comments", status=204)
+@endpoint(
+    "/comments/<int:comment_id>",
+    "DELETE",
+    summary="Delete a comment (a thread's first comment takes its replies)",
+    tag="comments",
+    status=204,
+)
 def delete_comment(comment_id: int) -> None:
     user = require_user()
     with db.transaction() as s:
@@ -140,22 +201,33 @@ def delete_comment(comment_id: int) -> None:
 
 
 # Threads are resolved and reopened by their first comment.
-ON_A_REPLY = {"422": {"description": "A reply: threads are resolved and reopened by their "
-                                     "first comment"}}
+ON_A_REPLY = {
+    "422": {"description": "A reply: threads are resolved and reopened by their first comment"}
+}
 
 
-@endpoint("/comments/<int:comment_id>/resolve", "POST", summary="Resolve a thread",
-          tag="comments", response=CommentSchema(),
-          doc_responses=ON_A_REPLY)
+@endpoint(
+    "/comments/<int:comment_id>/resolve",
+    "POST",
+    summary="Resolve a thread",
+    tag="comments",
+    response=CommentSchema(),
+    doc_responses=ON_A_REPLY,
+)
 def resolve_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:
         return threads.set_resolved(s, user, comment_id, True)
 
 
-@endpoint("/comments/<int:comment_id>/reopen", "POST", summary="Reopen a resolved thread",
-          tag="comments", response=CommentSchema(),
-          doc_responses=ON_A_REPLY)
+@endpoint(
+    "/comments/<int:comment_id>/reopen",
+    "POST",
+    summary="Reopen a resolved thread",
+    tag="comments",
+    response=CommentSchema(),
+    doc_responses=ON_A_REPLY,
+)
 def reopen_comment(comment_id: int) -> Any:
     user = require_user()
     with db.transaction() as s:

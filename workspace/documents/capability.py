@@ -37,24 +37,32 @@ def documents_panel(ws: Workspace, user: User, role: str | None) -> Markup:
     with db.reading() as s:
         rows = documents_of(s, ws.id)
     can_edit = edits(user, role)
-    return Markup(render_template("documents/panel.html", ws=ws, documents=rows,
-                                  can_edit=can_edit))
+    return Markup(render_template("documents/panel.html", ws=ws, documents=rows, can_edit=can_edit))
 
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 def _demo_documents(session: Session, workspace: Workspace, users: dict[str, User]) -> None:
-    statement = session.scalar(select(Document).where(
-        Document.workspace_id == workspace.id, Document.kind == "problem_statement"))
+    statement = session.scalar(
+        select(Document).where(
+            Document.workspace_id == workspace.id, Document.kind == "problem_statement"
+        )
+    )
     if statement is not None:
         doc = store.load_doc(session, statement.id)
         update = crdt.replace_text(doc, (DEMO_DIR / "statement.md").read_text("utf-8"))
         store.append_update(session, statement.id, update, users["enterprise"].id)
         note_edit(session, statement, users["enterprise"])
         _demo_suggestion(session, statement, users["university"], crdt.text_str(doc))
-    insert_document(session, users["university"], workspace.id, "answer", "方案建议 Proposal",
-                    (DEMO_DIR / "answer.md").read_text("utf-8"))
+    insert_document(
+        session,
+        users["university"],
+        workspace.id,
+        "answer",
+        "方案建议 Proposal",
+        (DEMO_DIR / "answer.md").read_text("utf-8"),
+    )
 
 
 def _demo_suggestion(session: Session, statement: Document, author: User, text: str) -> None:
@@ -64,13 +72,23 @@ def _demo_suggestion(session: Session, statement: Document, author: User, text: 
     words = "连续 3 批"
     at = text.find(words)
     if at != -1:
-        create_suggestion(session, author, statement.id, {"from": at, "to": at + len(words)},
-                          "连续 5 批", "3 批的样本太少，建议 5 批。Three batches are too few.")
+        create_suggestion(
+            session,
+            author,
+            statement.id,
+            {"from": at, "to": at + len(words)},
+            "连续 5 批",
+            "3 批的样本太少，建议 5 批。Three batches are too few.",
+        )
 
 
 def register(house: House) -> None:
-    house.routes("workspace.documents.api", "workspace.documents.suggestions_api",
-                 "workspace.documents.versions_api", "workspace.documents.pages")
+    house.routes(
+        "workspace.documents.api",
+        "workspace.documents.suggestions_api",
+        "workspace.documents.versions_api",
+        "workspace.documents.pages",
+    )
     house.socket("realtime.documents")
     from realtime import documents as live
 

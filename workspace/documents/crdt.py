@@ -128,8 +128,9 @@ def state_vector(doc: Doc) -> dict[int, int]:
     return update_format.read_state_vector(doc.get_state())
 
 
-def integrate(doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]],
-              waiting: Waiting) -> tuple[Waiting, int]:
+def integrate(
+    doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]], waiting: Waiting
+) -> tuple[Waiting, int]:
     """Apply each update (with its requirements) once `doc` holds what it
     requires, earlier waiting ones included, in as many passes as that takes.
     Returns what still waits and how many were given up on."""
@@ -145,8 +146,10 @@ def integrate(doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]],
         for update, requires, since in queue:
             if requires and have is None:
                 have = state_vector(doc)
-            if not requires or all(have.get(c, 0) >= k  # type: ignore[union-attr]
-                                   for c, k in requires.items()):
+            if not requires or all(
+                have.get(c, 0) >= k  # type: ignore[union-attr]
+                for c, k in requires.items()
+            ):
                 doc.apply_update(update)
                 have = None
                 progress = True
@@ -157,8 +160,7 @@ def integrate(doc: Doc, updates: list[tuple[bytes, dict[int, int] | None]],
     return still, len(queue) - len(still)
 
 
-def mergeable(known: dict[int, int],
-              updates: list[tuple[bytes, dict[int, int]]]) -> list[int]:
+def mergeable(known: dict[int, int], updates: list[tuple[bytes, dict[int, int]]]) -> list[int]:
     """Which of `updates` (with their requirements) merge into one update
     without a gap: those whose requirements `known` (a state vector) and the
     ones taken before them meet, in as many passes as that takes. A merge

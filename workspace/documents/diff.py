@@ -26,8 +26,8 @@ def minimal_edits(old: str, new: str) -> list[Edit]:
         return []
     prefix = _common_prefix(old, new)
     suffix = _common_suffix(old[prefix:], new[prefix:])
-    old_mid = old[prefix:len(old) - suffix]
-    new_mid = new[prefix:len(new) - suffix]
+    old_mid = old[prefix : len(old) - suffix]
+    new_mid = new[prefix : len(new) - suffix]
     return [(prefix + a, prefix + b, s) for a, b, s in _diff(old_mid, new_mid)]
 
 
@@ -57,8 +57,7 @@ def _diff(old: str, new: str) -> list[Edit]:
 
 def _char_diff(old: str, new: str) -> list[Edit]:
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-            if tag != "equal"]
+    return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
 def _line_diff(old: str, new: str) -> list[Edit]:
@@ -98,13 +97,15 @@ def apply_edits(old: str, edits: list[Edit]) -> str:
 
 def unified(old: str, new: str, from_label: str, to_label: str) -> str:
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
-        fromfile=from_label, tofile=to_label, n=3,
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=from_label,
+        tofile=to_label,
+        n=3,
     )
     # A last line without a newline would run into the next one, as in `diff`.
     return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-        for line in lines
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )
 
 
@@ -114,8 +115,10 @@ def unified(old: str, new: str, from_label: str, to_label: str) -> str:
 # a "word" would be the whole sentence), a number with its decimal point or
 # separators (4.2 against 1.4 is one change, not a shared "."), a run of
 # blanks, or any other character.
-_CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af" \
-       "\uf900-\ufaff\uff00-\uffef"
+_CJK = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\uff00-\uffef"
+)
 _TOKEN = re.compile(rf"[{_CJK}]|\d+(?:[.,:]\d+)+|[^\W{_CJK}]+|\s+|.", re.DOTALL)
 # Token pairs beyond this many on both sides are shown as wholly changed:
 # SequenceMatcher is quadratic and one pasted line can be very long.
@@ -147,8 +150,10 @@ def _parts(pieces: list[tuple[str, bool]]) -> list[Part]:
 def intra_line(old: str, new: str) -> tuple[list[Part], list[Part]]:
     """What changed inside a pair of lines, as runs marked changed or not."""
     a, b = tokens(old), tokens(new)
-    whole = ([{"text": old, "changed": True}] if old else [],
-             [{"text": new, "changed": True}] if new else [])
+    whole = (
+        [{"text": old, "changed": True}] if old else [],
+        [{"text": new, "changed": True}] if new else [],
+    )
     if len(a) > TOKEN_DIFF_LIMIT or len(b) > TOKEN_DIFF_LIMIT:
         return whole
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -183,20 +188,37 @@ def side_by_side(old: str, new: str, context: int = 3) -> list[dict[str, Any]]:
         rows: list[Row] = []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                rows += [{"kind": "equal", "old": _plain(i + 1, a[i]), "new": _plain(j + 1, b[j])}
-                         for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+                rows += [
+                    {"kind": "equal", "old": _plain(i + 1, a[i]), "new": _plain(j + 1, b[j])}
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                ]
                 continue
             pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
             for k in range(pairs):
                 left, right = intra_line(a[i1 + k], b[j1 + k])
-                rows.append({"kind": "change", "old": _side(i1 + k + 1, left),
-                             "new": _side(j1 + k + 1, right)})
-            rows += [{"kind": "delete", "old": _side(i + 1, [{"text": a[i], "changed": True}]
-                                                     if a[i] else []), "new": None}
-                     for i in range(i1 + pairs, i2)]
-            rows += [{"kind": "insert", "old": None, "new": _side(
-                j + 1, [{"text": b[j], "changed": True}] if b[j] else [])}
-                for j in range(j1 + pairs, j2)]
+                rows.append(
+                    {
+                        "kind": "change",
+                        "old": _side(i1 + k + 1, left),
+                        "new": _side(j1 + k + 1, right),
+                    }
+                )
+            rows += [
+                {
+                    "kind": "delete",
+                    "old": _side(i + 1, [{"text": a[i], "changed": True}] if a[i] else []),
+                    "new": None,
+                }
+                for i in range(i1 + pairs, i2)
+            ]
+            rows += [
+                {
+                    "kind": "insert",
+                    "old": None,
+                    "new": _side(j + 1, [{"text": b[j], "changed": True}] if b[j] else []),
+                }
+                for j in range(j1 + pairs, j2)
+            ]
         first = group[0]
         hunks.append({"old_start": first[1] + 1, "new_start": first[3] + 1, "rows": rows})
     return hunks

@@ -56,8 +56,7 @@ class LiveDoc:
         (crdt.integrate; hold `lock`)."""
         self._integrate([(update, requires)])
 
-    def absorb(self, mark: int, states: list[bytes], seqs: Iterable[int],
-               full: bool) -> None:
+    def absorb(self, mark: int, states: list[bytes], seqs: Iterable[int], full: bool) -> None:
         """Apply stored state read by store.load_for (hold `lock`); after a
         full load the first of `states` is the snapshot, and the document is
         built again from it (a compaction may have folded rows it lacks)."""
@@ -89,8 +88,9 @@ class LiveDoc:
 
 
 class Registry:
-    def __init__(self, max_docs: int = DEFAULT_MAX_DOCS,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, max_docs: int = DEFAULT_MAX_DOCS, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
         self._docs: OrderedDict[int, LiveDoc] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes = 0

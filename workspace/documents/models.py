@@ -32,9 +32,13 @@ class Document(Base):
     __tablename__ = "documents"
     __table_args__ = (
         # SPEC: exactly one problem statement per workspace.
-        Index("uq_documents_one_statement", "workspace_id", unique=True,
-              sqlite_where=text("kind = 'problem_statement'"),
-              postgresql_where=text("kind = 'problem_statement'")),
+        Index(
+            "uq_documents_one_statement",
+            "workspace_id",
+            unique=True,
+            sqlite_where=text("kind = 'problem_statement'"),
+            postgresql_where=text("kind = 'problem_statement'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,15 +151,12 @@ class Comment(Base):
         ForeignKey("document_comments.id", ondelete="CASCADE"), index=True
     )
     resolved: Mapped[bool] = mapped_column(default=False, server_default=false())
-    resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
     edited_at: Mapped[datetime | None]
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
-    resolved_by: Mapped[User | None] = relationship(lazy="joined",
-                                                    foreign_keys=[resolved_by_id])
+    resolved_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[resolved_by_id])
 
 
 SUGGESTION_STATUSES = ("open", "accepted", "rejected", "outdated")

@@ -18,8 +18,7 @@ from workspace.pages.session import login_required
 from workspace.security.headers import allow_style_attributes, csp_nonce
 
 # Distinct, readable on white; a person keeps their colour across pages.
-COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51",
-           "#6a994e")
+COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51", "#6a994e")
 # y-codemirror.next draws a remote cursor with a style attribute of exactly this
 # text (lib0's setAttribute, which the CSP refuses unless allowed by hash).
 allow_style_attributes(f"background-color: {c}; border-color: {c}" for c in COLOURS)
@@ -31,45 +30,70 @@ def colour_for(user_id: int) -> str:
 
 def ui_strings() -> dict[str, str]:
     return {
-        "saving": _("Saving…"), "saved": _("All changes saved"), "offline": _("Offline"),
-        "error": _("Not saved"), "connecting": _("Connecting…"), "you": _("you"),
-        "current": _("Current text"), "restore": _("Restore"), "approve": _("Approve"),
-        "approved_by": _("Approved by"), "compare": _("Compare with current"),
+        "saving": _("Saving…"),
+        "saved": _("All changes saved"),
+        "offline": _("Offline"),
+        "error": _("Not saved"),
+        "connecting": _("Connecting…"),
+        "you": _("you"),
+        "current": _("Current text"),
+        "restore": _("Restore"),
+        "approve": _("Approve"),
+        "approved_by": _("Approved by"),
+        "compare": _("Compare with current"),
         "confirm_restore": _("Restore this version? It becomes a new edit; nothing is lost."),
-        "auto": _("automatic"), "no_versions": _("No versions yet."),
-        "no_comments": _("No comments yet."), "no_diff": _("No differences."),
-        "enterprise": _("enterprise"), "university": _("university"),
-        "agreed": _("Agreed"), "failed": _("That did not work:"),
+        "auto": _("automatic"),
+        "no_versions": _("No versions yet."),
+        "no_comments": _("No comments yet."),
+        "no_diff": _("No differences."),
+        "enterprise": _("enterprise"),
+        "university": _("university"),
+        "agreed": _("Agreed"),
+        "failed": _("That did not work:"),
         # The diff (document.js); {old} and {new} are line numbers.
         "hunk_at": _("Old line {old} · new line {new}"),
-        "old_side": _("Old"), "new_side": _("New"),
+        "old_side": _("Old"),
+        "new_side": _("New"),
         "signed_out": _("Signed out"),
         # The header word of the table the toolbar inserts: "Column 1", "列 1".
         "table_column": _("Column"),
-        "too_large": _("That change was not saved: it would make the document larger than "
-                       "1 MB, the limit. It has been taken out, and the editor shows the "
-                       "last saved text, with everything saved before it. Split long "
-                       "material into another document, or attach it as a file."),
-        "refused": _("The server refused that change, so it was taken out; the editor "
-                     "shows the last saved text."),
+        "too_large": _(
+            "That change was not saved: it would make the document larger than "
+            "1 MB, the limit. It has been taken out, and the editor shows the "
+            "last saved text, with everything saved before it. Split long "
+            "material into another document, or attach it as a file."
+        ),
+        "refused": _(
+            "The server refused that change, so it was taken out; the editor "
+            "shows the last saved text."
+        ),
         # Comment threads (threads.js); {n}, {name}, {when}, {names} are filled in there.
-        "open_count": _("{n} open"), "no_open_threads": _("No open comments."),
-        "resolve": _("Resolve"), "reopen": _("Reopen"), "reply": _("Reply"),
+        "open_count": _("{n} open"),
+        "no_open_threads": _("No open comments."),
+        "resolve": _("Resolve"),
+        "reopen": _("Reopen"),
+        "reply": _("Reply"),
         "reply_placeholder": _("Reply; type @ to mention someone"),
-        "edit": _("Edit"), "delete": _("Delete"), "save": _("Save"), "cancel": _("Cancel"),
-        "edited": _("(edited)"), "resolved_by": _("Resolved by {name}, {when}"),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "save": _("Save"),
+        "cancel": _("Cancel"),
+        "edited": _("(edited)"),
+        "resolved_by": _("Resolved by {name}, {when}"),
         "confirm_delete": _("Delete this comment?"),
         "confirm_delete_thread": _("Delete this comment and every reply to it?"),
         "show_in_text": _("Show in the text"),
         "anchor_lost": _("(the commented text was changed or removed)"),
         # Suggested edits (suggestions.js).
-        "no_suggestions": _("No open suggestions."), "accept": _("Accept"),
+        "no_suggestions": _("No open suggestions."),
+        "accept": _("Accept"),
         "suggestion_count": _("{n} pending"),
         "reject": _("Reject"),
-        "suggestion_outdated": _("The text it changes has changed: it can no longer be "
-                                 "accepted."),
-        "mention_unmatched": _("No member matches {names}: nobody will be notified for it. "
-                               "Type @ and pick a name from the list."),
+        "suggestion_outdated": _("The text it changes has changed: it can no longer be accepted."),
+        "mention_unmatched": _(
+            "No member matches {names}: nobody will be notified for it. "
+            "Type @ and pick a name from the list."
+        ),
     }
 
 
@@ -81,8 +105,9 @@ def mention_candidates(session: Any, workspace_id: int) -> list[dict[str, Any]]:
     from workspace.workspaces.models import Membership
 
     rows = session.scalars(select(Membership).where(Membership.workspace_id == workspace_id))
-    people = [{"id": m.user_id, "name": m.user.name, "email": m.user.email} for m in rows
-              if m.user.active]
+    people = [
+        {"id": m.user_id, "name": m.user.name, "email": m.user.email} for m in rows if m.user.active
+    ]
     return sorted(people, key=lambda p: p["name"].casefold())
 
 
@@ -103,22 +128,38 @@ def document_page(document_id: int) -> Any:
         # An owner (or an admin) may delete anyone's comment (SPEC v1.1).
         can_moderate = can(s, user, ws, Need.MANAGE)
         members = mention_candidates(s, ws)
-        agreed = s.get(DocumentVersion, document.agreed_version_id) \
-            if document.agreed_version_id else None
-        agreed_info = None if agreed is None else {"id": agreed.id, "label": agreed.label,
-                                                   "text": agreed.text}
+        agreed = (
+            s.get(DocumentVersion, document.agreed_version_id)
+            if document.agreed_version_id
+            else None
+        )
+        agreed_info = (
+            None
+            if agreed is None
+            else {"id": agreed.id, "label": agreed.label, "text": agreed.text}
+        )
     config = {
-        "documentId": document_id, "workspaceId": ws, "kind": document.kind,
-        "canEdit": can_edit, "canComment": can_comment, "canModerate": can_moderate,
+        "documentId": document_id,
+        "workspaceId": ws,
+        "kind": document.kind,
+        "canEdit": can_edit,
+        "canComment": can_comment,
+        "canModerate": can_moderate,
         "members": members,
         "canApprove": can_edit and user.side in ("enterprise", "university"),
         "user": {"id": user.id, "name": user.name, "color": colour_for(user.id)},
-        "agreed": agreed_info, "strings": ui_strings(),
+        "agreed": agreed_info,
+        "strings": ui_strings(),
         # CodeMirror's styles go in a <style> element: allowed by this nonce only.
         "cspNonce": csp_nonce(),
     }
     return render_template(
-        "documents/document.html", document=payload, workspace=workspace, config=config,
-        preview=Markup(render.render_markdown(text)), agreed=agreed_info,
-        can_edit=can_edit, can_comment=can_comment,
+        "documents/document.html",
+        document=payload,
+        workspace=workspace,
+        config=config,
+        preview=Markup(render.render_markdown(text)),
+        agreed=agreed_info,
+        can_edit=can_edit,
+        can_comment=can_comment,
     )

@@ -23,11 +23,36 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _md.enable(["table", "strikethrough"])
 
 # The blocks worth scrolling to; a fence's attributes land on its <code>.
-LINE_TOKENS = {"heading_open", "paragraph_open", "bullet_list_open", "ordered_list_open",
-               "list_item_open", "blockquote_open", "table_open", "tr_open", "hr", "fence",
-               "code_block"}
-LINE_TAGS = {"blockquote", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p",
-             "table", "tr", "ul"}
+LINE_TOKENS = {
+    "heading_open",
+    "paragraph_open",
+    "bullet_list_open",
+    "ordered_list_open",
+    "list_item_open",
+    "blockquote_open",
+    "table_open",
+    "tr_open",
+    "hr",
+    "fence",
+    "code_block",
+}
+LINE_TAGS = {
+    "blockquote",
+    "code",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "table",
+    "tr",
+    "ul",
+}
 
 
 def _source_lines(state: StateCore) -> None:
@@ -39,8 +64,32 @@ def _source_lines(state: StateCore) -> None:
 _md.core.ruler.push("source_lines", _source_lines)
 
 TAGS = {
-    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead", "tr",
+    "a",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
     "ul",
 }
 ATTRIBUTES: dict[str, set[str]] = {tag: {"data-line"} for tag in LINE_TAGS}
@@ -76,8 +125,13 @@ def split_tables(text: str) -> list[str | list[list[str]]]:
             if tokens[i].type == "tr_open":
                 rows.append([])
             elif tokens[i].type == "inline" and rows:
-                rows[-1].append("".join(child.content for child in tokens[i].children or []
-                                        if child.type in ("text", "code_inline")))
+                rows[-1].append(
+                    "".join(
+                        child.content
+                        for child in tokens[i].children or []
+                        if child.type in ("text", "code_inline")
+                    )
+                )
             i += 1
         parts.append(rows)
         done = end
@@ -94,8 +148,12 @@ def _only_line_numbers(tag: str, name: str, value: str) -> str | None:
 
 def render_markdown(text: str) -> str:
     html = _ALIGN.sub(r'<\1 class="align-\2">', _md.render(text))
-    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES,
-                     allowed_classes={"td": ALIGN_CLASSES, "th": ALIGN_CLASSES},
-                     url_schemes={"http", "https", "mailto"},
-                     attribute_filter=_only_line_numbers,
-                     link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        allowed_classes={"td": ALIGN_CLASSES, "th": ALIGN_CLASSES},
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_only_line_numbers,
+        link_rel="noopener noreferrer nofollow",
+    )

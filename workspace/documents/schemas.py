@@ -16,7 +16,8 @@ class DocumentSchema(Schema):
     updated_at = UTCDateTime()
     agreed_version_id = fields.Integer(allow_none=True)
     changed_since_agreed = fields.Boolean(
-        allow_none=True, metadata={"description": "The text differs from the agreed version."})
+        allow_none=True, metadata={"description": "The text differs from the agreed version."}
+    )
 
 
 class DocumentCreateSchema(Schema):
@@ -26,8 +27,10 @@ class DocumentCreateSchema(Schema):
 
 
 class DocumentUpdateSchema(Schema):
-    title = Title(required=True, metadata={
-        "description": "Trimmed; 1 to 200 characters with something visible."})
+    title = Title(
+        required=True,
+        metadata={"description": "Trimmed; 1 to 200 characters with something visible."},
+    )
 
 
 class TextSchema(Schema):
@@ -62,8 +65,11 @@ class VersionSchema(Schema):
 
 
 class VersionCreateSchema(Schema):
-    label = OptionalTitle(load_default=None, allow_none=True, metadata={
-        "description": "Left out or blank: the next number, `vN`."})
+    label = OptionalTitle(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Left out or blank: the next number, `vN`."},
+    )
 
 
 class VersionListQuerySchema(Schema):
@@ -72,14 +78,25 @@ class VersionListQuerySchema(Schema):
 
 
 class DiffQuerySchema(Schema):
-    from_ = fields.String(required=True, data_key="from", validate=validate.Length(max=32),
-                          metadata={"description": "A version id, or `current`."})
-    to = fields.String(required=True, validate=validate.Length(max=32),
-                       metadata={"description": "A version id, or `current`."})
-    layout = fields.String(load_default="unified",
-                           validate=validate.OneOf(("unified", "split")),
-                           metadata={"description": "`split` adds `side_by_side`: aligned "
-                                                    "rows with the changes inside lines."})
+    from_ = fields.String(
+        required=True,
+        data_key="from",
+        validate=validate.Length(max=32),
+        metadata={"description": "A version id, or `current`."},
+    )
+    to = fields.String(
+        required=True,
+        validate=validate.Length(max=32),
+        metadata={"description": "A version id, or `current`."},
+    )
+    layout = fields.String(
+        load_default="unified",
+        validate=validate.OneOf(("unified", "split")),
+        metadata={
+            "description": "`split` adds `side_by_side`: aligned "
+            "rows with the changes inside lines."
+        },
+    )
 
 
 class DiffPartSchema(Schema):
@@ -110,10 +127,14 @@ class DiffSchema(Schema):
     from_label = fields.String()
     to_label = fields.String()
     unified = fields.String()
-    side_by_side = fields.List(fields.Nested(DiffHunkSchema), metadata={
-        "description": "With `layout=split`: hunks of old | new rows, 3 lines of context; "
-                       "words (characters in Chinese and Japanese) changed inside a line "
-                       "are marked."})
+    side_by_side = fields.List(
+        fields.Nested(DiffHunkSchema),
+        metadata={
+            "description": "With `layout=split`: hunks of old | new rows, 3 lines of context; "
+            "words (characters in Chinese and Japanese) changed inside a line "
+            "are marked."
+        },
+    )
 
 
 class ApproveResultSchema(Schema):
@@ -123,8 +144,9 @@ class ApproveResultSchema(Schema):
 
 
 class AnchorSchema(Schema):
-    from_ = fields.Integer(required=True, strict=True, data_key="from",
-                           validate=validate.Range(min=0))
+    from_ = fields.Integer(
+        required=True, strict=True, data_key="from", validate=validate.Range(min=0)
+    )
     to = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     quote = fields.String(dump_only=True)
 
@@ -139,39 +161,55 @@ class CommentSchema(Schema):
     document_id = fields.Integer()
     author = fields.Nested(PersonSchema, allow_none=True)
     body = fields.String()
-    anchor = fields.Raw(allow_none=True, metadata={
-        "description": "null or {from, to, quote} in characters (code points)"})
+    anchor = fields.Raw(
+        allow_none=True,
+        metadata={"description": "null or {from, to, quote} in characters (code points)"},
+    )
     created_at = UTCDateTime()
     mentions = fields.List(fields.Integer())
-    parent_id = fields.Integer(allow_none=True, metadata={
-        "description": "null, or the thread's first comment this one replies to"})
-    resolved = fields.Boolean(metadata={"description": "The thread is resolved "
-                                        "(top-level comments only; replies: false)."})
+    parent_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "null, or the thread's first comment this one replies to"},
+    )
+    resolved = fields.Boolean(
+        metadata={
+            "description": "The thread is resolved (top-level comments only; replies: false)."
+        }
+    )
     resolved_by = fields.Nested(PersonSchema, allow_none=True)
     resolved_at = UTCDateTime(allow_none=True)
     edited_at = UTCDateTime(allow_none=True, metadata={"description": "null until edited"})
 
 
 def _comment_body() -> fields.String:
-    return fields.String(required=True, validate=validate.Length(
-        min=1, max=10000, error="Must be 1 to 10000 characters."))
+    return fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=10000, error="Must be 1 to 10000 characters."),
+    )
 
 
 def _mentions() -> fields.List:
     return fields.List(
-        fields.Integer(strict=True, validate=id_range()), load_default=list,
-        validate=validate.Length(max=50), metadata={
+        fields.Integer(strict=True, validate=id_range()),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={
             "description": "User ids to mention, each a member of the workspace (else 422); "
-                           "added to those found by `@name` in the body."})
+            "added to those found by `@name` in the body."
+        },
+    )
 
 
 class CommentCreateSchema(Schema):
     body = _comment_body()
     anchor = fields.Nested(AnchorSchema, load_default=None, allow_none=True)
-    parent_id = fields.Integer(strict=True, load_default=None, allow_none=True,
-                               validate=id_range(), metadata={
-                                   "description": "Reply to this top-level comment "
-                                                  "(the reply takes its anchor)."})
+    parent_id = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=id_range(),
+        metadata={"description": "Reply to this top-level comment (the reply takes its anchor)."},
+    )
     mentions = _mentions()
 
 
@@ -183,17 +221,25 @@ class CommentEditSchema(Schema):
 class CommentListQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(max=64))
-    resolved = fields.Boolean(load_default=None, allow_none=True, metadata={
-        "description": "true or false: only the threads whose first comment is (not) "
-                       "resolved, with their replies."})
+    resolved = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "true or false: only the threads whose first comment is (not) "
+            "resolved, with their replies."
+        },
+    )
 
 
 class SuggestionAnchorSchema(Schema):
     from_ = fields.Integer(data_key="from", attribute="from")
     to = fields.Integer()
     quote = fields.String(metadata={"description": "The text it replaces, as it was when made."})
-    found = fields.Boolean(metadata={"description": "Those words still stand in their place "
-                                                    "(false: accepting it gives 409)."})
+    found = fields.Boolean(
+        metadata={
+            "description": "Those words still stand in their place (false: accepting it gives 409)."
+        }
+    )
 
 
 class SuggestionSchema(Schema):
@@ -210,13 +256,21 @@ class SuggestionSchema(Schema):
 
 
 class SuggestionCreateSchema(Schema):
-    anchor = fields.Nested(AnchorSchema, required=True, metadata={
-        "description": "{from, to} in characters (code points); an empty range inserts."})
-    text = fields.String(required=True, validate=validate.Length(
-        max=10000, error="At most 10000 characters."), metadata={
-        "description": "The replacement; empty deletes the range."})
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(
-        max=2000, error="At most 2000 characters."))
+    anchor = fields.Nested(
+        AnchorSchema,
+        required=True,
+        metadata={"description": "{from, to} in characters (code points); an empty range inserts."},
+    )
+    text = fields.String(
+        required=True,
+        validate=validate.Length(max=10000, error="At most 10000 characters."),
+        metadata={"description": "The replacement; empty deletes the range."},
+    )
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000, error="At most 2000 characters."),
+    )
 
 
 SUGGESTION_STATUSES = ("open", "accepted", "rejected", "outdated")
@@ -225,16 +279,22 @@ SUGGESTION_STATUSES = ("open", "accepted", "rejected", "outdated")
 class SuggestionListQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None, validate=validate.Length(max=64))
-    status = fields.String(load_default=None, validate=validate.Length(max=64), metadata={
-        "description": "open, accepted, rejected or outdated; several comma-separated."})
+    status = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "open, accepted, rejected or outdated; several comma-separated."},
+    )
 
     @validates_schema
     def _statuses(self, data: dict, **_: object) -> None:
-        bad = [s for s in (data.get("status") or "").split(",")
-               if s and s not in SUGGESTION_STATUSES]
+        bad = [
+            s for s in (data.get("status") or "").split(",") if s and s not in SUGGESTION_STATUSES
+        ]
         if bad:
-            raise ValidationError(f"Unknown status: {', '.join(bad)} (use "
-                                  f"{', '.join(SUGGESTION_STATUSES)}).", "status")
+            raise ValidationError(
+                f"Unknown status: {', '.join(bad)} (use {', '.join(SUGGESTION_STATUSES)}).",
+                "status",
+            )
 
     @post_load
     def _status_list(self, data: dict, **_: object) -> dict:

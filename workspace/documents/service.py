@@ -27,13 +27,15 @@ EDITED_EVERY = timedelta(seconds=60)  # SPEC: document.edited at most once a min
 TOUCH_EVERY = timedelta(seconds=2)
 
 
-def require_document(session: Session, user: User, document_id: int,
-                     need: Need = Need.READ) -> Document:
+def require_document(
+    session: Session, user: User, document_id: int, need: Need = Need.READ
+) -> Document:
     return require_row(session, user, Document, document_id, need, "Document not found.")
 
 
-def require_in_document(session: Session, user: User, model: type[Any], row_id: int,
-                        need: Need, missing: str) -> tuple[Any, Document]:
+def require_in_document(
+    session: Session, user: User, model: type[Any], row_id: int, need: Need, missing: str
+) -> tuple[Any, Document]:
     """A row of a document (a comment, a suggestion) and its document; a caller
     who may not `need` the document learns nothing: the row's own 404."""
     row = session.get(model, row_id)
@@ -51,7 +53,8 @@ def check_text_size(text: str) -> None:
     if size > MAX_TEXT_BYTES:
         raise PayloadTooLarge(
             f"The document text is {size} bytes of UTF-8; the limit is {MAX_TEXT_BYTES} "
-            "bytes (1 MB).", fields={"text": [f"At most {MAX_TEXT_BYTES} bytes of UTF-8."]},
+            "bytes (1 MB).",
+            fields={"text": [f"At most {MAX_TEXT_BYTES} bytes of UTF-8."]},
         )
 
 
@@ -61,26 +64,44 @@ def document_ref(document: Document) -> dict[str, Any]:
 
 def document_payload(session: Session, document: Document, text: str) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "id": document.id, "workspace_id": document.workspace_id, "kind": document.kind,
-        "title": document.title, "text": text, "created_at": document.created_at,
-        "updated_at": document.updated_at, "agreed_version_id": document.agreed_version_id,
+        "id": document.id,
+        "workspace_id": document.workspace_id,
+        "kind": document.kind,
+        "title": document.title,
+        "text": text,
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+        "agreed_version_id": document.agreed_version_id,
         "changed_since_agreed": None,
     }
     if document.agreed_version_id is not None:
         agreed_text = session.scalar(
-            select(DocumentVersion.text).where(DocumentVersion.id == document.agreed_version_id))
+            select(DocumentVersion.text).where(DocumentVersion.id == document.agreed_version_id)
+        )
         payload["changed_since_agreed"] = agreed_text is not None and agreed_text != text
     return payload
 
 
 # ------------------------------------------------------------------ creation
-def insert_document(session: Session, actor: User | None, workspace_id: int, kind: str,
-                    title: str, text: str, announce: bool = True) -> Document:
+def insert_document(
+    session: Session,
+    actor: User | None,
+    workspace_id: int,
+    kind: str,
+    title: str,
+    text: str,
+    announce: bool = True,
+) -> Document:
     check_text_size(text)
     now = utcnow()
     document = Document(
-        workspace_id=workspace_id, kind=kind, title=title.strip(), pending_editors=[],
-        created_by_id=actor.id if actor is not None else None, created_at=now, updated_at=now,
+        workspace_id=workspace_id,
+        kind=kind,
+        title=title.strip(),
+        pending_editors=[],
+        created_by_id=actor.id if actor is not None else None,
+        created_at=now,
+        updated_at=now,
         # The starting text is not an edit worth an automatic version.
         last_version_at=now,
     )
@@ -88,8 +109,9 @@ def insert_document(session: Session, actor: User | None, workspace_id: int, kin
     session.flush()
     store.create_snapshot(session, document.id, crdt.doc_from_text(text).get_update())
     if announce:
-        record_event(session, workspace_id, ev.DOCUMENT_CREATED,
-                     {"document": document_ref(document)}, actor)
+        record_event(
+            session, workspace_id, ev.DOCUMENT_CREATED, {"document": document_ref(document)}, actor
+        )
     return document
 
 
@@ -98,19 +120,37 @@ def create_problem_statement(session: Session, workspace: Workspace, actor: User
     declared in documents/capability.py).
     No document.created here: workspace.created already says it, and the
     workspace's log then starts with exactly one event."""
-    return insert_document(session, actor, workspace.id, "problem_statement", STATEMENT_TITLE,
-                           statement_template(workspace.title), announce=False)
+    return insert_document(
+        session,
+        actor,
+        workspace.id,
+        "problem_statement",
+        STATEMENT_TITLE,
+        statement_template(workspace.title),
+        announce=False,
+    )
 
 
-def create_document(session: Session, actor: User, workspace_id: int, *, title: str,
-                    kind: str = "answer", text: str = "") -> Document:
+def create_document(
+    session: Session,
+    actor: User,
+    workspace_id: int,
+    *,
+    title: str,
+    kind: str = "answer",
+    text: str = "",
+) -> Document:
     ws = require_workspace(session, actor, workspace_id, Need.EDIT)
     if kind == "problem_statement":
-        exists = session.scalar(select(Document.id).where(
-            Document.workspace_id == ws.id, Document.kind == "problem_statement"))
+        exists = session.scalar(
+            select(Document.id).where(
+                Document.workspace_id == ws.id, Document.kind == "problem_statement"
+            )
+        )
         if exists is not None:
-            raise Conflict("This workspace already has its problem statement; "
-                           "add an answer document instead.")
+            raise Conflict(
+                "This workspace already has its problem statement; add an answer document instead."
+            )
         text = text or statement_template(ws.title)
     return insert_document(session, actor, ws.id, kind, title, text)
 
@@ -126,23 +166,34 @@ def rename_document(session: Session, actor: User, document_id: int, title: str)
     # and a new title is not a new text.
     document.title = title
     session.flush()
-    record_event(session, document.workspace_id, ev.DOCUMENT_RENAMED,
-                 {"document": document_ref(document), "previous_title": previous}, actor)
+    record_event(
+        session,
+        document.workspace_id,
+        ev.DOCUMENT_RENAMED,
+        {"document": document_ref(document), "previous_title": previous},
+        actor,
+    )
     return document
 
 
-def list_documents(session: Session, actor: User, workspace_id: int, after_id: int,
-                   limit: int) -> list[Document]:
+def list_documents(
+    session: Session, actor: User, workspace_id: int, after_id: int, limit: int
+) -> list[Document]:
     require_workspace(session, actor, workspace_id, Need.READ)
-    stmt = (select(Document).where(Document.workspace_id == workspace_id, Document.id > after_id)
-            .order_by(Document.id).limit(limit + 1))
+    stmt = (
+        select(Document)
+        .where(Document.workspace_id == workspace_id, Document.id > after_id)
+        .order_by(Document.id)
+        .limit(limit + 1)
+    )
     return list(session.scalars(stmt))
 
 
 def documents_of(session: Session, workspace_id: int) -> list[Document]:
     """Statement first, then answers in creation order (for pages)."""
-    rows = session.scalars(select(Document).where(Document.workspace_id == workspace_id)
-                           .order_by(Document.id)).all()
+    rows = session.scalars(
+        select(Document).where(Document.workspace_id == workspace_id).order_by(Document.id)
+    ).all()
     return sorted(rows, key=lambda d: (d.kind != "problem_statement", d.id))
 
 
@@ -151,8 +202,9 @@ def current_text(session: Session, document_id: int) -> str:
 
 
 # ------------------------------------------------------------------ edits
-def note_edit(session: Session, document: Document, actor: User,
-              now: datetime | None = None) -> None:
+def note_edit(
+    session: Session, document: Document, actor: User, now: datetime | None = None
+) -> None:
     """Record document.edited at once for the first edit, then at most once a
     minute, naming everyone who edited since the last one."""
     now = now or utcnow()
@@ -173,13 +225,20 @@ def note_edit(session: Session, document: Document, actor: User,
         document.updated_at = now
 
 
-def _record_edited(session: Session, document: Document, editors: list[dict[str, Any]],
-                   actor: User | None) -> None:
-    record_event(session, document.workspace_id, ev.DOCUMENT_EDITED, {
-        "document": document_ref(document),
-        "editors": [e["name"] for e in editors],
-        "editor_ids": [e["id"] for e in editors],
-    }, actor)
+def _record_edited(
+    session: Session, document: Document, editors: list[dict[str, Any]], actor: User | None
+) -> None:
+    record_event(
+        session,
+        document.workspace_id,
+        ev.DOCUMENT_EDITED,
+        {
+            "document": document_ref(document),
+            "editors": [e["name"] for e in editors],
+            "editor_ids": [e["id"] for e in editors],
+        },
+        actor,
+    )
 
 
 def flush_edited_events(now: datetime | None = None) -> int:
@@ -190,16 +249,21 @@ def flush_edited_events(now: datetime | None = None) -> int:
     now = now or utcnow()
     count = 0
     with db.transaction() as s:
-        rows = s.scalars(select(Document).where(
-            Document.edited_event_at.is_not(None),
-            Document.edited_event_at <= now - EDITED_EVERY,
-            Document.updated_at > Document.edited_event_at,
-        ).with_for_update()).all()
+        rows = s.scalars(
+            select(Document)
+            .where(
+                Document.edited_event_at.is_not(None),
+                Document.edited_event_at <= now - EDITED_EVERY,
+                Document.updated_at > Document.edited_event_at,
+            )
+            .with_for_update()
+        ).all()
         for document in rows:
             if not document.pending_editors:
                 continue
-            _record_edited(session=s, document=document, editors=document.pending_editors,
-                           actor=None)
+            _record_edited(
+                session=s, document=document, editors=document.pending_editors, actor=None
+            )
             document.edited_event_at = now
             document.pending_editors = []
             count += 1
@@ -212,8 +276,9 @@ def flush_edited_events(now: datetime | None = None) -> int:
 SERVER_EDIT = "document.server_edit"
 
 
-def store_server_edit(session: Session, document: Document, actor: User,
-                      update: bytes) -> store.Usage:
+def store_server_edit(
+    session: Session, document: Document, actor: User, update: bytes
+) -> store.Usage:
     """Store an edit the server made and tell whoever listens (SERVER_EDIT)."""
     _, used = store.append_update(session, document.id, update, actor.id)
     note_edit(session, document, actor)

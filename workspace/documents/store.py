@@ -128,8 +128,7 @@ def read_doc(document_id: int) -> Doc:
         return load_doc(s, document_id)
 
 
-def load_for(session: Session, document_id: int, mark: int | None,
-             applied: set[int]) -> Loaded:
+def load_for(session: Session, document_id: int, mark: int | None, applied: set[int]) -> Loaded:
     """The stored state a live document built from snapshot generation `mark`
     and the rows `applied` still lacks: only the rows it has not seen while
     the snapshot is unchanged, everything after a compaction (or when `mark`
@@ -142,23 +141,26 @@ def load_for(session: Session, document_id: int, mark: int | None,
     if generation is None:  # deleted meanwhile
         return Loaded(0, [], [], True)
     if mark is None or generation != mark:
-        state = session.scalar(select(DocumentSnapshot.state)
-                               .where(DocumentSnapshot.document_id == document_id))
+        state = session.scalar(
+            select(DocumentSnapshot.state).where(DocumentSnapshot.document_id == document_id)
+        )
         rows = session.execute(
             select(DocumentUpdate.seq, DocumentUpdate.data)
             .where(DocumentUpdate.document_id == document_id)
             .order_by(DocumentUpdate.seq)
         ).all()
-        return Loaded(generation, [state or b"", *(r.data for r in rows)],
-                      [r.seq for r in rows], True)
-    seqs = session.scalars(select(DocumentUpdate.seq)
-                           .where(DocumentUpdate.document_id == document_id)).all()
+        return Loaded(
+            generation, [state or b"", *(r.data for r in rows)], [r.seq for r in rows], True
+        )
+    seqs = session.scalars(
+        select(DocumentUpdate.seq).where(DocumentUpdate.document_id == document_id)
+    ).all()
     missing = sorted(seq for seq in seqs if seq not in applied)
     rows = []
     for i in range(0, len(missing), _DELETE_CHUNK):
         rows += session.execute(
             select(DocumentUpdate.seq, DocumentUpdate.data)
-            .where(DocumentUpdate.seq.in_(missing[i:i + _DELETE_CHUNK]))
+            .where(DocumentUpdate.seq.in_(missing[i : i + _DELETE_CHUNK]))
             .order_by(DocumentUpdate.seq)
         ).all()
     return Loaded(generation, [r.data for r in rows], [r.seq for r in rows], False)
@@ -167,12 +169,22 @@ def load_for(session: Session, document_id: int, mark: int | None,
 def _usage_statement() -> Select:
     # Built once: constructing it was most of its cost (a millisecond, on
     # every update).
-    snapshot = (select(func.length(DocumentSnapshot.state))
-                .where(DocumentSnapshot.document_id == Document.id).scalar_subquery())
-    count = (select(func.count()).select_from(DocumentUpdate)
-             .where(DocumentUpdate.document_id == Document.id).scalar_subquery())
-    size = (select(func.coalesce(func.sum(func.length(DocumentUpdate.data)), 0))
-            .where(DocumentUpdate.document_id == Document.id).scalar_subquery())
+    snapshot = (
+        select(func.length(DocumentSnapshot.state))
+        .where(DocumentSnapshot.document_id == Document.id)
+        .scalar_subquery()
+    )
+    count = (
+        select(func.count())
+        .select_from(DocumentUpdate)
+        .where(DocumentUpdate.document_id == Document.id)
+        .scalar_subquery()
+    )
+    size = (
+        select(func.coalesce(func.sum(func.length(DocumentUpdate.data)), 0))
+        .where(DocumentUpdate.document_id == Document.id)
+        .scalar_subquery()
+    )
     return select(snapshot, count, size).where(Document.id == bindparam("document_id"))
 
 
@@ -184,8 +196,9 @@ _LOCK = select(Document.id).where(Document.id == bindparam("document_id")).with_
 def usage(session: Session, document_id: int, *, lock: bool = False) -> Usage:
     """What the document stores; with `lock`, its row is locked for this
     transaction (see lock_document) by the same statement."""
-    row = session.execute(_USAGE_LOCKING if lock else _USAGE,
-                          {"document_id": document_id}).one_or_none()
+    row = session.execute(
+        _USAGE_LOCKING if lock else _USAGE, {"document_id": document_id}
+    ).one_or_none()
     if row is None:
         return Usage(0, 0, 0)
     return Usage(row[0] or 0, row[1] or 0, row[2] or 0)
@@ -202,8 +215,9 @@ def lock_document(session: Session, document_id: int) -> None:
     session.execute(_LOCK, {"document_id": document_id})
 
 
-def append_update(session: Session, document_id: int, data: bytes,
-                  user_id: int | None) -> tuple[int, Usage]:
+def append_update(
+    session: Session, document_id: int, data: bytes, user_id: int | None
+) -> tuple[int, Usage]:
     """Store one update if it fits; returns its seq and the usage with it.
     Raises StorageFull or CompactionNeeded with nothing stored."""
     used = usage(session, document_id, lock=True)
@@ -215,7 +229,8 @@ def append_update(session: Session, document_id: int, data: bytes,
             "(DOCUMENT_MAX_STORED_BYTES), even after compaction. Nothing was stored; "
             "copy the text into a new document to continue.",
             fields={"update": [f"At most {limit} bytes of stored history per document."]},
-            foldable=used.updates > 0)
+            foldable=used.updates > 0,
+        )
     if used.updates >= COMPACT_NOW_AFTER:
         raise CompactionNeeded
     row = DocumentUpdate(document_id=document_id, data=data, user_id=user_id)
@@ -259,8 +274,11 @@ def note_usage(document_id: int, used: Usage) -> None:
                 del _asked[key]
     from jobs.queue import jobs
 
-    jobs.enqueue("workspace.documents.store.compact_document", document_id,
-                 job_id=f"compact-document:{document_id}")
+    jobs.enqueue(
+        "workspace.documents.store.compact_document",
+        document_id,
+        job_id=f"compact-document:{document_id}",
+    )
 
 
 def forget_requests() -> None:
@@ -296,8 +314,9 @@ def compact(document_id: int, only_if_due: bool = False) -> int:
         snapshot.merged_updates += len(seqs)
         snapshot.compacted_at = utcnow()
         for i in range(0, len(seqs), _DELETE_CHUNK):
-            s.execute(delete(DocumentUpdate).where(
-                DocumentUpdate.seq.in_(seqs[i:i + _DELETE_CHUNK])))
+            s.execute(
+                delete(DocumentUpdate).where(DocumentUpdate.seq.in_(seqs[i : i + _DELETE_CHUNK]))
+            )
         return len(seqs)
 
 
@@ -306,8 +325,12 @@ def documents_to_compact(limit: int = 100) -> list[int]:
         rows = s.execute(
             select(DocumentUpdate.document_id)
             .group_by(DocumentUpdate.document_id)
-            .having(or_(func.count() >= COMPACT_AFTER,
-                        func.sum(func.length(DocumentUpdate.data)) >= COMPACT_AFTER_BYTES))
+            .having(
+                or_(
+                    func.count() >= COMPACT_AFTER,
+                    func.sum(func.length(DocumentUpdate.data)) >= COMPACT_AFTER_BYTES,
+                )
+            )
             .limit(limit)
         ).all()
     return [row.document_id for row in rows]

@@ -36,15 +36,18 @@ QUIET_AFTER = timedelta(minutes=10)  # one sitting of suggesting is told once
 DECIDED = ("accepted", "rejected")
 
 
-def require_suggestion(session: Session, actor: User, suggestion_id: int,
-                       need: Need = Need.READ) -> tuple[Suggestion, Document]:
+def require_suggestion(
+    session: Session, actor: User, suggestion_id: int, need: Need = Need.READ
+) -> tuple[Suggestion, Document]:
     """The suggestion and its document; a non-reader learns nothing (404)."""
-    return require_in_document(session, actor, Suggestion, suggestion_id, need,
-                               "Suggestion not found.")
+    return require_in_document(
+        session, actor, Suggestion, suggestion_id, need, "Suggestion not found."
+    )
 
 
-def require_decider(session: Session, actor: User, suggestion_id: int,
-                    accept: bool) -> tuple[Suggestion, Document]:
+def require_decider(
+    session: Session, actor: User, suggestion_id: int, accept: bool
+) -> tuple[Suggestion, Document]:
     """Owners and editors accept; they, and the suggestion's author (taking
     it back), reject."""
     if accept:
@@ -56,65 +59,109 @@ def require_decider(session: Session, actor: User, suggestion_id: int,
 
 
 def _selector(s: Suggestion) -> anchors.Selector:
-    return anchors.Selector(s.anchor_from, s.anchor_to, s.anchor_quote, s.anchor_prefix,
-                            s.anchor_suffix)
+    return anchors.Selector(
+        s.anchor_from, s.anchor_to, s.anchor_quote, s.anchor_prefix, s.anchor_suffix
+    )
 
 
-def create_suggestion(session: Session, actor: User, document_id: int, anchor: dict[str, int],
-                      text: str, note: str | None) -> dict[str, Any]:
+def create_suggestion(
+    session: Session,
+    actor: User,
+    document_id: int,
+    anchor: dict[str, int],
+    text: str,
+    note: str | None,
+) -> dict[str, Any]:
     document = require_document(session, actor, document_id, Need.COMMENT)
     current = crdt.text_str(store.load_doc(session, document_id))
     start, end = anchor["from"], anchor["to"]
     if not 0 <= start <= end <= len(current):
         raise ValidationFailed(
-            f"The anchor must lie within the text (0 to {len(current)} characters, "
-            "from <= to).", fields={"anchor": [f"0 <= from <= to <= {len(current)}."]})
+            f"The anchor must lie within the text (0 to {len(current)} characters, from <= to).",
+            fields={"anchor": [f"0 <= from <= to <= {len(current)}."]},
+        )
     if end - start > RANGE_MAX:
-        raise ValidationFailed(f"A suggestion replaces at most {RANGE_MAX} characters.",
-                               fields={"anchor": [f"At most {RANGE_MAX} characters."]})
+        raise ValidationFailed(
+            f"A suggestion replaces at most {RANGE_MAX} characters.",
+            fields={"anchor": [f"At most {RANGE_MAX} characters."]},
+        )
     if current[start:end] == text:
-        raise ValidationFailed("The suggestion changes nothing: the text is already so.",
-                               fields={"text": ["Differs from the text it replaces."]})
+        raise ValidationFailed(
+            "The suggestion changes nothing: the text is already so.",
+            fields={"text": ["Differs from the text it replaces."]},
+        )
     sel = anchors.make_selector(current, start, end)
     suggestion = Suggestion(
-        document_id=document.id, author_id=actor.id, anchor_from=start, anchor_to=end,
-        anchor_quote=sel.quote, anchor_prefix=sel.prefix, anchor_suffix=sel.suffix,
-        text=text, note=(note or "").strip() or None, status="open", created_at=utcnow())
+        document_id=document.id,
+        author_id=actor.id,
+        anchor_from=start,
+        anchor_to=end,
+        anchor_quote=sel.quote,
+        anchor_prefix=sel.prefix,
+        anchor_suffix=sel.suffix,
+        text=text,
+        note=(note or "").strip() or None,
+        status="open",
+        created_at=utcnow(),
+    )
     session.add(suggestion)
     session.flush()
     payload = suggestion_payload(suggestion, current, actor)
-    record_event(session, document.workspace_id, ev.SUGGESTION_CREATED, {
-        "document": document_ref(document), "suggestion": event_suggestion(payload),
-        "notify": _deciders_to_tell(session, document, suggestion, actor),
-    }, actor)
+    record_event(
+        session,
+        document.workspace_id,
+        ev.SUGGESTION_CREATED,
+        {
+            "document": document_ref(document),
+            "suggestion": event_suggestion(payload),
+            "notify": _deciders_to_tell(session, document, suggestion, actor),
+        },
+        actor,
+    )
     return payload
 
 
-def _deciders_to_tell(session: Session, document: Document, suggestion: Suggestion,
-                      actor: User) -> list[int]:
+def _deciders_to_tell(
+    session: Session, document: Document, suggestion: Suggestion, actor: User
+) -> list[int]:
     """As Google Docs tells a file's editors: those who can accept it hear of
     it, with the weight of a mention (their `mention` choice applies). One
     sitting of suggesting (typing in Suggesting mode makes one suggestion per
     pause) is told once: a suggestion within QUIET_AFTER of the same
     author's previous one on the document tells nobody anew."""
-    earlier = session.scalar(select(Suggestion.id).where(
-        Suggestion.document_id == document.id, Suggestion.author_id == actor.id,
-        Suggestion.id != suggestion.id,
-        Suggestion.created_at > suggestion.created_at - QUIET_AFTER).limit(1))
+    earlier = session.scalar(
+        select(Suggestion.id)
+        .where(
+            Suggestion.document_id == document.id,
+            Suggestion.author_id == actor.id,
+            Suggestion.id != suggestion.id,
+            Suggestion.created_at > suggestion.created_at - QUIET_AFTER,
+        )
+        .limit(1)
+    )
     if earlier is not None:
         return []
-    deciders = session.scalars(select(Membership.user_id).where(
-        Membership.workspace_id == document.workspace_id,
-        Membership.role.in_(EDITOR_ROLES)).order_by(Membership.user_id))
+    deciders = session.scalars(
+        select(Membership.user_id)
+        .where(Membership.workspace_id == document.workspace_id, Membership.role.in_(EDITOR_ROLES))
+        .order_by(Membership.user_id)
+    )
     return [uid for uid in deciders if uid != actor.id]
 
 
-def list_suggestions(session: Session, actor: User, document_id: int, after_id: int,
-                     limit: int, statuses: list[str] | None = None) -> list[dict[str, Any]]:
+def list_suggestions(
+    session: Session,
+    actor: User,
+    document_id: int,
+    after_id: int,
+    limit: int,
+    statuses: list[str] | None = None,
+) -> list[dict[str, Any]]:
     """Oldest first, maybe only those in `statuses`."""
     require_document(session, actor, document_id)
-    query = select(Suggestion).where(Suggestion.document_id == document_id,
-                                     Suggestion.id > after_id)
+    query = select(Suggestion).where(
+        Suggestion.document_id == document_id, Suggestion.id > after_id
+    )
     if statuses:
         query = query.where(Suggestion.status.in_(statuses))
     rows = list(session.scalars(query.order_by(Suggestion.id).limit(limit + 1)))
@@ -149,12 +196,16 @@ def accept(actor: User, suggestion_id: int) -> dict[str, Any]:
     the suggestion. When its words can no longer be found, the suggestion becomes
     `outdated` (committed) and 409 `suggestion_outdated` is raised."""
     outcome, used = store.with_room(
-        document_id_of(actor, suggestion_id), lambda: _accept(actor, suggestion_id))
+        document_id_of(actor, suggestion_id), lambda: _accept(actor, suggestion_id)
+    )
     if used is not None:
         store.note_usage(outcome["document_id"], used)
     if outcome["status"] == "outdated":
-        raise Conflict("The text this suggestion changes has changed since it was made; "
-                       "it can no longer be applied.", code="suggestion_outdated")
+        raise Conflict(
+            "The text this suggestion changes has changed since it was made; "
+            "it can no longer be applied.",
+            code="suggestion_outdated",
+        )
     return outcome
 
 
@@ -178,8 +229,10 @@ def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], store.Usag
             suggestion.status = "outdated"
             return suggestion_payload(suggestion, current), None
         start, end = place
-        edits = [(start + a, start + b, new)
-                 for a, b, new in minimal_edits(current[start:end], suggestion.text)]
+        edits = [
+            (start + a, start + b, new)
+            for a, b, new in minimal_edits(current[start:end], suggestion.text)
+        ]
         update = crdt.capture(doc, lambda d: crdt.apply_edits(d, current, edits))
         used = None
         if not crdt.is_empty(update):
@@ -195,8 +248,9 @@ def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], store.Usag
 
 def _not_decided(suggestion: Suggestion) -> None:
     if suggestion.status in DECIDED:
-        raise Conflict(f"This suggestion was already {suggestion.status}.",
-                       code="suggestion_decided")
+        raise Conflict(
+            f"This suggestion was already {suggestion.status}.", code="suggestion_decided"
+        )
 
 
 def _decide(suggestion: Suggestion, actor: User, status: str) -> None:
@@ -205,14 +259,27 @@ def _decide(suggestion: Suggestion, actor: User, status: str) -> None:
     suggestion.decided_at = utcnow()
 
 
-def _record_decision(session: Session, document: Document, payload: dict[str, Any],
-                     suggestion: Suggestion, actor: User, event_type: str) -> None:
+def _record_decision(
+    session: Session,
+    document: Document,
+    payload: dict[str, Any],
+    suggestion: Suggestion,
+    actor: User,
+    event_type: str,
+) -> None:
     # Its author hears how it went (with their `mention` choice).
     notify = [suggestion.author_id] if suggestion.author_id not in (None, actor.id) else []
-    record_event(session, document.workspace_id, event_type, {
-        "document": document_ref(document), "suggestion": event_suggestion(payload),
-        "notify": notify,
-    }, actor)
+    record_event(
+        session,
+        document.workspace_id,
+        event_type,
+        {
+            "document": document_ref(document),
+            "suggestion": event_suggestion(payload),
+            "notify": notify,
+        },
+        actor,
+    )
 
 
 def suggestion_payload(s: Suggestion, text: str, author: User | None = None) -> dict[str, Any]:
@@ -226,11 +293,15 @@ def suggestion_payload(s: Suggestion, text: str, author: User | None = None) -> 
         found = False
     by = s.decided_by
     return {
-        "id": s.id, "document_id": s.document_id,
+        "id": s.id,
+        "document_id": s.document_id,
         "author": None if author is None else {"id": author.id, "name": author.name},
         # `quote` is what the suggestion replaces, as it was when made.
         "anchor": {"from": start, "to": end, "quote": s.anchor_quote, "found": found},
-        "text": s.text, "note": s.note, "status": s.status, "created_at": s.created_at,
+        "text": s.text,
+        "note": s.note,
+        "status": s.status,
+        "created_at": s.created_at,
         "decided_by": None if by is None else {"id": by.id, "name": by.name},
         "decided_at": s.decided_at,
     }

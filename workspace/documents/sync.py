@@ -54,8 +54,9 @@ class Access:
 def authorize_join(user: User, document_id: int) -> Access:
     with db.reading() as s:
         document = require_document(s, user, document_id, Need.READ)
-        return Access(document.id, document.workspace_id,
-                      can(s, user, document.workspace_id, Need.EDIT))
+        return Access(
+            document.id, document.workspace_id, can(s, user, document.workspace_id, Need.EDIT)
+        )
 
 
 def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes | None]:
@@ -83,15 +84,18 @@ def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes | N
         try:
             update = live.doc.get_update(state_vector or None)
         except Exception:
-            raise ValidationFailed("state_vector is not a Yjs state vector.",
-                                   fields={"state_vector": ["Not a Yjs state vector."]},
-                                   code="malformed_state_vector") from None
+            raise ValidationFailed(
+                "state_vector is not a Yjs state vector.",
+                fields={"state_vector": ["Not a Yjs state vector."]},
+                code="malformed_state_vector",
+            ) from None
         server_vector = live.doc.get_state()
     registry.weigh(live)
     if loaded.full and loaded.states:
         tail = loaded.states[1:]
-        store.note_usage(document_id, store.Usage(len(loaded.states[0]), len(tail),
-                                                  sum(map(len, tail))))
+        store.note_usage(
+            document_id, store.Usage(len(loaded.states[0]), len(tail), sum(map(len, tail)))
+        )
     return {"update": update, "state_vector": server_vector, "news": news}
 
 
@@ -103,7 +107,8 @@ def check_update(update: bytes) -> update_format.Shape:
     if len(update) > MAX_UPDATE_BYTES:
         raise PayloadTooLarge(
             f"The update is {len(update)} bytes; the limit is {MAX_UPDATE_BYTES} bytes.",
-            code="update_too_large")
+            code="update_too_large",
+        )
     try:
         return crdt.validate_update(update)
     except crdt.InvalidUpdate as err:
@@ -111,7 +116,8 @@ def check_update(update: bytes) -> update_format.Shape:
             f"The update is not exactly one Yjs update of this document's text ({err}); "
             "it was not stored.",
             fields={"update": [f"Not exactly one Yjs update (v1 encoding): {err}."]},
-            code="malformed_update") from None
+            code="malformed_update",
+        ) from None
 
 
 Relay = Callable[[int, bytes, "str | None"], None]
@@ -132,8 +138,13 @@ class _Update:
     relay: Relay | None
 
 
-def accept_update(who: User | Credential, document_id: int, update: bytes,
-                  sender: str | None = None, relay: Relay | None = None) -> None:
+def accept_update(
+    who: User | Credential,
+    document_id: int,
+    update: bytes,
+    sender: str | None = None,
+    relay: Relay | None = None,
+) -> None:
     """Check, store and merge one client update; raises with nothing stored.
 
     `who` is the caller: a User whose rights this call already re-checked,
@@ -237,17 +248,18 @@ class _Batch:
                             with nullcontext() if lone else s.begin_nested():
                                 user = _standing(s, u.who, known)
                                 documents[u.document_id] = require_document(
-                                    s, user, u.document_id, Need.EDIT)
-                                seq, row_used = store.append_update(s, u.document_id, u.update,
-                                                                    user.id)
+                                    s, user, u.document_id, Need.EDIT
+                                )
+                                seq, row_used = store.append_update(
+                                    s, u.document_id, u.update, user.id
+                                )
                                 applied = True
                                 live.apply(u.update, u.shape.requires)
                                 if crdt.text_bytes(live.doc) > MAX_TEXT_BYTES:
                                     _recheck_size(s, live, u.update)
                         except (store.StorageFull, store.CompactionNeeded) as err:
                             # Raised before anything is written.
-                            if final or (isinstance(err, store.StorageFull)
-                                         and not err.foldable):
+                            if final or (isinstance(err, store.StorageFull) and not err.foldable):
                                 refused.append((item, err))
                             else:
                                 self.deferred.setdefault(u.document_id, []).append(item)
@@ -312,9 +324,10 @@ def _commit(_key: object, take: Take[_Update]) -> Callable[[], None] | None:
         for item in take.taken:
             if not item.done:
                 item.fail(failure)
-    afters = [_after_commit(document_id, done, batch.used.get(document_id),
-                            batch.before.get(document_id))
-              for document_id, done in batch.done.items()]
+    afters = [
+        _after_commit(document_id, done, batch.used.get(document_id), batch.before.get(document_id))
+        for document_id, done in batch.done.items()
+    ]
 
     def after() -> None:
         for each in afters:
@@ -338,7 +351,9 @@ def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
     if size > MAX_TEXT_BYTES:
         raise PayloadTooLarge(
             f"With this update the text would be {size} bytes of UTF-8; the limit is "
-            f"{MAX_TEXT_BYTES} bytes (1 MB).", code="document_too_large")
+            f"{MAX_TEXT_BYTES} bytes (1 MB).",
+            code="document_too_large",
+        )
 
 
 def _rebuild(live: LiveDoc) -> None:
@@ -349,8 +364,7 @@ def _rebuild(live: LiveDoc) -> None:
     registry.weigh(live)
 
 
-def _store_without_live(who: User | Credential, document_id: int,
-                        update: bytes) -> store.Usage:
+def _store_without_live(who: User | Credential, document_id: int, update: bytes) -> store.Usage:
     with db.transaction() as s:
         user = _standing(s, who, {})
         document = require_document(s, user, document_id, Need.EDIT)
@@ -361,7 +375,9 @@ def _store_without_live(who: User | Credential, document_id: int,
         if size > MAX_TEXT_BYTES:
             raise PayloadTooLarge(
                 f"With this update the text would be {size} bytes of UTF-8; the limit is "
-                f"{MAX_TEXT_BYTES} bytes (1 MB).", code="document_too_large")
+                f"{MAX_TEXT_BYTES} bytes (1 MB).",
+                code="document_too_large",
+            )
         _, used = store.append_update(s, document_id, update, user.id)
         note_edit(s, document, user)
         return used
@@ -373,7 +389,8 @@ def _commit_without_live(batch: _Batch, item: Pending[_Update]) -> None:
     u = item.payload
     try:
         batch.used[u.document_id] = store.with_room(
-            u.document_id, lambda: _store_without_live(u.who, u.document_id, u.update))
+            u.document_id, lambda: _store_without_live(u.who, u.document_id, u.update)
+        )
     except Exception as err:
         item.fail(err)
         return
@@ -381,8 +398,12 @@ def _commit_without_live(batch: _Batch, item: Pending[_Update]) -> None:
     batch.done.setdefault(u.document_id, []).append(item)
 
 
-def _after_commit(document_id: int, done: list[Pending[_Update]], used: store.Usage | None,
-                  before: dict[int, int] | None) -> Callable[[], None]:
+def _after_commit(
+    document_id: int,
+    done: list[Pending[_Update]],
+    used: store.Usage | None,
+    before: dict[int, int] | None,
+) -> Callable[[], None]:
     """Queue a compaction if due, and relay the batch: its updates merged into
     one (Yjs mergeUpdates), to the whole room when several connections sent
     them (each sender then gets its own update back too, which Yjs applies as
@@ -397,14 +418,19 @@ def _after_commit(document_id: int, done: list[Pending[_Update]], used: store.Us
             store.note_usage(document_id, used)
         if relay is None:
             return
-        merge = set(crdt.mergeable(before, [(i.payload.update, i.payload.shape.requires)
-                                         for i in done])
-                 if before is not None and len(done) > 1 else ())
+        merge = set(
+            crdt.mergeable(before, [(i.payload.update, i.payload.shape.requires) for i in done])
+            if before is not None and len(done) > 1
+            else ()
+        )
         if len(merge) > 1:
             group = [done[i] for i in sorted(merge)]
             senders = {item.payload.sender for item in group}
-            relay(document_id, merge_updates(*(item.payload.update for item in group)),
-                  senders.pop() if len(senders) == 1 else None)
+            relay(
+                document_id,
+                merge_updates(*(item.payload.update for item in group)),
+                senders.pop() if len(senders) == 1 else None,
+            )
         for i, item in enumerate(done):
             if len(merge) <= 1 or i not in merge:
                 relay(document_id, item.payload.update, item.payload.sender)

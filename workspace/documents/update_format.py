@@ -117,7 +117,7 @@ class _Reader:
             raise MalformedUpdate("a string runs past the end of the update", pos)
         self.pos = pos + size
         try:
-            return self.data[pos:pos + size].decode("utf-8")
+            return self.data[pos : pos + size].decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedUpdate("a string is not UTF-8", pos) from None
 

@@ -34,45 +34,67 @@ def version_ref(version: DocumentVersion) -> dict[str, Any]:
 
 def version_payload(version: DocumentVersion, with_text: bool = True) -> dict[str, Any]:
     payload = {
-        "id": version.id, "document_id": version.document_id, "label": version.label,
-        "author": None if version.author is None else {"id": version.author.id,
-                                                       "name": version.author.name},
-        "auto": version.auto, "created_at": version.created_at,
-        "approvals": [{"user_id": a.user_id, "name": a.user.name, "side": a.side,
-                       "created_at": a.created_at} for a in version.approvals],
+        "id": version.id,
+        "document_id": version.document_id,
+        "label": version.label,
+        "author": None
+        if version.author is None
+        else {"id": version.author.id, "name": version.author.name},
+        "auto": version.auto,
+        "created_at": version.created_at,
+        "approvals": [
+            {"user_id": a.user_id, "name": a.user.name, "side": a.side, "created_at": a.created_at}
+            for a in version.approvals
+        ],
     }
     if with_text:
         payload["text"] = version.text
     return payload
 
 
-def _snapshot(session: Session, document: Document, label: str, author: User | None,
-              auto: bool) -> DocumentVersion:
+def _snapshot(
+    session: Session, document: Document, label: str, author: User | None, auto: bool
+) -> DocumentVersion:
     doc = store.load_doc(session, document.id)
     # Ids, not the (detached) user objects of the request, go into this session.
-    version = DocumentVersion(document_id=document.id, label=label, auto=auto,
-                              author_id=author.id if author is not None else None,
-                              state=doc.get_update(), text=crdt.text_str(doc))
+    version = DocumentVersion(
+        document_id=document.id,
+        label=label,
+        auto=auto,
+        author_id=author.id if author is not None else None,
+        state=doc.get_update(),
+        text=crdt.text_str(doc),
+    )
     session.add(version)
     document.last_version_at = utcnow()
     session.flush()
-    record_event(session, document.workspace_id, ev.DOCUMENT_VERSION_CREATED,
-                 {"document": document_ref(document), "version": version_ref(version)}, author)
+    record_event(
+        session,
+        document.workspace_id,
+        ev.DOCUMENT_VERSION_CREATED,
+        {"document": document_ref(document), "version": version_ref(version)},
+        author,
+    )
     return version
 
 
-def create_version(session: Session, actor: User, document_id: int,
-                   label: str | None) -> DocumentVersion:
+def create_version(
+    session: Session, actor: User, document_id: int, label: str | None
+) -> DocumentVersion:
     document = require_document(session, actor, document_id, Need.EDIT)
     if not label:
-        count = len(session.scalars(select(DocumentVersion.id).where(
-            DocumentVersion.document_id == document.id)).all())
+        count = len(
+            session.scalars(
+                select(DocumentVersion.id).where(DocumentVersion.document_id == document.id)
+            ).all()
+        )
         label = f"v{count + 1}"
     return _snapshot(session, document, label.strip(), actor, auto=False)
 
 
-def list_versions(session: Session, actor: User, document_id: int, before_id: int,
-                  limit: int) -> list[DocumentVersion]:
+def list_versions(
+    session: Session, actor: User, document_id: int, before_id: int, limit: int
+) -> list[DocumentVersion]:
     """Newest first; the cursor is the last id given."""
     require_document(session, actor, document_id)
     stmt = select(DocumentVersion).where(DocumentVersion.document_id == document_id)
@@ -81,8 +103,9 @@ def list_versions(session: Session, actor: User, document_id: int, before_id: in
     return list(session.scalars(stmt.order_by(DocumentVersion.id.desc()).limit(limit + 1)))
 
 
-def get_version(session: Session, actor: User, document_id: int,
-                version_id: int) -> DocumentVersion:
+def get_version(
+    session: Session, actor: User, document_id: int, version_id: int
+) -> DocumentVersion:
     require_document(session, actor, document_id)
     return _version_of(session, document_id, version_id)
 
@@ -94,8 +117,14 @@ def _version_of(session: Session, document_id: int, version_id: int) -> Document
     return version
 
 
-def diff(session: Session, actor: User, document_id: int, from_ref: str,
-         to_ref: str, layout: str = "unified") -> dict[str, Any]:
+def diff(
+    session: Session,
+    actor: User,
+    document_id: int,
+    from_ref: str,
+    to_ref: str,
+    layout: str = "unified",
+) -> dict[str, Any]:
     """`from`/`to` are version ids, or `current` for the text as it is now."""
     require_document(session, actor, document_id)
     texts = {}
@@ -106,15 +135,19 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
         try:
             version_id = int(ref)
         except (TypeError, ValueError):
-            raise ValidationFailed("Give version ids to compare.",
-                                   fields={name: ["A version id or `current`."]}) from None
+            raise ValidationFailed(
+                "Give version ids to compare.", fields={name: ["A version id or `current`."]}
+            ) from None
         version = _version_of(session, document_id, version_id)
         texts[name] = (version.text, f"{version.label} (#{version.id})")
     (old, old_label), (new, new_label) = texts["from"], texts["to"]
-    answer = {"from": from_ref if from_ref == "current" else int(from_ref),
-              "to": to_ref if to_ref == "current" else int(to_ref),
-              "from_label": old_label, "to_label": new_label,
-              "unified": unified(old, new, old_label, new_label)}
+    answer = {
+        "from": from_ref if from_ref == "current" else int(from_ref),
+        "to": to_ref if to_ref == "current" else int(to_ref),
+        "from_label": old_label,
+        "to_label": new_label,
+        "unified": unified(old, new, old_label, new_label),
+    }
     if layout == "split":
         answer["side_by_side"] = side_by_side(old, new)
     return answer
@@ -123,44 +156,65 @@ def diff(session: Session, actor: User, document_id: int, from_ref: str,
 def restore(actor: User, document_id: int, version_id: int) -> dict[str, Any]:
     """The minimal edit from the current text to the version's, as a new
     update that live editors merge like any other (SERVER_EDIT)."""
-    return set_text(actor, document_id,
-                    lambda s: _version_of(s, document_id, version_id).text)
+    return set_text(actor, document_id, lambda s: _version_of(s, document_id, version_id).text)
 
 
-def approve(session: Session, actor: User, document_id: int,
-            version_id: int) -> dict[str, Any]:
+def approve(session: Session, actor: User, document_id: int, version_id: int) -> dict[str, Any]:
     """Approve a version for the approver's side; once both sides have
     approved the same version of the problem statement, it is agreed."""
     document = require_document(session, actor, document_id, Need.EDIT)
     version = _version_of(session, document_id, version_id)
     side = actor.side
     if side not in SIDES:
-        raise Forbidden("Only enterprise-side or university-side members approve versions.",
-                        code="no_side")
+        raise Forbidden(
+            "Only enterprise-side or university-side members approve versions.", code="no_side"
+        )
     if any(a.user_id == actor.id for a in version.approvals):
         return _approval_answer(document, version)
     sides_before = {a.side for a in version.approvals}
     version.approvals.append(VersionApproval(user_id=actor.id, side=side))
     session.flush()
-    record_event(session, document.workspace_id, ev.DOCUMENT_APPROVED, {
-        "document": document_ref(document), "version": version_ref(version), "side": side,
-    }, actor)
+    record_event(
+        session,
+        document.workspace_id,
+        ev.DOCUMENT_APPROVED,
+        {
+            "document": document_ref(document),
+            "version": version_ref(version),
+            "side": side,
+        },
+        actor,
+    )
     sides_after = sides_before | {side}
-    if (document.kind == "problem_statement" and set(SIDES) <= sides_after
-            and not set(SIDES) <= sides_before):
+    if (
+        document.kind == "problem_statement"
+        and set(SIDES) <= sides_after
+        and not set(SIDES) <= sides_before
+    ):
         document.agreed_version_id = version.id
-        record_event(session, document.workspace_id, ev.STATEMENT_AGREED, {
-            "document": document_ref(document), "version": version_ref(version),
-            "approvers": [{"id": a.user_id, "name": a.user.name, "side": a.side}
-                          for a in version.approvals],
-        }, actor)
+        record_event(
+            session,
+            document.workspace_id,
+            ev.STATEMENT_AGREED,
+            {
+                "document": document_ref(document),
+                "version": version_ref(version),
+                "approvers": [
+                    {"id": a.user_id, "name": a.user.name, "side": a.side}
+                    for a in version.approvals
+                ],
+            },
+            actor,
+        )
     return _approval_answer(document, version)
 
 
 def _approval_answer(document: Document, version: DocumentVersion) -> dict[str, Any]:
-    return {"version": version_payload(version, with_text=False),
-            "agreed": document.agreed_version_id == version.id,
-            "agreed_version_id": document.agreed_version_id}
+    return {
+        "version": version_payload(version, with_text=False),
+        "agreed": document.agreed_version_id == version.id,
+        "agreed_version_id": document.agreed_version_id,
+    }
 
 
 def auto_version_documents(now: datetime | None = None) -> int:
@@ -169,10 +223,15 @@ def auto_version_documents(now: datetime | None = None) -> int:
     now = now or utcnow()
     made = 0
     with db.transaction() as s:
-        rows = s.scalars(select(Document).where(
-            Document.updated_at <= now - QUIET_PERIOD,
-            (Document.last_version_at.is_(None)) | (Document.updated_at > Document.last_version_at),
-        ).with_for_update()).all()
+        rows = s.scalars(
+            select(Document)
+            .where(
+                Document.updated_at <= now - QUIET_PERIOD,
+                (Document.last_version_at.is_(None))
+                | (Document.updated_at > Document.last_version_at),
+            )
+            .with_for_update()
+        ).all()
         for document in rows:
             _snapshot(s, document, f"Auto {now:%Y-%m-%d %H:%M} UTC", None, auto=True)
             made += 1

@@ -177,7 +177,7 @@ def _rolled_back(session: Session, previous: SessionTransaction) -> None:
         return
     if previous.nested:
         # Only what the savepoint registered; it began with no state: all of it.
-        del state.entries[state.marks.pop(previous, 0):]
+        del state.entries[state.marks.pop(previous, 0) :]
     else:
         session.info.pop(_STATE, None)
 

@@ -16,9 +16,14 @@ def _after(query: dict) -> int:
     return max(query["after"], cursor_int(query["cursor"]))
 
 
-@endpoint("/workspaces/<int:workspace_id>/events", summary="A workspace's event log after a seq",
-          tag="events", query=WorkspaceEventsQuerySchema(), response=EventSchema(),
-          paginated=True)
+@endpoint(
+    "/workspaces/<int:workspace_id>/events",
+    summary="A workspace's event log after a seq",
+    tag="events",
+    query=WorkspaceEventsQuerySchema(),
+    response=EventSchema(),
+    paginated=True,
+)
 def list_workspace_events(workspace_id: int, query: dict) -> object:
     user = require_user()
     with db.reading() as s:
@@ -29,13 +34,24 @@ def list_workspace_events(workspace_id: int, query: dict) -> object:
     return Page([r.envelope() for r in rows], str(rows[-1].seq) if more else None)
 
 
-@endpoint("/feed", summary="Events of every workspace I can read, after a global id",
-          tag="events", query=FeedQuerySchema(), response=EventSchema(), paginated=True)
+@endpoint(
+    "/feed",
+    summary="Events of every workspace I can read, after a global id",
+    tag="events",
+    query=FeedQuerySchema(),
+    response=EventSchema(),
+    paginated=True,
+)
 def feed(query: dict) -> object:
     user = require_user()
     with db.reading() as s:
-        rows = feed_events(s, readable_workspaces(s, user), _after(query), query["limit"] + 1,
-                           parse_types(query["types"]))
+        rows = feed_events(
+            s,
+            readable_workspaces(s, user),
+            _after(query),
+            query["limit"] + 1,
+            parse_types(query["types"]),
+        )
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]
     return Page([r.envelope() for r in rows], str(rows[-1].id) if more else None)

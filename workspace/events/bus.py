@@ -70,8 +70,9 @@ class EventBus:
         """Called after commit; must never raise into the request that committed."""
         if self._redis is not None:
             try:
-                self._redis.publish(self.channel, json.dumps(
-                    {"origin": self.origin, "events": envelopes}))
+                self._redis.publish(
+                    self.channel, json.dumps({"origin": self.origin, "events": envelopes})
+                )
             except Exception:  # Redis down: subscribers catch up from the log
                 log.warning("event bus: Redis publish failed; relying on log catch-up")
         self._deliver(envelopes, remote=False)
@@ -80,8 +81,9 @@ class EventBus:
         """Called after commit, like `publish`; never raises."""
         if self._redis is not None:
             try:
-                self._redis.publish(self.channel, json.dumps(
-                    {"origin": self.origin, "notices": notices}))
+                self._redis.publish(
+                    self.channel, json.dumps({"origin": self.origin, "notices": notices})
+                )
             except Exception:  # Redis down: the re-subscribe re-checks everything
                 log.warning("event bus: Redis publish of access notices failed")
         self._deliver_notices(notices)
@@ -109,8 +111,9 @@ class EventBus:
         # A fresh stop flag per listener: a stopped one may still be finishing
         # its last poll and must not be revived by this start.
         self._stop = stop = threading.Event()
-        self._listener = threading.Thread(target=self._listen, args=(self._redis, stop),
-                                          name="event-bus", daemon=True)
+        self._listener = threading.Thread(
+            target=self._listen, args=(self._redis, stop), name="event-bus", daemon=True
+        )
         self._listener.start()
 
     def stop(self) -> None:
@@ -138,7 +141,6 @@ class EventBus:
                 if pubsub is not None:
                     with contextlib.suppress(Exception):
                         pubsub.close()
-
 
     def _on_message(self, data: Any) -> None:
         if isinstance(data, dict):

@@ -60,10 +60,14 @@ def words() -> dict[str, str]:
         # language ("one", "other"), chosen by `describe` (and JL.events.describe).
         "trial.measurements_recorded.one": ngettext(
             "{count} measurement recorded for trial #{number}",
-            "{count} measurements recorded for trial #{number}", 1),
+            "{count} measurements recorded for trial #{number}",
+            1,
+        ),
         "trial.measurements_recorded.other": ngettext(
             "{count} measurement recorded for trial #{number}",
-            "{count} measurements recorded for trial #{number}", 2),
+            "{count} measurements recorded for trial #{number}",
+            2,
+        ),
         "trial.completed": _("Trial #{number} completed: {outcome}"),
         "trial.alert": _("Out-of-control signal on trial #{number}: {rule}"),
         "milestone.created": _("{actor} added the milestone {title}"),
@@ -98,8 +102,9 @@ def words() -> dict[str, str]:
         "_rule.one point beyond 3σ": _("one point beyond 3σ"),
         "_rule.two of three beyond 2σ on one side": _("two of three beyond 2σ on one side"),
         "_rule.four of five beyond 1σ on one side": _("four of five beyond 1σ on one side"),
-        "_rule.eight in a row on one side of the centre":
-            _("eight in a row on one side of the centre"),
+        "_rule.eight in a row on one side of the centre": _(
+            "eight in a row on one side of the centre"
+        ),
     }
 
 
@@ -127,8 +132,9 @@ def describe(envelope: dict[str, Any], table: dict[str, str] | None = None) -> s
     values.setdefault("actor", actor.get("name") or table["_someone"])
     for key, value in values.items():
         if isinstance(value, list):  # people (by name) or plain values, as a list in words
-            values[key] = ", ".join(str(v.get("name")) if isinstance(v, dict) else str(v)
-                                    for v in value)
+            values[key] = ", ".join(
+                str(v.get("name")) if isinstance(v, dict) else str(v) for v in value
+            )
     for key in ("status", "outcome", "role"):
         word = values.get(key)
         if isinstance(word, str) and f"_value.{word}" in table:
@@ -161,12 +167,20 @@ def link(envelope: dict[str, Any], public_url: str = "") -> str:
     base = f"{public_url}/workspaces/{envelope['workspace_id']}"
     data = envelope.get("data") or {}
     suggestion, document = data.get("suggestion"), data.get("document")
-    if isinstance(suggestion, dict) and isinstance(document, dict) \
-            and suggestion.get("id") is not None and document.get("id") is not None:
+    if (
+        isinstance(suggestion, dict)
+        and isinstance(document, dict)
+        and suggestion.get("id") is not None
+        and document.get("id") is not None
+    ):
         return f"{public_url}/documents/{document['id']}#suggestion-{suggestion['id']}"
     comment = data.get("comment")
-    if isinstance(comment, dict) and isinstance(document, dict) \
-            and comment.get("id") is not None and document.get("id") is not None:
+    if (
+        isinstance(comment, dict)
+        and isinstance(document, dict)
+        and comment.get("id") is not None
+        and document.get("id") is not None
+    ):
         # A comment is read where it was written: its thread on the document page.
         thread = data.get("parent_id") or comment.get("parent_id") or comment["id"]
         return f"{public_url}/documents/{document['id']}#comment-{thread}"
@@ -188,9 +202,11 @@ def evidence_link(envelope: dict[str, Any], public_url: str = "") -> str | None:
     return f"{public_url}/api/v1/milestones/{milestone['id']}/evidence.pdf"
 
 
-def present(envelope: dict[str, Any], public_url: str = "",
-            table: dict[str, str] | None = None) -> Presentation:
+def present(
+    envelope: dict[str, Any], public_url: str = "", table: dict[str, str] | None = None
+) -> Presentation:
     """The event's sentence and links; pass `table` (from `words()`) when
     presenting many events in one language."""
-    return Presentation(sentence(envelope, table), link(envelope, public_url),
-                        evidence_link(envelope, public_url))
+    return Presentation(
+        sentence(envelope, table), link(envelope, public_url), evidence_link(envelope, public_url)
+    )

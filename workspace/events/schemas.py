@@ -27,8 +27,11 @@ class WorkspaceEventsQuerySchema(Schema):
 
 class FeedQuerySchema(WorkspaceEventsQuerySchema):
     after = fields.Integer(load_default=0, validate=id_range(0, MAX_EVENT_ID))  # an event id
-    types = fields.String(load_default=None, validate=validate.Length(max=500),
-                          metadata={"description": "Comma-separated, e.g. milestone.*"})
+    types = fields.String(
+        load_default=None,
+        validate=validate.Length(max=500),
+        metadata={"description": "Comma-separated, e.g. milestone.*"},
+    )
 
     @validates("types")
     def _check_types(self, value: str | None, **_: object) -> None:

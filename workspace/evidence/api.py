@@ -16,52 +16,85 @@ from workspace.evidence.schemas import EvidencePackSchema, TrancheSchema, Tranch
 from workspace.http import endpoint
 
 
-@endpoint("/milestones/<int:milestone_id>/funding", summary="A milestone's funding tranche",
-          tag="funding", response=TrancheSchema())
+@endpoint(
+    "/milestones/<int:milestone_id>/funding",
+    summary="A milestone's funding tranche",
+    tag="funding",
+    response=TrancheSchema(),
+)
 def get_funding(milestone_id: int) -> Any:
     with db.reading() as s:
         return service.get_tranche(s, require_user(), milestone_id)
 
 
-@endpoint("/milestones/<int:milestone_id>/funding", "PUT", need=Need.FUND,
-          summary="Set a milestone's funding "
-          "tranche (admins and overseeing managers); released when the milestone is reached",
-          tag="funding", body=TrancheUpdateSchema(), response=TrancheSchema())
+@endpoint(
+    "/milestones/<int:milestone_id>/funding",
+    "PUT",
+    need=Need.FUND,
+    summary="Set a milestone's funding "
+    "tranche (admins and overseeing managers); released when the milestone is reached",
+    tag="funding",
+    body=TrancheUpdateSchema(),
+    response=TrancheSchema(),
+)
 def put_funding(milestone_id: int, data: dict) -> Any:
     with db.transaction() as s:
-        return service.set_tranche(s, require_user(), milestone_id, Decimal(data["amount"]),
-                                   data["currency"])
+        return service.set_tranche(
+            s, require_user(), milestone_id, Decimal(data["amount"]), data["currency"]
+        )
 
 
-@endpoint("/milestones/<int:milestone_id>/funding", "DELETE", need=Need.FUND,
-          summary="Remove a milestone's "
-          "funding tranche", tag="funding")
+@endpoint(
+    "/milestones/<int:milestone_id>/funding",
+    "DELETE",
+    need=Need.FUND,
+    summary="Remove a milestone's funding tranche",
+    tag="funding",
+)
 def delete_funding(milestone_id: int) -> Any:
     with db.transaction() as s:
         service.delete_tranche(s, require_user(), milestone_id)
 
 
-@endpoint("/milestones/<int:milestone_id>/evidence", need=Need.EVIDENCE,
-          summary="The acceptance evidence pack's "
-          "state and hashes (leads and managers)", tag="funding", response=EvidencePackSchema())
+@endpoint(
+    "/milestones/<int:milestone_id>/evidence",
+    need=Need.EVIDENCE,
+    summary="The acceptance evidence pack's state and hashes (leads and managers)",
+    tag="funding",
+    response=EvidencePackSchema(),
+)
 def get_evidence(milestone_id: int) -> Any:
     with db.reading() as s:
         return service.pack_payload(service.get_pack(s, require_user(), milestone_id))
 
 
-@endpoint("/milestones/<int:milestone_id>/evidence.pdf", need=Need.EVIDENCE,
-          summary="Download the acceptance "
-          "evidence pack (PDF)", tag="funding",
-          produces={"application/pdf": {"type": "string", "format": "binary"}},
-          doc_responses={"409": {"description": "`evidence_pending`: still being made",
-                                 "content": {"application/json": {"schema": "Error"}}}})
+@endpoint(
+    "/milestones/<int:milestone_id>/evidence.pdf",
+    need=Need.EVIDENCE,
+    summary="Download the acceptance evidence pack (PDF)",
+    tag="funding",
+    produces={"application/pdf": {"type": "string", "format": "binary"}},
+    doc_responses={
+        "409": {
+            "description": "`evidence_pending`: still being made",
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    },
+)
 def download_evidence(milestone_id: int) -> Any:
     with db.reading() as s:
         pack = service.get_pack(s, require_user(), milestone_id)
     if pack.status != "ready" or pack.pdf is None:
-        raise Conflict("The evidence pack is still being made; try again in a moment.",
-                       code="evidence_pending")
-    return Response(pack.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="evidence-milestone-{milestone_id}.pdf"',
-        "ETag": f'"{pack.file_hash}"', "X-Content-SHA256": pack.content_hash or "",
-        "Cache-Control": "private, no-cache"})
+        raise Conflict(
+            "The evidence pack is still being made; try again in a moment.", code="evidence_pending"
+        )
+    return Response(
+        pack.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="evidence-milestone-{milestone_id}.pdf"',
+            "ETag": f'"{pack.file_hash}"',
+            "X-Content-SHA256": pack.content_hash or "",
+            "Cache-Control": "private, no-cache",
+        },
+    )

@@ -40,12 +40,14 @@ def plan_packs(session: Session, events: list[Event]) -> None:
         milestone_id = ((e.data or {}).get("milestone") or {}).get("id")
         if milestone_id is None:
             continue
-        exists = session.scalar(select(EvidencePack.id).where(
-            EvidencePack.milestone_id == milestone_id))
+        exists = session.scalar(
+            select(EvidencePack.id).where(EvidencePack.milestone_id == milestone_id)
+        )
         if exists is not None:
             continue
-        pack = EvidencePack(milestone_id=milestone_id, workspace_id=e.workspace_id,
-                            status="pending")
+        pack = EvidencePack(
+            milestone_id=milestone_id, workspace_id=e.workspace_id, status="pending"
+        )
         session.add(pack)
         session.flush()
         after_commit.enqueue(session, BUILD, pack.id, job_id=f"evidence-{pack.id}")
@@ -59,8 +61,12 @@ def _claim(pack_id: int) -> tuple[int, int] | str:
             return "nothing to do"
         pack.attempts += 1
         if pack.attempts > MAX_ATTEMPTS:
-            _fail(s, pack, f"gave up after {MAX_ATTEMPTS} attempts; last error: "
-                           f"{pack.error or 'the build stopped without saying why'}")
+            _fail(
+                s,
+                pack,
+                f"gave up after {MAX_ATTEMPTS} attempts; last error: "
+                f"{pack.error or 'the build stopped without saying why'}",
+            )
             return "failed"
         return pack.milestone_id, pack.attempts
 
@@ -70,11 +76,18 @@ def _fail(s: Session, pack: EvidencePack, error: str) -> None:
     workspace's feed (`milestone.evidence_failed`), /healthz."""
     pack.status, pack.error, pack.finished_at = "failed", error[:500], utcnow()
     milestone = s.get(Milestone, pack.milestone_id)
-    record_event(s, pack.workspace_id, ev.MILESTONE_EVIDENCE_FAILED, {
-        "milestone": {"id": pack.milestone_id,
-                      "title": milestone.title if milestone is not None else ""},
-        "pack": {"error": pack.error},
-    })
+    record_event(
+        s,
+        pack.workspace_id,
+        ev.MILESTONE_EVIDENCE_FAILED,
+        {
+            "milestone": {
+                "id": pack.milestone_id,
+                "title": milestone.title if milestone is not None else "",
+            },
+            "pack": {"error": pack.error},
+        },
+    )
 
 
 def build_pack(pack_id: int) -> str:
@@ -108,11 +121,18 @@ def build_pack(pack_id: int) -> str:
         row.status, row.pdf, row.error = "ready", pdf, None
         row.content_hash, row.file_hash = digest, hashlib.sha256(pdf).hexdigest()
         row.finished_at = utcnow()
-        record_event(s, row.workspace_id, ev.MILESTONE_EVIDENCE_READY, {
-            "milestone": {"id": data["milestone"]["id"], "title": data["milestone"]["title"]},
-            "pack": {"content_hash": digest,
-                     "url": f"/api/v1/milestones/{row.milestone_id}/evidence.pdf"},
-        })
+        record_event(
+            s,
+            row.workspace_id,
+            ev.MILESTONE_EVIDENCE_READY,
+            {
+                "milestone": {"id": data["milestone"]["id"], "title": data["milestone"]["title"]},
+                "pack": {
+                    "content_hash": digest,
+                    "url": f"/api/v1/milestones/{row.milestone_id}/evidence.pdf",
+                },
+            },
+        )
     return "ready"
 
 
@@ -139,13 +159,24 @@ def build_pending_packs() -> int:
     """The sweep: packs still pending (a lost job, a transient failure) get
     another run; a failed pack stays failed."""
     with db.reading() as s:
-        ids = list(s.scalars(select(EvidencePack.id).where(
-            EvidencePack.status == "pending").order_by(EvidencePack.id).limit(50)))
+        ids = list(
+            s.scalars(
+                select(EvidencePack.id)
+                .where(EvidencePack.status == "pending")
+                .order_by(EvidencePack.id)
+                .limit(50)
+            )
+        )
     return sum(1 for pack_id in ids if build_pack(pack_id) == "ready")
 
 
 def health(s: Session) -> dict[str, Any]:
     """/healthz: packs waiting to be built, and failed (their `error` says why)."""
-    counts = dict(s.execute(select(EvidencePack.status, func.count()).where(
-        EvidencePack.status.in_(("pending", "failed"))).group_by(EvidencePack.status)).all())
+    counts = dict(
+        s.execute(
+            select(EvidencePack.status, func.count())
+            .where(EvidencePack.status.in_(("pending", "failed")))
+            .group_by(EvidencePack.status)
+        ).all()
+    )
     return {"evidence_packs": {k: int(counts.get(k, 0)) for k in ("pending", "failed")}}

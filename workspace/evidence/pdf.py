@@ -43,14 +43,20 @@ def _p(text: Any, style: ParagraphStyle = BODY, multiline: bool = True) -> Parag
 
 def _table(rows: list[list[Any]], widths: list[float] | None = None) -> Table:
     # Cells hold titles, names and values: one line each.
-    cells = [[c if isinstance(c, Paragraph) else _p(c, SMALL, multiline=False) for c in row]
-             for row in rows]
+    cells = [
+        [c if isinstance(c, Paragraph) else _p(c, SMALL, multiline=False) for c in row]
+        for row in rows
+    ]
     t = Table(cells, colWidths=widths, repeatRows=1)
-    t.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#c9d1db")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#c9d1db")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     return t
 
 
@@ -75,14 +81,24 @@ def _chart(indicator: dict[str, Any], trials: list[dict[str, Any]]) -> Drawing |
     chart.lines[0].strokeColor, chart.lines[0].strokeWidth = SERIES[0], 1.6
     chart.lines[1].strokeColor, chart.lines[1].strokeDashArray = colors.HexColor("#c62828"), (3, 2)
     drawing.add(chart)
-    drawing.add(String(15 * mm, 51 * mm,
-                       for_pdf_plain(f"{indicator['label']} ({key}) {indicator['unit']}"),
-                       fontName=FONT, fontSize=9))
+    drawing.add(
+        String(
+            15 * mm,
+            51 * mm,
+            for_pdf_plain(f"{indicator['label']} ({key}) {indicator['unit']}"),
+            fontName=FONT,
+            fontSize=9,
+        )
+    )
     legend = Legend()
     legend.x, legend.y, legend.fontName, legend.fontSize = 120 * mm, 54 * mm, FONT, 7
-    legend.colorNamePairs = [(SERIES[0], "value 值"),
-                             (colors.HexColor("#c62828"),
-                              f"target 目标 {indicator['comparator']} {indicator['target']}")]
+    legend.colorNamePairs = [
+        (SERIES[0], "value 值"),
+        (
+            colors.HexColor("#c62828"),
+            f"target 目标 {indicator['comparator']} {indicator['target']}",
+        ),
+    ]
     legend.alignment = "right"
     drawing.add(legend)
     drawing.add(Line(0, 1, 170 * mm, 1, strokeColor=colors.HexColor("#eef1f5")))
@@ -92,10 +108,20 @@ def _chart(indicator: dict[str, Any], trials: list[dict[str, Any]]) -> Drawing |
 def _statement(statement: dict[str, Any] | None) -> list[Any]:
     out: list[Any] = [_p("Agreed problem statement · 双方确认的问题陈述", H2)]
     if statement is None:
-        return out + [_p("No agreed version of the problem statement was found. "
-                         "未找到双方确认的问题陈述版本。")]
-    out.append(_p(f"{statement['title']} — version 版本 “{statement['label']}” "
-                  f"({statement['created_at']})", SMALL, multiline=False))
+        return out + [
+            _p(
+                "No agreed version of the problem statement was found. "
+                "未找到双方确认的问题陈述版本。"
+            )
+        ]
+    out.append(
+        _p(
+            f"{statement['title']} — version 版本 “{statement['label']}” "
+            f"({statement['created_at']})",
+            SMALL,
+            multiline=False,
+        )
+    )
     rows = [["Approved by 批准人", "Side 方", "At 时间"]]
     rows += [[a["name"], a["side"], a["at"]] for a in statement["approvals"]]
     out += [Spacer(0, 3), _table(rows, [60 * mm, 40 * mm, 70 * mm]), Spacer(0, 6)]
@@ -106,8 +132,7 @@ def _statement(statement: dict[str, Any] | None) -> list[Any]:
         for block in part.split("\n\n"):
             if block.strip():
                 style = H2 if block.lstrip().startswith("#") else BODY
-                out.append(_p(block.strip().lstrip("#").strip() if style is H2 else block,
-                              style))
+                out.append(_p(block.strip().lstrip("#").strip() if style is H2 else block, style))
     return out
 
 
@@ -126,33 +151,47 @@ def _trials(data: dict[str, Any]) -> list[Any]:
     out: list[Any] = [_p("Trials that met the criteria · 满足验收条件的试验", H2)]
     trials = data["trials"]
     if not trials:
-        return out + [_p("No completed trial supports this milestone. "
-                         "没有支撑该里程碑的已完成试验。")]
+        return out + [
+            _p("No completed trial supports this milestone. 没有支撑该里程碑的已完成试验。")
+        ]
     keys = [i["key"] for i in data["indicators"]]
     rows = [["Trial 试验", "Line / batch 产线/批次", "Outcome 结论"] + keys]
     for t in trials:
         results = t["results"] or {}
-        rows.append([f"#{t['number']} {t['title']}", f"{t['line']} / {t['batch']}",
-                     t["outcome"]] + [
-            "—" if key not in results else
-            f"{results[key].get('value')} {'✓' if results[key].get('met') else '✗'}"
-            for key in keys])
+        rows.append(
+            [f"#{t['number']} {t['title']}", f"{t['line']} / {t['batch']}", t["outcome"]]
+            + [
+                "—"
+                if key not in results
+                else f"{results[key].get('value')} {'✓' if results[key].get('met') else '✗'}"
+                for key in keys
+            ]
+        )
     out.append(_table(rows))
     for indicator in data["indicators"][:6]:
         chart = _chart(indicator, trials)
         if chart is not None:
             out += [Spacer(0, 4), chart]
     for t in trials:
-        out.append(_p(f"Trial 试验 #{t['number']} — measurements 测量值 "
-                      f"({t['started_at']} → {t['finished_at']})", H2))
+        out.append(
+            _p(
+                f"Trial 试验 #{t['number']} — measurements 测量值 "
+                f"({t['started_at']} → {t['finished_at']})",
+                H2,
+            )
+        )
         stats = [["Metric 指标", "n", "mean 均值", "min", "max"]]
-        stats += [[k, s["count"], _num(s["mean"]), _num(s["min"]), _num(s["max"])]
-                  for k, s in t["stats"].items()]
+        stats += [
+            [k, s["count"], _num(s["mean"]), _num(s["min"]), _num(s["max"])]
+            for k, s in t["stats"].items()
+        ]
         out.append(_table(stats))
         if t["measurements"]:
             rows = [["Metric 指标", "Value 值", "Recorded 记录时间", "Source 来源"]]
-            rows += [[m["metric"], _num(m["value"]), m["at"], m["source"] or ""]
-                     for m in t["measurements"]]
+            rows += [
+                [m["metric"], _num(m["value"]), m["at"], m["source"] or ""]
+                for m in t["measurements"]
+            ]
             out += [Spacer(0, 3), _table(rows, [35 * mm, 30 * mm, 60 * mm, 45 * mm])]
             if t["measurements_truncated"]:
                 out.append(_p("(first measurements only · 仅列出前若干条)", SMALL))
@@ -175,8 +214,7 @@ def _files(files: list[dict[str, Any]], images: dict[str, bytes]) -> list[Any]:
         return []
     out: list[Any] = [_p("Files · 文件", H2)]
     rows = [["Name 文件名", "Attached to 关联", "Size 大小", "SHA-256"]]
-    rows += [[f["name"], f["attached_to"], f"{f['size']:,}", _p(f["sha256"], MONO)]
-             for f in files]
+    rows += [[f["name"], f["attached_to"], f"{f['size']:,}", _p(f["sha256"], MONO)] for f in files]
     out.append(_table(rows, [50 * mm, 25 * mm, 20 * mm, 75 * mm]))
     shown = 0
     for f in files:
@@ -185,35 +223,52 @@ def _files(files: list[dict[str, Any]], images: dict[str, bytes]) -> list[Any]:
             continue
         picture = Image(io.BytesIO(png))
         scale = min(80 * mm / picture.imageWidth, 80 * mm / picture.imageHeight, 1.0)
-        picture.drawWidth, picture.drawHeight = (picture.imageWidth * scale,
-                                                 picture.imageHeight * scale)
+        picture.drawWidth, picture.drawHeight = (
+            picture.imageWidth * scale,
+            picture.imageHeight * scale,
+        )
         out += [Spacer(0, 4), picture, _p(f"{f['name']} · {f['sha256'][:16]}…", SMALL)]
         shown += 1
     return out
 
 
-def render_pdf(data: dict[str, Any], digest: str,
-               images: dict[str, bytes] | None = None) -> bytes:
+def render_pdf(data: dict[str, Any], digest: str, images: dict[str, bytes] | None = None) -> bytes:
     buffer = io.BytesIO()
     m, ws = data["milestone"], data["workspace"]
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
-                            topMargin=16 * mm, bottomMargin=16 * mm,
-                            title=for_pdf_plain(f"Acceptance evidence · {m['title']}"),
-                            author="JointLab")
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=for_pdf_plain(f"Acceptance evidence · {m['title']}"),
+        author="JointLab",
+    )
     funding = data["funding"]
     story: list[Any] = [
         _p("Acceptance evidence pack · 验收证据包", H1),
-        _table([["Workspace 工作空间", ws["title"]],
+        _table(
+            [
+                ["Workspace 工作空间", ws["title"]],
                 ["Parties 双方", f"{ws['enterprise']} × {ws['university']}"],
                 ["Milestone 里程碑", m["title"]],
                 ["Due 截止日期", m["due_date"] or "—"],
                 ["Reached 达成时间", m["reached_at"] or "—"],
-                ["Criteria 判定条件", "by hand 人工确认" if not m["criteria"] else
-                 f"{m['criteria']['consecutive_trials']} consecutive trials 连续试验, "
-                 f"indicators 指标: {m['criteria']['indicators']}"],
-                ["Funding tranche 拨款", "—" if funding is None else
-                 f"{funding['amount']} {funding['currency']}"]],
-               [45 * mm, 125 * mm]),
+                [
+                    "Criteria 判定条件",
+                    "by hand 人工确认"
+                    if not m["criteria"]
+                    else f"{m['criteria']['consecutive_trials']} consecutive trials 连续试验, "
+                    f"indicators 指标: {m['criteria']['indicators']}",
+                ],
+                [
+                    "Funding tranche 拨款",
+                    "—" if funding is None else f"{funding['amount']} {funding['currency']}",
+                ],
+            ],
+            [45 * mm, 125 * mm],
+        ),
         Spacer(0, 6),
         _p("Content hash (SHA-256 of the evidence data) · 内容哈希", SMALL),
         _p(digest, MONO),

@@ -25,9 +25,12 @@ def _milestone(session: Session, actor: User, milestone_id: int) -> Milestone:
 
 
 def tranche_payload(m: Milestone, t: MilestoneTranche | None) -> dict[str, Any]:
-    return {"milestone_id": m.id, "amount": None if t is None else str(t.amount),
-            "currency": None if t is None else t.currency,
-            "released": t is not None and m.status == "reached"}
+    return {
+        "milestone_id": m.id,
+        "amount": None if t is None else str(t.amount),
+        "currency": None if t is None else t.currency,
+        "released": t is not None and m.status == "reached",
+    }
 
 
 def get_tranche(session: Session, actor: User, milestone_id: int) -> dict[str, Any]:
@@ -37,18 +40,21 @@ def get_tranche(session: Session, actor: User, milestone_id: int) -> dict[str, A
 
 def _may_fund(session: Session, actor: User, m: Milestone) -> None:
     if not can(session, actor, m.workspace_id, Need.FUND):
-        raise Forbidden("Only admins and the program managers overseeing this workspace set "
-                        "funding.")
+        raise Forbidden(
+            "Only admins and the program managers overseeing this workspace set funding."
+        )
 
 
-def set_tranche(session: Session, actor: User, milestone_id: int, amount: Decimal,
-                currency: str) -> dict[str, Any]:
+def set_tranche(
+    session: Session, actor: User, milestone_id: int, amount: Decimal, currency: str
+) -> dict[str, Any]:
     m = _milestone(session, actor, milestone_id)
     _may_fund(session, actor, m)
     t = session.get(MilestoneTranche, m.id)
     if t is None:
-        t = MilestoneTranche(milestone_id=m.id, amount=amount, currency=currency,
-                             updated_by_id=actor.id)
+        t = MilestoneTranche(
+            milestone_id=m.id, amount=amount, currency=currency, updated_by_id=actor.id
+        )
         session.add(t)
     else:
         t.amount, t.currency, t.updated_by_id = amount, currency, actor.id
@@ -77,9 +83,15 @@ def get_pack(session: Session, actor: User, milestone_id: int) -> EvidencePack:
 
 
 def pack_payload(pack: EvidencePack) -> dict[str, Any]:
-    return {"milestone_id": pack.milestone_id, "status": pack.status,
-            "content_hash": pack.content_hash, "file_hash": pack.file_hash,
-            "created_at": pack.created_at, "finished_at": pack.finished_at,
-            "error": pack.error,
-            "download_url": f"/api/v1/milestones/{pack.milestone_id}/evidence.pdf"
-            if pack.status == "ready" else None}
+    return {
+        "milestone_id": pack.milestone_id,
+        "status": pack.status,
+        "content_hash": pack.content_hash,
+        "file_hash": pack.file_hash,
+        "created_at": pack.created_at,
+        "finished_at": pack.finished_at,
+        "error": pack.error,
+        "download_url": f"/api/v1/milestones/{pack.milestone_id}/evidence.pdf"
+        if pack.status == "ready"
+        else None,
+    }

@@ -9,10 +9,25 @@ from typing import Any
 
 from workspace.safe_text import for_sheet
 
-COLUMNS = ("workspace_id", "title", "enterprise", "university", "status", "statement_agreed",
-           "latest_trial", "latest_trial_status", "latest_trial_outcome", "next_milestone",
-           "next_due_date", "milestones_reached", "milestones_open", "milestones_overdue",
-           "milestones_missed", "funds_planned", "funds_released")
+COLUMNS = (
+    "workspace_id",
+    "title",
+    "enterprise",
+    "university",
+    "status",
+    "statement_agreed",
+    "latest_trial",
+    "latest_trial_status",
+    "latest_trial_outcome",
+    "next_milestone",
+    "next_due_date",
+    "milestones_reached",
+    "milestones_open",
+    "milestones_overdue",
+    "milestones_missed",
+    "funds_planned",
+    "funds_released",
+)
 
 
 def flatten(row: dict[str, Any], words: dict[str, str] | None = None) -> list[Any]:
@@ -24,24 +39,35 @@ def flatten(row: dict[str, Any], words: dict[str, str] | None = None) -> list[An
         return (words or {}).get(value, value)
 
     return [
-        row["id"], row["title"], row["enterprise"]["name"], row["university"]["name"],
-        word(row["status"]), "" if agreed is None else word("yes" if agreed else "no"),
-        t["number"] if t else "", word(t["status"]) if t else "",
+        row["id"],
+        row["title"],
+        row["enterprise"]["name"],
+        row["university"]["name"],
+        word(row["status"]),
+        "" if agreed is None else word("yes" if agreed else "no"),
+        t["number"] if t else "",
+        word(t["status"]) if t else "",
         word(t["outcome"]) if t else "",
-        n["title"] if n else "", n["due_date"].isoformat() if n and n["due_date"] else "",
-        m["reached"], m["open"], m["overdue"], m["missed"],
+        n["title"] if n else "",
+        n["due_date"].isoformat() if n and n["due_date"] else "",
+        m["reached"],
+        m["open"],
+        m["overdue"],
+        m["missed"],
         "; ".join(f"{f['planned']} {f['currency']}" for f in row["funding"]),
         "; ".join(f"{f['released']} {f['currency']}" for f in row["funding"]),
     ]
 
 
-
-
 Progress = Callable[[int], None]
 
 
-def to_csv(rows: list[dict[str, Any]], headers: list[str], progress: Progress,
-           words: dict[str, str] | None = None) -> bytes:
+def to_csv(
+    rows: list[dict[str, Any]],
+    headers: list[str],
+    progress: Progress,
+    words: dict[str, str] | None = None,
+) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
@@ -51,8 +77,12 @@ def to_csv(rows: list[dict[str, Any]], headers: list[str], progress: Progress,
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8 Chinese
 
 
-def to_xlsx(rows: list[dict[str, Any]], headers: list[str], progress: Progress,
-            words: dict[str, str] | None = None) -> bytes:
+def to_xlsx(
+    rows: list[dict[str, Any]],
+    headers: list[str],
+    progress: Progress,
+    words: dict[str, str] | None = None,
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -66,8 +96,11 @@ def to_xlsx(rows: list[dict[str, Any]], headers: list[str], progress: Progress,
         ws.append([for_sheet(v) for v in flatten(row, words)])
         progress(i)
     ws.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNOPQ", (8, 36, 24, 24, 10, 10, 8, 10, 10, 28, 12,
-                                                     8, 8, 8, 8, 18, 18), strict=False):
+    for column, width in zip(
+        "ABCDEFGHIJKLMNOPQ",
+        (8, 36, 24, 24, 10, 10, 8, 10, 10, 28, 12, 8, 8, 8, 8, 18, 18),
+        strict=False,
+    ):
         ws.column_dimensions[column].width = width
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -66,12 +66,13 @@ def _claim(task_id: str) -> Claimed | str:
         task.attempts += 1
         if task.attempts > MAX_ATTEMPTS:
             task.status, task.finished_at = "failed", now
-            task.error = (f"gave up after {MAX_ATTEMPTS} attempts; last error: "
-                          f"{task.error or 'the job stopped without saying why'}")[:500]
+            task.error = (
+                f"gave up after {MAX_ATTEMPTS} attempts; last error: "
+                f"{task.error or 'the job stopped without saying why'}"
+            )[:500]
             return "failed"
         task.status, task.updated_at, task.done = "running", now, 0
-        return Claimed(task.id, task.user_id, task.format, dict(task.params or {}),
-                       task.attempts)
+        return Claimed(task.id, task.user_id, task.format, dict(task.params or {}), task.attempts)
 
 
 def run_export(task_id: str) -> str:
@@ -84,8 +85,12 @@ def run_export(task_id: str) -> str:
         with db.reading() as s:
             user = s.get(User, task.user_id)
             if user is None or not user.active:
-                _set(task_id, status="failed", error="The account that asked for it is gone.",
-                     finished_at=utcnow())
+                _set(
+                    task_id,
+                    status="failed",
+                    error="The account that asked for it is gone.",
+                    finished_at=utcnow(),
+                )
                 return "failed"
             locale = user.locale
             # The user's access now, not when they asked: a portfolio narrowed
@@ -105,9 +110,16 @@ def run_export(task_id: str) -> str:
         log.exception("export %s failed", task_id)
         return _failed(task, err)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    _set(task_id, status="done", done=len(rows), content=content, error=None,
-         filename=f"jointlab-portfolio-{stamp}.{task.format}", finished_at=utcnow(),
-         updated_at=utcnow())
+    _set(
+        task_id,
+        status="done",
+        done=len(rows),
+        content=content,
+        error=None,
+        filename=f"jointlab-portfolio-{stamp}.{task.format}",
+        finished_at=utcnow(),
+        updated_at=utcnow(),
+    )
     return "done"
 
 
@@ -126,18 +138,31 @@ def sweep() -> int:
     now = utcnow()
     with db.reading() as s:
         last_sign = func.coalesce(ExportTask.updated_at, ExportTask.created_at)
-        ids = list(s.scalars(select(ExportTask.id).where(or_(
-            (ExportTask.status == "queued") & (last_sign < now - UNCLAIMED),
-            (ExportTask.status == "running") & (last_sign < now - SILENT),
-        )).order_by(ExportTask.created_at).limit(100)))
+        ids = list(
+            s.scalars(
+                select(ExportTask.id)
+                .where(
+                    or_(
+                        (ExportTask.status == "queued") & (last_sign < now - UNCLAIMED),
+                        (ExportTask.status == "running") & (last_sign < now - SILENT),
+                    )
+                )
+                .order_by(ExportTask.created_at)
+                .limit(100)
+            )
+        )
     for task_id in ids:
         jobs.enqueue(RUN, task_id, job_id=task_id)
     return len(ids)
 
 
-
 def health(s: Session) -> dict[str, Any]:
     """/healthz: exports waiting, being made, and failed (their `error` says why)."""
-    counts = dict(s.execute(select(ExportTask.status, func.count()).where(
-        ExportTask.status.in_(("queued", "running", "failed"))).group_by(ExportTask.status)).all())
+    counts = dict(
+        s.execute(
+            select(ExportTask.status, func.count())
+            .where(ExportTask.status.in_(("queued", "running", "failed")))
+            .group_by(ExportTask.status)
+        ).all()
+    )
     return {"exports": {k: int(counts.get(k, 0)) for k in ("queued", "running", "failed")}}

@@ -9,8 +9,9 @@ from workspace.workspaces.models import WORKSPACE_STATUSES
 class ExportCreateSchema(Schema):
     format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
     organization_id = Id(load_default=None, allow_none=True)
-    status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(WORKSPACE_STATUSES))
+    status = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(WORKSPACE_STATUSES)
+    )
     overdue = fields.Boolean(load_default=None, allow_none=True)
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     sort = fields.String(load_default="title", validate=validate.OneOf(SORTS))

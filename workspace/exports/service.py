@@ -29,10 +29,16 @@ def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTa
     params = {k: data[k] for k in FILTER_KEYS if data.get(k) is not None}
     org_id = params.get("organization_id")
     if org_id is not None and session.get(Organization, org_id) is None:
-        raise ValidationFailed("Unknown organization.",
-                               fields={"organization_id": ["No such organization."]})
-    task = ExportTask(id=f"export-{uuid.uuid4().hex}", user_id=actor.id, format=data["format"],
-                      params=params, status="queued")
+        raise ValidationFailed(
+            "Unknown organization.", fields={"organization_id": ["No such organization."]}
+        )
+    task = ExportTask(
+        id=f"export-{uuid.uuid4().hex}",
+        user_id=actor.id,
+        format=data["format"],
+        params=params,
+        status="queued",
+    )
     session.add(task)
     session.flush()
     after_commit.enqueue(session, RUN, task.id, job_id=task.id)
@@ -49,18 +55,29 @@ def get_task(session: Session, actor: User, task_id: str) -> ExportTask:
 def recent_tasks(session: Session, actor: User, limit: int = 5) -> list[dict[str, Any]]:
     """The user's latest exports, for the page: one that failed while the page
     was closed is still seen, with its reason."""
-    rows = session.scalars(select(ExportTask).where(ExportTask.user_id == actor.id)
-                           .order_by(ExportTask.created_at.desc()).limit(limit))
+    rows = session.scalars(
+        select(ExportTask)
+        .where(ExportTask.user_id == actor.id)
+        .order_by(ExportTask.created_at.desc())
+        .limit(limit)
+    )
     return [task_payload(t) for t in rows]
 
 
 def task_payload(task: ExportTask) -> dict[str, Any]:
-    return {"id": task.id, "format": task.format, "status": task.status, "done": task.done,
-            "total": task.total, "filename": task.filename, "error": task.error,
-            "params": task.params, "created_at": task.created_at,
-            "finished_at": task.finished_at,
-            "download_url": f"/api/v1/exports/{task.id}/download"
-            if task.status == "done" else None}
+    return {
+        "id": task.id,
+        "format": task.format,
+        "status": task.status,
+        "done": task.done,
+        "total": task.total,
+        "filename": task.filename,
+        "error": task.error,
+        "params": task.params,
+        "created_at": task.created_at,
+        "finished_at": task.finished_at,
+        "download_url": f"/api/v1/exports/{task.id}/download" if task.status == "done" else None,
+    }
 
 
 def value_words() -> dict[str, str]:
@@ -72,8 +89,22 @@ def value_words() -> dict[str, str]:
 
 
 def headers() -> list[str]:
-    return [_("Workspace id"), _("Workspace"), _("Enterprise"), _("University"), _("Status"),
-            _("Statement agreed"), _("Latest trial"), _("Latest trial status"),
-            _("Latest trial outcome"), _("Next milestone"), _("Next due date"),
-            _("Reached count"), _("Open count"), _("Overdue count"), _("Missed count"),
-            _("Funds planned"), _("Funds released")]
+    return [
+        _("Workspace id"),
+        _("Workspace"),
+        _("Enterprise"),
+        _("University"),
+        _("Status"),
+        _("Statement agreed"),
+        _("Latest trial"),
+        _("Latest trial status"),
+        _("Latest trial outcome"),
+        _("Next milestone"),
+        _("Next due date"),
+        _("Reached count"),
+        _("Open count"),
+        _("Overdue count"),
+        _("Missed count"),
+        _("Funds planned"),
+        _("Funds released"),
+    ]

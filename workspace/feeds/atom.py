@@ -22,8 +22,13 @@ def _tag(public_url: str) -> str:
     return urlsplit(public_url).hostname or "jointlab"
 
 
-def atom_feed(user: User, envelopes: list[dict[str, Any]], titles: dict[int, str],
-              public_url: str, self_url: str) -> bytes:
+def atom_feed(
+    user: User,
+    envelopes: list[dict[str, Any]],
+    titles: dict[int, str],
+    public_url: str,
+    self_url: str,
+) -> bytes:
     """`envelopes` newest first."""
     base = public_url.rstrip("/")
     table = words()

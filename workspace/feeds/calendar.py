@@ -14,9 +14,12 @@ from workspace.workspaces.models import Workspace
 
 def portfolio_milestones(session: Session, user: User) -> list[tuple[str, Milestone]]:
     readable = readable_workspaces(session, user)
-    stmt = (select(Workspace.title, Milestone).join(Workspace, Workspace.id ==
-                                                    Milestone.workspace_id)
-            .where(Milestone.due_date.is_not(None)).order_by(Milestone.due_date, Milestone.id))
+    stmt = (
+        select(Workspace.title, Milestone)
+        .join(Workspace, Workspace.id == Milestone.workspace_id)
+        .where(Milestone.due_date.is_not(None))
+        .order_by(Milestone.due_date, Milestone.id)
+    )
     if readable is not None:
         stmt = stmt.where(Milestone.workspace_id.in_(readable))
     return [(title, m) for title, m in session.execute(stmt).all()]

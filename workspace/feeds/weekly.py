@@ -48,20 +48,38 @@ def summarise(session: Session, user: User, now: datetime) -> dict[str, Any]:
     def scoped(stmt: Any, column: Any) -> Any:
         return stmt if readable is None else stmt.where(column.in_(readable))
 
-    events = session.execute(scoped(
-        select(Event, Workspace.title).join(Workspace, Workspace.id == Event.workspace_id)
-        .where(Event.occurred_at >= since,
-               Event.type.in_(("milestone.reached", "statement.agreed")))
-        .order_by(Event.id), Event.workspace_id)).all()
-    overdue = session.execute(scoped(
-        select(Milestone, Workspace.title).join(Workspace, Workspace.id == Milestone.workspace_id)
-        .where(Milestone.status == "open", Milestone.due_date < today())
-        .order_by(Milestone.due_date, Milestone.id), Milestone.workspace_id)).all()
-    reached = [(t, e.data.get("milestone", {}).get("title", ""), e.occurred_at)
-               for e, t in events if e.type == "milestone.reached"]
+    events = session.execute(
+        scoped(
+            select(Event, Workspace.title)
+            .join(Workspace, Workspace.id == Event.workspace_id)
+            .where(
+                Event.occurred_at >= since,
+                Event.type.in_(("milestone.reached", "statement.agreed")),
+            )
+            .order_by(Event.id),
+            Event.workspace_id,
+        )
+    ).all()
+    overdue = session.execute(
+        scoped(
+            select(Milestone, Workspace.title)
+            .join(Workspace, Workspace.id == Milestone.workspace_id)
+            .where(Milestone.status == "open", Milestone.due_date < today())
+            .order_by(Milestone.due_date, Milestone.id),
+            Milestone.workspace_id,
+        )
+    ).all()
+    reached = [
+        (t, e.data.get("milestone", {}).get("title", ""), e.occurred_at)
+        for e, t in events
+        if e.type == "milestone.reached"
+    ]
     agreed = [(t, e.occurred_at) for e, t in events if e.type == "statement.agreed"]
-    return {"reached": reached, "agreed": agreed,
-            "overdue": [(t, m.title, m.due_date, m.workspace_id) for m, t in overdue]}
+    return {
+        "reached": reached,
+        "agreed": agreed,
+        "overdue": [(t, m.title, m.due_date, m.workspace_id) for m, t in overdue],
+    }
 
 
 def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
@@ -69,18 +87,28 @@ def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
 
     settings = current_app.extensions["jointlab.settings"]
     tz = zone(user.timezone)
-    context = {"user": user, "week": week, "public_url": settings.public_url.rstrip("/"),
-               "tz": tz, **summary}
+    context = {
+        "user": user,
+        "week": week,
+        "public_url": settings.public_url.rstrip("/"),
+        "tz": tz,
+        **summary,
+    }
     msg = EmailMessage()
-    msg["Subject"] = _("JointLab week %(week)s: %(reached)d reached, %(overdue)d overdue, "
-                       "%(agreed)d agreed", week=week, reached=len(summary["reached"]),
-                       overdue=len(summary["overdue"]), agreed=len(summary["agreed"]))
+    msg["Subject"] = _(
+        "JointLab week %(week)s: %(reached)d reached, %(overdue)d overdue, %(agreed)d agreed",
+        week=week,
+        reached=len(summary["reached"]),
+        overdue=len(summary["overdue"]),
+        agreed=len(summary["agreed"]),
+    )
     msg["From"] = sender(settings)
     msg["To"] = user.email
     msg["Message-ID"] = make_msgid("weekly")
     msg.set_content(for_mail_body(render_template("dashboard/weekly_email.txt", **context)))
-    msg.add_alternative(for_mail_body(render_template("dashboard/weekly_email.html", **context)),
-                        subtype="html")
+    msg.add_alternative(
+        for_mail_body(render_template("dashboard/weekly_email.html", **context)), subtype="html"
+    )
     return msg
 
 
@@ -113,13 +141,19 @@ def send_weekly_summary(manager_id: int, now: datetime | None = None) -> bool:
         if not failures.is_transient(err):
             # Composing it, or the server's final refusal: the next run would
             # fail the same way, every hour of the week. The week stays taken.
-            log.error("weekly summary to manager %s failed for good: %s", manager_id,
-                      failures.describe(err))
+            log.error(
+                "weekly summary to manager %s failed for good: %s",
+                manager_id,
+                failures.describe(err),
+            )
             return False
         log.exception("weekly summary to manager %s failed; retrying next run", manager_id)
         with db.transaction() as s:  # give the week back so the next run retries
-            s.execute(delete(WeeklySummary).where(WeeklySummary.manager_id == manager_id,
-                                                  WeeklySummary.week == week))
+            s.execute(
+                delete(WeeklySummary).where(
+                    WeeklySummary.manager_id == manager_id, WeeklySummary.week == week
+                )
+            )
         return False
     return True
 

@@ -24,12 +24,22 @@ def _too_large_doc(limit: str) -> dict[str, Any]:
     return {"description": limit, "content": {"application/json": {"schema": "Error"}}}
 
 
-@endpoint("/workspaces/<int:workspace_id>/files", "POST", summary="Upload a file",
-          tag="files", response=FILE, status=201, doc_body=UPLOAD_BODY,
-          limits="FILE_MAX_BYTES per file (default 200 MiB) and the workspace's quota "
-                 "(WORKSPACE_FILE_QUOTA_BYTES): 413; an empty file: 422",
-          doc_responses={"413": _too_large_doc("Larger than FILE_MAX_BYTES or over the "
-                                                "workspace's quota; nothing is stored")})
+@endpoint(
+    "/workspaces/<int:workspace_id>/files",
+    "POST",
+    summary="Upload a file",
+    tag="files",
+    response=FILE,
+    status=201,
+    doc_body=UPLOAD_BODY,
+    limits="FILE_MAX_BYTES per file (default 200 MiB) and the workspace's quota "
+    "(WORKSPACE_FILE_QUOTA_BYTES): 413; an empty file: 422",
+    doc_responses={
+        "413": _too_large_doc(
+            "Larger than FILE_MAX_BYTES or over the workspace's quota; nothing is stored"
+        )
+    },
+)
 def upload_file(workspace_id: int) -> Any:
     user = require_user()
     settings = settings_of(current_app)
@@ -42,25 +52,25 @@ def upload_file(workspace_id: int) -> Any:
         raise too_large(limit)
     request.max_content_length = limit + FORM_OVERHEAD
     store = storage()
-    upload = receive(request.stream, request.headers.get("Content-Type"), store.staging_file,
-                     limit)
+    upload = receive(request.stream, request.headers.get("Content-Type"), store.staging_file, limit)
     try:
         if upload.size == 0:
             from workspace.errors import ValidationFailed
 
-            raise ValidationFailed("The file is empty.", fields={"file": ["Empty file."]},
-                                   code="empty_file")
+            raise ValidationFailed(
+                "The file is empty.", fields={"file": ["Empty file."]}, code="empty_file"
+            )
         with db.reading() as s:  # the cheap refusals before the bytes are moved
-            service.check_attachment_and_quota(s, user, workspace_id, upload,
-                                               settings.workspace_file_quota_bytes)
+            service.check_attachment_and_quota(
+                s, user, workspace_id, upload, settings.workspace_file_quota_bytes
+            )
         with db.transaction() as s:
             # The bytes are stored and the row added under the blob's guard,
             # so the orphan sweep never deletes a blob a new row refers to.
             service.guard_blob(s, upload.sha256)
             store.put(blob_key(upload.sha256), upload.path)
             upload.path = None
-            f = service.add_file(s, user, workspace_id, upload,
-                                 settings.workspace_file_quota_bytes)
+            f = service.add_file(s, user, workspace_id, upload, settings.workspace_file_quota_bytes)
             answer = service.payload(s, f)
     finally:
         upload.discard()
@@ -70,13 +80,19 @@ def upload_file(workspace_id: int) -> Any:
     return response
 
 
-@endpoint("/workspaces/<int:workspace_id>/files", summary="Files, oldest first; filter by "
-          "what they are attached to", tag="files", query=FileListQuerySchema(),
-          response=FILE, paginated=True)
+@endpoint(
+    "/workspaces/<int:workspace_id>/files",
+    summary="Files, oldest first; filter by what they are attached to",
+    tag="files",
+    query=FileListQuerySchema(),
+    response=FILE,
+    paginated=True,
+)
 def list_files(workspace_id: int, query: dict) -> Page:
     with db.reading() as s:
-        rows = service.list_files(s, require_user(), workspace_id, cursor_int(query["cursor"]),
-                                  query["limit"], query)
+        rows = service.list_files(
+            s, require_user(), workspace_id, cursor_int(query["cursor"]), query["limit"], query
+        )
         page = page_of(rows, query["limit"])
         page.items = service.payloads(s, page.items)
     return page
@@ -88,15 +104,22 @@ def get_file(file_id: int) -> Any:
         return service.payload(s, service.get_file(s, require_user(), file_id))
 
 
-@endpoint("/files/<int:file_id>/content", summary="The file's bytes: ETag / If-None-Match "
-          "(304), Range (206, 416), Content-Disposition with the name; only images, PDF "
-          "and plain text are shown inline, everything else is a download", tag="files",
-          doc_responses={"200": {"description": "The bytes, with the file's own type",
-                                 "content": {"*/*": {"schema": {"type": "string",
-                                                                "format": "binary"}}}},
-                         "206": {"description": "The requested range"},
-                         "304": {"description": "Not modified (If-None-Match)"},
-                         "416": {"description": "Range not satisfiable"}})
+@endpoint(
+    "/files/<int:file_id>/content",
+    summary="The file's bytes: ETag / If-None-Match "
+    "(304), Range (206, 416), Content-Disposition with the name; only images, PDF "
+    "and plain text are shown inline, everything else is a download",
+    tag="files",
+    doc_responses={
+        "200": {
+            "description": "The bytes, with the file's own type",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "206": {"description": "The requested range"},
+        "304": {"description": "Not modified (If-None-Match)"},
+        "416": {"description": "Range not satisfiable"},
+    },
+)
 def file_content(file_id: int) -> Response:
     with db.reading() as s:
         f = service.get_file(s, require_user(), file_id)
@@ -104,8 +127,13 @@ def file_content(file_id: int) -> Response:
     return download.respond(storage(), blob_key(sha), name, size, sha, ctype)
 
 
-@endpoint("/files/<int:file_id>", "DELETE", summary="Delete a file (its uploader or an "
-          "owner)", tag="files", status=204)
+@endpoint(
+    "/files/<int:file_id>",
+    "DELETE",
+    summary="Delete a file (its uploader or an owner)",
+    tag="files",
+    status=204,
+)
 def delete_file(file_id: int) -> None:
     with db.transaction() as s:
         service.delete_file(s, require_user(), file_id)

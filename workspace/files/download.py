@@ -19,8 +19,9 @@ def disposition(kind: str, name: str) -> str:
     return f"{kind}; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def respond(store: Storage, key: str, name: str, size: int, sha256: str,
-            content_type: str) -> Response:
+def respond(
+    store: Storage, key: str, name: str, size: int, sha256: str, content_type: str
+) -> Response:
     etag = f'"{sha256}"'
     inline = is_inline(content_type)
     headers = {
@@ -34,8 +35,9 @@ def respond(store: Storage, key: str, name: str, size: int, sha256: str,
     if inline and content_type == "application/pdf":
         # The browser's own PDF viewer is a plugin: `object-src 'none'` (implied
         # by the default-src 'none' everything else gets) would blank it.
-        headers["Content-Security-Policy"] = ("default-src 'none'; object-src 'self'; "
-                                              "frame-ancestors 'self'")
+        headers["Content-Security-Policy"] = (
+            "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+        )
     mimetype = content_type if inline else "application/octet-stream"
     if content_type == "text/plain":
         mimetype = "text/plain; charset=utf-8"
@@ -57,8 +59,9 @@ def respond(store: Storage, key: str, name: str, size: int, sha256: str,
         # Several ranges or an unreadable header: the whole file (RFC 9110 allows it).
     headers["Content-Length"] = str(length)
     body = store.read(key, start, length) if length else iter(())
-    return Response(body, status=status, headers=headers, mimetype=mimetype,
-                    direct_passthrough=True)
+    return Response(
+        body, status=status, headers=headers, mimetype=mimetype, direct_passthrough=True
+    )
 
 
 def _matches(header: str | None, etag: str) -> bool:

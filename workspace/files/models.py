@@ -19,22 +19,25 @@ class StoredFile(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(
-        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(127))
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # At most one of these; a trial, milestone or document that goes away
     # leaves its files in the workspace rather than taking them along.
     trial_id: Mapped[int | None] = mapped_column(
-        ForeignKey("trials.id", ondelete="SET NULL"), index=True)
+        ForeignKey("trials.id", ondelete="SET NULL"), index=True
+    )
     milestone_id: Mapped[int | None] = mapped_column(
-        ForeignKey("milestones.id", ondelete="SET NULL"), index=True)
+        ForeignKey("milestones.id", ondelete="SET NULL"), index=True
+    )
     document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
     # Thumbnail of an image: None while the background job has not run,
     # "ready" (stored under thumb_key(sha256)), or "none" (not an image we
     # could or would decode).

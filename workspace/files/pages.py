@@ -26,8 +26,9 @@ PANEL_LIMIT = 100
 VIEW_LIMIT = 500
 
 
-def _rows(s: Session, workspace_id: int, kind: str | None, target_id: int | None,
-          limit: int) -> list[dict[str, Any]]:
+def _rows(
+    s: Session, workspace_id: int, kind: str | None, target_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     user = g.page_user
     filters = {f"{kind}_id": target_id} if kind else {}
     rows = service.list_files(s, user, workspace_id, 0, limit, filters)[:limit]
@@ -51,8 +52,11 @@ def _target_labels(s: Session, rows: list[Any]) -> dict[int, dict[str, Any]]:
             continue
         if at["type"] == "trial":
             t = s.get(Trial, at["id"])
-            out[row.id] = {"kind": "trial", "text": f"#{t.number} {t.title or ''}".strip(),
-                           "href": f"/trials/{t.id}"}
+            out[row.id] = {
+                "kind": "trial",
+                "text": f"#{t.number} {t.title or ''}".strip(),
+                "href": f"/trials/{t.id}",
+            }
         elif at["type"] == "milestone":
             m = s.get(Milestone, at["id"])
             out[row.id] = {"kind": "milestone", "text": m.title, "href": f"/milestones/{m.id}"}
@@ -62,20 +66,31 @@ def _target_labels(s: Session, rows: list[Any]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _panel(workspace_id: int, kind: str | None = None, target_id: int | None = None,
-           show_target: bool = False) -> Markup:
+def _panel(
+    workspace_id: int,
+    kind: str | None = None,
+    target_id: int | None = None,
+    show_target: bool = False,
+) -> Markup:
     with db.reading() as s:
         require_workspace(s, g.page_user, workspace_id)
         files = _rows(s, workspace_id, kind, target_id, PANEL_LIMIT)
         can_edit = can(s, g.page_user, workspace_id, Need.EDIT)
-    return Markup(render_template("files/_panel.html", workspace_id=workspace_id, kind=kind,
-                                  target_id=target_id, files=files, can_edit=can_edit,
-                                  show_target=show_target))
+    return Markup(
+        render_template(
+            "files/_panel.html",
+            workspace_id=workspace_id,
+            kind=kind,
+            target_id=target_id,
+            files=files,
+            can_edit=can_edit,
+            show_target=show_target,
+        )
+    )
 
 
 @pages.app_template_global("files_panel")
-def files_panel(workspace_id: int, kind: str | None = None,
-                target_id: int | None = None) -> Markup:
+def files_panel(workspace_id: int, kind: str | None = None, target_id: int | None = None) -> Markup:
     return _panel(workspace_id, kind, target_id)
 
 
@@ -123,7 +138,6 @@ def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup:
     return _panel(ws.id, show_target=True)
 
 
-
 @pages.route("/files/<int:file_id>/thumbnail")
 @login_required
 def file_thumbnail(file_id: int) -> Any:
@@ -140,6 +154,12 @@ def file_thumbnail(file_id: int) -> Any:
     if request.headers.get("If-None-Match") == etag:
         return Response(status=304)
     body = b"".join(storage().read(thumb_key(sha)))
-    return Response(body, mimetype="image/png", headers={
-        "ETag": etag, "Cache-Control": "private, max-age=86400",
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body,
+        mimetype="image/png",
+        headers={
+            "ETag": etag,
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -37,15 +37,20 @@ class FileListQuerySchema(PageQuerySchema):
 
 
 UPLOAD_BODY = {
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {
-            "file": {"type": "string", "format": "binary"},
-            "trial_id": {"type": "integer"},
-            "milestone_id": {"type": "integer"},
-            "document_id": {"type": "integer"},
-        },
-        "description": "The file, and at most one of trial_id, milestone_id, document_id "
-                       "(of this workspace).",
-    }}},
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "trial_id": {"type": "integer"},
+                    "milestone_id": {"type": "integer"},
+                    "document_id": {"type": "integer"},
+                },
+                "description": "The file, and at most one of trial_id, milestone_id, document_id "
+                "(of this workspace).",
+            }
+        }
+    },
 }

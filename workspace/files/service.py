@@ -33,8 +33,9 @@ from workspace.workspaces.models import Workspace
 TARGETS = {"trial": Trial, "milestone": Milestone, "document": Document}
 # Shown in the browser; everything else is a download, so nothing uploaded
 # can run as a page of this site (HTML, SVG, XML, JavaScript…).
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp",
-                          "application/pdf", "text/plain"})
+INLINE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+)
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
 
@@ -46,8 +47,9 @@ on_file_added: list[FileHook] = []
 def clean_name(raw: str) -> str:
     """A display name: no path, no control characters, at most 255 characters."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in unicodedata.normalize("NFC", name)
-                   if unicodedata.category(c)[0] != "C").strip()
+    name = "".join(
+        c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C"
+    ).strip()
     if name in ("", ".", ".."):
         name = "file"
     return name[:255]
@@ -66,9 +68,17 @@ def is_inline(content_type: str) -> bool:
 
 
 def file_payload(f: StoredFile, uploader: dict[str, Any] | None) -> dict[str, Any]:
-    return {"id": f.id, "workspace_id": f.workspace_id, "name": f.name, "size": f.size,
-            "content_type": f.content_type, "sha256": f.sha256, "uploaded_by": uploader,
-            "created_at": f.created_at, "attached_to": f.attached_to}
+    return {
+        "id": f.id,
+        "workspace_id": f.workspace_id,
+        "name": f.name,
+        "size": f.size,
+        "content_type": f.content_type,
+        "sha256": f.sha256,
+        "uploaded_by": uploader,
+        "created_at": f.created_at,
+        "attached_to": f.attached_to,
+    }
 
 
 def _event_payload(f: StoredFile, uploader: dict[str, Any] | None) -> dict[str, Any]:
@@ -77,10 +87,20 @@ def _event_payload(f: StoredFile, uploader: dict[str, Any] | None) -> dict[str, 
 
 def payloads(session: Session, rows: list[StoredFile]) -> list[dict[str, Any]]:
     ids = {f.uploaded_by_id for f in rows if f.uploaded_by_id is not None}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) \
-        if ids else {}
-    return [file_payload(f, {"id": f.uploaded_by_id, "name": names.get(f.uploaded_by_id, "")}
-                         if f.uploaded_by_id is not None else None) for f in rows]
+    names = (
+        dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return [
+        file_payload(
+            f,
+            {"id": f.uploaded_by_id, "name": names.get(f.uploaded_by_id, "")}
+            if f.uploaded_by_id is not None
+            else None,
+        )
+        for f in rows
+    ]
 
 
 def payload(session: Session, f: StoredFile) -> dict[str, Any]:
@@ -92,13 +112,15 @@ def check_may_upload(session: Session, actor: User, workspace_id: int) -> None:
     require_workspace(session, actor, workspace_id, Need.EDIT)
 
 
-def _attachment(session: Session, workspace_id: int, fields: dict[str, str]
-                ) -> tuple[str, int] | None:
+def _attachment(
+    session: Session, workspace_id: int, fields: dict[str, str]
+) -> tuple[str, int] | None:
     given = [(k, fields[f"{k}_id"]) for k in ATTACHABLE if fields.get(f"{k}_id", "") != ""]
     if len(given) > 1:
-        raise ValidationFailed("Attach a file to at most one of a trial, a milestone or a "
-                               "document.", fields={f"{k}_id": ["Only one of these."]
-                                                    for k, _v in given})
+        raise ValidationFailed(
+            "Attach a file to at most one of a trial, a milestone or a document.",
+            fields={f"{k}_id": ["Only one of these."] for k, _v in given},
+        )
     if not given:
         return None
     kind, raw = given[0]
@@ -107,12 +129,15 @@ def _attachment(session: Session, workspace_id: int, fields: dict[str, str]
         if not 0 < target_id < 2**31:
             raise ValueError
     except ValueError:
-        raise ValidationFailed("Not a valid id.", fields={f"{kind}_id": ["Not a valid id."]}) \
-            from None
+        raise ValidationFailed(
+            "Not a valid id.", fields={f"{kind}_id": ["Not a valid id."]}
+        ) from None
     row = session.get(TARGETS[kind], target_id)
     if row is None or row.workspace_id != workspace_id:
-        raise ValidationFailed(f"No {kind} {target_id} in this workspace.",
-                               fields={f"{kind}_id": [f"No such {kind} in this workspace."]})
+        raise ValidationFailed(
+            f"No {kind} {target_id} in this workspace.",
+            fields={f"{kind}_id": [f"No such {kind} in this workspace."]},
+        )
     return kind, target_id
 
 
@@ -127,8 +152,14 @@ def guard_blob(session: Session, sha256: str) -> None:
 
 
 def used_bytes(session: Session, workspace_id: int) -> int:
-    return int(session.scalar(select(func.coalesce(func.sum(StoredFile.size), 0))
-                              .where(StoredFile.workspace_id == workspace_id)) or 0)
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(StoredFile.size), 0)).where(
+                StoredFile.workspace_id == workspace_id
+            )
+        )
+        or 0
+    )
 
 
 def _check_quota(session: Session, workspace_id: int, size: int, quota: int) -> None:
@@ -136,19 +167,23 @@ def _check_quota(session: Session, workspace_id: int, size: int, quota: int) -> 
         raise PayloadTooLarge(
             f"This workspace's files would exceed its quota of {human(quota)} "
             f"({quota:,} bytes); delete some files or ask the operator for more.",
-            fields={"file": ["Over the workspace's quota."]}, code="quota_exceeded")
+            fields={"file": ["Over the workspace's quota."]},
+            code="quota_exceeded",
+        )
 
 
-def check_attachment_and_quota(session: Session, actor: User, workspace_id: int,
-                               upload: Upload, quota: int) -> None:
+def check_attachment_and_quota(
+    session: Session, actor: User, workspace_id: int, upload: Upload, quota: int
+) -> None:
     """The refusals that need no storage, made before the bytes are moved."""
     ws = require_workspace(session, actor, workspace_id, Need.EDIT)
     _attachment(session, ws.id, upload.fields)
     _check_quota(session, ws.id, upload.size, quota)
 
 
-def add_file(session: Session, actor: User, workspace_id: int, upload: Upload,
-             quota: int) -> StoredFile:
+def add_file(
+    session: Session, actor: User, workspace_id: int, upload: Upload, quota: int
+) -> StoredFile:
     """The row for bytes already in storage under `blob_key(upload.sha256)`."""
     ws = require_workspace(session, actor, workspace_id, Need.EDIT)
     if quota:
@@ -157,15 +192,25 @@ def add_file(session: Session, actor: User, workspace_id: int, upload: Upload,
     attached = _attachment(session, ws.id, upload.fields)
     _check_quota(session, ws.id, upload.size, quota)
     name = clean_name(upload.filename)
-    f = StoredFile(workspace_id=ws.id, name=name, size=upload.size,
-                   content_type=content_type_of(name, upload.declared_type),
-                   sha256=upload.sha256, uploaded_by_id=actor.id)
+    f = StoredFile(
+        workspace_id=ws.id,
+        name=name,
+        size=upload.size,
+        content_type=content_type_of(name, upload.declared_type),
+        sha256=upload.sha256,
+        uploaded_by_id=actor.id,
+    )
     if attached is not None:
         setattr(f, f"{attached[0]}_id", attached[1])
     session.add(f)
     session.flush()
-    record_event(session, ws.id, ev.FILE_ADDED,
-                 {"file": _event_payload(f, {"id": actor.id, "name": actor.name})}, actor)
+    record_event(
+        session,
+        ws.id,
+        ev.FILE_ADDED,
+        {"file": _event_payload(f, {"id": actor.id, "name": actor.name})},
+        actor,
+    )
     for hook in on_file_added:
         hook(session, f, actor)
     return f
@@ -175,8 +220,14 @@ def get_file(session: Session, actor: User, file_id: int) -> StoredFile:
     return require_row(session, actor, StoredFile, file_id, Need.READ, "File not found.")
 
 
-def list_files(session: Session, actor: User, workspace_id: int, after_id: int, limit: int,
-               filters: dict[str, int | None]) -> list[StoredFile]:
+def list_files(
+    session: Session,
+    actor: User,
+    workspace_id: int,
+    after_id: int,
+    limit: int,
+    filters: dict[str, int | None],
+) -> list[StoredFile]:
     ws = require_workspace(session, actor, workspace_id, Need.READ)
     stmt = select(StoredFile).where(StoredFile.workspace_id == ws.id, StoredFile.id > after_id)
     for kind in ATTACHABLE:
@@ -192,18 +243,23 @@ def files_attached(session: Session, kind: str, ids: list[int]) -> list[StoredFi
     if not ids:
         return []
     column = getattr(StoredFile, f"{kind}_id")
-    return list(session.scalars(select(StoredFile).where(column.in_(ids))
-                                .order_by(StoredFile.id)))
+    return list(session.scalars(select(StoredFile).where(column.in_(ids)).order_by(StoredFile.id)))
 
 
 def delete_file(session: Session, actor: User, file_id: int) -> None:
     f = get_file(session, actor, file_id)
     own = f.uploaded_by_id == actor.id and can(session, actor, f.workspace_id, Need.EDIT)
     if not own and not can(session, actor, f.workspace_id, Need.MANAGE):
-        raise Forbidden("Only the person who uploaded a file and the workspace's owners "
-                        "can delete it.")
+        raise Forbidden(
+            "Only the person who uploaded a file and the workspace's owners can delete it."
+        )
     data = payload(session, f)
     session.delete(f)
     session.flush()
-    record_event(session, f.workspace_id, ev.FILE_DELETED,
-                 {"file": {**data, "created_at": iso_utc(data["created_at"])}}, actor)
+    record_event(
+        session,
+        f.workspace_id,
+        ev.FILE_DELETED,
+        {"file": {**data, "created_at": iso_utc(data["created_at"])}},
+        actor,
+    )

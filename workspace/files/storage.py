@@ -125,12 +125,17 @@ class S3Storage:
         self.prefix = parsed.path.strip("/")
         self.prefix = f"{self.prefix}/" if self.prefix else ""
         self.client = boto3.client(
-            "s3", endpoint_url=endpoint_url,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                          s3={"addressing_style": "path"} if endpoint_url else {}))
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(
+                retries={"max_attempts": 5, "mode": "standard"},
+                s3={"addressing_style": "path"} if endpoint_url else {},
+            ),
+        )
         # Parts of 16 MiB, four at a time: a 200 MB upload is 13 parts.
-        self.transfer = TransferConfig(multipart_threshold=16 * CHUNK,
-                                       multipart_chunksize=16 * CHUNK, max_concurrency=4)
+        self.transfer = TransferConfig(
+            multipart_threshold=16 * CHUNK, multipart_chunksize=16 * CHUNK, max_concurrency=4
+        )
         self.tmp = staging
         self.tmp.mkdir(parents=True, exist_ok=True)
 
@@ -159,10 +164,11 @@ class S3Storage:
 
     def keys(self, prefix: str) -> Iterator[StoredKey]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix)
+            Bucket=self.bucket, Prefix=self.prefix + prefix
+        )
         for page in pages:
             for obj in page.get("Contents", []):
-                yield StoredKey(obj["Key"][len(self.prefix):], obj["LastModified"].timestamp())
+                yield StoredKey(obj["Key"][len(self.prefix) :], obj["LastModified"].timestamp())
 
     def sweep_staging(self, older_than: float) -> int:
         return _sweep_folder(self.tmp, older_than)
@@ -198,8 +204,7 @@ def storage() -> Storage:
     if found is None:
         from workspace.app import settings_of
 
-        found = current_app.extensions["jointlab.storage"] = open_storage(
-            settings_of(current_app))
+        found = current_app.extensions["jointlab.storage"] = open_storage(settings_of(current_app))
     return found
 
 
@@ -207,6 +212,3 @@ def copy_out(store: Storage, key: str, target: Any) -> None:
     """Write all of `key` to a binary file object (jobs read blobs this way)."""
     for chunk in store.read(key):
         target.write(chunk)
-
-
-

@@ -50,5 +50,3 @@ def sweep_orphans(grace: float = GRACE_SECONDS) -> dict[str, int]:
     if any(report.values()):
         log.info("file sweep removed %s", report)
     return report
-
-

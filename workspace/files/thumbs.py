@@ -36,9 +36,12 @@ MAX_PIXELS = 40_000_000  # 40 MP: any camera or X-ray detector; past it, no thum
 
 
 def plan_thumbnails(session: Session, events: list[Event]) -> None:
-    ids = [((e.data or {}).get("file") or {}).get("id") for e in events
-           if e.type == ev.FILE_ADDED
-           and ((e.data or {}).get("file") or {}).get("content_type") in IMAGE_TYPES]
+    ids = [
+        ((e.data or {}).get("file") or {}).get("id")
+        for e in events
+        if e.type == ev.FILE_ADDED
+        and ((e.data or {}).get("file") or {}).get("content_type") in IMAGE_TYPES
+    ]
     for file_id in ids:
         if file_id is not None:
             after_commit.enqueue(session, MAKE, file_id, job_id=f"thumb-{file_id}")
@@ -71,14 +74,19 @@ def make_thumbnail(file_id: int) -> str:
         if f is None or f.thumbnail is not None:
             return "nothing to do"
         sha, size, ctype = f.sha256, f.size, f.content_type
-        done = s.scalar(select(StoredFile.thumbnail).where(
-            StoredFile.sha256 == sha, StoredFile.thumbnail.is_not(None)).limit(1))
+        done = s.scalar(
+            select(StoredFile.thumbnail)
+            .where(StoredFile.sha256 == sha, StoredFile.thumbnail.is_not(None))
+            .limit(1)
+        )
     if done is None:
         done = _make(sha, size, ctype)
     with db.transaction() as s:
-        s.execute(update(StoredFile).where(StoredFile.sha256 == sha,
-                                           StoredFile.thumbnail.is_(None))
-                  .values(thumbnail=done))
+        s.execute(
+            update(StoredFile)
+            .where(StoredFile.sha256 == sha, StoredFile.thumbnail.is_(None))
+            .values(thumbnail=done)
+        )
     return done
 
 
@@ -106,7 +114,12 @@ def _make(sha: str, size: int, content_type: str) -> str:
 def sweep_thumbnails() -> int:
     """Images whose job was lost (a restart) get one."""
     with db.reading() as s:
-        ids = list(s.scalars(select(StoredFile.id).where(
-            StoredFile.thumbnail.is_(None), StoredFile.content_type.in_(IMAGE_TYPES))
-            .order_by(StoredFile.id).limit(50)))
+        ids = list(
+            s.scalars(
+                select(StoredFile.id)
+                .where(StoredFile.thumbnail.is_(None), StoredFile.content_type.in_(IMAGE_TYPES))
+                .order_by(StoredFile.id)
+                .limit(50)
+            )
+        )
     return sum(1 for i in ids if make_thumbnail(i) == "ready")

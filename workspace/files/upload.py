@@ -54,7 +54,9 @@ def human(size: int) -> str:
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"The file is larger than the limit of {human(limit)} ({limit:,} bytes).",
-        fields={"file": [f"At most {limit:,} bytes."]}, code="file_too_large")
+        fields={"file": [f"At most {limit:,} bytes."]},
+        code="file_too_large",
+    )
 
 
 class _Sink:
@@ -104,16 +106,17 @@ def _delimiter_at(buf: bytes, marker: bytes, at: int) -> int | None:
     """Where the delimiter whose `--boundary` is at `at` begins (with its line
     break), or None if that is data that merely contains the boundary: a
     delimiter follows a line break and ends with `--` or a line break."""
-    if at == 0 or buf[at - 1:at] not in (b"\r", b"\n"):
+    if at == 0 or buf[at - 1 : at] not in (b"\r", b"\n"):
         return None
-    after = buf[at + len(marker):at + len(marker) + 2]
+    after = buf[at + len(marker) : at + len(marker) + 2]
     if not (after.startswith((b"--", b"\r", b"\n")) or after.strip(b" \t") == b""):
         return None
-    return at - (2 if buf[at - 2:at] == b"\r\n" else 1)
+    return at - (2 if buf[at - 2 : at] == b"\r\n" else 1)
 
 
-def _copy_part(stream: IO[bytes], buffered: bytes, boundary: bytes, sink: _Sink,
-               max_bytes: int) -> bytes:
+def _copy_part(
+    stream: IO[bytes], buffered: bytes, boundary: bytes, sink: _Sink, max_bytes: int
+) -> bytes:
     """Copy the file part's bytes to `sink`, past the decoder: one `find` per
     chunk instead of its per-chunk regex and copies (3× the throughput).
     Returns what follows the part, from its closing `--boundary` on."""
@@ -124,8 +127,13 @@ def _copy_part(stream: IO[bytes], buffered: bytes, boundary: bytes, sink: _Sink,
     buf, start, eof = buffered, True, False
     while True:
         if start and (len(buf) >= 2 or eof):
-            buf = buf[2:] if buf.startswith(b"\r\n") else \
-                buf[1:] if buf[:1] in (b"\r", b"\n") else buf
+            buf = (
+                buf[2:]
+                if buf.startswith(b"\r\n")
+                else buf[1:]
+                if buf[:1] in (b"\r", b"\n")
+                else buf
+            )
             buf, start = b"\n" + buf, False  # so a delimiter at once is found too
             sink_offset = 1
         if not start:
@@ -133,7 +141,7 @@ def _copy_part(stream: IO[bytes], buffered: bytes, boundary: bytes, sink: _Sink,
             while at >= 0:
                 begin = _delimiter_at(buf, marker, at)
                 if begin is not None and (len(buf) >= at + len(marker) + 2 or eof):
-                    sink.write(buf[sink_offset:max(begin, sink_offset)])
+                    sink.write(buf[sink_offset : max(begin, sink_offset)])
                     return buf[at:]
                 if begin is not None:
                     break  # need the bytes after it to be sure
@@ -142,8 +150,9 @@ def _copy_part(stream: IO[bytes], buffered: bytes, boundary: bytes, sink: _Sink,
                 sink.write(buf[sink_offset:-keep])
                 buf, sink_offset = buf[-keep:], 0
         if eof:
-            raise BadRequest("The upload ended before the multipart body did.",
-                             code="incomplete_upload")
+            raise BadRequest(
+                "The upload ended before the multipart body did.", code="incomplete_upload"
+            )
         chunk = _read(stream, max_bytes)
         eof = not chunk
         buf += chunk
@@ -155,15 +164,21 @@ def _decoder(boundary: bytes) -> MultipartDecoder:
     return MultipartDecoder(boundary, max_form_memory_size=2 * READ, max_parts=MAX_PARTS)
 
 
-def receive(stream: IO[bytes], content_type: str | None, staging: Any, max_bytes: int,
-            file_field: str = "file") -> Upload:
+def receive(
+    stream: IO[bytes],
+    content_type: str | None,
+    staging: Any,
+    max_bytes: int,
+    file_field: str = "file",
+) -> Upload:
     """Read a multipart body: the `file_field` part into a temp file from
     `staging()`, other parts as short text fields."""
     mimetype, options = parse_options_header(content_type or "")
     boundary = options.get("boundary")
     if mimetype != "multipart/form-data" or not boundary:
-        raise BadRequest("Send the file as multipart/form-data with a `file` part.",
-                         code="not_multipart")
+        raise BadRequest(
+            "Send the file as multipart/form-data with a `file` part.", code="not_multipart"
+        )
     bnd = boundary.encode("latin-1")
     decoder = _decoder(bnd)
     upload = Upload()
@@ -179,17 +194,21 @@ def receive(stream: IO[bytes], content_type: str | None, staging: Any, max_bytes
             try:
                 decoder.receive_data(chunk or None)
             except RequestEntityTooLarge:
-                raise BadRequest("The multipart body is malformed: a part's headers never end.",
-                                 code="bad_multipart") from None
+                raise BadRequest(
+                    "The multipart body is malformed: a part's headers never end.",
+                    code="bad_multipart",
+                ) from None
             while True:
                 try:
                     event = decoder.next_event()
                 except ValueError as err:
-                    raise BadRequest(f"The multipart body is malformed: {err}.",
-                                     code="bad_multipart") from None
+                    raise BadRequest(
+                        f"The multipart body is malformed: {err}.", code="bad_multipart"
+                    ) from None
                 except RequestEntityTooLarge:
-                    raise ValidationFailed("Too many form parts.",
-                                           fields={"_schema": ["Too many parts."]}) from None
+                    raise ValidationFailed(
+                        "Too many form parts.", fields={"_schema": ["Too many parts."]}
+                    ) from None
                 if isinstance(event, NeedData):
                     break
                 if isinstance(event, Epilogue):
@@ -198,19 +217,20 @@ def receive(stream: IO[bytes], content_type: str | None, staging: Any, max_bytes
                 if isinstance(event, File | Field):
                     parts += 1
                     if parts > MAX_PARTS:
-                        raise ValidationFailed("Too many form parts.",
-                                               fields={"_schema": ["Too many parts."]})
+                        raise ValidationFailed(
+                            "Too many form parts.", fields={"_schema": ["Too many parts."]}
+                        )
                     current, text = event.name, bytearray()
                     if isinstance(event, File) and event.name == file_field:
                         if sink is not None:
-                            raise ValidationFailed("Send one file per request.",
-                                                   fields={"file": ["Only one file."]})
+                            raise ValidationFailed(
+                                "Send one file per request.", fields={"file": ["Only one file."]}
+                            )
                         sink = _Sink(staging(), max_bytes)
                         upload.path = sink.fh.name
                         upload.filename = event.filename or ""
                         upload.declared_type = event.headers.get("Content-Type", "")
-                        pending = _copy_part(stream, bytes(decoder.buffer), bnd, sink,
-                                             max_bytes)
+                        pending = _copy_part(stream, bytes(decoder.buffer), bnd, sink, max_bytes)
                         # A fresh decoder for what follows the file part.
                         decoder, current = _decoder(bnd), None
                         break
@@ -219,16 +239,19 @@ def receive(stream: IO[bytes], content_type: str | None, staging: Any, max_bytes
                 elif isinstance(event, Data) and current is not None:
                     text += event.data
                     if len(text) > MAX_FIELD_BYTES:
-                        raise ValidationFailed(f"The field `{current}` is too long.",
-                                               fields={current: ["Too long."]})
+                        raise ValidationFailed(
+                            f"The field `{current}` is too long.", fields={current: ["Too long."]}
+                        )
                     if not event.more_data:
                         upload.fields[current] = text.decode("utf-8", "replace")
             if not chunk and not done:
-                raise BadRequest("The upload ended before the multipart body did.",
-                                 code="incomplete_upload")
+                raise BadRequest(
+                    "The upload ended before the multipart body did.", code="incomplete_upload"
+                )
         if sink is None:
-            raise ValidationFailed("Send the file in a part named `file`.",
-                                   fields={"file": ["Missing."]})
+            raise ValidationFailed(
+                "Send the file in a part named `file`.", fields={"file": ["Missing."]}
+            )
         upload.size = sink.size
         upload.sha256 = sink.finish()
         return upload

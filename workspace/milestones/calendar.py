@@ -18,8 +18,9 @@ from workspace.workspaces.models import Workspace
 STATUS_MARK = {"open": "", "reached": "✓ ", "missed": "✗ "}
 
 
-def calendar_ics(prodid: str, name: str, public_url: str,
-                 rows: Iterable[tuple[str | None, Milestone]]) -> bytes:
+def calendar_ics(
+    prodid: str, name: str, public_url: str, rows: Iterable[tuple[str | None, Milestone]]
+) -> bytes:
     """`rows` pairs each milestone with the workspace title to prefix its
     summary with (None: no prefix). Milestones without a due date are left out."""
     cal = Calendar()
@@ -57,5 +58,9 @@ def _event(m: Milestone, ws_title: str | None, host: str, base: str, stamp: date
 
 
 def milestones_ics(ws: Workspace, milestones: list[Milestone], public_url: str) -> bytes:
-    return calendar_ics("-//JointLab//Milestones//EN", f"{ws.title} · milestones", public_url,
-                        ((None, m) for m in milestones))
+    return calendar_ics(
+        "-//JointLab//Milestones//EN",
+        f"{ws.title} · milestones",
+        public_url,
+        ((None, m) for m in milestones),
+    )

@@ -44,8 +44,9 @@ def trial_meets(trial: Finished, keys: Sequence[str]) -> bool:
     return all((trial.results.get(k) or {}).get("met") is True for k in keys)
 
 
-def progress(criteria: dict[str, Any], indicators: dict[int, str],
-             newest_first: Sequence[Finished]) -> Progress:
+def progress(
+    criteria: dict[str, Any], indicators: dict[int, str], newest_first: Sequence[Finished]
+) -> Progress:
     keys = chosen_keys(criteria, indicators)
     needed = int(criteria["consecutive_trials"])
     streak = 0

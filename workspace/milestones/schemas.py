@@ -17,16 +17,22 @@ class Criteria(fields.Field):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise ValidationError('null, or {"indicators": "all" or [ids], '
-                                  '"consecutive_trials": N}.')
+            raise ValidationError(
+                'null, or {"indicators": "all" or [ids], "consecutive_trials": N}.'
+            )
         unknown = sorted(set(value) - {"indicators", "consecutive_trials"})
         if unknown:
             raise ValidationError(f"Unknown keys: {', '.join(unknown)}.")
         chosen = value.get("indicators", "all")
         if chosen != "all":
-            if (not isinstance(chosen, list) or not chosen
-                    or not all(isinstance(i, int) and not isinstance(i, bool)
-                               and 1 <= i <= MAX_ID for i in chosen)):
+            if (
+                not isinstance(chosen, list)
+                or not chosen
+                or not all(
+                    isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID
+                    for i in chosen
+                )
+            ):
                 raise ValidationError('indicators: "all" or a non-empty list of indicator ids.')
             chosen = sorted(set(chosen))
         n = value.get("consecutive_trials")
@@ -76,6 +82,9 @@ class MilestoneUpdateSchema(Schema):
     description = fields.String(validate=DESCRIPTION)
     due_date = fields.Date(allow_none=True)
     criteria = Criteria(allow_none=True)
-    status = fields.String(validate=validate.OneOf(
-        [s for s in MILESTONE_STATUSES if s != "reached"],
-        error="Set open or missed; reach a milestone with POST /milestones/{{id}}/reach."))
+    status = fields.String(
+        validate=validate.OneOf(
+            [s for s in MILESTONE_STATUSES if s != "reached"],
+            error="Set open or missed; reach a milestone with POST /milestones/{{id}}/reach.",
+        )
+    )

@@ -85,7 +85,9 @@ def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -
     label = for_header(title).replace("\\", "").replace('"', "'")
     msg["List-Id"] = f'"{label}" <ws-{envelope.get("workspace_id")}.{mail_domain(settings)}>'
     context = {
-        "user": user, "workspace_title": one_line(title), "sentence": text,
+        "user": user,
+        "workspace_title": one_line(title),
+        "sentence": text,
         "link": link(envelope, settings.public_url) if envelope else settings.public_url,
         "about": thread_subject(envelope) if envelope else None,
         # What was said, as GitHub and Linear mails carry it (escaped in HTML
@@ -96,39 +98,58 @@ def _immediate(s: Session, mail: OutgoingMail, user: User, settings: Settings) -
         "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"),
     }
     msg.set_content(for_mail_body(render_template("email/notification.txt", **context)))
-    msg.add_alternative(for_mail_body(render_template("email/notification.html", **context)),
-                        subtype="html")
+    msg.add_alternative(
+        for_mail_body(render_template("email/notification.html", **context)), subtype="html"
+    )
     return msg
 
 
 def _digest(s: Session, mail: OutgoingMail, user: User, settings: Settings) -> EmailMessage:
     rows = s.execute(
-        select(DigestItem, Event).join(Event, Event.id == DigestItem.event_id)
-        .where(DigestItem.mail_id == mail.id).order_by(Event.id)
+        select(DigestItem, Event)
+        .join(Event, Event.id == DigestItem.event_id)
+        .where(DigestItem.mail_id == mail.id)
+        .order_by(Event.id)
     ).all()
     readable = _still_readable(s, user, {e.workspace_id for _i, e in rows})
     rows = [(item, e) for item, e in rows if e.workspace_id in readable]
     if not rows:
         return None
-    titles = {w.id: w.title for w in s.scalars(select(Workspace).where(
-        Workspace.id.in_({e.workspace_id for _i, e in rows})))} if rows else {}
+    titles = (
+        {
+            w.id: w.title
+            for w in s.scalars(
+                select(Workspace).where(Workspace.id.in_({e.workspace_id for _i, e in rows}))
+            )
+        }
+        if rows
+        else {}
+    )
     groups: dict[int, list[dict[str, Any]]] = {}
     for _item, event in rows:
         env = event.envelope()
         groups.setdefault(event.workspace_id, []).append(
-            {"sentence": sentence(env), "link": link(env, settings.public_url),
-             "at": env["occurred_at"], "quote": quoted_text(env)})
+            {
+                "sentence": sentence(env),
+                "link": link(env, settings.public_url),
+                "at": env["occurred_at"],
+                "quote": quoted_text(env),
+            }
+        )
     msg = _base(mail, user, settings, "digest")
     msg["Subject"] = _("JointLab daily digest: %(count)d updates", count=len(rows))
     context = {
         "user": user,
         "groups": [(one_line(titles.get(wid, "")), items) for wid, items in groups.items()],
-        "count": len(rows), "settings_link": f"{settings.public_url}/settings/notifications",
-        "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"), "public_url": settings.public_url,
+        "count": len(rows),
+        "settings_link": f"{settings.public_url}/settings/notifications",
+        "unsubscribe_link": msg["List-Unsubscribe"].strip("<>"),
+        "public_url": settings.public_url,
     }
     msg.set_content(for_mail_body(render_template("email/digest.txt", **context)))
-    msg.add_alternative(for_mail_body(render_template("email/digest.html", **context)),
-                        subtype="html")
+    msg.add_alternative(
+        for_mail_body(render_template("email/digest.html", **context)), subtype="html"
+    )
     return msg
 
 

@@ -29,12 +29,22 @@ def send_due_digests(now: datetime | None = None, *, every_waiting: bool = False
     with db.reading() as s:
         waiting = s.execute(
             select(DigestItem.user_id, func.min(DigestItem.created_at))
-            .where(DigestItem.mail_id.is_(None)).group_by(DigestItem.user_id)
+            .where(DigestItem.mail_id.is_(None))
+            .group_by(DigestItem.user_id)
         ).all()
-        users = {u.id: u for u in s.scalars(select(User).where(
-            User.id.in_([uid for uid, _ in waiting])))} if waiting else {}
-        hours = dict(s.execute(select(NotificationPreference.user_id,
-                                      NotificationPreference.digest_hour)).all())
+        users = (
+            {
+                u.id: u
+                for u in s.scalars(select(User).where(User.id.in_([uid for uid, _ in waiting])))
+            }
+            if waiting
+            else {}
+        )
+        hours = dict(
+            s.execute(
+                select(NotificationPreference.user_id, NotificationPreference.digest_hour)
+            ).all()
+        )
     made = 0
     for user_id, oldest in waiting:
         user = users.get(user_id)
@@ -53,20 +63,36 @@ def send_due_digests(now: datetime | None = None, *, every_waiting: bool = False
 def _make_digest(user_id: int, day: object, now: datetime) -> bool:
     try:
         with db.transaction() as s:
-            exists = s.scalar(select(OutgoingMail.id).where(
-                OutgoingMail.user_id == user_id, OutgoingMail.digest_date == day))
+            exists = s.scalar(
+                select(OutgoingMail.id).where(
+                    OutgoingMail.user_id == user_id, OutgoingMail.digest_date == day
+                )
+            )
             if exists is not None:
                 return False
-            mail = OutgoingMail(user_id=user_id, kind="digest", reason="digest", digest_date=day,
-                                status="pending", next_attempt_at=now)
+            mail = OutgoingMail(
+                user_id=user_id,
+                kind="digest",
+                reason="digest",
+                digest_date=day,
+                status="pending",
+                next_attempt_at=now,
+            )
             s.add(mail)
             s.flush()
-            s.execute(update(DigestItem).where(
-                DigestItem.user_id == user_id, DigestItem.mail_id.is_(None),
-                DigestItem.created_at <= now).values(mail_id=mail.id)
-                .execution_options(synchronize_session=False))
-            after_commit.enqueue(s, "jobs.send_email.send", mail.id, job_id=f"mail:{mail.id}",
-                                 queue="email")
+            s.execute(
+                update(DigestItem)
+                .where(
+                    DigestItem.user_id == user_id,
+                    DigestItem.mail_id.is_(None),
+                    DigestItem.created_at <= now,
+                )
+                .values(mail_id=mail.id)
+                .execution_options(synchronize_session=False)
+            )
+            after_commit.enqueue(
+                s, "jobs.send_email.send", mail.id, job_id=f"mail:{mail.id}", queue="email"
+            )
     except IntegrityError:
         return False  # another scheduler run made today's digest first
     return True

@@ -38,14 +38,22 @@ def message_id(event_id: int, endpoint_id: int) -> str:
 def plan_deliveries(session: Session, events: list[Event]) -> list[int]:
     workspace_ids = {e.workspace_id for e in events}
     endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in session.scalars(select(WebhookEndpoint).where(
-            WebhookEndpoint.workspace_id.in_(workspace_ids), WebhookEndpoint.active.is_(True))):
+    for endpoint in session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.workspace_id.in_(workspace_ids), WebhookEndpoint.active.is_(True)
+        )
+    ):
         endpoints[endpoint.workspace_id].append(endpoint)
     now = utcnow()
     rows = [
-        Delivery(endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
-                 message_id=message_id(event.id, endpoint.id), status="pending",
-                 next_attempt_at=now)
+        Delivery(
+            endpoint_id=endpoint.id,
+            event_id=event.id,
+            event_type=event.type,
+            message_id=message_id(event.id, endpoint.id),
+            status="pending",
+            next_attempt_at=now,
+        )
         for event in events
         for endpoint in endpoints.get(event.workspace_id, ())
         if any(matches(p, event.type) for p in endpoint.events or ())
@@ -74,13 +82,22 @@ def plan_mail(session: Session, events: list[Event]) -> None:
     workspace_ids = {e.workspace_id for e in events}
     members: dict[int, list[tuple[Membership, User]]] = defaultdict(list)
     for m, user in session.execute(
-        select(Membership, User).join(User, User.id == Membership.user_id)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id.in_(workspace_ids), User.active.is_(True))
     ):
         members[m.workspace_id].append((m, user))
     user_ids = {u.id for rows in members.values() for _m, u in rows}
-    prefs = {p.user_id: p for p in session.scalars(select(NotificationPreference).where(
-        NotificationPreference.user_id.in_(user_ids)))} if user_ids else {}
+    prefs = (
+        {
+            p.user_id: p
+            for p in session.scalars(
+                select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+            )
+        }
+        if user_ids
+        else {}
+    )
     for event in events:
         mentioned = mentioned_ids(event.data or {})
         for m, user in members.get(event.workspace_id, ()):
@@ -93,11 +110,22 @@ def plan_mail(session: Session, events: list[Event]) -> None:
             if reason == MENTION and how == "off":
                 how = "immediate"
             if how == "immediate":
-                mail = OutgoingMail(user_id=user.id, kind="immediate", reason=reason,
-                                    event_id=event.id, status="pending", next_attempt_at=utcnow())
+                mail = OutgoingMail(
+                    user_id=user.id,
+                    kind="immediate",
+                    reason=reason,
+                    event_id=event.id,
+                    status="pending",
+                    next_attempt_at=utcnow(),
+                )
                 session.add(mail)
                 session.flush()
-                after_commit.enqueue(session, "jobs.send_email.send", mail.id,
-                                     job_id=f"mail:{mail.id}", queue="email")
+                after_commit.enqueue(
+                    session,
+                    "jobs.send_email.send",
+                    mail.id,
+                    job_id=f"mail:{mail.id}",
+                    queue="email",
+                )
             elif how == "digest":
                 session.add(DigestItem(user_id=user.id, event_id=event.id, reason=reason))

@@ -35,8 +35,9 @@ def send(message: EmailMessage, settings: Settings, name: str) -> None:
     host = parts.hostname or "localhost"
     timeout = 30
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=timeout,
-                                                context=ssl.create_default_context())
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, parts.port or 465, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
     with client:

@@ -29,8 +29,15 @@ MAX_ATTEMPTS = POLICY.max_attempts
 LEASE_SECONDS = 120
 # Attempts are counted when a mail is claimed, so one that crashes its
 # process each time also ends (`failed`) after MAX_ATTEMPTS.
-LEASE = Lease(OutgoingMail.__table__, counter="attempts", count_on_claim=True,
-              done_status="sent", done_at="sent_at", stamp_failed=False, error_column="error")
+LEASE = Lease(
+    OutgoingMail.__table__,
+    counter="attempts",
+    count_on_claim=True,
+    done_status="sent",
+    done_at="sent_at",
+    stamp_failed=False,
+    error_column="error",
+)
 STATUS = {"done": "sent", "retry": "pending", "failed": "failed"}
 log = logging.getLogger(__name__)
 
@@ -57,8 +64,10 @@ class MailChannel:
 
     def send(self, request: Composed) -> Outcome:
         if request.message is None:
-            return Outcome("recipient is gone, inactive or may no longer read what it was about",
-                           permanent=True)
+            return Outcome(
+                "recipient is gone, inactive or may no longer read what it was about",
+                permanent=True,
+            )
         try:
             mailer.send(request.message, self.settings, request.mail.name)
         except Exception as err:  # recorded on the row; never crashes the worker
@@ -89,8 +98,10 @@ def send_mail(mail_id: int, settings: Settings) -> str:
         if POLICY.exhausted(mail.attempts):
             # Earlier attempts never came back to say how they ended.
             mail.status, mail.leased_until, mail.lease_token = "failed", None, None
-            mail.error = (f"gave up after {MAX_ATTEMPTS} attempts that did not finish; "
-                          f"last error: {mail.error or 'none recorded'}")[:500]
+            mail.error = (
+                f"gave up after {MAX_ATTEMPTS} attempts that did not finish; "
+                f"last error: {mail.error or 'none recorded'}"
+            )[:500]
             return "failed: " + mail.error
         if mail.message_id is None:
             mail.message_id = make_msgid(f"jl{mail.id}", mail_domain(settings))
@@ -112,5 +123,8 @@ def send_mail(mail_id: int, settings: Settings) -> str:
 def due_mail_ids(limit: int = 2000) -> list[int]:
     now = utcnow()
     with db.reading() as s:
-        return list(s.scalars(select(OutgoingMail.id).where(LEASE.due(now))
-                              .order_by(OutgoingMail.id).limit(limit)))
+        return list(
+            s.scalars(
+                select(OutgoingMail.id).where(LEASE.due(now)).order_by(OutgoingMail.id).limit(limit)
+            )
+        )

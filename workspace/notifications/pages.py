@@ -81,8 +81,11 @@ def notification_settings() -> Any:
         except Exception:
             abort(400, description=_("The form expired; reload the page and try again."))
         data: dict[str, Any] = {
-            "events": {k: request.form.get(f"event:{k}", "off")
-                       for k in preferences.known_keys() if f"event:{k}" in request.form},
+            "events": {
+                k: request.form.get(f"event:{k}", "off")
+                for k in preferences.known_keys()
+                if f"event:{k}" in request.form
+            },
             "timezone": request.form.get("timezone") or None,
         }
         try:
@@ -92,11 +95,14 @@ def notification_settings() -> Any:
         language = request.form.get("language")  # absent: unchanged
         try:
             if not 0 <= data["digest_hour"] <= 23:
-                raise ValidationFailed("Some preferences are invalid.",
-                                       fields={"digest_hour": ["An hour from 0 to 23."]})
+                raise ValidationFailed(
+                    "Some preferences are invalid.",
+                    fields={"digest_hour": ["An hour from 0 to 23."]},
+                )
             if language not in (None, "browser", *SUPPORTED):
-                raise ValidationFailed("Some preferences are invalid.",
-                                       fields={"language": ["zh-CN, en or browser."]})
+                raise ValidationFailed(
+                    "Some preferences are invalid.", fields={"language": ["zh-CN, en or browser."]}
+                )
             with db.transaction() as s:
                 preferences.update_preferences(s, user, data)
                 if language is not None:
@@ -108,8 +114,14 @@ def notification_settings() -> Any:
         account = s.get(User, user.id)
         prefs = preferences.get_preferences(s, account)
         language = account.locale if account.locale_chosen else "browser"
-    return render_template("notifications/settings.html", prefs=prefs, labels=labels(),
-                           language=language, saved=saved, error=error), 422 if error else 200
+    return render_template(
+        "notifications/settings.html",
+        prefs=prefs,
+        labels=labels(),
+        language=language,
+        saved=saved,
+        error=error,
+    ), 422 if error else 200
 
 
 @pages.route("/unsubscribe/<token>", methods=["GET", "POST"])

@@ -18,9 +18,15 @@ from workspace.notifications.models import CHOICES, NotificationPreference
 from workspace.zones import is_zone
 
 MENTION = "mention"
-IMMEDIATE_BY_DEFAULT = frozenset({
-    MENTION, ev.MILESTONE_REACHED, ev.MILESTONE_OVERDUE, ev.STATEMENT_AGREED, ev.WEBHOOK_DISABLED,
-})
+IMMEDIATE_BY_DEFAULT = frozenset(
+    {
+        MENTION,
+        ev.MILESTONE_REACHED,
+        ev.MILESTONE_OVERDUE,
+        ev.STATEMENT_AGREED,
+        ev.WEBHOOK_DISABLED,
+    }
+)
 DEFAULT_DIGEST_HOUR = 8
 
 
@@ -61,10 +67,12 @@ def validate(data: dict[str, Any]) -> None:
             errors.setdefault("events", []).append(f"Unknown event type {key!r}.")
         elif value not in CHOICES:
             errors.setdefault("events", []).append(
-                f"{key}: choose immediate, digest or off, not {value!r}.")
+                f"{key}: choose immediate, digest or off, not {value!r}."
+            )
         elif key == MENTION and value == "off":
             errors.setdefault("events", []).append(
-                "mention: mentions always notify; choose immediate or digest.")
+                "mention: mentions always notify; choose immediate or digest."
+            )
     tz = data.get("timezone")
     if tz is not None and not is_zone(tz):
         errors["timezone"] = [f"{tz!r} is not an IANA time zone such as Asia/Shanghai."]
@@ -77,8 +85,7 @@ def update_preferences(session: Session, user: User, data: dict[str, Any]) -> di
     validate(data)
     pref = session.get(NotificationPreference, user.id)
     if pref is None:
-        pref = NotificationPreference(user_id=user.id, events={},
-                                      digest_hour=DEFAULT_DIGEST_HOUR)
+        pref = NotificationPreference(user_id=user.id, events={}, digest_hour=DEFAULT_DIGEST_HOUR)
         session.add(pref)
     if "events" in data:
         pref.events = {**(pref.events or {}), **data["events"]}
@@ -96,8 +103,7 @@ def switch_off(session: Session, user_id: int, key: str) -> str:
     """For unsubscribe links: the choice that is now in force for `key`."""
     pref = session.get(NotificationPreference, user_id)
     if pref is None:
-        pref = NotificationPreference(user_id=user_id, events={},
-                                      digest_hour=DEFAULT_DIGEST_HOUR)
+        pref = NotificationPreference(user_id=user_id, events={}, digest_hour=DEFAULT_DIGEST_HOUR)
         session.add(pref)
     events = dict(pref.events or {})
     if key == "digest":

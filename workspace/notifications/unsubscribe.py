@@ -23,8 +23,11 @@ def read_token(secret_key: str, token: str) -> tuple[int, str] | None:
         data: Any = _serializer(secret_key).loads(token)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("u"), int) \
-            or not isinstance(data.get("k"), str):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("u"), int)
+        or not isinstance(data.get("k"), str)
+    ):
         return None
     return data["u"], data["k"]
 

@@ -53,9 +53,12 @@ def login() -> Any:
         _check_form_csrf()
         try:
             with db.reading() as s:
-                user = authenticate(s, request.form.get("email", ""),
-                                    request.form.get("password", ""),
-                                    request.remote_addr or "unknown")
+                user = authenticate(
+                    s,
+                    request.form.get("email", ""),
+                    request.form.get("password", ""),
+                    request.remote_addr or "unknown",
+                )
         except AppError as err:
             error = err
         else:
@@ -111,6 +114,12 @@ def workspace_page(workspace_id: int) -> Any:
     # Capabilities add sections (`house.panel`): HTML (Markup) or None.
     panels = [panel(ws, user, role) for panel in current().panels]
     return render_template(
-        "workspace.html", ws=ws, members=members, role=role, panels=[p for p in panels if p],
-        can_add_members=can_add, can_manage=manages(user, role), **live,
+        "workspace.html",
+        ws=ws,
+        members=members,
+        role=role,
+        panels=[p for p in panels if p],
+        can_add_members=can_add,
+        can_manage=manages(user, role),
+        **live,
     )

@@ -32,12 +32,18 @@ def overseen_query(session: Session, user: User) -> Select | None:
     if session.get(Portfolio, user.id) is None:
         return None
     orgs = select(PortfolioOrganization.organization_id).where(
-        PortfolioOrganization.manager_id == user.id)
+        PortfolioOrganization.manager_id == user.id
+    )
     by_hand = select(PortfolioWorkspace.workspace_id).where(
-        PortfolioWorkspace.manager_id == user.id)
-    return select(Workspace.id).where(or_(
-        Workspace.enterprise_id.in_(orgs), Workspace.university_id.in_(orgs),
-        Workspace.id.in_(by_hand)))
+        PortfolioWorkspace.manager_id == user.id
+    )
+    return select(Workspace.id).where(
+        or_(
+            Workspace.enterprise_id.in_(orgs),
+            Workspace.university_id.in_(orgs),
+            Workspace.id.in_(by_hand),
+        )
+    )
 
 
 def overseen_ids(session: Session, user: User) -> set[int] | None:
@@ -54,24 +60,46 @@ def _manager(session: Session, actor: User, manager_id: int, write: bool) -> Use
     if manager is None:
         raise NotFound("Manager not found.")
     if write and not manager.is_manager:
-        raise ValidationFailed("Only program managers have portfolios.",
-                               fields={"user_id": [f"{manager.name} is a {manager.role}."]})
+        raise ValidationFailed(
+            "Only program managers have portfolios.",
+            fields={"user_id": [f"{manager.name} is a {manager.role}."]},
+        )
     return manager
 
 
 def portfolio_payload(session: Session, manager: User) -> dict[str, Any]:
     row = session.get(Portfolio, manager.id) if manager.is_manager else None
     if row is None:
-        return {"manager_id": manager.id, "restricted": False, "organization_ids": [],
-                "workspace_ids": [], "overseen_workspace_ids": None, "updated_at": None}
-    org_ids = sorted(session.scalars(select(PortfolioOrganization.organization_id).where(
-        PortfolioOrganization.manager_id == manager.id)))
-    ws_ids = sorted(session.scalars(select(PortfolioWorkspace.workspace_id).where(
-        PortfolioWorkspace.manager_id == manager.id)))
-    return {"manager_id": manager.id, "restricted": True, "organization_ids": org_ids,
-            "workspace_ids": ws_ids,
-            "overseen_workspace_ids": sorted(overseen_ids(session, manager) or []),
-            "updated_at": row.updated_at}
+        return {
+            "manager_id": manager.id,
+            "restricted": False,
+            "organization_ids": [],
+            "workspace_ids": [],
+            "overseen_workspace_ids": None,
+            "updated_at": None,
+        }
+    org_ids = sorted(
+        session.scalars(
+            select(PortfolioOrganization.organization_id).where(
+                PortfolioOrganization.manager_id == manager.id
+            )
+        )
+    )
+    ws_ids = sorted(
+        session.scalars(
+            select(PortfolioWorkspace.workspace_id).where(
+                PortfolioWorkspace.manager_id == manager.id
+            )
+        )
+    )
+    return {
+        "manager_id": manager.id,
+        "restricted": True,
+        "organization_ids": org_ids,
+        "workspace_ids": ws_ids,
+        "overseen_workspace_ids": sorted(overseen_ids(session, manager) or []),
+        "updated_at": row.updated_at,
+    }
 
 
 def get_portfolio(session: Session, actor: User, manager_id: int) -> dict[str, Any]:
@@ -84,12 +112,19 @@ def _check_known(session: Session, model: Any, ids: list[int], field: str, what:
     found = set(session.scalars(select(model.id).where(model.id.in_(ids))))
     missing = sorted(set(ids) - found)
     if missing:
-        raise ValidationFailed(f"Unknown {what}.", fields={
-            field: [f"No {what} with id {', '.join(map(str, missing))}."]})
+        raise ValidationFailed(
+            f"Unknown {what}.",
+            fields={field: [f"No {what} with id {', '.join(map(str, missing))}."]},
+        )
 
 
-def set_portfolio(session: Session, actor: User, manager_id: int, organization_ids: list[int],
-                  workspace_ids: list[int]) -> dict[str, Any]:
+def set_portfolio(
+    session: Session,
+    actor: User,
+    manager_id: int,
+    organization_ids: list[int],
+    workspace_ids: list[int],
+) -> dict[str, Any]:
     """Replace the manager's portfolio. An empty one means: oversees nothing."""
     manager = _manager(session, actor, manager_id, write=True)
     org_ids, ws_ids = sorted(set(organization_ids)), sorted(set(workspace_ids))
@@ -102,11 +137,13 @@ def set_portfolio(session: Session, actor: User, manager_id: int, organization_i
     row.updated_by_id = actor.id
     row.updated_at = utcnow()
     session.flush()
-    session.execute(delete(PortfolioOrganization).where(
-        PortfolioOrganization.manager_id == manager.id))
+    session.execute(
+        delete(PortfolioOrganization).where(PortfolioOrganization.manager_id == manager.id)
+    )
     session.execute(delete(PortfolioWorkspace).where(PortfolioWorkspace.manager_id == manager.id))
-    session.add_all([PortfolioOrganization(manager_id=manager.id, organization_id=i)
-                     for i in org_ids])
+    session.add_all(
+        [PortfolioOrganization(manager_id=manager.id, organization_id=i) for i in org_ids]
+    )
     session.add_all([PortfolioWorkspace(manager_id=manager.id, workspace_id=i) for i in ws_ids])
     session.flush()
     note_access_change(session, manager.id, "portfolio_changed")
@@ -116,8 +153,9 @@ def set_portfolio(session: Session, actor: User, manager_id: int, organization_i
 def clear_portfolio(session: Session, actor: User, manager_id: int) -> dict[str, Any]:
     """Back to the default: the manager oversees every workspace."""
     manager = _manager(session, actor, manager_id, write=True)
-    session.execute(delete(PortfolioOrganization).where(
-        PortfolioOrganization.manager_id == manager.id))
+    session.execute(
+        delete(PortfolioOrganization).where(PortfolioOrganization.manager_id == manager.id)
+    )
     session.execute(delete(PortfolioWorkspace).where(PortfolioWorkspace.manager_id == manager.id))
     session.execute(delete(Portfolio).where(Portfolio.manager_id == manager.id))
     session.flush()

@@ -45,24 +45,29 @@ def csp_nonce() -> str:
 
 
 def page_policy(host: str, nonce: str | None = None) -> str:
-    style_attributes = " ".join(["'unsafe-hashes'", *sorted(_style_attribute_hashes)]) \
-        if _style_attribute_hashes else "'none'"
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'" + (f" 'nonce-{nonce}'" if nonce else ""),
-        f"style-src-attr {style_attributes}",
-        # Documents may show pictures from other sites over https (as GitLab allows).
-        "img-src 'self' data: https:",
-        "font-src 'self'",
-        # Socket.IO: long-polling is 'self'; the WebSocket is named for browsers
-        # that do not count ws: as 'self'.
-        f"connect-src 'self' ws://{host} wss://{host}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ])
+    style_attributes = (
+        " ".join(["'unsafe-hashes'", *sorted(_style_attribute_hashes)])
+        if _style_attribute_hashes
+        else "'none'"
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'" + (f" 'nonce-{nonce}'" if nonce else ""),
+            f"style-src-attr {style_attributes}",
+            # Documents may show pictures from other sites over https (as GitLab allows).
+            "img-src 'self' data: https:",
+            "font-src 'self'",
+            # Socket.IO: long-polling is 'self'; the WebSocket is named for browsers
+            # that do not count ws: as 'self'.
+            f"connect-src 'self' ws://{host} wss://{host}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
 
 
 def install(app: Flask, public_url: str) -> None:
@@ -74,8 +79,9 @@ def install(app: Flask, public_url: str) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy",
-                               page_policy(request.host, g.get("csp_nonce")))
+            headers.setdefault(
+                "Content-Security-Policy", page_policy(request.host, g.get("csp_nonce"))
+            )
             headers.setdefault("X-Frame-Options", "DENY")
         else:
             headers.setdefault("Content-Security-Policy", NOT_A_PAGE)

@@ -18,4 +18,5 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def install(app: Flask, count: int) -> None:
     if count > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=0, x_prefix=0)
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=0, x_prefix=0
+        )

@@ -32,10 +32,14 @@ class ControlView:
 def baseline_trials(session: Session, trial: Trial) -> list[int]:
     """Trials marked as baseline; else every completed trial except this one."""
     # One query for both cases: it runs on every batch a line posts.
-    rows = session.execute(select(Trial.id, Trial.baseline).where(
-        Trial.workspace_id == trial.workspace_id,
-        or_(Trial.baseline.is_(True), and_(Trial.status == "completed", Trial.id != trial.id)),
-    ).order_by(Trial.id)).all()
+    rows = session.execute(
+        select(Trial.id, Trial.baseline)
+        .where(
+            Trial.workspace_id == trial.workspace_id,
+            or_(Trial.baseline.is_(True), and_(Trial.status == "completed", Trial.id != trial.id)),
+        )
+        .order_by(Trial.id)
+    ).all()
     chosen = [tid for tid, marked in rows if marked]
     return chosen or [tid for tid, _marked in rows]
 
@@ -49,9 +53,11 @@ def baseline_limits(session: Session, trial_ids: list[int], metric: str) -> Limi
         return None
     rows = session.scalars(
         select(MetricStats)
-        .where(MetricStats.trial_id.in_(trial_ids), MetricStats.metric == metric,
-               MetricStats.count > 0)
-        .order_by(MetricStats.trial_id)).all()
+        .where(
+            MetricStats.trial_id.in_(trial_ids), MetricStats.metric == metric, MetricStats.count > 0
+        )
+        .order_by(MetricStats.trial_id)
+    ).all()
     count = sum(r.count for r in rows)
     if count < 2:
         return None
@@ -65,25 +71,30 @@ def recent_values(session: Session, trial_id: int, metric: str, limit: int) -> l
     rows = session.scalars(
         select(Measurement.value)
         .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
-        .order_by(Measurement.recorded_at.desc(), Measurement.id.desc()).limit(limit))
+        .order_by(Measurement.recorded_at.desc(), Measurement.id.desc())
+        .limit(limit)
+    )
     return list(reversed(list(rows)))
 
 
-def control_views(session: Session, trial: Trial, indicators: list[Indicator],
-                  points: int = 120) -> list[ControlView]:
+def control_views(
+    session: Session, trial: Trial, indicators: list[Indicator], points: int = 120
+) -> list[ControlView]:
     baseline = baseline_trials(session, trial)
     out = []
     for ind in indicators:
         values = recent_values(session, trial.id, ind.key, points)
         limits = baseline_limits(session, baseline, ind.key)
         signals = western_electric(values, limits) if limits else []
-        out.append(ControlView(ind, limits, baseline, values, signals,
-                               cpk(values, ind.lower_spec, ind.upper_spec)))
+        out.append(
+            ControlView(
+                ind, limits, baseline, values, signals, cpk(values, ind.lower_spec, ind.upper_spec)
+            )
+        )
     return out
 
 
-def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]],
-                actor: User) -> None:
+def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]], actor: User) -> None:
     """One `trial.alert` per metric whose new points break a rule."""
     counts: dict[str, int] = {}
     for r in rows:
@@ -102,9 +113,20 @@ def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]],
             continue
         rules = sorted({s.rule for s in signals})
         first = signals[0]
-        record_event(session, trial.workspace_id, ev.TRIAL_ALERT, {
-            "trial": trial_ref(trial), "metric": metric, "rules": rules,
-            "rule": first.description, "value": values[first.index],
-            "points": len(signals), "centre": limits.centre, "ucl": limits.ucl,
-            "lcl": limits.lcl,
-        }, actor)
+        record_event(
+            session,
+            trial.workspace_id,
+            ev.TRIAL_ALERT,
+            {
+                "trial": trial_ref(trial),
+                "metric": metric,
+                "rules": rules,
+                "rule": first.description,
+                "value": values[first.index],
+                "points": len(signals),
+                "centre": limits.centre,
+                "ucl": limits.ucl,
+                "lcl": limits.lcl,
+            },
+            actor,
+        )

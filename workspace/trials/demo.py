@@ -21,27 +21,64 @@ from workspace.trials import measurements, service
 from workspace.workspaces.models import Workspace
 
 INDICATORS = (
-    {"key": "porosity_scrap_pct", "label": "气孔报废率 Porosity scrap", "unit": "%",
-     "comparator": "<=", "target": 1.5, "aggregate": "mean", "upper_spec": 2.5},
-    {"key": "cycle_time_s", "label": "节拍 Cycle time", "unit": "s", "comparator": "<=",
-     "target": 62, "aggregate": "mean", "upper_spec": 64},
-    {"key": "tensile_mpa", "label": "抗拉强度 Tensile strength", "unit": "MPa",
-     "comparator": ">=", "target": 240, "aggregate": "min", "lower_spec": 230},
+    {
+        "key": "porosity_scrap_pct",
+        "label": "气孔报废率 Porosity scrap",
+        "unit": "%",
+        "comparator": "<=",
+        "target": 1.5,
+        "aggregate": "mean",
+        "upper_spec": 2.5,
+    },
+    {
+        "key": "cycle_time_s",
+        "label": "节拍 Cycle time",
+        "unit": "s",
+        "comparator": "<=",
+        "target": 62,
+        "aggregate": "mean",
+        "upper_spec": 64,
+    },
+    {
+        "key": "tensile_mpa",
+        "label": "抗拉强度 Tensile strength",
+        "unit": "MPa",
+        "comparator": ">=",
+        "target": 240,
+        "aggregate": "min",
+        "lower_spec": 230,
+    },
 )
 # (title, hypothesis, parameter changes, mean of each metric, finish?)
 ITERATIONS = (
-    ("Baseline", "Current process, measured", {"die_temp_c": 210, "vacuum": "off",
-                                               "intensification_bar": 280},
-     {"porosity_scrap_pct": 4.6, "cycle_time_s": 61.5, "tensile_mpa": 248}, True),
-    ("Vacuum assist", "Evacuating the die removes entrapped air",
-     {"vacuum": "on"}, {"porosity_scrap_pct": 2.1, "cycle_time_s": 61.8, "tensile_mpa": 252},
-     True),
-    ("Hotter die", "A hotter die delays solidification at the thick boss",
-     {"die_temp_c": 225}, {"porosity_scrap_pct": 1.3, "cycle_time_s": 61.6, "tensile_mpa": 255},
-     True),
-    ("Higher intensification", "More pressure at the end of the shot feeds shrinkage",
-     {"intensification_bar": 320},
-     {"porosity_scrap_pct": 1.3, "cycle_time_s": 61.6, "tensile_mpa": 255}, False),
+    (
+        "Baseline",
+        "Current process, measured",
+        {"die_temp_c": 210, "vacuum": "off", "intensification_bar": 280},
+        {"porosity_scrap_pct": 4.6, "cycle_time_s": 61.5, "tensile_mpa": 248},
+        True,
+    ),
+    (
+        "Vacuum assist",
+        "Evacuating the die removes entrapped air",
+        {"vacuum": "on"},
+        {"porosity_scrap_pct": 2.1, "cycle_time_s": 61.8, "tensile_mpa": 252},
+        True,
+    ),
+    (
+        "Hotter die",
+        "A hotter die delays solidification at the thick boss",
+        {"die_temp_c": 225},
+        {"porosity_scrap_pct": 1.3, "cycle_time_s": 61.6, "tensile_mpa": 255},
+        True,
+    ),
+    (
+        "Higher intensification",
+        "More pressure at the end of the shot feeds shrinkage",
+        {"intensification_bar": 320},
+        {"porosity_scrap_pct": 1.3, "cycle_time_s": 61.6, "tensile_mpa": 255},
+        False,
+    ),
 )
 SPREAD = {"porosity_scrap_pct": 0.25, "cycle_time_s": 0.4, "tensile_mpa": 3.0}
 
@@ -59,11 +96,19 @@ def add_demo_trials(s: Session, ws: Workspace, users: dict[str, User]) -> None:
     params: dict = {}
     for n, (title, hypothesis, change, means, finish) in enumerate(ITERATIONS):
         params = {**params, **change}
-        trial = service.create_trial(s, prof if parent else lead, ws.id, {
-            "title": title, "hypothesis": hypothesis, "line": "Line 3 · 三号线",
-            "batch": f"B{date.today():%y%m}-{n + 1:02d}", "parameters": params,
-            "parent_id": parent.id if parent else None,
-        })
+        trial = service.create_trial(
+            s,
+            prof if parent else lead,
+            ws.id,
+            {
+                "title": title,
+                "hypothesis": hypothesis,
+                "line": "Line 3 · 三号线",
+                "batch": f"B{date.today():%y%m}-{n + 1:02d}",
+                "parameters": params,
+                "parent_id": parent.id if parent else None,
+            },
+        )
         service.change_status(s, engineer, trial, "running")
         # The running iteration is two shifts in.
         for batch in _shifts(rng, means, start + timedelta(days=3 * n), 24 if finish else 16):
@@ -73,21 +118,37 @@ def add_demo_trials(s: Session, ws: Workspace, users: dict[str, User]) -> None:
             # The latest good iteration is the process to hold the running one to.
             service.update_trial(s, engineer, trial.id, {"baseline": trial.outcome == "passed"})
         parent = trial
-    milestones.create_milestone(s, lead, ws.id, {
-        "title": "气孔率连续三轮达标 Scrap on target three trials in a row",
-        "description": "All indicators met in three consecutive completed trials.",
-        "due_date": date.today() + timedelta(days=21),
-        "criteria": {"indicators": "all", "consecutive_trials": 3},
-    })
-    milestones.create_milestone(s, lead, ws.id, {
-        "title": "中试方案双方确认 Pilot plan signed off",
-        "description": "Both sides agree on the parameters for the pilot batch.",
-        "due_date": date.today() + timedelta(days=2), "criteria": None,
-    })
+    milestones.create_milestone(
+        s,
+        lead,
+        ws.id,
+        {
+            "title": "气孔率连续三轮达标 Scrap on target three trials in a row",
+            "description": "All indicators met in three consecutive completed trials.",
+            "due_date": date.today() + timedelta(days=21),
+            "criteria": {"indicators": "all", "consecutive_trials": 3},
+        },
+    )
+    milestones.create_milestone(
+        s,
+        lead,
+        ws.id,
+        {
+            "title": "中试方案双方确认 Pilot plan signed off",
+            "description": "Both sides agree on the parameters for the pilot batch.",
+            "due_date": date.today() + timedelta(days=2),
+            "criteria": None,
+        },
+    )
 
 
-def _shifts(rng: random.Random, means: dict[str, float], start: datetime,
-            shots: int = 24, per_shift: int = 8) -> list[list[dict]]:
+def _shifts(
+    rng: random.Random,
+    means: dict[str, float],
+    start: datetime,
+    shots: int = 24,
+    per_shift: int = 8,
+) -> list[list[dict]]:
     """Readings in the order the line takes them, one batch per shift."""
     batches: list[list[dict]] = []
     for shot in range(shots):
@@ -95,7 +156,13 @@ def _shifts(rng: random.Random, means: dict[str, float], start: datetime,
             batches.append([])
         at = start + timedelta(minutes=10 * shot)
         metrics = [m for m in means if m != "tensile_mpa" or shot % 3 == 0]
-        batches[-1].extend({"metric": m, "value": round(rng.gauss(means[m], SPREAD[m]), 2),
-                            "recorded_at": at, "source": "line-3 MES"} for m in metrics)
+        batches[-1].extend(
+            {
+                "metric": m,
+                "value": round(rng.gauss(means[m], SPREAD[m]), 2),
+                "recorded_at": at,
+                "source": "line-3 MES",
+            }
+            for m in metrics
+        )
     return batches
-

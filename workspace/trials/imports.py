@@ -61,14 +61,21 @@ def kind_of(path: str, name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if lower.endswith((".xlsx", ".xlsm")):
-        raise ValidationFailed("This .xlsx file is not a valid Excel workbook.",
-                               fields={"file": ["Not an XLSX (zip) file."]}, code="bad_file")
+        raise ValidationFailed(
+            "This .xlsx file is not a valid Excel workbook.",
+            fields={"file": ["Not an XLSX (zip) file."]},
+            code="bad_file",
+        )
     if lower.endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnsupportedType("Old Excel (.xls) files are not supported: save as .xlsx or CSV.",
-                              fields={"file": ["Use CSV or XLSX."]})
+        raise UnsupportedType(
+            "Old Excel (.xls) files are not supported: save as .xlsx or CSV.",
+            fields={"file": ["Use CSV or XLSX."]},
+        )
     if b"\x00" in head:
-        raise UnsupportedType("This file is binary, not a CSV text file; send CSV (UTF-8 or "
-                              "GB18030) or XLSX.", fields={"file": ["Binary, not CSV."]})
+        raise UnsupportedType(
+            "This file is binary, not a CSV text file; send CSV (UTF-8 or GB18030) or XLSX.",
+            fields={"file": ["Binary, not CSV."]},
+        )
     return "csv"
 
 
@@ -93,8 +100,11 @@ def _parse_csv(path: str, indicators: set[str], full: bool) -> Parsed:
             return _parse(_csv_rows(path, encoding), indicators, full)
         except UnicodeDecodeError:
             continue
-    raise ValidationFailed("This CSV is neither UTF-8 nor GB18030 text.",
-                           fields={"file": ["Unknown text encoding."]}, code="bad_encoding")
+    raise ValidationFailed(
+        "This CSV is neither UTF-8 nor GB18030 text.",
+        fields={"file": ["Unknown text encoding."]},
+        code="bad_encoding",
+    )
 
 
 def _csv_rows(path: str, encoding: str) -> Iterator[tuple[int, list[Any]]]:
@@ -110,9 +120,11 @@ def _csv_rows(path: str, encoding: str) -> Iterator[tuple[int, list[Any]]]:
             for row in reader:
                 yield reader.line_num, row
         except csv.Error as err:
-            raise ValidationFailed(f"The CSV cannot be read at line {reader.line_num}: {err}.",
-                                   fields={f"row {reader.line_num}": str(err)},
-                                   code="bad_csv") from None
+            raise ValidationFailed(
+                f"The CSV cannot be read at line {reader.line_num}: {err}.",
+                fields={f"row {reader.line_num}": str(err)},
+                code="bad_csv",
+            ) from None
 
 
 def _check_zip(path: str) -> None:
@@ -120,17 +132,24 @@ def _check_zip(path: str) -> None:
         with zipfile.ZipFile(path) as zf:
             entries = zf.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise ValidationFailed("This file is not a valid XLSX workbook.",
-                               fields={"file": ["Not a readable XLSX."]}, code="bad_file") \
-            from None
+        raise ValidationFailed(
+            "This file is not a valid XLSX workbook.",
+            fields={"file": ["Not a readable XLSX."]},
+            code="bad_file",
+        ) from None
     total = sum(e.file_size for e in entries)
     ratios = [e.file_size / max(e.compress_size, 1) for e in entries if e.file_size > 1 << 20]
-    if len(entries) > MAX_XLSX_ENTRIES or total > MAX_XLSX_UNCOMPRESSED or \
-            any(r > MAX_XLSX_RATIO for r in ratios):
+    if (
+        len(entries) > MAX_XLSX_ENTRIES
+        or total > MAX_XLSX_UNCOMPRESSED
+        or any(r > MAX_XLSX_RATIO for r in ratios)
+    ):
         raise ValidationFailed(
             "This workbook would expand far beyond its size when opened (a zip bomb?); "
-            "it was not opened.", fields={"file": ["Refused: expands too much."]},
-            code="zip_bomb")
+            "it was not opened.",
+            fields={"file": ["Refused: expands too much."]},
+            code="zip_bomb",
+        )
 
 
 def _xlsx_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
@@ -144,17 +163,21 @@ def _xlsx_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as err:
         fh.close()
-        raise ValidationFailed(f"This workbook cannot be read: {err}.",
-                               fields={"file": ["Not a readable XLSX."]}, code="bad_file") \
-            from None
+        raise ValidationFailed(
+            f"This workbook cannot be read: {err}.",
+            fields={"file": ["Not a readable XLSX."]},
+            code="bad_file",
+        ) from None
     try:
         sheet = wb.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(row)
     except Exception as err:  # a damaged sheet: openpyxl raises many kinds
-        raise ValidationFailed(f"This workbook cannot be read: {err}.",
-                               fields={"file": ["Not a readable XLSX."]}, code="bad_file") \
-            from None
+        raise ValidationFailed(
+            f"This workbook cannot be read: {err}.",
+            fields={"file": ["Not a readable XLSX."]},
+            code="bad_file",
+        ) from None
     finally:
         wb.close()
         fh.close()
@@ -165,16 +188,16 @@ def _text(cell: Any) -> str:
     return "" if cell is None else str(cell).strip()
 
 
-def _parse(source: Iterator[tuple[int, list[Any]]], indicators: set[str],
-           full: bool) -> Parsed:
+def _parse(source: Iterator[tuple[int, list[Any]]], indicators: set[str], full: bool) -> Parsed:
     header_line, header = 0, None
     for line, row in source:
         if any(_text(c) for c in row):
             header_line, header = line, [_text(c) for c in row]
             break
     if header is None:
-        raise ValidationFailed("The file has no rows.", fields={"file": ["Empty."]},
-                               code="empty_file")
+        raise ValidationFailed(
+            "The file has no rows.", fields={"file": ["Empty."]}, code="empty_file"
+        )
     # Indicator keys are lower case: a header `Tensile_MPa` means `tensile_mpa`.
     columns = [h.lstrip("\ufeff").strip().lower() for h in header]
     parsed = _layout(columns, indicators, header_line)
@@ -185,7 +208,7 @@ def _parse(source: Iterator[tuple[int, list[Any]]], indicators: set[str],
         if not any(_text(c) for c in cells):
             continue
         if len(parsed.preview) < PREVIEW_ROWS:
-            parsed.preview.append([_text(c) for c in cells[:len(columns)]])
+            parsed.preview.append([_text(c) for c in cells[: len(columns)]])
         try:
             readings = _readings(parsed, columns, cells, indicators, now)
         except ValueError as err:
@@ -195,16 +218,20 @@ def _parse(source: Iterator[tuple[int, list[Any]]], indicators: set[str],
             continue
         count += len(readings)
         if count > MAX_READINGS:
-            raise PayloadTooLarge(f"An import holds at most {MAX_READINGS:,} readings; this "
-                                  "file has more. Split it.",
-                                  fields={"file": [f"More than {MAX_READINGS:,} readings."]})
+            raise PayloadTooLarge(
+                f"An import holds at most {MAX_READINGS:,} readings; this file has more. Split it.",
+                fields={"file": [f"More than {MAX_READINGS:,} readings."]},
+            )
         # A preview checks every row too (bad lines show before anything is
         # stored) but keeps none of them.
         if full:
             parsed.rows.extend(readings)
     if count == 0 and not parsed.errors:
-        raise ValidationFailed("The file has a header but no readings.",
-                               fields={"file": ["No readings."]}, code="empty_file")
+        raise ValidationFailed(
+            "The file has a header but no readings.",
+            fields={"file": ["No readings."]},
+            code="empty_file",
+        )
     parsed.count = count
     return parsed
 
@@ -219,21 +246,27 @@ def _layout(columns: list[str], indicators: set[str], line: int) -> Parsed:
     if unknown or not any(c in indicators for c in columns):
         raise _bad_columns(unknown or columns, line, indicators, long=False)
     if len(set(columns)) != len(columns):
-        raise ValidationFailed("A column appears twice in the header.",
-                               fields={f"row {line}": "Duplicate column."})
+        raise ValidationFailed(
+            "A column appears twice in the header.", fields={f"row {line}": "Duplicate column."}
+        )
     return Parsed("wide", columns, {c: (c if c in indicators else None) for c in columns})
 
 
-def _bad_columns(unknown: list[str], line: int, indicators: set[str],
-                 long: bool) -> ValidationFailed:
+def _bad_columns(
+    unknown: list[str], line: int, indicators: set[str], long: bool
+) -> ValidationFailed:
     keys = ", ".join(sorted(indicators)) or "none defined yet"
     if long:
-        problem = f"Unknown columns {', '.join(unknown)}: the long layout has metric, value, " \
-                  "recorded_at, source."
+        problem = (
+            f"Unknown columns {', '.join(unknown)}: the long layout has metric, value, "
+            "recorded_at, source."
+        )
     else:
-        problem = (f"Columns {', '.join(c or '(empty)' for c in unknown)} are not indicator "
-                   f"keys ({keys}); or use the long layout: metric, value[, recorded_at, "
-                   "source].")
+        problem = (
+            f"Columns {', '.join(c or '(empty)' for c in unknown)} are not indicator "
+            f"keys ({keys}); or use the long layout: metric, value[, recorded_at, "
+            "source]."
+        )
     return ValidationFailed(problem, fields={f"row {line}": problem}, code="bad_columns")
 
 
@@ -278,8 +311,9 @@ def _source(cell: Any) -> str | None:
     return raw or None
 
 
-def _readings(parsed: Parsed, columns: list[str], cells: list[Any], indicators: set[str],
-              now: datetime) -> list[dict[str, Any]]:
+def _readings(
+    parsed: Parsed, columns: list[str], cells: list[Any], indicators: set[str], now: datetime
+) -> list[dict[str, Any]]:
     values = dict(zip(columns, cells, strict=False))
     at = _time(values.get("recorded_at"), now)
     source = _source(values.get("source"))
@@ -291,16 +325,28 @@ def _readings(parsed: Parsed, columns: list[str], cells: list[Any], indicators: 
             raise ValueError(f"`{metric}` is not an indicator key")
         if _text(values.get("value")) == "":
             raise ValueError("value is empty")
-        return [{"metric": metric, "value": _number(values["value"]), "recorded_at": at,
-                 "source": source}]
+        return [
+            {
+                "metric": metric,
+                "value": _number(values["value"]),
+                "recorded_at": at,
+                "source": source,
+            }
+        ]
     out = []
     problems = []
     for column, key in parsed.mapping.items():
         if key is None or _text(values.get(column)) == "":
             continue
         try:
-            out.append({"metric": key, "value": _number(values[column]), "recorded_at": at,
-                        "source": source})
+            out.append(
+                {
+                    "metric": key,
+                    "value": _number(values[column]),
+                    "recorded_at": at,
+                    "source": source,
+                }
+            )
         except ValueError as err:
             problems.append(f"{column}: {err}")
     if problems:

@@ -33,17 +33,22 @@ BIG_INT = 10**300  # larger integers overflow a float: the slow path says so
 EVENT_SAMPLE = 50
 MAX_ERRORS = 20
 
+
 def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
     """One object or a list of them → rows, and the batch's client key."""
     single = isinstance(payload, dict)
     items = [payload] if single else payload
     if not isinstance(items, list):
-        raise ValidationFailed("Send one measurement object or a list of them.",
-                               fields={"_schema": ["Expected an object or a list."]})
+        raise ValidationFailed(
+            "Send one measurement object or a list of them.",
+            fields={"_schema": ["Expected an object or a list."]},
+        )
     if len(items) > MAX_BATCH:
         raise PayloadTooLarge(
             f"A batch holds at most {MAX_BATCH:,} measurements; this one has {len(items):,}. "
-            "Split it into several requests.", fields={"_schema": [f"At most {MAX_BATCH}."]})
+            "Split it into several requests.",
+            fields={"_schema": [f"At most {MAX_BATCH}."]},
+        )
     if not items:
         raise ValidationFailed("The batch is empty.", fields={"_schema": ["No measurements."]})
     errors: dict[str, list[str]] = {}
@@ -58,36 +63,45 @@ def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
                 errors[f"{where}{field}"] = [message]
     if errors:
         first = next(iter(errors))
-        raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}",
-                               fields=errors)
+        raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}", fields=errors)
     if len(keys) > 1:
-        raise ValidationFailed("All measurements of one batch share one client_key.",
-                               fields={"client_key": ["Differs between items."]})
+        raise ValidationFailed(
+            "All measurements of one batch share one client_key.",
+            fields={"client_key": ["Differs between items."]},
+        )
     return rows, next(iter(keys), None)
 
 
-def _parse_one(item: Any, now: datetime, rows: list[dict[str, Any]],
-               keys: set[str]) -> list[tuple[str, str]]:
+def _parse_one(
+    item: Any, now: datetime, rows: list[dict[str, Any]], keys: set[str]
+) -> list[tuple[str, str]]:
     # Fast path for what line systems send (a metric, a finite number, maybe a
     # key and a source): a batch of 10,000 spends most of its parse time here.
     if type(item) is dict and item.keys() <= FAST_KEYS:
         metric, value = item.get("metric"), item.get("value")
         source, key = item.get("source"), item.get("client_key")
-        if (type(metric) is str and metric
-                and ((type(value) is float and value - value == 0.0)  # not NaN or ±inf
-                     or (type(value) is int and -BIG_INT < value < BIG_INT))
-                and (source is None or (type(source) is str and len(source) <= 200))
-                and (key is None or (type(key) is str and key and len(key) <= 200))):
+        if (
+            type(metric) is str
+            and metric
+            and (
+                (type(value) is float and value - value == 0.0)  # not NaN or ±inf
+                or (type(value) is int and -BIG_INT < value < BIG_INT)
+            )
+            and (source is None or (type(source) is str and len(source) <= 200))
+            and (key is None or (type(key) is str and key and len(key) <= 200))
+        ):
             if key is not None:
                 keys.add(key)
-            rows.append({"metric": metric, "value": float(value), "recorded_at": now,
-                         "source": source})
+            rows.append(
+                {"metric": metric, "value": float(value), "recorded_at": now, "source": source}
+            )
             return []
     return _parse_slow(item, now, rows, keys)
 
 
-def _parse_slow(item: Any, now: datetime, rows: list[dict[str, Any]],
-                keys: set[str]) -> list[tuple[str, str]]:
+def _parse_slow(
+    item: Any, now: datetime, rows: list[dict[str, Any]], keys: set[str]
+) -> list[tuple[str, str]]:
     if not isinstance(item, dict):
         return [("_schema", "Expected an object with metric and value.")]
     problems = [(k, "Unknown field.") for k in item if k not in ALLOWED_KEYS]
@@ -110,8 +124,9 @@ def _parse_slow(item: Any, now: datetime, rows: list[dict[str, Any]],
     if item.get("recorded_at") is not None:
         recorded_at = _parse_time(item["recorded_at"])
         if recorded_at is None:
-            problems.append(("recorded_at", "An ISO-8601 time with a zone, e.g. "
-                                            "2026-01-31T08:00:00Z."))
+            problems.append(
+                ("recorded_at", "An ISO-8601 time with a zone, e.g. 2026-01-31T08:00:00Z.")
+            )
     source = item.get("source")
     if source is not None and (not isinstance(source, str) or len(source) > 200):
         problems.append(("source", "A string of at most 200 characters."))
@@ -122,8 +137,9 @@ def _parse_slow(item: Any, now: datetime, rows: list[dict[str, Any]],
         else:
             keys.add(key)
     if not problems:
-        rows.append({"metric": metric, "value": value, "recorded_at": recorded_at,
-                     "source": source})
+        rows.append(
+            {"metric": metric, "value": value, "recorded_at": recorded_at, "source": source}
+        )
     return problems
 
 
@@ -138,8 +154,12 @@ def _parse_time(raw: Any) -> datetime | None:
 
 
 def record_measurements(
-    session: Session, actor: User, trial_id: int, rows: list[dict[str, Any]],
-    client_key: str | None, live: bool = True,
+    session: Session,
+    actor: User,
+    trial_id: int,
+    rows: list[dict[str, Any]],
+    client_key: str | None,
+    live: bool = True,
 ) -> tuple[dict[str, Any], bool]:
     """Store a batch; returns the answer and whether it is a replay.
 
@@ -148,14 +168,19 @@ def record_measurements(
     has nothing to say about readings taken days ago."""
     trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
     if client_key is not None:
-        seen = session.scalar(select(MeasurementBatch).where(
-            MeasurementBatch.trial_id == trial.id, MeasurementBatch.client_key == client_key))
+        seen = session.scalar(
+            select(MeasurementBatch).where(
+                MeasurementBatch.trial_id == trial.id, MeasurementBatch.client_key == client_key
+            )
+        )
         if seen is not None:
             return seen.response, True
     if trial.status != "running":
         raise Conflict(
             f"Trial #{trial.number} is {trial.status}; measurements are accepted only while "
-            "it is running.", code="trial_not_running")
+            "it is running.",
+            code="trial_not_running",
+        )
     indicators = indicators_of(session, trial.workspace_id)
     known = {i.key for i in indicators}
     unknown = sorted({r["metric"] for r in rows} - known)
@@ -163,27 +188,57 @@ def record_measurements(
         raise ValidationFailed(
             f"Unknown metric{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
             f"Metrics are indicator keys: {', '.join(sorted(known)) or 'none defined yet'}.",
-            fields={"metric": [f"Unknown: {', '.join(unknown)}."]}, code="unknown_metric")
+            fields={"metric": [f"Unknown: {', '.join(unknown)}."]},
+            code="unknown_metric",
+        )
     stats, backwards = _update_stats(session, trial.id, rows)
     results, outcome = live_results(indicators, stats)
     metrics = sorted({r["metric"] for r in rows})
-    response = {"trial_id": trial.id, "count": len(rows), "metrics": metrics,
-                "client_key": client_key, "outcome": outcome, "results": results}
+    response = {
+        "trial_id": trial.id,
+        "count": len(rows),
+        "metrics": metrics,
+        "client_key": client_key,
+        "outcome": outcome,
+        "results": results,
+    }
     # The answer is known before the batch row is written: one INSERT, no UPDATE.
-    batch = MeasurementBatch(trial_id=trial.id, client_key=client_key, count=len(rows),
-                             created_by_id=actor.id, response=response)
+    batch = MeasurementBatch(
+        trial_id=trial.id,
+        client_key=client_key,
+        count=len(rows),
+        created_by_id=actor.id,
+        response=response,
+    )
     session.add(batch)
     session.flush()
     _insert_rows(session, trial.id, batch.id, rows)
     if backwards:
         _refold_order(session, trial.id, stats, backwards)
-    sample = [{"metric": r["metric"], "value": r["value"],
-               "recorded_at": iso_utc(r["recorded_at"]), "source": r["source"]}
-              for r in rows[-EVENT_SAMPLE:]]
-    record_event(session, trial.workspace_id, ev.TRIAL_MEASUREMENTS_RECORDED, {
-        "trial": trial_ref(trial), "count": len(rows), "metrics": metrics,
-        "client_key": client_key, "outcome": outcome, "results": results, "latest": sample,
-    }, actor)
+    sample = [
+        {
+            "metric": r["metric"],
+            "value": r["value"],
+            "recorded_at": iso_utc(r["recorded_at"]),
+            "source": r["source"],
+        }
+        for r in rows[-EVENT_SAMPLE:]
+    ]
+    record_event(
+        session,
+        trial.workspace_id,
+        ev.TRIAL_MEASUREMENTS_RECORDED,
+        {
+            "trial": trial_ref(trial),
+            "count": len(rows),
+            "metrics": metrics,
+            "client_key": client_key,
+            "outcome": outcome,
+            "results": results,
+            "latest": sample,
+        },
+        actor,
+    )
     if live:  # inside this transaction, with the new rows: control-chart rules
         react(session, ev.TRIAL_MEASUREMENTS_RECORDED, trial, rows, actor)
     return response, False
@@ -192,8 +247,9 @@ def record_measurements(
 COLUMNS = ("trial_id", "batch_id", "metric", "value", "recorded_at", "source")
 
 
-def _insert_rows(session: Session, trial_id: int, batch_id: int,
-                 rows: list[dict[str, Any]]) -> None:
+def _insert_rows(
+    session: Session, trial_id: int, batch_id: int, rows: list[dict[str, Any]]
+) -> None:
     """Store a batch's readings. Nothing here needs them back as ORM objects,
     and the ORM's bulk path cost more than the insert itself at 10,000 rows:
     PostgreSQL gets one COPY (psycopg otherwise sends one prepared INSERT per
@@ -201,31 +257,55 @@ def _insert_rows(session: Session, trial_id: int, batch_id: int,
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
-        with cursor, cursor.copy(
-                f"COPY measurements ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with cursor, cursor.copy(f"COPY measurements ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row((trial_id, batch_id, r["metric"], r["value"], r["recorded_at"],
-                                r["source"]))
+                copy.write_row(
+                    (trial_id, batch_id, r["metric"], r["value"], r["recorded_at"], r["source"])
+                )
         return
-    conn.execute(insert(Measurement.__table__), [
-        {"trial_id": trial_id, "batch_id": batch_id, "metric": r["metric"], "value": r["value"],
-         "recorded_at": r["recorded_at"], "source": r["source"]} for r in rows])
+    conn.execute(
+        insert(Measurement.__table__),
+        [
+            {
+                "trial_id": trial_id,
+                "batch_id": batch_id,
+                "metric": r["metric"],
+                "value": r["value"],
+                "recorded_at": r["recorded_at"],
+                "source": r["source"],
+            }
+            for r in rows
+        ],
+    )
 
 
-def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
-                  ) -> tuple[dict[str, MetricStats], list[str]]:
+def _update_stats(
+    session: Session, trial_id: int, rows: list[dict[str, Any]]
+) -> tuple[dict[str, MetricStats], list[str]]:
     """Fold the batch into the running aggregates (the trial row is locked, so
     read-modify-write is safe). Folded in plain Python, then each metric's row
     is set once: setting ORM attributes per reading cost more than storing the
     readings. Returns the stats and the metrics whose batch went back in time
     (a reading older than the metric's last): their first value and moving
     ranges are re-read once the readings are stored (`_refold_order`)."""
-    stats = {s.metric: s for s in session.scalars(
-        select(MetricStats).where(MetricStats.trial_id == trial_id))}
+    stats = {
+        s.metric: s
+        for s in session.scalars(select(MetricStats).where(MetricStats.trial_id == trial_id))
+    }
     # count, total, min, max, last value, last time, first value, moving ranges
     folded: dict[str, list[Any]] = {
-        m: [s.count, s.total, s.minimum, s.maximum, s.last_value, s.last_recorded_at,
-            s.first_value, s.moving_range_total] for m, s in stats.items()}
+        m: [
+            s.count,
+            s.total,
+            s.minimum,
+            s.maximum,
+            s.last_value,
+            s.last_recorded_at,
+            s.first_value,
+            s.moving_range_total,
+        ]
+        for m, s in stats.items()
+    }
     backwards: set[str] = set()
     for r in rows:
         value, at = r["value"], r["recorded_at"]
@@ -259,32 +339,44 @@ def _update_stats(session: Session, trial_id: int, rows: list[dict[str, Any]]
     return stats, sorted(backwards)
 
 
-def _refold_order(session: Session, trial_id: int, stats: dict[str, MetricStats],
-                  metrics: list[str]) -> None:
+def _refold_order(
+    session: Session, trial_id: int, stats: dict[str, MetricStats], metrics: list[str]
+) -> None:
     """Readings recorded before a metric's last one (a backfill, an import of
     the past) land inside its recorded order: its first value and moving
     ranges are read again from its readings, in the database. The one case
     whose cost grows with the trial; a line streaming live never takes it."""
     for metric in metrics:
-        ordered = (select(Measurement.value.label("value"),
-                          func.lag(Measurement.value).over(
-                              order_by=(Measurement.recorded_at, Measurement.id)
-                          ).label("previous"))
-                   .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
-                   .subquery())
-        ranges = session.scalar(select(func.coalesce(
-            func.sum(func.abs(ordered.c.value - ordered.c.previous)), 0.0)))
+        ordered = (
+            select(
+                Measurement.value.label("value"),
+                func.lag(Measurement.value)
+                .over(order_by=(Measurement.recorded_at, Measurement.id))
+                .label("previous"),
+            )
+            .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
+            .subquery()
+        )
+        ranges = session.scalar(
+            select(func.coalesce(func.sum(func.abs(ordered.c.value - ordered.c.previous)), 0.0))
+        )
         first = session.scalar(
             select(Measurement.value)
             .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
-            .order_by(Measurement.recorded_at, Measurement.id).limit(1))
+            .order_by(Measurement.recorded_at, Measurement.id)
+            .limit(1)
+        )
         stats[metric].moving_range_total = float(ranges or 0.0)
         if first is not None:
             stats[metric].first_value = first
 
 
 def list_measurements(
-    session: Session, actor: User, trial_id: int, after_id: int, limit: int,
+    session: Session,
+    actor: User,
+    trial_id: int,
+    after_id: int,
+    limit: int,
     metric: str | None = None,
 ) -> list[Measurement]:
     trial = get_trial(session, actor, trial_id, Need.READ)

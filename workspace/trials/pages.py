@@ -47,15 +47,25 @@ def _tree(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _indicator_charts(indicators: list[Any], payloads: list[dict[str, Any]]) -> list[Any]:
-    shown = [p for p in sorted(payloads, key=lambda x: x["number"])
-             if p["status"] in ("running", "completed")]
+    shown = [
+        p
+        for p in sorted(payloads, key=lambda x: x["number"])
+        if p["status"] in ("running", "completed")
+    ]
     out = []
     for ind in indicators:
         points = []
         for p in shown:
             r = p["results"].get(ind.key) or {}
-            points.append({"label": f"#{p['number']}", "value": r.get("value"),
-                           "met": r.get("met"), "trial_id": p["id"], "status": p["status"]})
+            points.append(
+                {
+                    "label": f"#{p['number']}",
+                    "value": r.get("value"),
+                    "met": r.get("met"),
+                    "trial_id": p["id"],
+                    "status": p["status"],
+                }
+            )
         chart = charts.build(points, [{"value": ind.target, "kind": "target"}])
         out.append((ind, chart))
     return out
@@ -64,13 +74,14 @@ def _indicator_charts(indicators: list[Any], payloads: list[dict[str, Any]]) -> 
 def _context(s: Session, workspace_id: int) -> dict[str, Any]:
     user = g.page_user
     ws = require_workspace(s, user, workspace_id)
-    rows = list(s.scalars(select(Trial).where(Trial.workspace_id == ws.id)
-                          .order_by(Trial.number)))
+    rows = list(s.scalars(select(Trial).where(Trial.workspace_id == ws.id).order_by(Trial.number)))
     payloads = service.trial_payloads(s, rows)
     indicators = indicators_of(s, ws.id)
     ms_rows = milestones.list_milestones(s, user, ws.id)
     return {
-        "ws": ws, "indicators": indicators, "tree": _tree(payloads),
+        "ws": ws,
+        "indicators": indicators,
+        "tree": _tree(payloads),
         "by_id": {p["id"]: p for p in payloads},
         "charts": _indicator_charts(indicators, payloads),
         "milestones": milestones.payloads(s, ms_rows),
@@ -111,18 +122,32 @@ def trial_page(trial_id: int) -> Any:
         payload = service.trial_payload(s, trial)
         parent = service.get_trial(s, user, trial.parent_id) if trial.parent_id else None
         indicators = indicators_of(s, trial.workspace_id)
-        recent = list(s.scalars(select(Measurement).where(Measurement.trial_id == trial.id)
-                                .order_by(Measurement.id.desc()).limit(50)))
+        recent = list(
+            s.scalars(
+                select(Measurement)
+                .where(Measurement.trial_id == trial.id)
+                .order_by(Measurement.id.desc())
+                .limit(50)
+            )
+        )
         ctx = {
-            "ws": require_workspace(s, user, trial.workspace_id), "trial": payload,
-            "parent": parent, "changes": _parameter_changes(parent, trial),
-            "indicators": indicators, "recent": recent,
+            "ws": require_workspace(s, user, trial.workspace_id),
+            "trial": payload,
+            "parent": parent,
+            "changes": _parameter_changes(parent, trial),
+            "indicators": indicators,
+            "recent": recent,
             "controls": _control_charts(s, trial, indicators),
-            "children": list(s.scalars(select(Trial).where(Trial.parent_id == trial.id)
-                                       .order_by(Trial.number))),
+            "children": list(
+                s.scalars(select(Trial).where(Trial.parent_id == trial.id).order_by(Trial.number))
+            ),
             "can_edit": can(s, user, trial.workspace_id, Need.EDIT),
-            "fills": {i.key: charts.gauge_fill((payload["results"].get(i.key) or {})
-                                               .get("value"), i.target) for i in indicators},
+            "fills": {
+                i.key: charts.gauge_fill(
+                    (payload["results"].get(i.key) or {}).get("value"), i.target
+                )
+                for i in indicators
+            },
         }
         ctx.update(_live_context(s, trial.workspace_id))
     return render_template("trials/trial.html", **ctx)
@@ -142,16 +167,22 @@ def _control_charts(s: Session, trial: Trial, indicators: list[Any]) -> list[dic
     out = []
     for view in control.control_views(s, trial, indicators):
         flagged = {sig.index: sig for sig in view.signals}
-        points = [{"label": "", "value": v, "met": None, "signal": flagged.get(i)}
-                  for i, v in enumerate(view.values)]
+        points = [
+            {"label": "", "value": v, "met": None, "signal": flagged.get(i)}
+            for i, v in enumerate(view.values)
+        ]
         lines = []
         if view.limits:
-            lines = [{"value": view.limits.centre, "kind": "cl", "label": "CL"},
-                     {"value": view.limits.ucl, "kind": "ucl", "label": "UCL"},
-                     {"value": view.limits.lcl, "kind": "lcl", "label": "LCL"}]
-        lines += [{"value": v, "kind": "spec", "label": name} for name, v in
-                  (("LSL", view.indicator.lower_spec), ("USL", view.indicator.upper_spec))
-                  if v is not None]
+            lines = [
+                {"value": view.limits.centre, "kind": "cl", "label": "CL"},
+                {"value": view.limits.ucl, "kind": "ucl", "label": "UCL"},
+                {"value": view.limits.lcl, "kind": "lcl", "label": "LCL"},
+            ]
+        lines += [
+            {"value": v, "kind": "spec", "label": name}
+            for name, v in (("LSL", view.indicator.lower_spec), ("USL", view.indicator.upper_spec))
+            if v is not None
+        ]
         out.append({"view": view, "chart": charts.build(points, lines)})
     return out
 
@@ -160,10 +191,16 @@ def _parameter_changes(parent: Trial | None, trial: Trial) -> list[dict[str, Any
     if parent is None:
         return []
     before, after = parent.parameters or {}, trial.parameters or {}
-    return [{"key": k, "from": before.get(k), "to": after.get(k),
-             "kind": "added" if k not in before else "removed" if k not in after else "changed"}
-            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
-            or (k in before) != (k in after)]
+    return [
+        {
+            "key": k,
+            "from": before.get(k),
+            "to": after.get(k),
+            "kind": "added" if k not in before else "removed" if k not in after else "changed",
+        }
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k) or (k in before) != (k in after)
+    ]
 
 
 @pages.route("/workspaces/<int:workspace_id>/trials/compare")
@@ -181,12 +218,10 @@ def trials_compare(workspace_id: int) -> Any:
             chosen = [p for p in ctx["by_id"].values()][-4:]
         parents = {p["id"]: ctx["by_id"].get(p["parent_id"]) for p in chosen}
         keys = sorted({k for p in chosen for k in (p["parameters"] or {})})
-    return render_template("trials/compare.html", chosen=chosen, parents=parents,
-                           keys=keys, **ctx)
+    return render_template("trials/compare.html", chosen=chosen, parents=parents, keys=keys, **ctx)
 
 
 def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup:
     with db.reading() as s:
         ctx = _context(s, ws.id)
     return Markup(render_template("trials/_panel.html", **ctx))
-

@@ -12,9 +12,11 @@ from workspace.trials.outcome import Target, outcome_of, results_for
 
 
 def indicators_of(session: Session, workspace_id: int) -> list[Indicator]:
-    return list(session.scalars(
-        select(Indicator).where(Indicator.workspace_id == workspace_id).order_by(Indicator.id)
-    ))
+    return list(
+        session.scalars(
+            select(Indicator).where(Indicator.workspace_id == workspace_id).order_by(Indicator.id)
+        )
+    )
 
 
 def targets(indicators: list[Indicator]) -> list[Target]:

@@ -48,8 +48,9 @@ class Parameters(fields.Dict):
             if problems:
                 raise ValidationError(problems)
         if not isinstance(value, dict):
-            raise ValidationError("Must be an object of key → number or string, or "
-                                  "lines of name = value.")
+            raise ValidationError(
+                "Must be an object of key → number or string, or lines of name = value."
+            )
         if len(value) > MAX_PARAMETERS:
             raise ValidationError(f"At most {MAX_PARAMETERS} parameters.")
         out: dict[str, Any] = {}
@@ -66,8 +67,7 @@ class Parameters(fields.Dict):
                 try:
                     number = finite_number(item)
                 except ValidationError:
-                    raise ValidationError(
-                        f"{key}: must be a finite number or a string.") from None
+                    raise ValidationError(f"{key}: must be a finite number or a string.") from None
                 out[key] = item if isinstance(item, int) else number
         return out
 
@@ -105,9 +105,14 @@ class _IndicatorFields(Schema):
 
 
 class IndicatorCreateSchema(_IndicatorFields):
-    key = fields.String(required=True, validate=validate.Regexp(
-        KEY_PATTERN, error="Lower-case letters, digits and _, starting with a letter "
-                           "(at most 64), e.g. yield_pct."))
+    key = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            KEY_PATTERN,
+            error="Lower-case letters, digits and _, starting with a letter "
+            "(at most 64), e.g. yield_pct.",
+        ),
+    )
     label = Title(required=True)
     unit = fields.String(load_default="", validate=validate.Length(max=32))
     comparator = fields.String(required=True, validate=validate.OneOf(COMPARATORS))
@@ -161,10 +166,14 @@ class TrialCreateSchema(Schema):
     line = SingleLine(load_default="", validate=TEXT_200)
     batch = SingleLine(load_default="", validate=TEXT_200)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
-    parameters = Parameters(load_default=dict, metadata={
-        "description": "An object of name → number or non-empty string, or the same as "
-                       "text, one `name = value` per line: every unreadable line is a 422 "
-                       "naming it (`line N: …`), and nothing is stored."})
+    parameters = Parameters(
+        load_default=dict,
+        metadata={
+            "description": "An object of name → number or non-empty string, or the same as "
+            "text, one `name = value` per line: every unreadable line is a 422 "
+            "naming it (`line N: …`), and nothing is stored."
+        },
+    )
     baseline = fields.Boolean(load_default=False)
 
 
@@ -183,8 +192,9 @@ class NextIterationSchema(Schema):
     title = OptionalTitle(load_default=None, allow_none=True)
     hypothesis = fields.String(load_default="", validate=HYPOTHESIS)
     batch = SingleLine(load_default="", validate=TEXT_200)
-    parameters = Parameters(load_default=dict, metadata={
-        "description": "Changes merged over the parent's parameters."})
+    parameters = Parameters(
+        load_default=dict, metadata={"description": "Changes merged over the parent's parameters."}
+    )
 
 
 class TrialListQuerySchema(Schema):
@@ -210,8 +220,10 @@ class MeasurementInputSchema(Schema):
     value = fields.Float(required=True, metadata={"description": "A finite number."})
     recorded_at = UTCDateTime(metadata={"description": "Default: when received."})
     source = SingleLine(validate=TEXT_200)
-    client_key = fields.String(validate=TEXT_200, metadata={
-        "description": "Re-sending a batch with the same key stores it once."})
+    client_key = fields.String(
+        validate=TEXT_200,
+        metadata={"description": "Re-sending a batch with the same key stores it once."},
+    )
 
 
 class MeasurementsRecordedSchema(Schema):

@@ -21,11 +21,20 @@ from workspace.workspaces.models import Workspace
 # planned → running → completed | aborted; nothing else.
 TRANSITIONS = {"planned": {"running"}, "running": {"completed", "aborted"}}
 
+
 # ------------------------------------------------------------------ indicators
 def indicator_payload(ind: Indicator) -> dict[str, Any]:
-    return {"id": ind.id, "key": ind.key, "label": ind.label, "unit": ind.unit,
-            "comparator": ind.comparator, "target": ind.target, "aggregate": ind.aggregate,
-            "lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec}
+    return {
+        "id": ind.id,
+        "key": ind.key,
+        "label": ind.label,
+        "unit": ind.unit,
+        "comparator": ind.comparator,
+        "target": ind.target,
+        "aggregate": ind.aggregate,
+        "lower_spec": ind.lower_spec,
+        "upper_spec": ind.upper_spec,
+    }
 
 
 def list_indicators(session: Session, actor: User, workspace_id: int) -> list[Indicator]:
@@ -37,16 +46,18 @@ def create_indicator(
     session: Session, actor: User, workspace_id: int, data: dict[str, Any]
 ) -> Indicator:
     ws = require_workspace(session, actor, workspace_id, Need.EDIT)
-    taken = session.scalar(select(Indicator.id).where(
-        Indicator.workspace_id == ws.id, Indicator.key == data["key"]))
+    taken = session.scalar(
+        select(Indicator.id).where(Indicator.workspace_id == ws.id, Indicator.key == data["key"])
+    )
     if taken is not None:
-        raise Conflict(f"This workspace already has an indicator `{data['key']}`.",
-                       fields={"key": ["Already used in this workspace."]})
+        raise Conflict(
+            f"This workspace already has an indicator `{data['key']}`.",
+            fields={"key": ["Already used in this workspace."]},
+        )
     ind = Indicator(workspace_id=ws.id, **data)
     session.add(ind)
     session.flush()
-    record_event(session, ws.id, ev.INDICATOR_CREATED, {"indicator": indicator_payload(ind)},
-                 actor)
+    record_event(session, ws.id, ev.INDICATOR_CREATED, {"indicator": indicator_payload(ind)}, actor)
     return ind
 
 
@@ -57,8 +68,10 @@ def update_indicator(
     merged = {"lower_spec": ind.lower_spec, "upper_spec": ind.upper_spec, **changes}
     low, high = merged["lower_spec"], merged["upper_spec"]
     if low is not None and high is not None and low >= high:
-        raise ValidationFailed("The lower specification limit must be below the upper one.",
-                               fields={"lower_spec": ["Must be below upper_spec."]})
+        raise ValidationFailed(
+            "The lower specification limit must be below the upper one.",
+            fields={"lower_spec": ["Must be below upper_spec."]},
+        )
     changed = {}
     for key, value in changes.items():
         if getattr(ind, key) != value:
@@ -66,8 +79,13 @@ def update_indicator(
             setattr(ind, key, value)
     if changed:
         session.flush()
-        record_event(session, ind.workspace_id, ev.INDICATOR_UPDATED,
-                     {"indicator": indicator_payload(ind), "changes": changed}, actor)
+        record_event(
+            session,
+            ind.workspace_id,
+            ev.INDICATOR_UPDATED,
+            {"indicator": indicator_payload(ind), "changes": changed},
+            actor,
+        )
     return ind
 
 
@@ -79,34 +97,53 @@ def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
 
     ind = require_row(session, actor, Indicator, indicator_id, Need.EDIT, "Indicator not found.")
     measured = session.scalars(
-        select(Trial.number).join(Measurement, Measurement.trial_id == Trial.id)
+        select(Trial.number)
+        .join(Measurement, Measurement.trial_id == Trial.id)
         .where(Trial.workspace_id == ind.workspace_id, Measurement.metric == ind.key)
-        .group_by(Trial.number).order_by(Trial.number).limit(6)).all()
+        .group_by(Trial.number)
+        .order_by(Trial.number)
+        .limit(6)
+    ).all()
     if measured:
         numbers = [f"#{n}" for n in measured[:5]] + (["…"] if len(measured) > 5 else [])
-        raise Conflict(f"Trials {', '.join(numbers)} have measurements of `{ind.key}`; an "
-                       "indicator with measurements stays.", code="indicator_measured",
-                       fields={"trials": numbers})
-    criteria = session.scalars(select(Milestone).where(
-        Milestone.workspace_id == ind.workspace_id).order_by(Milestone.id)).all()
-    using = [m.title for m in criteria if m.criteria
-             and isinstance(m.criteria.get("indicators"), list)
-             and ind.id in m.criteria["indicators"]]
+        raise Conflict(
+            f"Trials {', '.join(numbers)} have measurements of `{ind.key}`; an "
+            "indicator with measurements stays.",
+            code="indicator_measured",
+            fields={"trials": numbers},
+        )
+    criteria = session.scalars(
+        select(Milestone).where(Milestone.workspace_id == ind.workspace_id).order_by(Milestone.id)
+    ).all()
+    using = [
+        m.title
+        for m in criteria
+        if m.criteria
+        and isinstance(m.criteria.get("indicators"), list)
+        and ind.id in m.criteria["indicators"]
+    ]
     if using:
-        raise Conflict(f"The criteria of the milestones {', '.join(using)} use `{ind.key}`; "
-                       "change them first.", code="indicator_in_criteria",
-                       fields={"milestones": using})
+        raise Conflict(
+            f"The criteria of the milestones {', '.join(using)} use `{ind.key}`; "
+            "change them first.",
+            code="indicator_in_criteria",
+            fields={"milestones": using},
+        )
     payload = indicator_payload(ind)
     session.delete(ind)
     session.flush()
-    record_event(session, ind.workspace_id, ev.INDICATOR_DELETED,
-                 {"indicator": payload}, actor)
+    record_event(session, ind.workspace_id, ev.INDICATOR_DELETED, {"indicator": payload}, actor)
 
 
 # ------------------------------------------------------------------ trials
 def trial_ref(trial: Trial) -> dict[str, Any]:
-    return {"id": trial.id, "number": trial.number, "title": trial.title,
-            "status": trial.status, "parent_id": trial.parent_id}
+    return {
+        "id": trial.id,
+        "number": trial.number,
+        "title": trial.title,
+        "status": trial.status,
+        "parent_id": trial.parent_id,
+    }
 
 
 def trial_payloads(session: Session, trials: list[Trial]) -> list[dict[str, Any]]:
@@ -114,15 +151,29 @@ def trial_payloads(session: Session, trials: list[Trial]) -> list[dict[str, Any]
     out = []
     for t in trials:
         results, outcome, count = computed[t.id]
-        out.append({
-            "id": t.id, "workspace_id": t.workspace_id, "number": t.number,
-            "parent_id": t.parent_id, "title": t.title, "line": t.line, "batch": t.batch,
-            "hypothesis": t.hypothesis, "parameters": t.parameters, "status": t.status,
-            "outcome": outcome, "results": results, "baseline": t.baseline,
-            "measurement_count": count, "created_at": t.created_at,
-            "updated_at": t.updated_at, "started_at": t.started_at,
-            "finished_at": t.finished_at, "etag": t.etag,
-        })
+        out.append(
+            {
+                "id": t.id,
+                "workspace_id": t.workspace_id,
+                "number": t.number,
+                "parent_id": t.parent_id,
+                "title": t.title,
+                "line": t.line,
+                "batch": t.batch,
+                "hypothesis": t.hypothesis,
+                "parameters": t.parameters,
+                "status": t.status,
+                "outcome": outcome,
+                "results": results,
+                "baseline": t.baseline,
+                "measurement_count": count,
+                "created_at": t.created_at,
+                "updated_at": t.updated_at,
+                "started_at": t.started_at,
+                "finished_at": t.finished_at,
+                "etag": t.etag,
+            }
+        )
     return out
 
 
@@ -130,14 +181,19 @@ def trial_payload(session: Session, trial: Trial) -> dict[str, Any]:
     return trial_payloads(session, [trial])[0]
 
 
-def get_trial(session: Session, actor: User, trial_id: int, need: Need = Need.READ,
-              lock: bool = False) -> Trial:
+def get_trial(
+    session: Session, actor: User, trial_id: int, need: Need = Need.READ, lock: bool = False
+) -> Trial:
     # lock: serialises writers of one trial (status changes, measurements, edits).
     return require_row(session, actor, Trial, trial_id, need, "Trial not found.", lock=lock)
 
 
 def list_trials(
-    session: Session, actor: User, workspace_id: int, after_id: int, limit: int,
+    session: Session,
+    actor: User,
+    workspace_id: int,
+    after_id: int,
+    limit: int,
     status: str | None = None,
 ) -> list[Trial]:
     require_workspace(session, actor, workspace_id, Need.READ)
@@ -147,20 +203,24 @@ def list_trials(
     return list(session.scalars(stmt.order_by(Trial.id).limit(limit + 1)))
 
 
-def _check_parent(session: Session, workspace_id: int, parent_id: int | None,
-                  trial_id: int | None = None) -> None:
+def _check_parent(
+    session: Session, workspace_id: int, parent_id: int | None, trial_id: int | None = None
+) -> None:
     if parent_id is None:
         return
     parent = session.get(Trial, parent_id)
     if parent is None or parent.workspace_id != workspace_id:
-        raise ValidationFailed("Unknown parent trial.",
-                               fields={"parent_id": ["No such trial in this workspace."]})
+        raise ValidationFailed(
+            "Unknown parent trial.", fields={"parent_id": ["No such trial in this workspace."]}
+        )
     # A trial cannot refine itself or one of its own descendants.
     seen = set()
     while parent is not None and parent.id not in seen:
         if parent.id == trial_id:
-            raise ValidationFailed("A trial cannot refine itself or its descendants.",
-                                   fields={"parent_id": ["Would make a cycle."]})
+            raise ValidationFailed(
+                "A trial cannot refine itself or its descendants.",
+                fields={"parent_id": ["Would make a cycle."]},
+            )
         seen.add(parent.id)
         parent = session.get(Trial, parent.parent_id) if parent.parent_id else None
 
@@ -179,13 +239,16 @@ def _next_number(session: Session, workspace_id: int) -> int:
     return counter.last_number
 
 
-def create_trial(
-    session: Session, actor: User, workspace_id: int, data: dict[str, Any]
-) -> Trial:
+def create_trial(session: Session, actor: User, workspace_id: int, data: dict[str, Any]) -> Trial:
     ws = require_workspace(session, actor, workspace_id, Need.EDIT)
     _check_parent(session, ws.id, data.get("parent_id"))
-    trial = Trial(workspace_id=ws.id, number=_next_number(session, ws.id),
-                  created_by_id=actor.id, status="planned", **data)
+    trial = Trial(
+        workspace_id=ws.id,
+        number=_next_number(session, ws.id),
+        created_by_id=actor.id,
+        status="planned",
+        **data,
+    )
     session.add(trial)
     session.flush()
     record_event(session, ws.id, ev.TRIAL_CREATED, {"trial": _event_trial(trial)}, actor)
@@ -193,8 +256,12 @@ def create_trial(
 
 
 def _event_trial(trial: Trial) -> dict[str, Any]:
-    return {**trial_ref(trial), "line": trial.line, "batch": trial.batch,
-            "parameters": trial.parameters}
+    return {
+        **trial_ref(trial),
+        "line": trial.line,
+        "batch": trial.batch,
+        "parameters": trial.parameters,
+    }
 
 
 def start_next_iteration(
@@ -202,15 +269,22 @@ def start_next_iteration(
 ) -> Trial:
     parent = get_trial(session, actor, trial_id, Need.EDIT)
     parameters = {**(parent.parameters or {}), **data.get("parameters", {})}
-    return create_trial(session, actor, parent.workspace_id, {
-        "title": data.get("title") or "", "parent_id": parent.id, "line": parent.line,
-        "batch": data.get("batch", ""), "hypothesis": data.get("hypothesis", ""),
-        "parameters": parameters,
-    })
+    return create_trial(
+        session,
+        actor,
+        parent.workspace_id,
+        {
+            "title": data.get("title") or "",
+            "parent_id": parent.id,
+            "line": parent.line,
+            "batch": data.get("batch", ""),
+            "hypothesis": data.get("hypothesis", ""),
+            "parameters": parameters,
+        },
+    )
 
 
-def delete_trial(session: Session, actor: User, trial_id: int,
-                 if_match: str | None = None) -> None:
+def delete_trial(session: Session, actor: User, trial_id: int, if_match: str | None = None) -> None:
     """A planned trial was never run: it can go. A running or finished one is
     the record of what the line did (409)."""
     from workspace.files.models import StoredFile
@@ -218,15 +292,19 @@ def delete_trial(session: Session, actor: User, trial_id: int,
     trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
     check_if_match(trial, if_match)
     if trial.status != "planned":
-        raise Conflict(f"Trial #{trial.number} is {trial.status}; only a planned trial can be "
-                       "deleted.", code="trial_not_planned")
+        raise Conflict(
+            f"Trial #{trial.number} is {trial.status}; only a planned trial can be deleted.",
+            code="trial_not_planned",
+        )
     ref = trial_ref(trial)
     # Its next iterations now refine nothing and its files stay in the workspace
     # (explicit, as the foreign keys' SET NULL would do where enforced).
-    session.execute(update(Trial).where(Trial.parent_id == trial.id)
-                    .values(parent_id=None, version=Trial.version + 1))
-    session.execute(update(StoredFile).where(StoredFile.trial_id == trial.id)
-                    .values(trial_id=None))
+    session.execute(
+        update(Trial)
+        .where(Trial.parent_id == trial.id)
+        .values(parent_id=None, version=Trial.version + 1)
+    )
+    session.execute(update(StoredFile).where(StoredFile.trial_id == trial.id).values(trial_id=None))
     session.delete(trial)
     session.flush()
     record_event(session, trial.workspace_id, ev.TRIAL_DELETED, {"trial": ref}, actor)
@@ -249,19 +327,25 @@ LOCKED_WHEN_FINISHED = ("line", "batch", "parameters", "parent_id")
 
 
 def update_trial(
-    session: Session, actor: User, trial_id: int, changes: dict[str, Any],
+    session: Session,
+    actor: User,
+    trial_id: int,
+    changes: dict[str, Any],
     if_match: str | None = None,
 ) -> Trial:
     trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
     check_if_match(trial, if_match)
     finished = trial.status in ("completed", "aborted")
     if finished:
-        frozen = sorted(k for k in LOCKED_WHEN_FINISHED
-                        if k in changes and changes[k] != getattr(trial, k))
+        frozen = sorted(
+            k for k in LOCKED_WHEN_FINISHED if k in changes and changes[k] != getattr(trial, k)
+        )
         if frozen:
-            raise Conflict(f"Trial #{trial.number} is {trial.status}; its "
-                           f"{', '.join(frozen)} can no longer change.",
-                           fields={k: ["Fixed once the trial finished."] for k in frozen})
+            raise Conflict(
+                f"Trial #{trial.number} is {trial.status}; its "
+                f"{', '.join(frozen)} can no longer change.",
+                fields={k: ["Fixed once the trial finished."] for k in frozen},
+            )
     if "parent_id" in changes:
         _check_parent(session, trial.workspace_id, changes["parent_id"], trial.id)
     status = changes.pop("status", None)
@@ -273,8 +357,13 @@ def update_trial(
     if changed:
         trial.version += 1
         session.flush()
-        record_event(session, trial.workspace_id, ev.TRIAL_UPDATED,
-                     {"trial": trial_ref(trial), "changes": changed}, actor)
+        record_event(
+            session,
+            trial.workspace_id,
+            ev.TRIAL_UPDATED,
+            {"trial": trial_ref(trial), "changes": changed},
+            actor,
+        )
     if status is not None and status != trial.status:
         change_status(session, actor, trial, status)
     return trial
@@ -298,17 +387,31 @@ def change_status(session: Session, actor: User, trial: Trial, status: str) -> N
     else:
         trial.finished_at = now
         stats = stats_of(session, [trial.id])[trial.id]
-        results, outcome = live_results(indicators_of(session, trial.workspace_id), stats,
-                                        final=True)
+        results, outcome = live_results(
+            indicators_of(session, trial.workspace_id), stats, final=True
+        )
         trial.results = results
         # An aborted trial proved nothing, whatever it measured.
         trial.outcome = outcome if status == "completed" else "failed"
     session.flush()
-    record_event(session, trial.workspace_id, ev.TRIAL_STATUS_CHANGED,
-                 {"trial": trial_ref(trial), "from": previous, "status": status}, actor)
+    record_event(
+        session,
+        trial.workspace_id,
+        ev.TRIAL_STATUS_CHANGED,
+        {"trial": trial_ref(trial), "from": previous, "status": status},
+        actor,
+    )
     if status == "completed":
-        record_event(session, trial.workspace_id, ev.TRIAL_COMPLETED, {
-            "trial": trial_ref(trial), "outcome": trial.outcome, "results": trial.results,
-        }, actor)
+        record_event(
+            session,
+            trial.workspace_id,
+            ev.TRIAL_COMPLETED,
+            {
+                "trial": trial_ref(trial),
+                "outcome": trial.outcome,
+                "results": trial.results,
+            },
+            actor,
+        )
         # Inside this transaction: milestones evaluate their criteria.
         react(session, ev.TRIAL_COMPLETED, trial, actor)

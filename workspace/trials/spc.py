@@ -91,13 +91,13 @@ def _first_rule(z: Sequence[float], i: int) -> int | None:
     for side in (1, -1):
         if side * z[i] <= 0:
             continue
-        last3 = z[max(0, i - 2): i + 1]
+        last3 = z[max(0, i - 2) : i + 1]
         if len(last3) == 3 and sum(1 for v in last3 if side * v > 2) >= 2 and side * z[i] > 2:
             return 2
-        last5 = z[max(0, i - 4): i + 1]
+        last5 = z[max(0, i - 4) : i + 1]
         if len(last5) == 5 and sum(1 for v in last5 if side * v > 1) >= 4 and side * z[i] > 1:
             return 3
-        last8 = z[max(0, i - 7): i + 1]
+        last8 = z[max(0, i - 7) : i + 1]
         if len(last8) == 8 and all(side * v > 0 for v in last8):
             return 4
     return None

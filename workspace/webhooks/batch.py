@@ -58,22 +58,48 @@ class Sent:
 def claim(limit: int, token: str, settings: Settings) -> list[Claimed]:
     now = utcnow()
     with db.transaction() as s:
-        ids = list(s.scalars(skip_locked(
-            select(Delivery.id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-            .where(due(now), WebhookEndpoint.active.is_(True),
-                   WebhookEndpoint.format == "standard")
-            .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit), of=Delivery)))
-        rows = LEASE.claim(s, ids, token, lease_seconds(settings), now,
-                           DELIVERIES.c.endpoint_id, DELIVERIES.c.event_id,
-                           DELIVERIES.c.message_id, DELIVERIES.c.payload,
-                           DELIVERIES.c.attempts_in_round)
+        ids = list(
+            s.scalars(
+                skip_locked(
+                    select(Delivery.id)
+                    .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+                    .where(
+                        due(now),
+                        WebhookEndpoint.active.is_(True),
+                        WebhookEndpoint.format == "standard",
+                    )
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(limit),
+                    of=Delivery,
+                )
+            )
+        )
+        rows = LEASE.claim(
+            s,
+            ids,
+            token,
+            lease_seconds(settings),
+            now,
+            DELIVERIES.c.endpoint_id,
+            DELIVERIES.c.event_id,
+            DELIVERIES.c.message_id,
+            DELIVERIES.c.payload,
+            DELIVERIES.c.attempts_in_round,
+        )
         if not rows:
             return []
-        endpoints = {e.id: e for e in s.execute(
-            select(ENDPOINTS.c.id, ENDPOINTS.c.url, ENDPOINTS.c.secret,
-                   ENDPOINTS.c.previous_secret, ENDPOINTS.c.previous_secret_expires_at)
-            .where(ENDPOINTS.c.id.in_({r.endpoint_id for r in rows})))}
+        endpoints = {
+            e.id: e
+            for e in s.execute(
+                select(
+                    ENDPOINTS.c.id,
+                    ENDPOINTS.c.url,
+                    ENDPOINTS.c.secret,
+                    ENDPOINTS.c.previous_secret,
+                    ENDPOINTS.c.previous_secret_expires_at,
+                ).where(ENDPOINTS.c.id.in_({r.endpoint_id for r in rows}))
+            )
+        }
         envelopes = _envelopes(s, {r.event_id for r in rows if r.payload is None})
     claimed = []
     for r in sorted(rows, key=lambda r: r.id):
@@ -82,8 +108,17 @@ def claim(limit: int, token: str, settings: Settings) -> list[Claimed]:
         if endpoint.previous_secret and (endpoint.previous_secret_expires_at or now) > now:
             secrets_.append(endpoint.previous_secret)
         envelope = r.payload if r.payload is not None else envelopes.get(r.event_id, {})
-        claimed.append(Claimed(r.id, r.endpoint_id, r.message_id, r.attempts_in_round,
-                               endpoint.url, secrets_, envelope))
+        claimed.append(
+            Claimed(
+                r.id,
+                r.endpoint_id,
+                r.message_id,
+                r.attempts_in_round,
+                endpoint.url,
+                secrets_,
+                envelope,
+            )
+        )
     return claimed
 
 
@@ -110,10 +145,16 @@ class StandardChannel:
 
 def send(sender: transport.Sender, item: Claimed) -> Sent:
     def unbuildable(err: Exception) -> tuple[formats.Request, transport.Result]:
-        return (formats.Request(item.url, b"", {}),
-                transport.Result(None, "", 0, "could not compose the request: "
-                                 + failures.describe(err),
-                                 permanent=True))
+        return (
+            formats.Request(item.url, b"", {}),
+            transport.Result(
+                None,
+                "",
+                0,
+                "could not compose the request: " + failures.describe(err),
+                permanent=True,
+            ),
+        )
 
     return Sent(item, *attempt(StandardChannel(sender), item, unbuildable))
 
@@ -125,37 +166,65 @@ def record(sent: list[Sent], token: str, settings: Settings) -> None:
     now = utcnow()
     retry = policy(settings)
     with db.transaction() as s:
-        alive = set(s.scalars(
-            select(ENDPOINTS.c.id).where(ENDPOINTS.c.id.in_({x.claimed.endpoint_id for x in sent}))
-            .order_by(ENDPOINTS.c.id).with_for_update()))
+        alive = set(
+            s.scalars(
+                select(ENDPOINTS.c.id)
+                .where(ENDPOINTS.c.id.in_({x.claimed.endpoint_id for x in sent}))
+                .order_by(ENDPOINTS.c.id)
+                .with_for_update()
+            )
+        )
         # An endpoint deleted meanwhile took its deliveries with it.
-        answers = [(x, outcome("standard", x.result)) for x in sent
-                   if x.claimed.endpoint_id in alive]
+        answers = [
+            (x, outcome("standard", x.result)) for x in sent if x.claimed.endpoint_id in alive
+        ]
         if not answers:
             return
-        s.execute(insert(DeliveryAttempt.__table__), [
-            attempt_values(x.claimed.delivery_id, x.claimed.endpoint_id, x.request, x.result,
-                           answer.error, answer.succeeded, now) for x, answer in answers])
+        s.execute(
+            insert(DeliveryAttempt.__table__),
+            [
+                attempt_values(
+                    x.claimed.delivery_id,
+                    x.claimed.endpoint_id,
+                    x.request,
+                    x.result,
+                    answer.error,
+                    answer.succeeded,
+                    now,
+                )
+                for x, answer in answers
+            ],
+        )
         # Only the lease holder moves a delivery on, and only while pending: a
         # lease that ran out and was taken over is logged above, not applied.
-        apply(s, token, [settled(x.claimed.delivery_id, x.claimed.attempts_in_round, answer,
-                                 retry, now) for x, answer in answers], now)
+        apply(
+            s,
+            token,
+            [
+                settled(x.claimed.delivery_id, x.claimed.attempts_in_round, answer, retry, now)
+                for x, answer in answers
+            ],
+            now,
+        )
         _note_endpoints(s, [(x, answer.succeeded, answer.error) for x, answer in answers], now)
 
 
-def _note_endpoints(s: Session, judged: list[tuple[Sent, bool, str | None]],
-                    now: datetime) -> None:
+def _note_endpoints(s: Session, judged: list[tuple[Sent, bool, str | None]], now: datetime) -> None:
     """Endpoints last: a 410 disables its endpoint and fails what is still
     pending for it, after this batch's own outcomes are in place."""
     failing = {x.claimed.endpoint_id for x, ok, _ in judged if not ok}
     healthy = {x.claimed.endpoint_id for x, ok, _ in judged if ok} - failing
     if healthy:
-        s.execute(update(ENDPOINTS).where(ENDPOINTS.c.id.in_(healthy))
-                  .values(failing_since=None, last_success_at=now))
+        s.execute(
+            update(ENDPOINTS)
+            .where(ENDPOINTS.c.id.in_(healthy))
+            .values(failing_since=None, last_success_at=now)
+        )
     if not failing:
         return
-    endpoints = {e.id: e for e in s.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.id.in_(failing)))}
+    endpoints = {
+        e.id: e for e in s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(failing)))
+    }
     for x, ok, _ in judged:  # in the order the answers came
         endpoint = endpoints.get(x.claimed.endpoint_id)
         if endpoint is None:

@@ -56,8 +56,15 @@ class BotChannel:
 
     def build(self, claim: Claim) -> formats.Request:
         # Signed now, not at claim time: DingTalk and Feishu check the timestamp.
-        return formats.bot_request(claim.fmt, claim.url, claim.secret, claim.envelopes,
-                                   claim.workspace_title, claim.locale, claim.public_url)
+        return formats.bot_request(
+            claim.fmt,
+            claim.url,
+            claim.secret,
+            claim.envelopes,
+            claim.workspace_title,
+            claim.locale,
+            claim.public_url,
+        )
 
     def send(self, request: formats.Request) -> transport.Result:
         return self.sender.post(request.url, request.body, request.headers)
@@ -66,11 +73,19 @@ class BotChannel:
 def due_endpoints(limit: int = 100) -> list[int]:
     now = utcnow()
     with db.reading() as s:
-        return list(s.scalars(
-            select(Delivery.endpoint_id).distinct()
-            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-            .where(due(now), WebhookEndpoint.active.is_(True),
-                   WebhookEndpoint.format.in_(formats.BOT_FORMATS)).limit(limit)))
+        return list(
+            s.scalars(
+                select(Delivery.endpoint_id)
+                .distinct()
+                .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+                .where(
+                    due(now),
+                    WebhookEndpoint.active.is_(True),
+                    WebhookEndpoint.format.in_(formats.BOT_FORMATS),
+                )
+                .limit(limit)
+            )
+        )
 
 
 def deliver_endpoint(endpoint_id: int, sender: transport.Sender, settings: Settings) -> str:
@@ -82,8 +97,10 @@ def deliver_endpoint(endpoint_id: int, sender: transport.Sender, settings: Setti
         # Trying again would fail the same way: recorded and ended now,
         # rather than left leased and retried without end.
         error = f"could not compose the message: {failures.describe(err)}"[:500]
-        return (formats.Request(claim.url, b"", {}),
-                transport.Result(None, "", 0, error, permanent=True))
+        return (
+            formats.Request(claim.url, b"", {}),
+            transport.Result(None, "", 0, error, permanent=True),
+        )
 
     request, result = attempt(BotChannel(sender), claim, unbuildable)
     return _record(claim, request, result, settings)
@@ -93,29 +110,48 @@ def _claim(endpoint_id: int, settings: Settings) -> Claim | str:
     now = utcnow()
     token = uuid.uuid4().hex
     with db.transaction() as s:
-        endpoint = s.scalar(select(WebhookEndpoint).where(
-            WebhookEndpoint.id == endpoint_id).with_for_update())
+        endpoint = s.scalar(
+            select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).with_for_update()
+        )
         if endpoint is None or not endpoint.active:
             return "endpoint inactive"
         held = _rate_limited(s, endpoint, now)
         if held is not None:
-            s.execute(update(Delivery).where(Delivery.endpoint_id == endpoint.id, due(now))
-                      .values(next_attempt_at=held)
-                      .execution_options(synchronize_session=False))
+            s.execute(
+                update(Delivery)
+                .where(Delivery.endpoint_id == endpoint.id, due(now))
+                .values(next_attempt_at=held)
+                .execution_options(synchronize_session=False)
+            )
             after_commit.wake(s, delay=(held - now).total_seconds())
             return "held by rate limit"
-        ids = list(s.scalars(select(Delivery.id).where(
-            Delivery.endpoint_id == endpoint.id, due(now)).order_by(Delivery.id)
-            .limit(BATCH_MAX)))
+        ids = list(
+            s.scalars(
+                select(Delivery.id)
+                .where(Delivery.endpoint_id == endpoint.id, due(now))
+                .order_by(Delivery.id)
+                .limit(BATCH_MAX)
+            )
+        )
         if not LEASE.claim(s, ids, token, lease_seconds(settings), now):
             return "nothing to do" if not ids else "leased elsewhere"
-        rows = list(s.scalars(select(Delivery).where(Delivery.lease_token == token)
-                              .order_by(Delivery.id)))
+        rows = list(
+            s.scalars(select(Delivery).where(Delivery.lease_token == token).order_by(Delivery.id))
+        )
         workspace = s.get(Workspace, endpoint.workspace_id)
-        return Claim(token, endpoint.id, endpoint.format, endpoint.url, endpoint.secret,
-                     [d.id for d in rows], [d.attempts_in_round for d in rows],
-                     [_envelope(s, d) for d in rows], workspace.title if workspace else "",
-                     workspace_locale(s, workspace), settings.public_url)
+        return Claim(
+            token,
+            endpoint.id,
+            endpoint.format,
+            endpoint.url,
+            endpoint.secret,
+            [d.id for d in rows],
+            [d.attempts_in_round for d in rows],
+            [_envelope(s, d) for d in rows],
+            workspace.title if workspace else "",
+            workspace_locale(s, workspace),
+            settings.public_url,
+        )
 
 
 def _rate_limited(s: Session, endpoint: WebhookEndpoint, now: datetime) -> datetime | None:
@@ -123,12 +159,27 @@ def _rate_limited(s: Session, endpoint: WebhookEndpoint, now: datetime) -> datet
     if not limit:
         return None
     window = now - timedelta(seconds=60)
-    sent = list(s.scalars(select(DeliveryAttempt.at).where(
-        DeliveryAttempt.endpoint_id == endpoint.id, DeliveryAttempt.at > window,
-        DeliveryAttempt.batch_size > 0).order_by(DeliveryAttempt.at)))
-    in_flight = s.scalar(select(func.count(func.distinct(Delivery.lease_token))).where(
-        Delivery.endpoint_id == endpoint.id, Delivery.status == "pending",
-        Delivery.leased_until > now)) or 0
+    sent = list(
+        s.scalars(
+            select(DeliveryAttempt.at)
+            .where(
+                DeliveryAttempt.endpoint_id == endpoint.id,
+                DeliveryAttempt.at > window,
+                DeliveryAttempt.batch_size > 0,
+            )
+            .order_by(DeliveryAttempt.at)
+        )
+    )
+    in_flight = (
+        s.scalar(
+            select(func.count(func.distinct(Delivery.lease_token))).where(
+                Delivery.endpoint_id == endpoint.id,
+                Delivery.status == "pending",
+                Delivery.leased_until > now,
+            )
+        )
+        or 0
+    )
     if len(sent) + in_flight < limit:
         return None
     oldest = sent[0] if sent else now
@@ -149,17 +200,20 @@ def workspace_locale(s: Session, workspace: Workspace | None) -> str:
     group chats these usually go to); Chinese when there is none."""
     if workspace is None:
         return "zh-CN"
-    owners = s.scalars(select(Membership).where(
-        Membership.workspace_id == workspace.id, Membership.role == "owner")
-        .order_by(Membership.created_at))
+    owners = s.scalars(
+        select(Membership)
+        .where(Membership.workspace_id == workspace.id, Membership.role == "owner")
+        .order_by(Membership.created_at)
+    )
     for member in owners:
         if member.user.organization_id == workspace.enterprise_id:
             return member.user.locale
     return "zh-CN"
 
 
-def _record(claim: Claim, request: formats.Request, result: transport.Result,
-            settings: Settings) -> str:
+def _record(
+    claim: Claim, request: formats.Request, result: transport.Result, settings: Settings
+) -> str:
     """One message went out for all the claim's deliveries: the first
     attempt row carries it and counts it for the rate limit, the others
     point at it. One that could not be built counts for nothing (batch_size 0)."""
@@ -168,21 +222,39 @@ def _record(claim: Claim, request: formats.Request, result: transport.Result,
     went_out = not result.permanent
     first = claim.ids[0]
     with db.transaction() as s:
-        endpoint = s.scalar(select(WebhookEndpoint).where(
-            WebhookEndpoint.id == claim.endpoint_id).with_for_update())
+        endpoint = s.scalar(
+            select(WebhookEndpoint).where(WebhookEndpoint.id == claim.endpoint_id).with_for_update()
+        )
         if endpoint is None:
             return "endpoint deleted"  # its deliveries went with it
-        s.execute(insert(DeliveryAttempt.__table__), [
-            attempt_values(delivery_id, claim.endpoint_id, request, result, answer.error,
-                           answer.succeeded, now,
-                           batch_size=(len(claim.ids) if i == 0 else 0) if went_out else 0,
-                           batched_with=first if went_out and i > 0 else None)
-            for i, delivery_id in enumerate(claim.ids)])
+        s.execute(
+            insert(DeliveryAttempt.__table__),
+            [
+                attempt_values(
+                    delivery_id,
+                    claim.endpoint_id,
+                    request,
+                    result,
+                    answer.error,
+                    answer.succeeded,
+                    now,
+                    batch_size=(len(claim.ids) if i == 0 else 0) if went_out else 0,
+                    batched_with=first if went_out and i > 0 else None,
+                )
+                for i, delivery_id in enumerate(claim.ids)
+            ],
+        )
         # Only where the lease is still ours; someone else's now keeps our log.
         retry = policy(settings)
-        apply(s, claim.token, [settled(d, n, answer, retry, now)
-                               for d, n in zip(claim.ids, claim.attempts_in_round,
-                                               strict=True)], now)
+        apply(
+            s,
+            claim.token,
+            [
+                settled(d, n, answer, retry, now)
+                for d, n in zip(claim.ids, claim.attempts_in_round, strict=True)
+            ],
+            now,
+        )
         if answer.succeeded:
             lifecycle.note_success(endpoint, now)
         elif went_out:

@@ -48,8 +48,10 @@ class DrainReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"sent {self.sent} standard, {self.bot_endpoints} bot endpoints; "
-                f"{self.claims} claims, {self.records} records")
+        return (
+            f"sent {self.sent} standard, {self.bot_endpoints} bot endpoints; "
+            f"{self.claims} claims, {self.records} records"
+        )
 
 
 def drain(settings: Settings) -> DrainReport:
@@ -61,30 +63,37 @@ def drain(settings: Settings) -> DrainReport:
     finished: list[batch.Sent] = []
     last_record = started
     more = True
-    with transport.Sender(timeout=settings.webhook_timeout,
-                          allow_private=settings.webhook_allow_private,
-                          connections_per_host=min(PER_HOST, threads),
-                          connection_wait=settings.webhook_timeout) as sender, \
-            ThreadPoolExecutor(threads, thread_name_prefix="webhook") as pool:
+    with (
+        transport.Sender(
+            timeout=settings.webhook_timeout,
+            allow_private=settings.webhook_allow_private,
+            connections_per_host=min(PER_HOST, threads),
+            connection_wait=settings.webhook_timeout,
+        ) as sender,
+        ThreadPoolExecutor(threads, thread_name_prefix="webhook") as pool,
+    ):
         try:
             while True:
                 # Claim only for free threads, so a claimed delivery starts at
                 # once: its lease need only cover waiting for a connection to
                 # its host and the request (leases.lease_seconds).
                 room = threads - len(in_flight)
-                if more and room >= max(1, threads // 2) \
-                        and time.monotonic() - started < BUDGET_SECONDS:
+                if (
+                    more
+                    and room >= max(1, threads // 2)
+                    and time.monotonic() - started < BUDGET_SECONDS
+                ):
                     more = _refill(pool, sender, settings, token, room, in_flight, report)
                 if not in_flight:
                     break
-                done, _ = wait(list(in_flight), timeout=RECORD_EVERY,
-                               return_when=FIRST_COMPLETED)
+                done, _ = wait(list(in_flight), timeout=RECORD_EVERY, return_when=FIRST_COMPLETED)
                 for future in done:
                     if in_flight.pop(future) is None:
                         finished.append(future.result())
                 now = time.monotonic()
-                if finished and (not in_flight or now - last_record >= RECORD_EVERY
-                                 or len(finished) >= threads):
+                if finished and (
+                    not in_flight or now - last_record >= RECORD_EVERY or len(finished) >= threads
+                ):
                     batch.record(finished, token, settings)
                     report.sent += len(finished)
                     report.records += 1
@@ -96,9 +105,15 @@ def drain(settings: Settings) -> DrainReport:
     return report
 
 
-def _refill(pool: ThreadPoolExecutor, sender: transport.Sender,
-            settings: Settings, token: str, room: int, in_flight: dict[Future[Any], int | None],
-            report: DrainReport) -> bool:
+def _refill(
+    pool: ThreadPoolExecutor,
+    sender: transport.Sender,
+    settings: Settings,
+    token: str,
+    room: int,
+    in_flight: dict[Future[Any], int | None],
+    report: DrainReport,
+) -> bool:
     """Claim up to `room` more; False when nothing more is due."""
     claimed = batch.claim(room, token, settings)
     report.claims += 1
@@ -123,4 +138,3 @@ def _leave_wake_ups(ran_out_of_time: bool) -> None:
         wait_s = (upcoming - utcnow()).total_seconds()
         if wait_s <= LOOKAHEAD_SECONDS:
             wake_at(int(time.time() + wait_s) + 1)
-

@@ -34,6 +34,9 @@ def wake_at(at: int) -> None:
     """A drain at the whole second `at` (epoch), once however many ask for it."""
     from jobs.queue import jobs
 
-    jobs.enqueue(DRAIN, job_id=f"webhooks:drain:at:{at}", queue="deliveries",
-                 delay=max(0.0, at - time.time()))
-
+    jobs.enqueue(
+        DRAIN,
+        job_id=f"webhooks:drain:at:{at}",
+        queue="deliveries",
+        delay=max(0.0, at - time.time()),
+    )

@@ -40,18 +40,28 @@ class Request:
     headers: dict[str, str]
 
 
-def standard_request(url: str, message_id: str, envelope: dict[str, Any],
-                     secrets_: list[str]) -> Request:
+def standard_request(
+    url: str, message_id: str, envelope: dict[str, Any], secrets_: list[str]
+) -> Request:
     now = datetime.now(UTC)
-    payload = {"type": envelope["type"],
-               "timestamp": iso_utc(now, timespec="seconds"),
-               "data": envelope}
+    payload = {
+        "type": envelope["type"],
+        "timestamp": iso_utc(now, timespec="seconds"),
+        "data": envelope,
+    }
     body = _json(payload, separators=(",", ":"))
     return Request(url, body.encode(), standard_headers(message_id, body, secrets_, now))
 
 
-def bot_request(fmt: str, url: str, secret: str | None, envelopes: list[dict[str, Any]],
-                workspace_title: str, locale: str, public_url: str) -> Request:
+def bot_request(
+    fmt: str,
+    url: str,
+    secret: str | None,
+    envelopes: list[dict[str, Any]],
+    workspace_title: str,
+    locale: str,
+    public_url: str,
+) -> Request:
     with in_locale(locale):
         title = one_line(f"{workspace_title} · JointLab")
         lines = [present(e, public_url)[:2] for e in envelopes]
@@ -62,17 +72,24 @@ def bot_request(fmt: str, url: str, secret: str | None, envelopes: list[dict[str
     md_lines = [(for_markdown(s), u) for s, u in lines]
     if fmt == "dingtalk":
         text = f"#### {md_title}\n\n" + "\n\n".join(
-            f"- {s} [{open_label}]({u})" for s, u in md_lines)
-        body: dict[str, Any] = {"msgtype": "markdown",
-                                "markdown": {"title": lines[0][0][:64], "text": text}}
+            f"- {s} [{open_label}]({u})" for s, u in md_lines
+        )
+        body: dict[str, Any] = {
+            "msgtype": "markdown",
+            "markdown": {"title": lines[0][0][:64], "text": text},
+        }
         if secret:
             url += ("&" if "?" in url else "?") + dingtalk_query(secret, int(time.time() * 1000))
     elif fmt == "feishu":
-        content = [[{"tag": "text", "text": f"{s} "}, {"tag": "a", "text": open_label, "href": u}]
-                   for s, u in lines]
+        content = [
+            [{"tag": "text", "text": f"{s} "}, {"tag": "a", "text": open_label, "href": u}]
+            for s, u in lines
+        ]
         lang = "zh_cn" if locale == "zh-CN" else "en_us"
-        body = {"msg_type": "post",
-                "content": {"post": {lang: {"title": title, "content": content}}}}
+        body = {
+            "msg_type": "post",
+            "content": {"post": {lang: {"title": title, "content": content}}},
+        }
         if secret:
             ts = int(time.time())
             body = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **body}

@@ -20,8 +20,14 @@ from workspace.delivery.policy import RetryPolicy
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 
 # Attempts are counted per round when settled: a redelivery starts a round.
-LEASE = Lease(Delivery.__table__, counter="attempts_in_round", count_on_claim=False,
-              done_status="succeeded", done_at="completed_at", stamp_failed=True)
+LEASE = Lease(
+    Delivery.__table__,
+    counter="attempts_in_round",
+    count_on_claim=False,
+    done_status="succeeded",
+    done_at="completed_at",
+    stamp_failed=True,
+)
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -43,8 +49,13 @@ def due_count(limit: int = 100_000) -> int:
     """Deliveries waiting for a worker (endpoints that are on)."""
     now = utcnow()
     with db.reading() as s:
-        ids = select(Delivery.id).join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)\
-            .where(due(now), WebhookEndpoint.active.is_(True)).limit(limit).subquery()
+        ids = (
+            select(Delivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .where(due(now), WebhookEndpoint.active.is_(True))
+            .limit(limit)
+            .subquery()
+        )
         return s.scalar(select(func.count()).select_from(ids)) or 0
 
 
@@ -58,8 +69,14 @@ def next_due_at() -> datetime | None:
     with a 14 s lease)."""
     now = utcnow()
     with db.reading() as s:
-        retry = s.scalar(select(func.min(Delivery.next_attempt_at)).where(
-            Delivery.status == "pending", Delivery.next_attempt_at > now + EARLY))
-        lease = s.scalar(select(func.min(Delivery.leased_until)).where(
-            Delivery.status == "pending", Delivery.leased_until > now))
+        retry = s.scalar(
+            select(func.min(Delivery.next_attempt_at)).where(
+                Delivery.status == "pending", Delivery.next_attempt_at > now + EARLY
+            )
+        )
+        lease = s.scalar(
+            select(func.min(Delivery.leased_until)).where(
+                Delivery.status == "pending", Delivery.leased_until > now
+            )
+        )
     return min((t for t in (retry, lease) if t is not None), default=None)

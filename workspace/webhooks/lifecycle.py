@@ -55,20 +55,26 @@ def disable(session: Session, endpoint: WebhookEndpoint, reason: str, now: datet
         .values(status="failed", completed_at=now, leased_until=None, lease_token=None)
         .execution_options(synchronize_session=False)
     )
-    record_event(session, endpoint.workspace_id, ev.WEBHOOK_DISABLED,
-                 {"webhook": endpoint_summary(endpoint), "reason": reason[:300]})
+    record_event(
+        session,
+        endpoint.workspace_id,
+        ev.WEBHOOK_DISABLED,
+        {"webhook": endpoint_summary(endpoint), "reason": reason[:300]},
+    )
 
 
-def note_failure(session: Session, endpoint: WebhookEndpoint, status: int | None,
-                 now: datetime) -> None:
+def note_failure(
+    session: Session, endpoint: WebhookEndpoint, status: int | None, now: datetime
+) -> None:
     if status == 410:
         disable(session, endpoint, "The receiver answered 410 Gone.", now)
         return
     if endpoint.failing_since is None:
         endpoint.failing_since = now
     elif now - endpoint.failing_since >= timedelta(days=FAILING_DAYS_BEFORE_DISABLE):
-        disable(session, endpoint,
-                f"Every delivery failed for {FAILING_DAYS_BEFORE_DISABLE} days.", now)
+        disable(
+            session, endpoint, f"Every delivery failed for {FAILING_DAYS_BEFORE_DISABLE} days.", now
+        )
 
 
 def note_success(endpoint: WebhookEndpoint, now: datetime) -> None:

@@ -34,24 +34,39 @@ def outcome(fmt: str, result: transport.Result) -> Outcome:
     return Outcome(error, permanent=result.permanent)
 
 
-def attempt_values(delivery_id: int, endpoint_id: int, request: formats.Request,
-                   result: transport.Result, error: str | None, succeeded: bool, now: datetime,
-                   batch_size: int = 1, batched_with: int | None = None) -> dict[str, Any]:
+def attempt_values(
+    delivery_id: int,
+    endpoint_id: int,
+    request: formats.Request,
+    result: transport.Result,
+    error: str | None,
+    succeeded: bool,
+    now: datetime,
+    batch_size: int = 1,
+    batched_with: int | None = None,
+) -> dict[str, Any]:
     """One `webhook_delivery_attempts` row, for every format."""
     body = request.body.decode("utf-8", "replace")
     if batched_with is not None:
         body = json.dumps({"batched_with_delivery": batched_with})
     return {
-        "delivery_id": delivery_id, "endpoint_id": endpoint_id, "at": now,
-        "request_headers": dict(request.headers), "request_body": body[: transport.EXCERPT],
-        "response_status": result.status, "response_body": result.body[: transport.EXCERPT],
-        "duration_ms": result.duration_ms, "error": error, "succeeded": succeeded,
+        "delivery_id": delivery_id,
+        "endpoint_id": endpoint_id,
+        "at": now,
+        "request_headers": dict(request.headers),
+        "request_body": body[: transport.EXCERPT],
+        "response_status": result.status,
+        "response_body": result.body[: transport.EXCERPT],
+        "duration_ms": result.duration_ms,
+        "error": error,
+        "succeeded": succeeded,
         "batch_size": batch_size,
     }
 
 
-def settled(delivery_id: int, attempts_in_round: int, answer: Outcome, policy: RetryPolicy,
-            now: datetime) -> Settled:
+def settled(
+    delivery_id: int, attempts_in_round: int, answer: Outcome, policy: RetryPolicy, now: datetime
+) -> Settled:
     """The decision for a delivery that had `attempts_in_round` failed
     attempts before this one."""
     attempts = attempts_in_round if answer.succeeded else attempts_in_round + 1

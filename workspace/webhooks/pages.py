@@ -23,17 +23,32 @@ def webhooks_page(workspace_id: int) -> Any:
         ws = require_workspace(s, g.page_user, workspace_id, Need.MANAGE)
     strings = {
         "secret_once": _("Copy this secret now; it will not be shown again:"),
-        "no_webhooks": _("No webhooks yet."), "no_deliveries": _("No deliveries yet."),
-        "ping": _("Ping"), "delete": _("Delete"), "deliveries": _("Deliveries"),
-        "redeliver": _("Redeliver"), "rotate": _("Rotate secret"),
+        "no_webhooks": _("No webhooks yet."),
+        "no_deliveries": _("No deliveries yet."),
+        "ping": _("Ping"),
+        "delete": _("Delete"),
+        "deliveries": _("Deliveries"),
+        "redeliver": _("Redeliver"),
+        "rotate": _("Rotate secret"),
         "confirm_delete": _("Delete this webhook? Its delivery log goes with it."),
-        "active": _("active"), "disabled": _("disabled"), "pending": _("pending"),
-        "succeeded": _("succeeded"), "failed": _("failed"), "attempts": _("attempts"),
-        "ping_sent": _("Test delivery queued."), "redelivered": _("Queued again."),
-        "format": _("Format"), "events": _("Events"),
+        "active": _("active"),
+        "disabled": _("disabled"),
+        "pending": _("pending"),
+        "succeeded": _("succeeded"),
+        "failed": _("failed"),
+        "attempts": _("attempts"),
+        "ping_sent": _("Test delivery queued."),
+        "redelivered": _("Queued again."),
+        "format": _("Format"),
+        "events": _("Events"),
     }
-    return render_template("webhooks/manage.html", ws=ws, formats=FORMATS,
-                           event_types=sorted(ALL_TYPES), strings=strings)
+    return render_template(
+        "webhooks/manage.html",
+        ws=ws,
+        formats=FORMATS,
+        event_types=sorted(ALL_TYPES),
+        strings=strings,
+    )
 
 
 def _panel(ws: Any, user: Any, role: str | None) -> Markup | None:
@@ -44,7 +59,9 @@ def _panel(ws: Any, user: Any, role: str | None) -> Markup | None:
         '<section class="card" data-testid="webhooks-panel"><h2>{title}</h2>'
         '<p class="muted">{text} <a href="{link}" data-testid="manage-webhooks">{action}</a></p>'
         "</section>"
-    ).format(title=escape(_("Webhooks and chat bots")),
-             text=escape(_("Tell other systems and group chats what happens here.")),
-             link=link, action=escape(_("Manage webhooks")))
-
+    ).format(
+        title=escape(_("Webhooks and chat bots")),
+        text=escape(_("Tell other systems and group chats what happens here.")),
+        link=link,
+        action=escape(_("Manage webhooks")),
+    )

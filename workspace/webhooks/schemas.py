@@ -26,16 +26,19 @@ class WebhookWithSecretSchema(WebhookSchema):
 
 
 class WebhookCreateSchema(Schema):
-    url = fields.String(required=True, validate=validate.Length(
-        min=1, max=2048, error="A URL of at most 2048 characters."))
-    events = fields.List(fields.String(validate=validate.Length(max=64)), required=True,
-                         validate=validate.Length(min=1, max=50,
-                                                  error="Name 1 to 50 event types."))
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048, error="A URL of at most 2048 characters."),
+    )
+    events = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        required=True,
+        validate=validate.Length(min=1, max=50, error="Name 1 to 50 event types."),
+    )
     format = fields.String(load_default="standard", validate=validate.OneOf(FORMATS))
     # The bot platform's signing secret (DingTalk "SEC…", Feishu); for
     # `standard` we make the secret ourselves.
-    secret = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=200))
+    secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
     @validates("events")
     def _events(self, value: list[str], **_: object) -> None:
@@ -46,15 +49,16 @@ def _check_patterns(value: list[str]) -> None:
     bad = [v for v in value if not is_valid_pattern(v)]
     if bad:
         raise ValidationError(
-            f"Unknown event types: {', '.join(bad)} (use e.g. milestone.reached, "
-            "milestone.* or *).")
+            f"Unknown event types: {', '.join(bad)} (use e.g. milestone.reached, milestone.* or *)."
+        )
 
 
 class WebhookUpdateSchema(Schema):
     active = fields.Boolean(truthy={True}, falsy={False})
-    events = fields.List(fields.String(validate=validate.Length(max=64)),
-                         validate=validate.Length(min=1, max=50,
-                                                  error="Name 1 to 50 event types."))
+    events = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        validate=validate.Length(min=1, max=50, error="Name 1 to 50 event types."),
+    )
 
     @validates("events")
     def _events(self, value: list[str], **_: object) -> None:

@@ -29,8 +29,9 @@ _fernet: Fernet | None = None
 def use_key(secret_key: str) -> None:
     """Derive the encryption key from SECRET_KEY (at start-up)."""
     global _fernet
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"jointlab webhook secrets").derive(secret_key.encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"jointlab webhook secrets"
+    ).derive(secret_key.encode())
     _fernet = Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -51,10 +52,12 @@ def unseal(stored: str) -> str | None:
     if not stored.startswith(PREFIX):
         return stored  # written before secrets were encrypted; `seal_legacy` seals it
     try:
-        return _box().decrypt(stored[len(PREFIX):].encode("ascii")).decode()
+        return _box().decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
     except InvalidToken:
-        log.error("A webhook secret cannot be decrypted: SECRET_KEY has changed since it was "
-                  "stored. Rotate the webhook's secret, or add a chat bot again.")
+        log.error(
+            "A webhook secret cannot be decrypted: SECRET_KEY has changed since it was "
+            "stored. Rotate the webhook's secret, or add a chat bot again."
+        )
         return None
 
 
@@ -81,12 +84,13 @@ def seal_legacy(session: Session) -> int:
     sealed = 0
     for name in ("secret", "previous_secret"):
         raw = cast(table.c[name], String)  # the stored text, not unsealed
-        rows = session.execute(select(table.c.id, raw).where(
-            table.c[name].is_not(None), ~raw.startswith(PREFIX))).all()
+        rows = session.execute(
+            select(table.c.id, raw).where(table.c[name].is_not(None), ~raw.startswith(PREFIX))
+        ).all()
         for endpoint_id, clear in rows:
             sealed += session.execute(
-                update(table).where(table.c.id == endpoint_id, raw == clear)
-                .values({name: clear})).rowcount
+                update(table).where(table.c.id == endpoint_id, raw == clear).values({name: clear})
+            ).rowcount
     return sealed
 
 
@@ -95,12 +99,13 @@ def is_unreadable(session: Session, endpoint_id: int) -> bool:
     from workspace.webhooks.models import WebhookEndpoint
 
     table = WebhookEndpoint.__table__
-    stored = session.execute(select(cast(table.c.secret, String)).where(
-        table.c.id == endpoint_id)).scalar()
+    stored = session.execute(
+        select(cast(table.c.secret, String)).where(table.c.id == endpoint_id)
+    ).scalar()
     if stored is None or not stored.startswith(PREFIX):
         return False
     try:
-        _box().decrypt(stored[len(PREFIX):].encode("ascii"))
+        _box().decrypt(stored[len(PREFIX) :].encode("ascii"))
     except (InvalidToken, ValueError):
         return True
     return False

@@ -59,9 +59,16 @@ def is_forbidden(address: str) -> bool:
     # fec0::/10 and the IETF-reserved ranges global. Private, loopback,
     # link-local (cloud metadata at 169.254.169.254), CGNAT (Alibaba's
     # 100.100.100.200), unspecified, multicast and reserved are all refused.
-    return (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local
-            or ip.is_multicast or ip.is_reserved or ip.is_unspecified
-            or getattr(ip, "is_site_local", False))
+    return (
+        not ip.is_global
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or getattr(ip, "is_site_local", False)
+    )
 
 
 def parse(url: str) -> tuple[str, str, int, str]:

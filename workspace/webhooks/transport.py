@@ -66,8 +66,14 @@ class _TLSConnection(HTTPSConnection):
 class Sender:
     """Posts from any number of threads; `close()` drops every connection."""
 
-    def __init__(self, *, timeout: float, allow_private: bool, connections_per_host: int = 4,
-                 connection_wait: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        allow_private: bool,
+        connections_per_host: int = 4,
+        connection_wait: float | None = None,
+    ) -> None:
         self.timeout = timeout
         self.allow_private = allow_private
         self.connections_per_host = connections_per_host
@@ -110,32 +116,53 @@ class Sender:
                 # instead of flooding its accept queue.
                 if target.scheme == "https":
                     pool = urllib3.HTTPSConnectionPool(
-                        address, target.port, retries=False, block=True,
-                        maxsize=self.connections_per_host, server_hostname=target.host,
-                        assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
+                        address,
+                        target.port,
+                        retries=False,
+                        block=True,
+                        maxsize=self.connections_per_host,
+                        server_hostname=target.host,
+                        assert_hostname=target.host,
+                        cert_reqs="CERT_REQUIRED",
+                    )
                     pool.ConnectionCls = _TLSConnection
                 else:
-                    pool = urllib3.HTTPConnectionPool(address, target.port, retries=False,
-                                                      block=True,
-                                                      maxsize=self.connections_per_host)
+                    pool = urllib3.HTTPConnectionPool(
+                        address,
+                        target.port,
+                        retries=False,
+                        block=True,
+                        maxsize=self.connections_per_host,
+                    )
                     pool.ConnectionCls = _Connection
                 self._pools[key] = pool
             return pool
 
-    def _send(self, target: Target, body: bytes, headers: dict[str, str],
-              started: float) -> Result:
+    def _send(self, target: Target, body: bytes, headers: dict[str, str], started: float) -> Result:
         timeout = self.timeout
         host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-        all_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                       "Host": host_header, **headers}
+        all_headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Host": host_header,
+            **headers,
+        }
         budget = urllib3.Timeout(total=timeout, connect=min(timeout, 5.0))
         pool = self._pool(target)
         response = None
         try:
-            response = pool.urlopen("POST", target.path, body=body, headers=all_headers,
-                                    redirect=False, retries=False, preload_content=False,
-                                    assert_same_host=False, timeout=budget,
-                                    pool_timeout=self.connection_wait)
+            response = pool.urlopen(
+                "POST",
+                target.path,
+                body=body,
+                headers=all_headers,
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                assert_same_host=False,
+                timeout=budget,
+                pool_timeout=self.connection_wait,
+            )
             deadline = started + timeout
             chunks: list[bytes] = []
             size = 0
@@ -158,8 +185,11 @@ class Sender:
                 response.close()  # cut mid-answer: the connection is unusable
                 response.release_conn()
             reason = getattr(err, "reason", None) or err
-            message = f"timed out after {timeout:g} s" if "timed out" in str(reason).lower() \
+            message = (
+                f"timed out after {timeout:g} s"
+                if "timed out" in str(reason).lower()
                 else f"{type(err).__name__}: {reason}"
+            )
             return Result(None, "", _ms(started), message[:500])
         text = b"".join(chunks)[:EXCERPT].decode("utf-8", "replace")
         error = None

@@ -49,16 +49,24 @@ class MemberSchema(Schema):
 
 
 class MemberRoleSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(WORKSPACE_ROLES),
-                         metadata={"description": "The new workspace role. The last owner "
-                                                  "cannot be demoted (409 `last_owner`)."})
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(WORKSPACE_ROLES),
+        metadata={
+            "description": "The new workspace role. The last owner "
+            "cannot be demoted (409 `last_owner`)."
+        },
+    )
 
 
 class MemberCreateSchema(Schema):
     user_id = Id(metadata={"description": "The user to add (or give `email`)."})
-    email = fields.Email(validate=validate.Length(max=254),
-                         metadata={"description": "Alternative to user_id, for people "
-                                                  "who know a colleague's address only."})
+    email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={
+            "description": "Alternative to user_id, for people who know a colleague's address only."
+        },
+    )
     role = fields.String(required=True, validate=validate.OneOf(WORKSPACE_ROLES))
 
     @validates_schema

@@ -25,7 +25,9 @@ from workspace.workspaces.models import Membership, Workspace
 
 def workspace_payload(ws: Workspace) -> dict[str, Any]:
     return {
-        "id": ws.id, "title": ws.title, "status": ws.status,
+        "id": ws.id,
+        "title": ws.title,
+        "status": ws.status,
         "enterprise": {"id": ws.enterprise_id, "name": ws.enterprise.name},
         "university": {"id": ws.university_id, "name": ws.university.name},
     }
@@ -44,7 +46,12 @@ def _organization(session: Session, org_id: int, kind: str, field: str) -> Organ
 
 
 def create_workspace(
-    session: Session, actor: User, *, title: str, summary: str, enterprise_id: int,
+    session: Session,
+    actor: User,
+    *,
+    title: str,
+    summary: str,
+    enterprise_id: int,
     university_id: int,
 ) -> Workspace:
     if not creates_workspaces(actor):
@@ -52,13 +59,15 @@ def create_workspace(
     enterprise = _organization(session, enterprise_id, "enterprise", "enterprise_id")
     university = _organization(session, university_id, "university", "university_id")
     ws = Workspace(
-        title=title.strip(), summary=summary, enterprise=enterprise, university=university,
+        title=title.strip(),
+        summary=summary,
+        enterprise=enterprise,
+        university=university,
         created_by_id=actor.id,
     )
     session.add(ws)
     session.flush()
-    record_event(session, ws.id, ev.WORKSPACE_CREATED, {"workspace": workspace_payload(ws)},
-                 actor)
+    record_event(session, ws.id, ev.WORKSPACE_CREATED, {"workspace": workspace_payload(ws)}, actor)
     # Inside this transaction, e.g. the problem statement.
     react(session, ev.WORKSPACE_CREATED, ws, actor)
     return ws
@@ -100,8 +109,13 @@ def roles_of(session: Session, actor: User, workspace_ids: list[int]) -> dict[in
 
 
 def member_payload(m: Membership) -> dict[str, Any]:
-    return {"user_id": m.user_id, "name": m.user.name, "email": m.user.email, "role": m.role,
-            "side": m.user.side}
+    return {
+        "user_id": m.user_id,
+        "name": m.user.name,
+        "email": m.user.email,
+        "role": m.role,
+        "side": m.user.side,
+    }
 
 
 def list_members(session: Session, actor: User, workspace_id: int) -> list[Membership]:
@@ -111,7 +125,11 @@ def list_members(session: Session, actor: User, workspace_id: int) -> list[Membe
 
 
 def add_member(
-    session: Session, actor: User, workspace_id: int, user_id: int | None, role: str,
+    session: Session,
+    actor: User,
+    workspace_id: int,
+    user_id: int | None,
+    role: str,
     email: str | None = None,
 ) -> Membership:
     """The person by id or, for those who know only an address, by email:
@@ -127,10 +145,12 @@ def add_member(
     if existing is not None:
         # Adding must never change a role behind the adder's back (an owner was once
         # demoted this way): a role change is its own action, change_member_role.
-        raise Conflict(f"{user.name} is already a member of this workspace as {existing.role}; "
-                       "change their role in the member list instead.",
-                       code="already_member",
-                       fields={"user_id": [f"Already a member ({existing.role})."]})
+        raise Conflict(
+            f"{user.name} is already a member of this workspace as {existing.role}; "
+            "change their role in the member list instead.",
+            code="already_member",
+            fields={"user_id": [f"Already a member ({existing.role})."]},
+        )
     member = Membership(workspace_id=ws.id, user_id=user.id, role=role, user=user)
     session.add(member)
     session.flush()
@@ -139,7 +159,11 @@ def add_member(
 
 
 def change_member_role(
-    session: Session, actor: User, workspace_id: int, user_id: int, role: str,
+    session: Session,
+    actor: User,
+    workspace_id: int,
+    user_id: int,
+    role: str,
 ) -> Membership:
     ws = require_workspace(session, actor, workspace_id, Need.MANAGE)
     member = session.get(Membership, (ws.id, user_id))
@@ -148,12 +172,19 @@ def change_member_role(
     if member.role == role:
         return member
     if member.role == "owner" and _owner_count(session, ws.id) == 1:
-        raise Conflict("A workspace needs at least one owner; make someone else an owner first.",
-                       code="last_owner")
+        raise Conflict(
+            "A workspace needs at least one owner; make someone else an owner first.",
+            code="last_owner",
+        )
     before = member.role
     member.role = role
-    record_event(session, ws.id, ev.MEMBER_ROLE_CHANGED,
-                 {**member_payload(member), "previous_role": before}, actor)
+    record_event(
+        session,
+        ws.id,
+        ev.MEMBER_ROLE_CHANGED,
+        {**member_payload(member), "previous_role": before},
+        actor,
+    )
     return member
 
 
@@ -170,17 +201,23 @@ def remove_member(session: Session, actor: User, workspace_id: int, user_id: int
 
 
 def _owner_count(session: Session, workspace_id: int) -> int:
-    return len(list(session.scalars(
-        select(Membership.user_id).where(
-            Membership.workspace_id == workspace_id, Membership.role == "owner")
-    )))
+    return len(
+        list(
+            session.scalars(
+                select(Membership.user_id).where(
+                    Membership.workspace_id == workspace_id, Membership.role == "owner"
+                )
+            )
+        )
+    )
 
 
 def user_id_for_email(session: Session, email: str) -> int:
     user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
     if user_id is None:
-        raise ValidationFailed("No account has this email.",
-                               fields={"email": ["No account has this email."]})
+        raise ValidationFailed(
+            "No account has this email.", fields={"email": ["No account has this email."]}
+        )
     return user_id
 
 
