@@ -20,7 +20,7 @@ from tests.conftest import wait_for
 from tests.documents.peer import Peer
 from tests.documents.test_documents_api import statement_of
 from workspace.db import db
-from workspace.documents import crdt, store, sync
+from workspace.documents import crdt, store, writer
 from workspace.documents.group_commit import GroupCommit
 from workspace.documents.live import registry
 from workspace.documents.models import Document, DocumentUpdate
@@ -77,7 +77,7 @@ def send_all_at_once(
     with live.lock:
         for thread in threads:
             thread.start()
-        wait_for(lambda: sync.queued(document_id) == len(peers), timeout=20)
+        wait_for(lambda: writer.queued(document_id) == len(peers), timeout=20)
     for thread in threads:
         thread.join(timeout=30)
     return acks
@@ -296,7 +296,7 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
             for thread in threads:
                 thread.start()
             wait_for(
-                lambda: sync.queued(first["id"]) + sync.queued(second["id"]) == len(peers),
+                lambda: writer.queued(first["id"]) + writer.queued(second["id"]) == len(peers),
                 timeout=20,
             )
         for thread in threads:
@@ -336,7 +336,7 @@ def test_an_update_queued_before_its_token_was_revoked_is_not_stored(make, api, 
     sender = threading.Thread(target=lambda: ack.update(peer.send_raw(update)))
     with live.lock:
         sender.start()
-        wait_for(lambda: sync.queued(doc["id"]) == 1, timeout=20)
+        wait_for(lambda: writer.queued(doc["id"]) == 1, timeout=20)
         # Revoked in the database only, as another process would: no notice
         # reaches this one before the writer runs.
         with db.transaction() as s:
