@@ -1,6 +1,6 @@
 """Pages: the trials board, a trial, a comparison, and the workspace panel.
 
-Server-rendered; static/js/trials.js swaps fragments and gauges live when the
+Server-rendered; static/js/trials_fragments.js swaps fragments and gauges live when the
 page's socket (activity.js) reports events of this workspace.
 """
 
