@@ -5,35 +5,34 @@ of the matrix around them.
 Built once per test module (matrix_app.py): the reads share it; writes by
 callers who may not write must leave it as it was (`fingerprint`), and
 callers who may write act on fresh objects where the action consumes one.
+
+Here: the people, the seed and the calls. Mixed in: the fresh objects
+(matrix_fresh.py), the background jobs run in this process (matrix_jobs.py),
+the request bodies (matrix_bodies.py) and the fingerprint
+(matrix_snapshots.py).
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
-from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from tests.conftest import USE_REDIS, Make
+from tests.conftest import Make
 from tests.foundation.access_rights import TOKENS
+from tests.foundation.matrix_bodies import PASSWORD, Bodies
 from tests.foundation.matrix_files import seed_files
+from tests.foundation.matrix_fresh import FreshObjects, soon
+from tests.foundation.matrix_jobs import BackgroundJobs
 from tests.foundation.matrix_snapshots import Snapshots
 
-PASSWORD = "correct horse battery"
 W_TITLE = "Alpha foundry W-17"
 X_TITLE = "Secret furnace ZX-9"
 X_MILESTONE = "ZX-9 hidden milestone"
 W_MILESTONE = "Alpha milestone Q7"
 
 
-def _soon(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
-
-
-class World(Snapshots):
+class World(FreshObjects, BackgroundJobs, Bodies, Snapshots):
     def __init__(self, app: Any) -> None:
         self.app = app
         self.settings = app.extensions["jointlab.settings"]
@@ -229,7 +228,7 @@ class World(Snapshots):
             "POST",
             f"/workspaces/{wid}/milestones",
             201,
-            json={"title": "Alpha overdue milestone", "due_date": _soon(-2)},
+            json={"title": "Alpha overdue milestone", "due_date": soon(-2)},
         )
         self.build_evidence(reached)
 
@@ -263,7 +262,7 @@ class World(Snapshots):
             "POST",
             f"/workspaces/{xid}/milestones",
             201,
-            json={"title": X_MILESTONE, "due_date": _soon(5)},
+            json={"title": X_MILESTONE, "due_date": soon(5)},
         )
         self.call(token, "POST", f"/milestones/{milestone['id']}/reach")
         self.call(
@@ -271,7 +270,7 @@ class World(Snapshots):
             "POST",
             f"/workspaces/{xid}/milestones",
             201,
-            json={"title": "ZX-9 overdue milestone", "due_date": _soon(-3)},
+            json={"title": "ZX-9 overdue milestone", "due_date": soon(-3)},
         )
         trial = self.call(
             token, "POST", f"/workspaces/{xid}/trials", 201, json={"title": "ZX-9 trial"}
@@ -307,187 +306,3 @@ class World(Snapshots):
             other_document=doc["id"],
             other_version=version["id"],
         )
-
-    # ------------------------------------------------------------ jobs, run here
-    def build_evidence(self, milestone_id: int) -> None:
-        """Plan and build the pack in this process (on Redis no worker runs)."""
-        from jobs.outbox import process_outbox
-        from workspace.db import db
-        from workspace.evidence.jobs import build_pack
-        from workspace.evidence.models import EvidencePack
-
-        with self.app.app_context():
-            process_outbox()
-            with db.reading() as s:
-                pack = s.scalar(
-                    select(EvidencePack).where(EvidencePack.milestone_id == milestone_id)
-                )
-            build_pack(pack.id)
-        self._until(
-            lambda: self.owner("GET", f"/milestones/{milestone_id}/evidence")["status"] == "ready"
-        )
-
-    def finished_export(self, token: str, fmt: str = "csv") -> str:
-        task = self.call(token, "POST", "/exports", 202, json={"format": fmt})
-        self.run_export(task["id"])
-        self._until(lambda: self.call(token, "GET", f"/exports/{task['id']}")["status"] == "done")
-        return task["id"]
-
-    def run_export(self, task_id: str) -> None:
-        """On Redis no worker runs here, so run the job in this process; the
-        in-process queue already runs it (two runs at once are not this
-        test's business)."""
-        from workspace.exports.jobs import run_export
-
-        if USE_REDIS:
-            with self.app.app_context():
-                run_export(task_id)
-
-    @staticmethod
-    def _until(predicate: Any, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, "background work did not finish"
-            time.sleep(0.05)
-
-    # ------------------------------------------------------------ fresh objects
-    def fresh_token(self) -> int:
-        return self.token_for(self.users["owner"], ("read",))[0]
-
-    def fresh_user(self) -> int:
-        return self.person("Fresh Person").id
-
-    def fresh_member(self) -> int:
-        user_id = self.fresh_user()
-        self.admin(
-            "POST",
-            f"/workspaces/{self.ids['workspace']}/members",
-            201,
-            json={"user_id": user_id, "role": "viewer"},
-        )
-        return user_id
-
-    def fresh_manager(self) -> int:
-        manager = self.person("Spare Manager", role="manager")
-        self.admin(
-            "PUT",
-            f"/managers/{manager.id}/portfolio",
-            json={"workspace_ids": [self.ids["workspace"]]},
-        )
-        return manager.id
-
-    def fresh_milestone(self, title: str = "Fresh milestone", funded: bool = False) -> int:
-        m = self.owner(
-            "POST",
-            f"/workspaces/{self.ids['workspace']}/milestones",
-            201,
-            json={"title": title, "due_date": _soon(30)},
-        )
-        if funded:
-            self.admin(
-                "PUT",
-                f"/milestones/{m['id']}/funding",
-                json={"amount": "1000.00", "currency": "CNY"},
-            )
-        return m["id"]
-
-    def fresh_indicator(self) -> int:
-        return self.owner(
-            "POST",
-            f"/workspaces/{self.ids['workspace']}/indicators",
-            201,
-            json={
-                "key": f"fresh_{uuid.uuid4().hex[:8]}",
-                "label": "Fresh indicator",
-                "comparator": ">=",
-                "target": 1,
-            },
-        )["id"]
-
-    def fresh_trial(self) -> int:
-        """A planned trial (the only kind that can be deleted)."""
-        return self.owner(
-            "POST",
-            f"/workspaces/{self.ids['workspace']}/trials",
-            201,
-            json={"title": "Fresh trial"},
-        )["id"]
-
-    def fresh_comment(self) -> int:
-        return self.owner(
-            "POST",
-            f"/documents/{self.ids['document']}/comments",
-            201,
-            json={"body": "Fresh comment"},
-        )["id"]
-
-    def fresh_suggestion(self, insert: bool = False) -> int:
-        """The owner's; accepting an insertion at the end leaves the seeded
-        words in place for the other cases."""
-        end = len(self.answer_text)
-        anchor = {"from": end, "to": end} if insert else {"from": 2, "to": 7}
-        return self.owner(
-            "POST",
-            f"/documents/{self.ids['document']}/suggestions",
-            201,
-            json={"anchor": anchor, "text": "!"},
-        )["id"]
-
-    def fresh_webhook(self) -> int:
-        return self.owner(
-            "POST", f"/workspaces/{self.ids['workspace']}/webhooks", 201, json=self.webhook_body()
-        )["id"]
-
-    def fresh_delivery(self) -> int:
-        """A finished (failed) delivery, so a redelivery is allowed; no job runs it."""
-        from workspace.db import db, utcnow
-        from workspace.webhooks.models import Delivery
-
-        with db.transaction() as s:
-            row = Delivery(
-                endpoint_id=self.ids["webhook"],
-                event_id=None,
-                event_type="ping",
-                message_id=f"msg_{uuid.uuid4().hex}",
-                payload={"ping": True},
-                status="failed",
-                next_attempt_at=None,
-                completed_at=utcnow(),
-            )
-            s.add(row)
-            s.flush()
-            return row.id
-
-    # ------------------------------------------------------------ bodies
-    def password_body(self) -> dict[str, str]:
-        from tests.foundation.access_matrix import NEW_PASSWORD
-
-        return {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
-
-    def restore_password(self, caller: str) -> None:
-        """The very same hash again: sessions made under it are valid again."""
-        from workspace.auth.models import User
-        from workspace.db import db
-
-        with db.transaction() as s:
-            s.get(User, self.users[caller].id).password_hash = self._hash
-        # The change ended the caller's other sessions, the shared one too.
-        from tests.foundation.matrix_app import open_session
-
-        self.sessions[caller] = open_session(self, caller)
-
-    def login_body(self) -> dict[str, str]:
-        return {"email": self.login_user.email, "password": self.login_user.password}
-
-    def workspace_body(self) -> dict[str, Any]:
-        return {
-            "title": self.unique("Matrix made"),
-            "enterprise_id": self.orgs["enterprise"],
-            "university_id": self.orgs["university"],
-        }
-
-    @staticmethod
-    def webhook_body() -> dict[str, Any]:
-        # Nothing the matrix does emits webhook.disabled: no delivery is made
-        # behind its back. Port 9 refuses at once where a ping does try.
-        return {"url": "http://127.0.0.1:9/matrix", "events": ["webhook.disabled"]}
