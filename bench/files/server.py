@@ -21,7 +21,7 @@ import json  # noqa: E402
 
 
 def main() -> None:
-    from server import seeded_app  # bench/measurements/server.py
+    from seeding import seeded_app  # bench/measurements/seeding.py
 
     from workspace.auth.models import User
     from workspace.auth.tokens import create_token
