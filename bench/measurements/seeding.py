@@ -105,6 +105,7 @@ def seeded_app():  # noqa: ANN201
     from workspace.config import load_settings
     from workspace.db import db
     from workspace.organizations.models import Organization
+    from workspace.trials import indicators
     from workspace.trials import service as trials
     from workspace.workspaces import service as workspaces
 
@@ -150,7 +151,7 @@ def seeded_app():  # noqa: ANN201
         )
         workspaces.add_member(s, manager, ws.id, owner.id, "owner")
         for key in ("porosity_scrap_pct", "cycle_time_s", "tensile_mpa"):
-            trials.create_indicator(
+            indicators.create_indicator(
                 s,
                 owner,
                 ws.id,

@@ -1,9 +1,11 @@
-"""The dashboard's rows in a fixed number of queries, whatever the portfolio's size.
+"""The dashboard's rows in a fixed number of queries, whatever the portfolio's size:
+the SQL that chooses, counts and sorts them.
 
 One statement reads each overseen workspace with its milestone counts, the
 ids of its next open milestone and latest trial, and its statement, so
 sorting and most filtering happen in the database. Only the rows of the page
-then get the titles of that milestone and trial, and their funding.
+then get the titles of that milestone and trial, and their funding
+(`workspace.dashboard.rows`); the totals are in `workspace.dashboard.totals`.
 The readable set stays in SQL (`readable_workspaces`): bound as 500 ids it
 cost more to send and parse than the statement itself takes.
 """
@@ -11,7 +13,6 @@ cost more to send and parse than the statement itself takes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session, aliased
 from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.dashboard.statement import agreed_subquery
-from workspace.evidence.models import MilestoneTranche
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.organizations.models import Organization
@@ -57,11 +57,11 @@ class Filters:
 COUNTS = ("total", "reached", "open", "overdue", "missed")
 
 
-def _overdue(day: Any) -> Any:
+def overdue_milestone(day: Any) -> Any:
     return and_(Milestone.status == "open", Milestone.due_date < day)
 
 
-def _count_columns(day: Any) -> list[Any]:
+def count_columns(day: Any) -> list[Any]:
     """The milestone counts, labelled as COUNTS: per workspace or in total."""
     return [
         func.count(Milestone.id).label("total"),
@@ -69,12 +69,12 @@ def _count_columns(day: Any) -> list[Any]:
             func.sum(case((Milestone.status == s, 1), else_=0)).label(s)
             for s in ("reached", "open")
         ),
-        func.sum(case((_overdue(day), 1), else_=0)).label("overdue"),
+        func.sum(case((overdue_milestone(day), 1), else_=0)).label("overdue"),
         func.sum(case((Milestone.status == "missed", 1), else_=0)).label("missed"),
     ]
 
 
-def _conditions(session: Session, user: User, f: Filters) -> list[Any]:
+def workspace_conditions(session: Session, user: User, f: Filters) -> list[Any]:
     """Which workspaces: those the user may read that pass the filters on
     the workspace itself. `q` and `overdue` are applied to the rows
     afterwards (`_matches`): in SQL the planner guessed a handful of rows for
@@ -98,14 +98,14 @@ def _conditions(session: Session, user: User, f: Filters) -> list[Any]:
     return conditions
 
 
-def _chosen(conditions: list[Any]) -> Select:
+def chosen_workspaces(conditions: list[Any]) -> Select:
     return select(Workspace.id).where(*conditions)
 
 
 def _milestone_counts(conditions: list[Any], day: Any) -> Any:
     return (
-        select(Milestone.workspace_id.label("workspace_id"), *_count_columns(day))
-        .where(Milestone.workspace_id.in_(_chosen(conditions)))
+        select(Milestone.workspace_id.label("workspace_id"), *count_columns(day))
+        .where(Milestone.workspace_id.in_(chosen_workspaces(conditions)))
         .group_by(Milestone.workspace_id)
         .subquery("counts")
     )
@@ -236,7 +236,7 @@ def _sorted(stmt: Select, cols: dict[str, Any], f: Filters) -> Select:
     return stmt.order_by(key.is_(None), ordered, cols["id"])
 
 
-def _row_filtered(f: Filters) -> bool:
+def row_filtered(f: Filters) -> bool:
     return bool(f.q) or f.overdue is not None
 
 
@@ -252,187 +252,11 @@ def _matches(r: Any, f: Filters) -> bool:
     return True
 
 
-def _funding(session: Session, workspace_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    if not workspace_ids:
-        return {}
-    rows = session.execute(
-        select(
-            Milestone.workspace_id,
-            MilestoneTranche.currency,
-            func.sum(MilestoneTranche.amount),
-            func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)),
-        )
-        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
-        .where(Milestone.workspace_id.in_(workspace_ids))
-        .group_by(Milestone.workspace_id, MilestoneTranche.currency)
-        .order_by(MilestoneTranche.currency)
-    )
-    out: dict[int, list[dict[str, Any]]] = {}
-    for wid, currency, planned, released in rows:
-        out.setdefault(wid, []).append(
-            {"currency": currency, "planned": _money(planned), "released": _money(released)}
-        )
-    return out
-
-
-def _details(session: Session, raw: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
-    """The next milestones and latest trials of these rows, by id."""
-    milestone_ids = [r.next_id for r in raw if r.next_id is not None]
-    trial_ids = [r.trial_id for r in raw if r.trial_id is not None]
-    milestones = (
-        {
-            m.id: m
-            for m in session.execute(
-                select(Milestone.id, Milestone.title, Milestone.due_date).where(
-                    Milestone.id.in_(milestone_ids)
-                )
-            )
-        }
-        if milestone_ids
-        else {}
-    )
-    trials = (
-        {
-            t.id: t
-            for t in session.execute(
-                select(Trial.id, Trial.number, Trial.title, Trial.status, Trial.outcome).where(
-                    Trial.id.in_(trial_ids)
-                )
-            )
-        }
-        if trial_ids
-        else {}
-    )
-    return milestones, trials
-
-
-def _shaped(session: Session, raw: list[Any]) -> list[dict[str, Any]]:
-    funding = _funding(session, [r.id for r in raw])
-    milestones, trials = _details(session, raw)
-    return [
-        _row(r, funding.get(r.id, []), milestones.get(r.next_id), trials.get(r.trial_id))
-        for r in raw
-    ]
-
-
-def _money(value: Any) -> str:
-    return str(Decimal(value or 0).quantize(Decimal("0.01")))
-
-
-def _row(r: Any, funding: list[dict[str, Any]], nxt: Any, trial: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "title": r.title,
-        "status": r.status,
-        "enterprise": {"id": r.enterprise_id, "name": r.enterprise_name},
-        "university": {"id": r.university_id, "name": r.university_name},
-        "statement_agreed": None if r.agreed is None else bool(r.agreed),
-        "latest_trial": None
-        if trial is None
-        else {
-            "id": trial.id,
-            "number": trial.number,
-            "title": trial.title,
-            "status": trial.status,
-            "outcome": trial.outcome or "pending",
-        },
-        "next_milestone": None
-        if nxt is None
-        else {"id": nxt.id, "title": nxt.title, "due_date": nxt.due_date},
-        "milestones": {k: int(getattr(r, f"m_{k}")) for k in COUNTS},
-        "funding": funding,
-    }
-
-
-def _raw_rows(
+def raw_rows(
     session: Session, user: User, filters: Filters, conditions: list[Any] | None = None
 ) -> list[Any]:
     """The SQL rows (not yet shaped) the user may read that pass the filters, sorted."""
     if conditions is None:
-        conditions = _conditions(session, user, filters)
+        conditions = workspace_conditions(session, user, filters)
     stmt, cols = _statement(conditions, today(), filters.sort)
     return [r for r in session.execute(_sorted(stmt, cols, filters)) if _matches(r, filters)]
-
-
-def dashboard_rows(session: Session, user: User, filters: Filters) -> list[dict[str, Any]]:
-    """Every row, shaped (exports)."""
-    return _shaped(session, _raw_rows(session, user, filters))
-
-
-def dashboard_page(
-    session: Session, user: User, filters: Filters, offset: int, limit: int
-) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
-    """One page of shaped rows, the totals over every matching row, and
-    whether more follow. Only the page's rows are shaped and carry funding."""
-    conditions = _conditions(session, user, filters)
-    raw = _raw_rows(session, user, filters, conditions)
-    rows = _shaped(session, raw[offset : offset + limit])
-    # Funding totals cover the same workspaces as the rows: named by SQL
-    # unless `_matches` dropped some of them.
-    scope = [r.id for r in raw] if _row_filtered(filters) else _chosen(conditions)
-    return rows, _totals_of(session, raw, scope), offset + limit < len(raw)
-
-
-def _totals_of(session: Session, raw: list[Any], scope: Any) -> dict[str, Any]:
-    return {
-        "workspaces": len(raw),
-        "with_overdue": sum(1 for r in raw if r.m_overdue),
-        "milestones": {k: sum(int(getattr(r, f"m_{k}")) for r in raw) for k in COUNTS},
-        "agreed": sum(1 for r in raw if r.agreed),
-        "funding": _funding_totals(session, scope) if raw else [],
-    }
-
-
-def _funding_totals(session: Session, workspaces: Any) -> list[dict[str, str]]:
-    """Funding per currency over `workspaces`: ids, or a SELECT of them."""
-    money = session.execute(
-        select(
-            MilestoneTranche.currency,
-            func.sum(MilestoneTranche.amount),
-            func.sum(case((Milestone.status == "reached", MilestoneTranche.amount), else_=0)),
-        )
-        .join(Milestone, Milestone.id == MilestoneTranche.milestone_id)
-        .where(Milestone.workspace_id.in_(workspaces))
-        .group_by(MilestoneTranche.currency)
-        .order_by(MilestoneTranche.currency)
-    )
-    return [{"currency": c, "planned": _money(p), "released": _money(r)} for c, p, r in money]
-
-
-def dashboard_totals(session: Session, user: User, filters: Filters) -> dict[str, Any]:
-    """The totals of `dashboard_page`, from aggregates alone.
-
-    Every open dashboard refreshes its totals after each event it sees; with
-    hundreds of managers watching, reading every row each time would make
-    the server's work grow with managers × events × portfolio size."""
-    if _row_filtered(filters):
-        raw = _raw_rows(session, user, filters)
-        return _totals_of(session, raw, [r.id for r in raw])
-    chosen = _chosen(_conditions(session, user, filters))
-    day = today()
-    workspaces = session.scalar(select(func.count()).select_from(chosen.subquery()))
-    m = session.execute(
-        select(
-            *_count_columns(day),
-            func.count(func.distinct(case((_overdue(day), Milestone.workspace_id)))),
-        ).where(Milestone.workspace_id.in_(chosen))
-    ).one()
-    statements = agreed_subquery()
-    agreed = (
-        0
-        if statements is None
-        else session.scalar(
-            select(func.count())
-            .select_from(statements)
-            .where(
-                statements.c.workspace_id.in_(chosen), statements.c.agreed_version_id.is_not(None)
-            )
-        )
-    )
-    return {
-        "workspaces": int(workspaces or 0),
-        "with_overdue": int(m[5] or 0),
-        "milestones": {k: int(v or 0) for k, v in zip(COUNTS, m[:5], strict=True)},
-        "agreed": int(agreed or 0),
-        "funding": _funding_totals(session, chosen) if workspaces else [],
-    }

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, aliased
 
 from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
-from workspace.dashboard.query import DEFAULT_ROWS, Filters, dashboard_page, dashboard_totals
+from workspace.dashboard.query import DEFAULT_ROWS, Filters
+from workspace.dashboard.rows import dashboard_page
+from workspace.dashboard.totals import dashboard_totals
 from workspace.events.log import latest_event_id
 from workspace.events.models import Event
 from workspace.http import cursor_int

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from jobs import failures
 from jobs.queue import jobs
 from workspace.auth.models import User
-from workspace.dashboard.query import Filters, dashboard_rows
+from workspace.dashboard.query import Filters
+from workspace.dashboard.rows import dashboard_rows
 from workspace.db import db, utcnow
 from workspace.exports import files
 from workspace.exports.models import ExportTask

@@ -9,7 +9,7 @@ from flask import jsonify, request, url_for
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, cursor_int, endpoint, load_json_body, page_of
-from workspace.trials import measurements, service
+from workspace.trials import indicators, measurements, service
 from workspace.trials.schemas import (
     MAX_BATCH,
     IndicatorCreateSchema,
@@ -39,7 +39,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 )
 def list_indicators(workspace_id: int, query: dict) -> Page:
     with db.reading() as s:
-        return Page(service.list_indicators(s, require_user(), workspace_id), None)
+        return Page(indicators.list_indicators(s, require_user(), workspace_id), None)
 
 
 @endpoint(
@@ -53,7 +53,7 @@ def list_indicators(workspace_id: int, query: dict) -> Page:
 )
 def create_indicator(workspace_id: int, data: dict) -> Any:
     with db.transaction() as s:
-        return service.create_indicator(s, require_user(), workspace_id, data)
+        return indicators.create_indicator(s, require_user(), workspace_id, data)
 
 
 @endpoint(
@@ -66,7 +66,7 @@ def create_indicator(workspace_id: int, data: dict) -> Any:
 )
 def update_indicator(indicator_id: int, data: dict) -> Any:
     with db.transaction() as s:
-        return service.update_indicator(s, require_user(), indicator_id, data)
+        return indicators.update_indicator(s, require_user(), indicator_id, data)
 
 
 CONFLICT = {"content": {"application/json": {"schema": "Error"}}}
@@ -89,7 +89,7 @@ CONFLICT = {"content": {"application/json": {"schema": "Error"}}}
 )
 def delete_indicator(indicator_id: int) -> None:
     with db.transaction() as s:
-        service.delete_indicator(s, require_user(), indicator_id)
+        indicators.delete_indicator(s, require_user(), indicator_id)
 
 
 # ------------------------------------------------------------------ trials

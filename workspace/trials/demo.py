@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.milestones import service as milestones
-from workspace.trials import measurements, service
+from workspace.trials import indicators, measurements, service
 from workspace.workspaces.models import Workspace
 
 INDICATORS = (
@@ -90,7 +90,7 @@ def add_demo_trials(s: Session, ws: Workspace, users: dict[str, User]) -> None:
     # four Western Electric rules do flag an in-control process now and then).
     rng = random.Random(2)
     for spec in INDICATORS:
-        service.create_indicator(s, lead, ws.id, dict(spec))
+        indicators.create_indicator(s, lead, ws.id, dict(spec))
     start = utcnow() - timedelta(days=12)
     parent = None
     params: dict = {}
