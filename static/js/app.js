@@ -17,6 +17,23 @@ export async function api(method, path, body) {
   }
   return data;
 }
+
+// Every item of a paged list (`?limit=200`, `next_cursor`), or null when `stillWanted()`
+// turned false meanwhile (a newer load of the same list started: only the latest renders).
+export async function everyPage(path, stillWanted) {
+  const items = [];
+  const join = path.includes("?") ? "&" : "?";
+  let cursor = null;
+  do {
+    const page = await api(
+      "GET",
+      path + (cursor ? join + "cursor=" + encodeURIComponent(cursor) : ""),
+    );
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && stillWanted());
+  return stillWanted() ? items : null;
+}
 // The one formatter of times for every page, server-rendered or live: the
 // reader's language and the reader's time zone (the server's setting for
 // them, on <html data-timezone>, not the browser's), so a heading, an item

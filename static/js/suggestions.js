@@ -27,20 +27,11 @@ export function start(ctx) {
   // ------------------------------------------------------------ list
   async function load() {
     const seq = ++loadSeq;
-    const got = [];
-    let cursor = null;
-    do {
-      const page = await JL.api(
-        "GET",
-        "/documents/" +
-          docId +
-          "/suggestions?status=open,outdated&limit=200" +
-          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""),
-      );
-      got.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor && seq === loadSeq);
-    if (seq !== loadSeq) return;
+    const got = await JL.everyPage(
+      "/documents/" + docId + "/suggestions?status=open,outdated&limit=200",
+      () => seq === loadSeq,
+    );
+    if (got === null) return;
     items = got;
     render();
   }

@@ -33,20 +33,11 @@ export function start(ctx) {
     // Every page of comments (200 a page): a long discussion is shown whole. Loads
     // overlap (our own action and its live event): only the latest one renders.
     const seq = ++loadSeq;
-    const items = [];
-    let cursor = null;
-    do {
-      const page = await JL.api(
-        "GET",
-        "/documents/" +
-          docId +
-          "/comments?limit=200" +
-          (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""),
-      );
-      items.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor && seq === loadSeq);
-    if (seq !== loadSeq) return;
+    const items = await JL.everyPage(
+      "/documents/" + docId + "/comments?limit=200",
+      () => seq === loadSeq,
+    );
+    if (items === null) return;
     const byId = new Map();
     threads = [];
     for (const c of items) {
