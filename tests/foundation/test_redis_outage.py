@@ -9,41 +9,13 @@ import time
 
 import pytest
 
-from tests.conftest import LiveServer, SocketClients, free_port, wait_for
+from tests.conftest import LiveServer, SocketClients, wait_for
+from tests.faults.processes import Redis
 from tests.foundation.test_processes import ROOT, _env
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="needs the redis-server binary"
 )
-
-
-def _redis(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    wait_for(lambda: _pings(redis.Redis(port=port)), timeout=10)
-    return proc
-
-
-def _pings(client) -> bool:
-    try:
-        return client.ping()
-    except Exception:
-        return False
 
 
 def test_events_committed_while_redis_is_down_still_reach_live_clients(settings):
@@ -53,9 +25,9 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
     from workspace.app import create_app
     from workspace.db import db
 
-    port = free_port()
-    redis_proc = _redis(port)
-    app = create_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{port}/0"))
+    redis_server = Redis()
+    redis_server.start()
+    app = create_app(settings.with_overrides(redis_url=redis_server.url))
     serving.start(app)
     server = LiveServer(app).start()
     clients = SocketClients(server.url)
@@ -64,8 +36,7 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
         ws = make.workspace()
         watcher = clients.connect(token=make.token(ws.partner, ("read",)))
         assert watcher.call("feed:subscribe", {"workspace_id": ws.id}, timeout=10)["ok"]
-        redis_proc.kill()
-        redis_proc.wait()
+        redis_server.stop(kill=True)
         # Committed by another process: no bus message can reach this one.
         script = (
             "from workspace.app import create_app\n"
@@ -94,7 +65,7 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
             timeout=15,
         )
         # Redis back: everything keeps flowing, nothing is repeated.
-        redis_proc = _redis(port)
+        redis_server.start()  # the same port
         time.sleep(1.5)
         make.add_member(ws, make.user(name="After"), "viewer")
         wait_for(lambda: any(e["type"] == "member.added" for e in watcher.received), timeout=15)
@@ -106,4 +77,4 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
         serving.stop(app)
         jobs.backend.shutdown()
         db.dispose()
-        redis_proc.kill()
+        redis_server.stop(kill=True)
