@@ -6,6 +6,14 @@ and advances the cursor in the same transaction as the rows the consumer
 writes: a crash before commit redoes the batch, a crash after it does nothing
 twice. Event ids become visible in order (see events/log.py), so reading
 `id > cursor` never skips one.
+
+Committed events wake the consumers (`wake_on_events`, subscribed to the bus
+by jobs/queue.py). Only a wake-up is queued (de-duplicated by job id); the
+consumers read the log from their own cursor, so a wake-up lost with Redis
+down costs latency, never an event: the periodic sweep runs the same job.
+Each process wakes the outbox for the events it committed itself (a
+local-only bus subscription): hearing the same events again through Redis, in
+this or another process, used to queue the same wake-up once more per process.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from jobs.queue import jobs
 from workspace.db import Base, db
 from workspace.events.log import feed_events
 from workspace.house import Consumer
@@ -37,6 +46,12 @@ def consumers() -> dict[str, Consumer]:
     from workspace.house import current
 
     return current().consumers
+
+
+def wake_on_events(envelopes: list[dict[str, Any]]) -> None:
+    """Queue a run of `process_outbox` for events this process committed."""
+    if envelopes:
+        jobs.wake("jobs.outbox.process_outbox", job_id="outbox")
 
 
 def process_outbox(max_batches: int = 50) -> int:

@@ -60,11 +60,13 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
 def _new_worker(redis: Any) -> Any:
     from rq import SimpleWorker
 
-    from jobs.queue import jobs
+    from jobs.queue import jobs, rq_job_class
 
     # SimpleWorker runs jobs in this process (no fork per job): our jobs are
     # short and I/O-bound, and a fork per webhook would dominate their cost.
-    worker = SimpleWorker(list(jobs.backend.queues.values()), connection=redis)
+    worker = SimpleWorker(
+        list(jobs.backend.queues.values()), connection=redis, job_class=rq_job_class()
+    )
     worker.max_connection_wait_time = RECONNECT_WAIT_MAX
     return worker
 

@@ -40,7 +40,7 @@ from workspace.auth.models import User
 from workspace.db import db
 from workspace.events import types as ev
 from workspace.events.log import feed_events, latest_event_id, workspace_events
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -242,7 +242,7 @@ class Make:
         """
         from workspace.db import db
         from workspace.organizations.models import Organization
-        from workspace.workspaces import service
+        from workspace.spaces import service
 
         manager = self.manager()
         enterprise = None
@@ -272,7 +272,7 @@ class Make:
 
     def add_member(self, ws: Any, user: Any, role: str) -> None:
         from workspace.db import db
-        from workspace.workspaces import service
+        from workspace.spaces import service
 
         with db.transaction() as s:
             service.add_member(s, ws.manager, ws.id, user.id, role)

@@ -51,7 +51,7 @@ def register_foundation(house: House) -> None:
         "workspace.auth.sessions_api",
         "workspace.auth.sessions_pages",
         "workspace.organizations.api",
-        "workspace.workspaces.api",
+        "workspace.spaces.api",
         "workspace.events.api",
         "workspace.health",
         "workspace.openapi",

@@ -10,7 +10,7 @@ from workspace.auth.service import create_user
 from workspace.db import db
 from workspace.house import current
 from workspace.organizations.models import Organization
-from workspace.workspaces import service as workspaces
+from workspace.spaces import service as workspaces
 
 DEMO_PASSWORD = "jointlab-demo"
 DEMO_USERS = (

@@ -28,6 +28,7 @@ from workspace.portfolios.models import (  # noqa: F401
     PortfolioWorkspace,
     WeeklySummary,
 )
+from workspace.spaces.models import Membership, Workspace
 from workspace.trials.models import (  # noqa: F401
     Indicator,
     Measurement,
@@ -37,7 +38,6 @@ from workspace.trials.models import (  # noqa: F401
     TrialCounter,
 )
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint  # noqa: F401
-from workspace.workspaces.models import Membership, Workspace
 
 __all__ = [
     "ApiToken",

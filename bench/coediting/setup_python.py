@@ -18,7 +18,7 @@ from workspace.documents.models import Document
 from workspace.documents.service import insert_document
 from workspace.documents.template import statement_template
 from workspace.organizations.models import Organization
-from workspace.workspaces import service
+from workspace.spaces import service
 
 
 def main() -> None:

@@ -105,9 +105,9 @@ def seeded_app():  # noqa: ANN201
     from workspace.config import load_settings
     from workspace.db import db
     from workspace.organizations.models import Organization
+    from workspace.spaces import service as workspaces
     from workspace.trials import indicators
     from workspace.trials import service as trials
-    from workspace.workspaces import service as workspaces
 
     tmp = Path(tempfile.mkdtemp(prefix="jl-bench-"))
     env = {

@@ -132,9 +132,9 @@ def main() -> None:
         from workspace.auth.service import create_user
         from workspace.events import record_event
         from workspace.organizations.models import Organization
+        from workspace.spaces import service as workspaces
         from workspace.webhooks.models import Delivery, WebhookEndpoint
         from workspace.webhooks.signing import new_secret
-        from workspace.workspaces import service as workspaces
 
         with db.transaction() as s:
             ent, uni = (

@@ -18,7 +18,7 @@ from workspace.events.models import Event
 
 
 def _workspace_title(workspace_id: int) -> str | None:
-    from workspace.workspaces.models import Workspace
+    from workspace.spaces.models import Workspace
 
     with db.reading() as s:
         ws = s.get(Workspace, workspace_id)
@@ -29,7 +29,7 @@ def test_commit_runs_each_callback_once_after_the_rows_are_visible(app, make):
     ws = make.workspace()
     seen: list[Any] = []
     with db.transaction() as s:
-        from workspace.workspaces.models import Workspace
+        from workspace.spaces.models import Workspace
 
         s.get(Workspace, ws.id).title = "Renamed"
         # Another session sees the new title only once it has committed.

@@ -21,7 +21,7 @@ class BackgroundJobs:
         """Plan and build the pack in this process (on Redis no worker runs)."""
         from jobs.outbox import process_outbox
         from workspace.db import db
-        from workspace.evidence.jobs import build_pack
+        from workspace.evidence.build import build_pack
         from workspace.evidence.models import EvidencePack
 
         with self.app.app_context():
@@ -45,7 +45,7 @@ class BackgroundJobs:
         """On Redis no worker runs here, so run the job in this process; the
         in-process queue already runs it (two runs at once are not this
         test's business)."""
-        from workspace.exports.jobs import run_export
+        from workspace.exports.build import run_export
 
         if USE_REDIS:
             with self.app.app_context():

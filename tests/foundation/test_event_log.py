@@ -11,7 +11,7 @@ from tests.conftest import USE_PG
 from workspace.db import db
 from workspace.events.log import feed_events
 from workspace.events.models import Event
-from workspace.workspaces import service
+from workspace.spaces import service
 
 
 @pytest.mark.skipif(not USE_PG, reason="commit-order races need PostgreSQL's concurrency")

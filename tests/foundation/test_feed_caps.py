@@ -12,7 +12,7 @@ from tests.conftest import wait_for
 from tests.foundation.live_access import Conn
 from tests.foundation.test_stalled_client import _stalled_client
 from workspace.db import db
-from workspace.workspaces import service
+from workspace.spaces import service
 
 
 def _history(ws, count: int, size: int = 0) -> None:

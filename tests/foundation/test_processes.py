@@ -165,7 +165,7 @@ def test_two_web_processes_and_a_third_writer_share_live_events(app, settings, m
         script = (
             "from workspace.app import create_app\n"
             "from workspace.db import db\n"
-            "from workspace.workspaces import service\n"
+            "from workspace.spaces import service\n"
             "from workspace.auth.models import User\n"
             "create_app()\n"
             "with db.transaction() as s:\n"

@@ -41,7 +41,7 @@ def test_events_committed_while_redis_is_down_still_reach_live_clients(settings)
         script = (
             "from workspace.app import create_app\n"
             "from workspace.db import db\n"
-            "from workspace.workspaces import service\n"
+            "from workspace.spaces import service\n"
             "from workspace.auth.models import User\n"
             "create_app()\n"
             "for i in range(3):\n"

@@ -27,7 +27,7 @@ from workspace.auth import sessions
 from workspace.auth.models import ApiToken, User, UserSession
 from workspace.auth.passwords import hash_password
 from workspace.db import db
-from workspace.workspaces.models import Membership
+from workspace.spaces.models import Membership
 
 
 @dataclass

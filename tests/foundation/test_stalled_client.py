@@ -13,7 +13,7 @@ import websocket
 from realtime import feed, feed_limits
 from tests.conftest import wait_for
 from workspace.db import db
-from workspace.workspaces import service
+from workspace.spaces import service
 
 # Timing-sensitive (a stalled reader is dropped in time): `tests/run` runs this module
 # alone, after the parallel part.

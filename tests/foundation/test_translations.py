@@ -62,9 +62,9 @@ def test_values_shown_in_sentences_and_badges_have_words(app):
     from workspace.dashboard.labels import labels as dashboard_words
     from workspace.events.presentation import words as templates
     from workspace.milestones.models import MILESTONE_STATUSES
+    from workspace.spaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
     from workspace.trials.models import OUTCOMES, TRIAL_STATUSES
     from workspace.trials.spc import RULES
-    from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
 
     with app.test_request_context():
         sentences, dashboard = templates(), dashboard_words()

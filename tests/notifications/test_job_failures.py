@@ -248,7 +248,7 @@ def test_an_export_whose_job_crashes_ends_failed_and_the_page_says_so(
                 status="queued",
             )
         )
-    jobs.enqueue("workspace.exports.jobs.run_export", "export-legacy", job_id="export-legacy")
+    jobs.enqueue("workspace.exports.build.run_export", "export-legacy", job_id="export-legacy")
 
     def ended() -> Any:
         task = api.as_(manager).get("/exports/export-legacy").get_json()
@@ -274,7 +274,7 @@ def test_lost_and_stalled_exports_are_picked_up_or_ended(ready, make, api, app):
     from datetime import timedelta
 
     from workspace.db import db, utcnow
-    from workspace.exports.jobs import MAX_ATTEMPTS, sweep
+    from workspace.exports.build import MAX_ATTEMPTS, sweep
     from workspace.exports.models import ExportTask
 
     manager = make.manager()
@@ -319,7 +319,7 @@ def test_lost_and_stalled_exports_are_picked_up_or_ended(ready, make, api, app):
 
 
 def test_an_evidence_pack_that_cannot_be_built_fails_visibly(ready, make, api, client):
-    from workspace.evidence.jobs import build_pending_packs
+    from workspace.evidence.build import build_pending_packs
 
     ws = make.workspace()
     owner = api.as_(ws.owner)

@@ -66,7 +66,7 @@ def _legacy_world(make, api):
     people's names were stored by a version that did not clean them."""
     from workspace.auth.models import User
     from workspace.milestones.models import Milestone
-    from workspace.workspaces.models import Workspace
+    from workspace.spaces.models import Workspace
 
     ws = make.workspace()
     owner = api.as_(ws.owner)
@@ -139,7 +139,7 @@ def test_evidence_pdf_renders_unusual_text(ready, make, api):
 
 
 def test_exports_carry_unusual_text_and_no_formula(ready, make, api):
-    from workspace.workspaces.models import Workspace
+    from workspace.spaces.models import Workspace
 
     ws = _legacy_world(make, api)
     other = make.workspace(title="plain")

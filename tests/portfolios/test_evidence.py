@@ -67,7 +67,7 @@ def test_reached_milestone_gets_an_evidence_pack_for_leads_and_managers(make, ap
     assert ready[0]["data"]["pack"]["url"] == f"/api/v1/milestones/{m['id']}/evidence.pdf"
 
     # A rerun of the job changes nothing: same hash, no second event.
-    from workspace.evidence.jobs import build_pending_packs
+    from workspace.evidence.build import build_pending_packs
 
     build_pending_packs()
     again = api.as_(ws.owner).get(f"/milestones/{m['id']}/evidence").get_json()

@@ -124,7 +124,7 @@ def test_an_export_whose_job_was_lost_is_made_by_the_periodic_sweep(make, api, w
     task_id = created.get_json()["id"]
     assert api.as_(manager).get(f"/exports/{task_id}").get_json()["status"] == "queued"
     sweeps = [p for p in house_of(worker).periodic if p.path.startswith("workspace.exports.")]
-    assert [p.path for p in sweeps] == ["workspace.exports.jobs.sweep"]
+    assert [p.path for p in sweeps] == ["workspace.exports.build.sweep"]
     with worker.app_context():
         assert resolve(sweeps[0].path)() == 0  # a queued task is given time to be claimed
     with db.transaction() as s:

@@ -13,7 +13,7 @@ import requests
 from tests.conftest import free_port, wait_for
 from workspace.db import db
 from workspace.http import OPERATIONS
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 FEEDS = {"/feed.atom", "/milestones.ics", "/workspaces/<int:workspace_id>/milestones.ics"}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
-from workspace.workspaces.models import Membership, Workspace
+from workspace.spaces.models import Membership, Workspace
 
 T = TypeVar("T")
 

@@ -36,7 +36,7 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
     """The workspace holding the row a path parameter names (None: no such row)."""
     # Imported here: the models of every package import auth.
     if param == "workspace_id":
-        from workspace.workspaces.models import Workspace
+        from workspace.spaces.models import Workspace
 
         return row_id if session.get(Workspace, row_id) is not None else None
     if param == "delivery_id":

@@ -21,7 +21,7 @@ from workspace.http import cursor_int
 from workspace.organizations.models import Organization
 from workspace.pages import pages
 from workspace.pages.session import login_required
-from workspace.workspaces.models import WORKSPACE_STATUSES
+from workspace.spaces.models import WORKSPACE_STATUSES
 
 LIVE_TYPES = [
     "milestone.*",

@@ -24,8 +24,8 @@ from workspace.dashboard.statement import agreed_subquery
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.organizations.models import Organization
+from workspace.spaces.models import Workspace
 from workspace.trials.models import Trial
-from workspace.workspaces.models import Workspace
 
 # Rows per page, as lists in GitLab or Linear page; the totals cover every row.
 DEFAULT_ROWS = 100

@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from workspace.dashboard.query import DEFAULT_ROWS, SORTS
 from workspace.fields import IdList, id_range
-from workspace.workspaces.models import WORKSPACE_STATUSES
+from workspace.spaces.models import WORKSPACE_STATUSES
 
 MAX_ROWS = 1000
 

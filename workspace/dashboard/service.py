@@ -17,7 +17,7 @@ from workspace.events.log import latest_event_id
 from workspace.events.models import Event
 from workspace.http import cursor_int
 from workspace.organizations.models import Organization
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 # What the live milestone feed shows (SPEC: milestone.*, statement.agreed,
 # trial.completed).

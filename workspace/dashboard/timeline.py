@@ -27,7 +27,7 @@ from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 from workspace.zones import zone
 
 LABEL_WIDTH = 240

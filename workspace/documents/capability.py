@@ -24,7 +24,7 @@ from workspace.documents.service import (
 )
 from workspace.events import types as ev
 from workspace.house import House
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 
 def _statement_for_new_workspace(session: Session, workspace: Workspace, actor: User) -> None:

@@ -18,7 +18,7 @@ from workspace.documents.service import document_ref, require_document, require_
 from workspace.errors import ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
-from workspace.workspaces.models import Membership
+from workspace.spaces.models import Membership
 
 QUOTE_MAX = 200  # characters of the anchored text echoed back
 

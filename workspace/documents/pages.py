@@ -102,7 +102,7 @@ def mention_candidates(session: Any, workspace_id: int) -> list[dict[str, Any]]:
     matches any part of the name or the email)."""
     from sqlalchemy import select
 
-    from workspace.workspaces.models import Membership
+    from workspace.spaces.models import Membership
 
     rows = session.scalars(select(Membership).where(Membership.workspace_id == workspace_id))
     people = [
@@ -118,7 +118,7 @@ def document_page(document_id: int) -> Any:
     with db.reading() as s:
         document = service.require_document(s, user, document_id)
         ws = document.workspace_id
-        from workspace.workspaces.models import Workspace
+        from workspace.spaces.models import Workspace
 
         workspace = s.get(Workspace, ws)
         text = service.current_text(s, document_id)

@@ -19,7 +19,7 @@ from workspace.errors import Conflict, NotFound, PayloadTooLarge
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.house import react
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 MAX_TEXT_BYTES = 1024 * 1024  # SPEC: document text up to 1 MB of UTF-8
 EDITED_EVERY = timedelta(seconds=60)  # SPEC: document.edited at most once a minute

@@ -29,7 +29,7 @@ from workspace.documents.service import (
 from workspace.errors import Conflict, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
-from workspace.workspaces.models import Membership
+from workspace.spaces.models import Membership
 
 RANGE_MAX = 10000  # characters a suggestion may replace
 QUIET_AFTER = timedelta(minutes=10)  # one sitting of suggesting is told once

@@ -3,12 +3,12 @@ workspace/bootstrap.py)."""
 
 from __future__ import annotations
 
-from workspace.evidence import jobs
+from workspace.evidence import build
 from workspace.house import House
 
 
 def register(house: House) -> None:
     house.routes("workspace.evidence.api")
-    house.consumer("evidence", jobs.plan_packs)
-    house.every("workspace.evidence.jobs.build_pending_packs", 300)
-    house.health_section(jobs.health)
+    house.consumer("evidence", build.plan_packs)
+    house.every("workspace.evidence.build.build_pending_packs", 300)
+    house.health_section(build.health)

@@ -18,8 +18,8 @@ from workspace.events.models import Event
 from workspace.evidence.models import MilestoneTranche
 from workspace.fields import iso_utc
 from workspace.milestones.models import Milestone
+from workspace.spaces.models import Workspace
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
-from workspace.workspaces.models import Workspace
 
 MAX_HAND_TRIALS = 10
 MAX_MEASUREMENTS_PER_TRIAL = 200

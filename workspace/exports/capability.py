@@ -3,11 +3,11 @@ workspace/bootstrap.py)."""
 
 from __future__ import annotations
 
-from workspace.exports import jobs
+from workspace.exports import build
 from workspace.house import House
 
 
 def register(house: House) -> None:
     house.routes("workspace.exports.api")
-    house.every("workspace.exports.jobs.sweep", 60)
-    house.health_section(jobs.health)
+    house.every("workspace.exports.build.sweep", 60)
+    house.health_section(build.health)

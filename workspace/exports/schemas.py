@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 from workspace.dashboard.query import SORTS
 from workspace.exports.models import EXPORT_FORMATS
 from workspace.fields import Id, UTCDateTime
-from workspace.workspaces.models import WORKSPACE_STATUSES
+from workspace.spaces.models import WORKSPACE_STATUSES
 
 
 class ExportCreateSchema(Schema):

@@ -1,7 +1,7 @@
 """Export tasks: created by the user, run by a job, read back by the user.
 
 The job is queued once the task has committed; one lost on the way (the
-queue down, a restart) is queued again by the sweep (jobs.sweep, declared in
+queue down, a restart) is queued again by the sweep (build.sweep, declared in
 capability.py)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from workspace.i18n import gettext as _
 from workspace.organizations.models import Organization
 
 FILTER_KEYS = ("organization_id", "status", "overdue", "q", "sort", "order")
-RUN = "workspace.exports.jobs.run_export"
+RUN = "workspace.exports.build.run_export"
 
 
 def create_task(session: Session, actor: User, data: dict[str, Any]) -> ExportTask:

@@ -16,7 +16,7 @@ from workspace.events.models import Event
 from workspace.feeds.atom import atom_feed
 from workspace.feeds.calendar import portfolio_ics, portfolio_milestones
 from workspace.http import endpoint
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 ATOM_ENTRIES = 100
 

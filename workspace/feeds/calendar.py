@@ -9,7 +9,7 @@ from workspace.auth.access import readable_workspaces
 from workspace.auth.models import User
 from workspace.milestones.calendar import calendar_ics
 from workspace.milestones.models import Milestone
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 
 def portfolio_milestones(session: Session, user: User) -> list[tuple[str, Milestone]]:

@@ -30,7 +30,7 @@ from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
 from workspace.portfolios.models import WeeklySummary
 from workspace.safe_text import for_mail_body
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 from workspace.zones import zone
 
 log = logging.getLogger(__name__)

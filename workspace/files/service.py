@@ -27,8 +27,8 @@ from workspace.fields import iso_utc
 from workspace.files.models import ATTACHABLE, StoredFile
 from workspace.files.upload import Upload, human
 from workspace.milestones.models import Milestone
+from workspace.spaces.models import Workspace
 from workspace.trials.models import Trial
-from workspace.workspaces.models import Workspace
 
 TARGETS = {"trial": Trial, "milestone": Milestone, "document": Document}
 # Shown in the browser; everything else is a download, so nothing uploaded

@@ -13,7 +13,7 @@ from icalendar import Calendar, Event
 from workspace.db import utcnow
 from workspace.milestones.models import Milestone
 from workspace.safe_text import for_ical
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 STATUS_MARK = {"open": "", "reached": "✓ ", "missed": "✗ "}
 

@@ -26,7 +26,7 @@ from workspace.notifications.models import DigestItem, OutgoingMail
 from workspace.notifications.unsubscribe import unsubscribe_url
 from workspace.notifications.wording import quoted_text, thread_key, thread_subject
 from workspace.safe_text import for_header, for_mail_body, one_line
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 
 def mail_domain(settings: Settings) -> str:

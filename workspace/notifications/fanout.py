@@ -22,8 +22,8 @@ from workspace.events.models import Event
 from workspace.events.types import matches
 from workspace.notifications.models import DigestItem, NotificationPreference, OutgoingMail
 from workspace.notifications.preferences import MENTION, choice
+from workspace.spaces.models import Membership
 from workspace.webhooks.models import Delivery, WebhookEndpoint
-from workspace.workspaces.models import Membership
 
 
 def fan_out(session: Session, events: list[Event]) -> None:

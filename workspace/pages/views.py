@@ -17,7 +17,7 @@ from workspace.organizations.service import list_organizations
 from workspace.pages import pages
 from workspace.pages.safe_url import safe_next
 from workspace.pages.session import load_page_user, login_required
-from workspace.workspaces import service as workspaces
+from workspace.spaces import service as workspaces
 
 # Newest events on a workspace's page; older ones are in the event API.
 ACTIVITY_SHOWN = 50

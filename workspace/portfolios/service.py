@@ -19,7 +19,7 @@ from workspace.db import utcnow
 from workspace.errors import Forbidden, NotFound, ValidationFailed
 from workspace.organizations.models import Organization
 from workspace.portfolios.models import Portfolio, PortfolioOrganization, PortfolioWorkspace
-from workspace.workspaces.models import Workspace
+from workspace.spaces.models import Workspace
 
 MAX_ITEMS = 5000
 

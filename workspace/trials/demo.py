@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.milestones import service as milestones
+from workspace.spaces.models import Workspace
 from workspace.trials import indicators, measurements, service
-from workspace.workspaces.models import Workspace
 
 INDICATORS = (
     {

@@ -14,9 +14,9 @@ from workspace.errors import Conflict, PreconditionFailed, ValidationFailed
 from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.house import react
+from workspace.spaces.models import Workspace
 from workspace.trials.models import Trial, TrialCounter
 from workspace.trials.results import indicators_of, live_results, results_of_trials, stats_of
-from workspace.workspaces.models import Workspace
 
 # planned → running → completed | aborted; nothing else.
 TRANSITIONS = {"planned": {"running"}, "running": {"completed", "aborted"}}

@@ -31,7 +31,7 @@ from workspace.events.models import Event
 from workspace.webhooks import formats, lifecycle, transport
 from workspace.webhooks.leases import LEASE, due, lease_seconds, policy
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from workspace.webhooks.outcome import apply, attempt_values, outcome, settled
+from workspace.webhooks.settling import apply, attempt_values, outcome, settled
 
 DELIVERIES = Delivery.__table__
 ENDPOINTS = WebhookEndpoint.__table__

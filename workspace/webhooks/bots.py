@@ -24,11 +24,11 @@ from workspace.db import db, utcnow
 from workspace.delivery.channel import attempt
 from workspace.events import after_commit
 from workspace.events.models import Event
+from workspace.spaces.models import Membership, Workspace
 from workspace.webhooks import formats, lifecycle, transport
 from workspace.webhooks.leases import LEASE, due, lease_seconds, policy
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from workspace.webhooks.outcome import apply, attempt_values, outcome, settled
-from workspace.workspaces.models import Membership, Workspace
+from workspace.webhooks.settling import apply, attempt_values, outcome, settled
 
 BATCH_MAX = 20
 

@@ -20,7 +20,7 @@ from workspace.events import record_event
 from workspace.events import types as ev
 from workspace.house import react
 from workspace.organizations.models import Organization
-from workspace.workspaces.models import Membership, Workspace
+from workspace.spaces.models import Membership, Workspace
 
 
 def workspace_payload(ws: Workspace) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from workspace.evidence.pdf import render_pdf
 from workspace.milestones.models import Milestone
 
 log = logging.getLogger(__name__)
-BUILD = "workspace.evidence.jobs.build_pack"
+BUILD = "workspace.evidence.build.build_pack"
 MAX_ATTEMPTS = 3
 
 

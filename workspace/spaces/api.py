@@ -3,8 +3,8 @@ from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import cursor_int, endpoint, page_of
-from workspace.workspaces import service
-from workspace.workspaces.schemas import (
+from workspace.spaces import service
+from workspace.spaces.schemas import (
     MemberCreateSchema,
     MemberRoleSchema,
     MemberSchema,

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from workspace.fields import Id, Title, UTCDateTime
-from workspace.workspaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
+from workspace.spaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
 
 
 class OrganizationRefSchema(Schema):
