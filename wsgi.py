@@ -20,7 +20,11 @@ import gc  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
-from workspace.config import ConfigError  # noqa: E402
+from workspace import cooperative, serving  # noqa: E402
+from workspace.app import create_app  # noqa: E402
+from workspace.cli import register_cli  # noqa: E402
+from workspace.config import ConfigError, settings_of  # noqa: E402
+from workspace.demo import seed_demo  # noqa: E402
 
 
 def _migrating() -> bool:
@@ -31,10 +35,6 @@ def _migrating() -> bool:
 
 
 def _build():  # noqa: ANN202 - returns the Flask app
-    from workspace import cooperative
-    from workspace.app import create_app
-    from workspace.cli import register_cli
-
     # gevent where the entry point patched first (`python wsgi.py`, gunicorn's
     # workspace.gunicorn_worker), threading everywhere else.
     application = create_app(migrating=_migrating(), async_mode=cooperative.mode())
@@ -56,9 +56,9 @@ gc.freeze()
 
 
 def main() -> None:
-    from workspace import server, serving
-    from workspace.app import settings_of
-    from workspace.demo import seed_demo
+    # local: gevent's server; only `python wsgi.py` serves, and operator
+    # commands import this module too.
+    from workspace import server
 
     settings = settings_of(app)
     if os.environ.get("JOINTLAB_NO_DEMO") != "1":

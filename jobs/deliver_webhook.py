@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from workspace.app import settings_of
+from workspace.config import settings_of
 from workspace.webhooks import delivery
 from workspace.webhooks.dispatch import wake_drains
 from workspace.webhooks.leases import due_count

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import smtplib
 
+import redis
 from sqlalchemy import exc as sa_exc
 
 # SMTP answers that a later try may get past: the sender refused (a setting
@@ -42,8 +43,6 @@ def is_transient(err: BaseException) -> bool:
     if isinstance(err, smtplib.SMTPException):
         return True  # disconnected, no answer: the server, not the message
     try:
-        import redis
-
         if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
             return True
     except ImportError:  # pragma: no cover - redis is a dependency

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jobs.queue import jobs
 from workspace.db import Base, db
-from workspace.events.log import feed_events
-from workspace.house import Consumer
+from workspace.events.log import feed_events, latest_event_id
+from workspace.house import Consumer, current
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,6 @@ class ConsumerCursor(Base):
 
 def consumers() -> dict[str, Consumer]:
     """The consumers the capabilities declared (`house.consumer`), in order."""
-    from workspace.house import current
-
     return current().consumers
 
 
@@ -102,8 +100,6 @@ def _cursors(session: Session, names: list[str]) -> dict[str, ConsumerCursor]:
     }
     missing = [n for n in names if n not in rows]
     if missing:
-        from workspace.events.log import latest_event_id
-
         latest = latest_event_id(session)
         session.add_all(ConsumerCursor(name=n, last_event_id=latest) for n in missing)
     return rows
@@ -137,8 +133,6 @@ def _consume_batch(name: str) -> int:
 
 
 def pending_counts(session: Session) -> dict[str, Any]:
-    from workspace.events.log import latest_event_id
-
     latest = latest_event_id(session)
     rows = session.scalars(select(ConsumerCursor)).all()
     return {row.name: latest - row.last_event_id for row in rows}

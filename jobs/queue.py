@@ -20,7 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import redis
 from flask import Flask
+from rq import Queue
+from rq.job import Job, JobStatus
 
 from workspace.config import Settings
 
@@ -51,9 +54,7 @@ def resolve(path: str) -> Any:
 @functools.cache
 def rq_job_class() -> type:
     """RQ's Job, with the function looked up by `resolve` (so through
-    RENAMED) when the worker runs it; RQ would import the stored path as is.
-    Made on first use: importing RQ costs half a second of every start."""
-    from rq.job import Job
+    RENAMED) when the worker runs it; RQ would import the stored path as is."""
 
     class RenamedAwareJob(Job):
         @property
@@ -149,8 +150,6 @@ class InProcessQueue:
 
 class RedisQueue:
     def __init__(self, redis_client: Any, namespace: str) -> None:
-        from rq import Queue
-
         self.redis = redis_client
         self.namespace = namespace
         self.queues = {
@@ -175,8 +174,6 @@ class RedisQueue:
         q = self.queues[queue]
         options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
         if job_id is not None:
-            from rq.job import Job, JobStatus
-
             marker = f"{self.namespace}:dedupe:{job_id}"
             current = self.redis.get(marker)
             if current is not None:
@@ -311,23 +308,18 @@ jobs = Jobs()
 
 
 def redis_client(url: str) -> Any:
-    import redis
-
     return redis.Redis.from_url(
         url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30
     )
 
 
-def init_jobs(app: Flask, settings: Settings) -> None:
-    from jobs.outbox import wake_on_events
-    from workspace.events.bus import bus
-
-    bus.reset()
+def init_jobs(app: Flask, settings: Settings) -> Any:
+    """The queue's backend: RQ with REDIS_URL (returns its Redis client, which
+    the event bus shares), in-process without (returns None)."""
     if settings.redis_url:
         client = redis_client(settings.redis_url)
         jobs.backend = RedisQueue(client, settings.redis_namespace)
-        bus.use_redis(client, f"{settings.redis_namespace}:events")
         app.extensions["jointlab.redis"] = client
-    else:
-        jobs.backend = InProcessQueue(app)
-    bus.subscribe(wake_on_events, remote=False)
+        return client
+    jobs.backend = InProcessQueue(app)
+    return None

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from jobs.queue import jobs, resolve
-from workspace.house import Periodic
+from workspace.house import Periodic, current
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,6 @@ LOCK_SECONDS = 5
 def periodic_jobs() -> list[Periodic]:
     """Every periodic job, each once, as the capabilities declared them
     (workspace/bootstrap.py)."""
-    from workspace.house import current
-
     return list(current().periodic)
 
 

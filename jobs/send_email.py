@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from jobs.queue import jobs
-from workspace.app import settings_of
+from workspace.config import settings_of
 from workspace.notifications import outgoing
 
 

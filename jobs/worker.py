@@ -7,8 +7,14 @@ import time
 from typing import Any
 
 import click
+import redis as redis_lib
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from rq import SimpleWorker
+
+from jobs.queue import jobs, rq_job_class
+from jobs.schedule import Ticker
+from workspace.config import settings_of
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +28,6 @@ RECONNECT_WAIT_MAX = 5.0
 @click.option("--no-scheduler", is_flag=True, help="Do not tick periodic jobs here.")
 @with_appcontext
 def worker_command(burst: bool, no_scheduler: bool) -> None:
-    import redis as redis_lib
-
-    from jobs.schedule import Ticker
-    from workspace.app import settings_of
-
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     redis = app.extensions.get("jointlab.redis")
     if redis is None:
@@ -58,10 +59,6 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
 
 
 def _new_worker(redis: Any) -> Any:
-    from rq import SimpleWorker
-
-    from jobs.queue import jobs, rq_job_class
-
     # SimpleWorker runs jobs in this process (no fork per job): our jobs are
     # short and I/O-bound, and a fork per webhook would dominate their cost.
     worker = SimpleWorker(
@@ -74,8 +71,6 @@ def _new_worker(redis: Any) -> Any:
 def wait_for_redis(redis: Any) -> None:
     """Block until Redis answers, saying so once: a worker started (or
     restarted) during an outage waits for it instead of exiting."""
-    import redis as redis_lib
-
     wait, said = 0.5, False
     while True:
         try:

@@ -16,7 +16,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from realtime import on
+from realtime import clients, on
+from realtime.guard import authorize, drop_after_ack
 from workspace import json_input
 from workspace.auth.credentials import CredentialEnded
 from workspace.errors import AppError, is_out_of_range, is_unavailable, out_of_range, unavailable
@@ -48,9 +49,6 @@ def handler(
 
         @functools.wraps(func)
         def wrapper(payload: Any = None, *_: Any) -> Any:
-            from realtime import clients
-            from realtime.guard import authorize, drop_after_ack
-
             try:
                 client = clients.current()
                 authorize(client, scope, read=not credential_in_transaction)

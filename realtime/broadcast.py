@@ -109,11 +109,12 @@ def install(server: socketio.Server) -> None:
     eio = server.eio
     if eio.async_mode != "gevent":
         return
+    # local: gevent only in a process that serves under it (cooperative.py).
     from engineio.async_drivers import gevent as gevent_driver
 
     if gevent_driver.SimpleWebSocketWSGI is not None:  # pragma: no cover - not our setup
         return
-    from gevent.monkey import get_original
+    from gevent.monkey import get_original  # local: gevent only when serving under it
 
     # A copy: the driver's dict is shared by every engineio server of the process.
     eio._async = dict(eio._async, websocket=_tracked_websocket_class(gevent_driver.WebSocketWSGI))
@@ -127,6 +128,7 @@ def install(server: socketio.Server) -> None:
 def _frames(payloads: list[str | bytes]) -> bytes:
     """The WebSocket frames of Engine.IO message packets, as engine.io's
     writer and gevent-websocket would build them one by one."""
+    # local: gevent only in a process that serves under it (cooperative.py).
     from geventwebsocket.websocket import Header, WebSocket
 
     out = []

@@ -6,10 +6,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from flask import g, request
+from flask import request
 
 from workspace.auth.credentials import Credential
-from workspace.auth.models import User
 from workspace.errors import Unauthorized
 
 
@@ -69,13 +68,3 @@ def current() -> Client:
     if client is None:
         raise Unauthorized("Not connected.")
     return client
-
-
-def current_user() -> User:
-    """The connection's user as re-checked for this call (realtime.acks)."""
-    user = g.get("socket_user")
-    if user is None:
-        from realtime.guard import authorize
-
-        user = authorize(current(), None)
-    return user

@@ -12,6 +12,7 @@ from typing import Any
 from flask import request
 
 from realtime import clients, on
+from realtime.feed import pump
 from workspace.auth.credentials import Credential
 from workspace.auth.current import cookie_credential, cookie_session
 from workspace.auth.models import User
@@ -57,8 +58,6 @@ def on_connect(auth: Any = None) -> None:
 
 @on("disconnect")
 def on_disconnect(*_args: Any) -> None:
-    from realtime.feed import pump
-
     sid = request.sid  # type: ignore[attr-defined]
     pump.unsubscribe_all(sid)
     client = clients.remove(sid)
@@ -69,7 +68,7 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def reset_state() -> None:
-    """A new app starts with no connections (see realtime.init_realtime): a
+    """A new app starts with no connections (see realtime.install.init_realtime): a
     stale one would be re-checked, and told, whenever its user id's rights
     change."""
     clients.reset_state()

@@ -10,7 +10,6 @@ committed by all of them.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import request
@@ -18,9 +17,11 @@ from flask_socketio import join_room, leave_room
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.orm import Session
 
-from realtime import clients, socketio
+from realtime import clients, guard, socketio
+from realtime import document_rooms as rooms
 from realtime.acks import handler
-from workspace.documents import crdt, sync
+from workspace.documents import crdt, store, sync
+from workspace.documents.live import registry
 from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
 from workspace.events import after_commit
 from workspace.fields import id_range
@@ -54,16 +55,6 @@ class LeaveSchema(Schema):
     document_id = fields.Integer(strict=True, required=True, validate=id_range())
 
 
-def room_of(document_id: int) -> str:
-    return f"doc:{document_id}"
-
-
-# (sid, document id) -> awareness clientID -> last clock, to clear the cursors
-# of a connection the moment it leaves or drops.
-_awareness: dict[tuple[str, int], dict[int, int]] = {}
-_awareness_lock = threading.Lock()
-
-
 def _sid() -> str:
     return request.sid  # type: ignore[attr-defined]
 
@@ -71,7 +62,7 @@ def _sid() -> str:
 @handler("doc:join", JoinSchema())
 def join(payload: dict[str, Any]) -> dict[str, Any]:
     client = clients.current()
-    user = clients.current_user()
+    user = guard.current_user()
     document_id = payload["document_id"]
     # Held from the access check to entering the room: a revocation that
     # commits meanwhile re-checks this client after we are in, and takes the
@@ -82,7 +73,7 @@ def join(payload: dict[str, Any]) -> dict[str, Any]:
         can_edit = access.can_edit and client.credential.allows("write")
         # Enter the room before reading the state: an update committed after
         # the read is then relayed to us, one committed before it is in the answer.
-        join_room(room_of(document_id))
+        join_room(rooms.room_of(document_id))
         client.documents[document_id] = can_edit
     answer = sync.join(document_id, client.sid, payload["state_vector"])
     news = answer.pop("news")
@@ -108,7 +99,7 @@ def awareness(payload: dict[str, Any]) -> None:
     document_id, data = payload["document_id"], payload["update"]
     if document_id not in client.documents:
         raise NotFound("Join the document first.")
-    sync.authorize_join(clients.current_user(), document_id)  # still a reader?
+    sync.authorize_join(guard.current_user(), document_id)  # still a reader?
     if len(data) > MAX_AWARENESS_BYTES:
         raise PayloadTooLarge(f"Awareness updates are limited to {MAX_AWARENESS_BYTES} bytes.")
     try:
@@ -119,14 +110,11 @@ def awareness(payload: dict[str, Any]) -> None:
             code="malformed_update",
             fields={"update": ["Not a y-protocols awareness update."]},
         ) from None
-    with _awareness_lock:
-        known = _awareness.setdefault((client.sid, document_id), {})
-        for client_id, clock in seen.items():
-            known[client_id] = max(clock, known.get(client_id, 0))
+    rooms.remember_awareness(client.sid, document_id, seen)
     socketio.emit(
         "doc:awareness",
         {"document_id": document_id, "update": data},
-        to=room_of(document_id),
+        to=rooms.room_of(document_id),
         skip_sid=client.sid,
     )
 
@@ -135,42 +123,16 @@ def awareness(payload: dict[str, Any]) -> None:
 def leave(payload: dict[str, Any]) -> None:
     client = clients.current()
     document_id = payload["document_id"]
-    leave_room(room_of(document_id))
-    _forget(client.sid, document_id)
+    leave_room(rooms.room_of(document_id))
+    rooms.forget(client.sid, document_id)
     client.documents.pop(document_id, None)
-
-
-def leave_document(client: clients.Client, document_id: int) -> None:
-    """Take a local connection out of a document (its rights to it ended);
-    callable from any thread."""
-    socketio.server.leave_room(client.sid, room_of(document_id), namespace="/")
-    _forget(client.sid, document_id)
-    client.documents.pop(document_id, None)
-
-
-def _forget(sid: str, document_id: int) -> None:
-    with _awareness_lock:
-        gone = _awareness.pop((sid, document_id), None)
-    if gone:
-        socketio.emit(
-            "doc:awareness",
-            {"document_id": document_id, "update": crdt.awareness_removal(gone)},
-            to=room_of(document_id),
-            skip_sid=sid,
-        )
-    sync.leave(document_id, sid)
-
-
-def _on_disconnect(client: clients.Client) -> None:
-    for document_id in list(client.documents):
-        _forget(client.sid, document_id)
 
 
 def relay_update(document_id: int, update: bytes, skip_sid: str | None = None) -> None:
     socketio.emit(
         "doc:update",
         {"document_id": document_id, "update": update},
-        to=room_of(document_id),
+        to=rooms.room_of(document_id),
         skip_sid=skip_sid,
     )
 
@@ -190,9 +152,7 @@ def relay_server_edit(session: Session, document_id: int, update: bytes) -> None
 
 
 def reset_state() -> None:
-    """A new app starts with no open documents (see realtime.init_realtime)."""
-    from workspace.documents import store
-    from workspace.documents.live import registry
+    """A new app starts with no open documents (see realtime.install.init_realtime)."""
 
     registry.reset()
     store.forget_requests()
@@ -204,8 +164,6 @@ def resync_rooms(app: Any) -> None:
     here gets what is stored, merged, sent to its local room only (the
     other processes do the same for theirs). Clients that had it all apply
     it as a no-op (Yjs updates are idempotent)."""
-    from workspace.documents.live import registry
-
     with app.app_context():
         for document_id in registry.open_ids():
             try:
@@ -217,7 +175,7 @@ def resync_rooms(app: Any) -> None:
                 socketio.server.emit(
                     "doc:update",
                     {"document_id": document_id, "update": update},
-                    to=room_of(document_id),
+                    to=rooms.room_of(document_id),
                     namespace="/",
                     ignore_queue=True,
                 )

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from workspace.auth.access import Need, readable_workspace_ids, require_workspac
 from workspace.auth.models import User
 from workspace.db import db
 from workspace.events import types as ev
+from workspace.events.bus import bus
 from workspace.events.log import feed_events, latest_event_id, workspace_events
 from workspace.spaces.models import Workspace
 
@@ -83,10 +85,20 @@ class FeedPump:
     inbox: deque[list[dict[str, Any]] | None] = field(default_factory=deque)
     _thread: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    # Re-evaluates a user's connections when their rights change
+    # (realtime.guard.recheck_user): given by `start`.
+    recheck_user: Callable[[int, str], None] | None = None
 
-    def start(self, app: Flask) -> None:
-        from realtime.guard import on_notices
-        from workspace.events.bus import bus
+    def start(
+        self,
+        app: Flask,
+        recheck_user: Callable[[int, str], None],
+        on_notices: Callable[[list[dict[str, Any]]], None],
+    ) -> None:
+        """Start handing out events. `recheck_user(user_id, reason)` runs
+        before a membership event goes to anyone; `on_notices` hears the
+        bus's access notices."""
+        self.recheck_user = recheck_user
 
         with db.reading() as s:
             self.high_water = latest_event_id(s)
@@ -100,8 +112,6 @@ class FeedPump:
         bus.start_listener()
 
     def stop(self) -> None:
-        from workspace.events.bus import bus
-
         self._stop.set()
         self.wake.set()
         if self._thread is not None:
@@ -162,11 +172,9 @@ class FeedPump:
     def _dispatch(self, envelope: dict[str, Any]) -> None:
         if envelope["type"] in (ev.MEMBER_ADDED, ev.MEMBER_REMOVED, ev.MEMBER_ROLE_CHANGED):
             user_id = envelope["data"].get("user_id")
-            if isinstance(user_id, int):
-                from realtime.guard import recheck_user
-
+            if isinstance(user_id, int) and self.recheck_user is not None:
                 # Before this event (and any later one) goes to anyone.
-                recheck_user(user_id, "membership_changed")
+                self.recheck_user(user_id, "membership_changed")
         # One emit for all recipients: the packet is encoded once, not per
         # client; a client with several matching subscriptions gets it once.
         targets = []

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from realtime import clients
+from realtime import clients, guard
 from realtime.acks import handler
 from realtime.feed import Subscription, pump
 from realtime.feed_limits import budget
@@ -37,7 +37,7 @@ class SubscribeSchema(Schema):
 @handler("feed:subscribe", SubscribeSchema())
 def subscribe(payload: dict[str, Any]) -> dict[str, Any]:
     client = clients.current()
-    user = clients.current_user()
+    user = guard.current_user()
     types = payload["types"]
     if isinstance(types, list):
         types = ",".join(str(t) for t in types)
@@ -62,5 +62,5 @@ def unsubscribe(_payload: Any) -> None:
 
 
 def reset_state() -> None:
-    """A new app starts with no replays counted (see realtime.init_realtime)."""
+    """A new app starts with no replays counted (see realtime.install.init_realtime)."""
     budget.reset()

@@ -29,10 +29,13 @@ from typing import Any
 from flask import g
 
 from realtime import clients, socketio
+from realtime.document_rooms import leave_document
+from realtime.feed import pump
 from workspace import cooperative
 from workspace.auth.credentials import MESSAGES, CredentialEnded, recheck
 from workspace.auth.models import User
 from workspace.db import db
+from workspace.documents import sync
 from workspace.errors import AppError, Forbidden
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,14 @@ def authorize(client: clients.Client, scope: str | None, *, read: bool = True) -
     return user
 
 
+def current_user() -> User:
+    """The connection's user as re-checked for this call (realtime.acks)."""
+    user = g.get("socket_user")
+    if user is None:
+        user = authorize(clients.current(), None)
+    return user
+
+
 def _require_scope(client: clients.Client, scope: str | None) -> None:
     if scope is not None and not client.credential.allows(scope):
         raise Forbidden(f"This token lacks the `{scope}` scope.", code="insufficient_scope")
@@ -86,9 +97,6 @@ def drop_after_ack(client: clients.Client, reason: str) -> None:
 
 def end_connection(client: clients.Client, reason: str) -> None:
     """Take everything away from a local connection, tell it why, close it."""
-    from realtime.documents import leave_document
-    from realtime.feed import pump
-
     client.ended = reason
     pump.unsubscribe_all(client.sid)
     with client.lock:
@@ -111,7 +119,6 @@ def recheck_user(user_id: int, reason: str) -> None:
     targets = [c for c in clients.of_user(user_id) if not c.ended]
     if not targets:
         return
-    from realtime.feed import pump
 
     standing: list[tuple[clients.Client, User]] = []
     for client in targets:
@@ -137,9 +144,6 @@ def recheck_user(user_id: int, reason: str) -> None:
 
 
 def _recheck_documents(client: clients.Client, user: User) -> list[dict[str, Any]]:
-    from realtime.documents import leave_document
-    from workspace.documents import sync
-
     changed = []
     with client.lock:
         for document_id, could_edit in list(client.documents.items()):

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import socketio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from realtime.broadcast import SEND_LOCK, FanOutManager
 
@@ -57,9 +59,6 @@ class ResyncingRedisManager(socketio.RedisManager, FanOutManager):
     def __init__(
         self, url: str, channel: str, on_subscribed: Callable[[], None] | None = None
     ) -> None:
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
         # No silent reconnect: a lost connection must reach our loop below,
         # which knows that a resubscribe needs a resync.
         super().__init__(

@@ -10,9 +10,25 @@ from typing import Any
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
-from workspace.config import Settings, load_settings
+from jobs.outbox import wake_on_events
+from jobs.queue import init_jobs
+from realtime.install import init_realtime
+from workspace import cooperative, health, json_input, serving
+from workspace import house as house_module
+from workspace.auth import stateless
+from workspace.auth.throttle import throttle
+from workspace.bootstrap import build_house
+from workspace.config import SETTINGS_KEY, Settings, load_settings, settings_of
 from workspace.db import db
-from workspace.http import IdConverter
+from workspace.errors import register_error_handlers
+from workspace.events.bus import bus
+from workspace.http import IdConverter, api
+from workspace.i18n import init_i18n
+from workspace.migrations import check_database, upgrade_if_embedded
+from workspace.pages import pages
+from workspace.pages import views as page_views  # noqa: F401  (registers its routes)
+from workspace.security import headers, logs, proxies
+from workspace.webhooks import secret_box
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +41,6 @@ def create_app(
     settings = settings or load_settings()
     if overrides:
         settings = settings.with_overrides(**overrides)
-    from workspace import cooperative
 
     # Before anything is set up: gevent in a process that was not patched
     # first would block on every database call (README, Serving model).
@@ -52,16 +67,12 @@ def create_app(
         JSON_SORT_KEYS=False,
         TESTING=settings.testing,
     )
-    app.extensions["jointlab.settings"] = settings
+    app.extensions[SETTINGS_KEY] = settings
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     db.configure(settings.database_url)
-    from workspace.migrations import check_database, upgrade_if_embedded
-
     check_database(settings)
-    from workspace.webhooks import secret_box
-
     secret_box.use_key(settings.secret_key)
     # On PostgreSQL `flask db upgrade` is what brings the schema up to date,
     # so that one command cannot require it to be.
@@ -71,36 +82,24 @@ def create_app(
     csrf.init_app(app)
     app.url_map.converters["int"] = IdConverter  # before any route is added
     # Every capability plugs in here, in a visible order (workspace/bootstrap.py).
-    from workspace import house as house_module
-    from workspace.bootstrap import build_house
-
     house_module.install(app, build_house())
     _register_api(app)
     _register_pages(app)
 
-    from workspace.auth.throttle import throttle
-    from workspace.errors import register_error_handlers
-    from workspace.i18n import init_i18n
-
     throttle.configure(settings.redis_url or "memory://", settings.redis_namespace)
     register_error_handlers(app)
-    from workspace import json_input
-
     json_input.install(app)
     init_i18n(app)
-    from workspace import health
-
     health.register(app)
 
-    from jobs.queue import init_jobs
-    from realtime import init_realtime
-    from workspace import serving
-
-    init_jobs(app, settings)
+    redis = init_jobs(app, settings)
+    # Committed events reach this process's subscribers, and through Redis the
+    # other processes'; `wake_on_events` wakes the outbox for those committed here.
+    bus.reset()
+    if redis is not None:
+        bus.use_redis(redis, f"{settings.redis_namespace}:events")
+    bus.subscribe(wake_on_events, remote=False)
     init_realtime(app, settings)
-
-    from workspace.auth import stateless
-    from workspace.security import logs, proxies
 
     logs.install()
     # Last: it wraps whatever session interface the app ended up with, and
@@ -115,25 +114,14 @@ def create_app(
 
 
 def _register_api(app: Flask) -> None:
-    from workspace.http import api
-
     # The capabilities' route modules were imported by build_house.
     app.register_blueprint(api)
 
 
 def _register_pages(app: Flask) -> None:
-    from workspace.pages import pages
-
     app.register_blueprint(pages)
-
-    from workspace.security import headers
-
     headers.install(app, settings_of(app).public_url)
 
     @app.teardown_request
     def _forget_user(_exc: BaseException | None) -> None:
         g.pop("user", None)
-
-
-def settings_of(app: Flask) -> Settings:
-    return app.extensions["jointlab.settings"]

@@ -13,20 +13,19 @@ share a transaction in it.
 
 from __future__ import annotations
 
+from workspace.documents import capability as documents
+from workspace.evidence import capability as evidence
+from workspace.exports import capability as exports
+from workspace.feeds import capability as feeds
+from workspace.files import capability as files
 from workspace.house import House
+from workspace.milestones import capability as milestones
+from workspace.notifications import capability as notifications
+from workspace.portfolios import capability as portfolios
+from workspace.trials import capability as trials
 
 
 def build_house() -> House:
-    from workspace.documents import capability as documents
-    from workspace.evidence import capability as evidence
-    from workspace.exports import capability as exports
-    from workspace.feeds import capability as feeds
-    from workspace.files import capability as files
-    from workspace.milestones import capability as milestones
-    from workspace.notifications import capability as notifications
-    from workspace.portfolios import capability as portfolios
-    from workspace.trials import capability as trials
-
     house = House()
     register_foundation(house)
     documents.register(house)

@@ -6,10 +6,20 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from jobs.queue import jobs
+from jobs.schedule import PeriodicJobsFailed, periodic_jobs, run_once
+from jobs.worker import worker_command
+from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
+from workspace.auth.service import create_user
+from workspace.config import settings_of
+from workspace.db import db
+from workspace.demo import seed_demo
+from workspace.errors import AppError
+from workspace.migrations import upgrade
+from workspace.webhooks import stored_secrets
+
 
 def register_cli(app: Flask) -> None:
-    from jobs.worker import worker_command
-
     app.cli.add_command(create_admin)
     app.cli.add_command(db_group)
     app.cli.add_command(scheduler_group)
@@ -24,11 +34,6 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def create_admin(email: str, password: str, name: str) -> None:
     """Create the first admin (or another one)."""
-    from workspace.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
-    from workspace.auth.service import create_user
-    from workspace.db import db
-    from workspace.errors import AppError
-
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise click.BadParameter(
             f"use {PASSWORD_MIN} to {PASSWORD_MAX} characters", param_hint="--password"
@@ -52,17 +57,12 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Apply every migration (the web app does this itself on SQLite)."""
-    from workspace.app import settings_of
-    from workspace.db import db
-    from workspace.migrations import upgrade
-    from workspace.webhooks import secret_box
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade(settings_of(app).database_url)
     # Webhook secrets stored in clear by earlier versions: sealed now that the
     # column can hold them (serving processes do it too, at start).
     with db.transaction() as s:
-        secret_box.seal_legacy(s)
+        stored_secrets.seal_legacy(s)
     click.echo("database is up to date")
 
 
@@ -75,8 +75,6 @@ def scheduler_group() -> None:
 @with_appcontext
 def scheduler_list() -> None:
     """Every periodic job, each once, with how often it runs."""
-    from jobs.schedule import periodic_jobs
-
     for job in periodic_jobs():
         click.echo(f"{job.path}: every {job.every_seconds} s")
 
@@ -85,9 +83,6 @@ def scheduler_list() -> None:
 @with_appcontext
 def scheduler_run_once() -> None:
     """Run every periodic job once, as if its time had come."""
-    from jobs.queue import jobs
-    from jobs.schedule import PeriodicJobsFailed, run_once
-
     try:
         results, failed = run_once(), []
     except PeriodicJobsFailed as err:
@@ -108,6 +103,4 @@ def scheduler_run_once() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Fill an empty database with the demo workspace."""
-    from workspace.demo import seed_demo
-
     click.echo(seed_demo() or "database is not empty; nothing added")

@@ -10,7 +10,11 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
@@ -19,6 +23,14 @@ DEFAULT_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 class ConfigError(ValueError):
     """A setting has a value the product cannot run with."""
+
+
+SETTINGS_KEY = "jointlab.settings"
+
+
+def settings_of(app: Flask) -> Settings:
+    """The Settings `create_app` built `app` with."""
+    return app.extensions[SETTINGS_KEY]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ GEVENT, THREADING = "gevent", "threading"
 def patch() -> None:
     """Patch the standard library for gevent: call it first thing, before any
     other import (psycopg decides how to wait when it is imported)."""
+    # local: gevent is imported only by the processes that patch.
     from gevent import monkey
 
     monkey.patch_all()
@@ -50,6 +51,8 @@ def mode() -> str:
 
 def check(async_mode: str) -> None:
     """Refuse an async mode that does not match how this process started."""
+    # local: this module is imported before the patch (wsgi.py); its top
+    # imports only what is safe to import unpatched.
     from workspace.config import ConfigError
 
     if async_mode not in (GEVENT, THREADING):
@@ -61,6 +64,7 @@ def check(async_mode: str) -> None:
             "or gunicorn -k workspace.gunicorn_worker.Worker"
         )
     if async_mode == GEVENT:
+        # local: psycopg must not be imported before the patch, which this module precedes.
         import psycopg.waiting
 
         # psycopg chose its wait function when it was imported: a C wait
@@ -86,7 +90,7 @@ def offload(func: Callable[..., T], *args: Any) -> T:
     if not patched():
         return func(*args)
     if _cpu_pool is None:
-        from gevent.threadpool import ThreadPool
+        from gevent.threadpool import ThreadPool  # local: gevent only when patched
 
         _cpu_pool = ThreadPool(CPU_THREADS)
     return _cpu_pool.apply(func, args)
@@ -96,9 +100,11 @@ def native_executor(workers: int, name: str) -> Any:
     """A pool of native threads for C work that releases the GIL (hashing):
     under gevent, `concurrent.futures`' threads would be greenlets on the hub."""
     if patched():
+        # local: gevent only when patched.
         from gevent.threadpool import ThreadPoolExecutor as NativeExecutor
 
         return NativeExecutor(max_workers=workers)
+    # local: threading must not be imported before the patch, which this module precedes.
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(workers, thread_name_prefix=name)
@@ -109,13 +115,13 @@ def current_task() -> Any:
     can `join(timeout)` to wait until the current handler has returned (and
     its Socket.IO ack is queued)."""
     if patched():
-        import gevent
+        import gevent  # local: gevent only when patched
 
         current = gevent.getcurrent()
         if hasattr(current, "join"):
             return current
         return _Done()
-    import threading
+    import threading  # local: not before the patch, which this module precedes
 
     return threading.current_thread()
 

@@ -18,6 +18,8 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, e
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from workspace.events import after_commit
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -151,7 +153,6 @@ class Database:
         lock = self.sqlite_write_lock if self.is_sqlite else None
         if lock is not None:
             lock.acquire()
-        from workspace.events import after_commit
 
         session = self.session()
         # What waits for the commit (jobs, publishes) runs once the session

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
 
 class AppError(Exception):
     status = 400
@@ -95,9 +100,6 @@ def is_unavailable(err: BaseException) -> bool:
     OperationalError (psycopg raises that for refused, timed-out and reset
     connections; SQLite for "database is locked"), an InterfaceError (a
     connection already closed) or the pool's own timeout."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     return isinstance(err, OperationalError | InterfaceError | PoolTimeout)
 
 
@@ -111,16 +113,10 @@ def out_of_range() -> ValidationFailed:
 
 
 def is_out_of_range(err: Exception) -> bool:
-    from sqlalchemy.exc import DataError
-
     return isinstance(err, OverflowError | DataError)
 
 
 def register_error_handlers(app: Any) -> None:
-    from flask import jsonify, render_template, request
-    from sqlalchemy.exc import DataError
-    from werkzeug.exceptions import HTTPException
-
     def wants_json() -> bool:
         return request.path.startswith("/api/") or request.path == "/healthz"
 

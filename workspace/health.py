@@ -7,15 +7,14 @@ from typing import Any
 from flask import current_app, jsonify
 from sqlalchemy import text
 
+from jobs.outbox import pending_counts
+from jobs.queue import jobs
 from workspace.db import db
 from workspace.house import current
 from workspace.http import api
 
 
 def collect() -> tuple[dict[str, Any], bool]:
-    from jobs.outbox import pending_counts
-    from jobs.queue import jobs
-
     report: dict[str, Any] = {}
     healthy = True
     try:

@@ -16,6 +16,16 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
+from workspace import json_input
+from workspace.auth import guards
+from workspace.auth.current import (
+    QUERY_TOKEN_ENDPOINTS,
+    load_request_user,
+    protect_anonymous_write,
+    require_scope,
+    require_user,
+)
+from workspace.db import db
 from workspace.errors import AppError, PayloadTooLarge, ValidationFailed
 from workspace.fields import MAX_ID
 
@@ -33,8 +43,6 @@ class IdConverter(IntegerConverter):
 
 @api.before_request
 def _authenticate() -> None:
-    from workspace.auth.current import load_request_user
-
     load_request_user()
 
 
@@ -71,9 +79,6 @@ OPERATIONS: list[Operation] = []
 # What a refused body or query is answered with (bad JSON, too large, invalid):
 # before saying so, the route's guard decides whether the caller may call it.
 BODY_ERRORS = (400, 413, 422)
-# Endpoint names of the feeds a calendar or Atom reader subscribes to: the only
-# routes that take an API token from `?token=` (readers cannot send headers).
-QUERY_TOKEN_ENDPOINTS: set[str] = set()
 # Endpoint name -> the view holding it (module.function), to refuse a second.
 ENDPOINT_VIEWS: dict[str, str] = {}
 
@@ -119,7 +124,6 @@ def load_json_body(max_bytes: int | None = None) -> Any:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
-    from workspace import json_input
 
     return json_input.parse(raw)
 
@@ -182,8 +186,6 @@ def endpoint(
     if paginated and query is None:
         query = PageQuerySchema()
 
-    from workspace.auth import guards
-
     route_guard = guard or guards.for_rule(rule, method, need)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -220,8 +222,6 @@ def endpoint(
 
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:
-            from workspace.auth.current import protect_anonymous_write, require_scope
-
             if scope is not None:
                 require_scope(scope)
             else:
@@ -265,9 +265,6 @@ def endpoint_name(view: Callable[..., Any]) -> str:
 def _decide_access(guard: Callable[..., None], kwargs: dict[str, Any]) -> None:
     """Raise what the caller would get with a valid body if it may not call
     the route (SPEC v1.1: access is decided before the body is validated)."""
-    from workspace.auth.current import require_user
-    from workspace.db import db
-
     with db.reading() as s:
         guard(s, require_user(), kwargs)
 

@@ -20,6 +20,8 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from flask import request
+
 from workspace.errors import BadRequest, ValidationFailed
 
 # Deeper than any body of ours (trial parameters are the deepest: a few levels).
@@ -145,7 +147,6 @@ def _utf8(part: bytes) -> str | None:
 
 def install(app: Any) -> None:
     """Refuse query strings and form bodies that are not UTF-8, on every route."""
-    from flask import request
 
     @app.before_request
     def _urlencoded_is_utf8() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from xml.sax.saxutils import escape
 
 # What no output can carry: C0 controls except TAB, LF, CR; DEL and the C1
 # controls; surrogates (never valid alone); the noncharacters U+FDD0..U+FDEF
@@ -69,8 +70,6 @@ def for_mail_body(text: str) -> str:
 
 def for_pdf(text: Any, *, multiline: bool = True) -> str:
     """Paragraph markup for reportlab: cleaned, escaped, line breaks as <br/>."""
-    from xml.sax.saxutils import escape
-
     clean = printable(text) if multiline else one_line(text)
     return escape(clean).replace("\n", "<br/>")
 

@@ -37,6 +37,8 @@ from geventwebsocket.exceptions import FrameTooLargeException, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import WebSocket
 
+from realtime import socketio
+
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("jointlab.access")
 
@@ -183,8 +185,6 @@ def shutdown(
 def close_clients(servers: list[Any], seconds: float) -> None:
     """Close every Socket.IO connection of this process so that its client
     reconnects (to another process, through the load balancer)."""
-    from realtime import socketio
-
     closing = Group()
     # WebSockets: a close frame "going away". Engine.IO then ends the session
     # here as a transport close, and clients reconnect (python-socketio and

@@ -27,6 +27,13 @@ from typing import Any
 
 from flask import Flask
 
+from jobs.schedule import Ticker
+from realtime import guard
+from realtime.feed import pump
+from workspace.config import settings_of
+from workspace.db import db
+from workspace.webhooks import stored_secrets
+
 log = logging.getLogger(__name__)
 
 # A failed start (the database unreachable) is tried again by a later request,
@@ -49,12 +56,6 @@ def _state(app: Flask) -> Serving:
 def start(app: Flask, *, ticker: bool | None = None) -> None:
     """Start the serving machinery (idempotent). `ticker`: run periodic jobs
     here; by default when there is no Redis (the embedded default)."""
-    from jobs.schedule import Ticker
-    from realtime.feed import pump
-    from workspace.app import settings_of
-    from workspace.db import db
-    from workspace.webhooks import secret_box
-
     state = _state(app)
     with state.lock:
         if state.started:
@@ -63,8 +64,8 @@ def start(app: Flask, *, ticker: bool | None = None) -> None:
         settings = settings_of(app)
         with app.app_context():
             with db.transaction() as s:
-                secret_box.seal_legacy(s)
-            pump.start(app)
+                stored_secrets.seal_legacy(s)
+            pump.start(app, guard.recheck_user, guard.on_notices)
         if ticker if ticker is not None else not settings.redis_url:
             state.ticker = Ticker()
             state.ticker.start()
@@ -72,8 +73,6 @@ def start(app: Flask, *, ticker: bool | None = None) -> None:
 
 
 def stop(app: Flask) -> None:
-    from realtime.feed import pump
-
     state = _state(app)
     with state.lock:
         pump.stop()

@@ -220,8 +220,8 @@ def jointlab_producer(url: str, rate: int, seconds: int) -> Callable[[], None]:
     import workspace.models  # noqa: F401 - every table, for the event's foreign keys
     from jobs.queue import redis_client
     from workspace.db import db
-    from workspace.events import record_event
     from workspace.events.bus import bus
+    from workspace.events.log import record_event
 
     db.configure(url)
     bus.use_redis(redis_client(REDIS), f"{NAMESPACE}:events")

@@ -130,7 +130,7 @@ def main() -> None:
 
         app = create_app()
         from workspace.auth.service import create_user
-        from workspace.events import record_event
+        from workspace.events.log import record_event
         from workspace.organizations.models import Organization
         from workspace.spaces import service as workspaces
         from workspace.webhooks.models import Delivery, WebhookEndpoint

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from workspace.db import db
-from workspace.events import after_commit, record_event
+from workspace.events import after_commit
 from workspace.events import types as ev
 from workspace.events.bus import bus
+from workspace.events.log import record_event
 from workspace.events.models import Event
 
 

@@ -85,8 +85,8 @@ def test_an_event_whose_bus_message_was_lost_still_arrives_in_order(make, api, s
     skipped; an event whose message never came (Redis dropped it, another
     process's crossed) is read from the log before the next one goes out."""
     from workspace.db import db
-    from workspace.events import record_event
     from workspace.events.bus import bus
+    from workspace.events.log import record_event
 
     ws = make.workspace()
     client = sio.connect(token=make.token(ws.partner, ("read",)))

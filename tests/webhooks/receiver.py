@@ -93,7 +93,7 @@ class Receiver:
 def emit(workspace_id: int, type_: str, data: dict[str, Any], actor: Any = None) -> None:
     """Commit an event the way every service does (the outbox's only input)."""
     from workspace.db import db
-    from workspace.events import record_event
+    from workspace.events.log import record_event
 
     with db.transaction() as s:
         record_event(s, workspace_id, type_, data, actor)

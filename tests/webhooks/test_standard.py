@@ -68,7 +68,7 @@ def test_secrets_are_stored_encrypted_and_clear_ones_are_sealed_at_start(
     from sqlalchemy import String, cast, select, type_coerce, update
 
     from workspace.db import db
-    from workspace.webhooks import secret_box
+    from workspace.webhooks import stored_secrets
     from workspace.webhooks.models import WebhookEndpoint
 
     table = WebhookEndpoint.__table__
@@ -84,7 +84,7 @@ def test_secrets_are_stored_encrypted_and_clear_ones_are_sealed_at_start(
             update(table).where(table.c.id == hook["id"]).values(secret=type_coerce(legacy, String))
         )
     with db.transaction() as s:
-        assert secret_box.seal_legacy(s) == 1
+        assert stored_secrets.seal_legacy(s) == 1
     with db.reading() as s:
         stored = s.scalar(select(cast(table.c.secret, String)).where(table.c.id == hook["id"]))
     assert stored.startswith("enc1:") and legacy not in stored

@@ -14,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from workspace.auth import portfolio_hook
 from workspace.auth.models import User
 from workspace.errors import Forbidden, NotFound
 from workspace.spaces.models import Membership, Workspace
@@ -48,7 +49,6 @@ def oversees(session: Session, user: User, workspace_id: int) -> bool:
     """Managers read every workspace of their portfolio (all, if they have none)."""
     if not user.is_manager:
         return False
-    from workspace.auth import portfolio_hook
 
     query = portfolio_hook.restrict(session, user)
     if query is None:
@@ -220,7 +220,6 @@ def readable_workspaces(session: Session, user: User) -> Select | None:
     member_of = select(Membership.workspace_id.label("id")).where(Membership.user_id == user.id)
     if not user.is_manager:
         return member_of
-    from workspace.auth import portfolio_hook
 
     overseen = portfolio_hook.restrict(session, user)
     if overseen is None:

@@ -51,6 +51,12 @@ def load_request_user() -> None:
         g.user = found[1]
 
 
+# Endpoint names of the feeds a calendar or Atom reader subscribes to: the only
+# routes that take an API token from `?token=` (readers cannot send headers).
+# `@endpoint(query_token=True)` (workspace/http.py) adds them.
+QUERY_TOKEN_ENDPOINTS: set[str] = set()
+
+
 def _query_token() -> str | None:
     """`?token=`, where a calendar or Atom reader needs it; refused elsewhere.
 
@@ -58,7 +64,6 @@ def _query_token() -> str | None:
     headers, so only the feeds that cannot do otherwise take one (SPEC)."""
     if "token" not in request.args:
         return None
-    from workspace.http import QUERY_TOKEN_ENDPOINTS
 
     if request.endpoint not in QUERY_TOKEN_ENDPOINTS or request.method not in ("GET", "HEAD"):
         raise BadRequest(

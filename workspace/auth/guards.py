@@ -22,12 +22,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, administers_users, creates_workspaces, require_one_of
 from workspace.auth.models import User
+from workspace.documents.models import Document, Suggestion
 from workspace.errors import Forbidden, NotFound
+from workspace.files.models import StoredFile
+from workspace.milestones.models import Milestone
+from workspace.spaces.models import Workspace
+from workspace.trials.models import Indicator, Trial
+from workspace.webhooks.models import Delivery, WebhookEndpoint
 
 Guard = Callable[[Session, User, dict[str, Any]], None]
 
@@ -36,20 +43,14 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
     """The workspace holding the row a path parameter names (None: no such row)."""
     # Imported here: the models of every package import auth.
     if param == "workspace_id":
-        from workspace.spaces.models import Workspace
-
         return row_id if session.get(Workspace, row_id) is not None else None
     if param == "delivery_id":
-        from workspace.webhooks.models import Delivery, WebhookEndpoint
-
         return session.scalar(
             select(WebhookEndpoint.workspace_id)
             .join(Delivery, Delivery.endpoint_id == WebhookEndpoint.id)
             .where(Delivery.id == row_id)
         )
     if param == "suggestion_id":
-        from workspace.documents.models import Document, Suggestion
-
         return session.scalar(
             select(Document.workspace_id)
             .join(Suggestion, Suggestion.document_id == Document.id)
@@ -60,12 +61,6 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
 
 
 def _models() -> dict[str, Any]:
-    from workspace.documents.models import Document
-    from workspace.files.models import StoredFile
-    from workspace.milestones.models import Milestone
-    from workspace.trials.models import Indicator, Trial
-    from workspace.webhooks.models import WebhookEndpoint
-
     return {
         "document_id": Document,
         "trial_id": Trial,
@@ -144,8 +139,6 @@ def portfolio_setters(session: Session, user: User, kwargs: dict[str, Any]) -> N
 
 def browser_sessions(session: Session, user: User, kwargs: dict[str, Any]) -> None:
     """Routes a leaked token must not reach (a password change)."""
-    from flask import g
-
     if g.get("token_scopes") is not None:
         raise Forbidden(
             "Change your password from a signed-in browser session; API tokens cannot.",

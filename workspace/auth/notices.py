@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workspace.events import after_commit
+from workspace.events.bus import bus
 
 _KEY = "access-notices"
 
@@ -39,8 +40,6 @@ def note_access_change(session: Session, user_id: int, reason: str) -> None:
 
 
 def _publish(noted: list[dict[str, Any]]) -> None:
-    from workspace.events.bus import bus
-
     notices: list[dict[str, Any]] = []
     for notice in noted:
         if notice not in notices:

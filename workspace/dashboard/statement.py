@@ -1,22 +1,16 @@
-"""Whether each workspace's problem statement is agreed, if documents exist.
-
-The documents capability is built alongside this one; until its model can be
-imported the dashboard shows "—" (None) rather than guessing.
-"""
+"""Whether each workspace's problem statement is agreed."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 
-def agreed_subquery() -> Any | None:
-    """(workspace_id, agreed_version_id) of problem statements, or None."""
-    try:
-        from sqlalchemy import select
+from workspace.documents.models import Document
 
-        from workspace.documents.models import Document
-    except ImportError:
-        return None
+
+def agreed_subquery() -> Any:
+    """(workspace_id, agreed_version_id) of problem statements."""
     return (
         select(
             Document.workspace_id.label("workspace_id"),

@@ -11,8 +11,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from realtime import document_rooms
+from realtime import documents as live
 from workspace.auth.access import edits
 from workspace.auth.models import User
+from workspace.db import db
 from workspace.documents import crdt, store
 from workspace.documents.models import Document
 from workspace.documents.service import (
@@ -22,6 +25,7 @@ from workspace.documents.service import (
     insert_document,
     note_edit,
 )
+from workspace.documents.suggestions import create_suggestion
 from workspace.events import types as ev
 from workspace.house import House
 from workspace.spaces.models import Workspace
@@ -32,8 +36,6 @@ def _statement_for_new_workspace(session: Session, workspace: Workspace, actor: 
 
 
 def documents_panel(ws: Workspace, user: User, role: str | None) -> Markup:
-    from workspace.db import db
-
     with db.reading() as s:
         rows = documents_of(s, ws.id)
     can_edit = edits(user, role)
@@ -67,8 +69,6 @@ def _demo_documents(session: Session, workspace: Workspace, users: dict[str, Use
 
 def _demo_suggestion(session: Session, statement: Document, author: User, text: str) -> None:
     """A newcomer sees a suggested edit waiting in the statement."""
-    from workspace.documents.suggestions import create_suggestion
-
     words = "连续 3 批"
     at = text.find(words)
     if at != -1:
@@ -90,10 +90,9 @@ def register(house: House) -> None:
         "workspace.documents.pages",
     )
     house.socket("realtime.documents")
-    from realtime import documents as live
 
     # Presence in the documents a closed connection had open.
-    house.on_disconnect(live._on_disconnect)
+    house.on_disconnect(document_rooms.on_disconnect)
     # Edits the server makes reach open editors once committed.
     house.on(SERVER_EDIT, live.relay_server_edit)
     house.on(ev.WORKSPACE_CREATED, _statement_for_new_workspace)

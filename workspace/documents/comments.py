@@ -16,8 +16,8 @@ from workspace.documents import anchors, crdt, store
 from workspace.documents.models import Comment, Document
 from workspace.documents.service import document_ref, require_document, require_in_document
 from workspace.errors import ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.spaces.models import Membership
 
 QUOTE_MAX = 200  # characters of the anchored text echoed back

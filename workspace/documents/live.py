@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from pycrdt import Doc
 
 from workspace.documents import crdt
@@ -99,8 +100,6 @@ class Registry:
 
     def _configure(self) -> None:
         """Take the bounds from the app's settings (each app may have its own)."""
-        from flask import current_app, has_app_context
-
         if has_app_context():
             settings = current_app.extensions["jointlab.settings"]
             self.max_docs = settings.document_cache_max_docs

@@ -8,6 +8,7 @@ from typing import Any
 from flask import g, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 
 from workspace.auth.access import Need, can
 from workspace.db import db
@@ -16,6 +17,7 @@ from workspace.documents.models import DocumentVersion
 from workspace.pages import pages
 from workspace.pages.session import login_required
 from workspace.security.headers import allow_style_attributes, csp_nonce
+from workspace.spaces.models import Membership, Workspace
 
 # Distinct, readable on white; a person keeps their colour across pages.
 COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51", "#6a994e")
@@ -100,10 +102,6 @@ def ui_strings() -> dict[str, str]:
 def mention_candidates(session: Any, workspace_id: int) -> list[dict[str, Any]]:
     """The workspace's members, offered when someone types `@` (the page
     matches any part of the name or the email)."""
-    from sqlalchemy import select
-
-    from workspace.spaces.models import Membership
-
     rows = session.scalars(select(Membership).where(Membership.workspace_id == workspace_id))
     people = [
         {"id": m.user_id, "name": m.user.name, "email": m.user.email} for m in rows if m.user.active
@@ -118,7 +116,6 @@ def document_page(document_id: int) -> Any:
     with db.reading() as s:
         document = service.require_document(s, user, document_id)
         ws = document.workspace_id
-        from workspace.spaces.models import Workspace
 
         workspace = s.get(Workspace, ws)
         text = service.current_text(s, document_id)

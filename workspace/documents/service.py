@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
-from workspace.db import utcnow
+from workspace.db import db, utcnow
 from workspace.documents import crdt, store
 from workspace.documents.models import Document, DocumentVersion
 from workspace.documents.template import STATEMENT_TITLE, statement_template
 from workspace.errors import Conflict, NotFound, PayloadTooLarge
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.house import react
 from workspace.spaces.models import Workspace
 
@@ -244,8 +244,6 @@ def _record_edited(
 def flush_edited_events(now: datetime | None = None) -> int:
     """Periodic job: the editors of a burst that ended within a minute of the
     last document.edited still get their event once the minute is over."""
-    from workspace.db import db
-
     now = now or utcnow()
     count = 0
     with db.transaction() as s:
@@ -300,8 +298,6 @@ def set_text(actor: User, document_id: int, target: Callable[[Session], str]) ->
     document payload after it. Open editors get the edit (SERVER_EDIT)."""
 
     def attempt() -> tuple[dict[str, Any], store.Usage | None]:
-        from workspace.db import db
-
         with db.transaction() as s:
             document = require_document(s, actor, document_id, Need.EDIT)
             text = target(s)

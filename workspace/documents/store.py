@@ -33,10 +33,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from flask import current_app, has_app_context
 from pycrdt import Doc
 from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from jobs.queue import jobs
 from workspace.db import db, utcnow
 from workspace.documents import crdt
 from workspace.documents.models import Document, DocumentSnapshot, DocumentUpdate
@@ -92,8 +94,6 @@ class Loaded:
 
 
 def max_stored_bytes() -> int:
-    from flask import current_app, has_app_context
-
     if has_app_context():
         return current_app.extensions["jointlab.settings"].document_max_stored_bytes
     return DEFAULT_MAX_STORED_BYTES
@@ -272,7 +272,6 @@ def note_usage(document_id: int, used: Usage) -> None:
         if len(_asked) > 1000:
             for key in [k for k, at in _asked.items() if now - at >= _REQUEUE_AFTER]:
                 del _asked[key]
-    from jobs.queue import jobs
 
     jobs.enqueue(
         "workspace.documents.store.compact_document",

@@ -27,8 +27,8 @@ from workspace.documents.service import (
     store_server_edit,
 )
 from workspace.errors import Conflict, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.spaces.models import Membership
 
 RANGE_MAX = 10000  # characters a suggestion may replace

@@ -22,8 +22,8 @@ from workspace.documents.comments import (
 from workspace.documents.models import Comment, Document
 from workspace.documents.service import document_ref
 from workspace.errors import Forbidden, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 
 
 def _text(session: Session, document_id: int) -> str:

@@ -21,8 +21,8 @@ from workspace.documents.service import (
     set_text,
 )
 from workspace.errors import Forbidden, NotFound, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 
 QUIET_PERIOD = timedelta(minutes=5)  # an automatic version after this long without edits
 SIDES = ("enterprise", "university")

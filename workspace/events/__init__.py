@@ -1,5 +1,2 @@
-"""The event log: every change appends an event; the log feeds everything live."""
-
-from workspace.events.log import Actor, record_event
-
-__all__ = ["Actor", "record_event"]
+"""The event log: every change appends an event (`log.record_event`); the log
+feeds everything live."""

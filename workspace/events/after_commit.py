@@ -39,6 +39,9 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from jobs.queue import jobs
+from workspace.webhooks.dispatch import wake_at, wake_drains
+
 log = logging.getLogger(__name__)
 
 _STATE = "jointlab_after_commit"
@@ -112,9 +115,6 @@ def wake(session: Session, delay: float = 0, count: int = 1) -> None:
 
 
 def _run_jobs(items: list[tuple[Any, ...]]) -> None:
-    from jobs.queue import jobs
-    from workspace.webhooks.dispatch import wake_at, wake_drains
-
     due_now, due_at = 0, set()
     for item in items:
         if item[0] == "job":

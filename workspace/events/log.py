@@ -21,12 +21,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from workspace.db import utcnow
 from workspace.events import after_commit
+from workspace.events.bus import bus
 from workspace.events.models import Event
 from workspace.events.types import ALL_TYPES
 
@@ -95,8 +96,6 @@ def _write_pending(session: Session) -> None:
 
 
 def _publish(envelopes: list[dict[str, Any]]) -> None:
-    from workspace.events.bus import bus
-
     bus.publish(envelopes)
 
 
@@ -143,8 +142,6 @@ def feed_events(
 
 
 def _type_filter(patterns: list[str]) -> Any:
-    from sqlalchemy import or_
-
     clauses = []
     for pattern in patterns:
         if pattern == "*":

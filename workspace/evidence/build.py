@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 
 from jobs import failures
 from workspace.db import db, utcnow
-from workspace.events import after_commit, record_event
+from workspace.events import after_commit
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.events.models import Event
 from workspace.evidence.collect import collect, content_hash
 from workspace.evidence.models import EvidencePack
 from workspace.evidence.pdf import render_pdf
+from workspace.files.service import IMAGE_TYPES
+from workspace.files.storage import storage, thumb_key
+from workspace.files.thumbs import make_thumbnail
 from workspace.milestones.models import Milestone
 
 log = logging.getLogger(__name__)
@@ -139,10 +143,6 @@ def build_pack(pack_id: int) -> str:
 def _images(data: dict) -> dict[str, bytes]:
     """Thumbnails (bounded in size, decoded safely) of the pack's pictures;
     one not made yet is made now."""
-    from workspace.files.service import IMAGE_TYPES
-    from workspace.files.storage import storage, thumb_key
-    from workspace.files.thumbs import make_thumbnail
-
     out: dict[str, bytes] = {}
     for f in data.get("files") or []:
         if f["content_type"] not in IMAGE_TYPES or f["sha256"] in out or len(out) >= 12:

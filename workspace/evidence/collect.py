@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
+from workspace.documents.models import Document, DocumentVersion, VersionApproval
 from workspace.events.models import Event
 from workspace.evidence.models import MilestoneTranche
 from workspace.fields import iso_utc
+from workspace.files.service import files_attached
 from workspace.milestones.models import Milestone
 from workspace.spaces.models import Workspace
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
@@ -33,10 +35,6 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 def _statement(session: Session, workspace_id: int) -> dict[str, Any] | None:
-    try:
-        from workspace.documents.models import Document, DocumentVersion, VersionApproval
-    except ImportError:
-        return None
     doc = session.scalar(
         select(Document).where(
             Document.workspace_id == workspace_id, Document.kind == "problem_statement"
@@ -155,8 +153,6 @@ def _decisions(session: Session, m: Milestone, trial_ids: list[int]) -> list[dic
 
 def _files(session: Session, m: Milestone, trials: list[Trial]) -> list[dict[str, Any]]:
     """Files attached to the milestone and to the trials it stands on."""
-    from workspace.files.service import files_attached
-
     numbers = {t.id: t.number for t in trials}
     rows = files_attached(session, "milestone", [m.id]) + files_attached(
         session, "trial", list(numbers)

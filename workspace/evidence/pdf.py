@@ -21,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from workspace.documents.render import split_tables
 from workspace.safe_text import for_pdf, for_pdf_plain
@@ -208,8 +208,6 @@ MAX_IMAGES = 12
 def _files(files: list[dict[str, Any]], images: dict[str, bytes]) -> list[Any]:
     """The files table (with SHA-256, so a reader can check a copy) and the
     pictures among them, from their bounded thumbnails."""
-    from reportlab.platypus import Image
-
     if not files:
         return []
     out: list[Any] = [_p("Files · 文件", H2)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, can, require_row
@@ -74,7 +75,6 @@ def get_pack(session: Session, actor: User, milestone_id: int) -> EvidencePack:
     m = _milestone(session, actor, milestone_id)
     if not can(session, actor, m.workspace_id, Need.EVIDENCE):
         raise Forbidden("Evidence packs go to the workspace's leads and its program managers.")
-    from sqlalchemy import select
 
     pack = session.scalar(select(EvidencePack).where(EvidencePack.milestone_id == m.id))
     if pack is None:

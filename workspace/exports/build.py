@@ -29,6 +29,7 @@ from workspace.db import db, utcnow
 from workspace.exports import files
 from workspace.exports.models import ExportTask
 from workspace.exports.service import RUN, headers, value_words
+from workspace.i18n import in_locale
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50
@@ -77,8 +78,6 @@ def _claim(task_id: str) -> Claimed | str:
 
 
 def run_export(task_id: str) -> str:
-    from workspace.i18n import in_locale
-
     task = _claim(task_id)
     if isinstance(task, str):
         return task

@@ -83,6 +83,7 @@ def to_xlsx(
     progress: Progress,
     words: dict[str, str] | None = None,
 ) -> bytes:
+    # local: openpyxl takes ~0.6 s to import; only an xlsx export needs it.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
+from workspace.dashboard.labels import labels
 from workspace.errors import NotFound, ValidationFailed
 from workspace.events import after_commit
 from workspace.exports.models import ExportTask
@@ -83,8 +84,6 @@ def task_payload(task: ExportTask) -> dict[str, Any]:
 def value_words() -> dict[str, str]:
     """The words for the values in the rows (statuses, outcomes, yes/no), in
     the current language: a sheet is read by people, like the dashboard."""
-    from workspace.dashboard.labels import labels
-
     return {**labels(), "yes": _("yes"), "no": _("no"), "_sheet": _("Portfolio")}
 
 

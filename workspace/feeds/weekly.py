@@ -26,8 +26,10 @@ from workspace.auth.models import User
 from workspace.db import db, utcnow
 from workspace.events.models import Event
 from workspace.i18n import gettext as _
+from workspace.i18n import in_locale
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import today
+from workspace.notifications.mailer import send, sender
 from workspace.portfolios.models import WeeklySummary
 from workspace.safe_text import for_mail_body
 from workspace.spaces.models import Workspace
@@ -83,8 +85,6 @@ def summarise(session: Session, user: User, now: datetime) -> dict[str, Any]:
 
 
 def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
-    from workspace.notifications.mailer import sender
-
     settings = current_app.extensions["jointlab.settings"]
     tz = zone(user.timezone)
     context = {
@@ -114,9 +114,6 @@ def _message(user: User, summary: dict[str, Any], week: str) -> EmailMessage:
 
 def send_weekly_summary(manager_id: int, now: datetime | None = None) -> bool:
     """Send this week's summary to one manager unless it was sent; True if sent."""
-    from workspace.i18n import in_locale
-    from workspace.notifications.mailer import send
-
     now = now or utcnow()
     settings = current_app.extensions["jointlab.settings"]
     try:

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from workspace.app import settings_of
 from workspace.auth.current import require_user
+from workspace.config import settings_of
 from workspace.db import db
+from workspace.errors import ValidationFailed
 from workspace.files import download, service
 from workspace.files.schemas import UPLOAD_BODY, FileListQuerySchema, FileSchema
 from workspace.files.storage import blob_key, storage
-from workspace.files.upload import receive
+from workspace.files.upload import receive, too_large
 from workspace.http import Page, cursor_int, endpoint, page_of
 
 FILE = FileSchema()
@@ -47,16 +48,12 @@ def upload_file(workspace_id: int) -> Any:
         service.check_may_upload(s, user, workspace_id)
     limit = settings.file_max_bytes
     if (request.content_length or 0) > limit + FORM_OVERHEAD:
-        from workspace.files.upload import too_large
-
         raise too_large(limit)
     request.max_content_length = limit + FORM_OVERHEAD
     store = storage()
     upload = receive(request.stream, request.headers.get("Content-Type"), store.staging_file, limit)
     try:
         if upload.size == 0:
-            from workspace.errors import ValidationFailed
-
             raise ValidationFailed(
                 "The file is empty.", fields={"file": ["Empty file."]}, code="empty_file"
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from workspace.db import db
 from workspace.documents.models import Document
 from workspace.files import service
 from workspace.files.models import ATTACHABLE
+from workspace.files.storage import storage, thumb_key
 from workspace.files.upload import human
 from workspace.milestones.models import Milestone
 from workspace.pages import pages
@@ -141,10 +142,6 @@ def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup:
 @pages.route("/files/<int:file_id>/thumbnail")
 @login_required
 def file_thumbnail(file_id: int) -> Any:
-    from flask import Response
-
-    from workspace.files.storage import storage, thumb_key
-
     with db.reading() as s:
         f = service.get_file(s, g.page_user, file_id)
         if f.thumbnail != "ready":

@@ -21,8 +21,8 @@ from workspace.auth.access import Need, can, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.documents.models import Document
 from workspace.errors import Forbidden, PayloadTooLarge, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.fields import iso_utc
 from workspace.files.models import ATTACHABLE, StoredFile
 from workspace.files.upload import Upload, human

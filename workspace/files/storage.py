@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from flask import current_app
+
+from workspace.config import settings_of
+
 CHUNK = 1024 * 1024
 
 
@@ -116,6 +120,7 @@ class LocalStorage:
 
 class S3Storage:
     def __init__(self, url: str, endpoint_url: str | None, staging: Path) -> None:
+        # local: boto3 takes ~0.4 s to import; only an S3 STORAGE_URL needs it.
         import boto3
         from boto3.s3.transfer import TransferConfig
         from botocore.config import Config
@@ -198,12 +203,8 @@ def open_storage(settings: Any) -> Storage:
 
 def storage() -> Storage:
     """This app's storage (made once per app)."""
-    from flask import current_app
-
     found = current_app.extensions.get("jointlab.storage")
     if found is None:
-        from workspace.app import settings_of
-
         found = current_app.extensions["jointlab.storage"] = open_storage(settings_of(current_app))
     return found
 

@@ -17,6 +17,7 @@ import os
 import tempfile
 import warnings
 
+from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -50,8 +51,6 @@ def plan_thumbnails(session: Session, events: list[Event]) -> None:
 def render(data_path: str) -> bytes:
     """PNG thumbnail bytes of the image in `data_path`; raises on anything
     that is not a decodable image within the limits."""
-    from PIL import Image
-
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     with warnings.catch_warnings():
         # Pillow warns between MAX_PIXELS and twice that; we refuse outright.

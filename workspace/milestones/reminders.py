@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from workspace.db import db, utcnow
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.milestones.models import Milestone
 from workspace.milestones.service import DUE_SOON_DAYS, _event_payload, today
 

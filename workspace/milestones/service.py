@@ -12,8 +12,9 @@ from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
+from workspace.evidence.models import MilestoneTranche
 from workspace.fields import iso_utc
 from workspace.files.models import StoredFile
 from workspace.milestones.criteria import Finished, Progress, progress
@@ -203,7 +204,6 @@ def delete_milestone(session: Session, actor: User, milestone_id: int) -> None:
         raise Conflict(
             "This milestone was reached; it stays as the record of it.", code="milestone_reached"
         )
-    from workspace.evidence.models import MilestoneTranche
 
     if session.get(MilestoneTranche, m.id) is not None:
         # The tranche is the overseeing manager's record, not the team's to erase.

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workspace.db import utcnow
 from workspace.house import House
 from workspace.notifications import fanout
 from workspace.notifications.models import OutgoingMail
@@ -69,7 +70,6 @@ def notifications_health(s: Session) -> dict[str, Any]:
     failed_deliveries = (
         s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "failed")) or 0
     )
-    from workspace.db import utcnow
 
     return {
         "webhooks": {

@@ -8,9 +8,9 @@ from flask import abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 
-from workspace.app import settings_of
 from workspace.auth.models import User
 from workspace.auth.service import set_account_locale
+from workspace.config import settings_of
 from workspace.db import db
 from workspace.errors import ValidationFailed
 from workspace.i18n import SUPPORTED

@@ -1,8 +1,11 @@
-"""Server-rendered pages with progressive JavaScript from static/."""
+"""Server-rendered pages with progressive JavaScript from static/. The
+blueprint's own views are in views.py; the capabilities add theirs."""
 
 from typing import Any
 
 from flask import Blueprint
+
+from workspace.auth import access
 
 pages = Blueprint("pages", __name__, template_folder="../templates")
 
@@ -10,9 +13,4 @@ pages = Blueprint("pages", __name__, template_folder="../templates")
 @pages.app_context_processor
 def _access() -> dict[str, Any]:
     # Templates ask permission questions by name, as the views do.
-    from workspace.auth import access
-
     return {"access": access}
-
-
-from workspace.pages import views  # noqa: E402,F401  (registers the routes)

@@ -1,8 +1,8 @@
 from workspace.auth import guards
-from workspace.auth.access import Need
+from workspace.auth.access import Need, require_workspace
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.http import cursor_int, endpoint, page_of
+from workspace.http import Page, cursor_int, endpoint, page_of
 from workspace.spaces import service
 from workspace.spaces.schemas import (
     MemberCreateSchema,
@@ -63,8 +63,6 @@ def create_workspace(data: dict) -> object:
     response=WorkspaceSchema(),
 )
 def get_workspace(workspace_id: int) -> object:
-    from workspace.auth.access import require_workspace
-
     user = require_user()
     with db.reading() as s:
         return _with_role(s, user, require_workspace(s, user, workspace_id))
@@ -93,8 +91,6 @@ def update_workspace(workspace_id: int, data: dict) -> object:
     paginated=True,
 )
 def list_members(workspace_id: int, query: dict) -> object:
-    from workspace.http import Page
-
     with db.reading() as s:
         rows = service.list_members(s, require_user(), workspace_id)
         return Page([service.member_payload(m) for m in rows], None)

@@ -16,8 +16,8 @@ from workspace.auth.access import (
 )
 from workspace.auth.models import User
 from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.house import react
 from workspace.organizations.models import Organization
 from workspace.spaces.models import Membership, Workspace

@@ -10,8 +10,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.trials.models import Indicator, Measurement, MetricStats, Trial
 from workspace.trials.service import trial_ref
 from workspace.trials.spc import D2, Limits, Signal, cpk, limits_of, western_electric

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
-from workspace.app import settings_of
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
+from workspace.config import settings_of
 from workspace.db import db
 from workspace.errors import ValidationFailed
 from workspace.files.storage import storage

@@ -153,6 +153,7 @@ def _check_zip(path: str) -> None:
 
 
 def _xlsx_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
+    # local: openpyxl takes ~0.6 s to import; only an xlsx import needs it.
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.errors import Conflict, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
+from workspace.milestones.models import Milestone
 from workspace.trials.models import Indicator, Measurement, Trial
 from workspace.trials.results import indicators_of
 
@@ -86,8 +87,6 @@ def delete_indicator(session: Session, actor: User, indicator_id: int) -> None:
     """Only an indicator nothing stands on: measurements carry its key and
     milestone criteria its id, and both would lose their meaning (409 naming
     which)."""
-    from workspace.milestones.models import Milestone
-
     ind = require_row(session, actor, Indicator, indicator_id, Need.EDIT, "Indicator not found.")
     measured = session.scalars(
         select(Trial.number)

@@ -18,8 +18,8 @@ from workspace.auth.access import Need
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, PayloadTooLarge, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.fields import iso_utc
 from workspace.house import react
 from workspace.trials.models import Measurement, MeasurementBatch, MetricStats

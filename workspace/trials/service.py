@@ -11,8 +11,9 @@ from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, PreconditionFailed, ValidationFailed
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
+from workspace.files.models import StoredFile
 from workspace.house import react
 from workspace.spaces.models import Workspace
 from workspace.trials.models import Trial, TrialCounter
@@ -173,8 +174,6 @@ def start_next_iteration(
 def delete_trial(session: Session, actor: User, trial_id: int, if_match: str | None = None) -> None:
     """A planned trial was never run: it can go. A running or finished one is
     the record of what the line did (409)."""
-    from workspace.files.models import StoredFile
-
     trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
     check_if_match(trial, if_match)
     if trial.status != "planned":

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from workspace.app import settings_of
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
+from workspace.config import settings_of
 from workspace.db import db
 from workspace.http import Page, PageQuerySchema, cursor_int, endpoint, page_of
 from workspace.webhooks import service

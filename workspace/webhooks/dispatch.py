@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import time
 
+from jobs.queue import jobs
+
 DRAIN = "jobs.deliver_webhook.drain"
 # One drain job per this many due deliveries, up to MAX_PARALLEL at once: a
 # single job already keeps `webhook_concurrency` requests in flight, more jobs
@@ -24,16 +26,12 @@ MAX_PARALLEL = 8
 
 def wake_drains(count: int) -> None:
     """Queue enough drain jobs for `count` due deliveries (sweeps, after commit)."""
-    from jobs.queue import jobs
-
     for slot in range(min(MAX_PARALLEL, max(1, math.ceil(count / PER_JOB)))):
         jobs.enqueue(DRAIN, job_id=f"webhooks:drain:{slot}", queue="deliveries")
 
 
 def wake_at(at: int) -> None:
     """A drain at the whole second `at` (epoch), once however many ask for it."""
-    from jobs.queue import jobs
-
     jobs.enqueue(
         DRAIN,
         job_id=f"webhooks:drain:at:{at}",

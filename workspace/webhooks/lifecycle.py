@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from workspace.events import record_event
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.webhooks.models import Delivery, WebhookEndpoint
 
 FAILING_DAYS_BEFORE_DISABLE = 5

@@ -17,8 +17,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import String, Text, cast, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
 PREFIX = "enc1:"
@@ -50,7 +49,7 @@ def unseal(stored: str) -> str | None:
     delivery then goes out unsigned and the receiver refuses it; nothing is
     lost: redeliver after rotating the secret)."""
     if not stored.startswith(PREFIX):
-        return stored  # written before secrets were encrypted; `seal_legacy` seals it
+        return stored  # written before secrets were encrypted; stored_secrets seals it
     try:
         return _box().decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
     except InvalidToken:
@@ -59,6 +58,15 @@ def unseal(stored: str) -> str | None:
             "stored. Rotate the webhook's secret, or add a chat bot again."
         )
         return None
+
+
+def opens(stored: str) -> bool:
+    """Was this sealed value sealed under the current SECRET_KEY?"""
+    try:
+        _box().decrypt(stored[len(PREFIX) :].encode("ascii"))
+    except (InvalidToken, ValueError):
+        return False
+    return True
 
 
 class SealedText(TypeDecorator[str]):
@@ -72,40 +80,3 @@ class SealedText(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else unseal(value)
-
-
-def seal_legacy(session: Session) -> int:
-    """Seal secrets stored in clear by earlier versions; returns how many.
-    Runs at start-up; safe to run in several processes at once (each write
-    applies only if the row still holds the clear value it read)."""
-    from workspace.webhooks.models import WebhookEndpoint
-
-    table = WebhookEndpoint.__table__
-    sealed = 0
-    for name in ("secret", "previous_secret"):
-        raw = cast(table.c[name], String)  # the stored text, not unsealed
-        rows = session.execute(
-            select(table.c.id, raw).where(table.c[name].is_not(None), ~raw.startswith(PREFIX))
-        ).all()
-        for endpoint_id, clear in rows:
-            sealed += session.execute(
-                update(table).where(table.c.id == endpoint_id, raw == clear).values({name: clear})
-            ).rowcount
-    return sealed
-
-
-def is_unreadable(session: Session, endpoint_id: int) -> bool:
-    """Is a stored secret of this endpoint sealed under another SECRET_KEY?"""
-    from workspace.webhooks.models import WebhookEndpoint
-
-    table = WebhookEndpoint.__table__
-    stored = session.execute(
-        select(cast(table.c.secret, String)).where(table.c.id == endpoint_id)
-    ).scalar()
-    if stored is None or not stored.startswith(PREFIX):
-        return False
-    try:
-        _box().decrypt(stored[len(PREFIX) :].encode("ascii"))
-    except (InvalidToken, ValueError):
-        return True
-    return False

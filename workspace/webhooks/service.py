@@ -13,10 +13,11 @@ from workspace.auth.models import User
 from workspace.config import Settings
 from workspace.db import utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
-from workspace.events import after_commit, record_event
+from workspace.events import after_commit
 from workspace.events import types as ev
+from workspace.events.log import record_event
 from workspace.fields import iso_utc
-from workspace.webhooks import lifecycle, secret_box, ssrf
+from workspace.webhooks import lifecycle, ssrf, stored_secrets
 from workspace.webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from workspace.webhooks.signing import new_secret
 
@@ -126,7 +127,7 @@ def rotate_secret(session: Session, actor: User, webhook_id: int) -> tuple[Webho
 def _require_readable_secret(session: Session, endpoint: WebhookEndpoint) -> None:
     """A delivery job signs with the secret: refuse to queue one that could
     only go out unsigned (SECRET_KEY changed since the secret was stored)."""
-    if secret_box.is_unreadable(session, endpoint.id):
+    if stored_secrets.is_unreadable(session, endpoint.id):
         raise Conflict(
             "This webhook's secret can no longer be read (SECRET_KEY has changed); "
             "rotate the secret, or add the chat bot again, then try again.",
