@@ -42,11 +42,8 @@ def is_transient(err: BaseException) -> bool:
         return not 500 <= err.smtp_code < 600
     if isinstance(err, smtplib.SMTPException):
         return True  # disconnected, no answer: the server, not the message
-    try:
-        if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
-            return True
-    except ImportError:  # pragma: no cover - redis is a dependency
-        pass
+    if isinstance(err, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return True
     # Connection refused, reset, timed out, DNS: the network.
     return isinstance(err, ConnectionError | TimeoutError | OSError) and not isinstance(
         err, FileNotFoundError | PermissionError | IsADirectoryError

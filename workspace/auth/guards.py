@@ -41,7 +41,6 @@ Guard = Callable[[Session, User, dict[str, Any]], None]
 
 def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
     """The workspace holding the row a path parameter names (None: no such row)."""
-    # Imported here: the models of every package import auth.
     if param == "workspace_id":
         return row_id if session.get(Workspace, row_id) is not None else None
     if param == "delivery_id":
@@ -56,19 +55,18 @@ def _workspace_of(param: str, session: Session, row_id: int) -> int | None:
             .join(Suggestion, Suggestion.document_id == Document.id)
             .where(Suggestion.id == row_id)
         )
-    model = _models()[param]
+    model = _MODELS[param]
     return session.scalar(select(model.workspace_id).where(model.id == row_id))
 
 
-def _models() -> dict[str, Any]:
-    return {
-        "document_id": Document,
-        "trial_id": Trial,
-        "indicator_id": Indicator,
-        "milestone_id": Milestone,
-        "webhook_id": WebhookEndpoint,
-        "file_id": StoredFile,
-    }
+_MODELS: dict[str, Any] = {
+    "document_id": Document,
+    "trial_id": Trial,
+    "indicator_id": Indicator,
+    "milestone_id": Milestone,
+    "webhook_id": WebhookEndpoint,
+    "file_id": StoredFile,
+}
 
 
 # Path parameters that name a row inside a workspace, with the answer for one
