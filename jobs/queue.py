@@ -22,8 +22,6 @@ from typing import Any
 
 import redis
 from flask import Flask
-from rq import Queue
-from rq.job import Job, JobStatus
 
 from workspace.config import Settings
 
@@ -150,6 +148,9 @@ class InProcessQueue:
 
 class RedisQueue:
     def __init__(self, redis_client: Any, namespace: str) -> None:
+        # local: RQ (~0.1 s to import) only with REDIS_URL; in-process queues never load it.
+        from rq import Queue
+
         self.redis = redis_client
         self.namespace = namespace
         self.queues = {
@@ -174,6 +175,8 @@ class RedisQueue:
         q = self.queues[queue]
         options: dict[str, Any] = {"job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
         if job_id is not None:
+            from rq.job import Job, JobStatus  # local: RQ only with REDIS_URL (above)
+
             marker = f"{self.namespace}:dedupe:{job_id}"
             current = self.redis.get(marker)
             if current is not None:

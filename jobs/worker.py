@@ -10,7 +10,6 @@ import click
 import redis as redis_lib
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker
 
 from jobs.queue import jobs, rq_job_class
 from jobs.schedule import Ticker
@@ -59,6 +58,8 @@ def worker_command(burst: bool, no_scheduler: bool) -> None:
 
 
 def _new_worker(redis: Any) -> Any:
+    from rq import SimpleWorker  # local: RQ (~0.1 s) only for this operator command
+
     # SimpleWorker runs jobs in this process (no fork per job): our jobs are
     # short and I/O-bound, and a fork per webhook would dominate their cost.
     worker = SimpleWorker(

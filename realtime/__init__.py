@@ -29,8 +29,8 @@ socketio = SocketIO()
 def on(event: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a Socket.IO handler with its event. Unlike `socketio.on` it registers
     nothing: a capability declares the module (`house.socket`), and every
-    `realtime.install.init_realtime` puts that app's handlers on the shared SocketIO object, so
-    each app (tests build many) gets all, once."""
+    `init_realtime` (realtime/install.py) puts that app's handlers on the shared
+    SocketIO object, so each app (tests build many) gets all, once."""
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         setattr(func, SOCKET_EVENT, event)

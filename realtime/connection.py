@@ -68,7 +68,6 @@ def on_disconnect(*_args: Any) -> None:
 
 
 def reset_state() -> None:
-    """A new app starts with no connections (see realtime.install.init_realtime): a
-    stale one would be re-checked, and told, whenever its user id's rights
-    change."""
+    """A new app starts with no connections (see realtime/install.py): a stale
+    one would be re-checked, and told, whenever its user id's rights change."""
     clients.reset_state()

@@ -152,7 +152,7 @@ def relay_server_edit(session: Session, document_id: int, update: bytes) -> None
 
 
 def reset_state() -> None:
-    """A new app starts with no open documents (see realtime.install.init_realtime)."""
+    """A new app starts with no open documents (see realtime/install.py)."""
 
     registry.reset()
     store.forget_requests()

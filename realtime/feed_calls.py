@@ -62,5 +62,5 @@ def unsubscribe(_payload: Any) -> None:
 
 
 def reset_state() -> None:
-    """A new app starts with no replays counted (see realtime.install.init_realtime)."""
+    """A new app starts with no replays counted (see realtime/install.py)."""
     budget.reset()
