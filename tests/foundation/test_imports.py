@@ -7,6 +7,7 @@ library only a rare path uses) say why on the line or the comment above:
 from __future__ import annotations
 
 import ast
+import io
 import subprocess
 import sys
 import tokenize
@@ -26,13 +27,23 @@ def _sources() -> Iterator[Path]:
                 yield path
 
 
-def _comments(path: Path) -> dict[int, str]:
-    with path.open("rb") as source:
-        return {
-            token.start[0]: token.string
-            for token in tokenize.tokenize(source.readline)
-            if token.type == tokenize.COMMENT
-        }
+def _comments(source: str) -> dict[int, str]:
+    """Line -> the comment that is all there is on it."""
+    lines = source.splitlines()
+    return {
+        token.start[0]: token.string
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT and lines[token.start[0] - 1].lstrip().startswith("#")
+    }
+
+
+def _trailing(source: str) -> dict[int, str]:
+    """Line -> its comment, whatever comes before it."""
+    return {
+        token.start[0]: token.string
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
 
 
 def _local_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
@@ -55,10 +66,12 @@ def _local_imports(tree: ast.AST) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
     yield from visit(tree, False)
 
 
-def _explained(node: ast.stmt, body: list[ast.stmt], comments: dict[int, str]) -> bool:
+def _explained(
+    node: ast.stmt, body: list[ast.stmt], comments: dict[int, str], trailing: dict[int, str]
+) -> bool:
     """The marker on one of the import's lines, or above it: over the comment
     lines and the imports of the same run of imports."""
-    if any(MARKER in comments.get(n, "") for n in range(node.lineno, node.end_lineno + 1)):
+    if any(MARKER in trailing.get(n, "") for n in range(node.lineno, (node.end_lineno or 0) + 1)):
         return True
     imports = {
         n
@@ -68,25 +81,60 @@ def _explained(node: ast.stmt, body: list[ast.stmt], comments: dict[int, str]) -
     }
     line = node.lineno - 1
     while line > 0 and (line in imports or line in comments):
-        if MARKER in comments.get(line, ""):
+        if MARKER in trailing.get(line, ""):
             return True
         line -= 1
     return False
 
 
+def unexplained(source: str) -> list[ast.stmt]:
+    found = list(_local_imports(ast.parse(source)))
+    if not found:
+        return []
+    comments, trailing = _comments(source), _trailing(source)
+    return [node for node, body in found if not _explained(node, body, comments, trailing)]
+
+
 def unexplained_local_imports() -> list[str]:
-    found = []
-    for path in _sources():
-        tree = ast.parse(path.read_text(), str(path))
-        comments = _comments(path)
-        for node, body in _local_imports(tree):
-            if not _explained(node, body, comments):
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
-    return found
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}"
+        for path in _sources()
+        for node in unexplained(path.read_text())
+    ]
 
 
 def count_local_imports() -> int:
     return sum(len(list(_local_imports(ast.parse(p.read_text())))) for p in _sources())
+
+
+def test_the_check_sees_what_it_should():
+    source = """
+from typing import TYPE_CHECKING
+import os
+if TYPE_CHECKING:
+    import json
+
+
+def f():
+    # local: openpyxl is heavy and only f needs it
+    import openpyxl
+    from openpyxl.styles import Font
+    import gevent  # local: gevent only when patched
+    x = 1  # local: not about the import below
+    import csv
+    return openpyxl, Font, gevent, x, csv
+
+
+class C:
+    def g(self):
+        if os.environ:
+            from pathlib import Path
+            return Path
+"""
+    assert [ast.unparse(node) for node in unexplained(source)] == [
+        "import csv",
+        "from pathlib import Path",
+    ]
 
 
 def test_every_function_local_import_says_why():
