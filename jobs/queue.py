@@ -53,6 +53,7 @@ def resolve(path: str) -> Any:
 def rq_job_class() -> type:
     """RQ's Job, with the function looked up by `resolve` (so through
     RENAMED) when the worker runs it; RQ would import the stored path as is."""
+    from rq.job import Job  # local: RQ only with REDIS_URL (see RedisQueue)
 
     class RenamedAwareJob(Job):
         @property
