@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,9 @@ class House:
     socket_modules: list[types.ModuleType] = field(default_factory=list)
     disconnect: list[Callable[[Any], None]] = field(default_factory=list)
     oversight: Oversight | None = None
+    # Exact `style="…"` texts a script library sets, allowed by hash in the
+    # pages' Content-Security-Policy (workspace/security/headers.py).
+    style_attributes: list[str] = field(default_factory=list)
 
     def routes(self, *modules: str) -> None:
         """Import modules whose routes decorate the shared blueprints."""
@@ -124,6 +127,13 @@ class House:
     def oversee(self, func: Oversight) -> None:
         """Which workspaces a manager oversees (default: every one)."""
         self.oversight = func
+
+    def allow_style_attributes(self, values: Iterable[str]) -> None:
+        """Let these exact `style` attribute texts through the pages' CSP (a
+        script library sets them and cannot be told otherwise)."""
+        for value in values:
+            if value not in self.style_attributes:
+                self.style_attributes.append(value)
 
 
 _installed: House | None = None

@@ -141,3 +141,15 @@ def test_reactions_run_once_in_a_second_app(built_before, make, api):
     completed = next(e for e in items if e["type"] == "trial.completed")
     # In the completing transaction: right after the completion, nothing between.
     assert reached[0]["seq"] == completed["seq"] + 1
+
+
+def test_a_second_app_allows_the_declared_style_attributes_once(built_before, app, client):
+    """The editor's cursor styles reach the pages' CSP because the documents
+    capability declares them, not because its pages module was imported."""
+    from workspace.documents.pages import CURSOR_STYLES
+    from workspace.house import house_of
+
+    assert house_of(app).style_attributes == list(CURSOR_STYLES)
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    allowed = next(p.split()[1:] for p in policy.split(";") if p.split()[0] == "style-src-attr")
+    assert allowed[0] == "'unsafe-hashes'" and len(allowed) == 1 + len(CURSOR_STYLES)

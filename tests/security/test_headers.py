@@ -80,6 +80,17 @@ def test_api_answers_and_feeds_can_load_nothing(api, make, client):
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_policy_allows_the_style_attributes_it_is_given_and_none_otherwise() -> None:
+    from workspace.documents.pages import CURSOR_STYLES
+    from workspace.security.headers import page_policy, style_attribute_hashes
+
+    hashes = style_attribute_hashes([*CURSOR_STYLES, CURSOR_STYLES[0]])
+    assert len(hashes) == len(CURSOR_STYLES)
+    allowed = _directives(page_policy("h", None, hashes))["style-src-attr"]
+    assert allowed == ["'unsafe-hashes'", *hashes]
+    assert _directives(page_policy("h"))["style-src-attr"] == ["'none'"]
+
+
 def test_the_document_page_allows_exactly_the_cursor_colours(client, make, api):
     from workspace.documents.pages import COLOURS
 

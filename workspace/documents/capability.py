@@ -18,6 +18,7 @@ from workspace.auth.models import User
 from workspace.db import db
 from workspace.documents import crdt, store
 from workspace.documents.models import Document
+from workspace.documents.pages import CURSOR_STYLES
 from workspace.documents.service import (
     SERVER_EDIT,
     create_problem_statement,
@@ -97,6 +98,8 @@ def register(house: House) -> None:
     house.on(SERVER_EDIT, live.relay_server_edit)
     house.on(ev.WORKSPACE_CREATED, _statement_for_new_workspace)
     house.panel(documents_panel)
+    # The editor's remote cursors, through the pages' CSP.
+    house.allow_style_attributes(CURSOR_STYLES)
     house.demo_content(_demo_documents)
     house.every("workspace.documents.store.compact_documents", 60)
     house.every("workspace.documents.versions.auto_version_documents", 60)

@@ -16,14 +16,15 @@ from workspace.documents import render, service
 from workspace.documents.models import DocumentVersion
 from workspace.pages import pages
 from workspace.pages.session import login_required
-from workspace.security.headers import allow_style_attributes, csp_nonce
+from workspace.security.headers import csp_nonce
 from workspace.spaces.models import Membership, Workspace
 
 # Distinct, readable on white; a person keeps their colour across pages.
 COLOURS = ("#d1495b", "#00798c", "#edae49", "#3d5a80", "#8338ec", "#2a9d8f", "#e76f51", "#6a994e")
 # y-codemirror.next draws a remote cursor with a style attribute of exactly this
-# text (lib0's setAttribute, which the CSP refuses unless allowed by hash).
-allow_style_attributes(f"background-color: {c}; border-color: {c}" for c in COLOURS)
+# text (lib0's setAttribute, which the CSP refuses unless allowed by hash; the
+# documents capability declares them, documents/capability.py).
+CURSOR_STYLES = tuple(f"background-color: {c}; border-color: {c}" for c in COLOURS)
 
 
 def colour_for(user_id: int) -> str:

@@ -6,10 +6,11 @@ inline event handler, no eval, no plugin, no <base>, no framing, forms post
 only here. Styles come from our files; a page whose script library must add a
 <style> element asks for a nonce (`csp_nonce()`, the editor page) and only
 that response allows it; a `style="…"` attribute is refused unless its exact
-text is allowed by hash (`allow_style_attributes`), which the editor's
-coloured remote cursors need. Everything that is not a page (JSON,
-feeds, files) gets `default-src 'none'`, as GitHub's API does: even opened
-directly in a browser, it can load and run nothing.
+text is allowed by hash (a capability declares it with
+`house.allow_style_attributes`), which the editor's coloured remote cursors
+need. Everything that is not a page (JSON, feeds, files) gets
+`default-src 'none'`, as GitHub's API does: even opened directly in a
+browser, it can load and run nothing.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from workspace.house import house_of
+
 # Two years, as GitLab sends by default; subdomains are the operator's to decide.
 HSTS = "max-age=63072000"
 NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'"
 
-_style_attribute_hashes: set[str] = set()
 
-
-def allow_style_attributes(values: Iterable[str]) -> None:
-    """Let these exact `style` attribute texts through (a script library sets
-    them and cannot be told otherwise)."""
+def style_attribute_hashes(values: Iterable[str]) -> list[str]:
+    """The CSP hash sources of these exact `style` attribute texts."""
+    hashes = set()
     for value in values:
         digest = base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()
-        _style_attribute_hashes.add(f"'sha256-{digest}'")
+        hashes.add(f"'sha256-{digest}'")
+    return sorted(hashes)
 
 
 def csp_nonce() -> str:
@@ -44,12 +46,9 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def page_policy(host: str, nonce: str | None = None) -> str:
-    style_attributes = (
-        " ".join(["'unsafe-hashes'", *sorted(_style_attribute_hashes)])
-        if _style_attribute_hashes
-        else "'none'"
-    )
+def page_policy(host: str, nonce: str | None = None, style_hashes: Iterable[str] = ()) -> str:
+    hashes = list(style_hashes)
+    style_attributes = " ".join(["'unsafe-hashes'", *hashes]) if hashes else "'none'"
     return "; ".join(
         [
             "default-src 'self'",
@@ -72,6 +71,8 @@ def page_policy(host: str, nonce: str | None = None) -> str:
 
 def install(app: Flask, public_url: str) -> None:
     https = public_url.startswith("https://")
+    # What the app's capabilities declared (workspace/bootstrap.py), hashed once.
+    style_hashes = style_attribute_hashes(house_of(app).style_attributes)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
@@ -79,9 +80,8 @@ def install(app: Flask, public_url: str) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            headers.setdefault(
-                "Content-Security-Policy", page_policy(request.host, g.get("csp_nonce"))
-            )
+            policy = page_policy(request.host, g.get("csp_nonce"), style_hashes)
+            headers.setdefault("Content-Security-Policy", policy)
             headers.setdefault("X-Frame-Options", "DENY")
         else:
             headers.setdefault("Content-Security-Policy", NOT_A_PAGE)
