@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from workspace.auth.access import Need, can, require_workspace
 from workspace.db import db
 from workspace.documents.models import Document
+from workspace.events.recent import activity_panel
 from workspace.files import service
 from workspace.files.models import ATTACHABLE
 from workspace.files.storage import storage, thumb_key
@@ -21,9 +22,10 @@ from workspace.milestones.models import Milestone
 from workspace.pages import pages
 from workspace.pages.session import login_required
 from workspace.trials.models import Trial
-from workspace.trials.pages import _live_context
 
 PANEL_LIMIT = 100
+# The activity panel of the files and milestone pages, as long as the trials pages'.
+ACTIVITY_SHOWN = 30
 VIEW_LIMIT = 500
 
 
@@ -101,7 +103,7 @@ def files_view(workspace_id: int) -> Any:
     with db.reading() as s:
         ws = require_workspace(s, g.page_user, workspace_id)
         files = _rows(s, workspace_id, None, None, VIEW_LIMIT)
-        ctx = _live_context(s, workspace_id)
+        ctx = activity_panel(s, workspace_id, ACTIVITY_SHOWN)
         can_edit = can(s, g.page_user, workspace_id, Need.EDIT)
     return render_template("files/view.html", ws=ws, files=files, can_edit=can_edit, **ctx)
 
@@ -131,7 +133,7 @@ def milestone_page(milestone_id: int) -> Any:
         if m is None:
             abort(404)
         ws = require_workspace(s, g.page_user, m.workspace_id)
-        ctx = _live_context(s, ws.id)
+        ctx = activity_panel(s, ws.id, ACTIVITY_SHOWN)
     return render_template("files/milestone.html", ws=ws, milestone=m, **ctx)
 
 

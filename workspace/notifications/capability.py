@@ -29,7 +29,7 @@ def register(house: House) -> None:
     house.every("jobs.send_email.sweep", 30)
     house.every("jobs.digest.run", 300, now_path="jobs.digest.run_now")
     house.health_section(notifications_health)
-    house.panel(webhook_pages._panel)
+    house.panel(webhook_pages.workspace_panel)
 
 
 def notifications_health(s: Session) -> dict[str, Any]:

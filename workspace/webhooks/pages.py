@@ -51,7 +51,8 @@ def webhooks_page(workspace_id: int) -> Any:
     )
 
 
-def _panel(ws: Any, user: Any, role: str | None) -> Markup | None:
+def workspace_panel(ws: Any, user: Any, role: str | None) -> Markup | None:
+    """The workspace page's webhooks section, for those who manage it."""
     if not manages(user, role):
         return None
     link = url_for("pages.webhooks_page", workspace_id=ws.id)
