@@ -242,8 +242,20 @@ export function start() {
   suggestions = suggestionPanel.start({ cfg, el, showError, getEditor: () => editor });
 
   // ---------------------------------------------------------------- live lists
-  socket.on("connect", () => socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }));
+  // As on every workspace page, the page's one socket hands each event of the
+  // workspace to the page's modules as `jl:event` (files.js refreshes its panel
+  // from it); this page's own lists re-read what changed.
+  socket.on("connect", () =>
+    socket.emit("feed:subscribe", { workspace_id: cfg.workspaceId }, (ack) => {
+      document.body.dataset.feed = ack && ack.ok ? "subscribed" : "refused";
+    }),
+  );
   socket.on("event", (env) => {
+    if (env.workspace_id !== cfg.workspaceId) return;
+    document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
+  });
+  document.addEventListener("jl:event", (e) => {
+    const env = e.detail;
     const d = env.data && env.data.document;
     if (!d || d.id !== docId) return;
     if (env.type === "document.renamed") showTitle(d.title);

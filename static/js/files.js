@@ -2,7 +2,8 @@ import * as JL from "./app.js";
 // Files panels: drop or choose files, upload each with a progress bar
 // (XMLHttpRequest reports upload progress; fetch does not), then refresh the
 // server-rendered list; other people's uploads arrive as file.* events from
-// the page's activity socket (activity.js) and refresh it too.
+// the page's socket (`jl:event`: activity.js, or document.js on the document
+// page) and refresh it too.
 export function start() {
   const stringsEl = document.getElementById("files-strings");
   const t = stringsEl ? JSON.parse(stringsEl.textContent) : {};

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pypdf
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login, wait_for
 from tests.trials.factory import add_indicators, trial
@@ -130,3 +131,22 @@ def test_a_pdf_opens_in_the_viewer_and_html_downloads(make, api, live_server, br
         )
     assert got.value.suggested_filename == "page.html"
     assert page.title() != "ran"
+
+
+def test_a_file_added_to_a_document_shows_live_on_its_page(make, api, live_server, browser_context):
+    """The document page hands its socket's events to the page's modules as the
+    other workspace pages do: its files panel follows someone else's upload."""
+    from tests.documents.test_documents_api import statement_of
+    from tests.files.conftest import upload
+
+    ws = make.workspace()
+    doc = statement_of(api, ws)
+    page = browser_login(browser_context(), live_server.url, ws.owner)
+    page.goto(f"{live_server.url}/documents/{doc['id']}")
+    expect(page.locator("body")).to_have_attribute("data-feed", "subscribed")
+    panel = page.locator('[data-testid="files-panel"]')
+    expect(panel.locator('[data-testid="file-link"]')).to_have_count(0)
+
+    added = upload(api, ws.partner, ws.id, png_bytes(), name="气孔 X光.png", document_id=doc["id"])
+    assert added.status_code == 201, added.get_json()
+    expect(panel.locator('[data-testid="file-link"]')).to_have_text(["气孔 X光.png"])
