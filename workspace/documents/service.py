@@ -274,14 +274,12 @@ def flush_edited_events(now: datetime | None = None) -> int:
 SERVER_EDIT = "document.server_edit"
 
 
-def store_server_edit(
-    session: Session, document: Document, actor: User, update: bytes
-) -> store.Usage:
+def store_server_edit(session: Session, document: Document, actor: User, update: bytes) -> None:
     """Store an edit the server made and tell whoever listens (SERVER_EDIT)."""
     _, used = store.append_update(session, document.id, update, actor.id)
     note_edit(session, document, actor)
     react(session, SERVER_EDIT, document.id, update)
-    return used
+    store.note_usage(session, document.id, used)
 
 
 def replace_text(actor: User, document_id: int, text: str) -> dict[str, Any]:
@@ -297,19 +295,15 @@ def set_text(actor: User, document_id: int, target: Callable[[Session], str]) ->
     room made for it first if the document is full (store.with_room); the
     document payload after it. Open editors get the edit (SERVER_EDIT)."""
 
-    def attempt() -> tuple[dict[str, Any], store.Usage | None]:
+    def attempt() -> dict[str, Any]:
         with db.transaction() as s:
             document = require_document(s, actor, document_id, Need.EDIT)
             text = target(s)
             store.lock_document(s, document_id)
             doc = store.load_doc(s, document_id)
             update = crdt.replace_text(doc, text)
-            used = None
             if not crdt.is_empty(update):
-                used = store_server_edit(s, document, actor, update)
-            return document_payload(s, document, crdt.text_str(doc)), used
+                store_server_edit(s, document, actor, update)
+            return document_payload(s, document, crdt.text_str(doc))
 
-    payload, used = store.with_room(document_id, attempt)
-    if used is not None:
-        store.note_usage(document_id, used)
-    return payload
+    return store.with_room(document_id, attempt)

@@ -38,11 +38,11 @@ from pycrdt import Doc
 from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from jobs.queue import jobs
 from workspace.db import db, utcnow
 from workspace.documents import crdt
 from workspace.documents.models import Document, DocumentSnapshot, DocumentUpdate
 from workspace.errors import PayloadTooLarge
+from workspace.events import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -258,10 +258,13 @@ _asked: dict[int, float] = {}
 _asked_lock = threading.Lock()
 
 
-def note_usage(document_id: int, used: Usage) -> None:
-    """After an append has committed: queue a compaction when one is due,
-    at most once every few seconds per document from this process (the job
-    is de-duplicated by id; asking is a few Redis round trips)."""
+def note_usage(session: Session, document_id: int, used: Usage) -> None:
+    """In the transaction that stored `used`: queue a compaction for after
+    its commit when one is due, at most once every few seconds per document
+    from this process (the job is de-duplicated by id; asking is a few Redis
+    round trips). A transaction that rolls back after asking leaves the
+    next ask to an append after those seconds, or to the periodic
+    compact_documents."""
     if not used.compaction_due:
         return
     now = time.monotonic()
@@ -273,7 +276,8 @@ def note_usage(document_id: int, used: Usage) -> None:
             for key in [k for k, at in _asked.items() if now - at >= _REQUEUE_AFTER]:
                 del _asked[key]
 
-    jobs.enqueue(
+    after_commit.enqueue(
+        session,
         "workspace.documents.store.compact_document",
         document_id,
         job_id=f"compact-document:{document_id}",

@@ -195,11 +195,9 @@ def accept(actor: User, suggestion_id: int) -> dict[str, Any]:
     words it replaces and its text (SERVER_EDIT tells open editors). Returns
     the suggestion. When its words can no longer be found, the suggestion becomes
     `outdated` (committed) and 409 `suggestion_outdated` is raised."""
-    outcome, used = store.with_room(
+    outcome = store.with_room(
         document_id_of(actor, suggestion_id), lambda: _accept(actor, suggestion_id)
     )
-    if used is not None:
-        store.note_usage(outcome["document_id"], used)
     if outcome["status"] == "outdated":
         raise Conflict(
             "The text this suggestion changes has changed since it was made; "
@@ -214,7 +212,7 @@ def document_id_of(actor: User, suggestion_id: int) -> int:
         return require_suggestion(s, actor, suggestion_id, Need.EDIT)[0].document_id
 
 
-def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], store.Usage | None]:
+def _accept(actor: User, suggestion_id: int) -> dict[str, Any]:
     with db.transaction() as s:
         suggestion, document = require_decider(s, actor, suggestion_id, accept=True)
         store.lock_document(s, document.id)
@@ -227,23 +225,22 @@ def _accept(actor: User, suggestion_id: int) -> tuple[dict[str, Any], store.Usag
             # No event: nobody decided anything; the edit that moved the text
             # on is the document's own news, and readers see `found: false`.
             suggestion.status = "outdated"
-            return suggestion_payload(suggestion, current), None
+            return suggestion_payload(suggestion, current)
         start, end = place
         edits = [
             (start + a, start + b, new)
             for a, b, new in minimal_edits(current[start:end], suggestion.text)
         ]
         update = crdt.capture(doc, lambda d: crdt.apply_edits(d, current, edits))
-        used = None
         if not crdt.is_empty(update):
-            used = store_server_edit(s, document, actor, update)
+            store_server_edit(s, document, actor, update)
         _decide(suggestion, actor, "accepted")
         s.flush()
         s.refresh(suggestion, ["decided_by"])
         text = crdt.text_str(doc)
         payload = suggestion_payload(suggestion, text)
         _record_decision(s, document, payload, suggestion, actor, ev.SUGGESTION_ACCEPTED)
-        return payload, used
+        return payload
 
 
 def _not_decided(suggestion: Suggestion) -> None:

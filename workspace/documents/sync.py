@@ -81,9 +81,13 @@ def join(document_id: int, sid: str, state_vector: bytes) -> dict[str, bytes | N
     registry.weigh(live)
     if loaded.full and loaded.states:
         tail = loaded.states[1:]
-        store.note_usage(
-            document_id, store.Usage(len(loaded.states[0]), len(tail), sum(map(len, tail)))
-        )
+        used = store.Usage(len(loaded.states[0]), len(tail), sum(map(len, tail)))
+        if used.compaction_due:
+            # A read commits nothing to queue the compaction after: a
+            # transaction of its own that runs no statement (on SQLite it
+            # only takes this process's write lock, for a moment).
+            with db.transaction() as s:
+                store.note_usage(s, document_id, used)
     return {"update": update, "state_vector": server_vector, "news": news}
 
 

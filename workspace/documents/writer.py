@@ -90,7 +90,6 @@ class _Batch:
     def __init__(self) -> None:
         self.before: dict[int, dict[int, int]] = {}  # what each room had before
         self.done: dict[int, list[Pending[Update]]] = {}
-        self.used: dict[int, store.Usage] = {}
         self.deferred: dict[int, list[Pending[Update]]] = {}  # compact first
         self.without_live: list[Pending[Update]] = []
 
@@ -101,6 +100,7 @@ class _Batch:
         dirty: set[int] = set()  # live docs holding an update that is not stored
         documents: dict[int, Document] = {}  # held: the identity map only keeps referenced rows
         known: dict[Credential, User] = {}
+        used: dict[int, store.Usage] = {}  # each document's, with its last update stored
         with ExitStack() as locks:
 
             def lock(document_id: int) -> LiveDoc | None:
@@ -160,11 +160,15 @@ class _Batch:
                             refused.append((item, err))
                             continue
                         stored.append((item, seq, user))
-                        self.used[u.document_id] = row_used
+                        used[u.document_id] = row_used
                     # Each author's edit, in the order stored (note_edit
                     # coalesces them as it did one commit each).
                     for item, _, user in stored:
                         note_edit(s, documents[item.payload.document_id], user)
+                    # Outside the savepoints: one rolled back after asking
+                    # would drop the compaction and keep the ask remembered.
+                    for document_id, usage in used.items():
+                        store.note_usage(s, document_id, usage)
             except Exception:
                 for item, err in refused:
                     item.fail(err)
@@ -213,7 +217,7 @@ def _commit(_key: object, take: Take[Update]) -> Callable[[], None] | None:
             if not item.done:
                 item.fail(failure)
     afters = [
-        _after_commit(document_id, done, batch.used.get(document_id), batch.before.get(document_id))
+        _after_commit(document_id, done, batch.before.get(document_id))
         for document_id, done in batch.done.items()
     ]
 
@@ -252,7 +256,7 @@ def _rebuild(live: LiveDoc) -> None:
     registry.weigh(live)
 
 
-def _store_without_live(who: User | Credential, document_id: int, update: bytes) -> store.Usage:
+def _store_without_live(who: User | Credential, document_id: int, update: bytes) -> None:
     with db.transaction() as s:
         user = standing(s, who, {})
         document = require_document(s, user, document_id, Need.EDIT)
@@ -268,7 +272,7 @@ def _store_without_live(who: User | Credential, document_id: int, update: bytes)
             )
         _, used = store.append_update(s, document_id, update, user.id)
         note_edit(s, document, user)
-        return used
+        store.note_usage(s, document_id, used)
 
 
 def _commit_without_live(batch: _Batch, item: Pending[Update]) -> None:
@@ -276,9 +280,7 @@ def _commit_without_live(batch: _Batch, item: Pending[Update]) -> None:
     against the stored state (rare: the cache dropped it while edited)."""
     u = item.payload
     try:
-        batch.used[u.document_id] = store.with_room(
-            u.document_id, lambda: _store_without_live(u.who, u.document_id, u.update)
-        )
+        store.with_room(u.document_id, lambda: _store_without_live(u.who, u.document_id, u.update))
     except Exception as err:
         item.fail(err)
         return
@@ -289,21 +291,18 @@ def _commit_without_live(batch: _Batch, item: Pending[Update]) -> None:
 def _after_commit(
     document_id: int,
     done: list[Pending[Update]],
-    used: store.Usage | None,
     before: dict[int, int] | None,
 ) -> Callable[[], None]:
-    """Queue a compaction if due, and relay the batch: its updates merged into
-    one (Yjs mergeUpdates), to the whole room when several connections sent
-    them (each sender then gets its own update back too, which Yjs applies as
-    a no-op: cheaper than merging a different update for every sender), and
-    skipping the sender when there was one. Updates that would leave a gap in
-    the merge (crdt.mergeable: one that builds on an update not relayed yet,
-    with `before` the state the room had) are relayed on their own, as before."""
+    """Relay the batch: its updates merged into one (Yjs mergeUpdates), to
+    the whole room when several connections sent them (each sender then gets
+    its own update back too, which Yjs applies as a no-op: cheaper than
+    merging a different update for every sender), and skipping the sender
+    when there was one. Updates that would leave a gap in the merge
+    (crdt.mergeable: one that builds on an update not relayed yet, with
+    `before` the state the room had) are relayed on their own, as before."""
     relay = next((i.payload.relay for i in done if i.payload.relay is not None), None)
 
     def after() -> None:
-        if used is not None:
-            store.note_usage(document_id, used)
         if relay is None:
             return
         merge = set(
