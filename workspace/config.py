@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -45,7 +45,6 @@ class Settings:
     instance_path: Path
     host: str = "127.0.0.1"
     port: int = 5000
-    seed_demo: bool = False
     testing: bool = False
     # Socket.IO refuses frames above this; a first sync of a large document must fit.
     max_message_bytes: int = 8 * 1024 * 1024
@@ -78,7 +77,6 @@ class Settings:
     # gunicorn with workspace.gunicorn_worker), `threading` otherwise
     # (operator commands, workers, the tests' in-process servers).
     async_mode: str = "threading"
-    extra: dict = field(default_factory=dict)
 
     @property
     def outbox_path(self) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
@@ -278,7 +278,3 @@ def _render(result: Any, schema: Schema | None, paginated: bool, status: int) ->
         return "", 204
     payload = schema.dump(result) if schema is not None else result
     return jsonify(payload), status
-
-
-def current_user() -> Any:
-    return g.user

@@ -134,7 +134,6 @@ ERRORS = {
     "429": "Too many attempts: wait for Retry-After seconds",
     "503": "The database or Redis cannot be reached right now: retry later",
 }
-BINARY = {"type": "string", "format": "binary"}
 
 
 def _error_codes(op: Any) -> list[str]:

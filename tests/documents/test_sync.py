@@ -25,7 +25,7 @@ def stored_text(document_id: int) -> str:
 
 def update_rows(document_id: int) -> int:
     with db.reading() as s:
-        return store.pending_count(s, document_id)
+        return store.usage(s, document_id).updates
 
 
 def awareness_update(client_id: int, clock: int, state: dict | None) -> bytes:

@@ -24,7 +24,7 @@ from tests.trials.factory import add_indicators, measure, set_status, trial
 from workspace.db import db, utcnow
 from workspace.trials import measurements
 from workspace.trials.models import Measurement, MetricStats
-from workspace.trials.spc import limits_from
+from workspace.trials.spc import Limits, limits_of, sigma_from_moving_range
 
 SEEDED = 20_000
 RECORDED = "trial.measurements_recorded"
@@ -65,6 +65,13 @@ def seed(trial_id: int, values: list[float], metric: str = "cycle_time_s") -> No
         )
 
 
+def limits_from_readings(values: list[float]) -> Limits | None:
+    """The limits from the readings themselves: what the running aggregates
+    (control.baseline_limits) must agree with."""
+    sigma = sigma_from_moving_range(values)
+    return None if sigma is None else limits_of(sum(values) / len(values), sigma)
+
+
 def alerts(api: Any, ws: Any) -> list[dict]:
     items = api.as_(ws.owner).get(f"/workspaces/{ws.id}/events?limit=200").get_json()["items"]
     return [e for e in items if e["type"] == "trial.alert"]
@@ -102,7 +109,7 @@ def test_a_trial_holding_many_readings_gets_right_results_outcome_and_alerts(mak
     assert resp.status_code == 201
     got = alerts(api, ws)
     assert len(got) == 1
-    expected = limits_from(base_values)
+    expected = limits_from_readings(base_values)
     assert expected is not None
     data = got[0]["data"]
     assert data["value"] == 63.9 and 1 in data["rules"]
@@ -152,7 +159,7 @@ def test_a_backfilled_batch_keeps_the_control_limits_in_recorded_order(make, api
     t = trial(api, ws, "running")
     measure(api, ws, t["id"], {"cycle_time_s": [80.0]})
     data = alerts(api, ws)[0]["data"]
-    expected = limits_from([61, 59, 61, 60, 62, 60, 62])
+    expected = limits_from_readings([61, 59, 61, 60, 62, 60, 62])
     assert expected is not None
     assert data["ucl"] == pytest.approx(expected.ucl)
 

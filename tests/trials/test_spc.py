@@ -7,7 +7,7 @@ import pytest
 from workspace.trials.spc import (
     Limits,
     cpk,
-    limits_from,
+    limits_of,
     sigma_from_moving_range,
     western_electric,
 )
@@ -18,11 +18,12 @@ LIMITS = Limits(centre=10.0, sigma=1.0)
 def test_limits_from_the_average_moving_range():
     baseline = [10, 11, 10, 11, 10]
     assert sigma_from_moving_range(baseline) == pytest.approx(1 / 1.128)
-    lim = limits_from(baseline)
+    lim = limits_of(10.4, 1 / 1.128)
     assert lim.centre == pytest.approx(10.4)
     assert lim.ucl == pytest.approx(10.4 + 3 / 1.128)
-    assert limits_from([10]) is None
-    assert limits_from([5, 5, 5]) is None  # no spread: no limits rather than ÷0
+    assert sigma_from_moving_range([10]) is None
+    assert sigma_from_moving_range([5, 5, 5]) == 0
+    assert limits_of(5, 0) is None  # no spread: no limits rather than ÷0
 
 
 def test_rule_1_one_point_beyond_three_sigma():

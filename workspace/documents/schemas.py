@@ -3,8 +3,6 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from workspace.documents.models import DOCUMENT_KINDS
 from workspace.fields import OptionalTitle, Title, UTCDateTime, id_range
 
-TEXT_LIMIT_NOTE = "text: at most 1 MB (1,048,576 bytes) of UTF-8, else 413"
-
 
 class DocumentSchema(Schema):
     id = fields.Integer()

@@ -204,10 +204,6 @@ def usage(session: Session, document_id: int, *, lock: bool = False) -> Usage:
     return Usage(row[0] or 0, row[1] or 0, row[2] or 0)
 
 
-def pending_count(session: Session, document_id: int) -> int:
-    return usage(session, document_id).updates
-
-
 # ------------------------------------------------------------------ writing
 def lock_document(session: Session, document_id: int) -> None:
     """Serialise the writers of one document (a no-op on SQLite, whose

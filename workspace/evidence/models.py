@@ -14,8 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from workspace.db import Base, utcnow
 
-PACK_STATUSES = ("pending", "ready", "failed")
-
 
 class MilestoneTranche(Base):
     __tablename__ = "milestone_tranches"
@@ -39,7 +37,7 @@ class EvidencePack(Base):
     workspace_id: Mapped[int] = mapped_column(
         ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # ready, failed
     # SHA-256 of the canonical evidence (printed in the PDF) and of the file.
     content_hash: Mapped[str | None] = mapped_column(String(64))
     file_hash: Mapped[str | None] = mapped_column(String(64))

@@ -9,26 +9,6 @@ from typing import Any
 
 from workspace.safe_text import for_sheet
 
-COLUMNS = (
-    "workspace_id",
-    "title",
-    "enterprise",
-    "university",
-    "status",
-    "statement_agreed",
-    "latest_trial",
-    "latest_trial_status",
-    "latest_trial_outcome",
-    "next_milestone",
-    "next_due_date",
-    "milestones_reached",
-    "milestones_open",
-    "milestones_overdue",
-    "milestones_missed",
-    "funds_planned",
-    "funds_released",
-)
-
 
 def flatten(row: dict[str, Any], words: dict[str, str] | None = None) -> list[Any]:
     """One sheet row; `words` puts statuses and yes/no in the reader's language."""

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from workspace.db import Base, utcnow
 
 EXPORT_FORMATS = ("csv", "xlsx")
-TASK_STATUSES = ("queued", "running", "done", "failed")
 
 
 class ExportTask(Base):
@@ -22,6 +21,7 @@ class ExportTask(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # queued -> running -> done | failed
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from workspace.db import Base, utcnow
 
 CHOICES = ("immediate", "digest", "off")
-MAIL_KINDS = ("immediate", "digest")
 
 
 class NotificationPreference(Base):
@@ -37,7 +36,7 @@ class OutgoingMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # immediate, digest
     # Why the person gets it: the event type, or "mention".
     reason: Mapped[str] = mapped_column(String(64), default="")
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))

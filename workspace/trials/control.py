@@ -47,8 +47,8 @@ def baseline_trials(session: Session, trial: Trial) -> list[int]:
 def baseline_limits(session: Session, trial_ids: list[int], metric: str) -> Limits | None:
     """The limits of the baseline's readings, one after another (trial by trial,
     each in recorded order), from their running aggregates: one small query
-    however many readings the baseline holds, and the same figures as
-    `spc.limits_from` over the readings themselves."""
+    however many readings the baseline holds, and the same figures as the
+    readings' own mean and moving-range sigma (`spc.limits_of`)."""
     if not trial_ids:
         return None
     rows = session.scalars(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspace.trials.models import Indicator, MetricStats, Trial
-from workspace.trials.outcome import Target, outcome_of, results_for
+from workspace.trials.outcome import Target, finalize, outcome_of, results_for
 
 
 def indicators_of(session: Session, workspace_id: int) -> list[Indicator]:
@@ -50,7 +50,7 @@ def live_results(
     aggregates = {t.key: aggregate_of(stats.get(t.key), t.aggregate) for t in ts}
     results = results_for(ts, aggregates)
     if final:
-        results = {k: {**r, "met": bool(r["met"])} for k, r in results.items()}
+        results = finalize(results)
     return results, outcome_of(results, final)
 
 

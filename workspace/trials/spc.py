@@ -46,14 +46,6 @@ def sigma_from_moving_range(values: Sequence[float]) -> float | None:
     return (sum(ranges) / len(ranges)) / D2
 
 
-def limits_from(baseline: Sequence[float]) -> Limits | None:
-    """None when the baseline cannot say anything (too short or no spread)."""
-    sigma = sigma_from_moving_range(baseline)
-    if sigma is None:
-        return None
-    return limits_of(sum(baseline) / len(baseline), sigma)
-
-
 def limits_of(centre: float, sigma: float) -> Limits | None:
     """None when sigma says nothing (no spread, or not a number)."""
     if sigma <= 0 or not math.isfinite(sigma) or not math.isfinite(centre):

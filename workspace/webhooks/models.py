@@ -18,7 +18,6 @@ from workspace.db import Base, utcnow
 from workspace.webhooks.secret_box import SealedText
 
 FORMATS = ("standard", "dingtalk", "feishu", "wecom")
-DELIVERY_STATUSES = ("pending", "succeeded", "failed")
 
 
 class WebhookEndpoint(Base):
@@ -61,7 +60,7 @@ class Delivery(Base):
     message_id: Mapped[str] = mapped_column(String(100))
     # Only pings carry their own payload; event deliveries render from the log.
     payload: Mapped[dict[str, Any] | None]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # succeeded, failed
     attempts_in_round: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     leased_until: Mapped[datetime | None]
