@@ -96,6 +96,19 @@ class SocketClients:
                 client.eio.disconnect(abort=True)
 
 
+# An element's markup as the reader gets it, to hold an item that arrived
+# live to the same item after a reload: without the highlight of a fresh
+# item, and without <time datetime> (the instant's spelling varies; the text
+# shown for it is compared).
+MARKUP = """el => {
+  const c = el.cloneNode(true);
+  c.classList.remove("fresh", "updated");
+  if (!c.classList.length) c.removeAttribute("class");
+  c.querySelectorAll("time").forEach((t) => t.removeAttribute("datetime"));
+  return c.outerHTML;
+}"""
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
     """Poll until `predicate()` is truthy; fail the test with a message if not."""
     deadline = time.monotonic() + timeout

@@ -10,6 +10,8 @@ export function start() {
   const templates = JSON.parse(document.getElementById("event-templates").textContent);
   const ui = JSON.parse(document.getElementById("ui-strings").textContent);
   const conn = document.querySelector('[data-testid="connection"]');
+  // The line's markup is the server's (events/_items.html): a clone of it.
+  const item = document.getElementById("activity-item").content.firstElementChild;
 
   function setState(state) {
     if (!conn) return;
@@ -21,15 +23,14 @@ export function start() {
     if (env.workspace_id !== workspaceId || env.seq <= lastSeq) return; // never twice
     lastSeq = env.seq;
     list.dataset.lastSeq = String(lastSeq);
-    const li = document.createElement("li");
+    const li = item.cloneNode(true);
     li.dataset.seq = env.seq;
     li.dataset.type = env.type;
-    li.className = "fresh";
-    const t = document.createElement("time");
+    li.classList.add("fresh");
+    const t = li.querySelector("time");
     t.setAttribute("datetime", env.occurred_at);
-    t.textContent = JL.formatTime(env.occurred_at);
-    li.appendChild(t);
-    li.appendChild(document.createTextNode(" " + events.sentence(env, templates)));
+    t.nextSibling.data = " " + events.sentence(env, templates);
+    JL.localiseTimes(li);
     list.insertBefore(li, list.firstChild);
     document.dispatchEvent(new CustomEvent("jl:event", { detail: env }));
   }

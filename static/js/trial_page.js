@@ -33,27 +33,19 @@ function showResults(results) {
     g.querySelector('[data-role="bar"]').style.width = pct + "%";
   }
 }
+// A reading's row is a clone of the server's (trials/_macros.html, measurement_row).
 function prependMeasurements(items) {
   const body = trialEl.querySelector('[data-testid="measurements"]');
-  if (!body) return;
+  const row = document.getElementById("measurement-row");
+  if (!body || !row) return;
   for (const m of items) {
-    const tr = document.createElement("tr");
+    const tr = row.content.firstElementChild.cloneNode(true);
     tr.className = "fresh";
-    const cells = [
-      m.recorded_at ? JL.formatTime(m.recorded_at) : "",
-      m.metric,
-      fmt(m.value),
-      m.source || "",
-    ];
-    cells.forEach((c, i) => {
-      const td = document.createElement("td");
-      if (i === 1) {
-        const code = document.createElement("code");
-        code.textContent = c;
-        td.appendChild(code);
-      } else td.textContent = c;
-      tr.appendChild(td);
-    });
+    tr.querySelector("time").setAttribute("datetime", m.recorded_at || "");
+    tr.querySelector("code").textContent = m.metric;
+    tr.cells[2].textContent = fmt(m.value);
+    tr.cells[3].textContent = m.source || "";
+    JL.localiseTimes(tr);
     body.insertBefore(tr, body.firstChild);
   }
   while (body.rows.length > 100) body.deleteRow(body.rows.length - 1);

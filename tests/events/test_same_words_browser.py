@@ -11,6 +11,7 @@ from typing import Any
 import feedparser
 
 from tests.conftest import browser_login, wait_for
+from tests.live import MARKUP
 from tests.portfolios.builders import milestone, portfolio, reach
 from workspace.events.presentation import Presentation, present, words
 from workspace.i18n import in_locale
@@ -72,11 +73,18 @@ def test_one_event_reads_the_same_everywhere(
         # Live, worded in the browser.
         assert _activity_item(activity, env["seq"]) == shown.text, locale
         assert _feed_item(dashboard, env["id"]) == (shown.text, shown.url), locale
+        items = (
+            (activity, f'#activity li[data-seq="{env["seq"]}"]'),
+            (dashboard, f'#milestone-feed li[data-event-id="{env["id"]}"]'),
+        )
+        live = [page.eval_on_selector(item, MARKUP) for page, item in items]
         # Loaded, worded on the server.
         for page in (activity, dashboard):
             page.reload()
         assert _activity_item(activity, env["seq"]) == shown.text, locale
         assert _feed_item(dashboard, env["id"]) == (shown.text, shown.url), locale
+        # The same line, not only the same words.
+        assert [page.eval_on_selector(item, MARKUP) for page, item in items] == live, locale
 
         mail = wait_for(lambda member=member: inbox.to(member.email), timeout=20)[0]
         assert mail["Subject"] == f"[{ws.title}] {shown.text}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import requests
 
 from tests.conftest import browser_login, wait_for
+from tests.live import MARKUP
 from tests.trials.factory import add_indicators, trial
 
 
@@ -87,6 +88,12 @@ def test_trial_page_updates_live_without_reload(make, api, live_server, browser_
     api.as_(ws.owner).patch(f"/trials/{t['id']}", json={"status": "completed"})
     page.locator('[data-role="status"][data-status="completed"]').first.wait_for()
     assert page.evaluate("window.__sameDocument") is True
+    # The rows that arrived live are built as a reload builds them.
+    rows = '[data-testid="measurements"] tr'
+    live = page.eval_on_selector_all(rows, f"els => els.map({MARKUP})")
+    assert len(live) == 3
+    page.reload()
+    assert page.eval_on_selector_all(rows, f"els => els.map({MARKUP})") == live
 
 
 def test_journey_indicator_trial_measure_complete_next(make, live_server, browser_context):
