@@ -42,7 +42,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
 
     from sqlalchemy import create_engine, insert, text
 
-    from workspace.trials import measurements as ms
+    from workspace.trials.fold import update_stats
     from workspace.trials.models import Measurement
 
     engine = create_engine(url)
@@ -72,7 +72,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
                 conn.execute(insert(Measurement.__table__), rows[i : i + 50_000])
                 conn.execute(insert(bare), rows[i : i + 50_000])
             with Session(bind=conn) as session:
-                ms._update_stats(session, trial_id, rows)
+                update_stats(session, trial_id, rows)
                 session.flush()
     engine.dispose()
 

@@ -11,7 +11,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need
@@ -22,20 +22,22 @@ from workspace.events import types as ev
 from workspace.events.log import record_event
 from workspace.fields import iso_utc
 from workspace.house import react
-from workspace.trials.models import Measurement, MeasurementBatch, MetricStats
+from workspace.trials.fold import refold_order, update_stats
+from workspace.trials.models import Measurement, MeasurementBatch
 from workspace.trials.results import indicators_of, live_results
 from workspace.trials.schemas import MAX_BATCH
 from workspace.trials.service import get_trial, trial_ref
 
 ALLOWED_KEYS = {"metric", "value", "recorded_at", "source", "client_key"}
-FAST_KEYS = ALLOWED_KEYS - {"recorded_at"}
 BIG_INT = 10**300  # larger integers overflow a float: the slow path says so
 EVENT_SAMPLE = 50
 MAX_ERRORS = 20
 
 
 def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """One object or a list of them → rows, and the batch's client key."""
+    """One object or a list of them → rows, and the batch's client key. A
+    reading sent without a time has `recorded_at` None: it is given the time
+    the batch is stored (`record_measurements`), under the trial's lock."""
     single = isinstance(payload, dict)
     items = [payload] if single else payload
     if not isinstance(items, list):
@@ -51,19 +53,10 @@ def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
         )
     if not items:
         raise ValidationFailed("The batch is empty.", fields={"_schema": ["No measurements."]})
-    errors: dict[str, list[str]] = {}
-    rows: list[dict[str, Any]] = []
     keys: set[str] = set()
-    now = utcnow()
-    for index, item in enumerate(items):
-        where = "" if single else f"{index}."
-        problems = _parse_one(item, now, rows, keys)
-        for field, message in problems:
-            if len(errors) < MAX_ERRORS:
-                errors[f"{where}{field}"] = [message]
-    if errors:
-        first = next(iter(errors))
-        raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}", fields=errors)
+    rows = _parse_fast(items, keys)
+    if rows is None:
+        rows, keys = _parse_each(items, single)
     if len(keys) > 1:
         raise ValidationFailed(
             "All measurements of one batch share one client_key.",
@@ -72,15 +65,20 @@ def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
     return rows, next(iter(keys), None)
 
 
-def _parse_one(
-    item: Any, now: datetime, rows: list[dict[str, Any]], keys: set[str]
-) -> list[tuple[str, str]]:
-    # Fast path for what line systems send (a metric, a finite number, maybe a
-    # key and a source): a batch of 10,000 spends most of its parse time here.
-    if type(item) is dict and item.keys() <= FAST_KEYS:
+def _parse_fast(items: list[Any], keys: set[str]) -> list[dict[str, Any]] | None:
+    """What line systems send (a metric, a finite number, maybe a key, a source
+    and a time), in one loop without a call per item: a batch of 10,000
+    spends most of its parse time here. None at the first item that needs a
+    closer look (`_parse_each` then names every problem)."""
+    rows = []
+    append = rows.append
+    last_key = None
+    for item in items:
+        if type(item) is not dict or not item.keys() <= ALLOWED_KEYS:
+            return None
         metric, value = item.get("metric"), item.get("value")
         source, key = item.get("source"), item.get("client_key")
-        if (
+        if not (
             type(metric) is str
             and metric
             and (
@@ -88,20 +86,38 @@ def _parse_one(
                 or (type(value) is int and -BIG_INT < value < BIG_INT)
             )
             and (source is None or (type(source) is str and len(source) <= 200))
-            and (key is None or (type(key) is str and key and len(key) <= 200))
         ):
-            if key is not None:
-                keys.add(key)
-            rows.append(
-                {"metric": metric, "value": float(value), "recorded_at": now, "source": source}
-            )
-            return []
-    return _parse_slow(item, now, rows, keys)
+            return None
+        if key is not None and key != last_key:
+            if type(key) is not str or not key or len(key) > 200:
+                return None
+            keys.add(key)
+            last_key = key
+        at = item.get("recorded_at")
+        if at is not None:
+            at = _parse_time(at)
+            if at is None:
+                return None
+        append({"metric": metric, "value": float(value), "recorded_at": at, "source": source})
+    return rows
 
 
-def _parse_slow(
-    item: Any, now: datetime, rows: list[dict[str, Any]], keys: set[str]
-) -> list[tuple[str, str]]:
+def _parse_each(items: list[Any], single: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    errors: dict[str, list[str]] = {}
+    rows: list[dict[str, Any]] = []
+    keys: set[str] = set()
+    for index, item in enumerate(items):
+        where = "" if single else f"{index}."
+        for field, message in _parse_slow(item, rows, keys):
+            if len(errors) < MAX_ERRORS:
+                errors[f"{where}{field}"] = [message]
+    if errors:
+        first = next(iter(errors))
+        raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}", fields=errors)
+    return rows, keys
+
+
+def _parse_slow(item: Any, rows: list[dict[str, Any]], keys: set[str]) -> list[tuple[str, str]]:
     if not isinstance(item, dict):
         return [("_schema", "Expected an object with metric and value.")]
     problems = [(k, "Unknown field.") for k in item if k not in ALLOWED_KEYS]
@@ -120,7 +136,7 @@ def _parse_slow(
             value = math.inf
         if not math.isfinite(value):
             problems.append(("value", "Must be a finite number (not NaN or Infinity)."))
-    recorded_at = now
+    recorded_at = None
     if item.get("recorded_at") is not None:
         recorded_at = _parse_time(item["recorded_at"])
         if recorded_at is None:
@@ -165,16 +181,22 @@ def record_measurements(
 
     `live=False` stores readings of the past (the demo's finished trials):
     the control-chart check on each batch warns a team while a line runs, and
-    has nothing to say about readings taken days ago."""
+    has nothing to say about readings taken days ago.
+
+    One trial's batches are stored one at a time (its row lock, held to the
+    commit): what needs no lock (the readings' COPY text, the metrics) is
+    prepared before taking it."""
+    copy_parts = _copy_parts(rows)
+    metrics = sorted({r["metric"] for r in rows})
     trial = get_trial(session, actor, trial_id, Need.EDIT, lock=True)
     if client_key is not None:
         seen = session.scalar(
-            select(MeasurementBatch).where(
+            select(MeasurementBatch.response).where(
                 MeasurementBatch.trial_id == trial.id, MeasurementBatch.client_key == client_key
             )
         )
         if seen is not None:
-            return seen.response, True
+            return seen, True
     if trial.status != "running":
         raise Conflict(
             f"Trial #{trial.number} is {trial.status}; measurements are accepted only while "
@@ -183,7 +205,7 @@ def record_measurements(
         )
     indicators = indicators_of(session, trial.workspace_id)
     known = {i.key for i in indicators}
-    unknown = sorted({r["metric"] for r in rows} - known)
+    unknown = [m for m in metrics if m not in known]
     if unknown:
         raise ValidationFailed(
             f"Unknown metric{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
@@ -191,9 +213,15 @@ def record_measurements(
             fields={"metric": [f"Unknown: {', '.join(unknown)}."]},
             code="unknown_metric",
         )
-    stats, backwards = _update_stats(session, trial.id, rows)
+    # Readings sent without a time are stamped now, under the lock: a batch
+    # that waited for it is then not older than the one stored before it, so
+    # concurrent live batches never look like a backfill (a refold).
+    now = utcnow()
+    for r in rows:
+        if r["recorded_at"] is None:
+            r["recorded_at"] = now
+    stats, backwards = update_stats(session, trial.id, rows)
     results, outcome = live_results(indicators, stats)
-    metrics = sorted({r["metric"] for r in rows})
     response = {
         "trial_id": trial.id,
         "count": len(rows),
@@ -203,27 +231,21 @@ def record_measurements(
         "results": results,
     }
     # The answer is known before the batch row is written: one INSERT, no UPDATE.
-    batch = MeasurementBatch(
-        trial_id=trial.id,
-        client_key=client_key,
-        count=len(rows),
-        created_by_id=actor.id,
-        response=response,
+    batch_id = session.scalar(
+        insert(MeasurementBatch.__table__)
+        .values(
+            trial_id=trial.id,
+            client_key=client_key,
+            count=len(rows),
+            created_by_id=actor.id,
+            response=response,
+        )
+        .returning(MeasurementBatch.__table__.c.id)
     )
-    session.add(batch)
-    session.flush()
-    _insert_rows(session, trial.id, batch.id, rows)
+    _insert_rows(session, trial.id, batch_id, rows, copy_parts)
     if backwards:
-        _refold_order(session, trial.id, stats, backwards)
-    sample = [
-        {
-            "metric": r["metric"],
-            "value": r["value"],
-            "recorded_at": iso_utc(r["recorded_at"]),
-            "source": r["source"],
-        }
-        for r in rows[-EVENT_SAMPLE:]
-    ]
+        session.flush()
+        refold_order(session, trial.id, stats, backwards)
     record_event(
         session,
         trial.workspace_id,
@@ -235,7 +257,7 @@ def record_measurements(
             "client_key": client_key,
             "outcome": outcome,
             "results": results,
-            "latest": sample,
+            "latest": _sample(rows[-EVENT_SAMPLE:]),
         },
         actor,
     )
@@ -244,24 +266,79 @@ def record_measurements(
     return response, False
 
 
-COLUMNS = ("trial_id", "batch_id", "metric", "value", "recorded_at", "source")
+def _sample(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    times: dict[datetime, str | None] = {}  # a live batch's readings share one
+    out = []
+    for r in rows:
+        at = r["recorded_at"]
+        if at not in times:
+            times[at] = iso_utc(at)
+        out.append(
+            {
+                "metric": r["metric"],
+                "value": r["value"],
+                "recorded_at": times[at],
+                "source": r["source"],
+            }
+        )
+    return out
+
+
+# Trial, batch and time last: a live batch's rows end alike, so its COPY text
+# is one join (see _insert_rows).
+COLUMNS = ("metric", "value", "source", "trial_id", "batch_id", "recorded_at")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A text field as COPY's text format reads it back unchanged."""
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_parts(rows: list[dict[str, Any]]) -> list[str]:
+    """Each reading's metric, value and source as COPY text. The value is
+    written as psycopg writes a float (`str`: the shortest text that reads
+    back as the same double)."""
+    texts: dict[str | None, str] = {None: "\\N"}
+    parts = []
+    append = parts.append
+    for r in rows:
+        metric, source = r["metric"], r["source"]
+        if metric not in texts:
+            texts[metric] = _copy_text(metric)
+        if source not in texts:
+            texts[source] = _copy_text(source)
+        append(f"{texts[metric]}\t{r['value']!r}\t{texts[source]}")
+    return parts
 
 
 def _insert_rows(
-    session: Session, trial_id: int, batch_id: int, rows: list[dict[str, Any]]
+    session: Session,
+    trial_id: int,
+    batch_id: int,
+    rows: list[dict[str, Any]],
+    copy_parts: list[str],
 ) -> None:
     """Store a batch's readings. Nothing here needs them back as ORM objects,
     and the ORM's bulk path cost more than the insert itself at 10,000 rows:
-    PostgreSQL gets one COPY (psycopg otherwise sends one prepared INSERT per
-    row), SQLite one Core executemany."""
+    PostgreSQL gets one COPY of text prepared here (psycopg's write_row per
+    reading cost as much as the rest of the request), SQLite one Core
+    executemany."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
+        head = f"\t{trial_id}\t{batch_id}\t"
+        at = rows[0]["recorded_at"]
+        if all(r["recorded_at"] is at for r in rows):
+            end = f"{head}{at.isoformat()}\n"
+            data = end.join(copy_parts) + end
+        else:
+            data = "".join(
+                f"{part}{head}{r['recorded_at'].isoformat()}\n"
+                for part, r in zip(copy_parts, rows, strict=True)
+            )
         cursor = conn.connection.driver_connection.cursor()
         with cursor, cursor.copy(f"COPY measurements ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(
-                    (trial_id, batch_id, r["metric"], r["value"], r["recorded_at"], r["source"])
-                )
+            copy.write(data)
         return
     conn.execute(
         insert(Measurement.__table__),
@@ -277,98 +354,6 @@ def _insert_rows(
             for r in rows
         ],
     )
-
-
-def _update_stats(
-    session: Session, trial_id: int, rows: list[dict[str, Any]]
-) -> tuple[dict[str, MetricStats], list[str]]:
-    """Fold the batch into the running aggregates (the trial row is locked, so
-    read-modify-write is safe). Folded in plain Python, then each metric's row
-    is set once: setting ORM attributes per reading cost more than storing the
-    readings. Returns the stats and the metrics whose batch went back in time
-    (a reading older than the metric's last): their first value and moving
-    ranges are re-read once the readings are stored (`_refold_order`)."""
-    stats = {
-        s.metric: s
-        for s in session.scalars(select(MetricStats).where(MetricStats.trial_id == trial_id))
-    }
-    # count, total, min, max, last value, last time, first value, moving ranges
-    folded: dict[str, list[Any]] = {
-        m: [
-            s.count,
-            s.total,
-            s.minimum,
-            s.maximum,
-            s.last_value,
-            s.last_recorded_at,
-            s.first_value,
-            s.moving_range_total,
-        ]
-        for m, s in stats.items()
-    }
-    backwards: set[str] = set()
-    for r in rows:
-        value, at = r["value"], r["recorded_at"]
-        f = folded.get(r["metric"])
-        if f is None:
-            folded[r["metric"]] = [1, value, value, value, value, at, value, 0.0]
-            continue
-        f[0] += 1
-        f[1] += value
-        if value < f[2]:
-            f[2] = value
-        if value > f[3]:
-            f[3] = value
-        # Later (or equally timed, later sent: a higher id) readings are the
-        # `last` one, and extend the moving ranges in recorded order.
-        if at >= f[5]:
-            f[7] += abs(value - f[4])
-            f[4], f[5] = value, at
-        else:
-            backwards.add(r["metric"])
-    for metric, (count, total, low, high, last, at, first, ranges) in folded.items():
-        s = stats.get(metric)
-        if s is None:
-            s = stats[metric] = MetricStats(trial_id=trial_id, metric=metric)
-            session.add(s)
-        elif s.count == count:
-            continue  # not in this batch
-        s.count, s.total, s.minimum, s.maximum = count, total, low, high
-        s.last_value, s.last_recorded_at = last, at
-        s.first_value, s.moving_range_total = first, ranges
-    return stats, sorted(backwards)
-
-
-def _refold_order(
-    session: Session, trial_id: int, stats: dict[str, MetricStats], metrics: list[str]
-) -> None:
-    """Readings recorded before a metric's last one (a backfill, an import of
-    the past) land inside its recorded order: its first value and moving
-    ranges are read again from its readings, in the database. The one case
-    whose cost grows with the trial; a line streaming live never takes it."""
-    for metric in metrics:
-        ordered = (
-            select(
-                Measurement.value.label("value"),
-                func.lag(Measurement.value)
-                .over(order_by=(Measurement.recorded_at, Measurement.id))
-                .label("previous"),
-            )
-            .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
-            .subquery()
-        )
-        ranges = session.scalar(
-            select(func.coalesce(func.sum(func.abs(ordered.c.value - ordered.c.previous)), 0.0))
-        )
-        first = session.scalar(
-            select(Measurement.value)
-            .where(Measurement.trial_id == trial_id, Measurement.metric == metric)
-            .order_by(Measurement.recorded_at, Measurement.id)
-            .limit(1)
-        )
-        stats[metric].moving_range_total = float(ranges or 0.0)
-        if first is not None:
-            stats[metric].first_value = first
 
 
 def list_measurements(
