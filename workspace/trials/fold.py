@@ -4,68 +4,120 @@ a batch lands inside their recorded order."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import reduce
 from operator import add, sub
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from workspace.trials.models import Measurement, MetricStats
+
+FIELDS = (
+    "count",
+    "total",
+    "minimum",
+    "maximum",
+    "last_value",
+    "last_recorded_at",
+    "first_value",
+    "moving_range_total",
+)
+_TABLE = MetricStats.__table__
+
+
+@dataclass(slots=True)
+class Stats:
+    """One metric's running aggregates, read and written with Core: the ORM's
+    unit of work cost more per batch than the fold. Reads like a MetricStats
+    row (`live_results` takes either)."""
+
+    metric: str
+    count: int
+    total: float
+    minimum: float
+    maximum: float
+    last_value: float
+    last_recorded_at: datetime
+    first_value: float
+    moving_range_total: float
+    stored: bool = True
+
+    def values(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in FIELDS}
 
 
 def update_stats(
     session: Session, trial_id: int, rows: list[dict[str, Any]]
-) -> tuple[dict[str, MetricStats], list[str]]:
+) -> tuple[dict[str, Stats], list[str]]:
     """Fold the batch into the running aggregates (the trial row is locked, so
-    read-modify-write is safe). Folded in plain Python, then each metric's row
-    is set once: setting ORM attributes per reading cost more than storing the
-    readings. Returns the stats and the metrics whose batch went back in time
-    (a reading older than the metric's last): their first value and moving
+    read-modify-write is safe), in plain Python; `save_stats` writes them.
+    Returns the stats and the metrics whose batch went back in time (a
+    reading older than the metric's last): their first value and moving
     ranges are re-read once the readings are stored (`refold_order`)."""
     stats = {
-        s.metric: s
-        for s in session.scalars(select(MetricStats).where(MetricStats.trial_id == trial_id))
-    }
-    # count, total, min, max, last value, last time, first value, moving ranges
-    folded: dict[str, list[Any]] = {
-        m: [
-            s.count,
-            s.total,
-            s.minimum,
-            s.maximum,
-            s.last_value,
-            s.last_recorded_at,
-            s.first_value,
-            s.moving_range_total,
-        ]
-        for m, s in stats.items()
+        row.metric: Stats(*row)
+        for row in session.execute(
+            select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
+                _TABLE.c.trial_id == trial_id
+            )
+        )
     }
     backwards: set[str] = set()
     for metric, (values, times) in _by_metric(rows).items():
-        f = folded.get(metric)
         at = times[0]
-        if f is None:
-            value = values[0]
-            f = folded[metric] = [1, value, value, value, value, at, value, 0.0]
-            values, times = values[1:], times[1:]
-        if not values:
-            continue
-        if times.count(at) == len(times) and at >= f[5]:
-            _fold_forward(f, values, at)
-        else:
-            _fold_each(f, values, times, metric, backwards)
-    for metric, (count, total, low, high, last, at, first, ranges) in folded.items():
         s = stats.get(metric)
         if s is None:
-            s = stats[metric] = MetricStats(trial_id=trial_id, metric=metric)
-            session.add(s)
-        elif s.count == count:
-            continue  # not in this batch
-        s.count, s.total, s.minimum, s.maximum = count, total, low, high
-        s.last_value, s.last_recorded_at = last, at
-        s.first_value, s.moving_range_total = first, ranges
+            value = values[0]
+            s = stats[metric] = Stats(metric, 1, value, value, value, value, at, value, 0.0, False)
+            values, times = values[1:], times[1:]
+        # count, total, min, max, last value, last time, first value, moving ranges
+        f = [getattr(s, name) for name in FIELDS]
+        if values and times.count(at) == len(times) and at >= f[5]:
+            _fold_forward(f, values, at)
+        elif values:
+            _fold_each(f, values, times, metric, backwards)
+        for name, value in zip(FIELDS, f, strict=True):
+            setattr(s, name, value)
     return stats, sorted(backwards)
+
+
+def save_stats(
+    session: Session, trial_id: int, stats: dict[str, Stats], metrics: list[str]
+) -> None:
+    """Write the batch's metrics' aggregates: one executemany of UPDATEs, one
+    INSERT for metrics seen the first time. A MetricStats row this session
+    already holds is given the same figures, so it does not go stale."""
+    changed = [stats[m] for m in metrics if stats[m].stored]
+    if changed:
+        session.execute(
+            update(_TABLE)
+            .where(
+                _TABLE.c.trial_id == bindparam("p_trial"), _TABLE.c.metric == bindparam("p_metric")
+            )
+            .values({f: bindparam(f"p_{f}") for f in FIELDS}),
+            [
+                {"p_trial": trial_id, "p_metric": s.metric}
+                | {f"p_{f}": v for f, v in s.values().items()}
+                for s in changed
+            ],
+        )
+    new = [stats[m] for m in metrics if not stats[m].stored]
+    if new:
+        session.execute(
+            insert(_TABLE), [{"trial_id": trial_id, "metric": s.metric} | s.values() for s in new]
+        )
+    for s in new:
+        s.stored = True
+    for metric in metrics:
+        held = session.identity_map.get(identity_key(MetricStats, (trial_id, metric)))
+        if held is not None:
+            for f, v in stats[metric].values().items():
+                set_committed_value(held, f, v)
 
 
 def _by_metric(rows: list[dict[str, Any]]) -> dict[str, tuple[list[float], list[Any]]]:
@@ -113,7 +165,7 @@ def _fold_each(
 
 
 def refold_order(
-    session: Session, trial_id: int, stats: dict[str, MetricStats], metrics: list[str]
+    session: Session, trial_id: int, stats: dict[str, Stats], metrics: list[str]
 ) -> None:
     """Readings recorded before a metric's last one (a backfill, an import of
     the past) land inside its recorded order: its first value and moving

@@ -22,7 +22,7 @@ from workspace.events import types as ev
 from workspace.events.log import record_event
 from workspace.fields import iso_utc
 from workspace.house import react
-from workspace.trials.fold import refold_order, update_stats
+from workspace.trials.fold import refold_order, save_stats, update_stats
 from workspace.trials.models import Measurement, MeasurementBatch
 from workspace.trials.results import indicators_of, live_results
 from workspace.trials.schemas import MAX_BATCH
@@ -244,8 +244,8 @@ def record_measurements(
     )
     _insert_rows(session, trial.id, batch_id, rows, copy_parts)
     if backwards:
-        session.flush()
         refold_order(session, trial.id, stats, backwards)
+    save_stats(session, trial.id, stats, metrics)
     record_event(
         session,
         trial.workspace_id,
