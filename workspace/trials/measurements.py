@@ -23,8 +23,8 @@ from workspace.events.log import record_event
 from workspace.fields import iso_utc
 from workspace.house import react
 from workspace.trials.fold import refold_order, save_stats, update_stats
-from workspace.trials.models import Measurement, MeasurementBatch
-from workspace.trials.results import indicators_of, live_results
+from workspace.trials.models import Indicator, Measurement, MeasurementBatch
+from workspace.trials.results import live_results
 from workspace.trials.schemas import MAX_BATCH
 from workspace.trials.service import get_trial, trial_ref
 
@@ -203,7 +203,14 @@ def record_measurements(
             "it is running.",
             code="trial_not_running",
         )
-    indicators = indicators_of(session, trial.workspace_id)
+    # The columns a result needs, not Indicator objects: read on every batch.
+    indicators = session.execute(
+        select(
+            Indicator.id, Indicator.key, Indicator.comparator, Indicator.target, Indicator.aggregate
+        )
+        .where(Indicator.workspace_id == trial.workspace_id)
+        .order_by(Indicator.id)
+    ).all()
     known = {i.key for i in indicators}
     unknown = [m for m in metrics if m not in known]
     if unknown:
