@@ -19,24 +19,15 @@ import pytest
 from tests.foundation.access_matrix import ROUTES, cases
 from tests.foundation.access_rights import CALLERS, Case, expect, is_page
 from tests.foundation.matrix_app import module_world, open_session
+from tests.foundation.matrix_params import PATH_IDS
 from tests.foundation.matrix_world import W_TITLE, World
 from workspace.fields import MAX_ID
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 DEFAULT_PARAMS = {
-    "workspace_id": "workspace",
-    "document_id": "document",
-    "version_id": "version",
-    "trial_id": "trial",
-    "indicator_id": "indicator",
-    "milestone_id": "milestone",
-    "webhook_id": "webhook",
-    "delivery_id": "delivery",
+    **PATH_IDS,
     "token_id": "token",
-    "task_id": "task",
     "token": "token_unsubscribe",
-    "file_id": "file",
-    "session_id": "session",
     "comment_id": "comment",
     "suggestion_id": "suggestion",
 }

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.foundation.matrix_params import PATH_IDS
+
 CALLERS = {
     "owner": ("read", "write", "measurements:write"),
     "viewer": ("read", "write"),
@@ -37,22 +39,9 @@ CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance"
 )
-# Path parameter -> the world's id it takes (World.ids keys).
-PARAMS = {
-    "workspace_id": "workspace",
-    "document_id": "document",
-    "version_id": "version",
-    "trial_id": "trial",
-    "indicator_id": "indicator",
-    "milestone_id": "milestone",
-    "webhook_id": "webhook",
-    "delivery_id": "delivery",
-    "file_id": "file",
-    "task_id": "task",
-    "user_id": "spare_member",
-    "token_id": "spare_token",
-    "session_id": "session",
-}
+# Path parameter -> the world's id it takes (World.ids keys); a member and a
+# token that a DELETE may consume are spares.
+PARAMS = {**PATH_IDS, "user_id": "spare_member", "token_id": "spare_token"}
 
 
 @dataclass
