@@ -69,6 +69,28 @@ export function formatTime(iso, style) {
   if (Number.isNaN(d.getTime())) return iso;
   return formatter(style || (dateOnly ? "date" : "datetime"), dateOnly ? "UTC" : ZONE).format(d);
 }
+// A file picker and a drop zone feeding one handler. Drops count anywhere on
+// `panel`, not only on the small zone, which is lit while something is over
+// it; the picker is cleared so that choosing the same file again works.
+export function takeFiles(panel, input, zone, onFiles) {
+  if (input) {
+    input.addEventListener("change", () => {
+      if (input.files.length) onFiles(input.files);
+      input.value = "";
+    });
+  }
+  if (!zone) return;
+  panel.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  panel.addEventListener("dragleave", () => zone.classList.remove("over"));
+  panel.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer && e.dataTransfer.files.length) onFiles(e.dataTransfer.files);
+  });
+}
 export function localiseTimes(root) {
   (root || document).querySelectorAll("time[datetime]").forEach((t) => {
     t.textContent = formatTime(t.getAttribute("datetime"), t.dataset.format);

@@ -94,25 +94,7 @@ export function start() {
   document.querySelectorAll("[data-files-panel]").forEach((panel) => {
     const input = panel.querySelector("[data-file-input]");
     const zone = panel.querySelector("[data-dropzone]");
-    if (input) {
-      input.addEventListener("change", () => {
-        if (input.files.length) uploadAll(panel, input.files);
-        input.value = "";
-      });
-    }
-    // The whole panel takes drops, not only the small zone.
-    if (zone) {
-      panel.addEventListener("dragover", (e) => {
-        e.preventDefault();
-        zone.classList.add("over");
-      });
-      panel.addEventListener("dragleave", () => zone.classList.remove("over"));
-      panel.addEventListener("drop", (e) => {
-        e.preventDefault();
-        zone.classList.remove("over");
-        if (e.dataTransfer && e.dataTransfer.files.length) uploadAll(panel, e.dataTransfer.files);
-      });
-    }
+    JL.takeFiles(panel, input, zone, (files) => uploadAll(panel, files));
     panel.addEventListener("click", (e) => {
       const button = e.target.closest("[data-file-delete]");
       if (!button) return;

@@ -99,20 +99,7 @@ export function start() {
       .catch((err) => showError(err.message));
   }
 
-  input.addEventListener("change", () => {
-    if (input.files[0]) choose(input.files[0]);
-    input.value = "";
-  });
-  panel.addEventListener("dragover", (e) => {
-    e.preventDefault();
-    zone.classList.add("over");
-  });
-  panel.addEventListener("dragleave", () => zone.classList.remove("over"));
-  panel.addEventListener("drop", (e) => {
-    e.preventDefault();
-    zone.classList.remove("over");
-    if (e.dataTransfer && e.dataTransfer.files[0]) choose(e.dataTransfer.files[0]);
-  });
+  JL.takeFiles(panel, input, zone, (files) => choose(files[0]));
   go.addEventListener("click", () => {
     if (!chosen) return;
     go.disabled = true;
