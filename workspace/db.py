@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +53,15 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def newest_first(stmt: Select, id_column: Any, before_id: int, limit: int) -> Select:
+    """Keyset paging from the newest row: `before_id` is the last id the
+    previous page gave (0: from the top); one row past `limit` tells the
+    caller (`http.page_of`) whether another page follows."""
+    if before_id:
+        stmt = stmt.where(id_column < before_id)
+    return stmt.order_by(id_column.desc()).limit(limit + 1)
 
 
 # How long a request may wait for the database before it is answered 503

@@ -17,15 +17,23 @@ from werkzeug.exceptions import HTTPException
 class AppError(Exception):
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(
-        self, message: str, *, fields: dict[str, Any] | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        code: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
         if code:
             self.code = code
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def envelope(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
@@ -66,17 +74,9 @@ class ValidationFailed(AppError):
 class RateLimited(AppError):
     status, code = 429, "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after  # seconds, sent as Retry-After
-
 
 class ServiceUnavailable(AppError):
-    status, code = 503, "service_unavailable"
-
-    def __init__(self, message: str, *, retry_after: int = 5, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after  # seconds, sent as Retry-After
+    status, code, retry_after = 503, "service_unavailable", 5
 
 
 # Seconds a client is told to wait when the database cannot be reached.

@@ -118,6 +118,15 @@ def page_of(rows: list[Any], limit: int, key: Callable[[Any], Any] = lambda r: r
     return Page(rows, str(key(rows[-1])) if more and rows else None)
 
 
+def multipart_body(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """An endpoint's `doc_body` for a multipart/form-data upload with a
+    required `file` part (and any other `properties`)."""
+    schema: dict[str, Any] = {"type": "object", "required": ["file"], "properties": properties}
+    if description:
+        schema["description"] = description
+    return {"content": {"multipart/form-data": {"schema": schema}}}
+
+
 def load_json_body(max_bytes: int | None = None) -> Any:
     if max_bytes is not None and (request.content_length or 0) > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than the limit of {max_bytes} bytes.")

@@ -109,6 +109,29 @@ def current_session_id() -> int | None:
     return g.get("session_id")
 
 
+def _new_session_row(s: Any, user: User) -> tuple[UserSession, str]:
+    """A session row for this browser; someone who never chose a language gets
+    their mails in the one this browser speaks (its cookie, else Accept-Language)."""
+    row, secret = sessions.start(
+        s, user, user_agent=request.user_agent.string, ip=request.remote_addr or ""
+    )
+    spoken = request.cookies.get("locale")
+    spoken = spoken if spoken in SUPPORTED else browser_locale()
+    if spoken is not None:
+        follow_browser_locale(s, user, spoken)
+    return row, secret
+
+
+def _hold_session(user: User, row: UserSession, secret: str) -> None:
+    """What the (already cleared) cookie names: the user, the password
+    version it was signed in with, and the session row's secret."""
+    session.permanent = True
+    session["user_id"] = user.id
+    session["auth_v"] = password_version(user)
+    session["sid"] = secret
+    g.session_id = row.id
+
+
 def start_session(user: User) -> None:
     """Log in: a new session row and a cookie naming it. A session the
     browser held before (another login on the same browser) ends."""
@@ -116,19 +139,9 @@ def start_session(user: User) -> None:
     with db.transaction() as s:
         if previous:
             sessions.end_by_secret(s, previous, "replaced")
-        row, secret = sessions.start(
-            s, user, user_agent=request.user_agent.string, ip=request.remote_addr or ""
-        )
-        spoken = request.cookies.get("locale")
-        spoken = spoken if spoken in SUPPORTED else browser_locale()
-        if spoken is not None:
-            follow_browser_locale(s, user, spoken)
+        row, secret = _new_session_row(s, user)
     session.clear()
-    session.permanent = True
-    session["user_id"] = user.id
-    session["auth_v"] = password_version(user)
-    session["sid"] = secret
-    g.session_id = row.id
+    _hold_session(user, row, secret)
 
 
 def renew_session(s: Any, user: User) -> None:
@@ -137,22 +150,12 @@ def renew_session(s: Any, user: User) -> None:
     other sessions end (`sessions.end_sessions`, called by the service)."""
     found = sessions.find(s, session.get("sid"))
     if found is None or found[0].user_id != user.id:
-        row, secret = sessions.start(
-            s, user, user_agent=request.user_agent.string, ip=request.remote_addr or ""
-        )
-        spoken = request.cookies.get("locale")
-        spoken = spoken if spoken in SUPPORTED else browser_locale()
-        if spoken is not None:
-            follow_browser_locale(s, user, spoken)
+        row, secret = _new_session_row(s, user)
     else:
         row, secret = found[0], sessions.rotate(found[0])
     session.clear()  # a new CSRF token too
     g.pop("csrf_token", None)
-    session.permanent = True
-    session["user_id"] = user.id
-    session["auth_v"] = password_version(user)
-    session["sid"] = secret
-    g.session_id = row.id
+    _hold_session(user, row, secret)
 
 
 def end_current_session(reason: str = "logout") -> None:

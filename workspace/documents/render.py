@@ -36,15 +36,10 @@ LINE_TOKENS = {
     "fence",
     "code_block",
 }
-LINE_TAGS = {
+HEADINGS = {f"h{level}" for level in range(1, 7)}
+LINE_TAGS = HEADINGS | {
     "blockquote",
     "code",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
     "hr",
     "li",
     "ol",
@@ -63,19 +58,13 @@ def _source_lines(state: StateCore) -> None:
 
 _md.core.ruler.push("source_lines", _source_lines)
 
-TAGS = {
+TAGS = HEADINGS | {
     "a",
     "blockquote",
     "br",
     "code",
     "del",
     "em",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
     "hr",
     "img",
     "li",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need
 from workspace.auth.models import User
-from workspace.db import db, utcnow
+from workspace.db import db, newest_first, utcnow
 from workspace.documents import crdt, store
 from workspace.documents.diff import side_by_side, unified
 from workspace.documents.models import Document, DocumentVersion, VersionApproval
@@ -98,9 +98,7 @@ def list_versions(
     """Newest first; the cursor is the last id given."""
     require_document(session, actor, document_id)
     stmt = select(DocumentVersion).where(DocumentVersion.document_id == document_id)
-    if before_id:
-        stmt = stmt.where(DocumentVersion.id < before_id)
-    return list(session.scalars(stmt.order_by(DocumentVersion.id.desc()).limit(limit + 1)))
+    return list(session.scalars(newest_first(stmt, DocumentVersion.id, before_id, limit)))
 
 
 def get_version(

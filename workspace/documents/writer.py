@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 
-from pycrdt import merge_updates
+from pycrdt import Doc, merge_updates
 from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need
@@ -234,18 +234,23 @@ def _commit(_key: object, take: Take[Update]) -> Callable[[], None] | None:
 writers: GroupCommit[Update] = GroupCommit(_commit)
 
 
-def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
-    """The live doc may lack deletions accepted by another process; decide on
-    the stored state before refusing."""
-    fresh = store.load_doc(session, live.document_id)  # type: ignore[arg-type]
-    fresh.apply_update(update)
-    size = crdt.text_bytes(fresh)
+def _refuse_if_too_large(doc: Doc) -> None:
+    """`doc` with the update applied: over the limit, the update is refused."""
+    size = crdt.text_bytes(doc)
     if size > MAX_TEXT_BYTES:
         raise PayloadTooLarge(
             f"With this update the text would be {size} bytes of UTF-8; the limit is "
             f"{MAX_TEXT_BYTES} bytes (1 MB).",
             code="document_too_large",
         )
+
+
+def _recheck_size(session: object, live: LiveDoc, update: bytes) -> None:
+    """The live doc may lack deletions accepted by another process; decide on
+    the stored state before refusing."""
+    fresh = store.load_doc(session, live.document_id)  # type: ignore[arg-type]
+    fresh.apply_update(update)
+    _refuse_if_too_large(fresh)
 
 
 def _rebuild(live: LiveDoc) -> None:
@@ -263,13 +268,7 @@ def _store_without_live(who: User | Credential, document_id: int, update: bytes)
         store.lock_document(s, document_id)
         doc = store.load_doc(s, document_id)
         doc.apply_update(update)
-        size = crdt.text_bytes(doc)
-        if size > MAX_TEXT_BYTES:
-            raise PayloadTooLarge(
-                f"With this update the text would be {size} bytes of UTF-8; the limit is "
-                f"{MAX_TEXT_BYTES} bytes (1 MB).",
-                code="document_too_large",
-            )
+        _refuse_if_too_large(doc)
         _, used = store.append_update(s, document_id, update, user.id)
         note_edit(s, document, user)
         store.note_usage(s, document_id, used)

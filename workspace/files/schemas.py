@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from workspace.fields import UTCDateTime, id_range
-from workspace.http import PageQuerySchema
+from workspace.http import PageQuerySchema, multipart_body
 
 
 class FileUploaderSchema(Schema):
@@ -36,21 +36,12 @@ class FileListQuerySchema(PageQuerySchema):
     document_id = fields.Integer(load_default=None, validate=id_range())
 
 
-UPLOAD_BODY = {
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary"},
-                    "trial_id": {"type": "integer"},
-                    "milestone_id": {"type": "integer"},
-                    "document_id": {"type": "integer"},
-                },
-                "description": "The file, and at most one of trial_id, milestone_id, document_id "
-                "(of this workspace).",
-            }
-        }
+UPLOAD_BODY = multipart_body(
+    {
+        "file": {"type": "string", "format": "binary"},
+        "trial_id": {"type": "integer"},
+        "milestone_id": {"type": "integer"},
+        "document_id": {"type": "integer"},
     },
-}
+    "The file, and at most one of trial_id, milestone_id, document_id (of this workspace).",
+)

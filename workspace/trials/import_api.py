@@ -14,33 +14,24 @@ from workspace.db import db
 from workspace.errors import ValidationFailed
 from workspace.files.storage import storage
 from workspace.files.upload import receive, too_large
-from workspace.http import endpoint
+from workspace.http import endpoint, multipart_body
 from workspace.trials import imports, measurements, service
 from workspace.trials.results import indicators_of
 from workspace.trials.schemas import MeasurementsRecordedSchema
 
 RECORDED = MeasurementsRecordedSchema()
 FORM_OVERHEAD = 64 * 1024
-IMPORT_BODY = {
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {
-                        "type": "string",
-                        "format": "binary",
-                        "description": "CSV (UTF-8, with or without BOM, or GB18030) or "
-                        "XLSX; long layout `metric,value[,recorded_at,"
-                        "source]` or wide `[recorded_at,][source,]<indicator "
-                        "key>…`",
-                    }
-                },
-            }
+IMPORT_BODY = multipart_body(
+    {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "CSV (UTF-8, with or without BOM, or GB18030) or XLSX; long layout "
+            "`metric,value[,recorded_at,source]` or wide `[recorded_at,][source,]<indicator "
+            "key>…`",
         }
     }
-}
+)
 PREVIEW = {
     "type": "object",
     "properties": {

@@ -152,6 +152,14 @@ def _check_zip(path: str) -> None:
         )
 
 
+def _unreadable_workbook(err: Exception) -> ValidationFailed:
+    return ValidationFailed(
+        f"This workbook cannot be read: {err}.",
+        fields={"file": ["Not a readable XLSX."]},
+        code="bad_file",
+    )
+
+
 def _xlsx_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
     # local: openpyxl takes ~0.6 s to import; only an xlsx import needs it.
     import openpyxl
@@ -164,21 +172,13 @@ def _xlsx_rows(path: str) -> Iterator[tuple[int, list[Any]]]:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as err:
         fh.close()
-        raise ValidationFailed(
-            f"This workbook cannot be read: {err}.",
-            fields={"file": ["Not a readable XLSX."]},
-            code="bad_file",
-        ) from None
+        raise _unreadable_workbook(err) from None
     try:
         sheet = wb.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(row)
     except Exception as err:  # a damaged sheet: openpyxl raises many kinds
-        raise ValidationFailed(
-            f"This workbook cannot be read: {err}.",
-            fields={"file": ["Not a readable XLSX."]},
-            code="bad_file",
-        ) from None
+        raise _unreadable_workbook(err) from None
     finally:
         wb.close()
         fh.close()

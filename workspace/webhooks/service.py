@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.config import Settings
-from workspace.db import utcnow
+from workspace.db import newest_first, utcnow
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import after_commit
 from workspace.events import types as ev
@@ -171,9 +171,7 @@ def list_deliveries(
 ) -> list[Delivery]:
     get_webhook(session, actor, webhook_id)
     stmt = select(Delivery).where(Delivery.endpoint_id == webhook_id)
-    if before_id:
-        stmt = stmt.where(Delivery.id < before_id)
-    return list(session.scalars(stmt.order_by(Delivery.id.desc()).limit(limit + 1)))
+    return list(session.scalars(newest_first(stmt, Delivery.id, before_id, limit)))
 
 
 def attempts_of(session: Session, delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:

@@ -114,26 +114,19 @@ class Sender:
                 # block=True: at most `connections_per_host` requests to one
                 # address at a time, so a burst to one receiver queues here
                 # instead of flooding its accept queue.
+                common = {"retries": False, "block": True, "maxsize": self.connections_per_host}
                 if target.scheme == "https":
                     pool = urllib3.HTTPSConnectionPool(
                         address,
                         target.port,
-                        retries=False,
-                        block=True,
-                        maxsize=self.connections_per_host,
+                        **common,
                         server_hostname=target.host,
                         assert_hostname=target.host,
                         cert_reqs="CERT_REQUIRED",
                     )
                     pool.ConnectionCls = _TLSConnection
                 else:
-                    pool = urllib3.HTTPConnectionPool(
-                        address,
-                        target.port,
-                        retries=False,
-                        block=True,
-                        maxsize=self.connections_per_host,
-                    )
+                    pool = urllib3.HTTPConnectionPool(address, target.port, **common)
                     pool.ConnectionCls = _Connection
                 self._pools[key] = pool
             return pool
