@@ -118,6 +118,11 @@ def page_of(rows: list[Any], limit: int, key: Callable[[Any], Any] = lambda r: r
     return Page(rows, str(key(rows[-1])) if more and rows else None)
 
 
+def error_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response answered with the error envelope, for `doc_responses`."""
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
 def multipart_body(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
     """An endpoint's `doc_body` for a multipart/form-data upload with a
     required `file` part (and any other `properties`)."""

@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import g, jsonify, render_template
 
-from workspace.http import OPERATIONS, api
+from workspace.http import OPERATIONS, api, error_doc
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -153,10 +153,7 @@ def _error_codes(op: Any) -> list[str]:
 
 
 def _responses(op: Any) -> dict[str, Any]:
-    error = {"content": {"application/json": {"schema": "Error"}}}
-    responses: dict[str, Any] = {
-        code: {"description": ERRORS[code], **error} for code in _error_codes(op)
-    }
+    responses: dict[str, Any] = {code: error_doc(ERRORS[code]) for code in _error_codes(op)}
     if op.produces:
         content = {media: {"schema": schema} for media, schema in op.produces.items()}
         responses[str(op.status)] = {"description": "OK", "content": content}
@@ -183,7 +180,7 @@ def _responses(op: Any) -> dict[str, Any]:
         # A route's own words for a refusal; its body is the error envelope
         # unless the route says otherwise (416 and 304 have none).
         if code.startswith(("4", "5")) and code != "416":
-            answer = {**answer, "content": error["content"]}
+            answer = {**answer, **error_doc(answer["description"])}
         responses[code] = answer
     return responses
 

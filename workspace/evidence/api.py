@@ -13,7 +13,7 @@ from workspace.db import db
 from workspace.errors import Conflict
 from workspace.evidence import service
 from workspace.evidence.schemas import EvidencePackSchema, TrancheSchema, TrancheUpdateSchema
-from workspace.http import endpoint
+from workspace.http import endpoint, error_doc
 
 
 @endpoint(
@@ -74,12 +74,7 @@ def get_evidence(milestone_id: int) -> Any:
     summary="Download the acceptance evidence pack (PDF)",
     tag="funding",
     produces={"application/pdf": {"type": "string", "format": "binary"}},
-    doc_responses={
-        "409": {
-            "description": "`evidence_pending`: still being made",
-            "content": {"application/json": {"schema": "Error"}},
-        }
-    },
+    doc_responses={"409": error_doc("`evidence_pending`: still being made")},
 )
 def download_evidence(milestone_id: int) -> Any:
     with db.reading() as s:

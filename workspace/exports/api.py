@@ -11,7 +11,7 @@ from workspace.db import db
 from workspace.errors import Conflict
 from workspace.exports import service
 from workspace.exports.schemas import ExportCreateSchema, ExportTaskSchema
-from workspace.http import endpoint
+from workspace.http import endpoint, error_doc
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -53,12 +53,7 @@ def get_export(task_id: str) -> Any:
         "text/csv": {"type": "string"},
         MIMETYPES["xlsx"]: {"type": "string", "format": "binary"},
     },
-    doc_responses={
-        "409": {
-            "description": "`export_pending`: not finished yet",
-            "content": {"application/json": {"schema": "Error"}},
-        }
-    },
+    doc_responses={"409": error_doc("`export_pending`: not finished yet")},
 )
 def download_export(task_id: str) -> Any:
     with db.reading() as s:

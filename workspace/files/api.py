@@ -14,15 +14,11 @@ from workspace.files import download, service
 from workspace.files.schemas import UPLOAD_BODY, FileListQuerySchema, FileSchema
 from workspace.files.storage import blob_key, storage
 from workspace.files.upload import receive, too_large
-from workspace.http import Page, cursor_int, endpoint, page_of
+from workspace.http import Page, cursor_int, endpoint, error_doc, page_of
 
 FILE = FileSchema()
 # Multipart framing and the small id fields around the file itself.
 FORM_OVERHEAD = 64 * 1024
-
-
-def _too_large_doc(limit: str) -> dict[str, Any]:
-    return {"description": limit, "content": {"application/json": {"schema": "Error"}}}
 
 
 @endpoint(
@@ -36,7 +32,7 @@ def _too_large_doc(limit: str) -> dict[str, Any]:
     limits="FILE_MAX_BYTES per file (default 200 MiB) and the workspace's quota "
     "(WORKSPACE_FILE_QUOTA_BYTES): 413; an empty file: 422",
     doc_responses={
-        "413": _too_large_doc(
+        "413": error_doc(
             "Larger than FILE_MAX_BYTES or over the workspace's quota; nothing is stored"
         )
     },

@@ -9,7 +9,7 @@ from flask import Response, current_app
 from workspace.auth.access import Need, require_workspace
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.http import Page, endpoint
+from workspace.http import Page, endpoint, error_doc
 from workspace.milestones import service
 from workspace.milestones.calendar import milestones_ics
 from workspace.milestones.schemas import (
@@ -68,12 +68,7 @@ def update_milestone(milestone_id: int, data: dict) -> Any:
     summary="Delete a milestone that is open or missed (a reached one: 409)",
     tag="milestones",
     status=204,
-    doc_responses={
-        "409": {
-            "description": "The milestone was reached",
-            "content": {"application/json": {"schema": "Error"}},
-        }
-    },
+    doc_responses={"409": error_doc("The milestone was reached")},
 )
 def delete_milestone(milestone_id: int) -> None:
     with db.transaction() as s:

@@ -8,7 +8,7 @@ from flask import jsonify, request, url_for
 
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.http import Page, cursor_int, endpoint, load_json_body, page_of
+from workspace.http import Page, cursor_int, endpoint, error_doc, load_json_body, page_of
 from workspace.trials import indicators, measurements, service
 from workspace.trials.schemas import (
     MAX_BATCH,
@@ -69,9 +69,6 @@ def update_indicator(indicator_id: int, data: dict) -> Any:
         return indicators.update_indicator(s, require_user(), indicator_id, data)
 
 
-CONFLICT = {"content": {"application/json": {"schema": "Error"}}}
-
-
 @endpoint(
     "/indicators/<int:indicator_id>",
     "DELETE",
@@ -79,12 +76,10 @@ CONFLICT = {"content": {"application/json": {"schema": "Error"}}}
     tag="indicators",
     status=204,
     doc_responses={
-        "409": {
-            "description": "Measurements (code `indicator_measured`) or "
-            "milestone criteria (`indicator_in_criteria`) "
-            "use it",
-            **CONFLICT,
-        }
+        "409": error_doc(
+            "Measurements (code `indicator_measured`) or milestone criteria "
+            "(`indicator_in_criteria`) use it"
+        )
     },
 )
 def delete_indicator(indicator_id: int) -> None:
@@ -161,12 +156,7 @@ def get_trial(trial_id: int) -> Any:
     tag="trials",
     body=TrialUpdateSchema(),
     response=TrialSchema(),
-    doc_responses={
-        "412": {
-            "description": "If-Match holds a stale ETag",
-            "content": {"application/json": {"schema": "Error"}},
-        }
-    },
+    doc_responses={"412": error_doc("If-Match holds a stale ETag")},
 )
 def update_trial(trial_id: int, data: dict) -> Any:
     with db.transaction() as s:
@@ -184,8 +174,8 @@ def update_trial(trial_id: int, data: dict) -> Any:
     tag="trials",
     status=204,
     doc_responses={
-        "409": {"description": "The trial is not planned (code `trial_not_planned`)", **CONFLICT},
-        "412": {"description": "If-Match holds a stale ETag", **CONFLICT},
+        "409": error_doc("The trial is not planned (code `trial_not_planned`)"),
+        "412": error_doc("If-Match holds a stale ETag"),
     },
 )
 def delete_trial(trial_id: int) -> None:
@@ -262,14 +252,8 @@ RECORDED = MeasurementsRecordedSchema()
         ]
     },
     doc_responses={
-        "413": {
-            "description": f"More than {MAX_BATCH:,} measurements in one request",
-            "content": {"application/json": {"schema": "Error"}},
-        },
-        "409": {
-            "description": "The trial is not running",
-            "content": {"application/json": {"schema": "Error"}},
-        },
+        "413": error_doc(f"More than {MAX_BATCH:,} measurements in one request"),
+        "409": error_doc("The trial is not running"),
     },
 )
 def record_measurements(trial_id: int) -> Any:
