@@ -20,6 +20,11 @@ def id_range(min: int = 1, max: int = MAX_ID) -> validate.Range:  # noqa: A002
     return validate.Range(min=min, max=max)
 
 
+def at_most(n: int) -> validate.Length:
+    """A text's length limit, with the one wording every form shows."""
+    return validate.Length(max=n, error=f"At most {n} characters.")
+
+
 def iso_utc(value: datetime | str | None, timespec: str = "auto") -> str | None:
     """How every time leaves the server: ISO-8601 in UTC ending in `Z`."""
     if value is None or isinstance(value, str):  # already shaped
@@ -87,7 +92,7 @@ def OptionalTitle(**kwargs: Any) -> fields.String:  # noqa: N802
     so blanks alone mean no title rather than an invisible one."""
     return TrimmedString(
         allow_blank=True,
-        validate=validate.Length(max=TITLE_MAX, error="At most 200 characters."),
+        validate=at_most(TITLE_MAX),
         **kwargs,
     )
 

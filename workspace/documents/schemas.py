@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from workspace.documents.models import DOCUMENT_KINDS
-from workspace.fields import OptionalTitle, Title, UTCDateTime, id_range
+from workspace.fields import OptionalTitle, Title, UTCDateTime, at_most, id_range
 
 
 class DocumentSchema(Schema):
@@ -261,13 +261,13 @@ class SuggestionCreateSchema(Schema):
     )
     text = fields.String(
         required=True,
-        validate=validate.Length(max=10000, error="At most 10000 characters."),
+        validate=at_most(10000),
         metadata={"description": "The replacement; empty deletes the range."},
     )
     note = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=2000, error="At most 2000 characters."),
+        validate=at_most(2000),
     )
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from workspace.fields import MAX_ID, Title, UTCDateTime
+from workspace.fields import MAX_ID, Title, UTCDateTime, at_most
 from workspace.milestones.models import MILESTONE_STATUSES
 
 MAX_STREAK = 100
@@ -67,7 +67,7 @@ class MilestoneSchema(Schema):
     updated_at = UTCDateTime()
 
 
-DESCRIPTION = validate.Length(max=5000, error="At most 5000 characters.")
+DESCRIPTION = at_most(5000)
 
 
 class MilestoneCreateSchema(Schema):

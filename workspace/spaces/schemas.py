@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import Id, Title, UTCDateTime
+from workspace.fields import Id, Title, UTCDateTime, at_most
 from workspace.spaces.models import WORKSPACE_ROLES, WORKSPACE_STATUSES
 
 
@@ -24,7 +24,7 @@ class WorkspaceSchema(Schema):
     updated_at = UTCDateTime()
 
 
-SUMMARY = validate.Length(max=5000, error="At most 5000 characters.")
+SUMMARY = at_most(5000)
 
 
 class WorkspaceCreateSchema(Schema):

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from workspace.fields import Id, OptionalTitle, SingleLine, Title, UTCDateTime
+from workspace.fields import Id, OptionalTitle, SingleLine, Title, UTCDateTime, at_most
 from workspace.trials.models import AGGREGATES, COMPARATORS, TRIAL_STATUSES
 from workspace.trials.parameter_text import parse_lines
 
@@ -90,7 +90,7 @@ class IndicatorSchema(Schema):
 
 class _IndicatorFields(Schema):
     label = Title()
-    unit = fields.String(validate=validate.Length(max=32, error="At most 32 characters."))
+    unit = fields.String(validate=at_most(32))
     comparator = fields.String(validate=validate.OneOf(COMPARATORS))
     target = FiniteNumber()
     aggregate = fields.String(validate=validate.OneOf(AGGREGATES))
@@ -156,8 +156,8 @@ class TrialSchema(Schema):
     finished_at = UTCDateTime(allow_none=True)
 
 
-TEXT_200 = validate.Length(max=200, error="At most 200 characters.")
-HYPOTHESIS = validate.Length(max=20_000, error="At most 20000 characters.")
+TEXT_200 = at_most(200)
+HYPOTHESIS = at_most(20_000)
 
 
 class TrialCreateSchema(Schema):
