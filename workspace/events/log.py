@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, text
@@ -53,6 +54,23 @@ def record_event(
         raise ValueError(f"unknown event type {type!r}")
     actor_ref = None if actor is None else Actor(actor.id, actor.name)
     after_commit.collect(session, _PENDING, (workspace_id, type, data, actor_ref), _unwritten)
+
+
+def apply_changes(row: Any, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set each attribute of `row` that `changes` gives a new value; what
+    changed as an *.updated event carries it, `{field: {"from", "to"}}`
+    (dates as ISO text, for the JSON payload)."""
+    changed: dict[str, dict[str, Any]] = {}
+    for key, value in changes.items():
+        old = getattr(row, key)
+        if old != value:
+            changed[key] = {"from": _plain(old), "to": _plain(value)}
+            setattr(row, key, value)
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _unwritten(events: list[Any]) -> None:

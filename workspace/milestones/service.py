@@ -13,7 +13,7 @@ from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, ValidationFailed
 from workspace.events import types as ev
-from workspace.events.log import record_event
+from workspace.events.log import apply_changes, record_event
 from workspace.evidence.models import MilestoneTranche
 from workspace.fields import iso_utc
 from workspace.files.models import StoredFile
@@ -158,15 +158,7 @@ def update_milestone(
         )
     if "criteria" in changes:
         _check_criteria(session, m.workspace_id, changes["criteria"])
-    changed: dict[str, Any] = {}
-    for key, value in changes.items():
-        if getattr(m, key) != value:
-            old = getattr(m, key)
-            changed[key] = {
-                "from": old.isoformat() if isinstance(old, date) else old,
-                "to": value.isoformat() if isinstance(value, date) else value,
-            }
-            setattr(m, key, value)
+    changed = apply_changes(m, changes)
     if "due_date" in changed:
         # A new date deserves its own reminders.
         m.due_soon_emitted_at = m.overdue_emitted_at = None

@@ -17,7 +17,7 @@ from workspace.auth.access import (
 from workspace.auth.models import User
 from workspace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workspace.events import types as ev
-from workspace.events.log import record_event
+from workspace.events.log import apply_changes, record_event
 from workspace.house import react
 from workspace.organizations.models import Organization
 from workspace.spaces.models import Membership, Workspace
@@ -77,11 +77,8 @@ def update_workspace(
     session: Session, actor: User, workspace_id: int, changes: dict[str, Any]
 ) -> Workspace:
     ws = require_workspace(session, actor, workspace_id, Need.MANAGE)
-    changed = {}
-    for key in ("title", "summary", "status"):
-        if key in changes and getattr(ws, key) != changes[key]:
-            changed[key] = {"from": getattr(ws, key), "to": changes[key]}
-            setattr(ws, key, changes[key])
+    editable = ("title", "summary", "status")
+    changed = apply_changes(ws, {k: changes[k] for k in editable if k in changes})
     if changed:
         record_event(session, ws.id, ev.WORKSPACE_UPDATED, {"changes": changed}, actor)
     return ws

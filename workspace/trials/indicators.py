@@ -11,7 +11,7 @@ from workspace.auth.access import Need, require_row, require_workspace
 from workspace.auth.models import User
 from workspace.errors import Conflict, ValidationFailed
 from workspace.events import types as ev
-from workspace.events.log import record_event
+from workspace.events.log import apply_changes, record_event
 from workspace.milestones.models import Milestone
 from workspace.trials.models import Indicator, Measurement, Trial
 from workspace.trials.results import indicators_of
@@ -66,11 +66,7 @@ def update_indicator(
             "The lower specification limit must be below the upper one.",
             fields={"lower_spec": ["Must be below upper_spec."]},
         )
-    changed = {}
-    for key, value in changes.items():
-        if getattr(ind, key) != value:
-            changed[key] = {"from": getattr(ind, key), "to": value}
-            setattr(ind, key, value)
+    changed = apply_changes(ind, changes)
     if changed:
         session.flush()
         record_event(

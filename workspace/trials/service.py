@@ -12,7 +12,7 @@ from workspace.auth.models import User
 from workspace.db import utcnow
 from workspace.errors import Conflict, PreconditionFailed, ValidationFailed
 from workspace.events import types as ev
-from workspace.events.log import record_event
+from workspace.events.log import apply_changes, record_event
 from workspace.files.models import StoredFile
 from workspace.house import react
 from workspace.spaces.models import Workspace
@@ -234,11 +234,7 @@ def update_trial(
     if "parent_id" in changes:
         _check_parent(session, trial.workspace_id, changes["parent_id"], trial.id)
     status = changes.pop("status", None)
-    changed = {}
-    for key, value in changes.items():
-        if getattr(trial, key) != value:
-            changed[key] = {"from": getattr(trial, key), "to": value}
-            setattr(trial, key, value)
+    changed = apply_changes(trial, changes)
     if changed:
         trial.version += 1
         session.flush()
