@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
@@ -116,6 +116,22 @@ def page_of(rows: list[Any], limit: int, key: Callable[[Any], Any] = lambda r: r
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, str(key(rows[-1])) if more and rows else None)
+
+
+def attachment(
+    content: bytes, mimetype: str, filename: str, headers: dict[str, str] | None = None
+) -> Response:
+    """A finished product to save (an export, an evidence pack): downloaded as
+    `filename`, and private to the caller, so never kept by a shared cache."""
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            **(headers or {}),
+            "Cache-Control": "private, no-cache",
+        },
+    )
 
 
 def error_doc(description: str) -> dict[str, Any]:

@@ -30,12 +30,16 @@ export function start() {
     status.className = "status " + (isError ? "error" : "muted");
   }
 
+  // A table's rows, or one muted row saying there are none.
+  function fillRows(tbody, items, none, row) {
+    tbody.replaceChildren();
+    if (!items.length) tbody.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, none)));
+    tbody.append(...items.map(row));
+  }
+
   async function refresh() {
     const page = await JL.api("GET", `/workspaces/${wsId}/webhooks?limit=200`);
-    list.replaceChildren();
-    if (!page.items.length)
-      list.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_webhooks)));
-    page.items.forEach((w) => {
+    fillRows(list, page.items, T.no_webhooks, (w) => {
       const actions = el(
         "td",
         {},
@@ -49,16 +53,14 @@ export function start() {
         " ",
         el("button", { "data-action": "delete", onclick: () => remove(w.id) }, T.delete),
       );
-      list.append(
-        el(
-          "tr",
-          { "data-webhook-id": w.id },
-          el("td", {}, w.url),
-          el("td", {}, w.format),
-          el("td", {}, w.events.join(", ")),
-          el("td", {}, w.active ? T.active : `${T.disabled}: ${w.disabled_reason || ""}`),
-          actions,
-        ),
+      return el(
+        "tr",
+        { "data-webhook-id": w.id },
+        el("td", {}, w.url),
+        el("td", {}, w.format),
+        el("td", {}, w.events.join(", ")),
+        el("td", {}, w.active ? T.active : `${T.disabled}: ${w.disabled_reason || ""}`),
+        actions,
       );
     });
   }
@@ -96,44 +98,44 @@ export function start() {
     }
   });
 
-  async function ping(id) {
+  // A button's API calls; a refusal is said in the status line (the API's words).
+  async function act(calls) {
     try {
-      await JL.api("POST", `/webhooks/${id}/ping`);
-      say(T.ping_sent);
+      await calls();
     } catch (ex) {
       say(ex.message, true);
     }
+  }
+  async function ping(id) {
+    await act(async () => {
+      await JL.api("POST", `/webhooks/${id}/ping`);
+      say(T.ping_sent);
+    });
     const hook = await JL.api("GET", `/webhooks/${id}`);
     showLog(hook);
   }
   async function rotate(id) {
-    try {
+    await act(async () => {
       const hook = await JL.api("POST", `/webhooks/${id}/rotate-secret`);
       showSecret(hook.secret);
-    } catch (ex) {
-      say(ex.message, true);
-    }
+    });
   }
   async function remove(id) {
     if (!window.confirm(T.confirm_delete)) return;
-    try {
+    await act(async () => {
       await JL.api("DELETE", `/webhooks/${id}`);
       if (shown && shown.id === id) {
         log.hidden = true;
         shown = null;
       }
       await refresh();
-    } catch (ex) {
-      say(ex.message, true);
-    }
+    });
   }
   async function redeliver(id) {
-    try {
+    await act(async () => {
       await JL.api("POST", `/deliveries/${id}/redeliver`);
       say(T.redelivered);
-    } catch (ex) {
-      say(ex.message, true);
-    }
+    });
     loadLog();
   }
 
@@ -146,34 +148,29 @@ export function start() {
     if (!shown) return;
     const page = await JL.api("GET", `/webhooks/${shown.id}/deliveries?limit=50`);
     const body = log.querySelector("tbody");
-    body.replaceChildren();
-    if (!page.items.length)
-      body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, T.no_deliveries)));
-    page.items.forEach((d) => {
+    fillRows(body, page.items, T.no_deliveries, (d) => {
       const attempts = el(
         "ol",
         { class: "attempts" },
         ...d.attempts.map((a) => el("li", { "data-ok": a.succeeded }, attemptText(a))),
       );
-      body.append(
+      return el(
+        "tr",
+        { "data-delivery-id": d.id, "data-status": d.status },
+        el("td", {}, d.event_type),
+        el("td", {}, el("code", {}, d.message_id)),
+        el("td", { class: "delivery-status" }, T[d.status] || d.status),
+        el("td", {}, `${d.attempts.length} ${T.attempts}`, attempts),
         el(
-          "tr",
-          { "data-delivery-id": d.id, "data-status": d.status },
-          el("td", {}, d.event_type),
-          el("td", {}, el("code", {}, d.message_id)),
-          el("td", { class: "delivery-status" }, T[d.status] || d.status),
-          el("td", {}, `${d.attempts.length} ${T.attempts}`, attempts),
-          el(
-            "td",
-            {},
-            d.status === "pending"
-              ? ""
-              : el(
-                  "button",
-                  { "data-action": "redeliver", onclick: () => redeliver(d.id) },
-                  T.redeliver,
-                ),
-          ),
+          "td",
+          {},
+          d.status === "pending"
+            ? ""
+            : el(
+                "button",
+                { "data-action": "redeliver", onclick: () => redeliver(d.id) },
+                T.redeliver,
+              ),
         ),
       );
     });

@@ -5,15 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response
-
 from workspace.auth.access import Need
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
 from workspace.evidence import service
 from workspace.evidence.schemas import EvidencePackSchema, TrancheSchema, TrancheUpdateSchema
-from workspace.http import endpoint, error_doc
+from workspace.http import attachment, endpoint, error_doc
 
 
 @endpoint(
@@ -83,13 +81,9 @@ def download_evidence(milestone_id: int) -> Any:
         raise Conflict(
             "The evidence pack is still being made; try again in a moment.", code="evidence_pending"
         )
-    return Response(
+    return attachment(
         pack.pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="evidence-milestone-{milestone_id}.pdf"',
-            "ETag": f'"{pack.file_hash}"',
-            "X-Content-SHA256": pack.content_hash or "",
-            "Cache-Control": "private, no-cache",
-        },
+        "application/pdf",
+        f"evidence-milestone-{milestone_id}.pdf",
+        {"ETag": f'"{pack.file_hash}"', "X-Content-SHA256": pack.content_hash or ""},
     )

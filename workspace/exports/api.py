@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
-
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.errors import Conflict
 from workspace.exports import service
 from workspace.exports.schemas import ExportCreateSchema, ExportTaskSchema
-from workspace.http import endpoint, error_doc
+from workspace.http import attachment, endpoint, error_doc
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -60,11 +58,4 @@ def download_export(task_id: str) -> Any:
         task = service.get_task(s, require_user(), task_id)
     if task.status != "done" or task.content is None:
         raise Conflict("The export is not finished yet.", code="export_pending")
-    return Response(
-        task.content,
-        mimetype=MIMETYPES[task.format],
-        headers={
-            "Content-Disposition": f'attachment; filename="{task.filename}"',
-            "Cache-Control": "private, no-cache",
-        },
-    )
+    return attachment(task.content, MIMETYPES[task.format], task.filename)
