@@ -168,6 +168,48 @@ def require_row(
     return row
 
 
+def check_rows(
+    session: Session,
+    asks: list[tuple[User, T | None]],
+    need: Need,
+    missing: str = "Not found.",
+) -> list[NotFound | Forbidden | None]:
+    """`require_row`'s answer for rows already read (None: no such row), for
+    several callers and rows at once: one read of the memberships they need,
+    however many. Each answer is None (allowed) or the error `require_row`
+    would raise. The co-editing writer asks this for a whole batch."""
+    wanted = {(u.id, r.workspace_id) for u, r in asks if r is not None}  # type: ignore[attr-defined]
+    roles: dict[tuple[int, int], str] = {}
+    if wanted:
+        rows = session.execute(
+            select(Membership.user_id, Membership.workspace_id, Membership.role).where(
+                Membership.user_id.in_({u for u, _ in wanted}),
+                Membership.workspace_id.in_({w for _, w in wanted}),
+            )
+        )
+        roles = {(u, w): role for u, w, role in rows}
+    answers: list[NotFound | Forbidden | None] = []
+    for user, row in asks:
+        if row is None:
+            answers.append(NotFound(missing))
+            continue
+        workspace_id = row.workspace_id  # type: ignore[attr-defined]
+        try:
+            _decide(
+                user,
+                roles.get((user.id, workspace_id)),
+                oversees(session, user, workspace_id),
+                (need,),
+                missing,
+                _forbidden_message(need),
+            )
+        except (NotFound, Forbidden) as err:
+            answers.append(err)
+        else:
+            answers.append(None)
+    return answers
+
+
 def require_one_of(
     session: Session,
     user: User,

@@ -8,6 +8,7 @@ Each check is one primary-key read (the credential's row joined to its user).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,21 +69,60 @@ def recheck(session: Session, credential: Credential) -> tuple[User | None, str 
     """The user if the credential still stands, else None and the reason:
     `token_revoked`, `user_disabled`, `password_changed`, or why the session
     ended (`logout`, `ended_by_user`, `session_expired`...)."""
-    if credential.kind == "token":
-        found = session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.id == credential.id)
-        ).first()
-        if found is None or found[0].revoked_at is not None:
-            return None, "token_revoked"
-        user = found[1]
-        return (user, None) if user.active else (None, "user_disabled")
-    found = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == credential.id)
-    ).first()
+    return recheck_many(session, [credential])[credential]
+
+
+def recheck_many(
+    session: Session, credentials: Iterable[Credential]
+) -> dict[Credential, tuple[User | None, str | None]]:
+    """`recheck` for several credentials at once: one read per kind, however
+    many (the co-editing writer asks for every connection in its batch)."""
+    wanted = set(credentials)
+    answers: dict[Credential, tuple[User | None, str | None]] = {}
+    token_ids = {c.id for c in wanted if c.kind == "token"}
+    session_ids = {c.id for c in wanted if c.kind != "token"}
+    tokens = (
+        {
+            t.id: (t, u)
+            for t, u in session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.id.in_(token_ids))
+            ).tuples()
+        }
+        if token_ids
+        else {}
+    )
+    logins = (
+        {
+            r.id: (r, u)
+            for r, u in session.execute(
+                select(UserSession, User)
+                .join(User, User.id == UserSession.user_id)
+                .where(UserSession.id.in_(session_ids))
+            ).tuples()
+        }
+        if session_ids
+        else {}
+    )
+    for credential in wanted:
+        if credential.kind == "token":
+            answers[credential] = _token_standing(tokens.get(credential.id))
+        else:
+            answers[credential] = _session_standing(credential, logins.get(credential.id))
+    return answers
+
+
+def _token_standing(found: tuple[ApiToken, User] | None) -> tuple[User | None, str | None]:
+    if found is None or found[0].revoked_at is not None:
+        return None, "token_revoked"
+    user = found[1]
+    return (user, None) if user.active else (None, "user_disabled")
+
+
+def _session_standing(
+    credential: Credential, found: tuple[UserSession, User] | None
+) -> tuple[User | None, str | None]:
     if found is None:
         return None, "logout"
     row, user = found
@@ -96,7 +136,11 @@ def recheck(session: Session, credential: Credential) -> tuple[User | None, str 
 
 def require_standing(session: Session, credential: Credential) -> User:
     """`recheck`, raising CredentialEnded when the credential is gone."""
-    user, why = recheck(session, credential)
+    return standing_or_ended(credential, *recheck(session, credential))
+
+
+def standing_or_ended(credential: Credential, user: User | None, why: str | None) -> User:
+    """The user of a `recheck` answer, or CredentialEnded with its reason."""
     if user is None:
         raise CredentialEnded(why or "logout", credential.kind == "token")
     return user

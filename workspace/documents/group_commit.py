@@ -62,9 +62,7 @@ class Pending(Generic[P]):
 
 class Take(Generic[P]):
     """What a leader draws its batch from: `take()` hands out the next queued
-    update (None: nothing more for this batch); `waiting()` says how many are
-    queued behind the last one taken, so a commit can tell a lone update
-    (which needs no savepoint of its own) from the start of a batch."""
+    update (None: nothing more for this batch)."""
 
     def __init__(self, owner: GroupCommit[P], queue: deque[Pending[P]]) -> None:
         self._owner = owner
@@ -89,10 +87,6 @@ class Take(Generic[P]):
             return None
         with self._owner._lock:
             return self._queue[0] if self._queue else None
-
-    def waiting(self) -> int:
-        with self._owner._lock:
-            return len(self._queue)
 
 
 # commit(key, take): take() the next queued update (None: nothing more for

@@ -31,11 +31,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
 from pycrdt import Doc
-from sqlalchemy import Select, bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from workspace.db import db, utcnow
@@ -166,9 +166,9 @@ def load_for(session: Session, document_id: int, mark: int | None, applied: set[
     return Loaded(generation, [r.data for r in rows], [r.seq for r in rows], False)
 
 
-def _usage_statement() -> Select:
-    # Built once: constructing it was most of its cost (a millisecond, on
-    # every update).
+def _usage_columns() -> tuple[Any, Any, Any]:
+    # Built once: constructing them was most of their cost (a millisecond,
+    # on every update).
     snapshot = (
         select(func.length(DocumentSnapshot.state))
         .where(DocumentSnapshot.document_id == Document.id)
@@ -185,12 +185,17 @@ def _usage_statement() -> Select:
         .where(DocumentUpdate.document_id == Document.id)
         .scalar_subquery()
     )
-    return select(snapshot, count, size).where(Document.id == bindparam("document_id"))
+    return snapshot, count, size
 
 
-_USAGE = _usage_statement()
+_USAGE_COLUMNS = _usage_columns()
+_USAGE = select(*_USAGE_COLUMNS).where(Document.id == bindparam("document_id"))
 _USAGE_LOCKING = _USAGE.with_for_update(of=Document)
 _LOCK = select(Document.id).where(Document.id == bindparam("document_id")).with_for_update()
+
+
+def _usage_of(row: Any) -> Usage:
+    return Usage(row[0] or 0, row[1] or 0, row[2] or 0)
 
 
 def usage(session: Session, document_id: int, *, lock: bool = False) -> Usage:
@@ -199,9 +204,20 @@ def usage(session: Session, document_id: int, *, lock: bool = False) -> Usage:
     row = session.execute(
         _USAGE_LOCKING if lock else _USAGE, {"document_id": document_id}
     ).one_or_none()
-    if row is None:
-        return Usage(0, 0, 0)
-    return Usage(row[0] or 0, row[1] or 0, row[2] or 0)
+    return Usage(0, 0, 0) if row is None else _usage_of(row)
+
+
+def lock_with_usage(session: Session, document_ids: list[int]) -> dict[int, tuple[Document, Usage]]:
+    """`usage(..., lock=True)` for several documents, with their rows: one
+    statement, the rows locked in id order (two processes locking overlapping
+    sets in another order could deadlock). A missing id is left out."""
+    found = session.execute(
+        select(Document, *_USAGE_COLUMNS)
+        .where(Document.id.in_(document_ids))
+        .order_by(Document.id)
+        .with_for_update(of=Document)
+    )
+    return {row[0].id: (row[0], _usage_of(row[1:])) for row in found}
 
 
 # ------------------------------------------------------------------ writing
@@ -216,7 +232,16 @@ def append_update(
 ) -> tuple[int, Usage]:
     """Store one update if it fits; returns its seq and the usage with it.
     Raises StorageFull or CompactionNeeded with nothing stored."""
-    used = usage(session, document_id, lock=True)
+    used = check_room(usage(session, document_id, lock=True), data)
+    row = DocumentUpdate(document_id=document_id, data=data, user_id=user_id)
+    session.add(row)
+    session.flush()
+    return row.seq, used
+
+
+def check_room(used: Usage, data: bytes) -> Usage:
+    """The usage once `data` is stored, if it fits beside `used` (read under
+    the document's row lock); StorageFull or CompactionNeeded if not."""
     limit = max_stored_bytes()
     if used.total + len(data) > limit:
         raise StorageFull(
@@ -229,10 +254,17 @@ def append_update(
         )
     if used.updates >= COMPACT_NOW_AFTER:
         raise CompactionNeeded
-    row = DocumentUpdate(document_id=document_id, data=data, user_id=user_id)
-    session.add(row)
+    return Usage(used.snapshot_bytes, used.updates + 1, used.update_bytes + len(data))
+
+
+def append_updates(session: Session, rows: list[tuple[int, bytes, int | None]]) -> list[int]:
+    """Store (document id, update, user id) rows already checked with
+    `check_room` under their documents' locks; their seqs, in order. One
+    INSERT for all of them (SQLAlchemy's insertmanyvalues)."""
+    added = [DocumentUpdate(document_id=d, data=data, user_id=u) for d, data, u in rows]
+    session.add_all(added)
     session.flush()
-    return row.seq, Usage(used.snapshot_bytes, used.updates + 1, used.update_bytes + len(data))
+    return [row.seq for row in added]
 
 
 def with_room(document_id: int, attempt: Callable[[], T]) -> T:
