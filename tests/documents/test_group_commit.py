@@ -357,7 +357,7 @@ def test_one_batch_reads_each_callers_rights_as_of_its_commit(make, api, live_se
     on two documents, are stored in that one commit."""
     from workspace.auth.models import ApiToken
     from workspace.db import utcnow
-    from workspace.workspaces.models import Membership
+    from workspace.spaces.models import Membership
 
     ws = make.workspace()
     first = statement_of(api, ws)
