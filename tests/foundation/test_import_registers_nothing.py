@@ -45,6 +45,7 @@ KNOWN_DECORATORS = {
     "with_appcontext",
     "dataclass",
     "cache",
+    "functools.cache",
     "contextmanager",
 }
 
@@ -60,6 +61,14 @@ def _modules() -> list[Path]:
 
 def _callee(node: ast.expr) -> str:
     return ast.unparse(node.func if isinstance(node, ast.Call) else node)
+
+
+def _type_checking_block(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.If)
+        and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body + node.orelse)
+    )
 
 
 def test_the_check_reads_the_modules() -> None:
@@ -81,6 +90,8 @@ def test_no_module_registers_anything_at_import() -> None:
                 for decorator in node.decorator_list:
                     if _callee(decorator) not in KNOWN_DECORATORS:
                         found.append(f"{name}:{node.lineno}: @{_callee(decorator)}")
+            if _type_checking_block(node):
+                continue  # imports for annotations only
             if not isinstance(
                 node,
                 (
