@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -65,22 +65,59 @@ def send_all_at_once(
 ) -> list[dict[str, Any]]:
     """Send one update from each peer while the document's writer is held,
     release it once all are queued; the acks, in the peers' order."""
-    live = registry.get(document_id)
-    assert live is not None
+    return send_while_held([document_id], peers, updates, on_ack=on_ack)
+
+
+def send_while_held(
+    document_ids: list[int],
+    peers: list[Peer],
+    updates: list[bytes],
+    on_ack: Any = None,
+    meanwhile: Any = None,
+) -> list[dict[str, Any]]:
+    """Send one update from each peer while the live copies of `document_ids`
+    are held (the commit of the batch before, as it were); once all are
+    queued, run `meanwhile()` and let go. The acks, in the peers' order."""
+    lives = [registry.get(document_id) for document_id in document_ids]
+    assert all(live is not None for live in lives)
     acks: list[Any] = [None] * len(peers)
 
     def send(i: int) -> None:
         acks[i] = peers[i].send_raw(updates[i])
-        on_ack(i, acks[i])
+        if on_ack is not None:
+            on_ack(i, acks[i])
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(peers))]
-    with live.lock:
+    with ExitStack() as held:
+        for live in lives:
+            held.enter_context(live.lock)  # type: ignore[union-attr]
         for thread in threads:
             thread.start()
-        wait_for(lambda: writer.queued(document_id) == len(peers), timeout=20)
+        wait_for(lambda: sum(map(writer.queued, document_ids)) == len(peers), timeout=20)
+        if meanwhile is not None:
+            meanwhile()
     for thread in threads:
         thread.join(timeout=30)
     return acks
+
+
+def answer_document(api: Any, ws: Any) -> dict[str, Any]:
+    """A second document of the workspace, beside its problem statement."""
+    return (
+        api.as_(ws.owner)
+        .post(f"/workspaces/{ws.id}/documents", json={"title": "Answer", "text": "answer body"})
+        .get_json()
+    )
+
+
+def marked_updates(peers: list[Peer]) -> tuple[list[str], list[bytes]]:
+    """For each peer, a marker and the update inserting it at the start."""
+    markers = [f"«{i}»" for i in range(len(peers))]
+    updates = [
+        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
+        for p, m in zip(peers, markers, strict=True)
+    ]
+    return markers, updates
 
 
 def row_count(document_id: int) -> int:
@@ -259,11 +296,7 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
     still gets only its own updates, merged, and its own room only them."""
     ws = make.workspace()
     first = statement_of(api, ws)
-    second = (
-        api.as_(ws.owner)
-        .post(f"/workspaces/{ws.id}/documents", json={"title": "Answer", "text": "answer body"})
-        .get_json()
-    )
+    second = answer_document(api, ws)
     doc_ids = [first["id"], second["id"]] * 3
     peers = [
         Peer(make.token(ws.owner if i % 2 == 0 else ws.partner), doc_id, f"p{i}")
@@ -278,29 +311,9 @@ def test_updates_to_several_documents_arriving_together_share_one_commit(make, a
             "doc:update",
             lambda msg, i=i, peer=peer: (seen[i].add(msg["document_id"]), peer._on_remote(msg)),
         )
-    markers = [f"«{i}»" for i in range(len(peers))]
-    updates = [
-        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
-        for p, m in zip(peers, markers, strict=True)
-    ]
-    lives = [registry.get(first["id"]), registry.get(second["id"])]
-    assert all(live is not None for live in lives)
-    acks: list[Any] = [None] * len(peers)
-
-    def send(i: int) -> None:
-        acks[i] = peers[i].send_raw(updates[i])
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(peers))]
+    markers, updates = marked_updates(peers)
     with commits_storing_updates() as commits:
-        with lives[0].lock, lives[1].lock:  # type: ignore[union-attr]
-            for thread in threads:
-                thread.start()
-            wait_for(
-                lambda: writer.queued(first["id"]) + writer.queued(second["id"]) == len(peers),
-                timeout=20,
-            )
-        for thread in threads:
-            thread.join(timeout=30)
+        acks = send_while_held([first["id"], second["id"]], peers, updates)
 
     assert acks == [{"ok": True}] * len(peers)
     assert commits == [len(peers)]  # both documents, one transaction
@@ -348,77 +361,3 @@ def test_an_update_queued_before_its_token_was_revoked_is_not_stored(make, api, 
     assert row_count(doc["id"]) == rows
     assert "«after revoke»" not in stored_text(doc["id"])
     wait_for(lambda: not peer.online, timeout=20)  # and the connection is closed
-
-
-def test_one_batch_reads_each_callers_rights_as_of_its_commit(make, api, live_server):
-    """A batch's checks are read once for all its updates, as of the
-    transaction that stores them: an editor demoted and a token revoked
-    while their updates waited are refused, each alone; the others' updates,
-    on two documents, are stored in that one commit."""
-    from workspace.auth.models import ApiToken
-    from workspace.db import utcnow
-    from workspace.spaces.models import Membership
-
-    ws = make.workspace()
-    first = statement_of(api, ws)
-    second = (
-        api.as_(ws.owner)
-        .post(f"/workspaces/{ws.id}/documents", json={"title": "Answer", "text": "answer"})
-        .get_json()
-    )
-    demoted, revoked = make.user(), make.user()
-    make.add_member(ws, demoted, "editor")
-    make.add_member(ws, revoked, "editor")
-    cast = [
-        (ws.owner, first["id"]),
-        (revoked, first["id"]),
-        (ws.partner, second["id"]),
-        (demoted, second["id"]),
-        (ws.owner, second["id"]),
-    ]
-    peers = [Peer(make.token(user), doc_id, f"p{i}") for i, (user, doc_id) in enumerate(cast)]
-    for peer in peers:
-        assert peer.connect(live_server.url)["ok"] is True
-    markers = [f"«{i}»" for i in range(len(peers))]
-    updates = [
-        crdt.capture(p.doc, lambda d, m=m: crdt.text_of(d).insert(0, m))
-        for p, m in zip(peers, markers, strict=True)
-    ]
-    lives = [registry.get(first["id"]), registry.get(second["id"])]
-    acks: list[Any] = [None] * len(peers)
-
-    def send(i: int) -> None:
-        acks[i] = peers[i].send_raw(updates[i])
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(peers))]
-    with commits_storing_updates() as commits:
-        with lives[0].lock, lives[1].lock:  # type: ignore[union-attr]
-            for thread in threads:
-                thread.start()
-            wait_for(
-                lambda: writer.queued(first["id"]) + writer.queued(second["id"]) == len(peers),
-                timeout=20,
-            )
-            # Changed in the database only, as another process would.
-            with db.transaction() as s:
-                for row in s.scalars(select(ApiToken).where(ApiToken.user_id == revoked.id)):
-                    row.revoked_at = utcnow()
-                s.execute(
-                    Membership.__table__.update()
-                    .where(Membership.user_id == demoted.id, Membership.workspace_id == ws.id)
-                    .values(role="viewer")
-                )
-        for thread in threads:
-            thread.join(timeout=30)
-
-    assert [a["ok"] for a in acks] == [True, False, True, False, True]
-    assert acks[1]["error"]["code"] == "invalid_token"
-    assert acks[3]["error"]["code"] == "forbidden"
-    assert commits == [3]
-    texts = {doc_id: stored_text(doc_id) for doc_id in (first["id"], second["id"])}
-    for i, (_, doc_id) in enumerate(cast):
-        assert (markers[i] in texts[doc_id]) is (i not in (1, 3))
-    for i in (0, 2, 4):  # the others see what was stored, and only that
-        wait_for(lambda i=i: peers[i].text() == texts[cast[i][1]])
-    for peer in peers:
-        peer.disconnect()

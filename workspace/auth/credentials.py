@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ from workspace.auth import sessions
 from workspace.auth.models import ApiToken, User, UserSession
 from workspace.auth.tokens import token_allows
 from workspace.errors import Unauthorized
+
+T = TypeVar("T")
 
 MESSAGES = {
     "logout": "You logged out; this connection is closed.",
@@ -78,39 +80,26 @@ def recheck_many(
     """`recheck` for several credentials at once: one read per kind, however
     many (the co-editing writer asks for every connection in its batch)."""
     wanted = set(credentials)
-    answers: dict[Credential, tuple[User | None, str | None]] = {}
-    token_ids = {c.id for c in wanted if c.kind == "token"}
-    session_ids = {c.id for c in wanted if c.kind != "token"}
-    tokens = (
-        {
-            t.id: (t, u)
-            for t, u in session.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.id.in_(token_ids))
-            ).tuples()
-        }
-        if token_ids
-        else {}
-    )
-    logins = (
-        {
-            r.id: (r, u)
-            for r, u in session.execute(
-                select(UserSession, User)
-                .join(User, User.id == UserSession.user_id)
-                .where(UserSession.id.in_(session_ids))
-            ).tuples()
-        }
-        if session_ids
-        else {}
-    )
-    for credential in wanted:
-        if credential.kind == "token":
-            answers[credential] = _token_standing(tokens.get(credential.id))
-        else:
-            answers[credential] = _session_standing(credential, logins.get(credential.id))
-    return answers
+    tokens = _rows_with_users(session, ApiToken, {c.id for c in wanted if c.kind == "token"})
+    logins = _rows_with_users(session, UserSession, {c.id for c in wanted if c.kind != "token"})
+    return {
+        c: _token_standing(tokens.get(c.id))
+        if c.kind == "token"
+        else _session_standing(c, logins.get(c.id))
+        for c in wanted
+    }
+
+
+def _rows_with_users(session: Session, model: type[T], ids: set[int]) -> dict[int, tuple[T, User]]:
+    """The credential rows of `ids` (ApiToken or UserSession), each with its user."""
+    if not ids:
+        return {}
+    found = session.execute(
+        select(model, User)
+        .join(User, User.id == model.user_id)  # type: ignore[attr-defined]
+        .where(model.id.in_(ids))  # type: ignore[attr-defined]
+    ).tuples()
+    return {row.id: (row, user) for row, user in found}  # type: ignore[attr-defined]
 
 
 def _token_standing(found: tuple[ApiToken, User] | None) -> tuple[User | None, str | None]:

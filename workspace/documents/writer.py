@@ -201,19 +201,14 @@ def _check(
         except CredentialEnded as err:
             users[n] = err
     rows = store.lock_with_usage(s, sorted(lives))
-    asks = [(n, user) for n, user in users.items() if isinstance(user, User)]
-    verdicts = dict(
-        zip(
-            (n for n, _ in asks),
-            check_rows(
-                s,
-                [(user, rows.get(items[n].payload.document_id, (None,))[0]) for n, user in asks],
-                Need.EDIT,
-                "Document not found.",
-            ),
-            strict=True,
-        )
+    standing_ones = [n for n, user in users.items() if isinstance(user, User)]
+    answers_of_rows = check_rows(
+        s,
+        [(users[n], rows.get(items[n].payload.document_id, (None,))[0]) for n in standing_ones],
+        Need.EDIT,
+        "Document not found.",
     )
+    verdicts = dict(zip(standing_ones, answers_of_rows, strict=True))
     used = {document_id: row[1] for document_id, row in rows.items()}
     accepted: list[tuple[Pending[Update], User, Document]] = []
     for n, item in enumerate(items):
