@@ -16,10 +16,11 @@ million readings: run with and without it to see whether a batch's cost grows
 with the readings a trial holds. The watchers reconnect and resume from their
 cursor as the pages do; the rows count their reconnects (and repeats: none).
 
-The watching clients run in their own process (`--watchers-in-process` puts
-them beside the posters, as the first version of this benchmark did: 50
-Python clients then compete with the posters for the GIL and skew both the
-rate and the latency). `BENCH_DATABASE_URL` is dropped and recreated. With
+The watching clients are Node socket.io-client in a process of their own
+(watchers.mjs): 50 python-socketio clients took a whole core of the two the
+server shares with them, and starved it (`--watcher-clients python` runs
+those in their own process, `in-process` beside the posters, as the first
+versions of this benchmark did). `BENCH_DATABASE_URL` is dropped and recreated. With
 `BENCH_REDIS_URL` the server also starts an RQ worker (`flask --app wsgi
 worker`), as a deployment with Redis has. `--profile yappi-cpu` (or
 `yappi-wall`) profiles the server during each JointLab load phase and prints
@@ -98,14 +99,14 @@ def connect_watchers(
         def on_connect():  # noqa: ANN202
             if state["connected"]:  # a reconnect: resume from the cursor
                 with lock:
-                    received["_reconnects"].append(time.monotonic())
+                    received["_reconnects"].append(time.time())
                 client.emit("feed:subscribe", {"workspace_id": workspace_id, "after": state["seq"]})
             state["connected"] = True
 
         @client.on("event")
         def on_event(env):  # noqa: ANN001, ANN202
             # python-socketio runs each handler in a thread of its own.
-            now = time.monotonic()
+            now = time.time()  # epoch: compared with the posters' send times
             with lock:
                 if env["id"] in seen:
                     received["_repeats"].append(now)
@@ -146,12 +147,28 @@ def watcher_process(base: str, token: str, workspace_id: int, n: int, conn: Any)
 
 
 class Watchers:
-    def __init__(self, base: str, token: str, workspace_id: int, n: int, in_process: bool) -> None:
-        self.in_process = in_process
-        if in_process:
+    """The watching clients: Node's socket.io-client by default (watchers.mjs;
+    they cost the shared cores little), or python-socketio in a process of
+    their own (`python`) or beside the posters (`in-process`)."""
+
+    def __init__(self, base: str, token: str, workspace_id: int, n: int, kind: str) -> None:
+        self.kind = kind
+        if kind == "in-process":
             self.clients, self._received, self._lock = connect_watchers(
                 base, token, workspace_id, n
             )
+            return
+        if kind == "node":
+            if not (HERE / "node_modules").exists():
+                subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+            self.node = subprocess.Popen(
+                ["node", str(HERE / "watchers.mjs"), base, token, str(workspace_id), str(n)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            if self.node.stdout.readline().strip() != "ready":
+                raise SystemExit("watchers failed to connect")
             return
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
@@ -163,15 +180,24 @@ class Watchers:
             raise SystemExit("watchers failed to connect")
 
     def received(self) -> dict[str, list[float]]:
-        if self.in_process:
+        if self.kind == "in-process":
             with self._lock:
                 return {k: list(v) for k, v in self._received.items()}
+        if self.kind == "node":
+            self.node.stdin.write("report\n")
+            self.node.stdin.flush()
+            return json.loads(self.node.stdout.readline())
         self._conn.send("report")
         return self._conn.recv()
 
     def close(self) -> None:
-        if self.in_process:
+        if self.kind == "in-process":
             disconnect_all(self.clients)
+            return
+        if self.kind == "node":
+            self.node.stdin.write("stop\n")
+            self.node.stdin.flush()
+            self.node.wait(30)
             return
         self._conn.send("stop")
         self._conn.poll(60)
@@ -206,7 +232,7 @@ def load(
                 if with_keys
                 else bodies.setdefault(batch, json.dumps(payload(batch, None)))
             )
-            t0 = time.monotonic()
+            t0 = time.time()  # epoch: the watchers may be Node (watchers.mjs)
             if key:
                 sent[key] = t0
             resp = session.post(
@@ -243,7 +269,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--posters", type=int, default=4)
     parser.add_argument("--batches", default="1,1000")
-    parser.add_argument("--watchers-in-process", action="store_true")
+    parser.add_argument(
+        "--watcher-clients",
+        choices=("node", "python", "in-process"),
+        default="node",
+        help="Node socket.io-client (default), python-socketio in a process of its "
+        "own, or python-socketio beside the posters",
+    )
     parser.add_argument("--profile", choices=("yappi-cpu", "yappi-wall"))
     parser.add_argument("--profile-out", default="/tmp/jl-bench-profile")
     parser.add_argument(
@@ -268,7 +300,7 @@ def main() -> None:
         app = f"http://127.0.0.1:{info['app_port']}"
         bare = f"http://127.0.0.1:{info['bare_port']}/parse"
         watchers = Watchers(
-            app, info["read_token"], info["workspace_id"], args.watchers, args.watchers_in_process
+            app, info["read_token"], info["workspace_id"], args.watchers, args.watcher_clients
         )
         url = f"{app}/api/v1/trials/{info['trial_id']}/measurements"
         auth = {"Authorization": f"Bearer {info['line_token']}"}
@@ -329,11 +361,11 @@ def write_results(rows: list[dict], args: argparse.Namespace) -> None:
     )
     if args.seed_readings:
         backend += f", trial holding {args.seed_readings:,} readings"
-    where = (
-        "beside the load generator, in its process"
-        if args.watchers_in_process
-        else "in a process of their own"
-    )
+    where = {
+        "node": "(Node socket.io-client, watchers.mjs) in a process of their own",
+        "python": "(python-socketio) in a process of their own",
+        "in-process": "(python-socketio) beside the load generator, in its process",
+    }[args.watcher_clients]
     worker = (
         ", and an RQ worker (`flask --app wsgi worker`) runs the outbox consumers"
         if os.environ.get("BENCH_REDIS_URL")
