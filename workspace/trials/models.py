@@ -143,7 +143,10 @@ class Measurement(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id", ondelete="CASCADE"))
+    # The batch's trial, for the queries by trial; no foreign key of its own:
+    # PostgreSQL checks each key of a COPY row by row, under the trial's lock
+    # (migration 0016). The batch's key keeps the cascade.
+    trial_id: Mapped[int] = mapped_column(Integer)
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("measurement_batches.id", ondelete="CASCADE")
     )
