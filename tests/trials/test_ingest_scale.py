@@ -22,7 +22,7 @@ from tests.conftest import wait_for
 from tests.trials.control_test_helpers import CYCLE
 from tests.trials.factory import add_indicators, measure, set_status, trial
 from workspace.db import db, utcnow
-from workspace.trials import measurements
+from workspace.trials import ingest_writer
 from workspace.trials.models import Measurement, MetricStats
 from workspace.trials.spc import Limits, limits_of, sigma_from_moving_range
 
@@ -303,7 +303,7 @@ def test_watchers_that_read_slowly_still_receive_every_event(
                         }
                         for j in range(60)
                     ]
-                    measurements.record_measurements(s, ws.owner, t["id"], rows, keys[-1])
+                    ingest_writer.record_measurements(s, ws.owner, t["id"], rows, keys[-1])
         for watcher in slow:
             wait_for(
                 lambda w=watcher: len([e for e in w.events if e["type"] == RECORDED]) >= len(keys),

@@ -142,18 +142,7 @@ def require_row(
     One statement reads the row and the caller's role with it: this is the
     question every co-editing update asks (a row's workspace always exists:
     workspaces are archived, never deleted)."""
-    role = (
-        select(Membership.role)
-        .where(
-            Membership.workspace_id == model.workspace_id,  # type: ignore[attr-defined]
-            Membership.user_id == user.id,
-        )
-        .scalar_subquery()
-    )
-    stmt = select(model, role).where(model.id == row_id)  # type: ignore[attr-defined]
-    if lock:
-        stmt = stmt.with_for_update(of=model)
-    found = session.execute(stmt).first()
+    found = row_and_role(session, user, model, row_id, lock)
     if found is None:
         raise NotFound(missing)
     row, member_role = found
@@ -168,18 +157,42 @@ def require_row(
     return row
 
 
+def row_and_role(
+    session: Session, user: User, model: type[T], row_id: int, lock: bool = False
+) -> tuple[T, str | None] | None:
+    """The row (locked: SELECT ... FOR UPDATE) and `user`'s role in its
+    workspace, in one statement; None if there is no such row. No access
+    decided yet: `require_row`, or `check_rows` for several callers."""
+    role = (
+        select(Membership.role)
+        .where(
+            Membership.workspace_id == model.workspace_id,  # type: ignore[attr-defined]
+            Membership.user_id == user.id,
+        )
+        .scalar_subquery()
+    )
+    stmt = select(model, role).where(model.id == row_id)  # type: ignore[attr-defined]
+    if lock:
+        stmt = stmt.with_for_update(of=model)
+    found = session.execute(stmt).first()
+    return None if found is None else (found[0], found[1])
+
+
 def check_rows(
     session: Session,
     asks: list[tuple[User, T | None]],
     need: Need,
     missing: str = "Not found.",
+    known: dict[tuple[int, int], str | None] | None = None,
 ) -> list[NotFound | Forbidden | None]:
     """`require_row`'s answer for rows already read (None: no such row), for
     several callers and rows at once: one read of the memberships they need,
     however many. Each answer is None (allowed) or the error `require_row`
-    would raise. The co-editing writer asks this for a whole batch."""
-    wanted = {(u.id, r.workspace_id) for u, r in asks if r is not None}  # type: ignore[attr-defined]
-    roles: dict[tuple[int, int], str] = {}
+    would raise. The co-editing writer asks this for a whole batch.
+    `known`: roles already read in this transaction, {(user id, workspace
+    id): role or None}, not read again (`role_of_row` gave one)."""
+    roles: dict[tuple[int, int], str | None] = dict(known or {})
+    wanted = {(u.id, r.workspace_id) for u, r in asks if r is not None} - roles.keys()  # type: ignore[attr-defined]
     if wanted:
         rows = session.execute(
             select(Membership.user_id, Membership.workspace_id, Membership.role).where(
@@ -187,7 +200,7 @@ def check_rows(
                 Membership.workspace_id.in_({w for _, w in wanted}),
             )
         )
-        roles = {(u, w): role for u, w, role in rows}
+        roles.update({(u, w): role for u, w, role in rows})
     answers: list[NotFound | Forbidden | None] = []
     for user, row in asks:
         if row is None:

@@ -9,7 +9,7 @@ from flask import jsonify, request, url_for
 from workspace.auth.current import require_user
 from workspace.db import db
 from workspace.http import Page, cursor_int, endpoint, error_doc, load_json_body, page_of
-from workspace.trials import indicators, measurements, service
+from workspace.trials import indicators, ingest_writer, measurements, service
 from workspace.trials.schemas import (
     MAX_BATCH,
     IndicatorCreateSchema,
@@ -258,10 +258,7 @@ RECORDED = MeasurementsRecordedSchema()
 )
 def record_measurements(trial_id: int) -> Any:
     rows, client_key = measurements.parse_measurements(load_json_body(MAX_BODY_BYTES))
-    with db.transaction() as s:
-        answer, replayed = measurements.record_measurements(
-            s, require_user(), trial_id, rows, client_key
-        )
+    answer, replayed = ingest_writer.submit(require_user(), trial_id, rows, client_key)
     response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
     if replayed:

@@ -55,11 +55,14 @@ def update_stats(
     session: Session, trial_id: int, rows: list[dict[str, Any]]
 ) -> tuple[dict[str, Stats], list[str]]:
     """Fold the batch into the running aggregates (the trial row is locked, so
-    read-modify-write is safe), in plain Python; `save_stats` writes them.
-    Returns the stats and the metrics whose batch went back in time (a
-    reading older than the metric's last): their first value and moving
-    ranges are re-read once the readings are stored (`refold_order`)."""
-    stats = {
+    read-modify-write is safe): `read_stats`, then `fold_rows`."""
+    stats = read_stats(session, trial_id)
+    return stats, fold_rows(stats, rows)
+
+
+def read_stats(session: Session, trial_id: int) -> dict[str, Stats]:
+    """The trial's running aggregates per metric (read under its row lock)."""
+    return {
         row.metric: Stats(*row)
         for row in session.execute(
             select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
@@ -67,6 +70,14 @@ def update_stats(
             )
         )
     }
+
+
+def fold_rows(stats: dict[str, Stats], rows: list[dict[str, Any]]) -> list[str]:
+    """Fold a batch into `stats`, in plain Python; `save_stats` writes them.
+    Returns the metrics whose batch went back in time (a reading older than
+    the metric's last): their first value and moving ranges are re-read once
+    the readings are stored (`refold_order`). A writer storing several
+    batches folds each in turn into the same `stats`."""
     backwards: set[str] = set()
     for metric, (values, times) in _by_metric(rows).items():
         at = times[0]
@@ -83,7 +94,7 @@ def update_stats(
             _fold_each(f, values, times, metric, backwards)
         for name, value in zip(FIELDS, f, strict=True):
             setattr(s, name, value)
-    return stats, sorted(backwards)
+    return sorted(backwards)
 
 
 def save_stats(

@@ -1,5 +1,5 @@
 """`POST /trials/{id}/measurements/import`: a line system's export becomes
-readings through the measurement service (one transaction, same rules)."""
+readings through the measurement writer (ingest_writer.py: same rules)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from workspace.errors import ValidationFailed
 from workspace.files.storage import storage
 from workspace.files.upload import receive, too_large
 from workspace.http import endpoint, multipart_body
-from workspace.trials import imports, measurements, service
+from workspace.trials import imports, ingest_writer, service
 from workspace.trials.results import indicators_of
 from workspace.trials.schemas import MeasurementsRecordedSchema
 
@@ -126,10 +126,7 @@ def import_measurements(trial_id: int) -> Any:
             fields=parsed.errors,
             code="bad_rows",
         )
-    with db.transaction() as s:
-        answer, replayed = measurements.record_measurements(
-            s, user, trial_id, parsed.rows, f"import:{upload.sha256}"
-        )
+    answer, replayed = ingest_writer.submit(user, trial_id, parsed.rows, f"import:{upload.sha256}")
     response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
     if replayed:

@@ -1,7 +1,7 @@
 """A line system's export (CSV in UTF-8 or GB18030, or XLSX) → readings.
 
 Parsing only: rows come out as the measurement service's rows, which stores
-them (`measurements.record_measurements`): one ingestion path, one set of
+them (`ingest_writer.submit`): one ingestion path, one set of
 rules. The csv module and openpyxl (read-only, streaming) do the reading;
 the file is read row by row from a temp file, and the number of readings is
 capped, so memory stays bounded by the cap, not by what was sent.
