@@ -190,7 +190,7 @@ def check_rows(
     however many. Each answer is None (allowed) or the error `require_row`
     would raise. The co-editing writer asks this for a whole batch.
     `known`: roles already read in this transaction, {(user id, workspace
-    id): role or None}, not read again (`role_of_row` gave one)."""
+    id): role or None}, not read again (`row_and_role` gave one)."""
     roles: dict[tuple[int, int], str | None] = dict(known or {})
     wanted = {(u.id, r.workspace_id) for u, r in asks if r is not None} - roles.keys()  # type: ignore[attr-defined]
     if wanted:
