@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, Insert, event, func, select
 
 from tests.conftest import wait_for
 from tests.documents.peer import Peer
@@ -34,30 +33,32 @@ def stored_text(document_id: int) -> str:
 @contextmanager
 def commits_storing_updates() -> Iterator[list[int]]:
     """How many update rows each transaction committed in this process (the
-    tests' server runs in it) flushed, rows of savepoints that were rolled
-    back included (each session serves one transaction: db.transaction)."""
+    tests' server runs in it) inserted, rows of savepoints that were rolled
+    back included; through the ORM or Core alike (store.append_updates is
+    Core)."""
     commits: list[int] = []
 
-    def flushing(session: Session, _context: Any, _instances: Any) -> None:
-        rows = sum(isinstance(obj, DocumentUpdate) for obj in session.new)
-        if rows:
-            session.info["test_update_rows"] = session.info.get("test_update_rows", 0) + rows
+    def executed(conn: Connection, element: Any, multiparams: Any, *_: Any) -> None:
+        if isinstance(element, Insert) and element.table is DocumentUpdate.__table__:
+            rows = len(multiparams) or 1
+            conn.info["test_update_rows"] = conn.info.get("test_update_rows", 0) + rows
 
-    def committed(session: Session) -> None:
-        if session.in_nested_transaction():
-            return  # a savepoint released, not a commit
-        rows = session.info.pop("test_update_rows", 0)
+    def committed(conn: Connection) -> None:
+        rows = conn.info.pop("test_update_rows", 0)
         if rows:
             commits.append(rows)
 
-    hooks = [("before_flush", flushing), ("after_commit", committed)]
+    def rolled_back(conn: Connection) -> None:
+        conn.info.pop("test_update_rows", None)
+
+    hooks = [("after_execute", executed), ("commit", committed), ("rollback", rolled_back)]
     for name, fn in hooks:
-        event.listen(Session, name, fn)
+        event.listen(Engine, name, fn)
     try:
         yield commits
     finally:
         for name, fn in hooks:
-            event.remove(Session, name, fn)
+            event.remove(Engine, name, fn)
 
 
 def send_all_at_once(

@@ -38,7 +38,12 @@ from workspace.documents import crdt, store, update_format
 from workspace.documents.group_commit import GroupCommit, Pending, Take
 from workspace.documents.live import LiveDoc, registry
 from workspace.documents.models import Document
-from workspace.documents.service import MAX_TEXT_BYTES, note_edit, require_document
+from workspace.documents.service import (
+    MAX_TEXT_BYTES,
+    note_edit,
+    note_edits,
+    require_document,
+)
 from workspace.errors import PayloadTooLarge
 
 log = logging.getLogger(__name__)
@@ -121,10 +126,9 @@ class _Batch:
                     rows = [(i.payload.document_id, i.payload.update, u.id) for i, u, _ in accepted]
                     seqs = store.append_updates(s, rows)
                     stored = [(item, seq) for (item, _, _), seq in zip(accepted, seqs, strict=True)]
-                    # Each author's edit, in the order stored (note_edit
-                    # coalesces them as it did one commit each).
-                    for _, user, document in accepted:
-                        note_edit(s, document, user)
+                    # Each author's edit, in the order stored (coalesced
+                    # as they were one commit each).
+                    note_edits(s, [(document, user) for _, user, document in accepted])
                     for document_id in {i.payload.document_id for i, _, _ in accepted}:
                         store.note_usage(s, document_id, self.used[document_id])
             except Exception:
