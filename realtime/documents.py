@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from realtime import clients, guard, socketio
 from realtime import document_rooms as rooms
-from realtime.acks import handler
+from realtime.acks import PlainSchema, handler
 from workspace.documents import crdt, store, sync
 from workspace.documents.live import registry
 from workspace.errors import NotFound, PayloadTooLarge, ValidationFailed
 from workspace.events import after_commit
-from workspace.fields import id_range
+from workspace.fields import MAX_ID, id_range
 
 MAX_AWARENESS_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
@@ -47,9 +47,21 @@ class JoinSchema(Schema):
     state_vector = Bytes(load_default=b"")
 
 
-class UpdateSchema(Schema):
+class UpdateSchema(PlainSchema):
     document_id = fields.Integer(strict=True, required=True, validate=id_range())
     update = Bytes(required=True)
+
+    def plain(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        # What clients send: these two keys, an id in range, the update as
+        # a binary attachment (bytes). Anything else is marshmallow's to judge.
+        if len(payload) != 2:
+            return None
+        document_id, update = payload.get("document_id"), payload.get("update")
+        if type(document_id) is not int or not 1 <= document_id <= MAX_ID:
+            return None
+        if type(update) is not bytes:
+            return None
+        return {"document_id": document_id, "update": update}
 
 
 class LeaveSchema(Schema):
