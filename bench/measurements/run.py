@@ -377,7 +377,7 @@ def write_results(rows: list[dict], args: argparse.Namespace) -> None:
         f"`python bench/measurements/run.py --watchers {args.watchers} --seconds "
         f"{args.seconds:g} --posters {args.posters}` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; {backend}. "
-        "Both servers are Werkzeug's threaded server in one process (as `python wsgi.py`)"
+        "Both servers are gevent's WSGI server in one process (as `python wsgi.py`)"
         f"{worker}; the load generator runs in another process and the watching Socket.IO "
         f"clients {where}, all on the same machine.",
         "",
