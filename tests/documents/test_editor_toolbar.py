@@ -65,6 +65,10 @@ def test_bold_by_button_and_shortcut_is_live_for_a_peer(make, api, live_server, 
     shows(b, "**yield** rate")
     shows(a, "**yield** rate")
     expect(a.locator('[data-testid="preview"] strong')).to_have_text("yield")
+    # A person pauses between the two formats: Y.UndoManager merges what one
+    # side changes within its captureTimeout (500 ms) into one undo step, and
+    # the peer's copy can now arrive sooner than that.
+    b.wait_for_timeout(600)
     b.keyboard.press("Control+i")
     shows(a, "***yield*** rate")
     expect(
