@@ -45,6 +45,19 @@ def assert_stats_match_readings(trial_id: int) -> dict[str, list[Any]]:
             for r in s.scalars(select(MetricStats).where(MetricStats.trial_id == trial_id))
         }
     assert set(stats) == set(stored)
+    # The readings have no foreign keys (migration 0016): their keys hold by
+    # construction, each reading with a batch of its own trial.
+    with db.reading() as s:
+        strays = s.scalar(
+            select(func.count())
+            .select_from(Measurement)
+            .outerjoin(MeasurementBatch, MeasurementBatch.id == Measurement.batch_id)
+            .where(
+                Measurement.trial_id == trial_id,
+                (MeasurementBatch.id.is_(None)) | (MeasurementBatch.trial_id != trial_id),
+            )
+        )
+    assert strays == 0
     for metric, rows in stored.items():
         values = [v for v, _at, _b in rows]
         st = stats[metric]
