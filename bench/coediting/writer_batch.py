@@ -43,6 +43,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from profile_update import reset_database  # same directory (run as a script)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DOCUMENTS, EDITORS, UPDATES = 10, 10, 50
@@ -51,17 +53,6 @@ PROFILED = 5  # batches run again under cProfile, to count Python calls
 
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
-
-
-def reset_database(url: str) -> None:
-    import sqlalchemy as sa  # local: before the app's imports, which need the env set
-
-    base, name = url.rsplit("/", 1)
-    engine = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
 
     from sqlalchemy import create_engine, insert, text
 
-    from workspace.trials.fold import save_stats, update_stats
+    from workspace.trials.fold import fold_rows, read_stats, save_stats
     from workspace.trials.models import Measurement
 
     engine = create_engine(url)
@@ -72,7 +72,8 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
                 conn.execute(insert(Measurement.__table__), rows[i : i + 50_000])
                 conn.execute(insert(bare), rows[i : i + 50_000])
             with Session(bind=conn) as session:
-                stats, _backwards = update_stats(session, trial_id, rows)
+                stats = read_stats(session, trial_id)
+                fold_rows(stats, rows)
                 save_stats(session, trial_id, stats, sorted(stats))
                 session.flush()
     engine.dispose()

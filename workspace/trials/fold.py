@@ -51,15 +51,6 @@ class Stats:
         return {f: getattr(self, f) for f in FIELDS}
 
 
-def update_stats(
-    session: Session, trial_id: int, rows: list[dict[str, Any]]
-) -> tuple[dict[str, Stats], list[str]]:
-    """Fold the batch into the running aggregates (the trial row is locked, so
-    read-modify-write is safe): `read_stats`, then `fold_rows`."""
-    stats = read_stats(session, trial_id)
-    return stats, fold_rows(stats, rows)
-
-
 def read_stats(session: Session, trial_id: int) -> dict[str, Stats]:
     """The trial's running aggregates per metric (read under its row lock)."""
     return {
