@@ -148,10 +148,15 @@ def multipart_body(properties: dict[str, Any], description: str = "") -> dict[st
     return {"content": {"multipart/form-data": {"schema": schema}}}
 
 
-def load_json_body(max_bytes: int | None = None) -> Any:
+def body_bytes(max_bytes: int | None = None) -> bytes:
+    """The request body, refused (413) past `max_bytes`."""
     if max_bytes is not None and (request.content_length or 0) > max_bytes:
         raise PayloadTooLarge(f"Request body is larger than the limit of {max_bytes} bytes.")
-    raw = request.get_data(cache=True)
+    return request.get_data(cache=True)
+
+
+def load_json_body(max_bytes: int | None = None) -> Any:
+    raw = body_bytes(max_bytes)
     if not raw:
         return {}
 

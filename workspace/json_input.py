@@ -47,7 +47,7 @@ def has_surrogate(text: str) -> bool:
 # A lone surrogate reaches a parsed value only through a `\\uD800`-style
 # escape, or through bytes that are not strict UTF-8 (json.loads decodes
 # with surrogatepass). A body free of both cannot hold one.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 def parse(raw: bytes | str) -> Any:
@@ -63,7 +63,7 @@ def parse(raw: bytes | str) -> Any:
 
 
 def _plain_utf8(raw: bytes) -> bool:
-    if _SURROGATE_ESCAPE.search(raw) is not None:
+    if SURROGATE_ESCAPE.search(raw) is not None:
         return False
     try:
         raw.decode("utf-8")

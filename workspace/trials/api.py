@@ -8,7 +8,7 @@ from flask import jsonify, request, url_for
 
 from workspace.auth.current import require_user
 from workspace.db import db
-from workspace.http import Page, cursor_int, endpoint, error_doc, load_json_body, page_of
+from workspace.http import Page, body_bytes, cursor_int, endpoint, error_doc, page_of
 from workspace.trials import indicators, ingest_writer, measurements, service
 from workspace.trials.schemas import (
     MAX_BATCH,
@@ -257,7 +257,7 @@ RECORDED = MeasurementsRecordedSchema()
     },
 )
 def record_measurements(trial_id: int) -> Any:
-    rows, client_key = measurements.parse_measurements(load_json_body(MAX_BODY_BYTES))
+    rows, client_key = measurements.parse_body(body_bytes(MAX_BODY_BYTES))
     answer, replayed = ingest_writer.submit(require_user(), trial_id, rows, client_key)
     response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
