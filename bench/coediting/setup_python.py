@@ -9,8 +9,10 @@ import json
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workspace.app import create_app
+from workspace.auth.models import User
 from workspace.auth.service import create_user
 from workspace.auth.tokens import create_token
 from workspace.db import db
@@ -19,25 +21,36 @@ from workspace.documents.service import insert_document
 from workspace.documents.template import statement_template
 from workspace.organizations.models import Organization
 from workspace.spaces import service
+from workspace.spaces.models import Workspace
+
+
+def bench_workspace(s: Session) -> tuple[Organization, User, Workspace]:
+    """An enterprise and a university, a program manager, and a workspace
+    between them (members are the caller's): every co-editing bench starts so."""
+    ent = Organization(name="Bench Enterprise", kind="enterprise")
+    uni = Organization(name="Bench University", kind="university")
+    s.add_all([ent, uni])
+    s.flush()
+    manager = create_user(
+        s,
+        email="m@bench.test",
+        name="Manager",
+        password="x" * 12,
+        role="manager",
+        organization_id=None,
+        locale="en",
+    )
+    ws = service.create_workspace(
+        s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
+    )
+    return ent, manager, ws
 
 
 def main() -> None:
     extra = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0
     create_app()
     with db.transaction() as s:
-        ent = Organization(name="Bench Enterprise", kind="enterprise")
-        uni = Organization(name="Bench University", kind="university")
-        s.add_all([ent, uni])
-        s.flush()
-        manager = create_user(
-            s,
-            email="m@bench.test",
-            name="Manager",
-            password="x" * 12,
-            role="manager",
-            organization_id=None,
-            locale="en",
-        )
+        ent, manager, ws = bench_workspace(s)
         owner = create_user(
             s,
             email="o@bench.test",
@@ -46,9 +59,6 @@ def main() -> None:
             role="member",
             organization_id=ent.id,
             locale="en",
-        )
-        ws = service.create_workspace(
-            s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
         )
         service.add_member(s, manager, ws.id, owner.id, "owner")
         _row, token = create_token(s, owner, "bench", ["read", "write"])

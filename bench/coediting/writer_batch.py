@@ -77,6 +77,7 @@ def main() -> None:
 def run(batches: int, show_sql: bool, cprofile: str | None) -> None:
     # local: the app reads its settings from the environment set in main()
     from pycrdt import Doc, Text
+    from setup_python import bench_workspace  # same directory; imports the app
     from sqlalchemy import Interval, event, literal, update
     from sqlalchemy.engine import Engine
 
@@ -89,22 +90,12 @@ def run(batches: int, show_sql: bool, cprofile: str | None) -> None:
     from workspace.documents.group_commit import Pending, Take
     from workspace.documents.models import Document
     from workspace.documents.service import insert_document
-    from workspace.organizations.models import Organization
     from workspace.spaces import service
 
     app = create_app()
     with app.app_context():
         with db.transaction() as s:
-            ent = Organization(name="Bench Enterprise", kind="enterprise")
-            uni = Organization(name="Bench University", kind="university")
-            s.add_all([ent, uni])
-            s.flush()
-            manager = create_user(
-                s, email="m@b.test", name="Manager", password="x" * 12, role="manager"
-            )
-            ws = service.create_workspace(
-                s, manager, title="Bench", summary="", enterprise_id=ent.id, university_id=uni.id
-            )
+            ent, manager, ws = bench_workspace(s)
             who = []
             secrets: list[str] = []
             for i in range(EDITORS):
