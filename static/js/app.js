@@ -96,6 +96,17 @@ export function localiseTimes(root) {
     t.textContent = formatTime(t.getAttribute("datetime"), t.dataset.format);
   });
 }
+// Whether someone changed a form since it was last drawn: its fields differ
+// from their defaults. Unlike an "input" listener this also sees typing done
+// before the page's modules ran (they run only after the HTML is shown).
+export function formEdited(form) {
+  return [...form.elements].some((el) => {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT")
+      return [...el.options].some((o) => o.selected !== o.defaultSelected);
+    return "defaultValue" in el && el.value !== el.defaultValue;
+  });
+}
 export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, k) =>
     values[k] === undefined || values[k] === null ? "…" : String(values[k]),

@@ -83,10 +83,15 @@ function showDetails(trial, intoForm) {
   if (box) box.checked = !!trial.baseline;
   const form = trialEl.querySelector("form[data-trial-edit]");
   // Someone's half-typed edit is left alone (its save then meets the 412).
-  if (form && (intoForm || !form.dataset.baseEtag)) {
-    form.elements.hypothesis.value = trial.hypothesis || "";
-    form.elements.parameters.value = formatParameters(trial.parameters);
-    delete form.dataset.baseEtag;
+  if (form && (intoForm || !JL.formEdited(form))) {
+    for (const [name, text] of [
+      ["hypothesis", trial.hypothesis || ""],
+      ["parameters", formatParameters(trial.parameters)],
+    ]) {
+      form.elements[name].value = text;
+      form.elements[name].defaultValue = text;
+    }
+    form.dataset.baseEtag = trialEl.dataset.etag;
   }
 }
 // The ETag travels in a header (not in the JSON): keep the page's copy
@@ -207,10 +212,6 @@ async function toggleBaseline(box) {
 export function start() {
   if (!trialEl) return;
   document.addEventListener("jl:event", (e) => onTrialEvent(e.detail));
-  document.addEventListener("input", (e) => {
-    const form = e.target.closest("form[data-trial-edit]");
-    if (form && trialEl && !form.dataset.baseEtag) form.dataset.baseEtag = trialEl.dataset.etag;
-  });
   document.addEventListener("change", (e) => {
     const box = e.target.closest("[data-trial-baseline]");
     if (box && trialEl) toggleBaseline(box);

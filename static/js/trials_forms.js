@@ -46,7 +46,6 @@ async function saveEdit(form, path, changes) {
   out.hidden = true;
   try {
     await JL.api("PATCH", path, changes);
-    delete form.dataset.dirty;
     form.closest("details").open = false;
   } catch (err) {
     out.textContent = errorText(err);
@@ -120,10 +119,6 @@ export function start() {
     if (!form) return;
     e.preventDefault();
     planNext(form);
-  });
-  document.addEventListener("input", (e) => {
-    const edit = e.target.closest("form[data-milestone-edit], form[data-indicator-edit]");
-    if (edit) edit.dataset.dirty = "1";
   });
   document.addEventListener("submit", async (e) => {
     const form = e.target.closest("form[data-trials-form]");

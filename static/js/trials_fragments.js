@@ -8,7 +8,7 @@ function refresh(el) {
   if (timers.get(el)) return;
   // Someone typing in an edit form inside the fragment keeps their text:
   // the fragment catches up once they save or close it.
-  if (el.querySelector("details[open] form[data-dirty]")) {
+  if ([...el.querySelectorAll("details[open] form")].some(JL.formEdited)) {
     el.dataset.stale = "1";
     return;
   }
@@ -53,8 +53,8 @@ export function start() {
     (e) => {
       const details = e.target;
       if (details.open || !details.querySelector) return;
-      const form = details.querySelector("form[data-dirty]");
-      if (form) delete form.dataset.dirty; // closed unsaved: the stored version wins
+      // Closed unsaved: the stored version wins.
+      for (const form of details.querySelectorAll("form")) form.reset();
       const el = details.closest("[data-live-fragment][data-stale]");
       if (el) {
         delete el.dataset.stale;

@@ -59,6 +59,31 @@ def test_editing_a_trial_on_its_page_with_if_match(make, api, live_server, brows
     assert other.locator('[data-testid="trial-edit"]').count() == 0
 
 
+def test_what_is_typed_before_the_page_scripts_run_is_kept(make, api, live_server, browser_context):
+    # A page's modules run only after its HTML is shown, and a quick typist
+    # (or a slow network) can fill the form in between. An update arriving
+    # afterwards must not wipe that text, and its save still meets the 412.
+    ws = make.workspace()
+    t = trial(api, ws, "running", title="Vacuum on")
+    page = browser_login(browser_context(), live_server.url, ws.partner)
+    held = []
+    page.route("**/static/js/pages/trial.js", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/trials/{t['id']}", wait_until="commit")
+    page.click('[data-testid="trial-edit"] summary')
+    page.locator('form[data-trial-edit] [name="hypothesis"]').fill("Typed early")
+    wait_for(lambda: held)
+    held[0].continue_()
+    page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
+
+    api.as_(ws.owner).patch(f"/trials/{t['id']}", json={"hypothesis": "Owner's idea"})
+    page.locator('[data-role="hypothesis-text"]').filter(has_text="Owner's idea").wait_for()
+    form = page.locator("form[data-trial-edit]")
+    assert form.locator('[name="hypothesis"]').input_value() == "Typed early"
+    form.locator('button[type="submit"]').click()
+    form.locator(".error").filter(has_text="Someone else changed this trial").wait_for()
+    assert api.as_(ws.owner).get(f"/trials/{t['id']}").get_json()["hypothesis"] == "Owner's idea"
+
+
 def test_openapi_documents_a_measurement_object_or_a_list_of_up_to_10000(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     post = doc["paths"]["/trials/{trial_id}/measurements"]["post"]
