@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from typing import Any
@@ -62,11 +63,38 @@ def _new_worker(redis: Any) -> Any:
 
     # SimpleWorker runs jobs in this process (no fork per job): our jobs are
     # short and I/O-bound, and a fork per webhook would dominate their cost.
-    worker = SimpleWorker(
-        list(jobs.backend.queues.values()), connection=redis, job_class=rq_job_class()
-    )
+    class Worker(SimpleWorker):
+        def unsubscribe(self) -> None:
+            _unsubscribe(self)
+
+    worker = Worker(list(jobs.backend.queues.values()), connection=redis, job_class=rq_job_class())
     worker.max_connection_wait_time = RECONNECT_WAIT_MAX
     return worker
+
+
+PUBSUB_STOP_WAIT = 1.0  # seconds; RQ's own bound before redis-py 8 joined without one
+
+
+def _unsubscribe(worker: Any) -> None:
+    """RQ's unsubscribe, with its wait for the command thread bounded again.
+
+    RQ unsubscribes, then stops its pub/sub thread (which listens for "stop
+    this job" commands) and joins it. If that thread reads the unsubscribe's
+    reply before it is told to stop, it goes on to wait up to 60 s (RQ's
+    interval) for a subscription that never comes; redis-py 8's `stop()` joins
+    it without a bound, so a SIGTERM'd worker took up to a minute to exit, past
+    many supervisors' grace period. The thread is a daemon and holds no job.
+    """
+    thread = worker.pubsub_thread
+    if not thread:
+        return
+    worker.pubsub.unsubscribe()
+    if "timeout" in inspect.signature(thread.stop).parameters:
+        thread.stop(timeout=PUBSUB_STOP_WAIT)
+    else:  # redis-py before 8: stop() only clears the flag
+        thread.stop()
+        thread.join(timeout=PUBSUB_STOP_WAIT)
+    worker.pubsub.close()
 
 
 def wait_for_redis(redis: Any) -> None:
