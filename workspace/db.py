@@ -7,8 +7,10 @@ only then lets the bus publish what was committed.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -70,6 +72,53 @@ def newest_first(stmt: Select, id_column: Any, before_id: int, limit: int) -> Se
 # connection in the pool.
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 10
+
+
+def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
+    """Each statement's rows as `session.execute(stmt).all()` gives them
+    (tuples whose columns are attributes too), in the session's transaction,
+    read in one round trip on PostgreSQL (psycopg's pipeline mode). For a hot
+    path whose independent reads each waited a turn of the event loop: under
+    load a round trip cost ~2.5 ms of wall time however small the query.
+    Elsewhere they simply run in turn."""
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        return [session.execute(stmt).all() for stmt in stmts]
+    raw = conn.connection.driver_connection
+    compiled = [
+        stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}) for stmt in stmts
+    ]
+    cursors = []
+    with raw.pipeline():
+        for c in compiled:
+            cursor = raw.cursor()
+            cursor.execute(str(c), c.params)
+            cursors.append(cursor)
+    out = []
+    for stmt, cursor in zip(stmts, cursors, strict=True):
+        # The column types' own result processing, as SQLAlchemy applies it
+        # (a UTCDateTime comes back in UTC).
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(stmt.selected_columns, cursor.description, strict=True)
+        ]
+        shape = _row_shape(tuple(stmt.selected_columns.keys()))
+        with cursor:
+            out.append(
+                [
+                    shape._make(
+                        v if p is None else p(v) for p, v in zip(processors, row, strict=True)
+                    )
+                    for row in cursor.fetchall()
+                ]
+            )
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _row_shape(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names, rename=True)  # noqa: PYI024
 
 
 def postgres_connect_args() -> dict[str, Any]:

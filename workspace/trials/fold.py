@@ -4,13 +4,14 @@ a batch lands inside their recorded order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from operator import add, sub
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -51,16 +52,20 @@ class Stats:
         return {f: getattr(self, f) for f in FIELDS}
 
 
+def stats_query(trial_id: int) -> Select:
+    return select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
+        _TABLE.c.trial_id == trial_id
+    )
+
+
+def stats_of(rows: Iterable[Sequence[Any]]) -> dict[str, Stats]:
+    """`stats_query`'s rows as the aggregates by metric."""
+    return {row[0]: Stats(*row) for row in rows}
+
+
 def read_stats(session: Session, trial_id: int) -> dict[str, Stats]:
     """The trial's running aggregates per metric (read under its row lock)."""
-    return {
-        row.metric: Stats(*row)
-        for row in session.execute(
-            select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
-                _TABLE.c.trial_id == trial_id
-            )
-        )
-    }
+    return stats_of(session.execute(stats_query(trial_id)))
 
 
 def fold_rows(stats: dict[str, Stats], rows: list[dict[str, Any]]) -> list[str]:

@@ -39,13 +39,13 @@ from sqlalchemy.orm import Session
 
 from workspace.auth.access import Need, check_rows, row_and_role
 from workspace.auth.models import User
-from workspace.db import db, utcnow
+from workspace.db import db, select_together, utcnow
 from workspace.documents.group_commit import GroupCommit, Pending, Take
 from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import types as ev
 from workspace.events.log import record_event
 from workspace.house import react
-from workspace.trials.fold import Stats, fold_rows, read_stats, refold_order, save_stats
+from workspace.trials.fold import Stats, fold_rows, refold_order, save_stats, stats_of, stats_query
 from workspace.trials.ingest_rows import copy_parts, insert_rows, sample
 from workspace.trials.models import Indicator, MeasurementBatch, Trial
 from workspace.trials.results import live_results
@@ -140,17 +140,33 @@ class _Group:
 
     def __init__(self, session: Session, trial: Trial, keys: list[str]) -> None:
         self.session, self.trial = session, trial
-        self.answers: dict[str, dict[str, Any]] = {}  # by client_key: stored or earlier here
+        # What every group reads first, in one round trip (select_together):
+        # the answers stored for its client keys, the indicators (the columns
+        # a result needs, not Indicator objects) and the running aggregates.
+        reads = [
+            select(
+                Indicator.id,
+                Indicator.key,
+                Indicator.comparator,
+                Indicator.target,
+                Indicator.aggregate,
+            )
+            .where(Indicator.workspace_id == trial.workspace_id)
+            .order_by(Indicator.id),
+            stats_query(trial.id),
+        ]
         if keys:
-            found = session.execute(
+            reads.append(
                 select(MeasurementBatch.client_key, MeasurementBatch.response).where(
                     MeasurementBatch.trial_id == trial.id,
                     MeasurementBatch.client_key.in_(set(keys)),
                 )
             )
-            self.answers.update({key: response for key, response in found})
-        self.indicators: list[Any] | None = None
-        self.stats: dict[str, Stats] | None = None
+        indicators, stats, *stored = select_together(session, *reads)
+        self.indicators: list[Any] = indicators
+        self.stats: dict[str, Stats] = stats_of(stats)
+        # By client_key: stored, or earlier in this group.
+        self.answers: dict[str, dict[str, Any]] = dict(stored[0]) if stored else {}
         self.accepted: list[Batch] = []
         self.pending: list[Batch] = []  # accepted, not written yet
         self.now: datetime | None = None
@@ -170,7 +186,7 @@ class _Group:
                 "while it is running.",
                 code="trial_not_running",
             )
-        indicators = self._indicators()
+        indicators = self.indicators
         known = {i.key for i in indicators}
         unknown = [m for m in batch.metrics if m not in known]
         if unknown:
@@ -190,8 +206,6 @@ class _Group:
         for r in batch.rows:
             if r["recorded_at"] is None:
                 r["recorded_at"] = now
-        if self.stats is None:
-            self.stats = read_stats(self.session, trial.id)
         backwards = fold_rows(self.stats, batch.rows)
         # Its answer before any later batch of the group is folded in (a
         # refold changes first values and moving ranges, which no answer shows).
@@ -228,24 +242,6 @@ class _Group:
             refold_order(self.session, trial.id, self.stats, backwards)
         return None
 
-    def _indicators(self) -> list[Any]:
-        # The columns a result needs, not Indicator objects.
-        if self.indicators is None:
-            self.indicators = list(
-                self.session.execute(
-                    select(
-                        Indicator.id,
-                        Indicator.key,
-                        Indicator.comparator,
-                        Indicator.target,
-                        Indicator.aggregate,
-                    )
-                    .where(Indicator.workspace_id == self.trial.workspace_id)
-                    .order_by(Indicator.id)
-                ).all()
-            )
-        return self.indicators
-
     def _write(self) -> None:
         """The pending batches' rows (one INSERT, their answers known) and
         their readings (one COPY), in order."""
@@ -277,7 +273,7 @@ class _Group:
     def finish(self, live: bool) -> None:
         """Write what is pending, save the aggregates once and run the
         control-chart rules over the group's readings, in this transaction."""
-        if not self.accepted or self.stats is None:
+        if not self.accepted:
             return
         self._write()
         metrics = sorted({m for b in self.accepted for m in b.metrics})
