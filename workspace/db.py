@@ -89,22 +89,20 @@ def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
     compiled = [
         stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}) for stmt in stmts
     ]
-    cursors = []
-    with raw.pipeline():
-        for c in compiled:
-            cursor = raw.cursor()
-            cursor.execute(str(c), c.params)
-            cursors.append(cursor)
-    out = []
-    for stmt, cursor in zip(stmts, cursors, strict=True):
-        # The column types' own result processing, as SQLAlchemy applies it
-        # (a UTCDateTime comes back in UTC).
-        processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-            for column, described in zip(stmt.selected_columns, cursor.description, strict=True)
-        ]
-        shape = _row_shape(tuple(stmt.selected_columns.keys()))
-        with cursor:
+    cursors = [raw.cursor() for _ in compiled]
+    try:
+        with raw.pipeline():
+            for c, cursor in zip(compiled, cursors, strict=True):
+                cursor.execute(str(c), c.params)
+        out = []
+        for stmt, cursor in zip(stmts, cursors, strict=True):
+            # The column types' own result processing, as SQLAlchemy applies
+            # it (a UTCDateTime comes back in UTC).
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(stmt.selected_columns, cursor.description, strict=True)
+            ]
+            shape = _row_shape(tuple(stmt.selected_columns.keys()))
             out.append(
                 [
                     shape._make(
@@ -113,10 +111,13 @@ def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
                     for row in cursor.fetchall()
                 ]
             )
+    finally:
+        for cursor in cursors:
+            cursor.close()
     return out
 
 
-@functools.lru_cache(maxsize=64)
+@functools.cache  # one shape per statement in the code
 def _row_shape(names: tuple[str, ...]) -> Any:
     return namedtuple("Row", names, rename=True)  # noqa: PYI024
 
