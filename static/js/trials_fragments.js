@@ -53,8 +53,12 @@ export function start() {
     (e) => {
       const details = e.target;
       if (details.open || !details.querySelector) return;
-      // Closed unsaved: the stored version wins.
-      for (const form of details.querySelectorAll("form")) form.reset();
+      // An edit closed unsaved: the stored version wins. (A new item's form
+      // keeps what was typed, for when it is opened again.)
+      const edits = details.querySelectorAll(
+        "form[data-milestone-edit], form[data-indicator-edit]",
+      );
+      for (const form of edits) form.reset();
       const el = details.closest("[data-live-fragment][data-stale]");
       if (el) {
         delete el.dataset.stale;
