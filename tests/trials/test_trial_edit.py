@@ -71,7 +71,12 @@ def test_what_is_typed_before_the_page_scripts_run_is_kept(make, api, live_serve
     page.goto(f"{live_server.url}/trials/{t['id']}", wait_until="commit")
     page.click('[data-testid="trial-edit"] summary')
     page.locator('form[data-trial-edit] [name="hypothesis"]').fill("Typed early")
-    wait_for(lambda: held)
+    # Playwright's sync API hands over the held request only inside its own
+    # calls: wait with one of them, not with a plain poll.
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
     held[0].continue_()
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
 
