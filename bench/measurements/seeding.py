@@ -42,7 +42,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
 
     from sqlalchemy import create_engine, insert, text
 
-    from workspace.trials.fold import fold_rows, read_stats, save_stats
+    from workspace.trials.fold import fold_rows, save_stats, stats_by_metric, stats_query
     from workspace.trials.models import Measurement
 
     engine = create_engine(url)
@@ -72,7 +72,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
                 conn.execute(insert(Measurement.__table__), rows[i : i + 50_000])
                 conn.execute(insert(bare), rows[i : i + 50_000])
             with Session(bind=conn) as session:
-                stats = read_stats(session, trial_id)
+                stats = stats_by_metric(session.execute(stats_query(trial_id)))
                 fold_rows(stats, rows)
                 save_stats(session, trial_id, stats, sorted(stats))
                 session.flush()

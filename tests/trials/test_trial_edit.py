@@ -77,6 +77,7 @@ def test_what_is_typed_before_the_page_scripts_run_is_kept(make, api, live_serve
         if held:
             break
         page.wait_for_timeout(50)
+    assert held, "the page never asked for its script"
     held[0].continue_()
     page.wait_for_selector('[data-testid="connection"][data-state="connected"]')
 

@@ -53,19 +53,16 @@ class Stats:
 
 
 def stats_query(trial_id: int) -> Select:
+    """The trial's running aggregates, one row per metric."""
     return select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
         _TABLE.c.trial_id == trial_id
     )
 
 
-def stats_of(rows: Iterable[Sequence[Any]]) -> dict[str, Stats]:
-    """`stats_query`'s rows as the aggregates by metric."""
+def stats_by_metric(rows: Iterable[Sequence[Any]]) -> dict[str, Stats]:
+    """`stats_query`'s rows (read under the trial's row lock) as the running
+    aggregates by metric."""
     return {row[0]: Stats(*row) for row in rows}
-
-
-def read_stats(session: Session, trial_id: int) -> dict[str, Stats]:
-    """The trial's running aggregates per metric (read under its row lock)."""
-    return stats_of(session.execute(stats_query(trial_id)))
 
 
 def fold_rows(stats: dict[str, Stats], rows: list[dict[str, Any]]) -> list[str]:

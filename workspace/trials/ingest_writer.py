@@ -45,7 +45,14 @@ from workspace.errors import Conflict, NotFound, ValidationFailed
 from workspace.events import types as ev
 from workspace.events.log import record_event
 from workspace.house import react
-from workspace.trials.fold import Stats, fold_rows, refold_order, save_stats, stats_of, stats_query
+from workspace.trials.fold import (
+    Stats,
+    fold_rows,
+    refold_order,
+    save_stats,
+    stats_by_metric,
+    stats_query,
+)
 from workspace.trials.ingest_rows import copy_parts, insert_rows, sample
 from workspace.trials.models import Indicator, MeasurementBatch, Trial
 from workspace.trials.results import live_results
@@ -164,7 +171,7 @@ class _Group:
             )
         indicators, stats, *stored = select_together(session, *reads)
         self.indicators: list[Any] = indicators
-        self.stats: dict[str, Stats] = stats_of(stats)
+        self.stats: dict[str, Stats] = stats_by_metric(stats)
         # By client_key: stored, or earlier in this group.
         self.answers: dict[str, dict[str, Any]] = dict(stored[0]) if stored else {}
         self.accepted: list[Batch] = []
