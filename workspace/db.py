@@ -117,6 +117,27 @@ def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
     return out
 
 
+@contextmanager
+def sent_together(session: Session) -> Iterator[None]:
+    """Writes executed inside the block, whose results nobody reads, go to
+    PostgreSQL in one round trip, sent as the block ends (psycopg's pipeline
+    mode). Elsewhere they simply run in turn. No SELECT and no RETURNING
+    inside: SQLAlchemy reads a result's columns at once, before a pipeline
+    has them (and it adds RETURNING to a single-row INSERT whose key the
+    database generates: give the key, or insert several rows). An error any
+    of them meets is raised as SQLAlchemy's, as it would be alone."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    try:
+        with raw.pipeline():
+            yield
+    except raw.Error as err:  # the driver's, raised where the results came back
+        raise exc.DBAPIError.instance(None, None, err, raw.Error) from err
+
+
 @functools.cache  # one shape per statement in the code
 def _row_shape(names: tuple[str, ...]) -> Any:
     return namedtuple("Row", names, rename=True)  # noqa: PYI024

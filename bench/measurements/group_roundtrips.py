@@ -3,8 +3,9 @@ group of 4 batches of 1,000 readings committed together (ingest_writer's
 leader) against the same 4 committed one by one (groups of 1, and with
 BENCH_OLD_MEASUREMENTS=path the record_measurements of an earlier
 measurements.py, e.g. `git show 087f737:workspace/trials/measurements.py`).
-Load-insensitive: counts statements with a before_cursor_execute listener
-(COPY goes through the driver's cursor: counted apart) and the leader's
+Load-insensitive: counts the leader's round trips to PostgreSQL from libpq's
+own trace of the protocol (each turn from messages sent to messages received
+is one wait for the server: pipelined statements share one) and the leader's
 time.process_time(). Not a throughput benchmark.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/jl_group_micro \\
@@ -17,6 +18,7 @@ import importlib.util
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -37,18 +39,45 @@ from workspace.trials import ingest_writer  # noqa: E402
 SIZE, GROUP, RUNS = 1_000, 4, 5
 
 
-class Counter:
-    """Statements of this thread only: the app's event consumers (webhooks,
-    notifications) run on the same engine in threads of their own."""
+class RoundTrips:
+    """The round trips of this thread's connections (the app's event
+    consumers run on the same engine in threads of their own), read from
+    libpq's trace: every change from frontend (F) to backend (B) messages.
+    libpq appends to the file (O_APPEND) and flushes as a connection is
+    checked in, untraced; `take` reads what came since with its own offset."""
 
     def __init__(self) -> None:
-        self.statements = 0
-        self.copies = 0
         self.thread = threading.get_ident()
+        fd, path = tempfile.mkstemp(prefix="jl-roundtrips-")
+        os.close(fd)
+        self.sink = open(path, "a")  # noqa: SIM115 (written by libpq for the whole run)
+        self.source = open(path)  # noqa: SIM115
+        os.unlink(path)
+        self.traced: list[Any] = []
 
-    def executed(self, *_args: Any) -> None:
+    def checkout(self, dbapi_conn: Any, *_args: Any) -> None:
         if threading.get_ident() == self.thread:
-            self.statements += 1
+            from psycopg import pq
+
+            dbapi_conn.pgconn.trace(self.sink.fileno())
+            dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            self.traced.append(dbapi_conn)
+
+    def checkin(self, dbapi_conn: Any, *_args: Any) -> None:
+        if dbapi_conn in self.traced:
+            dbapi_conn.pgconn.untrace()
+            self.traced.remove(dbapi_conn)
+
+    def take(self) -> int:
+        """Round trips since the last take."""
+        turns, last = 0, ""
+        for line in self.source.read().splitlines():
+            side = line[:1]
+            if side == "B" and last == "F":
+                turns += 1
+            if side in ("F", "B"):
+                last = side
+        return turns
 
 
 def rows_of(n: int) -> list[dict[str, Any]]:
@@ -63,9 +92,9 @@ def rows_of(n: int) -> list[dict[str, Any]]:
     ]
 
 
-def group_commit(owner: User, trial_id: int, keys: list[str], postgres: bool) -> Cpu:
+def group_commit(owner: User, trial_id: int, keys: list[str]) -> Cpu:
     """What a leader does with `keys` queued: the CPU of its commit."""
-    batches = [ingest_writer.Batch.of(owner, rows_of(n), k, postgres) for n, k in enumerate(keys)]
+    batches = [ingest_writer.Batch.of(owner, rows_of(n), k) for n, k in enumerate(keys)]
     take: Take[Any] = Take(ingest_writer.writers, deque(Pending(b) for b in batches))
     start = Cpu.now()
     ingest_writer._commit(trial_id, take)
@@ -108,15 +137,11 @@ def main() -> None:
     postgres = engine.dialect.name == "postgresql"
     with db.reading() as s:
         owner = s.query(User).filter_by(email="o@bench.test").one()
-    counter = Counter()
-    real_insert_rows = ingest_writer.insert_rows
-
-    def counted_insert_rows(session: Any, tid: int, batches: list[Any]) -> None:
-        counter.copies += 1 if postgres else 0
-        real_insert_rows(session, tid, batches)
-
-    ingest_writer.insert_rows = counted_insert_rows  # type: ignore[assignment]
-    event.listen(engine, "before_cursor_execute", counter.executed)
+    if not postgres:
+        sys.exit("round trips are counted on PostgreSQL: set BENCH_DATABASE_URL")
+    trips = RoundTrips()
+    event.listen(engine, "checkout", trips.checkout)
+    event.listen(engine, "checkin", trips.checkin)
     old = None
     if os.environ.get("BENCH_OLD_MEASUREMENTS"):
         spec = importlib.util.spec_from_file_location(
@@ -125,32 +150,21 @@ def main() -> None:
         assert spec is not None and spec.loader is not None
         old = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(old)
-        old_real = old._insert_rows
-
-        def old_counted(session: Any, *args: Any) -> None:
-            counter.copies += 1 if postgres else 0
-            old_real(session, *args)
-
-        old._insert_rows = old_counted
 
     def measure(name: str, run: Any) -> None:
-        spent, statements, copies = [], [], []
-        for r in range(RUNS + 1):  # the first warms SQLAlchemy's caches
-            counter.statements = counter.copies = 0
+        spent, counted = [], []
+        for r in range(RUNS + 1):  # the first warms SQLAlchemy's and psycopg's caches
+            trips.take()
             cpu = run(f"{name}-{r}")
             if r:
                 spent.append(cpu)
-                statements.append(counter.statements)
-                copies.append(counter.copies)
-        st, cp = statistics.median(statements), statistics.median(copies)
-        # psycopg sends BEGIN and COMMIT as round trips of their own.
-        trips = st + cp + (2 * (1 if name == "group" else GROUP) if postgres else 0)
+                counted.append(trips.take())
+        rt = statistics.median(counted)
         process = statistics.median(c[0] for c in spent) * 1000
         thread = statistics.median(c[1] for c in spent) * 1000
         print(
-            f"{name:>10}: {GROUP} batches of {SIZE}: {st:.0f} statements + {cp:.0f} COPY "
-            f"({st / GROUP:.1f} + {cp / GROUP:.2f} a batch); round trips ~{trips:.0f} "
-            f"({trips / GROUP:.1f} a batch); process_time {process:.1f} ms "
+            f"{name:>10}: {GROUP} batches of {SIZE}: {rt:.0f} round trips "
+            f"({rt / GROUP:.1f} a batch); process_time {process:.1f} ms "
             f"({process / GROUP:.1f} a batch), thread_time {thread:.1f} ms "
             f"({thread / GROUP:.1f} a batch); medians of {RUNS}"
         )
@@ -158,15 +172,11 @@ def main() -> None:
     with app.app_context():
         measure(
             "group",
-            lambda tag: group_commit(
-                owner, trial_id, [f"{tag}-{n}" for n in range(GROUP)], postgres
-            ),
+            lambda tag: group_commit(owner, trial_id, [f"{tag}-{n}" for n in range(GROUP)]),
         )
         measure(
             "one-by-one",
-            lambda tag: sum(
-                group_commit(owner, trial_id, [f"{tag}-{n}"], postgres) for n in range(GROUP)
-            ),
+            lambda tag: sum(group_commit(owner, trial_id, [f"{tag}-{n}"]) for n in range(GROUP)),
         )
         if old is not None:
             measure(

@@ -55,3 +55,35 @@ def test_reads_together_equal_reads_one_by_one(app, make, api) -> None:
     again = measure(api, ws, t["id"], items)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json()
+
+
+def test_writes_sent_together_fail_as_they_would_alone_and_store_nothing(app, make, api) -> None:
+    """A write refused inside db.sent_together (PostgreSQL's pipeline) is the
+    error SQLAlchemy would raise for it alone, and the transaction keeps
+    nothing of the block: a duplicate client key is an IntegrityError."""
+    import pytest
+    from sqlalchemy import exc, func, insert
+
+    from workspace.db import db, sent_together
+    from workspace.trials.models import MeasurementBatch
+
+    ws = make.workspace()
+    add_indicators(api, ws)
+    t = trial(api, ws, "running")
+    first = measure(
+        api, ws, t["id"], [{"metric": "porosity_scrap_pct", "value": 1.2, "client_key": "k-1"}]
+    )
+    assert first.status_code == 201
+    row = {"trial_id": t["id"], "count": 1, "response": {}}
+    with pytest.raises(exc.IntegrityError), db.transaction() as s, sent_together(s):
+        # Two rows each: SQLAlchemy reads a lone row's new id back (RETURNING).
+        s.execute(insert(MeasurementBatch.__table__), [row | {"client_key": k} for k in "ab"])
+        s.execute(
+            insert(MeasurementBatch.__table__), [row | {"client_key": k} for k in ("c", "k-1")]
+        )
+    with db.reading() as s:
+        keys = s.scalars(
+            select(MeasurementBatch.client_key).where(MeasurementBatch.trial_id == t["id"])
+        ).all()
+        assert keys == ["k-1"]
+        assert s.scalar(select(func.count()).select_from(MeasurementBatch)) >= 1

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from workspace.db import utcnow
+from workspace.db import select_together, utcnow
 from workspace.events import after_commit
 from workspace.events.bus import bus
 from workspace.events.models import Event
@@ -86,16 +86,19 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     session.flush()
+    workspaces = {workspace_id for workspace_id, *_ in pending}
+    reads = [
+        select(Event.workspace_id, func.max(Event.seq))
+        .where(Event.workspace_id.in_(workspaces))
+        .group_by(Event.workspace_id)
+    ]
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
-    next_seq: dict[int, int] = {}
+        # The lock, then the last seqs read under it, in one round trip.
+        reads.insert(0, select(func.pg_advisory_xact_lock(EVENT_LOG_LOCK)))
+    *_, last_seqs = select_together(session, *reads)
+    next_seq = dict.fromkeys(workspaces, 1) | {w: last + 1 for w, last in last_seqs}
     rows = []
     for workspace_id, type_, data, actor in pending:
-        if workspace_id not in next_seq:
-            last = session.scalar(
-                select(func.max(Event.seq)).where(Event.workspace_id == workspace_id)
-            )
-            next_seq[workspace_id] = (last or 0) + 1
         row = Event(
             workspace_id=workspace_id,
             seq=next_seq[workspace_id],
