@@ -16,10 +16,11 @@ it would have had alone, and stores nothing. An accepted batch gets exactly
 the answer and event it would have had committed alone: its readings sent
 without a time are stamped as it is folded (one time per batch, never before
 the batch before it), and its answer is read from the running aggregates
-after its own fold. The group's readings then go in with one COPY
-(PostgreSQL; one executemany on SQLite), its aggregates are saved once and
-the control-chart rules run once over its readings in order: a group raises
-at most one `trial.alert` per metric (a batch alone, as before). A batch that
+after its own fold. The group's readings then go in together (one INSERT
+of arrays per batch on PostgreSQL, one executemany on SQLite), its
+aggregates are saved once and the control-chart rules run once over its
+readings in order: a group raises at most one `trial.alert` per metric (a
+batch alone, as before). A batch that
 lands inside the recorded order (a backfill) stores what the group holds so
 far before its refold reads the readings back.
 

@@ -143,8 +143,8 @@ class Measurement(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    # No foreign keys: PostgreSQL checks them row by row in the COPY, under
-    # the trial's lock (13 of a 1,000-reading COPY's 21 ms). They hold by
+    # No foreign keys: PostgreSQL checks them row by row as readings go in,
+    # under the trial's lock (13 of the 21 ms 1,000 readings took). They hold by
     # construction: readings are written only with their batch, for the trial
     # it has locked, and neither a trial with readings nor a batch is ever
     # deleted (migration 0016).
