@@ -130,6 +130,9 @@ def sent_together(session: Session) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
+    # Pending ORM changes go first: their flush (autoflush, inside) would read
+    # new keys back.
+    session.flush()
     raw = conn.connection.driver_connection
     try:
         with raw.pipeline():
