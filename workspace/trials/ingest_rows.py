@@ -53,6 +53,9 @@ def insert_rows(
     than the insert itself at 10,000 rows. PostgreSQL: one INSERT of arrays
     per batch, the values dumped in binary (psycopg's C dumpers, cheaper than
     writing COPY text); SQLite: one Core executemany."""
+    batches = [b for b in batches if b[1]]
+    if not batches:
+        return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection

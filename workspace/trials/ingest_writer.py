@@ -20,9 +20,9 @@ after its own fold. The group's readings then go in together (one INSERT
 of arrays per batch on PostgreSQL, one executemany on SQLite), its
 aggregates are saved once and the control-chart rules run once over its
 readings in order: a group raises at most one `trial.alert` per metric (a
-batch alone, as before). A batch that
-lands inside the recorded order (a backfill) stores what the group holds so
-far before its refold reads the readings back.
+batch alone, as before). A batch that lands inside the recorded order (a
+backfill) stores what the group holds so far before its refold reads the
+readings back.
 
 Under load each round trip to PostgreSQL costs a turn of the event loop
 (~2.5 ms), whatever the statement, so the group keeps them few: its first
