@@ -72,7 +72,7 @@ def insert_rows(
                     "metrics": [r["metric"] for r in rows],
                     # floats all (an int among them would not dump as float8[])
                     "values": [float(r["value"]) for r in rows],
-                    "sources": sources if any(s is not None for s in sources) else None,
+                    "sources": None if sources.count(None) == len(sources) else sources,
                     "times": None if one_time else [r["recorded_at"] for r in rows],
                 },
             )
