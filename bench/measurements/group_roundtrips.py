@@ -35,6 +35,7 @@ from workspace.auth.models import User  # noqa: E402
 from workspace.db import db  # noqa: E402
 from workspace.documents.group_commit import Pending, Take  # noqa: E402
 from workspace.trials import ingest_writer  # noqa: E402
+from workspace.trials.readings import Readings  # noqa: E402
 
 SIZE, GROUP, RUNS = 1_000, 4, 5
 
@@ -81,6 +82,7 @@ class RoundTrips:
 
 
 def rows_of(n: int) -> list[dict[str, Any]]:
+    """Readings as dicts (BENCH_OLD_MEASUREMENTS takes them so)."""
     return [
         {
             "metric": METRICS[i % 3],
@@ -94,7 +96,9 @@ def rows_of(n: int) -> list[dict[str, Any]]:
 
 def group_commit(owner: User, trial_id: int, keys: list[str]) -> Cpu:
     """What a leader does with `keys` queued: the CPU of its commit."""
-    batches = [ingest_writer.Batch.of(owner, rows_of(n), k) for n, k in enumerate(keys)]
+    batches = [
+        ingest_writer.Batch.of(owner, Readings.of_rows(rows_of(n)), k) for n, k in enumerate(keys)
+    ]
     take: Take[Any] = Take(ingest_writer.writers, deque(Pending(b) for b in batches))
     start = Cpu.now()
     ingest_writer._commit(trial_id, take)

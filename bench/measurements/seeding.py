@@ -44,6 +44,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
 
     from workspace.trials.fold import fold_rows, save_stats, stats_by_metric, stats_query
     from workspace.trials.models import Measurement
+    from workspace.trials.readings import Readings
 
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -73,7 +74,7 @@ def seed_readings(url: str, trial_id: int, n: int) -> None:
                 conn.execute(insert(bare), rows[i : i + 50_000])
             with Session(bind=conn) as session:
                 stats = stats_by_metric(session.execute(stats_query(trial_id)))
-                fold_rows(stats, rows)
+                fold_rows(stats, Readings.of_rows(rows))
                 save_stats(session, trial_id, stats, sorted(stats))
                 session.flush()
     engine.dispose()

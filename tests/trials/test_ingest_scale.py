@@ -24,6 +24,7 @@ from tests.trials.factory import add_indicators, measure, set_status, trial
 from workspace.db import db, utcnow
 from workspace.trials import ingest_writer
 from workspace.trials.models import Measurement, MetricStats
+from workspace.trials.readings import Readings
 from workspace.trials.spc import Limits, limits_of, sigma_from_moving_range
 
 SEEDED = 20_000
@@ -303,7 +304,8 @@ def test_watchers_that_read_slowly_still_receive_every_event(
                         }
                         for j in range(60)
                     ]
-                    ingest_writer.record_measurements(s, ws.owner, t["id"], rows, keys[-1])
+                    readings = Readings.of_rows(rows)
+                    ingest_writer.record_measurements(s, ws.owner, t["id"], readings, keys[-1])
         for watcher in slow:
             wait_for(
                 lambda w=watcher: len([e for e in w.events if e["type"] == RECORDED]) >= len(keys),

@@ -15,22 +15,30 @@ from hypothesis import strategies as st
 from workspace import json_input
 from workspace.errors import AppError
 from workspace.trials.measurements import parse_body, parse_measurements
+from workspace.trials.readings import Readings
 
 
 def answer(parse: Any, raw: bytes) -> tuple:
     try:
-        rows, key = parse(raw)
+        readings, key = parse(raw)
     except AppError as err:
         return ("refused", err.status, err.code, err.message, err.fields)
     # Compare times as instants and zones alike (a timezone object's repr differs).
-    return ("stored", [(r | {"recorded_at": _at(r["recorded_at"])}) for r in rows], key)
+    rows = [
+        {"metric": metric, "value": value, "recorded_at": _at(at), "source": source}
+        for metric, value, at, source in zip(
+            readings.metrics, readings.values, readings.times, readings.sources, strict=True
+        )
+    ]
+    assert all(type(v) is float for v in readings.values)  # one float8 array
+    return ("stored", rows, key)
 
 
 def _at(at: datetime | None) -> Any:
     return None if at is None else (at.isoformat(), at.utcoffset())
 
 
-def reference(raw: bytes) -> tuple[list[dict[str, Any]], str | None]:
+def reference(raw: bytes) -> tuple[Readings, str | None]:
     """The path every body took before msgspec."""
     return parse_measurements(json_input.parse(raw) if raw else {})
 

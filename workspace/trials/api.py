@@ -257,8 +257,8 @@ RECORDED = MeasurementsRecordedSchema()
     },
 )
 def record_measurements(trial_id: int) -> Any:
-    rows, client_key = measurements.parse_body(body_bytes(MAX_BODY_BYTES))
-    answer, replayed = ingest_writer.submit(require_user(), trial_id, rows, client_key)
+    readings, client_key = measurements.parse_body(body_bytes(MAX_BODY_BYTES))
+    answer, replayed = ingest_writer.submit(require_user(), trial_id, readings, client_key)
     response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
     if replayed:

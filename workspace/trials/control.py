@@ -3,8 +3,8 @@ Western Electric check run on every batch (→ `trial.alert`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -94,11 +94,9 @@ def control_views(
     return out
 
 
-def check_batch(session: Session, trial: Trial, rows: list[dict[str, Any]], actor: User) -> None:
-    """One `trial.alert` per metric whose new points break a rule."""
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["metric"]] = counts.get(r["metric"], 0) + 1
+def check_batch(session: Session, trial: Trial, counts: Mapping[str, int], actor: User) -> None:
+    """One `trial.alert` per metric whose new points break a rule; `counts`:
+    how many new readings each metric has (they are its latest points)."""
     session.flush()
     baseline: list[int] | None = None
     for metric, new in sorted(counts.items()):

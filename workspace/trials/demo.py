@@ -19,6 +19,7 @@ from workspace.db import utcnow
 from workspace.milestones import service as milestones
 from workspace.spaces.models import Workspace
 from workspace.trials import indicators, ingest_writer, service
+from workspace.trials.readings import Readings
 
 INDICATORS = (
     {
@@ -112,7 +113,10 @@ def add_demo_trials(s: Session, ws: Workspace, users: dict[str, User]) -> None:
         service.change_status(s, engineer, trial, "running")
         # The running iteration is two shifts in.
         for batch in _shifts(rng, means, start + timedelta(days=3 * n), 24 if finish else 16):
-            ingest_writer.record_measurements(s, engineer, trial.id, batch, None, live=not finish)
+            readings = Readings.of_rows(batch)
+            ingest_writer.record_measurements(
+                s, engineer, trial.id, readings, None, live=not finish
+            )
         if finish:
             service.change_status(s, engineer, trial, "completed")
             # The latest good iteration is the process to hold the running one to.

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from workspace.trials.models import Measurement, MetricStats
+from workspace.trials.readings import Readings
 
 FIELDS = (
     "count",
@@ -65,14 +66,14 @@ def stats_by_metric(rows: Iterable[Sequence[Any]]) -> dict[str, Stats]:
     return {row[0]: Stats(*row) for row in rows}
 
 
-def fold_rows(stats: dict[str, Stats], rows: list[dict[str, Any]]) -> list[str]:
+def fold_rows(stats: dict[str, Stats], readings: Readings) -> list[str]:
     """Fold a batch into `stats`, in plain Python; `save_stats` writes them.
     Returns the metrics whose batch went back in time (a reading older than
     the metric's last): their first value and moving ranges are re-read once
     the readings are stored (`refold_order`). A writer storing several
     batches folds each in turn into the same `stats`."""
     backwards: set[str] = set()
-    for metric, (values, times) in _by_metric(rows).items():
+    for metric, (values, times) in readings.by_metric().items():
         at = times[0]
         s = stats.get(metric)
         if s is None:
@@ -122,18 +123,6 @@ def save_stats(
         if held is not None:
             for f, v in stats[metric].values().items():
                 set_committed_value(held, f, v)
-
-
-def _by_metric(rows: list[dict[str, Any]]) -> dict[str, tuple[list[float], list[Any]]]:
-    """Each metric's values and times, in the batch's order."""
-    out: dict[str, tuple[list[float], list[Any]]] = {}
-    for r in rows:
-        group = out.get(r["metric"])
-        if group is None:
-            group = out[r["metric"]] = ([], [])
-        group[0].append(r["value"])
-        group[1].append(r["recorded_at"])
-    return out
 
 
 def _fold_forward(f: list[Any], values: list[float], at: Any) -> None:

@@ -16,6 +16,7 @@ from workspace.files.storage import storage
 from workspace.files.upload import receive, too_large
 from workspace.http import endpoint, multipart_body
 from workspace.trials import imports, ingest_writer, service
+from workspace.trials.readings import Readings
 from workspace.trials.results import indicators_of
 from workspace.trials.schemas import MeasurementsRecordedSchema
 
@@ -126,7 +127,8 @@ def import_measurements(trial_id: int) -> Any:
             fields=parsed.errors,
             code="bad_rows",
         )
-    answer, replayed = ingest_writer.submit(user, trial_id, parsed.rows, f"import:{upload.sha256}")
+    readings = Readings.of_rows(parsed.rows)
+    answer, replayed = ingest_writer.submit(user, trial_id, readings, f"import:{upload.sha256}")
     response = jsonify(RECORDED.dump(answer))
     response.status_code = 201
     if replayed:

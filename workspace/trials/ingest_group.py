@@ -12,6 +12,7 @@ answer and go in one more (db.sent_together).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,8 +34,9 @@ from workspace.trials.fold import (
     stats_by_metric,
     stats_query,
 )
-from workspace.trials.ingest_rows import insert_rows, sample
+from workspace.trials.ingest_rows import insert_rows
 from workspace.trials.models import Indicator, MeasurementBatch, Trial
+from workspace.trials.readings import Readings
 from workspace.trials.results import live_results
 from workspace.trials.service import trial_ref
 
@@ -48,15 +50,15 @@ class Batch:
     found before any lock; `answer` and `replayed` once stored."""
 
     actor: User
-    rows: list[dict[str, Any]]
+    readings: Readings
     client_key: str | None
     metrics: list[str] = field(default_factory=list)
     answer: dict[str, Any] | None = None
     replayed: bool = False
 
     @classmethod
-    def of(cls, actor: User, rows: list[dict[str, Any]], client_key: str | None) -> Batch:
-        return cls(actor, rows, client_key, sorted({r["metric"] for r in rows}))
+    def of(cls, actor: User, readings: Readings, client_key: str | None) -> Batch:
+        return cls(actor, readings, client_key, readings.kinds())
 
 
 class Group:
@@ -140,16 +142,15 @@ class Group:
         if self.now is not None and now < self.now:
             now = self.now
         self.now = now
-        for r in batch.rows:
-            if r["recorded_at"] is None:
-                r["recorded_at"] = now
-        backwards = fold_rows(self.stats, batch.rows)
+        readings = batch.readings
+        readings.stamp(now)
+        backwards = fold_rows(self.stats, readings)
         # Its answer before any later batch of the group is folded in (a
         # refold changes first values and moving ranges, which no answer shows).
         results, outcome = live_results(indicators, self.stats)
         batch.answer = {
             "trial_id": trial.id,
-            "count": len(batch.rows),
+            "count": len(readings),
             "metrics": batch.metrics,
             "client_key": key,
             "outcome": outcome,
@@ -165,12 +166,12 @@ class Group:
             ev.TRIAL_MEASUREMENTS_RECORDED,
             {
                 "trial": trial_ref(trial),
-                "count": len(batch.rows),
+                "count": len(readings),
                 "metrics": batch.metrics,
                 "client_key": key,
                 "outcome": outcome,
                 "results": results,
-                "latest": sample(batch.rows[-EVENT_SAMPLE:]),
+                "latest": readings.latest(EVENT_SAMPLE),
             },
             batch.actor,
         )
@@ -190,7 +191,7 @@ class Group:
             {
                 "trial_id": self.trial.id,
                 "client_key": b.client_key,
-                "count": len(b.rows),
+                "count": len(b.readings),
                 "created_by_id": b.actor.id,
                 "response": b.answer,
             }
@@ -208,7 +209,7 @@ class Group:
         insert_rows(
             self.session,
             self.trial.id,
-            [(batch_id, b.rows) for batch_id, b in zip(ids, pending, strict=True)],
+            [(batch_id, b.readings) for batch_id, b in zip(ids, pending, strict=True)],
         )
 
     def finish(self, live: bool) -> None:
@@ -222,11 +223,13 @@ class Group:
             metrics = sorted({m for b in self.accepted for m in b.metrics})
             save_stats(self.session, self.trial.id, self.stats, metrics)
         if live:  # the last batch's caller completes the points an alert is about
-            rows = [r for b in self.accepted for r in b.rows]
+            counts: Counter[str] = Counter()
+            for b in self.accepted:
+                counts.update(b.readings.counts())
             react(
                 self.session,
                 ev.TRIAL_MEASUREMENTS_RECORDED,
                 self.trial,
-                rows,
+                counts,
                 self.accepted[-1].actor,
             )

@@ -45,6 +45,7 @@ from workspace.documents.group_commit import GroupCommit, Pending, Take
 from workspace.errors import NotFound
 from workspace.trials.ingest_group import Batch, Group
 from workspace.trials.models import Trial
+from workspace.trials.readings import Readings
 
 MISSING = "Trial not found."
 # A group's cap: its transaction holds the trial's lock, so it stays short.
@@ -97,13 +98,13 @@ def store_batches(
 
 def _take(source: Source) -> list[Batch]:
     batches: list[Batch] = []
-    readings = 0
+    held = 0
     while (batch := source.peek()) is not None:
-        if batches and readings + len(batch.rows) > MAX_GROUP_READINGS:
+        if batches and held + len(batch.readings) > MAX_GROUP_READINGS:
             break
         source()
         batches.append(batch)
-        readings += len(batch.rows)
+        held += len(batch.readings)
     return batches
 
 
@@ -125,13 +126,13 @@ def record_measurements(
     session: Session,
     actor: User,
     trial_id: int,
-    rows: list[dict[str, Any]],
+    readings: Readings,
     client_key: str | None,
     live: bool = True,
 ) -> tuple[dict[str, Any], bool]:
     """Store a batch in the caller's transaction; returns the answer and
     whether it is a replay, or raises the error that refused it."""
-    batch = Batch.of(actor, rows, client_key)
+    batch = Batch.of(actor, readings, client_key)
     [(_, error)] = store_batches(session, trial_id, _One(batch), live)
     if error is not None:
         raise error
@@ -187,11 +188,11 @@ def queued(trial_id: int) -> int:
 
 
 def submit(
-    actor: User, trial_id: int, rows: list[dict[str, Any]], client_key: str | None
+    actor: User, trial_id: int, readings: Readings, client_key: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Store a batch with whatever else of the trial is queued (a request's
     path); returns once it is committed, as `record_measurements`."""
-    batch = Batch.of(actor, rows, client_key)
+    batch = Batch.of(actor, readings, client_key)
     writers.submit(trial_id, batch)
     assert batch.answer is not None
     return batch.answer, batch.replayed

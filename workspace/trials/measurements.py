@@ -25,6 +25,7 @@ from workspace.auth.access import Need
 from workspace.auth.models import User
 from workspace.errors import PayloadTooLarge, ValidationFailed
 from workspace.trials.models import Measurement
+from workspace.trials.readings import Readings
 from workspace.trials.schemas import MAX_BATCH
 from workspace.trials.service import get_trial
 
@@ -47,8 +48,8 @@ class _Reading(msgspec.Struct, forbid_unknown_fields=True):
 _DECODER = msgspec.json.Decoder(list[_Reading] | _Reading)
 
 
-def parse_body(raw: bytes) -> tuple[list[dict[str, Any]], str | None]:
-    """A request body → rows and the batch's client key, as
+def parse_body(raw: bytes) -> tuple[Readings, str | None]:
+    """A request body → readings and the batch's client key, as
     `parse_measurements` gives them for the parsed JSON (and with its errors)."""
     # A `\uD800` escape: json_input refuses the lone surrogate with its own 422.
     if raw and json_input.SURROGATE_ESCAPE.search(raw) is None:
@@ -57,37 +58,41 @@ def parse_body(raw: bytes) -> tuple[list[dict[str, Any]], str | None]:
         except msgspec.DecodeError:  # invalid JSON, or not this shape
             decoded = None
         if decoded is not None:
-            parsed = _rows_of([decoded] if isinstance(decoded, _Reading) else decoded)
+            parsed = _readings_of([decoded] if isinstance(decoded, _Reading) else decoded)
             if parsed is not None:
                 return parsed
     return parse_measurements(json_input.parse(raw) if raw else {})
 
 
-def _rows_of(items: list[_Reading]) -> tuple[list[dict[str, Any]], str | None] | None:
-    """Rows for decoded items; None where `parse_measurements` has an error
-    to give (an empty or oversized batch, a bad time, two client keys)."""
+def _readings_of(items: list[_Reading]) -> tuple[Readings, str | None] | None:
+    """Readings for decoded items, a column at a time; None where
+    `parse_measurements` has an error to give (an empty or oversized batch, a
+    bad time, two client keys)."""
     if not items or len(items) > MAX_BATCH:
         return None
-    rows = []
-    append = rows.append
-    for item in items:
-        at = item.recorded_at
-        if at is not None:
-            at = _parse_time(at)
-            if at is None:
-                return None
-        append(
-            {"metric": item.metric, "value": item.value, "recorded_at": at, "source": item.source}
-        )
     keys = {item.client_key for item in items}
     keys.discard(None)
     if len(keys) > 1:
         return None
-    return rows, next(iter(keys), None)
+    sent = [item.recorded_at for item in items]
+    times: list[datetime | None] = [None] * len(sent)  # a live batch's
+    if sent.count(None) != len(sent):
+        # Each distinct text once: a batch of the past often shares its times.
+        parsed = {at: _parse_time(at) for at in set(sent) if at is not None}
+        if None in parsed.values():
+            return None
+        times = [None if at is None else parsed[at] for at in sent]
+    readings = Readings(
+        [item.metric for item in items],
+        [item.value for item in items],
+        times,
+        [item.source for item in items],
+    )
+    return readings, next(iter(keys), None)
 
 
-def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """One object or a list of them → rows, and the batch's client key. A
+def parse_measurements(payload: Any) -> tuple[Readings, str | None]:
+    """One object or a list of them → readings, and the batch's client key. A
     reading sent without a time has `recorded_at` None: it is given the time
     the batch is stored (ingest_writer.py), under the trial's lock."""
     single = isinstance(payload, dict)
@@ -114,7 +119,7 @@ def parse_measurements(payload: Any) -> tuple[list[dict[str, Any]], str | None]:
     return rows, next(iter(keys), None)
 
 
-def _parse_each(items: list[Any], single: bool) -> tuple[list[dict[str, Any]], set[str]]:
+def _parse_each(items: list[Any], single: bool) -> tuple[Readings, set[str]]:
     errors: dict[str, list[str]] = {}
     rows: list[dict[str, Any]] = []
     keys: set[str] = set()
@@ -126,7 +131,7 @@ def _parse_each(items: list[Any], single: bool) -> tuple[list[dict[str, Any]], s
     if errors:
         first = next(iter(errors))
         raise ValidationFailed(f"Invalid measurement at {first}: {errors[first][0]}", fields=errors)
-    return rows, keys
+    return Readings.of_rows(rows), keys
 
 
 def _parse_slow(item: Any, rows: list[dict[str, Any]], keys: set[str]) -> list[tuple[str, str]]:
