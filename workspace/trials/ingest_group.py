@@ -58,7 +58,7 @@ class Batch:
 
     @classmethod
     def of(cls, actor: User, readings: Readings, client_key: str | None) -> Batch:
-        return cls(actor, readings, client_key, readings.kinds())
+        return cls(actor, readings, client_key, sorted(readings.counts()))
 
 
 class Group:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress
 from typing import Any
@@ -33,6 +33,7 @@ class Readings:
     values: list[float]
     times: list[datetime | None]
     sources: list[str | None]
+    counted: Counter[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of_rows(cls, rows: Iterable[dict[str, Any]]) -> Readings:
@@ -49,13 +50,13 @@ class Readings:
     def __len__(self) -> int:
         return len(self.metrics)
 
-    def kinds(self) -> list[str]:
-        """The batch's metrics, sorted."""
-        return sorted(set(self.metrics))
-
     def counts(self) -> Counter[str]:
-        """How many readings each metric has."""
-        return Counter(self.metrics)
+        """How many readings each metric has, metrics in the order they first
+        appear (counted once: the batch's metrics, the fold and the
+        control-chart rules all ask)."""
+        if self.counted is None:
+            self.counted = Counter(self.metrics)
+        return self.counted
 
     def stamp(self, now: datetime) -> None:
         """Give `now` to the readings sent without a time."""
@@ -70,13 +71,21 @@ class Readings:
         """Each metric's values and times, in the batch's order; metrics in
         the order they first appear."""
         metrics, values, times = self.metrics, self.values, self.times
-        kinds = list(dict.fromkeys(metrics))
-        if len(kinds) == 1:
+        counts = self.counts()
+        kinds = list(counts)
+        k = len(kinds)
+        if k == 1:
             return {kinds[0]: (values, times)}
-        if len(kinds) <= _COLUMN_PASSES:
+        # Shot after shot, a line sends its metrics in one fixed cycle: every
+        # k-th reading is the same metric, and slices are the groups.
+        if metrics[:k] == kinds and all(
+            metrics[j::k].count(kinds[j]) == counts[kinds[j]] for j in range(k)
+        ):
+            return {kinds[j]: (values[j::k], times[j::k]) for j in range(k)}
+        if k <= _COLUMN_PASSES:
             out = {}
             for metric in kinds:
-                mine = list(map(metric.__eq__, metrics))
+                mine = [m == metric for m in metrics]
                 out[metric] = (list(compress(values, mine)), list(compress(times, mine)))
             return out
         grouped: dict[str, tuple[list[float], list[Any]]] = {m: ([], []) for m in kinds}
