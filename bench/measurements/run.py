@@ -24,7 +24,10 @@ versions of this benchmark did). `BENCH_DATABASE_URL` is dropped and recreated. 
 `BENCH_REDIS_URL` the server also starts an RQ worker (`flask --app wsgi
 worker`), as a deployment with Redis has. `--profile yappi-cpu` (or
 `yappi-wall`) profiles the server during each JointLab load phase and prints
-where the summaries are.
+where the summaries are; `--profile py-spy` samples each such phase with
+py-spy (Python frames, without pausing the server: its native mode paused it
+enough to cut the rate tenfold) and `py_spy_self.py` sums the raw files by
+function.
 """
 
 from __future__ import annotations
@@ -47,11 +50,22 @@ from watching import Watchers  # same directory (run as a script)
 HERE = Path(__file__).resolve().parent
 
 
+def sample(pid: int, seconds: float, out: str) -> subprocess.Popen:
+    """py-spy over the server for a load phase (the venv's py-spy, if any)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(
+        [str(spy if spy.exists() else "py-spy"), "record", "--pid", str(pid), "--nonblocking"]
+        + ["--duration", str(max(1, int(seconds) - 1)), "--rate", "200", "-f", "raw", "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def start_servers(
     root: Path, profile: str | None, profile_out: str
 ) -> tuple[subprocess.Popen, dict]:
     env = dict(os.environ)
-    if profile:
+    if profile and profile.startswith("yappi"):
         env.update(BENCH_PROFILE=profile, BENCH_PROFILE_OUT=profile_out)
     proc = subprocess.Popen(
         [sys.executable, str(root / "bench/measurements/server.py")],
@@ -144,7 +158,7 @@ def main() -> None:
         help="Node socket.io-client (default), python-socketio in a process of its "
         "own, or python-socketio beside the posters",
     )
-    parser.add_argument("--profile", choices=("yappi-cpu", "yappi-wall"))
+    parser.add_argument("--profile", choices=("yappi-cpu", "yappi-wall", "py-spy"))
     parser.add_argument("--profile-out", default="/tmp/jl-bench-profile")
     parser.add_argument(
         "--root",
@@ -176,7 +190,10 @@ def main() -> None:
         phase = 0
         for batch in (int(b) for b in args.batches.split(",")):
             bare_rate, _ = load(bare, {}, batch, args.seconds, args.posters, False)
-            if args.profile:
+            spy = None
+            if args.profile == "py-spy":
+                spy = sample(proc.pid, args.seconds, f"{args.profile_out}.{phase + 1}.raw")
+            elif args.profile:
                 proc.send_signal(signal.SIGUSR1)
             cpu0 = cpu_seconds(proc.pid)
             rate, sent = load(url, auth, batch, args.seconds, args.posters, True)
@@ -188,7 +205,10 @@ def main() -> None:
                     break
                 time.sleep(0.2)
             cpu = cpu_seconds(proc.pid) - cpu0
-            if args.profile:
+            if spy is not None:
+                spy.wait()
+                phase += 1
+            elif args.profile:
                 proc.send_signal(signal.SIGUSR2)
                 phase += 1
                 wait_for_file(Path(f"{args.profile_out}.{phase}.txt"))
@@ -216,7 +236,8 @@ def main() -> None:
         proc.terminate()
         proc.wait(30)
     if args.profile:
-        print(f"profiles: {args.profile_out}.N.txt (N = phase, in the order of --batches)")
+        kind = "raw" if args.profile == "py-spy" else "txt"
+        print(f"profiles: {args.profile_out}.N.{kind} (N = phase, in the order of --batches)")
     if not args.no_write:
         write_results(rows, args)
 
