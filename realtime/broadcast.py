@@ -64,13 +64,15 @@ class _Framed(bytes):
 
 class _FramedPacket:
     """Sits on an Engine.IO socket's queue like a packet; its writer calls
-    `encode()` and hands the result to the WebSocket wrapper's `send`."""
+    `encode()` and hands the result to the WebSocket wrapper's `send`.
+    `messages`: how many packets' frames it holds (`waiting` counts them)."""
 
-    __slots__ = ("frames",)
+    __slots__ = ("frames", "messages")
     packet_type = eio_packet.MESSAGE
 
-    def __init__(self, frames: bytes) -> None:
+    def __init__(self, frames: bytes, messages: int) -> None:
         self.frames = _Framed(frames)
+        self.messages = messages
 
     def encode(self, b64: bool = False) -> bytes:
         return self.frames
@@ -142,7 +144,17 @@ def _frames(payloads: list[str | bytes]) -> bytes:
     return b"".join(out)
 
 
-def _write(eio_socket: Any, lane: _Lane, frames: bytes) -> bool:
+def waiting(eio_socket: Any) -> int:
+    """Messages queued for a client's writer: one per packet, and each
+    packet's worth of pre-framed bytes (several, when emitted together)."""
+    queue = eio_socket.queue
+    n = queue.qsize()
+    if n:
+        n += sum(getattr(p, "messages", 1) - 1 for p in list(getattr(queue, "queue", ())))
+    return n
+
+
+def _write(eio_socket: Any, lane: _Lane, frames: bytes, messages: int) -> bool:
     """Give one recipient the frames; False: it needs the normal path."""
     if (
         not eio_socket.upgraded
@@ -158,7 +170,7 @@ def _write(eio_socket: Any, lane: _Lane, frames: bytes) -> bool:
     except Exception:
         return True
     if lane.busy or not eio_socket.queue.empty():
-        eio_socket.queue.put(_FramedPacket(frames))
+        eio_socket.queue.put(_FramedPacket(frames, messages))
         return True
     try:
         sent = lane.ws.handler.socket.send(frames, 0, 0.0)
@@ -167,7 +179,7 @@ def _write(eio_socket: Any, lane: _Lane, frames: bytes) -> bool:
     except (OSError, AttributeError):
         return False  # gone: the normal path lets its writer find out
     if sent < len(frames):
-        eio_socket.queue.put(_FramedPacket(frames[sent:]))
+        eio_socket.queue.put(_FramedPacket(frames[sent:], messages))
     return True
 
 
@@ -189,8 +201,7 @@ class FanOutManager(socketio.Manager):
         **kwargs: Any,
     ) -> Any:
         room = to or room
-        on_hub = getattr(self.server, "jointlab_fanout", None)
-        if callback is not None or namespace not in self.rooms or on_hub is None or not on_hub():
+        if callback is not None or not self.direct(namespace):
             with SEND_LOCK:
                 return super().emit(
                     event,
@@ -203,21 +214,42 @@ class FanOutManager(socketio.Manager):
                 )
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        encoded = self.server.packet_class(
-            sio_packet.EVENT, namespace=namespace, data=[event, *args]
-        ).encode()
-        payloads = encoded if isinstance(encoded, list) else [encoded]
+        self.fan_out(event, [args], namespace, room, skip)
+        return None
+
+    def direct(self, namespace: str) -> bool:
+        """May this emit take the path above (gevent-websocket, the hub)?"""
+        on_hub = getattr(self.server, "jointlab_fanout", None)
+        return namespace in self.rooms and on_hub is not None and on_hub()
+
+    def fan_out(
+        self,
+        event: str,
+        arguments: list[list[Any]],
+        namespace: str,
+        room: Any,
+        skip: set[Any] | None = None,
+    ) -> None:
+        """`event` once per item of `arguments`, in order, to the room's
+        local participants: each encoded once, and all of them written to a
+        recipient at once."""
+        payloads: list[str | bytes] = []
+        for args in arguments:
+            encoded = self.server.packet_class(
+                sio_packet.EVENT, namespace=namespace, data=[event, *args]
+            ).encode()
+            payloads.extend(encoded if isinstance(encoded, list) else [encoded])
         frames = b""
         sockets = self.server.eio.sockets
         for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
+            if skip and sid in skip:
                 continue
             eio_socket = sockets.get(eio_sid)
             lane = getattr(eio_socket, ATTR, None)
             if lane is not None:
                 if not frames:
                     frames = _frames(payloads)
-                if _write(eio_socket, lane, frames):
+                if _write(eio_socket, lane, frames, len(payloads)):
                     continue
             # Packets of its own: an Engine.IO packet caches its first
             # encoding, raw bytes for a WebSocket, and a long-polling client
@@ -228,4 +260,17 @@ class FanOutManager(socketio.Manager):
                     self.server._send_eio_packet(
                         eio_sid, eio_packet.Packet(eio_packet.MESSAGE, payload)
                     )
-        return None
+
+
+def emit_each(
+    server: socketio.Server, event: str, datas: list[Any], namespace: str, to: Any
+) -> None:
+    """`event` once per item of `datas`, in order, to the local clients `to`
+    (never through the message queue): on the fan-out path each recipient
+    gets all of them in one write (a transaction's events, one send each)."""
+    manager = server.manager
+    if isinstance(manager, FanOutManager) and manager.direct(namespace):
+        manager.fan_out(event, [[data] for data in datas], namespace, to)
+        return
+    for data in datas:
+        server.emit(event, data, namespace=namespace, to=to, ignore_queue=True)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +36,13 @@ from sqlalchemy import select
 
 from realtime import feed_limits, socketio
 from realtime.feed_limits import budget
+from realtime.feed_sending import Subscription, backlog, emit, read_log, send_rows
 from workspace.auth.access import Need, readable_workspace_ids, require_workspace
 from workspace.auth.models import User
 from workspace.db import db
 from workspace.events import types as ev
 from workspace.events.bus import bus
-from workspace.events.log import feed_events, latest_event_id, workspace_events
+from workspace.events.log import feed_events, latest_event_id
 from workspace.spaces.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -56,26 +57,6 @@ LIVE_BACKLOG_PACKETS = feed_limits.REPLAY_BACKLOG
 
 
 @dataclass
-class Subscription:
-    sid: str
-    user_id: int
-    workspace_id: int | None
-    allowed: set[int] | None  # None: every workspace
-    types: list[str] | None
-    cursor: int = 0  # last event id given to the client
-    ready: bool = False
-    active: bool = True  # False once replaced, or its access is gone
-
-    def wants(self, event: dict[str, Any]) -> bool:
-        wid = event["workspace_id"]
-        if self.workspace_id is not None and wid != self.workspace_id:
-            return False
-        if self.allowed is not None and wid not in self.allowed:
-            return False
-        return not self.types or any(ev.matches(p, event["type"]) for p in self.types)
-
-
-@dataclass
 class FeedPump:
     high_water: int = 0
     subs: dict[str, list[Subscription]] = field(default_factory=dict)
@@ -83,6 +64,11 @@ class FeedPump:
     wake: threading.Event = field(default_factory=threading.Event)
     # Envelopes from the bus not handed out yet; None: read the log.
     inbox: deque[list[dict[str, Any]] | None] = field(default_factory=deque)
+    # Dispatched, not emitted yet (under the lock): a transaction's events
+    # reach each recipient in one write (`_flush`). `pending`: how many of
+    # them each client has coming, part of its backlog.
+    outgoing: list[tuple[list[str], dict[str, Any]]] = field(default_factory=list)
+    pending: Counter[str] = field(default_factory=Counter)
     _thread: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     # Re-evaluates a user's connections when their rights change
@@ -143,18 +129,21 @@ class FeedPump:
         without a gap; False when the log must be read (a gap, or a batch
         that says read it)."""
         with self.lock:
-            while self.inbox:
-                envelopes = self.inbox.popleft()
-                if envelopes is None:
-                    return False
-                for envelope in sorted(envelopes, key=lambda e: e["id"]):
-                    if envelope["id"] <= self.high_water:
-                        continue  # read from the log already
-                    if envelope["id"] != self.high_water + 1:
+            try:
+                while self.inbox:
+                    envelopes = self.inbox.popleft()
+                    if envelopes is None:
                         return False
-                    self._dispatch(envelope)
-                    self.high_water = envelope["id"]
-            return True
+                    for envelope in sorted(envelopes, key=lambda e: e["id"]):
+                        if envelope["id"] <= self.high_water:
+                            continue  # read from the log already
+                        if envelope["id"] != self.high_water + 1:
+                            return False
+                        self._dispatch(envelope)
+                        self.high_water = envelope["id"]
+                return True
+            finally:
+                self._flush()
 
     def drain(self) -> None:
         with self.lock:
@@ -163,9 +152,12 @@ class FeedPump:
                     rows = feed_events(s, None, self.high_water, BATCH)
                 if not rows:
                     return
-                for row in rows:
-                    self._dispatch(row.envelope())
-                    self.high_water = row.id
+                try:
+                    for row in rows:
+                        self._dispatch(row.envelope())
+                        self.high_water = row.id
+                finally:
+                    self._flush()
                 if len(rows) < BATCH:
                     return
 
@@ -173,7 +165,9 @@ class FeedPump:
         if envelope["type"] in (ev.MEMBER_ADDED, ev.MEMBER_REMOVED, ev.MEMBER_ROLE_CHANGED):
             user_id = envelope["data"].get("user_id")
             if isinstance(user_id, int) and self.recheck_user is not None:
-                # Before this event (and any later one) goes to anyone.
+                # Before this event (and any later one) goes to anyone; what
+                # came before it, to those who could read it then.
+                self._flush()
                 self.recheck_user(user_id, "membership_changed")
         # One emit for all recipients: the packet is encoded once, not per
         # client; a client with several matching subscriptions gets it once.
@@ -186,10 +180,11 @@ class FeedPump:
             ]
             if not matching:
                 continue
-            waiting = _backlog(sid)
+            waiting = backlog(sid)
             if waiting is None:
                 continue
-            if waiting > LIVE_BACKLOG_PACKETS:
+            if waiting + self.pending[sid] > LIVE_BACKLOG_PACKETS:
+                self._flush()  # what it has coming goes before the catch-up's
                 for sub in matching:
                     self.catch_up(sub)
                 continue
@@ -197,7 +192,21 @@ class FeedPump:
             for sub in matching:
                 sub.cursor = envelope["id"]
         if targets:
-            _emit(targets, envelope)
+            self.outgoing.append((targets, envelope))
+            self.pending.update(targets)
+
+    def _flush(self) -> None:
+        """Emit what was dispatched, in order; a run of events for the same
+        recipients (a group of batches' events, say) as one emit, which
+        writes each recipient all of them at once."""
+        outgoing, self.outgoing = self.outgoing, []
+        self.pending.clear()
+        run: list[dict[str, Any]] = []
+        for i, (targets, envelope) in enumerate(outgoing):
+            run.append(envelope)
+            if i + 1 == len(outgoing) or outgoing[i + 1][0] != targets:
+                emit(targets, run)
+                run = []
 
     def recheck(self, user: User, sids: list[str]) -> dict[str, list[int]]:
         """Re-read what `user` may read for their subscriptions on `sids`;
@@ -310,16 +319,16 @@ class FeedPump:
         # and the client has taken most of it, so what is sent under the lock
         # is only what arrived meanwhile, however slow the client.
         while at is not None and sub.active:
-            rows = _read(sub, at[0], by_seq)
+            rows = read_log(sub, at[0], by_seq, BATCH)
             if not rows or (len(rows) < BATCH and not whole):
                 break
-            at = _send(sub, rows, by_seq, at, paced=True)
+            at = send_rows(sub, rows, by_seq, at, paced=True)
         if whole and (at is None or not sub.active or not feed_limits.paced(sub.sid)):
             return
         with self.lock:
             while at is not None and sub.active:
-                rows = _read(sub, at[0], by_seq)
-                at = _send(sub, rows, by_seq, at, paced=False)
+                rows = read_log(sub, at[0], by_seq, BATCH)
+                at = send_rows(sub, rows, by_seq, at, paced=False)
                 if at is not None and len(rows) < BATCH:
                     sub.cursor = max(at[1], self.high_water)
                     sub.ready = True
@@ -341,56 +350,6 @@ def _readable(user: User, workspace_id: int | None) -> set[int] | None:
             return {workspace_id}
         ids = readable_workspace_ids(s, user)
     return None if ids is None else set(ids)
-
-
-def _read(sub: Subscription, cursor: int, by_seq: bool) -> list[Any]:
-    with db.reading() as s:
-        if by_seq:
-            assert sub.workspace_id is not None
-            return workspace_events(s, sub.workspace_id, cursor, BATCH)
-        allowed = None if sub.allowed is None else sorted(sub.allowed)
-        return feed_events(s, allowed, cursor, BATCH, sub.types)
-
-
-def _send(
-    sub: Subscription, rows: list[Any], by_seq: bool, at: tuple[int, int], paced: bool
-) -> tuple[int, int] | None:
-    """Emit the rows the subscription wants; (cursor, last id) after them,
-    or None when the subscription or its client is gone."""
-    cursor, last = at
-    for row in rows:
-        envelope = row.envelope()
-        if sub.wants(envelope):
-            ready = feed_limits.paced(sub.sid) if paced else _writable(sub.sid)
-            if not (sub.active and ready):
-                return None
-            _emit([sub.sid], envelope)
-        last = row.id
-        cursor = row.seq if by_seq else row.id
-    return cursor, last
-
-
-def _backlog(sid: str) -> int | None:
-    """Packets waiting for this local client; None when it is gone."""
-    try:
-        return feed_limits.backlog(sid)
-    except Exception:
-        log.exception("feed: checking client %s failed", sid)
-        return None
-
-
-def _writable(sid: str) -> bool:
-    """Is this local client still there? (The tail of a replay, under the
-    lock: at most one read of the log, whatever the client's backlog.)"""
-    return _backlog(sid) is not None
-
-
-def _emit(sids: list[str], envelope: dict[str, Any]) -> None:
-    try:
-        # Local clients only: the pump of every process serves its own.
-        socketio.emit("event", envelope, to=sids, ignore_queue=True)
-    except Exception:
-        log.exception("feed: emit failed")
 
 
 pump = FeedPump()

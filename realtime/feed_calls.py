@@ -11,8 +11,9 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from realtime import clients, guard
 from realtime.acks import handler
-from realtime.feed import Subscription, pump
+from realtime.feed import pump
 from realtime.feed_limits import budget
+from realtime.feed_sending import Subscription
 from workspace import cooperative
 from workspace.events.schemas import FeedQuerySchema, parse_types
 from workspace.fields import MAX_EVENT_ID, MAX_ID, id_range

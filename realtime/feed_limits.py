@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 
-from realtime import socketio
+from realtime import broadcast, socketio
 from workspace.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def backlog(sid: str) -> int | None:
     server = socketio.server
     eio_sid = server.manager.eio_sid_from_sid(sid, "/")
     eio_socket = server.eio.sockets.get(eio_sid) if eio_sid else None
-    return None if eio_socket is None else eio_socket.queue.qsize()
+    return None if eio_socket is None else broadcast.waiting(eio_socket)
 
 
 def paced(sid: str) -> bool:
