@@ -108,7 +108,8 @@ budget = ReplayBudget()
 
 
 def backlog(sid: str) -> int | None:
-    """Packets waiting to go to a local client; None when it is gone."""
+    """Messages waiting for this local client (a run of pre-framed events
+    counts as its events); None when it is gone."""
     server = socketio.server
     eio_sid = server.manager.eio_sid_from_sid(sid, "/")
     eio_socket = server.eio.sockets.get(eio_sid) if eio_sid else None

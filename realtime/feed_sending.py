@@ -65,7 +65,8 @@ def send_rows(
 
 
 def backlog(sid: str) -> int | None:
-    """Packets waiting for this local client; None when it is gone."""
+    """Messages waiting for this local client (a run of pre-framed events
+    counts as its events); None when it is gone."""
     try:
         return feed_limits.backlog(sid)
     except Exception:
