@@ -74,38 +74,38 @@ CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 10
 
 
-def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
-    """Each statement's rows as `session.execute(stmt).all()` gives them
-    (tuples whose columns are attributes too), in the session's transaction,
-    read in one round trip on PostgreSQL (psycopg's pipeline mode). For a hot
-    path whose independent reads each waited a turn of the event loop: under
-    load a round trip cost ~2.5 ms of wall time however small the query.
-    Elsewhere they simply run in turn."""
+# A read for select_together: a statement, or one built once (at module level,
+# its parameters named with `bindparam`) with this call's parameters.
+Read = Select | tuple[Select, dict[str, Any]]
+
+
+def select_together(session: Session, *reads: Read) -> list[list[Any]]:
+    """Each statement's rows as `session.execute(stmt, params).all()` gives
+    them (tuples whose columns are attributes too), in the session's
+    transaction, read in one round trip on PostgreSQL (psycopg's pipeline
+    mode). For a hot path whose independent reads each waited a turn of the
+    event loop: under load a round trip cost ~2.5 ms of wall time however
+    small the query. Elsewhere they simply run in turn. A statement given
+    with its parameters is compiled once, the first time (compiling a
+    statement at every call cost more than sending it)."""
+    pairs = [r if isinstance(r, tuple) else (r, None) for r in reads]
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name != "postgresql":
-        return [session.execute(stmt).all() for stmt in stmts]
+        return [session.execute(stmt, params).all() for stmt, params in pairs]
     raw = conn.connection.driver_connection
-    compiled = [
-        stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}) for stmt in stmts
-    ]
+    compiled = [_Compiled.of(stmt, dialect, params) for stmt, params in pairs]
     cursors = [raw.cursor() for _ in compiled]
     try:
         with raw.pipeline():
-            for c, cursor in zip(compiled, cursors, strict=True):
-                cursor.execute(str(c), c.params)
+            for (_, params), c, cursor in zip(pairs, compiled, cursors, strict=True):
+                cursor.execute(c.sql, c.parameters(params))
         out = []
-        for stmt, cursor in zip(stmts, cursors, strict=True):
-            # The column types' own result processing, as SQLAlchemy applies
-            # it (a UTCDateTime comes back in UTC).
-            processors = [
-                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                for column, described in zip(stmt.selected_columns, cursor.description, strict=True)
-            ]
-            shape = _row_shape(tuple(stmt.selected_columns.keys()))
+        for c, cursor in zip(compiled, cursors, strict=True):
+            processors = c.processors(dialect, cursor.description)
             out.append(
                 [
-                    shape._make(
+                    c.shape._make(
                         v if p is None else p(v) for p, v in zip(processors, row, strict=True)
                     )
                     for row in cursor.fetchall()
@@ -115,6 +115,42 @@ def select_together(session: Session, *stmts: Select) -> list[list[Any]]:
         for cursor in cursors:
             cursor.close()
     return out
+
+
+class _Compiled:
+    """A statement's SQL for psycopg, its rows' shape and its columns' result
+    processing (as SQLAlchemy applies it: a UTCDateTime comes back in UTC)."""
+
+    _built: dict[tuple[int, str], _Compiled] = {}  # by statement, for those built once
+
+    def __init__(self, stmt: Select, dialect: Any, render_values: bool) -> None:
+        self.stmt = stmt  # held: the cache is keyed by its id
+        kwargs = {"render_postcompile": True} if render_values else {}
+        self.compiled = stmt.compile(dialect=dialect, compile_kwargs=kwargs)
+        self.sql = str(self.compiled)
+        self.shape = _row_shape(tuple(stmt.selected_columns.keys()))
+        self._processors: list[Any] | None = None
+
+    @classmethod
+    def of(cls, stmt: Select, dialect: Any, params: dict[str, Any] | None) -> _Compiled:
+        if params is None:  # built for this call: its values go into the SQL
+            return cls(stmt, dialect, True)
+        key = (id(stmt), dialect.name)
+        found = cls._built.get(key)
+        if found is None or found.stmt is not stmt:
+            found = cls._built[key] = cls(stmt, dialect, False)
+        return found
+
+    def parameters(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        return self.compiled.params if params is None else self.compiled.construct_params(params)
+
+    def processors(self, dialect: Any, description: Any) -> list[Any]:
+        if self._processors is None:
+            self._processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(self.stmt.selected_columns, description, strict=True)
+            ]
+        return self._processors
 
 
 @contextmanager
@@ -262,6 +298,24 @@ class Database:
             # Readers never write: a deferred BEGIN lets them run beside the
             # writer (WAL) instead of queueing for the write lock.
             session.connection(execution_options={"jointlab_read_only": True})
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A reading session for one statement, such as the credential every
+        request presents. On PostgreSQL it runs outside a transaction: one
+        round trip, not three (BEGIN, the statement, ROLLBACK; under load
+        each costs a turn of the event loop). A read that must see its
+        statements agree, or that locks, takes `reading`."""
+        if self.is_sqlite:
+            with self.reading() as session:
+                yield session
+            return
+        session = self.session()
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             yield session
         finally:

@@ -36,7 +36,7 @@ def load_request_user() -> None:
     query_token = _query_token()
     if token is None:
         token = query_token
-    with db.reading() as s:
+    with db.lookup() as s:  # one statement either way: token or cookie, with its user
         if token is not None:
             row = tokens.token_row(s, token)
             if row is None:

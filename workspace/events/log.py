@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, any_, bindparam, func, or_, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from workspace.db import select_together, utcnow
@@ -78,6 +79,16 @@ def _unwritten(events: list[Any]) -> None:
     raise RuntimeError(f"{len(events)} events reached after-commit unwritten")
 
 
+# PostgreSQL's reads before writing events, built once (select_together
+# compiles them once).
+_LOCK = select(func.pg_advisory_xact_lock(EVENT_LOG_LOCK))
+_LAST_SEQS = (
+    select(Event.workspace_id, func.max(Event.seq))
+    .where(Event.workspace_id == any_(bindparam("workspaces", type_=ARRAY(Integer))))
+    .group_by(Event.workspace_id)
+)
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     if session.in_nested_transaction():
@@ -87,15 +98,17 @@ def _write_pending(session: Session) -> None:
         return
     session.flush()
     workspaces = {workspace_id for workspace_id, *_ in pending}
-    reads = [
-        select(Event.workspace_id, func.max(Event.seq))
-        .where(Event.workspace_id.in_(workspaces))
-        .group_by(Event.workspace_id)
-    ]
     if session.get_bind().dialect.name == "postgresql":
         # The lock, then the last seqs read under it, in one round trip.
-        reads.insert(0, select(func.pg_advisory_xact_lock(EVENT_LOG_LOCK)))
-    *_, last_seqs = select_together(session, *reads)
+        _, last_seqs = select_together(
+            session, (_LOCK, {}), (_LAST_SEQS, {"workspaces": list(workspaces)})
+        )
+    else:
+        last_seqs = session.execute(
+            select(Event.workspace_id, func.max(Event.seq))
+            .where(Event.workspace_id.in_(workspaces))
+            .group_by(Event.workspace_id)
+        ).all()
     next_seq = dict.fromkeys(workspaces, 1) | {w: last + 1 for w, last in last_seqs}
     rows = []
     for workspace_id, type_, data, actor in pending:

@@ -11,7 +11,7 @@ from functools import reduce
 from operator import add, sub
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -53,8 +53,9 @@ class Stats:
         return {f: getattr(self, f) for f in FIELDS}
 
 
-def stats_query(trial_id: int) -> Select:
-    """The trial's running aggregates, one row per metric."""
+def stats_query(trial_id: int | ColumnElement[int]) -> Select:
+    """The trial's running aggregates, one row per metric (`trial_id` may be
+    a `bindparam`, for a statement built once)."""
     return select(_TABLE.c.metric, *(_TABLE.c[f] for f in FIELDS)).where(
         _TABLE.c.trial_id == trial_id
     )

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from workspace.auth.models import User
-from workspace.db import select_together, sent_together, utcnow
+from workspace.db import Read, select_together, sent_together, utcnow
 from workspace.errors import Conflict, ValidationFailed
 from workspace.events import types as ev
 from workspace.events.log import record_event
@@ -42,6 +42,19 @@ from workspace.trials.service import trial_ref
 
 EVENT_SAMPLE = 50
 _BATCHES = MeasurementBatch.__table__
+
+# A group's first reads, built once (select_together compiles them once): the
+# indicators (the columns a result needs, not Indicator objects), the running
+# aggregates and, on PostgreSQL, an id for each batch.
+_INDICATORS = (
+    select(Indicator.id, Indicator.key, Indicator.comparator, Indicator.target, Indicator.aggregate)
+    .where(Indicator.workspace_id == bindparam("workspace_id"))
+    .order_by(Indicator.id)
+)
+_STATS = stats_query(bindparam("trial_id"))
+_RESERVE_IDS = select(func.nextval(func.pg_get_serial_sequence(_BATCHES.name, "id"))).select_from(
+    func.generate_series(1, bindparam("batches"))
+)
 
 
 @dataclass(eq=False)
@@ -73,24 +86,12 @@ class Group:
         # the running aggregates, on PostgreSQL an id for each batch (so that
         # storing them waits for no answer) and the answers stored for its
         # client keys.
-        reads = [
-            select(
-                Indicator.id,
-                Indicator.key,
-                Indicator.comparator,
-                Indicator.target,
-                Indicator.aggregate,
-            )
-            .where(Indicator.workspace_id == trial.workspace_id)
-            .order_by(Indicator.id),
-            stats_query(trial.id),
+        reads: list[Read] = [
+            (_INDICATORS, {"workspace_id": trial.workspace_id}),
+            (_STATS, {"trial_id": trial.id}),
         ]
         if postgres:
-            reads.append(
-                select(func.nextval(func.pg_get_serial_sequence(_BATCHES.name, "id"))).select_from(
-                    func.generate_series(1, batches)
-                )
-            )
+            reads.append((_RESERVE_IDS, {"batches": batches}))
         if keys:
             reads.append(
                 select(MeasurementBatch.client_key, MeasurementBatch.response).where(
