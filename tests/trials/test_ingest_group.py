@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -285,3 +285,62 @@ def test_a_backfill_inside_a_group_refolds_what_the_group_stored_before_it(make,
     ]
     for resp, mean in zip(answers, means, strict=True):
         assert resp.json()["results"]["porosity_scrap_pct"]["value"] == pytest.approx(mean)
+
+
+def test_a_group_of_differently_shaped_batches_stores_every_reading_as_sent(make, api, live_server):
+    """One transaction (one INSERT on PostgreSQL: none goes back in time)
+    holds a batch with a time and a source per reading (some sources missing,
+    some not ASCII), one sharing a time it gave and a live one (no times, no
+    sources): every reading keeps its batch, metric, value, time and source,
+    in the order sent."""
+    ws, t, token = running_trial(make, api, live_server)
+    base = utcnow().replace(microsecond=0) - timedelta(hours=2)
+    live = [
+        {"metric": ("porosity_scrap_pct", "tensile_mpa")[i % 2], "value": 1.0 + i / 8}
+        for i in range(6)
+    ]
+    backfill = [
+        {
+            "metric": "tensile_mpa",
+            "value": 240.0 + i,
+            "recorded_at": (base + timedelta(minutes=i)).isoformat(),
+            "source": [None, "产线-3 压铸机", "line\t7", "PLC"][i % 4],
+        }
+        for i in range(5)
+    ]
+    shared = (base + timedelta(hours=1)).isoformat()
+    together = [
+        {"metric": "porosity_scrap_pct", "value": 0.5 + i, "recorded_at": shared} for i in range(3)
+    ]
+    sends = [(token, backfill), (token, together), (token, live)]
+    answers = post_while_locked(live_server.url, t["id"], sends)
+    assert [r.status_code for r in answers] == [201] * 3, [r.text for r in answers]
+    with db.reading() as s:
+        rows = s.execute(
+            select(
+                Measurement.batch_id,
+                Measurement.metric,
+                Measurement.value,
+                Measurement.recorded_at,
+                Measurement.source,
+            )
+            .where(Measurement.trial_id == t["id"])
+            .order_by(Measurement.id)
+        ).all()
+        batch_ids = s.scalars(
+            select(MeasurementBatch.id)
+            .where(MeasurementBatch.trial_id == t["id"])
+            .order_by(MeasurementBatch.id)
+        ).all()
+    assert len(batch_ids) == 3
+    sent = [(b, item) for b, (_, items) in zip(batch_ids, sends, strict=True) for item in items]
+    assert [(r.batch_id, r.metric, r.value, r.source) for r in rows] == [
+        (b, i["metric"], i["value"], i.get("source")) for b, i in sent
+    ]
+    given = len(backfill) + len(together)
+    assert [r.recorded_at.isoformat() for r in rows[:given]] == [
+        datetime.fromisoformat(i["recorded_at"]).isoformat() for i in backfill + together
+    ]
+    stamped = {r.recorded_at for r in rows[given:]}
+    assert len(stamped) == 1 and stamped.pop() > base + timedelta(hours=1)
+    assert_stats_match_readings(t["id"])
