@@ -51,10 +51,11 @@ def packed_floats(values: list[float]) -> Float8Array:
     return Float8Array(_head(n, _FLOAT8, False) + struct.pack(">" + "id" * n, *fields))
 
 
-def packed_texts(items: list[str | None]) -> TextArray:
+def packed_texts(items: list[str | None], encoding: str) -> TextArray:
     # A column holds few distinct values (a group's metrics, its lines): each
-    # is encoded once, and the elements are looked up in C.
-    table = {s: _NULL if s is None else _element(s.encode()) for s in set(items)}
+    # is encoded once (in the connection's encoding, as psycopg would), and
+    # the elements are looked up in C.
+    table = {s: _NULL if s is None else _element(s.encode(encoding)) for s in set(items)}
     return TextArray(
         _head(len(items), _TEXT, None in table) + b"".join(map(table.__getitem__, items))
     )
@@ -140,7 +141,8 @@ def insert_rows(session: Session, trial_id: int, batches: list[tuple[int, Readin
             ats.append(None)
             times += t
             any_times = True
-    conn.connection.driver_connection.execute(
+    raw = conn.connection.driver_connection
+    raw.execute(
         _UNNEST,
         {
             "trial": trial_id,
@@ -148,9 +150,9 @@ def insert_rows(session: Session, trial_id: int, batches: list[tuple[int, Readin
             "firsts": firsts,
             "lasts": lasts,
             "ats": ats,
-            "metrics": packed_texts(metrics),
+            "metrics": packed_texts(metrics, raw.info.encoding),
             "values": packed_floats(values),
-            "sources": packed_texts(sources) if any_sources else None,
+            "sources": packed_texts(sources, raw.info.encoding) if any_sources else None,
             "times": times if any_times else None,
         },
     )

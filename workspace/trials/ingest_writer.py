@@ -17,7 +17,7 @@ the answer and event it would have had committed alone: its readings sent
 without a time are stamped as it is folded (one time per batch, never before
 the batch before it), and its answer is read from the running aggregates
 after its own fold. The group's readings then go in together (one INSERT
-of arrays per batch on PostgreSQL, one executemany on SQLite), its
+of arrays for the group on PostgreSQL, one executemany on SQLite), its
 aggregates are saved once and the control-chart rules run once over its
 readings in order: a group raises at most one `trial.alert` per metric (a
 batch alone, as before). A batch that lands inside the recorded order (a
