@@ -26,7 +26,7 @@ def _handshake(auth: Any) -> tuple[User, Credential] | None:
     if token is None:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    with db.reading() as s:
+    with db.lookup() as s:  # one statement either way: token or cookie, with its user
         if isinstance(token, str) and token:
             row = token_row(s, token)
             if row is None or not token_allows(set(row.scopes), "read"):

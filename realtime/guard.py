@@ -58,7 +58,7 @@ def authorize(client: clients.Client, scope: str | None, *, read: bool = True) -
     if not read:
         _require_scope(client, scope)
         return None
-    with db.reading() as s:
+    with db.lookup() as s:  # one statement: the credential with its user
         user, why = recheck(s, client.credential)
     if user is None:
         assert why is not None

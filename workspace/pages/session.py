@@ -13,7 +13,7 @@ from workspace.db import db
 
 def load_page_user() -> None:
     g.page_user = None
-    with db.reading() as s:
+    with db.lookup() as s:  # one statement: the session row with its user
         found = cookie_session(s)
     if found is not None:
         g.page_user = g.user = found[1]
