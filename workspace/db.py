@@ -87,7 +87,9 @@ def select_together(session: Session, *reads: Read) -> list[list[Any]]:
     event loop: under load a round trip cost ~2.5 ms of wall time however
     small the query. Elsewhere they simply run in turn. A statement given
     with its parameters is compiled once, the first time (compiling a
-    statement at every call cost more than sending it)."""
+    statement at every call cost more than sending it). On PostgreSQL the
+    values go to psycopg as they are, without SQLAlchemy's bind processing:
+    plain numbers, strings, lists."""
     pairs = [r if isinstance(r, tuple) else (r, None) for r in reads]
     conn = session.connection()
     dialect = conn.dialect

@@ -38,12 +38,16 @@ def raw(app):
     words=st.lists(WORDS, max_size=200),
 )
 def test_packed_arrays_read_back_as_sent(raw, values, words) -> None:
-    from workspace.trials.ingest_rows import packed_floats, packed_texts
+    from workspace.trials.ingest_rows import packed_floats, packed_texts, packing_cursor
 
-    floats, texts = raw.execute(
-        "SELECT %b::float8[], %b::text[]",
-        (packed_floats(values), packed_texts(words, raw.info.encoding)),
-    ).fetchone()
+    floats, texts = (
+        packing_cursor(raw)
+        .execute(
+            "SELECT %b::float8[], %b::text[]",
+            (packed_floats(values), packed_texts(words, raw.info.encoding)),
+        )
+        .fetchone()
+    )
     assert floats == values
     assert [math.copysign(1, v) for v in floats] == [math.copysign(1, v) for v in values]
     assert texts == words
