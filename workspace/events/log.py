@@ -79,14 +79,19 @@ def _unwritten(events: list[Any]) -> None:
     raise RuntimeError(f"{len(events)} events reached after-commit unwritten")
 
 
-# PostgreSQL's reads before writing events, built once (select_together
-# compiles them once).
+def _last_seqs(workspace_matches: Any) -> Select:
+    return (
+        select(Event.workspace_id, func.max(Event.seq))
+        .where(workspace_matches)
+        .group_by(Event.workspace_id)
+    )
+
+
+# The reads before writing events, built once (select_together compiles them
+# once): on PostgreSQL the lock, then the last seqs as one array parameter.
 _LOCK = select(func.pg_advisory_xact_lock(EVENT_LOG_LOCK))
-_LAST_SEQS = (
-    select(Event.workspace_id, func.max(Event.seq))
-    .where(Event.workspace_id == any_(bindparam("workspaces", type_=ARRAY(Integer))))
-    .group_by(Event.workspace_id)
-)
+_LAST_SEQS = _last_seqs(Event.workspace_id == any_(bindparam("workspaces", type_=ARRAY(Integer))))
+_LAST_SEQS_SQLITE = _last_seqs(Event.workspace_id.in_(bindparam("workspaces", expanding=True)))
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -98,17 +103,12 @@ def _write_pending(session: Session) -> None:
         return
     session.flush()
     workspaces = {workspace_id for workspace_id, *_ in pending}
+    wanted = {"workspaces": list(workspaces)}
     if session.get_bind().dialect.name == "postgresql":
         # The lock, then the last seqs read under it, in one round trip.
-        _, last_seqs = select_together(
-            session, (_LOCK, {}), (_LAST_SEQS, {"workspaces": list(workspaces)})
-        )
+        _, last_seqs = select_together(session, (_LOCK, {}), (_LAST_SEQS, wanted))
     else:
-        last_seqs = session.execute(
-            select(Event.workspace_id, func.max(Event.seq))
-            .where(Event.workspace_id.in_(workspaces))
-            .group_by(Event.workspace_id)
-        ).all()
+        [last_seqs] = select_together(session, (_LAST_SEQS_SQLITE, wanted))
     next_seq = dict.fromkeys(workspaces, 1) | {w: last + 1 for w, last in last_seqs}
     rows = []
     for workspace_id, type_, data, actor in pending:

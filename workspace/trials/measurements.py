@@ -77,10 +77,8 @@ def _readings_of(items: list[_Reading]) -> tuple[Readings, str | None] | None:
     if len(keys) > 1:
         return None
     sent = [item.recorded_at for item in items]
-    times: list[datetime | None]
-    if sent.count(None) == len(sent):  # a live batch: stamped when stored
-        times = [None] * len(sent)
-    else:
+    times: list[datetime | None] = sent  # all None: a live batch, stamped when stored
+    if sent.count(None) != len(sent):
         # Each distinct text once: a batch of the past often shares its times.
         parsed = {at: _parse_time(at) for at in set(sent) if at is not None}
         if None in parsed.values():
